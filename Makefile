@@ -1,0 +1,36 @@
+# The whole set-up is `make demo` and `make test`; both install what they need.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEBS := pcscd vsmartcard-vpcd swig libpcsclite-dev tmux
+
+.PHONY: demo test lint unit system-deps venv bench clean
+
+demo: system-deps $(STAMP)
+	$(VENV)/bin/ssu-kiosk --demo
+
+test: system-deps $(STAMP) lint
+	$(VENV)/bin/pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+# Debian packages: installed only when one is missing, so re-runs cost nothing.
+system-deps:
+	@dpkg -s $(DEBS) >/dev/null 2>&1 || { \
+	  echo "Installing Debian packages: $(DEBS)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBS); }
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml | system-deps
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
