@@ -66,6 +66,8 @@ class PrivatePcscd:
         self.conf_dir = self.dir / "reader.conf.d"
         self.log_path = self.dir / "pcscd.log"
         self.proc: subprocess.Popen[bytes] | None = None
+        #: False to start without a vpcd reader (as if it were unplugged).
+        self.write_config = True
 
     @property
     def socket_path(self) -> str:
@@ -80,6 +82,9 @@ class PrivatePcscd:
     def _write_config(self) -> None:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.conf_dir.mkdir(parents=True, exist_ok=True)
+        if not self.write_config:
+            (self.conf_dir / "vpcd").unlink(missing_ok=True)
+            return
         (self.conf_dir / "vpcd").write_text(
             'FRIENDLYNAME "Virtual PCD"\n'
             f"DEVICENAME /dev/null:0x{self.port:04X}\n"
@@ -120,7 +125,7 @@ class PrivatePcscd:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"pcscd exited early; see {self.log_path}")
-            if sock.exists() and not _port_free(self.port):
+            if sock.exists() and (not self.write_config or not _port_free(self.port)):
                 return
             time.sleep(0.05)
         self.stop()

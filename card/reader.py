@@ -7,6 +7,8 @@ Blocking calls: the kiosk runs them in a worker thread. Every failure is a
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ from smartcard import scard
 
 from card import apdu
 from card.apdu import AuthKey, CardInfo, DataObject, PinStatus, Response
-from card.pcsc import Context, NoCardError, NoReaderError, check
+from card.pcsc import CardUnresponsive, Context, NoCardError, NoReaderError, check
 
 READER_ENV = "SSU_READER"
 
@@ -66,8 +68,20 @@ class CardSession:
     Use as a context manager: `with CardSession.open() as card: card.info()`.
     """
 
-    def __init__(self, ctx: Context, reader: str, owns_context: bool = True) -> None:
+    #: Seconds to wait for one APDU's answer before giving up on the card.
+    transmit_timeout: float = 10.0
+
+    def __init__(
+        self,
+        ctx: Context,
+        reader: str,
+        owns_context: bool = True,
+        transmit_timeout: float | None = None,
+    ) -> None:
+        if transmit_timeout is not None:
+            self.transmit_timeout = transmit_timeout
         self.reader = reader
+        self._broken = False
         self._ctx = ctx
         self._owns_context = owns_context
         hr, self._card, self._protocol = scard.SCardConnect(
@@ -84,12 +98,12 @@ class CardSession:
         self.select()
 
     @classmethod
-    def open(cls, reader: str | None = None) -> CardSession:
+    def open(cls, reader: str | None = None, transmit_timeout: float | None = None) -> CardSession:
         """Connect to the chosen reader's card and select the applet."""
         ctx = Context()
         try:
             name = choose_reader(reader, list_readers(ctx))
-            return cls(ctx, name)
+            return cls(ctx, name, transmit_timeout=transmit_timeout)
         except BaseException:
             ctx.release()
             raise
@@ -101,6 +115,14 @@ class CardSession:
 
     def close(self) -> None:
         """Disconnect (leaving the card powered) and release the context."""
+        if self._broken:
+            # A transmit is still stuck inside pcscd; cleaning up would block
+            # behind it, so do it in the background.
+            threading.Thread(target=self._release, name="card-release", daemon=True).start()
+        else:
+            self._release()
+
+    def _release(self) -> None:
         try:
             scard.SCardDisconnect(self._card, scard.SCARD_LEAVE_CARD)
         except Exception:  # noqa: BLE001 - the card or daemon may be gone already
@@ -133,9 +155,40 @@ class CardSession:
         return Response(data, resp.sw)
 
     def _raw(self, command: bytes) -> Response:
-        hr, answer = scard.SCardTransmit(self._card, self._pci, list(command))
+        if self._broken:
+            raise CardUnresponsive("The card stopped answering; take it out and insert it again", 0)
+        # vpcd (and a wedged reader) can block SCardTransmit for ever, so the
+        # call runs in a daemon thread and we stop waiting after a deadline.
+        box: list[tuple[int, list[int]]] = []
+        call = threading.Thread(
+            target=lambda: box.append(scard.SCardTransmit(self._card, self._pci, list(command))),
+            name="card-transmit",
+            daemon=True,
+        )
+        call.start()
+        call.join(self.transmit_timeout)
+        if not box:
+            self._broken = True
+            raise CardUnresponsive(
+                f"The card did not answer within {self.transmit_timeout:g} seconds", 0
+            )
+        hr, answer = box[0]
         check(hr, "talking to the card")
+        if not answer:
+            self._check_still_present()
         return Response.parse(bytes(answer))
+
+    def _check_still_present(self, within: float = 1.0) -> None:
+        """Raise CardRemovedError if the card leaves within `within` seconds.
+
+        vpcd answers an empty success when the card went mid-command, and
+        pcscd notices the removal only at its next poll (every 400 ms).
+        """
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            hr, _name, _state, _proto, _atr = scard.SCardStatus(self._card)
+            check(hr, "talking to the card")
+            time.sleep(0.05)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

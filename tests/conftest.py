@@ -1,0 +1,101 @@
+"""Fixtures for real parts: a private pcscd with the vpcd reader, and virtual cards.
+
+The pcscd is private to this test session (DESIGN.md section 3, hermetic recipe):
+its own reader.conf.d on free ports, its socket in a temporary directory, so the
+tests never touch a pcscd that someone else runs, and two test runs can share a
+machine. libpcsclite reads PCSCLITE_CSOCK_NAME once per process, so the whole
+session uses one pcscd (restarted in place when a test needs that).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from card.applet import CardPersonalisation
+from card.pcscd import PrivatePcscd
+from card.virtual import VirtualCard, build_card, make_applet
+from tests.support import wait_for
+
+READER = "Virtual PCD 00 00"
+
+
+@pytest.fixture(scope="session")
+def pcscd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivatePcscd]:
+    """A private pcscd with a vpcd reader, for the whole session."""
+    daemon = PrivatePcscd(tmp_path_factory.mktemp("pcscd"))
+    daemon.start()
+    os.environ.update(daemon.environ())
+    os.environ.pop("SSU_READER", None)
+    try:
+        yield daemon
+    finally:
+        daemon.stop()
+
+
+@pytest.fixture
+def live_pcscd(pcscd: PrivatePcscd) -> PrivatePcscd:
+    """The session pcscd, started again if an earlier test left it stopped."""
+    if pcscd.proc is None or pcscd.proc.poll() is not None:
+        pcscd.start()
+    return pcscd
+
+
+def reader_has_card(present: bool, reader: str = READER) -> bool:
+    """Whether pcscd sees `reader` with (or without) a card."""
+    from card.reader import list_readers
+
+    try:
+        states = {r.name: r.has_card for r in list_readers()}
+    except Exception:
+        return False
+    return states.get(reader) is present
+
+
+def make_card(state: str = "working", **overrides: object) -> CardPersonalisation:
+    """A card personalisation with test defaults."""
+    values: dict[str, object] = {
+        "serial": bytes.fromhex("5353550000000042"),
+        "uuid": "555000000042",
+        "name": "Priya Shah",
+        "pin": "583920",
+        "state": state,
+    }
+    values.update(overrides)
+    return build_card(**values)  # type: ignore[arg-type]
+
+
+InsertCard = Callable[..., VirtualCard]
+
+
+@pytest.fixture
+def insert_card(live_pcscd: PrivatePcscd) -> Iterator[InsertCard]:
+    """Insert a virtual card into slot 0 and wait until pcscd sees it; removed after."""
+    cards: list[VirtualCard] = []
+
+    def insert(
+        card: CardPersonalisation | None = None,
+        cls: type[VirtualCard] = VirtualCard,
+        wait: bool = True,
+    ) -> VirtualCard:
+        vcard = cls(make_applet(card or make_card()), port=live_pcscd.port)
+        vcard.start()
+        cards.append(vcard)
+        if wait:
+            wait_for(lambda: reader_has_card(True), what="pcscd to see the card")
+        return vcard
+
+    yield insert
+    for vcard in cards:
+        vcard.stop()
+    if live_pcscd.proc is not None and live_pcscd.proc.poll() is None:
+        wait_for(lambda: reader_has_card(False), what="pcscd to see the card removed")
+
+
+@pytest.fixture
+def today() -> dt.date:
+    """Today's date, for card expiry arithmetic."""
+    return dt.date.today()
