@@ -1,0 +1,137 @@
+"""Shared test data and a small driver for the pure flow (no I/O anywhere)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from kiosk.flow import commands as c
+from kiosk.flow import events as e
+from kiosk.flow import states as s
+from kiosk.flow.facts import CardFacts, Checkpoint, FlowConfig, PinState, Question
+from kiosk.flow.machine import step
+
+T0 = dt.datetime(2026, 11, 22, 12, 0, 0, tzinfo=dt.UTC)
+
+LOCKED = CardFacts(
+    serial="0102030405060708",
+    uuid="123456789012",
+    name="Jo Bloggs",
+    expiry=dt.date(2028, 6, 30),
+    pin=PinState.BLOCKED,
+    tries_left=0,
+)
+WORKING = CardFacts(
+    serial="1112131415161718",
+    uuid="210987654321",
+    name="Sam Smith",
+    expiry=dt.date(2028, 6, 30),
+    pin=PinState.WORKING,
+    tries_left=3,
+)
+QUESTIONS = (
+    Question("q01", "What was the name of your first pet?"),
+    Question("q05", "In which town were you born?"),
+    Question("q09", "What was your first car?"),
+)
+
+# Secret markers: if one of these shows up in a state, a checkpoint or an audit
+# event, a secret leaked.
+ANSWERS = {
+    "q01": "SECRET-ANSWER-pet-Zq8",
+    "q05": "SECRET-ANSWER-town-Zq8",
+    "q09": "SECRET-ANSWER-car-Zq8",
+}
+CODE = "73915082"
+NEW_PASSCODE = "583920"
+SECRETS = (*ANSWERS.values(), CODE, NEW_PASSCODE)
+
+UNLOCK_ID = "unl_0001"
+UNLOCK_EXPIRES = T0 + dt.timedelta(minutes=30)
+CODE_EXPIRES = T0 + dt.timedelta(minutes=15)
+
+
+@dataclass
+class Driver:
+    """Feeds events to the machine and keeps every state and command seen."""
+
+    state: s.KioskState
+    commands: list[c.Command] = field(default_factory=list)
+    states: list[s.KioskState] = field(default_factory=list)
+
+    @classmethod
+    def new(cls, config: FlowConfig | None = None, checkpoint: Checkpoint | None = None) -> Driver:
+        return cls(s.KioskState.start(config, now=T0, checkpoint=checkpoint))
+
+    @property
+    def screen(self) -> s.Screen:
+        return self.state.screen
+
+    @property
+    def now(self) -> dt.datetime:
+        assert self.state.now is not None
+        return self.state.now
+
+    def send(self, *events: e.Event) -> list[c.Command]:
+        out: list[c.Command] = []
+        for event in events:
+            self.state, commands = step(self.state, event)
+            self.states.append(self.state)
+            self.commands.extend(commands)
+            out.extend(commands)
+        return out
+
+    def tick(self, seconds: float = 1) -> list[c.Command]:
+        return self.send(e.Tick(self.now + dt.timedelta(seconds=seconds)))
+
+    def activity(self, seconds: float = 0) -> list[c.Command]:
+        return self.send(e.UserActivity(self.now + dt.timedelta(seconds=seconds)))
+
+    # ------------------------------------------------ reach a step of the journey
+
+    def at_card_status(self, card: CardFacts = LOCKED) -> Driver:
+        self.send(e.CardInserted(), e.CardRead(card))
+        return self
+
+    def at_starting(self) -> Driver:
+        self.at_card_status()
+        self.send(e.Continue())
+        return self
+
+    def at_questions(self) -> Driver:
+        self.at_starting()
+        self.send(
+            e.UnlockStarted(
+                unlock_id=UNLOCK_ID,
+                next=e.NextStep.ANSWERS,
+                expires_at=UNLOCK_EXPIRES,
+                questions=QUESTIONS,
+                attempts_left=3,
+            )
+        )
+        return self
+
+    def at_code(self) -> Driver:
+        self.at_questions()
+        self.send(e.SubmitAnswers(ANSWERS))
+        self.send(e.AnswersAccepted(code_sent_to="j***@nhs.net", code_expires_at=CODE_EXPIRES))
+        return self
+
+    def at_new_passcode(self) -> Driver:
+        self.at_code()
+        self.send(e.SubmitCode(CODE), e.CodeAccepted(expires_at=T0 + dt.timedelta(minutes=20)))
+        return self
+
+    def at_writing(self) -> Driver:
+        self.at_new_passcode()
+        self.send(e.SubmitNewPasscode(NEW_PASSCODE, NEW_PASSCODE))
+        return self
+
+    def at_unlocked(self) -> Driver:
+        self.at_writing()
+        self.send(e.ChallengeRead(), e.CryptogramReceived(), e.CardWritten())
+        return self
+
+
+def of_type(commands: list[c.Command], kind: type[c.Command]) -> list[c.Command]:
+    return [command for command in commands if isinstance(command, kind)]
