@@ -87,7 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "smtp_port": getattr(args, "smtp_port", None),
     }
     settings = load_settings(args.config, **overrides)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Tools print their answer on stdout; only serve reports progress in the log.
+    level = logging.INFO if args.command == "serve" else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     if args.command == "serve":
         import uvicorn

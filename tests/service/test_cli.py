@@ -1,0 +1,95 @@
+"""The service's command line (API.md): seed-demo, kiosk add, ra, audit export, settings."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import httpx
+import pytest
+
+from service.cli import main as cli_main
+from service.settings import CONFIG_DIR, load_settings
+from tests.service.conftest import RunningService
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    capsys.readouterr()
+    assert cli_main(list(argv)) == 0
+    return capsys.readouterr().out
+
+
+def test_seed_demo_is_fixed_and_idempotent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSU_SERVICE_ARGON2__TIME_COST", "1")
+    monkeypatch.setenv("SSU_SERVICE_ARGON2__MEMORY_COST", "8")
+    monkeypatch.setenv("SSU_SERVICE_ARGON2__PARALLELISM", "1")
+    db = f"sqlite:///{tmp_path / 'seed.db'}"
+    first = json.loads(run(capsys, "seed-demo", "--db", db))
+    second = json.loads(run(capsys, "seed-demo", "--db", db))
+    assert first == second
+    with open(CONFIG_DIR / "demo-holders.toml", "rb") as f:
+        fixed = tomllib.load(f)
+    assert first["kiosk_token"] == fixed["demo_kiosk_token"]
+    by_state = {(h["registered"], h["card_state"]) for h in first["holders"]}
+    assert {(True, "locked"), (True, "working"), (False, "working")} <= by_state
+    for holder in first["holders"]:
+        assert set(holder) == {
+            "uuid",
+            "serial",
+            "name",
+            "email",
+            "mobile",
+            "pin",
+            "card_state",
+            "registered",
+            "answers",
+        }
+        assert len(holder["uuid"]) == 12 and len(holder["serial"]) == 16
+        assert bool(holder["answers"]) == holder["registered"]
+    shown = json.loads(run(capsys, "ra", "show", first["holders"][0]["uuid"], "--db", db))
+    assert shown["registered"] is True and shown["locked"] is False
+    assert "answers" not in shown
+
+
+def test_kiosk_add_token_works(
+    live_service: RunningService, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = live_service.service.settings.db
+    token = run(capsys, "kiosk", "add", "ward 12", "--db", db).strip()
+    assert len(token) >= 32
+    response = httpx.post(
+        f"{live_service.url}/v1/nonces", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 201
+
+
+def test_audit_export_since(
+    live_service: RunningService, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = live_service.service.settings.db
+    lines = run(capsys, "audit", "export", "--db", db).splitlines()
+    records = [json.loads(line) for line in lines]
+    assert {r["type"] for r in records} >= {"demo_holder_added", "kiosk_added"}
+    later = run(capsys, "audit", "export", "--since", "2999-01-01T00:00:00Z", "--db", db)
+    assert later == ""
+
+
+def test_unknown_holder_for_ra_tools(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'empty.db'}"
+    assert cli_main(["ra", "show", "999999999999", "--db", db]) == 1
+    assert cli_main(["ra", "clear-lock", "999999999999", "--db", db]) == 1
+
+
+def test_settings_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "service.toml"
+    config.write_text('port = 9001\nsmtp_port = 2525\napproved_domains = ["nhs.net"]\n')
+    monkeypatch.setenv("SSU_SERVICE_SMTP_PORT", "2626")
+    settings = load_settings(config, port=None, db="sqlite:///x.db")
+    assert settings.port == 9001  # file
+    assert settings.smtp_port == 2626  # environment beats file
+    assert settings.db == "sqlite:///x.db"  # flag beats all
+    assert settings.approved_domains == ["nhs.net"]
+    assert load_settings(config, port=8123).port == 8123
