@@ -1,0 +1,193 @@
+"""Random event sequences: the flow never crashes and never keeps a secret."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kiosk.flow import commands as c
+from kiosk.flow import events as e
+from kiosk.flow import states as s
+from kiosk.flow.facts import FlowConfig
+from kiosk.flow.machine import step
+from tests.kiosk.kiosk_journey import (
+    ANSWERS,
+    CODE,
+    CODE_EXPIRES,
+    LOCKED,
+    NEW_PASSCODE,
+    QUESTIONS,
+    SECRETS,
+    T0,
+    UNLOCK_EXPIRES,
+    UNLOCK_ID,
+    WORKING,
+)
+
+# Secrets that fail validation on the kiosk, so they take the refusal paths too.
+BAD_SECRETS = ("ZZ-SECRET-code", "ZZ-SECRET-pass", "ZZ-SECRET-answer")
+ALL_SECRETS = (*SECRETS, *BAD_SECRETS)
+
+HAPPY_PATH: list[e.Event] = [
+    e.CardInserted(),
+    e.CardRead(LOCKED),
+    e.Continue(),
+    e.UnlockStarted(
+        unlock_id=UNLOCK_ID,
+        next=e.NextStep.ANSWERS,
+        expires_at=UNLOCK_EXPIRES,
+        questions=QUESTIONS,
+    ),
+    e.SubmitAnswers(ANSWERS),
+    e.AnswersAccepted(code_sent_to="j***@nhs.net", code_expires_at=CODE_EXPIRES),
+    e.SubmitCode(CODE),
+    e.CodeAccepted(expires_at=UNLOCK_EXPIRES),
+    e.SubmitNewPasscode(NEW_PASSCODE, NEW_PASSCODE),
+    e.ChallengeRead(),
+    e.CryptogramReceived(),
+    e.CardWritten(),
+]
+
+OTHER_EVENTS: list[e.Event] = [
+    e.CardInserted(),
+    e.CardRemoved(),
+    e.CardRead(LOCKED),
+    e.CardRead(WORKING),
+    e.CardUnreadable(e.UnreadableReason.NOT_OUR_CARD),
+    e.CardServiceDown(),
+    e.CardServiceUp(),
+    e.ReaderAdded("r"),
+    e.ReaderRemoved("r"),
+    e.Continue(),
+    e.Back(),
+    e.Cancel(),
+    e.ConfirmCancel(),
+    e.Help(e.HelpTopic.CONTACT_RA),
+    e.ResendCodeRequested(),
+    e.SubmitAnswers(ANSWERS),
+    e.SubmitAnswers({"q01": BAD_SECRETS[2]}),
+    e.SubmitCode(CODE),
+    e.SubmitCode(BAD_SECRETS[0]),
+    e.SubmitNewPasscode(NEW_PASSCODE, NEW_PASSCODE),
+    e.SubmitNewPasscode(NEW_PASSCODE, BAD_SECRETS[1]),
+    e.SubmitNewPasscode(BAD_SECRETS[1], BAD_SECRETS[1]),
+    e.UnlockStarted(
+        unlock_id=UNLOCK_ID,
+        next=e.NextStep.CODE,
+        expires_at=UNLOCK_EXPIRES,
+        code_sent_to="j***@nhs.net",
+    ),
+    e.AnswersWrong(attempts_left=2),
+    e.AnswersWrong(attempts_left=1),
+    e.SelfServiceLocked(),
+    e.NotRegistered(),
+    e.CardProofRefused(),
+    e.CodeAccepted(expires_at=UNLOCK_EXPIRES),
+    e.CodeWrong(tries_left=1),
+    e.CodeVoid(),
+    e.CodeExpired(),
+    e.UnlockExpired(),
+    e.ResendDone(code_sent_to="j***@nhs.net", code_expires_at=CODE_EXPIRES),
+    e.ResendRefused(retry_after=30),
+    e.ResendRefused(retry_after=None),
+    e.ChallengeRead(),
+    e.CryptogramReceived(),
+    e.CardWritten(result_reported=False),
+    e.CardWriteFailed(reason="6982", card_removed=False),
+    e.CardWriteFailed(reason="gone", card_removed=True),
+    e.ServiceReachable(),
+    *[e.ServiceUnreachable(call) for call in e.Call],
+    *[e.ServiceRefused(call, "wrong_step") for call in e.Call],
+]
+
+# A step of the random part: an event, or the clock moving on by some seconds.
+moves = st.one_of(
+    st.sampled_from(OTHER_EVENTS),
+    st.integers(min_value=0, max_value=200),
+)
+
+
+def strings_in(value: Any) -> Iterator[str]:
+    """Every string inside a value, including dataclass fields hidden from repr."""
+    if isinstance(value, str):
+        yield value
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            if f.name != "config":
+                yield from strings_in(getattr(value, f.name))
+    elif isinstance(value, Mapping):
+        for key, inner in value.items():
+            yield from strings_in(key)
+            yield from strings_in(inner)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for inner in value:
+            yield from strings_in(inner)
+
+
+def leaks(value: Any) -> list[str]:
+    return [secret for text in strings_in(value) for secret in ALL_SECRETS if secret in text]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    prefix=st.integers(min_value=0, max_value=len(HAPPY_PATH)),
+    rest=st.lists(moves, max_size=40),
+)
+def test_random_sequences_never_crash_or_keep_a_secret(prefix: int, rest: list[Any]) -> None:
+    config = FlowConfig()
+    state = s.KioskState.start(config, now=T0)
+    now = T0
+    events: list[e.Event] = list(HAPPY_PATH[:prefix])
+    for move in rest:
+        if isinstance(move, int):
+            now = now + dt.timedelta(seconds=move)
+            events.append(e.Tick(now) if move % 2 else e.UserActivity(now))
+        else:
+            events.append(move)
+    for event in events:
+        state, commands = step(state, event)
+        assert isinstance(state, s.KioskState)
+        assert isinstance(state.screen, s.Screen)
+        assert not leaks(state), (event, state)
+        for command in commands:
+            assert isinstance(command, c.Command)
+            if isinstance(command, c.SaveCheckpoint):
+                assert not leaks(command)
+                assert not any(x in json.dumps(command.checkpoint.to_record()) for x in ALL_SECRETS)
+            elif isinstance(command, c.QueueAudit | c.QueueResultReport | c.StartUnlock):
+                assert not leaks(command), command
+            elif isinstance(command, c.WriteNewPasscode):
+                # Only a passcode the rules allow ever reaches the card.
+                assert config.passcode_rules.allows(command.new_passcode)
+            elif isinstance(command, c.SendCode):
+                assert command.code == CODE
+        # Whatever happened, the journey only ever belongs to the card in the reader.
+        if state.card is not None and state.journey is not None:
+            assert state.journey.serial == state.card.serial
+        if isinstance(state.screen, s.WaitingForCard | s.CardRemovedNotice):
+            assert state.card is None
+
+
+@settings(max_examples=100, deadline=None)
+@given(rest=st.lists(moves, max_size=30))
+def test_card_removal_always_ends_the_session(rest: list[Any]) -> None:
+    state = s.KioskState.start(now=T0)
+    now = T0
+    for move in [*HAPPY_PATH[:5], *rest]:
+        if isinstance(move, int):
+            now += dt.timedelta(seconds=move)
+            move = e.Tick(now)
+        state, _ = step(state, move)
+    state, commands = step(state, e.CardRemoved())
+    assert state.card is None and state.journey is None and state.overlay is None
+    assert isinstance(
+        state.screen, s.WaitingForCard | s.CardRemovedNotice | s.NoReader | s.CardServiceDown
+    )
+    if any(isinstance(cmd, c.QueueAudit) for cmd in commands):
+        assert c.WipeInputs() in commands

@@ -1,0 +1,129 @@
+"""Kiosk settings: defaults, config/kiosk.toml, --config FILE, SSU_KIOSK_* and flags."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from kiosk.passcode_rules import PasscodeRules
+from kiosk.settings import DEFAULT_CONFIG_FILE, KioskSettings, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("SSU_KIOSK_"):
+            monkeypatch.delenv(name)
+
+
+def test_shipped_file_loads_with_the_example_ra_contacts() -> None:
+    assert DEFAULT_CONFIG_FILE.name == "kiosk.toml" and DEFAULT_CONFIG_FILE.is_file()
+    settings = load_settings()
+    ra = settings.ra_contacts
+    assert ra.example is True
+    assert (ra.organisation, ra.email, ra.phone) == (
+        "SCW CSU RA team",
+        "scwcsu.smartcards@nhs.net",
+        "0300 5610429",
+    )
+    assert settings.approved_email_domains == ["nhs.net", "gov.uk", "mod.uk"]
+    assert settings.expiring_warning_days == 90
+    assert settings.timeouts.inactivity_seconds == 90
+    assert settings.timeouts.warning_seconds == 30
+    assert settings.passcode_rules == PasscodeRules()
+    assert "EXAMPLE" in DEFAULT_CONFIG_FILE.read_text()
+
+
+def test_defaults_without_any_file() -> None:
+    settings = KioskSettings()
+    assert settings.service_url == "http://127.0.0.1:8750"
+    assert settings.reader is None and settings.demo is False
+    assert settings.kiosk_token.get_secret_value() == ""
+
+
+def test_config_file_override(tmp_path: Path) -> None:
+    config = tmp_path / "other.toml"
+    config.write_text(
+        'service_url = "https://unlock.example.nhs.uk/"\n'
+        'kiosk_name = "Ward 7"\n'
+        'reader = "Virtual PCD 00 01"\n'
+        "[timeouts]\ninactivity_seconds = 120\n"
+        "[passcode_rules]\nmin_digits = 8\n"
+        '[ra_contacts]\norganisation = "Our RA"\nphone = "01234 567890"\n'
+    )
+    settings = load_settings(config)
+    assert settings.service_url == "https://unlock.example.nhs.uk"
+    assert (settings.kiosk_name, settings.reader) == ("Ward 7", "Virtual PCD 00 01")
+    assert settings.timeouts.inactivity_seconds == 120
+    assert settings.timeouts.warning_seconds == 30
+    assert settings.passcode_rules.min_digits == 8
+    assert settings.ra_contacts.organisation == "Our RA"
+    assert settings.ra_contacts.example is False
+
+
+def test_missing_config_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        load_settings(tmp_path / "nope.toml")
+
+
+def test_environment_beats_file_and_flags_beat_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "k.toml"
+    config.write_text('kiosk_name = "from file"\nstore = "from-file.sqlite"\n')
+    monkeypatch.setenv("SSU_KIOSK_KIOSK_NAME", "from env")
+    monkeypatch.setenv("SSU_KIOSK_KIOSK_TOKEN", "tok-123")
+    monkeypatch.setenv("SSU_KIOSK_TIMEOUTS__WARNING_SECONDS", "15")
+    monkeypatch.setenv("SSU_KIOSK_DEMO", "true")
+    settings = KioskSettings.load(config, kiosk_name=None, store=tmp_path / "flag.sqlite")
+    assert settings.kiosk_name == "from env"
+    assert settings.store == tmp_path / "flag.sqlite"
+    assert settings.kiosk_token.get_secret_value() == "tok-123"
+    assert "tok-123" not in repr(settings)
+    assert settings.timeouts.warning_seconds == 15
+    assert settings.demo is True
+    assert KioskSettings.load(config, kiosk_name="from flag").kiosk_name == "from flag"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"service_url": "ftp://x"},
+        {"timeouts": {"inactivity_seconds": 1}},
+        {"passcode_rules": {"max_digits": 12}},
+        {"no_such_setting": 1},
+    ],
+)
+def test_bad_values_are_refused(bad: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        KioskSettings(**bad)  # type: ignore[arg-type]
+
+
+def test_domains_are_normalised() -> None:
+    settings = KioskSettings(approved_email_domains=[" NHS.net", "@gov.uk", ""])
+    assert settings.approved_email_domains == ["nhs.net", "gov.uk"]
+
+
+def test_every_field_is_documented() -> None:
+    from kiosk.settings import RaContacts, Timeouts
+
+    for model in (KioskSettings, Timeouts, RaContacts, PasscodeRules):
+        for name, field in model.model_fields.items():
+            assert field.description, f"{model.__name__}.{name} has no docstring"
+
+
+def test_flow_config_follows_the_settings() -> None:
+    settings = KioskSettings(
+        timeouts={"inactivity_seconds": 60, "warning_seconds": 10},  # type: ignore[arg-type]
+        expiring_warning_days=30,
+    )
+    flow = settings.flow_config()
+    assert flow.inactivity_timeout == dt.timedelta(seconds=60)
+    assert flow.inactivity_countdown == dt.timedelta(seconds=10)
+    assert flow.expiring_warning_days == 30
+    assert flow.passcode_rules == settings.passcode_rules
