@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
@@ -45,6 +46,8 @@ ANSWERS = {
 CODE = "73915082"
 NEW_PASSCODE = "583920"
 SECRETS = (*ANSWERS.values(), CODE, NEW_PASSCODE)
+
+CommandT = TypeVar("CommandT", bound=c.Command)
 
 UNLOCK_ID = "unl_0001"
 UNLOCK_EXPIRES = T0 + dt.timedelta(minutes=30)
@@ -133,5 +136,5 @@ class Driver:
         return self
 
 
-def of_type(commands: list[c.Command], kind: type[c.Command]) -> list[c.Command]:
+def of_type(commands: list[c.Command], kind: type[CommandT]) -> list[CommandT]:
     return [command for command in commands if isinstance(command, kind)]
