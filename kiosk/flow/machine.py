@@ -232,6 +232,11 @@ def _on_tick(state: s.KioskState, now: dt.datetime) -> Result:
     if isinstance(screen, s.ServiceUnavailable) and screen.retry_at and now >= screen.retry_at:
         commands.append(screen.retry if screen.retry is not None else c.CheckService())
         state = replace(state, screen=replace(screen, retry_at=None))
+    if isinstance(state.screen, s.HelpPage) and state.card is None:
+        # Help opened from the waiting screen and left: quietly go back, so the
+        # next holder finds the kiosk asking for a card.
+        if now - (state.last_activity or now) >= config.inactivity_timeout:
+            return replace(state, screen=state.screen.back_to), commands
     if not _times_out(state):
         return _dismiss_warning(state), commands
     warning = state.overlay

@@ -652,10 +652,19 @@ def test_help_without_a_card() -> None:
     d = Driver.new()
     d.send(e.Help(e.HelpTopic.LOST_OR_STOLEN))
     assert isinstance(d.screen, s.HelpPage)
-    d.tick(3600)
-    assert isinstance(d.screen, s.HelpPage)  # no session, no timeout
+    d.tick(60)
+    assert isinstance(d.screen, s.HelpPage) and d.state.overlay is None
     d.send(e.Back())
     assert isinstance(d.screen, s.WaitingForCard)
+
+
+def test_help_left_open_without_a_card_goes_back_to_waiting() -> None:
+    d = Driver.new()
+    d.send(e.Help(e.HelpTopic.EXPIRING))
+    d.tick(89)
+    assert isinstance(d.screen, s.HelpPage)
+    out = d.tick(1)
+    assert isinstance(d.screen, s.WaitingForCard) and out == []
 
 
 def test_help_is_not_opened_while_busy() -> None:
