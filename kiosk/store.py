@@ -177,10 +177,13 @@ class LocalStore:
         if refused:
             raise SecretRefused(f"not a checkpoint field, refused: {', '.join(refused)}")
         row: dict[str, Any] = {"id": 1}
-        for key in CHECKPOINT_FIELDS:
+        for key, kind in CHECKPOINT_FIELDS.items():
             value = record.get(key)
             if key == "questions":
-                value = json.dumps(list(value or []))
+                value = json.dumps([_question(q) for q in value or []])
+            elif value is not None and (type(value) is not kind):
+                # A nested value could smuggle anything past the key allow-list.
+                raise SecretRefused(f"checkpoint field {key} must be {kind.__name__}")
             row[key] = value
         with self._transaction() as db:
             db.table("checkpoint").insert(row, replace=True)
@@ -331,6 +334,13 @@ class Cache:
             value=json.loads(row["value"]),
             fetched_at=dt.datetime.fromisoformat(row["fetched_at"]),
         )
+
+
+def _question(value: Any) -> dict[str, str]:
+    # Questions are catalogue entries: exactly an id and a text, nothing else.
+    if not isinstance(value, Mapping) or set(value) != {"id", "text"}:
+        raise SecretRefused("checkpoint questions hold only an id and a text")
+    return {"id": str(value["id"]), "text": str(value["text"])}
 
 
 def _item(row: Mapping[str, Any]) -> OutboxItem:

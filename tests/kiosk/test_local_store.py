@@ -80,6 +80,22 @@ def test_a_field_outside_the_allow_list_is_refused(store: LocalStore, secret_fie
     assert store.load_checkpoint() is None
 
 
+@pytest.mark.parametrize(
+    "smuggled",
+    [
+        {"code_sent_to": {"code": "73915082"}},
+        {"attempts_left": "583920"},
+        {"questions": [{"id": "q01", "text": "Pet?", "answer": "Rex"}]},
+    ],
+)
+def test_a_value_of_the_wrong_shape_is_refused(
+    store: LocalStore, smuggled: dict[str, object]
+) -> None:
+    with pytest.raises(SecretRefused):
+        store.save_checkpoint({**CHECKPOINT.to_record(), **smuggled})
+    assert store.load_checkpoint() is None
+
+
 def test_the_table_has_only_allow_listed_columns(store: LocalStore, path: Path) -> None:
     conn = sqlite3.connect(path)
     columns = {row[1] for row in conn.execute("PRAGMA table_info(checkpoint)")}
