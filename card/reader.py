@@ -193,10 +193,19 @@ class CardSession:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Exclusive access for a sequence (GET CHALLENGE then RESET RETRY COUNTER)."""
-        check(scard.SCardBeginTransaction(self._card), "locking the card")
+        self.begin_transaction()
         try:
             yield
         finally:
+            self.end_transaction()
+
+    def begin_transaction(self) -> None:
+        """Keep other PC/SC clients off the card until end_transaction()."""
+        check(scard.SCardBeginTransaction(self._card), "locking the card")
+
+    def end_transaction(self) -> None:
+        """Let other clients at the card again (errors ignored: it may be gone)."""
+        if not self._broken:
             scard.SCardEndTransaction(self._card, scard.SCARD_LEAVE_CARD)
 
     # -- applet -----------------------------------------------------------

@@ -1,0 +1,97 @@
+"""`ssu-kiosk`: run the kiosk.
+
+    ssu-kiosk [--config FILE] [--service-url URL] [--kiosk-token T] [--reader NAME]
+              [--store PATH] [--demo]
+
+Settings also come from SSU_KIOSK_* variables and the TOML file (config/kiosk.toml
+by default). `--demo` starts everything on this machine first (kiosk.demo).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import SecretStr, ValidationError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ssu-kiosk", description="Smartcard self-service kiosk")
+    p.add_argument("--config", type=Path, help="TOML settings file (default config/kiosk.toml)")
+    p.add_argument("--service-url", help="unlock service base URL")
+    p.add_argument("--kiosk-token", help="this kiosk's token (prefer SSU_KIOSK_KIOSK_TOKEN)")
+    p.add_argument("--reader", help="PC/SC reader name")
+    p.add_argument("--store", type=Path, help="local store file (SQLite)")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="start a private pcscd, virtual cards, a mail catcher and a demo service first",
+    )
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `ssu-kiosk`."""
+    args = _parser().parse_args(argv)
+    from kiosk.settings import KioskSettings
+
+    world = None
+    overrides: dict[str, object] = {
+        "service_url": args.service_url,
+        "kiosk_token": SecretStr(args.kiosk_token) if args.kiosk_token else None,
+        "reader": args.reader,
+        "store": args.store,
+    }
+    if args.demo:
+        from kiosk.demo import DemoWorld
+
+        print("Demo: starting a private pcscd, mail catcher and demo service ...", flush=True)
+        world = DemoWorld().start()
+        overrides.update(
+            service_url=world.service_url,
+            kiosk_token=SecretStr(world.kiosk_token),
+            store=args.store or world.workdir / "kiosk.sqlite",
+            demo=True,
+            kiosk_name="Demo kiosk",
+            reader=world.pcscd.reader_names[0],
+        )
+    try:
+        settings = KioskSettings.load(args.config, **overrides)
+    except (FileNotFoundError, ValidationError) as exc:
+        print(f"ssu-kiosk: {exc}", file=sys.stderr)
+        if world is not None:
+            world.stop()
+        return 2
+    log_file = Path(settings.store).with_suffix(".log")
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    # The terminal belongs to the holder: logs go to a file, never to the screen.
+    logging.basicConfig(
+        filename=log_file, level=logging.INFO, format="%(asctime)s %(name)s %(message)s"
+    )
+    from kiosk.app import make_app
+    from kiosk.card_access import PcscCardAccess
+    from kiosk.service_client import ServiceClient
+    from kiosk.store import LocalStore
+
+    store = LocalStore(settings.store)
+    app = make_app(
+        settings=settings,
+        card=PcscCardAccess(settings.reader),
+        client=ServiceClient(settings.service_url, settings.kiosk_token.get_secret_value()),
+        store=store,
+        demo=world.cards if world is not None else None,
+    )
+    try:
+        app.run()
+    finally:
+        store.close()
+        if world is not None:
+            world.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
