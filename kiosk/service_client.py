@@ -193,6 +193,10 @@ class _InProgress(Exception):
     """409 request_in_progress: the first attempt with our key is still running."""
 
 
+class _Gateway(Exception):
+    """502/503/504 that is not the service's own problem: a proxy could not reach it."""
+
+
 # -- results --------------------------------------------------------------------------
 
 
@@ -381,7 +385,7 @@ class ServiceClient:
             send_headers["Idempotency-Key"] = idempotency_key or uuid_module.uuid4().hex
 
         def retryable(exc: BaseException) -> bool:
-            return isinstance(exc, httpx.TransportError | _InProgress)
+            return isinstance(exc, httpx.TransportError | _InProgress | _Gateway)
 
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._retries + 1),
@@ -399,10 +403,16 @@ class ServiceClient:
                         "request_in_progress"
                     ):
                         raise _InProgress()
+                    if response.status_code in (502, 503, 504) and not _is_problem(response):
+                        # The service never saw it, and 5xx answers are never kept under
+                        # the key, so the same key may safely go again.
+                        raise _Gateway()
         except RetryError as exc:
             last = exc.last_attempt.exception()
             if isinstance(last, _InProgress):
                 raise ServiceUnreachable("the service is still working on this request") from None
+            if isinstance(last, _Gateway):
+                raise ServiceUnreachable("a gateway could not reach the service") from None
             raise ServiceUnreachable(f"service unreachable: {type(last).__name__}") from last
         if response.status_code in expect:
             return response
@@ -611,6 +621,11 @@ class ServiceClient:
             idempotency_key=idempotency_key,
         )
         return AuditReceipt(accepted=int(body["accepted"]), duplicates=int(body["duplicates"]))
+
+
+def _is_problem(response: httpx.Response) -> bool:
+    content_type: str = response.headers.get("content-type", "")
+    return content_type.startswith("application/problem+json")
 
 
 def _problem_code(response: httpx.Response) -> str | None:

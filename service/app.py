@@ -243,6 +243,8 @@ def create_app(
         masters = load_masters(settings)
     elif masters.is_development() and not settings.demo:
         raise KeysRefused("these are the published development keys; they need --demo")
+    if settings.demo:
+        log.warning("DEMO MODE: public development keys and the demo kiosk token are accepted")
     engine = open_engine(settings.db)
     migrate(engine)
     mailer = SmtpMailer(
@@ -257,6 +259,9 @@ def create_app(
         title="Smartcard self-service unlock service",
         version=__version__,
         description="Wire contract v1 (API.md).",
+        # A kiosk-facing service has no use for browser pages that load outside scripts.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.service = service
 

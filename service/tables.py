@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
@@ -155,3 +156,9 @@ audit = Table(
     Column("outcome", String(64), nullable=False),
     Column("detail", Text, nullable=False),
 )
+
+# Housekeeping and `audit export --since` scan by time.
+Index("ix_audit_recorded_at", audit.c.recorded_at)
+Index("ix_nonces_expires_at", nonces.c.expires_at)
+Index("ix_idempotency_created_at", idempotency.c.created_at)
+Index("ix_rate_limits_window", rate_limits.c.window)

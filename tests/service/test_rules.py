@@ -19,6 +19,7 @@ from kiosk.service_client import (
     SelfServiceLocked,
     ServiceClient,
     ServiceRejected,
+    ServiceUnreachable,
     TooManyRequests,
     UnlockStarted,
     WrongAnswers,
@@ -646,3 +647,78 @@ async def test_questions_health_and_audit(
     records = [r for r in live_service.service.export_audit() if r["source"] == "kiosk"]
     assert [r["event_id"] for r in records] == ["ev-0", "ev-1"]
     assert records[0]["kiosk"] == "ward-7" and records[0]["detail"] == {"screen": "start"}
+
+
+async def test_questions_off_sends_the_code_at_once(
+    settings: ServiceSettings, masters: MasterKeys, clock: MovableClock, mailbox: Mailbox
+) -> None:
+    running = start_service(
+        settings.model_copy(update={"questions_required": False}), masters, clock
+    )
+    holder = running.holder("locked")
+    try:
+        async with ServiceClient(running.url, running.tokens["ward-7"]) as c:
+            started = await start(c, masters, holder)
+            assert started.next == "code" and started.questions == ()
+            assert started.code_sent_to == "a***@nhs.net"
+            with pytest.raises(WrongStep):
+                await c.send_unlock_answers(started.unlock_id, {})
+            await c.send_unlock_code(started.unlock_id, mailbox.code(holder["email"], 1))
+    finally:
+        running.stop()
+
+
+async def test_registration_never_clears_a_lock(
+    client: ServiceClient, live_service: RunningService, masters: MasterKeys, mailbox: Mailbox
+) -> None:
+    holder = live_service.holder("working")
+    for _ in range(3):
+        started = await start(client, masters, holder)
+        with pytest.raises((WrongAnswers, SelfServiceLocked)):
+            await client.send_unlock_answers(started.unlock_id, wrong(started))
+    nonce = await client.new_nonce()
+    mac = card_mac(masters, holder["serial"], nonce.nonce, key="holder_auth")
+    reg = await client.start_registration(
+        holder["serial"],
+        holder["uuid"],
+        nonce.nonce,
+        mac,
+        holder["email"],
+        holder["mobile"],
+        "2026-11",
+    )
+    await client.send_registration_answers(
+        reg.registration_id, {"q01": "abc", "q02": "def", "q03": "ghi", "q04": "jkl"}
+    )
+    await client.confirm_registration(reg.registration_id, mailbox.code(holder["email"], 1))
+    with pytest.raises(SelfServiceLocked):
+        await start(client, masters, holder)
+
+
+async def test_gateway_errors_are_retried_then_unreachable() -> None:
+    calls: list[str | None] = []
+
+    def gateway(request: httpx.Request) -> httpx.Response:
+        calls.append(request.headers.get("Idempotency-Key"))
+        return httpx.Response(502, text="<html>bad gateway</html>")
+
+    async with ServiceClient(
+        "http://service.invalid",
+        "t",
+        transport=httpx.MockTransport(gateway),
+        retries=2,
+        backoff_initial=0.01,
+    ) as c:
+        with pytest.raises(ServiceUnreachable):
+            await c.new_nonce()
+    assert len(calls) == 3 and len(set(calls)) == 1
+
+
+async def test_unreachable_service() -> None:
+    from tests.service.conftest import free_port
+
+    async with ServiceClient(
+        f"http://127.0.0.1:{free_port()}", "t", retries=1, backoff_initial=0.01, timeout=2
+    ) as c:
+        with pytest.raises(ServiceUnreachable):
+            await c.health()
