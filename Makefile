@@ -32,5 +32,9 @@ $(STAMP): pyproject.toml | system-deps
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# Benchmarks (not part of the test suite): quick by default, `make bench FULL=1` for all.
+bench: system-deps $(STAMP)
+	$(PY) -m bench $(if $(FULL),--full,--quick)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -16,6 +16,7 @@ from typing import Any
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -26,7 +27,7 @@ from kiosk.effects import Effects
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow import states as s
-from kiosk.messages import Intent, WatcherReport, WorldEvent
+from kiosk.messages import Intent, WorldEvent
 from kiosk.reader_events import ReaderFilter
 from kiosk.service_client import ServiceClient
 from kiosk.settings import KioskSettings
@@ -79,6 +80,14 @@ class MailboxScreen(ModalScreen[None]):
     def action_dismiss_box(self) -> None:
         """Close the mailbox."""
         self.dismiss(None)
+
+
+class WatcherReport(Message):
+    """A raw report from the card watcher thread, translated on the app thread."""
+
+    def __init__(self, report: WatcherEvent) -> None:
+        super().__init__()
+        self.report = report
 
 
 class KioskApp(App[None], inherit_bindings=False):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from card.watcher import WatcherEvent
 from kiosk.flow.events import Event
 
 
@@ -34,10 +33,3 @@ class WorldEvent(Message):
     def __repr__(self) -> str:
         return f"WorldEvent({self.event!r})"
 
-
-class WatcherReport(Message):
-    """A raw report from the card watcher thread, translated on the app thread."""
-
-    def __init__(self, report: WatcherEvent) -> None:
-        super().__init__()
-        self.report = report

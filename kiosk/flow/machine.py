@@ -276,8 +276,10 @@ def _on_device(state: s.KioskState, event: e.Event) -> Result | None:
         )
         return replace(state, screen=screen, card=None, overlay=None), wipe
     if isinstance(event, e.CardServiceUp):
-        if isinstance(state.screen, s.CardServiceDown):
-            return replace(state, screen=s.WaitingForCard()), []
+        # The watcher reports the readers (ReaderAdded) right after this; until
+        # one is reported there is no reader to put a card in.
+        if isinstance(state.screen, s.CardServiceDown | s.WaitingForCard):
+            return replace(state, screen=s.NoReader()), []
         return state, []
     if isinstance(event, e.ReaderAdded):
         if isinstance(state.screen, s.NoReader):

@@ -114,6 +114,8 @@ def test_card_service_down_and_up() -> None:
     d.send(e.CardServiceDown())
     assert isinstance(d.screen, s.CardServiceDown)
     d.send(e.CardServiceUp())
+    assert isinstance(d.screen, s.NoReader)  # until the watcher reports a reader
+    d.send(e.ReaderAdded("Virtual PCD 00 00"))
     assert isinstance(d.screen, s.WaitingForCard)
 
 

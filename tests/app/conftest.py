@@ -1,0 +1,96 @@
+"""The kiosk app on real parts: private pcscd + vpcd with the demo cards, the unlock
+service in demo mode over HTTP on loopback, and a real SMTP server receiving the codes.
+
+These are the very parts `make demo` runs (kiosk.demo.DemoWorld).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from card.pcscd import PrivatePcscd
+from kiosk.app import KioskApp, make_app
+from kiosk.card_access import PcscCardAccess
+from kiosk.demo import DemoWorld
+from kiosk.service_client import ServiceClient
+from kiosk.settings import KioskSettings
+from kiosk.store import LocalStore
+from tests.conftest import READER
+from tests.support import wait_for
+
+CODE = re.compile(r"\b(\d{8})\b")
+
+
+@pytest.fixture
+def world(live_pcscd: PrivatePcscd, tmp_path: Path) -> Iterator[DemoWorld]:
+    """A fresh demo world (service database, mailbox, cards) on the session pcscd."""
+    demo = DemoWorld(tmp_path / "world", pcscd=live_pcscd).start()
+    try:
+        yield demo
+    finally:
+        demo.stop()
+        wait_for(lambda: _reader_empty(), what="the demo card to be removed")
+
+
+def _reader_empty() -> bool:
+    from tests.conftest import reader_has_card
+
+    return reader_has_card(False)
+
+
+def holder(world: DemoWorld, key: str) -> dict[str, Any]:
+    """A demo holder's public test data (uuid, pin, answers ...)."""
+    return next(h for h in world.demo_data["holders"] if h["key"] == key)
+
+
+def latest_code(world: DemoWorld, email: str, count: int = 1) -> str:
+    """The code in the `count`-th mail to `email` (waits for it)."""
+
+    def mails() -> list[Any]:
+        got = [m for m in world.mail.mailbox.snapshot() if email in str(m["To"])]
+        return got if len(got) >= count else []
+
+    message = wait_for(mails, timeout=15, what=f"mail {count} to {email}")[count - 1]
+    body = message.get_body(("plain",)).get_content()
+    match = CODE.search(body)
+    assert match, "no code in the mail"
+    return match.group(1)
+
+
+@pytest.fixture
+def kiosk_settings(world: DemoWorld, tmp_path: Path) -> KioskSettings:
+    return KioskSettings.load(
+        None,
+        service_url=world.service_url,
+        kiosk_token=SecretStr(world.kiosk_token),
+        store=tmp_path / "kiosk.sqlite",
+        reader=READER,
+        kiosk_name="Ward 7 kiosk",
+        demo=True,
+    )
+
+
+@pytest.fixture
+async def kiosk(world: DemoWorld, kiosk_settings: KioskSettings) -> AsyncIterator[KioskApp]:
+    store = LocalStore(kiosk_settings.store)
+    app = make_app(
+        settings=kiosk_settings,
+        card=PcscCardAccess(READER),
+        client=ServiceClient(world.service_url, world.kiosk_token, timeout=3.0, retries=1),
+        store=store,
+        demo=world.cards,
+        outbox_seconds=0.5,
+    )
+    yield app
+    store.close()
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
