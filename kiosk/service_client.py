@@ -389,7 +389,11 @@ class ServiceClient:
 
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._retries + 1),
-            wait=wait_exponential_jitter(multiplier=self._backoff_initial, max=self._backoff_max),
+            wait=wait_exponential_jitter(
+                multiplier=self._backoff_initial,
+                max=self._backoff_max,
+                jitter=self._backoff_initial,
+            ),
             retry=retry_if_exception(retryable),
             reraise=False,
         )

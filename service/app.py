@@ -367,9 +367,12 @@ def create_app(
         responses=_errors(*AUTH),
         tags=["service"],
     )
-    def nonces(kiosk: KioskDep) -> dict[str, Any]:
-        nonce, expires = service.new_nonce(kiosk)
-        return {"nonce": nonce, "expires_at": rfc3339(expires)}
+    def nonces(request: Request, kiosk: KioskDep, key: IdemKey = None) -> Response:
+        def issue() -> dict[str, Any]:
+            nonce, expires = service.new_nonce(kiosk)
+            return {"nonce": nonce, "expires_at": rfc3339(expires)}
+
+        return idempotent(request, kiosk, key, None, 201, issue)
 
     @app.post(
         "/v1/unlocks",

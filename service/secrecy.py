@@ -15,6 +15,8 @@ from card.keys import MasterKeys
 
 _WHITESPACE = re.compile(r"\s+")
 _MOBILE = re.compile(r"^(?:07\d{9}|\+447\d{9})$")
+_LOCAL_PART = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$")
+_DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
 def normalise_answer(answer: str) -> str:
@@ -97,9 +99,9 @@ def mask_email(email: str) -> str:
 def email_domain_approved(email: str, approved: list[str]) -> bool:
     """Whether the address's domain is an approved domain or one of its subdomains."""
     local, at, domain = email.strip().rpartition("@")
-    if not at or not local or not domain or " " in email.strip():
+    domain = domain.lower()
+    if not at or not _LOCAL_PART.match(local) or not _DOMAIN.match(domain):
         return False
-    domain = domain.lower().rstrip(".")
     for allowed in approved:
         allowed = allowed.lower().strip(".")
         if domain == allowed or domain.endswith("." + allowed):

@@ -409,7 +409,12 @@ class SelfService:
             if holder is None:
                 self._audit(conn, "unlock_start", "card_proof_invalid", **who)
                 raise Problem(403, "card_proof_invalid", "The card could not be verified.")
-            if not holder.registered:
+            registered = sorted(
+                conn.execute(
+                    select(holder_answers.c.question_id).where(holder_answers.c.uuid == uuid)
+                ).scalars()
+            )
+            if not holder.registered or len(registered) < QUESTIONS_ASKED:
                 self._audit(conn, "unlock_start", "not_registered", **who)
                 raise Problem(
                     409, "not_registered", "This card is not registered for self-service."
@@ -417,11 +422,6 @@ class SelfService:
             if holder.locked_at is not None:
                 self._audit(conn, "unlock_start", "self_service_locked", **who)
                 raise Problem(423, "self_service_locked", "Self-service is locked for this card.")
-            registered = sorted(
-                conn.execute(
-                    select(holder_answers.c.question_id).where(holder_answers.c.uuid == uuid)
-                ).scalars()
-            )
             unlock_id = new_id()
             asked: list[str] = []
             values: dict[str, Any] = {}

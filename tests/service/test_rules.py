@@ -722,3 +722,48 @@ async def test_unreachable_service() -> None:
     ) as c:
         with pytest.raises(ServiceUnreachable):
             await c.health()
+
+
+async def test_same_key_returns_the_same_nonce(live_service: RunningService) -> None:
+    first = await raw_post(live_service, "/v1/nonces", key="n-1")
+    again = await raw_post(live_service, "/v1/nonces", key="n-1")
+    other = await raw_post(live_service, "/v1/nonces", key="n-2")
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json() != other.json()
+
+
+@pytest.mark.parametrize(
+    ("email", "approved"),
+    [
+        ("j.bloggs@nhs.net", True),
+        ("J.Bloggs@NHS.NET", True),
+        ("someone@dwp.gov.uk", True),
+        ("someone@a.b.mod.uk", True),
+        ("someone@nhs.net.evil.com", False),
+        ("someone@evilnhs.net", False),
+        ("a@b@nhs.net", False),
+        ("@nhs.net", False),
+        ("no-at-sign", False),
+        ("sp ace@nhs.net", False),
+    ],
+)
+def test_approved_domains(email: str, approved: bool) -> None:
+    from service.secrecy import email_domain_approved
+
+    assert email_domain_approved(email, ["nhs.net", "gov.uk", "mod.uk"]) is approved
+
+
+@pytest.mark.parametrize(
+    ("raw", "normal"),
+    [
+        ("  Moby   Dick ", "moby dick"),
+        ("STRASSE", "strasse"),
+        ("Straße", "strasse"),
+        ("\uff26\uff49\uff44\uff4f", "fido"),  # full-width letters (NFKC)
+        ("tab\there\nnewline", "tab here newline"),
+    ],
+)
+def test_answer_normalisation(raw: str, normal: str) -> None:
+    from service.secrecy import normalise_answer
+
+    assert normalise_answer(raw) == normal
