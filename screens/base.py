@@ -5,34 +5,330 @@ A screen renders one flow state (a dataclass from `kiosk.flow.states`) and posts
 no rule. The app keeps one instance of each screen installed, so text typed into
 a screen survives while another screen (service unavailable, help) is shown over
 it; the app calls `wipe()` when the flow says inputs must go.
+
+Every screen has the same chrome: a title bar (service and kiosk name), a banner
+line used while the unlock service cannot be reached (`ServiceUnavailable`
+renders as a banner ON TOP of the screen it will resume to, so what the holder
+typed stays in view), the screen's own body, and a footer with the keys and how
+to reach the RA team.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, ClassVar
 
-from textual.screen import Screen
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Input, Static
 
-from kiosk.flow.events import Event
-from kiosk.flow.states import KioskState
+from kiosk.flow.events import Back, Continue, Event, Help, HelpTopic
+from kiosk.flow.states import KioskState, ServiceUnavailable
+from kiosk.flow.states import Screen as ScreenState
 from kiosk.messages import Intent
+from kiosk.settings import RaContacts
+from screens.widgets import SecretInput, short_contact
+
+SERVICE_NAME = "Smartcard self-service"
 
 
-class KioskScreen(Screen[None]):
-    """Base of every kiosk screen."""
+def unwrap(screen: ScreenState) -> tuple[ScreenState, ServiceUnavailable | None]:
+    """The screen state to render, and the outage banner to show over it (if any).
 
-    #: The flow screen-state type this screen renders.
+    Args:
+        screen: `KioskState.screen`.
+
+    Returns:
+        The innermost screen state (`ServiceUnavailable.resume_to`, followed), and
+        the outermost `ServiceUnavailable` or None.
+    """
+    banner = screen if isinstance(screen, ServiceUnavailable) else None
+    while isinstance(screen, ServiceUnavailable):
+        screen = screen.resume_to
+    return screen, banner
+
+
+def clock_time(when: dt.datetime) -> str:
+    """A time as the holder reads a wall clock: 24-hour, in the kiosk's time zone."""
+    return when.astimezone().strftime("%H:%M")
+
+
+def seconds_between(now: dt.datetime | None, then: dt.datetime) -> int | None:
+    """Whole seconds from `now` to `then`, rounded up, never negative (None: no clock)."""
+    if now is None:
+        return None
+    return max(0, -int((now - then).total_seconds() // 1))
+
+
+def duration(seconds: int) -> str:
+    """A short wait in words: "45 seconds", "1 minute 5 seconds", "12 minutes"."""
+    minutes, secs = divmod(max(0, seconds), 60)
+    parts = []
+    if minutes:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    if secs or not minutes:
+        parts.append(f"{secs} second{'s' if secs != 1 else ''}")
+    return " ".join(parts)
+
+
+def outage_text(outage: ServiceUnavailable, now: dt.datetime | None) -> Text:
+    """What the outage banner says: what failed, that we retry, that nothing is lost."""
+    text = Text.assemble(
+        ("The unlock service cannot be reached", "bold"),
+        f" while {outage.doing}. ",
+    )
+    wait = None if outage.retry_at is None else seconds_between(now, outage.retry_at)
+    if wait is None or wait == 0:
+        text.append("Trying again now")
+    else:
+        text.append(f"Trying again in {duration(wait)}")
+    text.append(f" (attempt {outage.attempts + 1}). ")
+    text.append("Everything you typed is kept. Please wait, or press Esc to stop.")
+    return text
+
+
+class KioskView:
+    """What screens and overlays share: the app contract and state bookkeeping.
+
+    `show` may be called before the screen is mounted (the app switches to a
+    screen and shows it at once): the state is kept and rendered on mount.
+    """
+
+    #: The flow state type this view renders (a screen state or an overlay).
     STATE: ClassVar[type[Any]]
 
     #: Settings the screens may show (RA contacts ...), set by the app.
     settings: Any = None
 
+    _state: KioskState | None = None
+    _ready: bool = False
+
     def show(self, state: KioskState) -> None:
-        """Render the whole kiosk state (`state.screen` is an instance of STATE)."""
+        """Render the whole kiosk state (`state.screen` is an instance of STATE).
+
+        Args:
+            state: The flow's state; rendered now if mounted, else on mount.
+        """
+        self._state = state
+        if self._ready:
+            self._apply(state)
 
     def wipe(self) -> None:
         """Clear every input on this screen (secret or not)."""
+        for field in self.query(Input):  # type: ignore[attr-defined]
+            if isinstance(field, SecretInput):
+                field.wipe()
+            else:
+                field.clear()
 
     def intent(self, event: Event) -> None:
-        """Tell the app what the holder wants."""
-        self.post_message(Intent(event))
+        """Tell the app what the holder wants.
+
+        Args:
+            event: A holder intent from `kiosk.flow.events`.
+        """
+        self.post_message(Intent(event))  # type: ignore[attr-defined]
+
+    @property
+    def ra_contacts(self) -> RaContacts:
+        """The RA team's contacts from the settings (placeholders when none are set)."""
+        contacts = getattr(self.settings, "ra_contacts", None)
+        return contacts if isinstance(contacts, RaContacts) else RaContacts()
+
+    @property
+    def kiosk_name(self) -> str:
+        """Where this kiosk is, from the settings."""
+        return str(getattr(self.settings, "kiosk_name", "") or "")
+
+    def _mounted(self) -> None:
+        self._ready = True
+        if self._state is not None:
+            self._apply(self._state)
+
+    def _apply(self, state: KioskState) -> None:
+        """Render `state` (subclasses)."""
+
+
+class KioskScreen(KioskView, Screen[None]):
+    """Base of every kiosk screen: the chrome, the keys, Enter-to-next-field.
+
+    Subclasses compose their body in `compose_body` and render in `render_state`.
+    Enter in a field moves to the next field; in the last one it calls
+    `submit_step`. Enter elsewhere posts Continue when `ENTER_CONTINUES`. Escape
+    posts Back; F1 posts Help(`HELP_TOPIC`) when the screen has a topic.
+    """
+
+    #: Enter (outside a field) posts Continue.
+    ENTER_CONTINUES: ClassVar[bool] = False
+    #: Escape posts Back (the flow decides: back, ask to cancel, or nothing).
+    ESCAPE_BACKS: ClassVar[bool] = True
+    #: F1 opens this help page; None: no help key on this screen.
+    HELP_TOPIC: ClassVar[HelpTopic | None] = HelpTopic.CONTACT_RA
+    #: Key hints for the footer, (key, what it does), besides F1.
+    KEY_HINTS: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    BINDINGS = [
+        Binding("enter", "continue", "Continue", show=False),
+        Binding("escape", "back", "Back", show=False),
+        Binding("f1", "help", "Help", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        """The chrome around the screen's own body."""
+        with Horizontal(id="title-bar"):
+            yield Static(SERVICE_NAME, id="title")
+            yield Static("", id="kiosk-name")
+        yield Static("", id="banner")
+        # Not focusable: the first field (or nothing) takes the keys, never the scroller.
+        with VerticalScroll(id="body", can_focus=False):
+            yield from self.compose_body()
+        yield Static("", id="keys")
+        yield Static("", id="help-line")
+
+    def compose_body(self) -> ComposeResult:
+        """The screen's own widgets (subclasses)."""
+        yield from ()
+
+    def on_mount(self) -> None:
+        """Render the state the app gave before the screen was mounted."""
+        self._mounted()
+        self.call_after_refresh(self.focus_first_empty)
+
+    def _apply(self, state: KioskState) -> None:
+        screen_state, outage = unwrap(state.screen)
+        self.query_one("#kiosk-name", Static).update(Text(self.kiosk_name))
+        banner = self.query_one("#banner", Static)
+        banner.display = outage is not None
+        if outage is not None:
+            banner.update(outage_text(outage, state.now))
+        help_line = Text("Need a person? ")
+        help_line.append(short_contact(self.ra_contacts))
+        self.query_one("#help-line", Static).update(help_line)
+        self.render_state(screen_state, state)
+        # After render_state: a screen may change its keys with its state.
+        self.query_one("#keys", Static).update(self._key_hints())
+
+    def render_state(self, screen: Any, state: KioskState) -> None:
+        """Render this screen's state (subclasses).
+
+        Args:
+            screen: The screen state, an instance of STATE (unwrapped from an outage).
+            state: The whole kiosk state (for `now`, `card`, `config`).
+        """
+
+    def _key_hints(self) -> Text:
+        hints = list(self.KEY_HINTS)
+        if self.HELP_TOPIC is not None:
+            hints.append(("F1", "Help"))
+        text = Text()
+        for key, what in hints:
+            if text:
+                text.append("    ")
+            text.append(f" {key} ", "reverse bold")
+            text.append(f" {what}")
+        return text
+
+    # -- keys ------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Switch the shared keys off on screens that do not use them."""
+        if action == "continue":
+            return self.ENTER_CONTINUES
+        if action == "back":
+            return self.ESCAPE_BACKS
+        if action == "help":
+            return self.HELP_TOPIC is not None
+        return True
+
+    def action_continue(self) -> None:
+        """Enter outside a field: go on."""
+        self.intent(Continue())
+
+    def action_back(self) -> None:
+        """Escape: back, or ask to stop (the flow decides which)."""
+        self.intent(Back())
+
+    def action_help(self) -> None:
+        """F1: this screen's help page."""
+        if self.HELP_TOPIC is not None:
+            self.intent(Help(self.HELP_TOPIC))
+
+    # -- forms -------------------------------------------------------------------
+
+    def fields(self) -> list[Input]:
+        """The screen's fields in the order Enter moves through them."""
+        return [field for field in self.query(Input) if field.display]
+
+    def on_input_submitted(self, message: Input.Submitted) -> None:
+        """Enter in a field: the next field, or send the step from the last one."""
+        message.stop()
+        fields = self.fields()
+        if message.input in fields:
+            index = fields.index(message.input)
+            if index + 1 < len(fields):
+                fields[index + 1].focus()
+                return
+        self.submit_step()
+
+    def submit_step(self) -> None:
+        """Post the step's intent with what was typed (form screens)."""
+
+    def focus_first_empty(self) -> None:
+        """Put the cursor in the first empty field (or the first field)."""
+        fields = self.fields()
+        for field in fields:
+            if not field.value:
+                field.focus()
+                return
+        if fields:
+            fields[0].focus()
+
+    def wipe(self) -> None:
+        """Clear every input, and put the cursor back in the first field."""
+        super().wipe()
+        if self._ready and self.fields():
+            self.focus_first_empty()
+
+    def set_text(self, widget_id: str, content: Text | str | None) -> None:
+        """Show `content` in the Static `widget_id`, or hide it when None or empty.
+
+        Args:
+            widget_id: Id of a Static in this screen (without '#').
+            content: Plain str or Text (never markup: state text is shown as is).
+        """
+        widget = self.query_one(f"#{widget_id}", Static)
+        widget.display = bool(content)
+        if content:
+            widget.update(Text(content) if isinstance(content, str) else content)
+
+
+class KioskOverlay(KioskView, ModalScreen[None]):
+    """Base of the overlays (inactivity warning, cancel confirmation): a modal box."""
+
+    def compose(self) -> ComposeResult:
+        """A centred box with the overlay's body."""
+        with VerticalScroll(id="overlay-box"):
+            yield from self.compose_body()
+
+    def compose_body(self) -> ComposeResult:
+        """The overlay's own widgets (subclasses)."""
+        yield from ()
+
+    def on_mount(self) -> None:
+        """Render the state the app gave before the overlay was mounted."""
+        self._mounted()
+
+    def _apply(self, state: KioskState) -> None:
+        if state.overlay is not None:
+            self.render_overlay(state.overlay, state)
+
+    def render_overlay(self, overlay: Any, state: KioskState) -> None:
+        """Render the overlay state (subclasses).
+
+        Args:
+            overlay: `state.overlay`, an instance of STATE.
+            state: The whole kiosk state.
+        """
