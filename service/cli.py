@@ -50,6 +50,13 @@ def _parser() -> argparse.ArgumentParser:
     show = ra.add_parser("show", parents=[common], help="show a holder")
     show.add_argument("uuid")
 
+    holder = sub.add_parser("holder", help="holder directory").add_subparsers(
+        dest="action", required=True
+    )
+    hadd = holder.add_parser("add", parents=[common], help="bind a holder UUID to a card")
+    for name in ("uuid", "serial", "name", "email", "mobile"):
+        hadd.add_argument(f"--{name}", required=True)
+
     audit = sub.add_parser("audit", help="audit").add_subparsers(dest="action", required=True)
     export = audit.add_parser("export", parents=[common], help="audit records as JSON lines")
     export.add_argument("--since", help="RFC 3339 time; only records from then on")
@@ -122,6 +129,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"ssu-service: no holder {args.uuid}", file=sys.stderr)
             return 1
         print(json.dumps(shown, indent=2))
+    elif args.command == "holder":
+        try:
+            service.add_holder(args.uuid, args.serial, args.name, args.email, args.mobile)
+        except ValueError as exc:
+            print(f"ssu-service: {exc}", file=sys.stderr)
+            return 1
+        print(f"holder {args.uuid} bound to card {args.serial.lower()}")
     elif args.command == "audit":
         since = None
         if args.since:

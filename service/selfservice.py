@@ -11,6 +11,7 @@ import hmac
 import json
 import logging
 import math
+import re
 import secrets
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
@@ -979,6 +980,34 @@ class SelfService:
                 }
 
     # -- RA tools ----------------------------------------------------------------------
+
+    def add_holder(self, uuid: str, serial: str, name: str, email: str, mobile: str) -> None:
+        """Bind a holder UUID to a card serial in the directory (not yet registered).
+
+        Raises:
+            ValueError: malformed values, or the uuid or serial is already bound.
+        """
+        if not re.fullmatch(r"\d{12}", uuid) or not re.fullmatch(r"[0-9a-fA-F]{16}", serial):
+            raise ValueError("uuid is 12 digits and serial 16 hex digits")
+        try:
+            with self._tx() as conn:
+                conn.execute(
+                    insert(holders).values(
+                        uuid=uuid,
+                        serial=serial.lower(),
+                        name=name,
+                        email=email,
+                        mobile=mobile,
+                        registered=False,
+                        failed_attempts=0,
+                        demo=False,
+                    )
+                )
+                self._audit(
+                    conn, "holder_added", "ok", source="ra", uuid=uuid, serial=serial.lower()
+                )
+        except IntegrityError as exc:
+            raise ValueError("this uuid or card serial is already in the directory") from exc
 
     def clear_lock(self, uuid: str) -> bool:
         """Clear a holder's self-service lock and failure count; False if unknown."""

@@ -93,3 +93,27 @@ def test_settings_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert settings.db == "sqlite:///x.db"  # flag beats all
     assert settings.approved_domains == ["nhs.net"]
     assert load_settings(config, port=8123).port == 8123
+
+
+def test_holder_add(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite:///{tmp_path / 'dir.db'}"
+    argv = [
+        "holder",
+        "add",
+        "--uuid",
+        "123456789012",
+        "--serial",
+        "A1B2C3D4E5F60718",
+        "--name",
+        "Kim Lee",
+        "--email",
+        "kim.lee@nhs.net",
+        "--mobile",
+        "07700900123",
+        "--db",
+        db,
+    ]
+    run(capsys, *argv)
+    assert cli_main(argv) == 1  # already bound
+    shown = json.loads(run(capsys, "ra", "show", "123456789012", "--db", db))
+    assert shown["serial"] == "a1b2c3d4e5f60718" and shown["registered"] is False
