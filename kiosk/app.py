@@ -262,10 +262,9 @@ class KioskApp(App[None], inherit_bindings=False):
     # -- rendering ----------------------------------------------------------------
 
     def _screen_for(self, state: s.KioskState) -> KioskScreen:
-        from screens import SCREENS
+        from screens import SCREENS, screen_key
 
-        screen_state = state.screen
-        kind = type(screen_state)
+        kind = screen_key(state.screen)
         if kind not in self._screens:
             screen = SCREENS[kind]()
             screen.settings = self.settings

@@ -171,7 +171,9 @@ class KioskScreen(KioskView, Screen[None]):
     KEY_HINTS: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     BINDINGS = [
-        Binding("enter", "continue", "Continue", show=False),
+        # Priority: the app runs it before it hands the next key to any widget, so
+        # keys typed right after Enter land in the next field, however fast.
+        Binding("enter", "enter", "Continue", show=False, priority=True),
         Binding("escape", "back", "Back", show=False),
         Binding("f1", "help", "Help", show=False),
     ]
@@ -262,16 +264,20 @@ class KioskScreen(KioskView, Screen[None]):
         """The screen's fields in the order Enter moves through them."""
         return [field for field in self.query(Input) if field.display]
 
-    def on_input_submitted(self, message: Input.Submitted) -> None:
-        """Enter in a field: the next field, or send the step from the last one."""
-        message.stop()
+    def action_enter(self) -> None:
+        """Enter: the next field, or send the step from the last one, or Continue."""
         fields = self.fields()
-        if message.input in fields:
-            index = fields.index(message.input)
+        focused = self.focused
+        if isinstance(focused, Input) and focused in fields:
+            index = fields.index(focused)
             if index + 1 < len(fields):
-                fields[index + 1].focus()
-                return
-        self.submit_step()
+                self.set_focus(fields[index + 1])  # at once, not on the next refresh
+            else:
+                # After the keys already queued for this field have reached it.
+                focused.call_later(self.submit_step)
+            return
+        if self.ENTER_CONTINUES:
+            self.action_continue()
 
     def submit_step(self) -> None:
         """Post the step's intent with what was typed (form screens)."""

@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from card.applet import CardPersonalisation
 from card.pcscd import PrivatePcscd
 from card.virtual import VirtualCard, build_card, make_applet
+from kiosk.demo import DemoWorld
 from tests.support import wait_for
 
 READER = "Virtual PCD 00 00"
@@ -93,6 +95,17 @@ def insert_card(live_pcscd: PrivatePcscd) -> Iterator[InsertCard]:
         vcard.stop()
     if live_pcscd.proc is not None and live_pcscd.proc.poll() is None:
         wait_for(lambda: reader_has_card(False), what="pcscd to see the card removed")
+
+
+@pytest.fixture
+def world(live_pcscd: PrivatePcscd, tmp_path: Path) -> Iterator[DemoWorld]:
+    """A fresh demo world (service database, mailbox, cards) on the session pcscd."""
+    demo = DemoWorld(tmp_path / "world", pcscd=live_pcscd).start()
+    try:
+        yield demo
+    finally:
+        demo.stop()
+        wait_for(lambda: reader_has_card(False), what="the demo card to be removed")
 
 
 @pytest.fixture

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
 
-from card.pcscd import PrivatePcscd
 from kiosk.app import KioskApp, make_app
 from kiosk.card_access import PcscCardAccess
 from kiosk.demo import DemoWorld
@@ -26,23 +25,6 @@ from tests.conftest import READER
 from tests.support import wait_for
 
 CODE = re.compile(r"\b(\d{8})\b")
-
-
-@pytest.fixture
-def world(live_pcscd: PrivatePcscd, tmp_path: Path) -> Iterator[DemoWorld]:
-    """A fresh demo world (service database, mailbox, cards) on the session pcscd."""
-    demo = DemoWorld(tmp_path / "world", pcscd=live_pcscd).start()
-    try:
-        yield demo
-    finally:
-        demo.stop()
-        wait_for(lambda: _reader_empty(), what="the demo card to be removed")
-
-
-def _reader_empty() -> bool:
-    from tests.conftest import reader_has_card
-
-    return reader_has_card(False)
 
 
 def holder(world: DemoWorld, key: str) -> dict[str, Any]:
