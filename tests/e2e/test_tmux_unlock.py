@@ -75,7 +75,8 @@ class Terminal:
         try:
             return wait_for(seen, timeout=timeout, interval=0.1, what=f"{text!r} on screen")
         except AssertionError:
-            raise AssertionError(f"{text!r} not on screen; last screen:\n{self.screens[-1]}")
+            last = self.screens[-1]
+            raise AssertionError(f"{text!r} not on screen; last screen:\n{last}") from None
 
     def keys(self, *keys: str) -> None:
         self._tmux("send-keys", "-t", self.name, *keys)
