@@ -56,7 +56,12 @@ async def _connection(
 
 
 async def _load(
-    port: int, method: str, path: str, headers: dict[str, str], conns: int, seconds: float,
+    port: int,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    conns: int,
+    seconds: float,
     max_requests: int,
 ) -> dict[str, Any]:
     lines = [f"{method} {path} HTTP/1.1", f"Host: {LOOPBACK}:{port}"]
@@ -82,8 +87,15 @@ async def _load(
 
 
 def load(
-    port: int, method: str, path: str, headers: dict[str, str] | None = None, *,
-    conns: int = 16, seconds: float = 5.0, max_requests: int = 200_000, warmup: float = 1.0,
+    port: int,
+    method: str,
+    path: str,
+    headers: dict[str, str] | None = None,
+    *,
+    conns: int = 16,
+    seconds: float = 5.0,
+    max_requests: int = 200_000,
+    warmup: float = 1.0,
 ) -> dict[str, Any]:
     """Load one endpoint: a warm-up, then the measured window; requests/s and latency."""
     hdrs = headers or {}
@@ -111,7 +123,11 @@ def start_service(workdir: Path) -> tuple[subprocess.Popen[bytes], int, str]:
     env = {**os.environ, "SSU_SERVICE_THROTTLE__PER_KIOSK": "100000000"}
     seeded = subprocess.run(
         [sys.executable, "-m", "service.cli", "seed-demo", "--db", db],
-        capture_output=True, check=True, timeout=120, cwd=ROOT, env=env,
+        capture_output=True,
+        check=True,
+        timeout=120,
+        cwd=ROOT,
+        env=env,
     )
     token = str(json.loads(seeded.stdout)["kiosk_token"])
     port = free_port()
@@ -119,11 +135,26 @@ def start_service(workdir: Path) -> tuple[subprocess.Popen[bytes], int, str]:
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
             [
-                sys.executable, "-m", "service.cli", "serve", "--demo", "--db", db,
-                "--host", LOOPBACK, "--port", str(port),
-                "--smtp-host", LOOPBACK, "--smtp-port", str(free_port()),
+                sys.executable,
+                "-m",
+                "service.cli",
+                "serve",
+                "--demo",
+                "--db",
+                db,
+                "--host",
+                LOOPBACK,
+                "--port",
+                str(port),
+                "--smtp-host",
+                LOOPBACK,
+                "--smtp-port",
+                str(free_port()),
             ],
-            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
         )
     _wait_healthy(proc, f"http://{LOOPBACK}:{port}/v1/health", log_path, 60)
     return proc, port, token
@@ -136,7 +167,9 @@ def start_hello(workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "bench.hello_app", str(port)],
-            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
         )
     _wait_healthy(proc, f"http://{LOOPBACK}:{port}/v1/health", log_path, 60)
     return proc, port
