@@ -9,11 +9,12 @@ one of its subclasses) carrying the problem `code` and extension members.
 
 from __future__ import annotations
 
+import functools
 import uuid as uuid_module
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, ParamSpec, TypeVar
 
 import httpx
 from tenacity import (
@@ -323,6 +324,24 @@ def _code_sent(body: Mapping[str, Any]) -> CodeSent:
 
 # -- the client -----------------------------------------------------------------------
 
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _answers_checked(
+    method: Callable[_P, Awaitable[_T]],
+) -> Callable[_P, Awaitable[_T]]:
+    """An answer of the wrong shape is a ServiceError too, never a crash in the kiosk."""
+
+    @functools.wraps(method)
+    async def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            return await method(*args, **kwargs)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ServiceError(f"unexpected answer from the service: {type(exc).__name__}") from exc
+
+    return wrapper
+
 
 class ServiceClient:
     """Async client for the unlock service.
@@ -434,11 +453,13 @@ class ServiceClient:
 
     # -- endpoints ------------------------------------------------------------------
 
+    @_answers_checked
     async def health(self) -> Health:
         """GET /v1/health."""
         body = await self._json("GET", "/v1/health")
         return Health(status=str(body["status"]), version=str(body["version"]))
 
+    @_answers_checked
     async def questions(self, etag: str | None = None) -> QuestionCatalogue | None:
         """GET /v1/questions; None when etag still matches (304)."""
         headers = {"If-None-Match": etag} if etag else None
@@ -452,11 +473,13 @@ class ServiceClient:
             etag=response.headers.get("ETag"),
         )
 
+    @_answers_checked
     async def new_nonce(self) -> Nonce:
         """POST /v1/nonces."""
         body = await self._json("POST", "/v1/nonces")
         return Nonce(nonce=bytes.fromhex(body["nonce"]), expires_at=_time(body["expires_at"]))
 
+    @_answers_checked
     async def start_unlock(
         self,
         serial: bytes | str,
@@ -483,6 +506,7 @@ class ServiceClient:
             code_sent_to=str(sent_to) if sent_to is not None else None,
         )
 
+    @_answers_checked
     async def send_unlock_answers(
         self, unlock_id: str, answers: Mapping[str, str], *, idempotency_key: str | None = None
     ) -> CodeSent:
@@ -495,6 +519,7 @@ class ServiceClient:
         )
         return _code_sent(body)
 
+    @_answers_checked
     async def send_unlock_code(
         self, unlock_id: str, code: str, *, idempotency_key: str | None = None
     ) -> CodeAccepted:
@@ -507,6 +532,7 @@ class ServiceClient:
         )
         return CodeAccepted(expires_at=_time(body["expires_at"]))
 
+    @_answers_checked
     async def get_cryptogram(
         self, unlock_id: str, challenge: bytes | str, *, idempotency_key: str | None = None
     ) -> bytes:
@@ -519,6 +545,7 @@ class ServiceClient:
         )
         return bytes.fromhex(str(body["cryptogram"]))
 
+    @_answers_checked
     async def resend_unlock_code(
         self, unlock_id: str, *, idempotency_key: str | None = None
     ) -> CodeSent:
@@ -528,6 +555,7 @@ class ServiceClient:
         )
         return _code_sent(body)
 
+    @_answers_checked
     async def report_unlock_result(
         self,
         unlock_id: str,
@@ -545,6 +573,7 @@ class ServiceClient:
             idempotency_key=idempotency_key,
         )
 
+    @_answers_checked
     async def start_registration(
         self,
         serial: bytes | str,
@@ -576,6 +605,7 @@ class ServiceClient:
             registration_id=str(body["registration_id"]), expires_at=_time(body["expires_at"])
         )
 
+    @_answers_checked
     async def send_registration_answers(
         self,
         registration_id: str,
@@ -592,6 +622,7 @@ class ServiceClient:
         )
         return _code_sent(body)
 
+    @_answers_checked
     async def confirm_registration(
         self, registration_id: str, code: str, *, idempotency_key: str | None = None
     ) -> None:
@@ -603,6 +634,7 @@ class ServiceClient:
             idempotency_key=idempotency_key,
         )
 
+    @_answers_checked
     async def resend_registration_code(
         self, registration_id: str, *, idempotency_key: str | None = None
     ) -> CodeSent:
@@ -614,6 +646,7 @@ class ServiceClient:
         )
         return _code_sent(body)
 
+    @_answers_checked
     async def send_audit(
         self, events: Sequence[AuditEvent], *, idempotency_key: str | None = None
     ) -> AuditReceipt:

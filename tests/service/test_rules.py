@@ -767,3 +767,16 @@ def test_answer_normalisation(raw: str, normal: str) -> None:
     from service.secrecy import normalise_answer
 
     assert normalise_answer(raw) == normal
+
+
+async def test_malformed_answers_are_service_errors() -> None:
+    from kiosk.service_client import ServiceError
+
+    def odd(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(201, json={"surprise": True})
+
+    async with ServiceClient(
+        "http://service.invalid", "t", transport=httpx.MockTransport(odd)
+    ) as c:
+        with pytest.raises(ServiceError):
+            await c.new_nonce()
