@@ -17,6 +17,7 @@ cycles spreads insertions over pcscd's 400 ms vpcd polling period.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import random
 import sys
@@ -26,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import emit, ratio, summary
+from bench.common import emit, ratio, rss_kib, summary
 from card.pcscd import PrivatePcscd
 
 READER = "Virtual PCD 00 00"
@@ -200,23 +201,28 @@ def _compare(floor_s: list[float], others: dict[str, list[float]], missed: int) 
 
 async def _app_cycles(
     app: Any, pcscd: PrivatePcscd, personalisation: Any, cycles: int, floor_stamps: Stamps
-) -> tuple[list[float], list[float], list[float], int]:
+) -> tuple[list[float], list[float], list[float], int, dict[str, int | None]]:
     from kiosk.flow import states as s
 
     floor_s: list[float] = []
     state_s: list[float] = []
     painted_s: list[float] = []
     missed = 0
+    rss: dict[str, int | None] = {}
     async with app.run_test(size=(100, 34)) as pilot:
         await _until(lambda: isinstance(app.state.screen, s.WaitingForCard), 10)
         await asyncio.sleep(0.5)
-        for _ in range(cycles):
+        gc.collect()
+        rss["idle_waiting"] = rss_kib()
+        for i in range(cycles):
             card, t0 = _insert(pcscd.port, personalisation)
             ok = await _until(lambda: isinstance(app.state.screen, s.CardStatus), EVENT_TIMEOUT)
             t_state = time.perf_counter()
             await pilot.pause()
             t_painted = time.perf_counter()
             tf = floor_stamps.first_after("inserted", t0)
+            if i == 0:
+                rss["card_status_first"] = rss_kib()
             if not ok or tf is None:
                 missed += 1
             else:
@@ -226,7 +232,9 @@ async def _app_cycles(
             card.stop()
             await _until(lambda: not isinstance(app.state.screen, s.CardStatus), EVENT_TIMEOUT)
             await asyncio.sleep(random.uniform(0.1, 0.5))
-    return floor_s, state_s, painted_s, missed
+        gc.collect()
+        rss[f"waiting_after_{cycles}_cycles"] = rss_kib()
+    return floor_s, state_s, painted_s, missed, rss
 
 
 async def _until(predicate: Any, timeout: float) -> bool:
@@ -275,7 +283,7 @@ def app_phase(pcscd: PrivatePcscd, cycles: int) -> dict[str, Any]:
         assert world.cards is not None
         personalisation = world.cards.personalisation("locked")
         try:
-            floor_s, state_s, painted_s, missed = asyncio.run(
+            floor_s, state_s, painted_s, missed, rss = asyncio.run(
                 _app_cycles(app, pcscd, personalisation, cycles, floor_stamps)
             )
         finally:
@@ -283,9 +291,11 @@ def app_phase(pcscd: PrivatePcscd, cycles: int) -> dict[str, Any]:
     finally:
         floor.stop()
         world.stop()
-    return _compare(
+    out = _compare(
         floor_s, {"app_state_card_status": state_s, "app_after_refresh": painted_s}, missed
     )
+    out["rss_kib"] = rss
+    return out
 
 
 def run(quick: bool = True) -> dict[str, Any]:
