@@ -42,7 +42,9 @@ class Throttle(BaseModel):
 class ServiceSettings(BaseSettings):
     """Everything a deployment can change without touching code."""
 
-    model_config = SettingsConfigDict(env_prefix="SSU_SERVICE_", env_nested_delimiter="__")
+    model_config = SettingsConfigDict(
+        env_prefix="SSU_SERVICE_", env_nested_delimiter="__", use_attribute_docstrings=True
+    )
 
     # Set by load_settings before construction; read by settings_customise_sources.
     _toml_file: ClassVar[Path | None] = None

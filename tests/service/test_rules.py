@@ -780,3 +780,32 @@ async def test_malformed_answers_are_service_errors() -> None:
     ) as c:
         with pytest.raises(ServiceError):
             await c.new_nonce()
+
+
+def test_normalisation_is_stable_and_hashes_agree() -> None:
+    from hypothesis import given
+    from hypothesis import settings as hsettings
+    from hypothesis import strategies as st
+
+    from service.secrecy import AnswerHasher, normalise_answer
+
+    hasher = AnswerHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+    @given(st.text(max_size=40))
+    @hsettings(max_examples=60, deadline=None, database=None)
+    def stable(text: str) -> None:
+        once = normalise_answer(text)
+        assert normalise_answer(once) == once
+        assert once == once.strip() and "  " not in once
+
+    @given(st.text(alphabet=st.characters(categories=["L", "N", "Zs"]), min_size=1, max_size=20))
+    @hsettings(max_examples=15, deadline=None, database=None)
+    def same_answer(text: str) -> None:
+        stored = hasher.hash(text)
+        assert hasher.verify(stored, "  " + text.upper() + " ") == (
+            normalise_answer(text.upper()) == normalise_answer(text)
+        )
+        assert hasher.verify(stored, text)
+
+    stable()
+    same_answer()
