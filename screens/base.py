@@ -295,8 +295,14 @@ class KioskScreen(KioskView, Screen[None]):
     def wipe(self) -> None:
         """Clear every input, and put the cursor back in the first field."""
         super().wipe()
-        if self._ready and self.fields():
+        if not self._ready or not self.fields():
+            return
+        if self.is_current:
             self.focus_first_empty()
+        else:
+            # A screen in the background must not take focus from the one on show;
+            # with nothing focused, Textual's auto focus picks the first field on resume.
+            self.set_focus(None)
 
     def set_text(self, widget_id: str, content: Text | str | None) -> None:
         """Show `content` in the Static `widget_id`, or hide it when None or empty.

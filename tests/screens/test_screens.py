@@ -353,3 +353,23 @@ async def test_new_questions_replace_the_fields_but_the_same_ones_keep_them() ->
         await pilot.pause()
         await pilot.pause()
         assert [f.value for f in secret_fields(app)] == ["", ""]
+
+
+async def test_wipe_of_a_background_screen_clears_it_without_taking_focus() -> None:
+    app = ScreenHarness(passcode_state())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press(*"402917", "enter", *"40")
+        passcode = app.kiosk_screen
+        help_screen = WaitingForCardScreen()
+        app.push_screen(help_screen)
+        help_screen.show(kiosk_state(s.WaitingForCard()))
+        await pilot.pause()
+        passcode.wipe()
+        await pilot.pause()
+        assert [f.value for f in passcode.query(SecretInput)] == ["", ""]
+        assert app.screen is help_screen
+        app.pop_screen()
+        await pilot.pause()
+        await pilot.pause()
+        assert app.focused is passcode.query(SecretInput).first()
