@@ -129,7 +129,7 @@ def machine() -> dict[str, Any]:
         "memory_gib": round(mem_kib / 1024 / 1024, 1) if mem_kib else None,
         "kernel": platform.release(),
         "python": sys.version.split()[0],
-        "pcscd": _version(["pcscd", "--version"], r"pcsc-lite version ([\w.]+)"),
+        "pcscd": _version(["pcscd", "--version"], r"pcsc-lite version ([\d.]*\d)"),
         "textual": _package_version("textual"),
         "fastapi": _package_version("fastapi"),
         "uvicorn": _package_version("uvicorn"),

@@ -1,0 +1,296 @@
+"""Renders bench/RESULTS.md from the machine facts and the benchmarks' result dicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+NOT_MEASURED = "not measured yet"
+
+
+def ms(seconds: Any) -> str:
+    """Seconds as milliseconds, or a dash."""
+    return f"{seconds * 1000:.1f} ms" if isinstance(seconds, int | float) else "-"
+
+
+def num(value: Any, digits: int = 0) -> str:
+    """A number with `digits` decimals, or a dash."""
+    return f"{value:,.{digits}f}" if isinstance(value, int | float) else "-"
+
+
+def times(value: Any) -> str:
+    """A ratio as 1.23x, or a dash."""
+    return f"{value:.2f}x" if isinstance(value, int | float) else "-"
+
+
+def verdict(value: Any, target: float) -> str:
+    """'met' or 'NOT met' for a ratio against its target."""
+    if not isinstance(value, int | float):
+        return "-"
+    return "met" if value <= target else "**NOT met**"
+
+
+def _error(result: dict[str, Any] | None) -> str | None:
+    if result is None:
+        return "not run in this mode"
+    if "error" in result:
+        return f"failed: `{str(result['error']).strip().splitlines()[-1][:300]}`"
+    return None
+
+
+def _latency_row(label: str, stats: dict[str, Any] | None, target: float | None = None) -> str:
+    s = stats or {}
+    cells = [label, str(s.get("n", "-")), ms(s.get("median")), ms(s.get("p95"))]
+    cells += [times(s.get("ratio_median")), times(s.get("ratio_p95"))]
+    cells.append(verdict(s.get("ratio_p95"), target) if target else "")
+    return "| " + " | ".join(cells) + " |"
+
+
+_LAT_HEAD = (
+    "| | n | median | p95 | ratio median | ratio p95 | target p95 <= 1.5x |\n"
+    "|---|---|---|---|---|---|---|"
+)
+
+
+def card_section(r: dict[str, Any] | None) -> list[str]:
+    """1. Card noticed."""
+    out = ["## 1. Card noticed", ""]
+    err = _error(r)
+    if err or r is None:
+        return [*out, err or NOT_MEASURED, ""]
+    out += [
+        f"vpcd socket connected (`VirtualCard.connect()` returned) to the insertion seen; "
+        f"{r['cycles']} insert/remove cycles per phase, a random 0-0.4 s pause between "
+        "cycles. The floor is a bare `SCardGetStatusChange` loop watching the *same* "
+        "insertions in the same process. pcscd polls vpcd every 400 ms, so the floor "
+        "itself spreads over ~0.1-0.5 s.",
+        "",
+        _LAT_HEAD,
+    ]
+    w = r.get("watcher_phase", {})
+    if "floor" in w:
+        out.append(_latency_row("floor (phase 1): bare status-change loop", w["floor"]))
+        out.append(_latency_row("`card.watcher.CardWatcher` CardInserted", w.get("watcher")))
+    a = r.get("app_phase", {})
+    if "floor" in a:
+        out.append(_latency_row("floor (phase 2): bare status-change loop", a["floor"]))
+        out.append(
+            _latency_row(
+                "kiosk app: flow state is `CardStatus` (card read)",
+                a.get("app_state_card_status"),
+                1.5,
+            )
+        )
+        out.append(
+            _latency_row(
+                "kiosk app: + Pilot pause (screen refreshed)", a.get("app_after_refresh"), 1.5
+            )
+        )
+        over = (a.get("app_state_card_status") or {}).get("over_floor_s", {})
+        out += [
+            "",
+            f"The app's time over the floor on the same insertion (reading the card over "
+            f"PC/SC and the flow step): median {ms(over.get('median'))}, "
+            f"p95 {ms(over.get('p95'))}, min {ms(over.get('min'))}. "
+            f"Missed cycles: watcher phase {w.get('missed_cycles', '-')}, "
+            f"app phase {a.get('missed_cycles', '-')}.",
+        ]
+    elif "error" in a:
+        out += ["", f"App phase failed: `{a['error'][:300]}`"]
+    out.append("")
+    return out
+
+
+def cold_section(r: dict[str, Any] | None) -> list[str]:
+    """2. Cold start."""
+    out = ["## 2. Cold start", ""]
+    err = _error(r)
+    if err or r is None:
+        return [*out, err or NOT_MEASURED, ""]
+    out += [
+        f"{r['runs']} runs each, alternating, after one warm-up run of each. A fresh "
+        "`python -m bench.launch minimal|kiosk` process, headless under Textual's Pilot "
+        "(`run_test`), timed from just before `Popen` to the child's first screen shown "
+        "and refreshed (`pilot.pause()`), and to process exit. The floor is a one-`Static` "
+        "Textual app; the kiosk is built like `ssu-kiosk` on real parts (PC/SC card access "
+        "and watcher on a private pcscd, SQLite local store, service client).",
+        "",
+        _LAT_HEAD,
+    ]
+    m, k = r.get("minimal", {}), r.get("kiosk", {})
+    out.append(_latency_row("floor: minimal Textual app, first paint", m.get("first_paint_s")))
+    out.append(_latency_row("kiosk: waiting screen painted", k.get("first_paint_s"), 1.5))
+    out.append(_latency_row("floor: minimal app, process wall", m.get("process_wall_s")))
+    out.append(_latency_row("kiosk: process wall", k.get("process_wall_s")))
+    out.append("")
+    return out
+
+
+def typing_section(r: dict[str, Any] | None) -> list[str]:
+    """3. Typing."""
+    out = ["## 3. Typing in a masked field", ""]
+    t = (r or {}).get("typing")
+    if not t or "error" in t:
+        why = f" ({t['error'][:200]})" if t and "error" in t else ""
+        return [*out, NOT_MEASURED + why, ""]
+    out += [
+        t.get("how", ""),
+        "",
+        "| | n | median | p95 |",
+        "|---|---|---|---|",
+        f"| key press to masked field updated | {t['n']} | {ms(t['median'])} | {ms(t['p95'])} |",
+        "",
+    ]
+    return out
+
+
+def memory_section(mem: dict[str, Any] | None, card: dict[str, Any] | None) -> list[str]:
+    """4. Memory."""
+    out = ["## 4. Memory (RSS from /proc/self/status VmRSS)", ""]
+    rss = ((card or {}).get("app_phase") or {}).get("rss_kib")
+    if rss:
+        out += [
+            "Kiosk app under Pilot (the benchmark process: app, Textual, pyscard, the floor "
+            "thread; the demo service is another process):",
+            "",
+            "| moment | RSS |",
+            "|---|---|",
+        ]
+        out += [f"| {k.replace('_', ' ')} | {num(v)} KiB |" for k, v in rss.items()]
+        out.append("")
+    else:
+        out += ["Kiosk app RSS: " + NOT_MEASURED, ""]
+    err = _error(mem)
+    if err or mem is None:
+        return [*out, "Pure flow journeys: " + (err or NOT_MEASURED), ""]
+    rounds = ", ".join(num(v) for v in mem.get("rss_kib_per_round", []))
+    out += [
+        f"Pure flow (`kiosk.flow`, tests/kiosk/kiosk_journey.py), whole unlock journeys "
+        f"in a row on one carried state, {mem['journeys_per_round']} per round:",
+        "",
+        f"- RSS idle (imports done): {num(mem.get('rss_kib_idle'))} KiB",
+        f"- after the first 200 (warm-up): {num(mem.get('rss_kib_after_first_200'))} KiB",
+        f"- after each further round of 200: {rounds} KiB",
+        f"- growth after warm-up: {num(mem.get('rss_growth_kib_after_warmup'))} KiB; "
+        f"Python heap growth over 200 journeys (tracemalloc): "
+        f"{num(mem.get('heap_growth_bytes_per_200'))} bytes",
+        f"- speed: {num(mem.get('journeys_per_s'))} journeys/s "
+        f"({num(mem.get('ms_per_journey'), 3)} ms each)",
+        "",
+        "RSS mid-journey and after 200 journeys *through the app* (real card, service, "
+        "screens): " + NOT_MEASURED + ".",
+        "",
+    ]
+    return out
+
+
+def unlock_section(r: dict[str, Any] | None) -> list[str]:
+    """5. Machine time of a whole unlock."""
+    out = ["## 5. Machine time of a whole unlock", ""]
+    u = (r or {}).get("unlock")
+    if not u or "error" in u:
+        why = f" ({u['error'][:300]})" if u and "error" in u else ""
+        return [*out, NOT_MEASURED + why, ""]
+    out += [
+        u.get("how", ""),
+        "",
+        "| | n | median | p95 | ratio median |",
+        "|---|---|---|---|---|",
+        f"| floor: raw APDUs + HTTP round trips | {u['floor']['n']} | "
+        f"{ms(u['floor']['median'])} | {ms(u['floor']['p95'])} | |",
+        f"| kiosk app, machine time | {u['app']['n']} | {ms(u['app']['median'])} | "
+        f"{ms(u['app']['p95'])} | {times(u.get('ratio_median'))} |",
+        "",
+    ]
+    return out
+
+
+def service_section(r: dict[str, Any] | None) -> list[str]:
+    """6. Service."""
+    out = ["## 6. Service", ""]
+    err = _error(r)
+    if err or r is None:
+        return [*out, err or NOT_MEASURED, ""]
+    out += [
+        f"`ssu-service serve --demo` after `seed-demo` on a fresh SQLite file (as "
+        f"`kiosk.demo.DemoWorld` runs it), against `bench/hello_app.py` (bare FastAPI, sync "
+        f"endpoint, same `uvicorn.run(..., log_level='info')`), both one uvicorn process. "
+        f"Load: one asyncio HTTP/1.1 keep-alive client, {r['conns']} connections, "
+        f"1 s warm-up then {r['seconds_per_endpoint']} s per endpoint, on the same machine "
+        f"(client and server share the cores). The per-kiosk throttle is raised for the run "
+        f"(`SSU_SERVICE_THROTTLE__PER_KIOSK`), or requests past 600/min would be 429s.",
+        "",
+        "| endpoint | requests/s | latency median | latency p95 | latency max | statuses "
+        "| ratio to floor |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    rows = (
+        ("floor: hello `GET /v1/health`", "floor_hello"),
+        ("`GET /v1/health`", "health"),
+        ("`GET /v1/questions` (kiosk token)", "questions"),
+        ("`POST /v1/nonces` (kiosk token)", "nonces"),
+    )
+    for label, key in rows:
+        x = r.get(key) or {}
+        lat = x.get("latency_s") or {}
+        statuses = ", ".join(f"{k}: {v}" for k, v in (x.get("statuses") or {}).items())
+        out.append(
+            f"| {label} | {num(x.get('rps'))} | {ms(lat.get('median'))} | {ms(lat.get('p95'))} "
+            f"| {ms(lat.get('max'))} | {statuses} | {times(x.get('ratio_to_floor'))} |"
+        )
+    a = r.get("argon2") or {}
+    cost = a.get("cost") or {}
+    verify = a.get("verify_s") or {}
+    out += [
+        "",
+        f"Answer checks at the configured argon2id cost (time_cost {cost.get('time_cost')}, "
+        f"memory_cost {cost.get('memory_cost')} KiB, parallelism {cost.get('parallelism')}; "
+        f"argon2-cffi `PasswordHasher.verify`, one calling thread, {a.get('checks')} checks):",
+        "",
+        f"- {num(a.get('checks_per_s_one_caller'), 1)} checks/s from one caller "
+        f"(verify median {ms(verify.get('median'))}, p95 {ms(verify.get('p95'))})",
+        f"- {num(a.get('checks_per_cpu_s'), 1)} checks per CPU-second, i.e. per core "
+        f"({ms(a.get('cpu_s_per_check'))} of CPU each, all argon2 lanes counted)",
+        "- one answers submission checks 3 answers: about "
+        f"{num((a.get('checks_per_cpu_s') or 0) / 3, 1)} submissions per core per second",
+        "",
+        "Journeys per second with 50, 200 and 1000 simulated kiosks on SQLite: "
+        + NOT_MEASURED
+        + ".",
+        "",
+    ]
+    return out
+
+
+def render(info: dict[str, Any], results: dict[str, Any], mode: str, total: float) -> str:
+    """The whole RESULTS.md."""
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `python -m bench --{mode}` (`make bench`"
+        + (" FULL=1" if mode == "full" else "")
+        + f") on {info['date']}, {total:.0f} s in all. Every ratio is against a floor "
+        "measured in the same run on the same machine; these machines are shared and "
+        "noisy, so read ratios rather than absolute figures. Raw numbers: `RESULTS.json`.",
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {info['cpu']}; nproc {info['nproc']} (usable {info['affinity']}); "
+        f"memory {info['memory_gib']} GiB; kernel {info['kernel']}",
+        f"- Python {info['python']}, pcsc-lite {info['pcscd']}, textual {info['textual']}, "
+        f"fastapi {info['fastapi']}, uvicorn {info['uvicorn']}, pyscard {info['pyscard']}, "
+        f"argon2-cffi {info['argon2-cffi']}",
+        f"- load average at start: {info['loadavg_at_start']}",
+        "",
+    ]
+    card = results.get("card_noticed")
+    lines += card_section(card)
+    lines += cold_section(results.get("cold_start"))
+    lines += typing_section(results.get("unlock"))
+    lines += memory_section(results.get("memory"), card)
+    lines += unlock_section(results.get("unlock"))
+    lines += service_section(results.get("service"))
+    took = ", ".join(
+        f"{k} {v.get('bench_seconds', '-')} s" for k, v in results.items() if isinstance(v, dict)
+    )
+    lines += ["## Run", "", f"Time per benchmark: {took}.", ""]
+    return "\n".join(lines)
