@@ -373,3 +373,21 @@ async def test_wipe_of_a_background_screen_clears_it_without_taking_focus() -> N
         await pilot.pause()
         await pilot.pause()
         assert app.focused is passcode.query(SecretInput).first()
+
+
+async def test_paste_from_the_app_clipboard_does_not_reach_a_secret_field() -> None:
+    app = ScreenHarness(code_state())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.copy_to_clipboard("99999999")
+        await pilot.press("1", "ctrl+v")
+        await pilot.pause()
+        assert app.kiosk_screen.query_one(SecretInput).value == "1"
+
+
+async def test_text_from_the_card_and_settings_is_shown_as_is_never_as_markup() -> None:
+    card = dataclasses.replace(CARD, name="[red]Sam[/red] O'Brien")
+    app = ScreenHarness(kiosk_state(s.NotRegistered(card=card)))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "[red]Sam[/red] O'Brien" in screen_text(app)
