@@ -46,6 +46,9 @@ class CardInserted:
 
     reader: str
     atr: bytes
+    present_at_start: bool = False
+    """The card was already in when the watcher (re)connected to the card service,
+    rather than inserted while it watched."""
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,6 @@ class CardWatcher:
                 changed = ctx.status_change(states, 0 if first else self._wait_ms)
             except WaitTimeout:
                 continue
-            first = False
             reader_list_changed = False
             new_states: list[tuple[str, int]] = []
             for name, event_state, atr in changed:
@@ -188,9 +190,10 @@ class CardWatcher:
                     reader_list_changed = True
                 else:
                     present = bool(event_state & scard.SCARD_STATE_PRESENT)
-                    self._card_state(name, present, atr, event_state >> 16)
+                    self._card_state(name, present, atr, event_state >> 16, at_start=first)
                 new_states.append((name, event_state & _CHANGE_MASK))
             states = new_states
+            first = False
             if reader_list_changed or set(ctx.readers()) != set(self._present):
                 return
 
@@ -205,7 +208,9 @@ class CardWatcher:
                 self._present[new] = False
                 self._emit(ReaderAdded(new))
 
-    def _card_state(self, reader: str, present: bool, atr: list[int], counter: int) -> None:
+    def _card_state(
+        self, reader: str, present: bool, atr: list[int], counter: int, at_start: bool = False
+    ) -> None:
         was = self._present.get(reader, False)
         self._present[reader] = present
         swapped = self._counters.get(reader, counter) != counter
@@ -215,6 +220,6 @@ class CardWatcher:
             self._emit(CardRemoved(reader))
             self._emit(CardInserted(reader, bytes(atr)))
         elif present and not was:
-            self._emit(CardInserted(reader, bytes(atr)))
+            self._emit(CardInserted(reader, bytes(atr), present_at_start=at_start))
         elif was and not present:
             self._emit(CardRemoved(reader))

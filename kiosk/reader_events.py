@@ -36,5 +36,5 @@ class ReaderFilter:
                 self.current = None
             return e.ReaderRemoved(event.reader)
         if isinstance(event, w.CardInserted):
-            return e.CardInserted()
+            return e.CardInserted(fresh=not event.present_at_start)
         return e.CardRemoved()

@@ -160,6 +160,11 @@ class ReaderRemoved(Event):
 class CardInserted(Event):
     """A card is in the reader (not read yet)."""
 
+    fresh: bool = False
+    """Inserted while the kiosk watched, rather than already in when it started (or
+    when the card service came back). A fresh insertion never resumes a journey:
+    the card was out in between, so the checkpoint is wiped (DESIGN.md section 5)."""
+
 
 @dataclass(frozen=True)
 class CardRemoved(Event):

@@ -286,9 +286,13 @@ def _on_device(state: s.KioskState, event: e.Event) -> Result | None:
             return replace(state, screen=s.WaitingForCard()), []
         return state, []
     if isinstance(event, e.CardInserted):
+        forget: list[c.Command] = []
+        journey = state.journey
+        if event.fresh and journey is not None:
+            forget, journey = [c.ClearCheckpoint()], None
         return (
-            replace(state, screen=s.ReadingCard(), card=None, overlay=None),
-            [*wipe, c.ReadCard()],
+            replace(state, screen=s.ReadingCard(), card=None, overlay=None, journey=journey),
+            [*wipe, *forget, c.ReadCard()],
         )
     if isinstance(event, e.CardRemoved) or (
         isinstance(event, e.CardWriteFailed) and event.card_removed

@@ -80,7 +80,7 @@ def test_survives_pcscd_kill_and_restart(
 ) -> None:
     _, rec = watched
     insert_card(wait=False)
-    first = wait_for(lambda: rec.seen(CardInserted(READER, _atr(rec))), what="insertion")
+    first = wait_for(lambda: inserted(rec), what="insertion")
     live_pcscd.kill()
     down = wait_for(
         lambda: next((i for i, e in enumerate(rec.events) if isinstance(e, CardServiceDown)), None),
@@ -90,9 +90,7 @@ def test_survives_pcscd_kill_and_restart(
     live_pcscd.start()
     up = wait_for(lambda: rec.seen(CardServiceUp(), after=down), timeout=10, what="service up")
     # The virtual card reconnects to the new vpcd like a card left in the reader.
-    wait_for(
-        lambda: rec.seen(CardInserted(READER, _atr(rec)), after=up), timeout=10, what="card again"
-    )
+    wait_for(lambda: inserted(rec, after=up), timeout=10, what="card again")
 
 
 def test_reader_gone_and_back(
@@ -141,5 +139,25 @@ def test_a_quick_card_swap_is_reported_as_removal_then_insertion() -> None:
     assert rec.events[-2:] == [CardRemoved("A"), CardInserted("A", b"\x3b")]
 
 
-def _atr(rec: Recorder) -> bytes:
-    return next((e.atr for e in rec.events if isinstance(e, CardInserted)), b"")
+def inserted(rec: Recorder, after: int = 0) -> int:
+    """1 + index of the first CardInserted in READER at or after `after`, or 0."""
+    with rec.lock:
+        for i, event in enumerate(rec.events[after:], after):
+            if isinstance(event, CardInserted) and event.reader == READER:
+                return i + 1
+    return 0
+
+
+def test_a_card_already_in_at_start_is_marked_so(
+    live_pcscd: PrivatePcscd, insert_card: InsertCard
+) -> None:
+    insert_card()
+    rec = Recorder()
+    watcher = CardWatcher(rec)
+    watcher.start()
+    try:
+        index = wait_for(lambda: inserted(rec), what="the card already in")
+        event = rec.events[index - 1]
+        assert isinstance(event, CardInserted) and event.present_at_start
+    finally:
+        watcher.stop()

@@ -91,30 +91,32 @@ class Terminal:
         self._tmux("kill-server")
 
 
-@pytest.fixture
-def terminal(world: DemoWorld, tmp_path: Path) -> Iterator[Terminal]:
-    if shutil.which("tmux") is None:
-        pytest.fail("tmux is not installed: `make test` installs it")
+def kiosk_command(world: DemoWorld, store: Path) -> tuple[str, dict[str, str]]:
+    """The shell command and environment that run `ssu-kiosk` against the world."""
     env = {
         "PCSCLITE_CSOCK_NAME": os.environ["PCSCLITE_CSOCK_NAME"],
         "SSU_KIOSK_KIOSK_TOKEN": world.kiosk_token,
         "TERM": "xterm-256color",
     }
-    command = " ".join(
-        shlex.quote(a)
-        for a in [
-            sys.executable,
-            "-m",
-            "kiosk",
-            "--service-url",
-            world.service_url,
-            "--reader",
-            READER,
-            "--store",
-            str(tmp_path / "kiosk.sqlite"),
-        ]
-    )
-    term = Terminal("kiosk", command, env)
+    args = [
+        sys.executable,
+        "-m",
+        "kiosk",
+        "--service-url",
+        world.service_url,
+        "--reader",
+        READER,
+        "--store",
+        str(store),
+    ]
+    return " ".join(shlex.quote(a) for a in args), env
+
+
+@pytest.fixture
+def terminal(world: DemoWorld, tmp_path: Path) -> Iterator[Terminal]:
+    if shutil.which("tmux") is None:
+        pytest.fail("tmux is not installed: `make test` installs it")
+    term = Terminal("kiosk", *kiosk_command(world, tmp_path / "kiosk.sqlite"))
     yield term
     term.close()
 

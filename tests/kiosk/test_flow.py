@@ -958,3 +958,16 @@ def test_the_flow_imports_no_ui_card_or_http_library() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_card_inserted_while_watching_never_resumes_a_journey() -> None:
+    """After a restart the kiosk resumes only for a card that stayed in the reader."""
+    d = Driver.new().at_code()
+    journey = d.state.journey
+    assert journey is not None
+    restarted = Driver.new()
+    restarted.state = s.KioskState.start(d.state.config, now=d.state.now, checkpoint=journey)
+    out = restarted.send(e.CardInserted(fresh=True))
+    assert c.ClearCheckpoint() in out and restarted.state.journey is None
+    restarted.send(e.CardRead(LOCKED))
+    assert isinstance(restarted.screen, s.CardStatus)
