@@ -172,13 +172,13 @@ class KioskApp(App[None], inherit_bindings=False):
     def action_suspend_process(self) -> None:
         """No suspending to a shell on a kiosk."""
 
-    def on_event(self, event: events.Event) -> Any:
+    async def on_event(self, event: events.Event) -> None:
         """Any key or click is activity: it restarts the inactivity countdown."""
         if isinstance(event, events.Key | events.MouseDown):
             if self.demo is not None and self._demo_key(event):
-                return None
+                return
             self._dispatch(e.UserActivity(self.clock()))
-        return super().on_event(event)
+        await super().on_event(event)
 
     # -- demo keys -------------------------------------------------------------
 

@@ -146,16 +146,26 @@ class DemoCards(DemoControls):
         return self._mailbox.text()
 
 
+QUESTIONS_PATH = DEMO_HOLDERS_PATH.parent / "questions.toml"
+
+
+def _question_texts() -> dict[str, str]:
+    with open(QUESTIONS_PATH, "rb") as f:
+        return {q["id"]: q["text"] for q in tomllib.load(f)["questions"]}
+
+
 def _banner(holders: list[dict[str, Any]]) -> str:
+    texts = _question_texts()
     lines = ["DEMO - public test data. F2 locked card, F3 working card, F4 unregistered card,"]
     lines.append("F5 remove card, F6 mailbox (codes arrive there).")
     labels = {"locked": "F2", "working": "F3", "unregistered": "F4"}
     for h in holders:
-        answers = ", ".join(f"{k}: {v}" for k, v in sorted(h.get("answers", {}).items()))
         lines.append(
-            f"{labels.get(h['key'], '')} {h['name']} ({h['key']}), passcode {h['pin']}"
-            + (f"; answers {answers}" if answers else "; not registered")
+            f"{labels.get(h['key'], '')} {h['name']} ({h['key']} card), passcode {h['pin']}"
+            + ("" if h.get("answers") else ", not registered")
         )
+        for qid, answer in sorted(h.get("answers", {}).items()):
+            lines.append(f"     {texts.get(qid, qid)} {answer}")
     return "\n".join(lines)
 
 

@@ -162,13 +162,13 @@ class KioskScreen(KioskView, Screen[None]):
     """
 
     #: Enter (outside a field) posts Continue.
-    ENTER_CONTINUES: ClassVar[bool] = False
+    ENTER_CONTINUES: bool = False
     #: Escape posts Back (the flow decides: back, ask to cancel, or nothing).
     ESCAPE_BACKS: ClassVar[bool] = True
     #: F1 opens this help page; None: no help key on this screen.
-    HELP_TOPIC: ClassVar[HelpTopic | None] = HelpTopic.CONTACT_RA
+    HELP_TOPIC: HelpTopic | None = HelpTopic.CONTACT_RA
     #: Key hints for the footer, (key, what it does), besides F1.
-    KEY_HINTS: ClassVar[tuple[tuple[str, str], ...]] = ()
+    KEY_HINTS: tuple[tuple[str, str], ...] = ()
 
     BINDINGS = [
         # Priority: the app runs it before it hands the next key to any widget, so
@@ -184,6 +184,7 @@ class KioskScreen(KioskView, Screen[None]):
             yield Static(SERVICE_NAME, id="title")
             yield Static("", id="kiosk-name")
         yield Static("", id="banner")
+        yield Static("", id="demo-banner")
         # Not focusable: the first field (or nothing) takes the keys, never the scroller.
         with VerticalScroll(id="body", can_focus=False):
             yield from self.compose_body()
@@ -206,6 +207,11 @@ class KioskScreen(KioskView, Screen[None]):
         banner.display = outage is not None
         if outage is not None:
             banner.update(outage_text(outage, state.now))
+        # Demo mode only: which demo card is which, and their public demo answers.
+        demo_text = getattr(getattr(self.app, "demo", None), "banner", "")
+        demo_banner = self.query_one("#demo-banner", Static)
+        demo_banner.display = bool(demo_text)
+        demo_banner.update(Text(demo_text))
         help_line = Text("Need a person? ")
         help_line.append(short_contact(self.ra_contacts))
         self.query_one("#help-line", Static).update(help_line)

@@ -46,7 +46,7 @@ class CardStatusScreen(KioskScreen):
                 "You can unlock it here and choose a new passcode. We will email you "
                 "a code, so have your email ready.\n\nPress Enter to start."
             )
-            hints = (("Enter", "Unlock my card"), ("Esc", "Stop"))
+            hints: tuple[tuple[str, str], ...] = (("Enter", "Unlock my card"), ("Esc", "Stop"))
         elif screen.condition is CardCondition.EXPIRED:
             heading = "Your card has expired"
             lead = (

@@ -7,6 +7,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import Static
 
 from kiosk.flow.events import SubmitAnswers
@@ -61,7 +62,7 @@ class QuestionsScreen(KioskScreen):
     def _build(self, screen: Questions) -> None:
         answers = self.query_one("#answers", Vertical)
         answers.remove_children()
-        widgets = []
+        widgets: list[Widget] = []
         for number, question in enumerate(screen.questions, start=1):
             # Question text comes from the service: shown as plain text, never markup.
             widgets.append(Static(Text(f"{number}. {question.text}"), classes="field-label"))

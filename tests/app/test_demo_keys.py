@@ -1,0 +1,33 @@
+"""Demo-only keys (F2-F6) on the real demo world."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.app import KioskApp, MailboxScreen
+from kiosk.demo import DemoWorld
+from kiosk.flow import states as s
+from tests.app.test_unlock_app import SIZE, on, until
+
+pytestmark = pytest.mark.pcsc
+
+
+async def test_demo_keys_insert_remove_and_show_the_mailbox(
+    world: DemoWorld, kiosk: KioskApp
+) -> None:
+    async with kiosk.run_test(size=SIZE) as pilot:
+        await until(pilot, kiosk, on(s.WaitingForCard))
+        await pilot.press("f2")
+        state = await until(pilot, kiosk, on(s.CardStatus))
+        assert state.card is not None and state.card.name == "Alex Morgan"
+        await pilot.press("f5")
+        await until(pilot, kiosk, lambda st: not isinstance(st.screen, s.CardStatus))
+        await pilot.press("f3")
+        state = await until(pilot, kiosk, on(s.CardStatus))
+        assert state.card is not None and state.card.name == "Priya Shah"
+        await pilot.press("f6")
+        await pilot.pause()
+        assert isinstance(kiosk.screen, MailboxScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(kiosk.screen, MailboxScreen)
