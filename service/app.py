@@ -29,10 +29,23 @@ log = logging.getLogger(__name__)
 Hex16 = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{16}$", to_lower=True)]
 Hex32 = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{32}$", to_lower=True)]
 Uuid12 = Annotated[str, StringConstraints(pattern=r"^[0-9]{12}$")]
+# No NUL anywhere: PostgreSQL text cannot hold it, and no holder types one.
+_NO_NUL = r"^[^\x00]*$"
+
+
+Text12 = Annotated[str, StringConstraints(max_length=12, pattern=_NO_NUL)]
+Text16 = Annotated[str, StringConstraints(max_length=16, pattern=_NO_NUL)]
+Text32 = Annotated[str, StringConstraints(max_length=32, pattern=_NO_NUL)]
+Text40 = Annotated[str, StringConstraints(max_length=40, pattern=_NO_NUL)]
+Text64 = Annotated[str, StringConstraints(max_length=64, pattern=_NO_NUL)]
+Text320 = Annotated[str, StringConstraints(max_length=320, pattern=_NO_NUL)]
+Name64 = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=_NO_NUL)]
+
+
 Answer = Annotated[str, StringConstraints(max_length=1024)]
 QuestionId = Annotated[str, StringConstraints(max_length=16)]
 Code = Annotated[str, StringConstraints(max_length=64)]
-FlowId = Annotated[str, StringConstraints(max_length=64)]
+FlowId = Annotated[str, StringConstraints(max_length=64, pattern=_NO_NUL)]
 
 
 class KeysRefused(RuntimeError):
@@ -139,9 +152,9 @@ class RegistrationIn(_Model):
     uuid: Uuid12
     nonce: Hex32
     mac: Hex32
-    email: Annotated[str, StringConstraints(max_length=320)]
-    mobile: Annotated[str, StringConstraints(max_length=32)]
-    terms_version: Annotated[str, StringConstraints(max_length=64)]
+    email: Text320
+    mobile: Text32
+    terms_version: Text64
 
 
 class RegistrationOut(_Model):
@@ -156,12 +169,12 @@ class Registered(_Model):
 class AuditEvent(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    at: Annotated[str, StringConstraints(max_length=40)]
-    type: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    serial: Annotated[str, StringConstraints(max_length=16)] | None = None
-    uuid: Annotated[str, StringConstraints(max_length=12)] | None = None
-    outcome: Annotated[str, StringConstraints(max_length=64)]
+    id: Name64
+    at: Text40
+    type: Name64
+    serial: Text16 | None = None
+    uuid: Text12 | None = None
+    outcome: Text64
     detail: dict[str, Any] = Field(default_factory=dict)
 
 

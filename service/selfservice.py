@@ -245,17 +245,28 @@ class SelfService:
         """
         now = self.now()
         window = int(now // 60)
-        with self._tx() as conn:
-            where = (rate_limits.c.bucket == bucket) & (rate_limits.c.window == window)
-            count = conn.execute(
-                select(rate_limits.c.count).where(where).with_for_update()
-            ).scalar()
-            if count is None:
-                count = 1
-                conn.execute(insert(rate_limits).values(bucket=bucket, window=window, count=1))
-            else:
-                count += 1
-                conn.execute(update(rate_limits).where(where).values(count=count))
+        where = (rate_limits.c.bucket == bucket) & (rate_limits.c.window == window)
+        for _attempt in range(3):
+            try:
+                with self._tx() as conn:
+                    count = conn.execute(
+                        select(rate_limits.c.count).where(where).with_for_update()
+                    ).scalar()
+                    if count is None:
+                        count = 1
+                        conn.execute(
+                            insert(rate_limits).values(bucket=bucket, window=window, count=1)
+                        )
+                    else:
+                        count += 1
+                        conn.execute(update(rate_limits).where(where).values(count=count))
+                break
+            except IntegrityError:
+                # Another instance opened this window first (PostgreSQL cannot lock a
+                # row that does not exist yet): count again on its row.
+                continue
+        else:
+            raise RuntimeError(f"could not count requests for {bucket}")
         if count > limit:
             retry_after = max(1, math.ceil((window + 1) * 60 - now))
             raise Problem(
@@ -1062,6 +1073,17 @@ class SelfService:
         now = self.now()
         key_hash = self.fingerprint("idempotency-key", key)
         fingerprint = self.fingerprint("idempotency-request", method, path, body)
+        try:
+            return self._claim_key(kiosk, key_hash, method, path, fingerprint, now)
+        except IntegrityError:
+            # A concurrent first request inserted the same key a moment before us.
+            raise Problem(
+                409, "request_in_progress", "The first request with this key is running."
+            ) from None
+
+    def _claim_key(
+        self, kiosk: Kiosk, key_hash: str, method: str, path: str, fingerprint: str, now: float
+    ) -> tuple[int, str | None] | None:
         where = (idempotency.c.kiosk_id == kiosk.id) & (idempotency.c.key_hash == key_hash)
         with self._tx() as conn:
             row = conn.execute(select(idempotency).where(where).with_for_update()).first()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import socket
@@ -156,10 +157,34 @@ CHEAP_ARGON2 = Argon2Cost(time_cost=1, memory_cost=8, parallelism=1)
 
 
 @pytest.fixture
-def settings(tmp_path: Path, smtp_server: tuple[Mailbox, int]) -> ServiceSettings:
-    """Settings for a test service: its own SQLite file, the loopback SMTP server."""
+def db_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty store: an SQLite file, or with SSU_TEST_POSTGRES_URL (an admin URL
+    such as postgresql+psycopg://postgres@127.0.0.1:5432/postgres) a new PostgreSQL
+    database, so the same tests run on both backends."""
+    admin_url = os.environ.get("SSU_TEST_POSTGRES_URL")
+    if not admin_url:
+        yield f"sqlite:///{tmp_path / 'service.db'}"
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"ssu_test_{secrets.token_hex(6)}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+@pytest.fixture
+def settings(db_url: str, smtp_server: tuple[Mailbox, int]) -> ServiceSettings:
+    """Settings for a test service: its own store, the loopback SMTP server."""
     return ServiceSettings(
-        db=f"sqlite:///{tmp_path / 'service.db'}",
+        db=db_url,
         smtp_host="127.0.0.1",
         smtp_port=smtp_server[1],
         smtp_timeout=5.0,

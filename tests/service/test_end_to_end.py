@@ -36,13 +36,13 @@ def cli(*argv: str, env: dict[str, str], cwd: Path) -> str:
 
 
 @pytest.fixture
-def environment(tmp_path: Path) -> dict[str, str]:
+def environment(db_url: str) -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
     env["SSU_SERVICE_ARGON2__TIME_COST"] = "1"
     env["SSU_SERVICE_ARGON2__MEMORY_COST"] = "8"
     env["SSU_SERVICE_ARGON2__PARALLELISM"] = "1"
-    env["SSU_SERVICE_DB"] = f"sqlite:///{tmp_path / 'var' / 'service.db'}"
+    env["SSU_SERVICE_DB"] = db_url
     return env
 
 

@@ -9,12 +9,14 @@ import secrets
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from card.keys import MasterKeys
 from kiosk.service_client import ServiceClient, WrongAnswers, WrongCode
 from service.cli import main as cli_main
 from service.secrecy import normalise_answer
 from service.settings import ServiceSettings
+from service.tables import metadata
 from tests.service.conftest import Mailbox, RunningService, card_mac
 
 
@@ -91,9 +93,19 @@ async def test_no_secret_at_rest_in_logs_or_audit(
     needles |= {hashlib.sha256(n.encode()).hexdigest() for n in codes | secrets_used}
     raw_needles = {c for c in cryptograms}
 
-    db_path = Path(settings.db.removeprefix("sqlite:///"))
-    blobs = {p.name: p.read_bytes() for p in db_path.parent.glob(db_path.name + "*")}
-    assert blobs, "no database file found"
+    # Every row of every table, on any backend; and on SQLite the files themselves
+    # (WAL included), where deleted or overwritten values could linger.
+    with live_service.service.engine.connect() as conn:
+        rows = [
+            repr(row) for table in metadata.sorted_tables for row in conn.execute(select(table))
+        ]
+    blobs = {"tables": "\n".join(rows).encode()}
+    assert b"alex.morgan@nhs.net" in blobs["tables"]  # the dump does hold the store
+    if settings.db.startswith("sqlite:///"):
+        db_path = Path(settings.db.removeprefix("sqlite:///"))
+        files = {p.name: p.read_bytes() for p in db_path.parent.glob(db_path.name + "*")}
+        assert files, "no database file found"
+        blobs |= files
 
     capsys.readouterr()
     assert cli_main(["audit", "export", "--db", settings.db]) == 0

@@ -4,7 +4,6 @@ concurrent requests (every rule lives in the database, not in process memory).""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import httpx
 import pytest
@@ -20,12 +19,13 @@ from service.tables import metadata
 from tests.service.conftest import Mailbox, RunningService, card_mac
 
 
-def test_migrations_build_exactly_the_tables(tmp_path: Path) -> None:
-    engine = open_engine(f"sqlite:///{tmp_path / 'm.db'}")
+def test_migrations_build_exactly_the_tables(db_url: str) -> None:
+    engine = open_engine(db_url)
     migrate(engine)
     migrate(engine)  # idempotent
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    engine.dispose()
     assert diff == []
 
 
