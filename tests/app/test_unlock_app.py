@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -69,10 +72,30 @@ async def test_unlock_a_locked_card(world: DemoWorld, kiosk: KioskApp) -> None:
         assert state.screen.errors  # type: ignore[attr-defined]  # a run: refused on the kiosk
         await intent(pilot, kiosk, e.SubmitNewPasscode("258147", "258147"))
         state = await until(pilot, kiosk, on(s.Unlocked))
+        # the outbox delivers the kiosk's audit events in the background
+        deadline = asyncio.get_running_loop().time() + 15
+        while len(kiosk.store.outbox) and asyncio.get_running_loop().time() < deadline:
+            await pilot.pause(0.1)
+        assert len(kiosk.store.outbox) == 0, "the outbox did not drain"
     card = world.cards.personalisation("locked")
     assert card.tries_left == 3 and card.pin == "258147"
     with CardSession.open() as session:
         session.verify("258147")
+    # the kiosk's audit events reached the service's books, each once
+    exported = subprocess.run(
+        [sys.executable, "-m", "service.cli", "audit", "export", "--db", world.db_url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    records = [json.loads(line) for line in exported.splitlines()]
+    kiosk_events = [r for r in records if r["source"] == "kiosk"]
+    assert {"card_read"} <= {r["type"] for r in kiosk_events}, kiosk_events
+    ids = [r["event_id"] for r in kiosk_events]
+    assert len(ids) == len(set(ids))
+    for secret in ("258147", code, *answers.values()):
+        assert secret not in exported
     # the unlock notice reached the holder
     notices = [m for m in world.mail.mailbox.snapshot() if "unlocked" in str(m["Subject"]).lower()]
     assert notices, "no unlock notice mailed"
