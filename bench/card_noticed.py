@@ -121,6 +121,82 @@ class FloorLoop:
             scard.SCardReleaseContext(self._ctx)
 
 
+def _quickack_card_class() -> type[Any]:
+    """A bench-only VirtualCard that acks at once (TCP_QUICKACK) and sends without Nagle.
+
+    Diagnostic only: it shows how much of an APDU round trip on the virtual card is
+    the TCP delayed-ACK / Nagle interplay on the vpcd socket rather than PC/SC.
+    """
+    import socket
+
+    from card.virtual import FrameReader, VirtualCard, encode_frame
+
+    class QuickAckCard(VirtualCard):
+        def _serve_once(self) -> None:
+            sock = self._sock
+            if sock is None:
+                return
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            frames = FrameReader()
+            try:
+                while not self._stop.is_set():
+                    try:
+                        chunk = sock.recv(4096)
+                        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+                    except TimeoutError:
+                        continue
+                    if not chunk:
+                        return
+                    for payload in frames.feed(chunk):
+                        answer = self.handle(payload)
+                        if answer is not None:
+                            sock.sendall(encode_frame(answer))
+            except OSError:
+                pass
+            finally:
+                self._close()
+
+    return QuickAckCard
+
+
+def apdu_round_trips(pcscd: PrivatePcscd, count: int) -> dict[str, Any]:
+    """Raw SCardTransmit round trips (GET CHALLENGE) on the stock and the quick-ack card."""
+    from smartcard import scard
+
+    from card.virtual import VirtualCard, make_applet
+
+    out: dict[str, Any] = {}
+    for label, cls in (("stock", VirtualCard), ("quickack", _quickack_card_class())):
+        card = cls(make_applet(_default_card()), port=pcscd.port)
+        card.start()
+        _, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        try:
+            deadline = time.monotonic() + EVENT_TIMEOUT
+            while True:
+                hr, handle, proto = scard.SCardConnect(
+                    ctx, READER, scard.SCARD_SHARE_SHARED, scard.SCARD_PROTOCOL_T1
+                )
+                if hr == scard.SCARD_S_SUCCESS or time.monotonic() > deadline:
+                    break
+                time.sleep(0.01)
+            if hr != scard.SCARD_S_SUCCESS:
+                out[label] = {"error": scard.SCardGetErrorMessage(hr)}
+                continue
+            scard.SCardTransmit(handle, proto, list(bytes.fromhex("00A4040005F053535501")))
+            samples = []
+            for _ in range(count):
+                t = time.perf_counter()
+                scard.SCardTransmit(handle, proto, [0x00, 0x84, 0x00, 0x00, 0x10])
+                samples.append(time.perf_counter() - t)
+            out[label] = summary(samples)
+            scard.SCardDisconnect(handle, scard.SCARD_LEAVE_CARD)
+        finally:
+            scard.SCardReleaseContext(ctx)
+            card.stop()
+            time.sleep(0.6)  # let pcscd see the removal before the next card
+    return out
+
+
 def _insert(port: int, personalisation: Any) -> tuple[Any, float]:
     """Insert a virtual card; (card, t0 = when the vpcd socket connected)."""
     from card.virtual import VirtualCard, make_applet
@@ -223,6 +299,9 @@ async def _app_cycles(
             tf = floor_stamps.first_after("inserted", t0)
             if i == 0:
                 rss["card_status_first"] = rss_kib()
+            if i == cycles // 2:
+                gc.collect()
+                rss[f"card_status_after_{i}_cycles"] = rss_kib()
             if not ok or tf is None:
                 missed += 1
             else:
@@ -306,6 +385,7 @@ def run(quick: bool = True) -> dict[str, Any]:
     os.environ.update(pcscd.environ())
     result: dict[str, Any] = {"cycles": cycles, "t0": "VirtualCard.connect() returned"}
     try:
+        result["apdu_round_trip"] = apdu_round_trips(pcscd, 20)
         result["watcher_phase"] = watcher_phase(pcscd, cycles)
         try:
             result["app_phase"] = app_phase(pcscd, cycles)

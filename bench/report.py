@@ -96,6 +96,20 @@ def card_section(r: dict[str, Any] | None) -> list[str]:
         ]
     elif "error" in a:
         out += ["", f"App phase failed: `{a['error'][:300]}`"]
+    rt = r.get("apdu_round_trip") or {}
+    stock, quick = rt.get("stock") or {}, rt.get("quickack") or {}
+    if stock.get("median") is not None:
+        out += [
+            "",
+            f"One raw APDU round trip (SCardTransmit GET CHALLENGE, {stock.get('n')} times) on "
+            f"this rig: median {ms(stock.get('median'))}, p95 {ms(stock.get('p95'))} with the "
+            f"stock `card.virtual.VirtualCard`; median {ms(quick.get('median'))}, p95 "
+            f"{ms(quick.get('p95'))} with a bench-only variant that sets TCP_NODELAY and "
+            "TCP_QUICKACK on its vpcd socket. The difference is TCP delayed-ACK / Nagle "
+            "interplay on the vpcd socket, a cost of the virtual card, not of PC/SC or of a "
+            "real reader: reading a card takes several APDUs, which is most of the app's time "
+            "over the floor above.",
+        ]
     out.append("")
     return out
 
@@ -128,16 +142,21 @@ def cold_section(r: dict[str, Any] | None) -> list[str]:
 def typing_section(r: dict[str, Any] | None) -> list[str]:
     """3. Typing."""
     out = ["## 3. Typing in a masked field", ""]
+    err = _error(r)
     t = (r or {}).get("typing")
-    if not t or "error" in t:
-        why = f" ({t['error'][:200]})" if t and "error" in t else ""
-        return [*out, NOT_MEASURED + why, ""]
+    if err or not t:
+        return [*out, err or NOT_MEASURED, ""]
     out += [
         t.get("how", ""),
         "",
-        "| | n | median | p95 |",
-        "|---|---|---|---|",
-        f"| key press to masked field updated | {t['n']} | {ms(t['median'])} | {ms(t['p95'])} |",
+        _LAT_HEAD.replace("target p95 <= 1.5x", "note"),
+        _latency_row("floor: bare `Input(password=True)`", t.get("floor")),
+        _latency_row("kiosk code field (`SecretInput`)", t),
+        "",
+        "Most of the floor is the Pilot harness's own settling per press, so read the "
+        "ratio and the difference, not the absolute time: median "
+        f"{ms((t.get('median') or 0) - ((t.get('floor') or {}).get('median') or 0))} over "
+        "the floor. A real terminal (tmux) measurement is " + NOT_MEASURED + ".",
         "",
     ]
     return out
@@ -186,22 +205,53 @@ def memory_section(mem: dict[str, Any] | None, card: dict[str, Any] | None) -> l
 def unlock_section(r: dict[str, Any] | None) -> list[str]:
     """5. Machine time of a whole unlock."""
     out = ["## 5. Machine time of a whole unlock", ""]
+    err = _error(r)
     u = (r or {}).get("unlock")
-    if not u or "error" in u:
-        why = f" ({u['error'][:300]})" if u and "error" in u else ""
-        return [*out, NOT_MEASURED + why, ""]
+    if err or not u:
+        return [*out, err or NOT_MEASURED, ""]
     out += [
         u.get("how", ""),
         "",
-        "| | n | median | p95 | ratio median |",
-        "|---|---|---|---|---|",
-        f"| floor: raw APDUs + HTTP round trips | {u['floor']['n']} | "
-        f"{ms(u['floor']['median'])} | {ms(u['floor']['p95'])} | |",
-        f"| kiosk app, machine time | {u['app']['n']} | {ms(u['app']['median'])} | "
-        f"{ms(u['app']['p95'])} | {times(u.get('ratio_median'))} |",
+        "| | n | median | p95 | ratio median | ratio p95 |",
+        "|---|---|---|---|---|---|",
+    ]
+    rows = (
+        ("floor: raw APDUs + HTTP round trips", u.get("floor")),
+        ("  of which APDUs", u.get("floor_apdu")),
+        ("  of which HTTP", u.get("floor_http")),
+        ("kiosk app, machine time", u.get("app")),
+    )
+    for label, st in rows:
+        st = st or {}
+        out.append(
+            f"| {label} | {st.get('n', '-')} | {ms(st.get('median'))} | {ms(st.get('p95'))} | "
+            + (
+                f"{times(u.get('ratio_median'))} | {times(ratio_of(st, u.get('floor'), 'p95'))} |"
+                if st is u.get("app")
+                else " | |"
+            )
+        )
+    for name, st in (u.get("app_steps") or {}).items():
+        out.append(
+            f"| app step: {name} | {st.get('n', '-')} | {ms(st.get('median'))} | "
+            f"{ms(st.get('p95'))} | | |"
+        )
+    out += [
+        "",
+        "The answers step includes the service's 3 argon2id checks and the SMTP hand-off "
+        "in both; the new-passcode step includes GET CHALLENGE, the cryptogram call, RESET "
+        "RETRY COUNTER and the result report in both.",
         "",
     ]
     return out
+
+
+def ratio_of(a: dict[str, Any] | None, b: dict[str, Any] | None, key: str) -> float | None:
+    """a[key] / b[key] when both are numbers."""
+    x, y = (a or {}).get(key), (b or {}).get(key)
+    if isinstance(x, int | float) and isinstance(y, int | float) and y:
+        return x / y
+    return None
 
 
 def service_section(r: dict[str, Any] | None) -> list[str]:

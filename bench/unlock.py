@@ -37,7 +37,6 @@ from bench.common import emit, ratio, summary
 from card.pcscd import PrivatePcscd
 
 READER = "Virtual PCD 00 00"
-_FIELD: list[Any] = [None]
 _DEBUG: Callable[[], str] = lambda: ""  # noqa: E731 - replaced while the app runs
 CODE = re.compile(r"\b(\d{8})\b")
 NEW_PINS = ("258147", "369258", "471036", "582947", "693058", "704169", "815270", "926381")
@@ -220,7 +219,9 @@ async def app_unlocks(
     from kiosk.messages import Intent
 
     def on(kind: type) -> Callable[[], bool]:
-        return lambda: isinstance(app.state.screen, kind) and not app.state.screen.busy
+        return lambda: (
+            isinstance(app.state.screen, kind) and not getattr(app.state.screen, "busy", False)
+        )
 
     mail = Mail(world, holder["email"])
     totals: list[float] = []
@@ -235,10 +236,9 @@ async def app_unlocks(
 
     global _DEBUG
     _DEBUG = lambda: (  # noqa: E731
-        f"{type(app.state.screen).__name__} screen={app.screen!r} focused={app.focused!r}"
-        f" focused_value={getattr(app.focused, 'value', None)!r} "
-        f"field_is_focused={app.focused is _FIELD[0]} field_value={_FIELD[0].value!r}"
-    )  # noqa: E731
+        f"{type(app.state.screen).__name__}, focused {app.focused!r}, "
+        f"value {getattr(app.focused, 'value', None)!r}"
+    )
     async with app.run_test(size=(100, 34)) as pilot:
         await _until(on(s.WaitingForCard))
         for j in range(journeys):
@@ -255,7 +255,6 @@ async def app_unlocks(
                     await pilot.pause()
                     field = app.screen.query_one("#code", Input)
                     field.focus()
-                    _FIELD[0] = field
                     await pilot.pause()
                     for i in range(keys):
                         key = "backspace" if field.value and i % 4 == 3 else str(i % 10)

@@ -1,0 +1,33 @@
+"""The benchmark modules import, and a tiny run gives the keys the report reads.
+
+No timing assertions: the benchmarks are run and read (`make bench`), never judged here.
+"""
+
+from __future__ import annotations
+
+from bench import card_noticed, cold_start, service, unlock
+from bench.common import machine, parse_emitted, percentile, summary
+from bench.memory import _journeys
+from bench.report import render
+
+
+def test_statistics_and_machine_facts() -> None:
+    stats = summary([3.0, 1.0, 2.0])
+    assert stats["n"] == 3 and stats["median"] == 2.0 and stats["p95"] == 3.0
+    assert summary([])["median"] is None
+    assert percentile([1.0, 2.0], 50) == 1.0
+    assert {"nproc", "cpu", "python", "pcscd", "textual", "date"} <= set(machine())
+    assert parse_emitted('noise\nBENCH-RESULT {"a": 1}\n') == {"a": 1}
+
+
+def test_tiny_flow_memory_run_and_a_report() -> None:
+    from tests.kiosk.kiosk_journey import Driver
+
+    _journeys(Driver.new().state, 3)
+    argon = service.argon2_checks(seconds=0.0, max_checks=1)
+    assert {"cost", "checks_per_s_one_caller", "checks_per_cpu_s", "verify_s"} <= set(argon)
+    text = render(machine(), {"service": {"error": "not run"}}, "quick", 0.0)
+    for heading in ("## Machine", "## 1. Card noticed", "## 2. Cold start", "## 6. Service"):
+        assert heading in text
+    assert "not measured yet" in text
+    assert callable(card_noticed.run) and callable(cold_start.run) and callable(unlock.run)
