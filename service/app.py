@@ -190,13 +190,47 @@ class AuditOut(_Model):
 # -- documentation of refusals --------------------------------------------------------
 
 
-def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    problem = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
-    return {s: {"description": "Refused (see `code`)", "content": problem} for s in statuses}
+def _errors(*extra: tuple[int, str], write: bool = True) -> dict[int | str, dict[str, Any]]:
+    """Documented refusals: each status with the problem codes it can carry.
+
+    Every authenticated call can answer 401 unauthorized, 422 request_invalid and
+    429 too_many_requests; every POST/PUT also the Idempotency-Key refusals.
+    """
+    codes: dict[int, list[str]] = {
+        401: ["unauthorized"],
+        422: ["request_invalid"],
+        429: ["too_many_requests"],
+    }
+    if write:
+        codes[422].append("idempotency_key_reused")
+        codes[409] = ["request_in_progress"]
+    for status, code in extra:
+        codes.setdefault(status, []).append(code)
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status, names in sorted(codes.items()):
+        schema = {
+            "allOf": [
+                {"$ref": "#/components/schemas/Problem"},
+                {"type": "object", "properties": {"code": {"enum": names}}},
+            ]
+        }
+        responses[status] = {
+            "description": "Refused: " + ", ".join(f"`{n}`" for n in names),
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": schema}},
+        }
+    return responses
 
 
-AUTH = (401, 422, 429)
-FLOW = (*AUTH, 404, 409, 410)
+UNLOCK = ((404, "unknown_unlock"), (409, "wrong_step"), (410, "unlock_expired"))
+REGISTRATION = (
+    (404, "unknown_registration"),
+    (409, "wrong_step"),
+    (410, "registration_expired"),
+)
+LOCKED = (423, "self_service_locked")
+MAIL = (503, "mail_unavailable")
+CODE = ((410, "code_expired"), (410, "code_void"), (422, "code_wrong"))
+RESEND = ((410, "code_void"), (429, "too_many_resends"))
 
 _bearer = HTTPBearer(auto_error=False, description="Kiosk token")
 
@@ -362,7 +396,7 @@ def create_app(
     @app.get(
         "/v1/questions",
         response_model=Questions,
-        responses={304: {"description": "Not modified"}, **_errors(401, 429)},
+        responses={304: {"description": "Not modified"}, **_errors(write=False)},
         tags=["service"],
     )
     def questions(
@@ -377,7 +411,7 @@ def create_app(
         "/v1/nonces",
         status_code=201,
         response_model=NonceOut,
-        responses=_errors(*AUTH),
+        responses=_errors(),
         tags=["service"],
     )
     def nonces(request: Request, kiosk: KioskDep, key: IdemKey = None) -> Response:
@@ -391,7 +425,7 @@ def create_app(
         "/v1/unlocks",
         status_code=201,
         response_model=UnlockOut,
-        responses=_errors(*AUTH, 403, 409, 423, 503),
+        responses=_errors((403, "card_proof_invalid"), (409, "not_registered"), LOCKED, MAIL),
         tags=["unlock"],
     )
     def start_unlock(
@@ -409,7 +443,7 @@ def create_app(
     @app.post(
         "/v1/unlocks/{unlock_id}/answers",
         response_model=CodeSent,
-        responses=_errors(*FLOW, 423, 503),
+        responses=_errors(*UNLOCK, (422, "answers_invalid"), (422, "answers_wrong"), LOCKED, MAIL),
         tags=["unlock"],
     )
     def unlock_answers(
@@ -427,7 +461,7 @@ def create_app(
     @app.post(
         "/v1/unlocks/{unlock_id}/code",
         response_model=CodeAccepted,
-        responses=_errors(*FLOW),
+        responses=_errors(*UNLOCK, *CODE),
         tags=["unlock"],
     )
     def unlock_code(
@@ -440,7 +474,7 @@ def create_app(
     @app.post(
         "/v1/unlocks/{unlock_id}/cryptogram",
         response_model=CryptogramOut,
-        responses=_errors(*FLOW),
+        responses=_errors(*UNLOCK, (429, "too_many_attempts")),
         tags=["unlock"],
     )
     def unlock_cryptogram(
@@ -463,7 +497,7 @@ def create_app(
     @app.post(
         "/v1/unlocks/{unlock_id}/resend",
         response_model=CodeSent,
-        responses=_errors(*FLOW, 503),
+        responses=_errors(*UNLOCK, *RESEND, MAIL),
         tags=["unlock"],
     )
     def unlock_resend(
@@ -476,7 +510,7 @@ def create_app(
     @app.post(
         "/v1/unlocks/{unlock_id}/result",
         response_model=Empty,
-        responses=_errors(*FLOW, 503),
+        responses=_errors(*UNLOCK, MAIL),
         tags=["unlock"],
     )
     def unlock_result(
@@ -495,7 +529,12 @@ def create_app(
         "/v1/registrations",
         status_code=201,
         response_model=RegistrationOut,
-        responses=_errors(*AUTH, 403),
+        responses=_errors(
+            (403, "holder_proof_invalid"),
+            (422, "email_not_approved"),
+            (422, "mobile_invalid"),
+            (422, "terms_outdated"),
+        ),
         tags=["registration"],
     )
     def start_registration(
@@ -522,7 +561,7 @@ def create_app(
     @app.put(
         "/v1/registrations/{registration_id}/answers",
         response_model=CodeSent,
-        responses=_errors(*FLOW, 503),
+        responses=_errors(*REGISTRATION, (422, "answers_invalid"), MAIL),
         tags=["registration"],
     )
     def registration_answers(
@@ -544,7 +583,7 @@ def create_app(
     @app.post(
         "/v1/registrations/{registration_id}/confirm",
         response_model=Registered,
-        responses=_errors(*FLOW),
+        responses=_errors(*REGISTRATION, *CODE),
         tags=["registration"],
     )
     def registration_confirm(
@@ -566,7 +605,7 @@ def create_app(
     @app.post(
         "/v1/registrations/{registration_id}/resend",
         response_model=CodeSent,
-        responses=_errors(*FLOW, 503),
+        responses=_errors(*REGISTRATION, *RESEND, MAIL),
         tags=["registration"],
     )
     def registration_resend(
@@ -581,7 +620,7 @@ def create_app(
             lambda: service.registration_resend(kiosk, registration_id),
         )
 
-    @app.post("/v1/audit", response_model=AuditOut, responses=_errors(*AUTH), tags=["audit"])
+    @app.post("/v1/audit", response_model=AuditOut, responses=_errors(), tags=["audit"])
     def post_audit(
         request: Request, kiosk: KioskDep, body: AuditIn, key: IdemKey = None
     ) -> Response:

@@ -102,3 +102,44 @@ def test_generated_requests_conform(
             case.validate_response(response, checks=checks, headers=headers)
 
         check()
+
+
+def declared_problems(schema: dict[str, Any]) -> set[tuple[int, str]]:
+    pairs = set()
+    for ops in schema["paths"].values():
+        for op in ops.values():
+            for status, response in op["responses"].items():
+                for media in response.get("content", {}).values():
+                    for part in media["schema"].get("allOf", []):
+                        for code in part.get("properties", {}).get("code", {}).get("enum", []):
+                            pairs.add((int(status), code))
+    return pairs
+
+
+def test_every_refusal_the_service_raises_is_declared(live_service: RunningService) -> None:
+    import re
+    from pathlib import Path
+
+    import service
+
+    declared = declared_problems(fetch_schema(live_service))
+    source = "\n".join(p.read_text() for p in Path(service.__file__).parent.glob("*.py"))
+    raised = {
+        (int(status), code)
+        for status, code in re.findall(r'Problem\(\s*(\d{3}),\s*"([a-z_]+)"', source)
+    }
+    undeclared = {pair for pair in raised - declared if pair not in {(500, "internal_error")}}
+    assert not undeclared
+
+
+def test_api_md_codes_are_declared(live_service: RunningService) -> None:
+    import re
+    from pathlib import Path
+
+    api_md = Path(__file__).resolve().parents[3] / "shared" / "API.md"
+    if not api_md.exists():
+        pytest.skip("shared/API.md is not beside this clone")
+    text = api_md.read_text()
+    named = {(int(s), c) for s, c in re.findall(r"(\d{3})\s+`([a-z_]+)`", text)}
+    assert len(named) > 15
+    assert named <= declared_problems(fetch_schema(live_service))
