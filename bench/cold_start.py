@@ -36,6 +36,20 @@ def _one(kind: str, env: dict[str, str], store_dir: Path) -> tuple[float, float]
     return float(painted[-1].split()[1]) - t_wall, wall
 
 
+IMPORTS = {
+    "minimal": "import textual.app, textual.widgets",
+    "kiosk": (
+        "import kiosk.app, kiosk.card_access, kiosk.service_client, kiosk.settings, kiosk.store"
+    ),
+}
+
+
+def _imports(kind: str, env: dict[str, str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", IMPORTS[kind]], check=True, timeout=60, cwd=ROOT, env=env)
+    return time.perf_counter() - t0
+
+
 def run(quick: bool = True) -> dict[str, Any]:
     """The cold-start benchmark."""
     runs = 10 if quick else 30
@@ -44,7 +58,7 @@ def run(quick: bool = True) -> dict[str, Any]:
     env = {**os.environ, **pcscd.environ(), "PYTHONDONTWRITEBYTECODE": "0"}
     store_dir = Path(tempfile.mkdtemp(prefix="ssu-bench-cold-"))
     samples: dict[str, dict[str, list[float]]] = {
-        k: {"paint": [], "wall": []} for k in ("minimal", "kiosk")
+        k: {"paint": [], "wall": [], "imports": []} for k in ("minimal", "kiosk")
     }
     try:
         for kind in ("minimal", "kiosk"):  # warm the page cache and bytecode once
@@ -54,6 +68,7 @@ def run(quick: bool = True) -> dict[str, Any]:
                 paint, wall = _one(kind, env, store_dir)
                 samples[kind]["paint"].append(paint)
                 samples[kind]["wall"].append(wall)
+                samples[kind]["imports"].append(_imports(kind, env))
     finally:
         pcscd.stop()
     result: dict[str, Any] = {"runs": runs}
@@ -61,8 +76,9 @@ def run(quick: bool = True) -> dict[str, Any]:
         result[kind] = {
             "first_paint_s": summary(samples[kind]["paint"]),
             "process_wall_s": summary(samples[kind]["wall"]),
+            "imports_only_s": summary(samples[kind]["imports"]),
         }
-    for fig in ("first_paint_s", "process_wall_s"):
+    for fig in ("first_paint_s", "process_wall_s", "imports_only_s"):
         floor, ours = result["minimal"][fig], result["kiosk"][fig]
         ours["ratio_median"] = ratio(ours["median"], floor["median"])
         ours["ratio_p95"] = ratio(ours["p95"], floor["p95"])

@@ -135,6 +135,10 @@ def cold_section(r: dict[str, Any] | None) -> list[str]:
     out.append(_latency_row("kiosk: waiting screen painted", k.get("first_paint_s"), 1.5))
     out.append(_latency_row("floor: minimal app, process wall", m.get("process_wall_s")))
     out.append(_latency_row("kiosk: process wall", k.get("process_wall_s")))
+    out.append(
+        _latency_row("floor: `python -c 'import textual.app, ...'`", m.get("imports_only_s"))
+    )
+    out.append(_latency_row("kiosk: `python -c 'import kiosk.app, ...'`", k.get("imports_only_s")))
     out.append("")
     return out
 
