@@ -251,6 +251,20 @@ IdemKey = Annotated[
 ]
 
 
+def mailer_for(settings: ServiceSettings) -> SmtpMailer:
+    """The SMTP mailer the settings describe."""
+    return SmtpMailer(
+        settings.smtp_host,
+        settings.smtp_port,
+        settings.mail_from,
+        settings.mail_dir,
+        timeout=settings.smtp_timeout,
+        starttls=settings.smtp_starttls,
+        user=settings.smtp_user,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+    )
+
+
 def load_masters(settings: ServiceSettings) -> MasterKeys:
     """The master keys the settings name, refusing the development ones outside demo.
 
@@ -294,13 +308,7 @@ def create_app(
         log.warning("DEMO MODE: public development keys and the demo kiosk token are accepted")
     engine = open_engine(settings.db)
     migrate(engine)
-    mailer = SmtpMailer(
-        settings.smtp_host,
-        settings.smtp_port,
-        settings.mail_from,
-        settings.mail_dir,
-        timeout=settings.smtp_timeout,
-    )
+    mailer = mailer_for(settings)
     service = SelfService(settings, engine, masters, mailer, clock)
     app = FastAPI(
         title="Smartcard self-service unlock service",

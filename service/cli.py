@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from card.keys import load_dev_keys
-from service.app import KeysRefused, create_app, load_masters
+from service.app import KeysRefused, create_app, load_masters, mailer_for
 from service.selfservice import SelfService
 from service.settings import ServiceSettings, load_settings
 from service.store import migrate, open_engine
@@ -73,12 +73,7 @@ def _offline_service(settings: ServiceSettings) -> SelfService:
         masters = load_dev_keys()
     engine = open_engine(settings.db)
     migrate(engine)
-    from service.mailer import SmtpMailer
-
-    mailer = SmtpMailer(
-        settings.smtp_host, settings.smtp_port, settings.mail_from, settings.mail_dir
-    )
-    return SelfService(settings, engine, masters, mailer)
+    return SelfService(settings, engine, masters, mailer_for(settings))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

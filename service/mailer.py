@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from dataclasses import dataclass
+import ssl
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 from string import Template
@@ -23,6 +24,9 @@ class SmtpMailer:
     sender: str
     templates: Path
     timeout: float = 10.0
+    starttls: bool = False
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
 
     def send(self, to: str, template: str, **values: str) -> None:
         """Fill config/mail/<template>.txt and hand it to the relay.
@@ -42,6 +46,10 @@ class SmtpMailer:
         message.set_content(body.lstrip("\n"))
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                if self.starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if self.user and self.password is not None and self.starttls:
+                    smtp.login(self.user, self.password)
                 smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as exc:
             # Never log the message: it may hold a code.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -59,6 +59,12 @@ class ServiceSettings(BaseSettings):
     """SMTP relay for codes and notices."""
     smtp_port: int = 25
     """SMTP relay port."""
+    smtp_starttls: bool = False
+    """Upgrade the SMTP connection with STARTTLS (certificate checked) before sending."""
+    smtp_user: str | None = None
+    """SMTP login, when the relay needs one (only over STARTTLS)."""
+    smtp_password: SecretStr | None = None
+    """SMTP password (from SSU_SERVICE_SMTP_PASSWORD; never logged)."""
     smtp_timeout: float = 10.0
     """Seconds before an SMTP exchange counts as failed (503 mail_unavailable)."""
     mail_from: str = "smartcard-self-service@localhost"
