@@ -809,3 +809,16 @@ def test_normalisation_is_stable_and_hashes_agree() -> None:
 
     stable()
     same_answer()
+
+
+async def test_malformed_requests_never_echo_the_input(live_service: RunningService) -> None:
+    secret = "7" * 65
+    response = await raw_post(live_service, "/v1/unlocks/abc/code", {"code": secret})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "request_invalid" and secret not in response.text
+    long_answer = "hunter2 " * 200
+    response = await raw_post(
+        live_service, "/v1/unlocks/abc/answers", {"answers": {"q01": long_answer}}
+    )
+    assert response.status_code == 422 and "hunter2" not in response.text
