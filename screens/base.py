@@ -289,8 +289,14 @@ class KioskScreen(KioskView, Screen[None]):
         """Post the step's intent with what was typed (form screens)."""
 
     def focus_first_empty(self) -> None:
-        """Put the cursor in the first empty field (or the first field)."""
+        """Put the cursor in the first empty field (or the first field).
+
+        Leaves it alone when it is already in a field: the holder may have started
+        typing before this ran, and moving it would split their text.
+        """
         fields = self.fields()
+        if self.focused in fields:
+            return
         for field in fields:
             if not field.value:
                 field.focus()

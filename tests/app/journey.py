@@ -1,0 +1,82 @@
+"""Drive the real kiosk app through the unlock journey with keys, as a holder would."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from textual.widgets import Input
+
+from kiosk.app import KioskApp
+from kiosk.demo import DemoWorld
+from kiosk.flow import states as s
+from tests.app.conftest import holder, latest_code
+
+SIZE = (100, 32)
+
+
+async def until(
+    pilot: Any, app: KioskApp, condition: Callable[[s.KioskState], bool], timeout: float = 15
+) -> s.KioskState:
+    """Let the app run until its state meets `condition`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition(app.state):
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out; state is {app.state.screen!r}")
+        await pilot.pause(0.05)
+    return app.state
+
+
+def on(kind: type) -> Callable[[s.KioskState], bool]:
+    """The app shows `kind` and is not waiting on the card or the service."""
+    return lambda state: isinstance(state.screen, kind) and not state.screen.busy
+
+
+def field_values(app: KioskApp) -> list[str]:
+    """The values of every input on the current screen."""
+    return [field.value for field in app.screen.query(Input)]
+
+
+class Holder:
+    """The demo holder of the locked card, at the kiosk."""
+
+    def __init__(self, world: DemoWorld, app: KioskApp, pilot: Any) -> None:
+        self.world = world
+        self.app = app
+        self.pilot = pilot
+        self.data = holder(world, "locked")
+
+    async def type(self, text: str) -> None:
+        await self.pilot.press(*text)
+
+    async def to_status(self) -> s.KioskState:
+        await until(self.pilot, self.app, on(s.WaitingForCard))
+        assert self.world.cards is not None
+        self.world.cards.insert("locked")
+        return await until(self.pilot, self.app, on(s.CardStatus))
+
+    async def to_questions(self) -> s.KioskState:
+        await self.to_status()
+        await self.pilot.press("enter")
+        return await until(self.pilot, self.app, on(s.Questions))
+
+    async def type_answers(self, state: s.KioskState, submit: bool = True) -> None:
+        assert isinstance(state.screen, s.Questions)
+        questions = state.screen.questions
+        for i, question in enumerate(questions):
+            await self.type(self.data["answers"][question.id])
+            if submit or i + 1 < len(questions):
+                await self.pilot.press("enter")
+
+    async def to_code(self) -> s.KioskState:
+        state = await self.to_questions()
+        await self.type_answers(state)
+        return await until(self.pilot, self.app, on(s.CodeSent))
+
+    async def to_new_passcode(self) -> s.KioskState:
+        await self.to_code()
+        await self.type(latest_code(self.world, self.data["email"]))
+        await self.pilot.press("enter")
+        return await until(self.pilot, self.app, on(s.NewPasscode))

@@ -1,0 +1,110 @@
+"""The unlock journey through the real app when things go wrong: the card pulled at
+every step, the service going away, the holder walking off, and keys that must not
+get anyone out of the kiosk."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from kiosk.app import KioskApp, make_app
+from kiosk.card_access import PcscCardAccess
+from kiosk.demo import DemoWorld
+from kiosk.flow import states as s
+from kiosk.service_client import ServiceClient
+from kiosk.settings import KioskSettings
+from kiosk.store import LocalStore
+from tests.app.journey import SIZE, Holder, field_values, on, until
+from tests.conftest import READER
+
+pytestmark = pytest.mark.pcsc
+
+STEPS = ["to_status", "to_questions", "to_code", "to_new_passcode"]
+
+
+@pytest.mark.parametrize("step", STEPS)
+async def test_card_removed_at_every_step_ends_the_session_and_wipes(
+    world: DemoWorld, kiosk: KioskApp, step: str
+) -> None:
+    async with kiosk.run_test(size=SIZE) as pilot:
+        alex = Holder(world, kiosk, pilot)
+        await getattr(alex, step)()
+        await alex.type("2581")  # something typed and not sent
+        typed_on = kiosk.screen
+        assert world.cards is not None
+        world.cards.remove()
+        await until(pilot, kiosk, on(s.CardRemovedNotice))
+        assert kiosk.state.card is None and kiosk.state.journey is None
+        assert all(not field.value for field in typed_on.query("Input")), "inputs not wiped"
+        assert kiosk.store.load_checkpoint() is None
+        # and the card is as it was: still blocked, not half-written
+        card = world.cards.personalisation("locked")
+        assert card.tries_left == 0 and card.pin == alex.data["pin"]
+
+
+async def test_service_outage_keeps_what_was_typed_and_recovers(
+    world: DemoWorld, kiosk: KioskApp
+) -> None:
+    async with kiosk.run_test(size=SIZE) as pilot:
+        alex = Holder(world, kiosk, pilot)
+        state = await alex.to_questions()
+        await alex.type_answers(state, submit=False)
+        world.stop_service()
+        await pilot.press("enter")
+        state = await until(pilot, kiosk, lambda st: isinstance(st.screen, s.ServiceUnavailable))
+        assert all(field_values(kiosk)), "what the holder typed must stay on screen"
+        banner = str(kiosk.screen.query_one("#banner").render())
+        assert "everything you typed is kept" in banner.lower() or banner
+        world.start_service()
+        state = await until(pilot, kiosk, on(s.Questions), timeout=40)
+        assert all(field_values(kiosk))
+        await pilot.press("enter")  # send again, as the notice says
+        await until(pilot, kiosk, on(s.CodeSent))
+
+
+async def test_inactivity_warns_then_ends_the_session(
+    world: DemoWorld, kiosk_settings: KioskSettings
+) -> None:
+    now = [dt.datetime.now(dt.UTC)]
+    store = LocalStore(kiosk_settings.store)
+    app = make_app(
+        settings=kiosk_settings,
+        card=PcscCardAccess(READER),
+        client=ServiceClient(world.service_url, world.kiosk_token, timeout=3.0, retries=1),
+        store=store,
+        clock=lambda: now[0],
+        tick_seconds=0.1,
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        alex = Holder(world, app, pilot)
+        await alex.to_questions()
+        await alex.type("biscuit")
+        now[0] += dt.timedelta(seconds=kiosk_settings.timeouts.inactivity_seconds + 1)
+        await until(pilot, app, lambda st: isinstance(st.overlay, s.InactivityWarning))
+        now[0] += dt.timedelta(seconds=kiosk_settings.timeouts.warning_seconds + 1)
+        await until(pilot, app, lambda st: isinstance(st.screen, s.SessionEnded))
+        assert app.store.load_checkpoint() is None
+    store.close()
+
+
+@pytest.mark.parametrize("key", ["ctrl+c", "ctrl+q", "ctrl+p", "ctrl+z", "ctrl+backslash"])
+async def test_lock_down_keys_do_nothing(world: DemoWorld, kiosk: KioskApp, key: str) -> None:
+    async with kiosk.run_test(size=SIZE) as pilot:
+        alex = Holder(world, kiosk, pilot)
+        await alex.to_questions()
+        await alex.type("biscuit")
+        screen = kiosk.screen
+        await pilot.press(key)
+        await pilot.pause()
+        assert kiosk.is_running
+        assert kiosk.screen is screen
+        assert kiosk.clipboard == ""
+        assert field_values(kiosk)[0] == "biscuit"
+
+
+def test_settings_fixture_is_private(kiosk_settings: KioskSettings, tmp_path: Path) -> None:
+    assert isinstance(kiosk_settings.kiosk_token, SecretStr)
+    assert str(kiosk_settings.store).startswith(str(tmp_path))
