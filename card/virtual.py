@@ -46,6 +46,16 @@ def _atr_with_tck(atr: bytes) -> bytes:
 ATR_WITH_TCK = _atr_with_tck(ATR)
 
 
+def _quick_ack(sock: socket.socket) -> None:
+    # Linux clears TCP_QUICKACK after use, so it is set again after each receive.
+    quickack = getattr(socket, "TCP_QUICKACK", None)
+    if quickack is not None:
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, quickack, 1)
+        except OSError:
+            pass
+
+
 class FramingError(Exception):
     """The vpcd stream broke its length-prefixed framing."""
 
@@ -109,6 +119,9 @@ class VirtualCard:
             try:
                 self._sock = socket.create_connection((self.host, self.port), timeout=2)
                 self._sock.settimeout(0.25)
+                # One small frame each way per APDU: without these, Nagle and delayed
+                # ACKs add about 40 ms to every exchange (measured in bench/).
+                self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 self.connected.set()
                 return
             except OSError:
@@ -136,6 +149,7 @@ class VirtualCard:
                 if not chunk:
                     log.info("vpcd closed the connection")
                     return
+                _quick_ack(sock)
                 for payload in frames.feed(chunk):
                     answer = self.handle(payload)
                     if answer is not None:
