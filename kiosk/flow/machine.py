@@ -1,4 +1,4 @@
-"""The unlock journey as a pure state machine: `step(state, event) -> (state, commands)`.
+"""The kiosk's journeys as a pure state machine: `step(state, event) -> (state, commands)`.
 
 No I/O, no clock, no Textual: time arrives in Tick and UserActivity events, the
 world's answers arrive as events, and what should happen in the world leaves as
@@ -12,8 +12,8 @@ The order of handling in `step`:
 An event a screen does not expect (a late service reply after the card was
 removed, a second Submit while sending) changes nothing.
 
-Issue 5 (registration, change passcode) adds screens, events and handlers to the
-same tables; nothing here needs rewriting for it.
+Registration and changing a passcode (issue 5) are screens, events and handlers
+in the same tables (`kiosk/flow/registration.py` holds their handlers).
 """
 
 from __future__ import annotations
@@ -81,6 +81,8 @@ def resume(
     config = config or FlowConfig()
     if now is None or checkpoint.serial != card.serial or now >= checkpoint.expires_at:
         return None
+    if checkpoint.journey is Journey.REGISTRATION:
+        return _resume_registration(checkpoint, card)
     # A card that works again (unblocked elsewhere, or just before a crash) has
     # nothing left to unlock.
     if checkpoint.journey is not Journey.UNLOCK or card.pin is not PinState.BLOCKED:
@@ -104,11 +106,39 @@ def resume(
     return s.NewPasscode(rules=tuple(config.passcode_rules.describe()), notice=RESUMED)
 
 
+def _resume_registration(checkpoint: Checkpoint, card: CardFacts) -> s.Screen | None:
+    # A card locked since (three wrong passcodes elsewhere) cannot prove its holder
+    # any more; the registration is abandoned and the holder starts from its status.
+    if card.pin is PinState.BLOCKED:
+        return None
+    if checkpoint.step is Step.CODE:
+        return s.RegistrationCodeSent(
+            sent_to=checkpoint.code_sent_to or "",
+            sent_at=checkpoint.code_sent_at or checkpoint.updated_at,
+            expires_at=checkpoint.code_expires_at or checkpoint.expires_at,
+            tries_left=checkpoint.tries_left,
+            notice=RESUMED,
+        )
+    if checkpoint.step is Step.QUESTIONS:
+        return s.ChooseQuestions(notice=RESUMED)
+    return None
+
+
 # ---------------------------------------------------------------- dispatch
 
 
 _INTENTS = (
     e.Continue,
+    e.RegisterRequested,
+    e.ChangePasscodeRequested,
+    e.SubmitPasscode,
+    e.AcceptTerms,
+    e.DeclineTerms,
+    e.SubmitContactDetails,
+    e.ToggleQuestion,
+    e.SubmitChosenQuestions,
+    e.SubmitRegistrationAnswers,
+    e.SubmitPasscodeChange,
     e.SubmitAnswers,
     e.SubmitCode,
     e.SubmitNewPasscode,
@@ -128,6 +158,12 @@ _JOURNEY_SCREENS: tuple[type[s.Screen], ...] = (
     s.NewPasscode,
     s.WritingCard,
     s.ServiceUnavailable,
+    s.PasscodeEntry,
+    s.Terms,
+    s.ContactDetails,
+    s.ChooseQuestions,
+    s.RegistrationAnswers,
+    s.ChangePasscode,
 )
 
 
@@ -274,7 +310,7 @@ def _on_device(state: s.KioskState, event: e.Event) -> Result | None:
         screen: s.Screen = (
             s.CardServiceDown() if isinstance(event, e.CardServiceDown) else (s.NoReader())
         )
-        return replace(state, screen=screen, card=None, overlay=None), wipe
+        return replace(state, screen=screen, card=None, overlay=None, unwatched=True), wipe
     if isinstance(event, e.CardServiceUp):
         # The watcher reports the readers (ReaderAdded) right after this; until
         # one is reported there is no reader to put a card in.
@@ -288,10 +324,17 @@ def _on_device(state: s.KioskState, event: e.Event) -> Result | None:
     if isinstance(event, e.CardInserted):
         forget: list[c.Command] = []
         journey = state.journey
-        if event.fresh and journey is not None:
+        if event.fresh and not state.unwatched and journey is not None:
             forget, journey = [c.ClearCheckpoint()], None
         return (
-            replace(state, screen=s.ReadingCard(), card=None, overlay=None, journey=journey),
+            replace(
+                state,
+                screen=s.ReadingCard(),
+                card=None,
+                overlay=None,
+                journey=journey,
+                unwatched=False,
+            ),
             [*wipe, *forget, c.ReadCard()],
         )
     if isinstance(event, e.CardRemoved) or (
@@ -318,7 +361,8 @@ def _on_card_removed(state: s.KioskState) -> Result:
         commands.append(c.WipeInputs())
     if state.journey is not None:
         commands.append(c.ClearCheckpoint())
-    if state.card is not None and not isinstance(screen, s.Unlocked | s.SessionEnded):
+    finished = s.Unlocked | s.SessionEnded | s.Registered | s.PasscodeChanged
+    if state.card is not None and not isinstance(screen, finished):
         commands.append(_audit(state, "session_ended", "card_removed", screen=_name(screen)))
         until = _now(state) + state.config.card_removed_notice
         new_screen: s.Screen = s.CardRemovedNotice(until=until)
@@ -336,7 +380,10 @@ def _on_card_read(state: s.KioskState, card: CardFacts) -> Result:
         resumed = resume(state.journey, card, state.now, state.config)
         if resumed is not None:
             step_name = state.journey.step.value
-            return replace(state, screen=resumed), [_audit(state, "journey_resumed", step_name)]
+            resumed_commands: list[c.Command] = [_audit(state, "journey_resumed", step_name)]
+            if isinstance(resumed, s.ChooseQuestions):
+                resumed_commands.append(c.LoadQuestionCatalogue())
+            return replace(state, screen=resumed), resumed_commands
         commands.append(c.ClearCheckpoint())
         state = replace(state, journey=None)
     status = card_status(card, state.now, state.config.expiring_warning_days)
@@ -379,7 +426,7 @@ def _on_help(state: s.KioskState, topic: e.HelpTopic) -> Result:
 
 def _on_cancel(state: s.KioskState, *, confirmed: bool) -> Result:
     screen = state.screen
-    if state.card is None or isinstance(screen, s.WritingCard):
+    if state.card is None or isinstance(screen, s.WritingCard) or screen_is_changing(screen):
         # Nothing to cancel, or the card is being written: stopping now could
         # leave it half done, so Cancel waits for the write to finish.
         return state, []
@@ -399,12 +446,24 @@ def _end_session(state: s.KioskState, reason: s.EndReason) -> Result:
     return replace(state, screen=screen, journey=None, overlay=None), commands
 
 
-def _stop(state: s.KioskState, reason: s.StopReason, why: str) -> Result:
+def _stop(
+    state: s.KioskState, reason: s.StopReason, why: str, *, registration: bool | None = None
+) -> Result:
+    """Stop the journey under way; `registration` None: judge from the journey."""
+    if registration is None:
+        registration = (
+            state.journey is not None and state.journey.journey is Journey.REGISTRATION
+        ) or isinstance(state.screen, s.RegistrationCodeSent)
     commands: list[c.Command] = [c.WipeInputs()]
     if state.journey is not None:
         commands.append(c.ClearCheckpoint())
-    commands.append(_audit(state, "unlock_stopped", reason.value, why=why))
-    return replace(state, screen=s.UnlockStopped(reason=reason), journey=None), commands
+    if registration:
+        commands.append(_audit(state, "registration_stopped", reason.value, why=why))
+        screen: s.Screen = s.RegistrationStopped(reason=reason)
+    else:
+        commands.append(_audit(state, "unlock_stopped", reason.value, why=why))
+        screen = s.UnlockStopped(reason=reason)
+    return replace(state, screen=screen, journey=None), commands
 
 
 def _name(screen: s.Screen) -> str:
@@ -459,6 +518,10 @@ def _card_status(state: s.KioskState, event: e.Event) -> Result:
     assert isinstance(screen, s.CardStatus)
     if isinstance(event, e.Continue) and screen.can_unlock:
         return _start_unlock(state)
+    if isinstance(event, e.RegisterRequested) and screen.can_register:
+        return registration.start_registration(state)
+    if isinstance(event, e.ChangePasscodeRequested) and screen.can_register:
+        return registration.start_change_passcode(state)
     return state, []
 
 
@@ -802,6 +865,13 @@ def _unlock_stopped(state: s.KioskState, event: e.Event) -> Result:
     return state, []
 
 
+def _registration_stopped(state: s.KioskState, event: e.Event) -> Result:
+    if isinstance(event, e.Continue) and state.card is not None:
+        status = card_status(state.card, state.now, state.config.expiring_warning_days)
+        return replace(state, screen=status), []
+    return state, []
+
+
 def _help_page(state: s.KioskState, event: e.Event) -> Result:
     screen = state.screen
     assert isinstance(screen, s.HelpPage)
@@ -828,4 +898,17 @@ _SCREEN_HANDLERS: dict[type[s.Screen], Callable[[s.KioskState, e.Event], Result]
     s.UnlockStopped: _unlock_stopped,
     s.HelpPage: _help_page,
     s.SessionEnded: _session_ended,
+    s.RegistrationStopped: _registration_stopped,
 }
+
+
+def screen_is_changing(screen: s.Screen) -> bool:
+    """The card is being given a new passcode right now (no cancelling mid-write)."""
+    return isinstance(screen, s.ChangePasscode) and screen.changing
+
+
+# The registration and change-passcode handlers live in their own module; it uses
+# the helpers above, so it is imported (and its handlers registered) last.
+from kiosk.flow import registration  # noqa: E402
+
+_SCREEN_HANDLERS.update(registration.HANDLERS)

@@ -100,11 +100,18 @@ class CardStatus(Screen):
     condition: CardCondition
     expires_in_days: int | None
     """Days until the card expires, when within the warning period (0 = today)."""
+    notice: str | None = None
+    """Why the holder is back here (terms declined, card just locked ...)."""
 
     @property
     def can_unlock(self) -> bool:
         """A blocked card that has not expired can be unlocked here."""
         return self.condition is CardCondition.BLOCKED
+
+    @property
+    def can_register(self) -> bool:
+        """A working card can register for self-service or change its passcode here."""
+        return self.condition is CardCondition.WORKING
 
 
 # ---------------------------------------------------------------- the unlock journey
@@ -257,6 +264,143 @@ class HelpPage(Screen):
     back_to: Screen
 
 
+# ---------------------------------------------------------------- registration
+
+
+@dataclass(frozen=True)
+class PasscodeEntry(Screen):
+    """Type your card's passcode, to show the card is yours (registration)."""
+
+    tries_left: int | None
+    """Passcode tries left before the card locks (None: not known)."""
+    error: str | None = None
+    notice: str | None = None
+    checking: bool = False
+    contacts: tuple[str, str] | None = None
+    """Email and mobile already given, when the card lost the verified passcode
+    before the holder proof: the passcode goes with the registration this time."""
+
+    @property
+    def last_try(self) -> bool:
+        """One wrong passcode now locks the card: the screen warns plainly."""
+        return self.tries_left == 1
+
+    @property
+    def busy(self) -> bool:
+        """True while the card checks the passcode."""
+        return self.checking
+
+
+@dataclass(frozen=True)
+class Terms(Screen):
+    """Read the terms and conditions of self-service: accept or decline."""
+
+    version: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ContactDetails(Screen):
+    """Your email (on an approved domain) and mobile number."""
+
+    approved_domains: tuple[str, ...]
+    errors: tuple[str, ...] = ()
+    notice: str | None = None
+    sending: bool = False
+    given: tuple[str, str] | None = None
+    """Email and mobile sent with the registration (to ask for the passcode again
+    without retyping them, should the card need it)."""
+
+    @property
+    def busy(self) -> bool:
+        """True while the card proves the holder and the service opens the registration."""
+        return self.sending
+
+
+@dataclass(frozen=True)
+class ChooseQuestions(Screen):
+    """Choose 4 different security questions from the catalogue."""
+
+    catalogue: tuple[Question, ...] = ()
+    chosen: tuple[str, ...] = ()
+    """Ids of the chosen questions, in the order chosen."""
+    error: str | None = None
+    notice: str | None = None
+    loading: bool = True
+    from_cache: bool = False
+
+    @property
+    def busy(self) -> bool:
+        """True while the catalogue is being fetched."""
+        return self.loading
+
+
+@dataclass(frozen=True)
+class RegistrationAnswers(Screen):
+    """An answer for each chosen question, typed twice."""
+
+    questions: tuple[Question, ...]
+    errors: tuple[str, ...] = ()
+    notice: str | None = None
+    sending: bool = False
+
+    @property
+    def busy(self) -> bool:
+        """True while the answers are with the service."""
+        return self.sending
+
+
+@dataclass(frozen=True)
+class RegistrationCodeSent(CodeSent):
+    """We emailed you a registration code: type it here."""
+
+
+@dataclass(frozen=True)
+class Registered(Screen):
+    """You are registered for self-service; take your card."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class RegistrationStopped(Screen):
+    """The registration cannot go on; Continue goes back to the card's status."""
+
+    reason: StopReason
+
+
+# ---------------------------------------------------------------- change passcode
+
+
+@dataclass(frozen=True)
+class ChangePasscode(Screen):
+    """Type your passcode, then a new one twice."""
+
+    rules: tuple[str, ...]
+    tries_left: int | None
+    errors: tuple[str, ...] = ()
+    notice: str | None = None
+    changing: bool = False
+
+    @property
+    def last_try(self) -> bool:
+        """One wrong passcode now locks the card."""
+        return self.tries_left == 1
+
+    @property
+    def busy(self) -> bool:
+        """True while the card changes the passcode."""
+        return self.changing
+
+
+@dataclass(frozen=True)
+class PasscodeChanged(Screen):
+    """Your card has its new passcode; take your card."""
+
+    name: str
+    at: dt.datetime | None
+
+
 # ---------------------------------------------------------------- overlays
 
 
@@ -293,6 +437,9 @@ class KioskState:
     """Progress with the service: mirrors the store's checkpoint."""
     overlay: Overlay | None = None
     last_activity: dt.datetime | None = None
+    unwatched: bool = False
+    """The card service or reader was lost since the last card insertion, so a card
+    reported now may have stayed in all along: it may resume a journey."""
 
     @classmethod
     def start(

@@ -971,3 +971,13 @@ def test_a_card_inserted_while_watching_never_resumes_a_journey() -> None:
     assert c.ClearCheckpoint() in out and restarted.state.journey is None
     restarted.send(e.CardRead(LOCKED))
     assert isinstance(restarted.screen, s.CardStatus)
+
+
+@pytest.mark.parametrize("gap", [e.CardServiceDown(), e.ReaderRemoved("r")])
+def test_after_a_card_service_gap_a_reported_card_may_resume(gap: e.Event) -> None:
+    """Nobody watched the reader during the gap: the card may have stayed in."""
+    d = Driver.new().at_code()
+    d.send(gap, e.CardServiceUp(), e.ReaderAdded("r"), e.CardInserted(fresh=True))
+    assert d.state.journey is not None
+    d.send(e.CardRead(LOCKED))
+    assert isinstance(d.screen, s.CodeSent)
