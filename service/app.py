@@ -48,6 +48,12 @@ Code = Annotated[str, StringConstraints(max_length=64)]
 FlowId = Annotated[str, StringConstraints(max_length=64, pattern=_NO_NUL)]
 
 
+def _answer_too_long(error: Any) -> bool:
+    """Whether a validation error is one answer over the body's length limit."""
+    loc = tuple(error.get("loc", ()))
+    return error.get("type") == "string_too_long" and loc[:2] == ("body", "answers")
+
+
 class KeysRefused(RuntimeError):
     """The master keys cannot be used in this mode."""
 
@@ -374,7 +380,13 @@ def create_app(
     @app.exception_handler(RequestValidationError)
     async def on_invalid(_request: Request, exc: RequestValidationError) -> Response:
         # Only where and what, never the input: it may be an answer or a code.
-        where = sorted({".".join(str(p) for p in e.get("loc", ())) for e in exc.errors()})
+        errors = exc.errors()
+        if errors and all(_answer_too_long(e) for e in errors):
+            # A huge paste into an answer is a bad answer (API.md: answers_invalid,
+            # nothing counted), not a malformed request the kiosk cannot explain.
+            problem = Problem(422, "answers_invalid", "An answer is far too long.")
+            return await on_problem(_request, problem)
+        where = sorted({".".join(str(p) for p in e.get("loc", ())) for e in errors})
         problem = Problem(422, "request_invalid", f"Malformed request: {', '.join(where)}.")
         return await on_problem(_request, problem)
 

@@ -14,7 +14,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from card.keys import MasterKeys
 
 _WHITESPACE = re.compile(r"\s+")
-_MOBILE = re.compile(r"^(?:07\d{9}|\+447\d{9})$")
+# [0-9], not \d: \d admits every script's digits, which no phone network dials.
+_MOBILE = re.compile(r"^(?:07[0-9]{9}|\+447[0-9]{9})$")
 _LOCAL_PART = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$")
 _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
@@ -100,7 +101,9 @@ def email_domain_approved(email: str, approved: list[str]) -> bool:
     """Whether the address's domain is an approved domain or one of its subdomains."""
     local, at, domain = email.strip().rpartition("@")
     domain = domain.lower()
-    if not at or not _LOCAL_PART.match(local) or not _DOMAIN.match(domain):
+    # fullmatch: `$` alone also matches before a final newline, which would let
+    # "abc\n@nhs.net" through to a mail header.
+    if not at or not _LOCAL_PART.fullmatch(local) or not _DOMAIN.fullmatch(domain):
         return False
     for allowed in approved:
         allowed = allowed.lower().strip(".")
