@@ -13,8 +13,9 @@ import concurrent.futures
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
-from card import apdu
+from card import apdu, pcsc
 from card.apdu import AuthKey, PinState
+from card.pcsc import CardRemovedError, NoCardError
 from card.reader import CardSession
 from kiosk.flow import facts
 
@@ -44,9 +45,29 @@ class CardAccess(Protocol):
         """End a session opened by begin_unblock without writing."""
         ...
 
+    def verify(self, serial: str, passcode: str) -> None:
+        """VERIFY the passcode; raises apdu.WrongPin (tries_left) or apdu.PinBlocked."""
+        ...
+
+    def holder_mac(self, serial: str, nonce: bytes, passcode: str | None = None) -> bytes:
+        """MAC of the nonce with the holder key, in one session with the passcode check.
+
+        Raises HolderNotVerified when the card is not verified (and no passcode
+        was given to VERIFY first).
+        """
+        ...
+
+    def change_passcode(self, serial: str, old: str, new: str) -> None:
+        """CHANGE REFERENCE DATA; raises apdu.WrongPin or apdu.PinBlocked."""
+        ...
+
 
 class WrongCard(apdu.CardError):
     """The card in the reader is not the one the journey is for."""
+
+
+class HolderNotVerified(apdu.CardError):
+    """The card no longer holds a verified passcode (it was reset since VERIFY)."""
 
 
 class PcscCardAccess:
@@ -56,12 +77,18 @@ class PcscCardAccess:
         self.reader = reader
         self.transmit_timeout = transmit_timeout
         self._unblock: CardSession | None = None
+        # The session the passcode was verified in, kept open until the holder
+        # proof: pcscd powers a card down once no client holds it, and power-off
+        # forgets the verified passcode (DESIGN.md section 3).
+        self._verified: tuple[str, CardSession] | None = None
 
     def _open(self) -> CardSession:
         return CardSession.open(self.reader, transmit_timeout=self.transmit_timeout)
 
     def read(self) -> facts.CardFacts:
         """The card's public facts and passcode state."""
+        # A card read starts a new session at the kiosk: nothing verified carries over.
+        self.forget_verified()
         with self._open() as session:
             info = session.info()
             status = session.pin_status()
@@ -90,6 +117,70 @@ class PcscCardAccess:
         with self._open() as session:
             self._same_card(session, serial)
             return session.authenticate(AuthKey.CARD, nonce)
+
+    def verify(self, serial: str, passcode: str) -> None:
+        """VERIFY the passcode on the card with this serial.
+
+        On success the session stays open (shared, not exclusive) for `holder_mac`,
+        so the card stays powered and verified; any other outcome closes it.
+        """
+        self.forget_verified()
+        session = self._open()
+        try:
+            self._same_card(session, serial)
+            with session.transaction():
+                session.verify(passcode)
+        except BaseException:
+            session.close()
+            raise
+        self._verified = (serial, session)
+
+    def holder_mac(self, serial: str, nonce: bytes, passcode: str | None = None) -> bytes:
+        """MAC of the nonce with the holder key (INTERNAL AUTHENTICATE P2 02).
+
+        In the session `verify` kept open when there is one (else a new one), in
+        one transaction: VERIFY `passcode` when given, check the card holds a
+        verified passcode, then the MAC. The session is closed afterwards.
+
+        Raises:
+            HolderNotVerified: The card forgot the passcode (it was reset or powered
+                down) and no passcode was given to VERIFY again.
+        """
+        kept, self._verified = self._verified, None
+        session = kept[1] if kept is not None and kept[0] == serial else None
+        if kept is not None and session is None:
+            kept[1].close()
+        try:
+            if session is None:
+                session = self._open()
+            try:
+                with session.transaction():
+                    self._same_card(session, serial)
+                    if passcode is not None:
+                        session.verify(passcode)
+                    elif session.pin_status().state is not PinState.VERIFIED:
+                        raise HolderNotVerified("The card needs the passcode again")
+                    return session.authenticate(AuthKey.HOLDER, nonce)
+            except (CardRemovedError, NoCardError):
+                raise
+            except pcsc.PcscError as exc:
+                # The kept handle went stale (card reset, pcscd restarted).
+                raise HolderNotVerified(f"The card session was lost: {exc}") from exc
+        finally:
+            if session is not None:
+                session.close()
+
+    def forget_verified(self) -> None:
+        """Close the session kept after VERIFY (the holder went another way)."""
+        kept, self._verified = self._verified, None
+        if kept is not None:
+            kept[1].close()
+
+    def change_passcode(self, serial: str, old: str, new: str) -> None:
+        """CHANGE REFERENCE DATA from `old` to `new` on the card with this serial."""
+        with self._open() as session, session.transaction():
+            self._same_card(session, serial)
+            session.change_passcode(old, new)
 
     def begin_unblock(self, serial: str) -> bytes:
         """Open an exclusive session with the card and read a fresh challenge."""

@@ -21,6 +21,7 @@ from kiosk.card_access import CardThread, WrongCard
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow import facts
+from kiosk.registration_effects import RegistrationEffects, registration_refusal
 from kiosk.store import LocalStore
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,9 @@ def service_event(call: e.Call, exc: sc.ServiceError) -> e.Event:
         return e.ServiceUnreachable(failed=call)
     if code == "too_many_resends":
         return e.ResendRefused(retry_after=exc.retry_after)
+    registration = registration_refusal(call, exc)
+    if registration is not None:
+        return registration
     simple: dict[str, e.Event] = {
         "self_service_locked": e.SelfServiceLocked(),
         "not_registered": e.NotRegistered(),
@@ -68,8 +72,12 @@ def _unreadable(exc: Exception) -> e.CardUnreadable:
     return e.CardUnreadable(e.UnreadableReason.READ_ERROR, str(exc))
 
 
-class Effects:
-    """Runs commands against the card thread, the service client and the store."""
+class Effects(RegistrationEffects):
+    """Runs commands against the card thread, the service client and the store.
+
+    The registration's and the passcode change's handlers come from
+    `RegistrationEffects` (kiosk/registration_effects.py).
+    """
 
     def __init__(
         self,

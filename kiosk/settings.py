@@ -23,6 +23,7 @@ from pydantic_settings import (
 
 from kiosk.flow.facts import FlowConfig
 from kiosk.passcode_rules import PasscodeRules
+from kiosk.terms import load_terms
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 DEFAULT_CONFIG_FILE = CONFIG_DIR / "kiosk.toml"
@@ -102,6 +103,8 @@ class KioskSettings(BaseSettings):
     """Email domains a holder may register (subdomains admitted, as the service does)."""
     expiring_warning_days: int = Field(default=90, ge=0)
     """Warn on the card status screen when the card expires within this many days."""
+    terms_file: Path = CONFIG_DIR / "terms.toml"
+    """The self-service terms (TOML: version, text); the service must read the same file."""
 
     @field_validator("service_url")
     @classmethod
@@ -161,6 +164,7 @@ class KioskSettings(BaseSettings):
     def flow_config(self) -> FlowConfig:
         """The part of the settings the pure flow needs."""
         t = self.timeouts
+        terms = load_terms(self.terms_file)
         return FlowConfig(
             passcode_rules=self.passcode_rules,
             expiring_warning_days=self.expiring_warning_days,
@@ -169,6 +173,9 @@ class KioskSettings(BaseSettings):
             card_removed_notice=dt.timedelta(seconds=t.card_removed_notice_seconds),
             service_retry_first=dt.timedelta(seconds=t.service_retry_first_seconds),
             service_retry_max=dt.timedelta(seconds=t.service_retry_max_seconds),
+            approved_email_domains=tuple(self.approved_email_domains),
+            terms_version=terms.version,
+            terms_text=terms.text,
         )
 
 

@@ -16,18 +16,28 @@ from screens.card_not_recognised import CardNotRecognisedScreen
 from screens.card_removed import CardRemovedScreen
 from screens.card_service_down import CardServiceDownScreen
 from screens.card_status import CardStatusScreen
+from screens.change_passcode import ChangePasscodeScreen
+from screens.choose_questions import ChooseQuestionsScreen
 from screens.code_sent import CodeSentScreen
+from screens.contact_details import ContactDetailsScreen
 from screens.help_page import HelpPageScreen
 from screens.new_passcode import NewPasscodeScreen
 from screens.no_reader import NoReaderScreen
 from screens.not_registered import NotRegisteredScreen
 from screens.overlays import CancelConfirmationScreen, InactivityWarningScreen
+from screens.passcode_changed import PasscodeChangedScreen
+from screens.passcode_entry import PasscodeEntryScreen
 from screens.questions import QuestionsScreen
 from screens.reading import ReadingCardScreen
+from screens.registered import RegisteredScreen
+from screens.registration_answers import RegistrationAnswersScreen
+from screens.registration_code import RegistrationCodeSentScreen
+from screens.registration_stopped import RegistrationStoppedScreen
 from screens.self_service_locked import SelfServiceLockedScreen
 from screens.service_unavailable import ServiceUnavailableScreen
 from screens.session_ended import SessionEndedScreen
 from screens.starting import StartingUnlockScreen
+from screens.terms import TermsScreen
 from screens.unlock_stopped import UnlockStoppedScreen
 from screens.unlocked import UnlockedScreen
 from screens.waiting import WaitingForCardScreen
@@ -54,6 +64,16 @@ _SCREEN_CLASSES: tuple[type[KioskScreen], ...] = (
     NotRegisteredScreen,
     SessionEndedScreen,
     HelpPageScreen,
+    PasscodeEntryScreen,
+    TermsScreen,
+    ContactDetailsScreen,
+    ChooseQuestionsScreen,
+    RegistrationAnswersScreen,
+    RegistrationCodeSentScreen,
+    RegisteredScreen,
+    RegistrationStoppedScreen,
+    ChangePasscodeScreen,
+    PasscodeChangedScreen,
 )
 
 SCREENS: dict[type, type[KioskScreen]] = {cls.STATE: cls for cls in _SCREEN_CLASSES}
@@ -91,7 +111,10 @@ __all__ = [
     "CardRemovedScreen",
     "CardServiceDownScreen",
     "CardStatusScreen",
+    "ChangePasscodeScreen",
+    "ChooseQuestionsScreen",
     "CodeSentScreen",
+    "ContactDetailsScreen",
     "HelpPageScreen",
     "InactivityWarningScreen",
     "KioskOverlay",
@@ -99,14 +122,21 @@ __all__ = [
     "NewPasscodeScreen",
     "NoReaderScreen",
     "NotRegisteredScreen",
+    "PasscodeChangedScreen",
+    "PasscodeEntryScreen",
     "QuestionsScreen",
     "RaContactsBox",
     "ReadingCardScreen",
+    "RegisteredScreen",
+    "RegistrationAnswersScreen",
+    "RegistrationCodeSentScreen",
+    "RegistrationStoppedScreen",
     "SecretInput",
     "SelfServiceLockedScreen",
     "ServiceUnavailableScreen",
     "SessionEndedScreen",
     "StartingUnlockScreen",
+    "TermsScreen",
     "UnlockStoppedScreen",
     "UnlockedScreen",
     "WaitingForCardScreen",

@@ -25,30 +25,39 @@ HELP_TEXT: dict[HelpTopic, tuple[str, str, str]] = {
     HelpTopic.FORGOTTEN_PASSCODE: (
         "Forgotten passcode",
         "Forgotten your passcode?",
-        "If your card is locked and you registered for self-service, you can unlock "
-        "it at this kiosk and choose a new passcode. You will need your email.\n\n"
-        "If your card still works but you cannot remember the passcode, do not keep "
-        "guessing: three wrong passcodes lock the card. If you have not registered "
-        "for self-service, the RA team can unlock your card.",
+        "Three wrong passcodes lock your card. Self-service unlock lets you unlock a "
+        "locked card yourself at this kiosk: you answer the security questions you "
+        "chose, we email you a code, and you choose a new passcode.\n\n"
+        "Who can use it: anyone who registered for self-service while their card still "
+        "worked. To register, put your working card in this kiosk and choose "
+        '"Register for self-service"; you need your passcode and your work email.\n\n'
+        "If you have not registered and your card is locked, ask the RA team to unlock "
+        "it now, and register next time.",
     ),
     HelpTopic.LOST_OR_STOLEN: (
         "Lost, stolen or damaged card",
         "Lost, stolen or damaged card",
         "Report a lost or stolen card to the RA team at once, so that nobody else can "
-        "use it. A damaged card cannot be unlocked here: the RA team will replace it.",
+        "use it: do not wait until you need it. A damaged card (cracked, bent, or not "
+        "read by any reader) cannot be unlocked or repaired here: the RA team will "
+        "cancel it and give you a new one.",
     ),
     HelpTopic.EXPIRING: (
         "Card expiring",
         "Your card is expiring",
-        "Smartcards last 2 years. Renew your card before it expires, through your "
-        "Sponsor or the RA team. An expired card cannot be unlocked here.",
+        "Smartcards last 2 years. When you put your card in this kiosk it tells you "
+        "if the card expires within 90 days.\n\n"
+        "To renew, ask your Sponsor (usually your manager) or the RA team before the "
+        "expiry date; they will arrange a new card. An expired card cannot be "
+        "unlocked or used, so renew in good time.",
     ),
     HelpTopic.TERMS: (
         "Terms of self-service",
         "Terms of self-service",
-        "When you registered for self-service you agreed to keep your smartcard and "
-        "passcode to yourself, never to share your security answers, and to report "
-        "a lost or stolen card at once. Every unlock is recorded.",
+        "In short: self-service is for your own card only; keep your passcode, "
+        "security answers and codes to yourself; use an email address only you can "
+        "read; report a lost or stolen card at once; three wrong answers lock "
+        "self-service; and every use is recorded. The full terms follow.",
     ),
 }
 
@@ -71,6 +80,7 @@ class HelpPageScreen(KioskScreen):
         """Heading, the text, the RA team, and the other topics."""
         yield Static("", id="heading", classes="heading")
         yield Static("", id="lead", classes="lead")
+        yield Static("", id="terms", classes="detail")
         yield RaContactsBox(id="contacts", classes="contacts")
         yield Static("", id="menu", classes="detail")
 
@@ -80,6 +90,16 @@ class HelpPageScreen(KioskScreen):
         _, heading, text = HELP_TEXT.get(screen.topic, HELP_TEXT[HelpTopic.CONTACT_RA])
         self.set_text("heading", heading)
         self.set_text("lead", text)
+        terms = None
+        if screen.topic is HelpTopic.TERMS:
+            config = state.config
+            # The terms file's own text, shown as plain text (never markup).
+            terms = (
+                f"Terms version {config.terms_version}\n\n{config.terms_text}"
+                if config.terms_text
+                else "The full terms are not available at this kiosk; ask the RA team."
+            )
+        self.set_text("terms", terms)
         self.query_one("#contacts", RaContactsBox).show_contacts(self.ra_contacts)
         menu = "\n".join(
             f"  {number}  {HELP_TEXT[topic][0]}"

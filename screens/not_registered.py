@@ -25,9 +25,10 @@ class NotRegisteredScreen(KioskScreen):
         yield Static("", id="holder", classes="holder")
         yield Static(
             "A locked card can only be unlocked here if its holder registered for "
-            "self-service first. The RA team can unlock your card.\n\n"
-            "Once your card works again, you can register for self-service so that "
-            "next time you can unlock it yourself.",
+            "self-service first. Ask the RA team to unlock your card now, and register "
+            "next time.\n\n"
+            'Once your card works again, put it in this kiosk and choose "Register for '
+            'self-service": then next time you can unlock it yourself.',
             classes="lead",
         )
         yield RaContactsBox(id="contacts", classes="contacts")

@@ -28,8 +28,14 @@ class WaitingForCardScreen(KioskScreen):
             classes="lead",
         )
         yield Static(
+            "With a card that works, you can register for self-service here, so that "
+            "you can unlock it yourself if it ever locks, or change your passcode.",
+            classes="lead",
+        )
+        yield Static(
             "Lost, stolen or damaged card? Do not use this kiosk: press F1 and "
-            "contact the RA team at once.",
+            "contact the RA team at once. F1 also explains expiring cards, forgotten "
+            "passcodes and the terms of self-service.",
             classes="detail",
         )
 

@@ -1,7 +1,9 @@
 """Commands out of the flow: data only; the app carries them out.
 
-Secret values travel only here (SendAnswers, SendCode, WriteNewPasscode), kept out
-of `repr`, and never in a state, a checkpoint or an audit detail.
+Secret values travel only here (SendAnswers, SendCode, WriteNewPasscode,
+VerifyPasscode, StartRegistration, SendRegistrationAnswers, ConfirmRegistration,
+ChangeCardPasscode), kept out of `repr`, and never in a state, a checkpoint or an
+audit detail. A passcode goes to the card only, never to the service.
 """
 
 from __future__ import annotations
@@ -82,6 +84,89 @@ class WriteNewPasscode(Command):
     call: ClassVar[Call | None] = Call.WRITE_NEW_PASSCODE
     unlock_id: str
     new_passcode: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class VerifyPasscode(Command):
+    """VERIFY the holder's passcode on the card with this serial. Secret.
+
+    Answers PasscodeVerified, PasscodeWrong, PasscodeBlocked or CardActionFailed.
+    The card stays verified until it is reset or taken out, which the holder
+    proof of StartRegistration relies on.
+    """
+
+    serial: str
+    passcode: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class StartRegistration(Command):
+    """Prove the holder and open a registration.
+
+    The app asks the service for a nonce, has the card MAC it with the holder key
+    (INTERNAL AUTHENTICATE P2 02) in one card session, checking there first that
+    the passcode is verified (VERIFYing `passcode` first when one is given), and
+    posts /v1/registrations. Answers: RegistrationStarted, HolderNotVerified,
+    PasscodeWrong, PasscodeBlocked, CardProofRefused, EmailNotApproved,
+    MobileRefused, TermsOutdated, ServiceUnreachable, ServiceRefused.
+    """
+
+    call: ClassVar[Call | None] = Call.START_REGISTRATION
+    serial: str
+    uuid: str
+    email: str
+    mobile: str
+    terms_version: str
+    passcode: str | None = field(default=None, repr=False)
+    """Only after HolderNotVerified: VERIFY again in the same session as the MAC."""
+
+
+@dataclass(frozen=True)
+class LoadQuestionCatalogue(Command):
+    """Fetch the question catalogue (the cached copy when the service is down).
+
+    Answers CatalogueLoaded, or ServiceUnreachable when there is no cached copy.
+    """
+
+    call: ClassVar[Call | None] = Call.LOAD_QUESTION_CATALOGUE
+
+
+@dataclass(frozen=True)
+class SendRegistrationAnswers(Command):
+    """Put the 4 new answers. Secret."""
+
+    call: ClassVar[Call | None] = Call.SEND_REGISTRATION_ANSWERS
+    registration_id: str
+    answers: Mapping[str, str] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ConfirmRegistration(Command):
+    """Post the emailed registration code. Secret."""
+
+    call: ClassVar[Call | None] = Call.CONFIRM_REGISTRATION
+    registration_id: str
+    code: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ResendRegistrationCode(Command):
+    """Ask for a new registration code. Answers ResendDone or ResendRefused."""
+
+    call: ClassVar[Call | None] = Call.RESEND_REGISTRATION_CODE
+    registration_id: str
+
+
+@dataclass(frozen=True)
+class ChangeCardPasscode(Command):
+    """CHANGE REFERENCE DATA on the card with this serial. Secret.
+
+    Answers PasscodeChanged, PasscodeWrong, PasscodeBlocked or CardActionFailed.
+    """
+
+    serial: str
+    old: str = field(repr=False)
+    new: str = field(repr=False)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,11 @@ class Call(enum.Enum):
     RESEND_CODE = "resend_code"
     WRITE_NEW_PASSCODE = "write_new_passcode"
     CHECK_SERVICE = "check_service"
+    START_REGISTRATION = "start_registration"
+    LOAD_QUESTION_CATALOGUE = "load_question_catalogue"
+    SEND_REGISTRATION_ANSWERS = "send_registration_answers"
+    CONFIRM_REGISTRATION = "confirm_registration"
+    RESEND_REGISTRATION_CODE = "resend_registration_code"
 
 
 class NextStep(enum.Enum):
@@ -88,6 +93,70 @@ class SubmitCode(Event):
 class SubmitNewPasscode(Event):
     """The new passcode typed twice. Secret."""
 
+    new: str = field(repr=False)
+    repeat: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RegisterRequested(Event):
+    """On a working card's status screen: register for self-service."""
+
+
+@dataclass(frozen=True)
+class ChangePasscodeRequested(Event):
+    """On a working card's status screen: change the passcode."""
+
+
+@dataclass(frozen=True)
+class SubmitPasscode(Event):
+    """The card's current passcode as typed, to prove the holder. Secret."""
+
+    passcode: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class AcceptTerms(Event):
+    """The holder accepts the terms and conditions shown."""
+
+
+@dataclass(frozen=True)
+class DeclineTerms(Event):
+    """The holder declines the terms: no registration."""
+
+
+@dataclass(frozen=True)
+class SubmitContactDetails(Event):
+    """Email and mobile as typed (personal data, not secret; never audited)."""
+
+    email: str
+    mobile: str
+
+
+@dataclass(frozen=True)
+class ToggleQuestion(Event):
+    """Choose a catalogue question, or unchoose it if chosen."""
+
+    question_id: str
+
+
+@dataclass(frozen=True)
+class SubmitChosenQuestions(Event):
+    """The holder is done choosing questions (the choice is in the state)."""
+
+
+@dataclass(frozen=True)
+class SubmitRegistrationAnswers(Event):
+    """New answers, each typed twice: question id -> answer. Secret."""
+
+    answers: Mapping[str, str] = field(repr=False)
+    repeats: Mapping[str, str] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class SubmitPasscodeChange(Event):
+    """The old passcode and the new one typed twice. Secret."""
+
+    old: str = field(repr=False)
     new: str = field(repr=False)
     repeat: str = field(repr=False)
 
@@ -213,6 +282,40 @@ class CardWriteFailed(Event):
     status_word: str | None = None
 
 
+@dataclass(frozen=True)
+class PasscodeVerified(Event):
+    """The card accepted the passcode (VERIFY 9000)."""
+
+
+@dataclass(frozen=True)
+class PasscodeWrong(Event):
+    """The card refused the passcode (63Cx): `tries_left` before it locks."""
+
+    tries_left: int
+
+
+@dataclass(frozen=True)
+class PasscodeBlocked(Event):
+    """The card is locked now (6983): too many wrong passcodes."""
+
+
+@dataclass(frozen=True)
+class PasscodeChanged(Event):
+    """CHANGE REFERENCE DATA succeeded: the card has the new passcode."""
+
+
+@dataclass(frozen=True)
+class HolderNotVerified(Event):
+    """The card forgot the verified passcode before the holder proof (it was reset)."""
+
+
+@dataclass(frozen=True)
+class CardActionFailed(Event):
+    """A passcode command failed at the card for another reason (not a removal)."""
+
+    reason: str
+
+
 # ---------------------------------------------------------------- service replies
 
 
@@ -324,3 +427,55 @@ class ServiceRefused(Event):
 
     failed: Call
     code: str
+
+
+@dataclass(frozen=True)
+class RegistrationStarted(Event):
+    """201 from POST /v1/registrations."""
+
+    registration_id: str
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class EmailNotApproved(Event):
+    """422 email_not_approved, with the domains the service approves."""
+
+    approved_domains: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MobileRefused(Event):
+    """422 mobile_invalid."""
+
+
+@dataclass(frozen=True)
+class TermsOutdated(Event):
+    """422 terms_outdated: the service has other terms than this kiosk shows."""
+
+    terms_version: str | None = None
+
+
+@dataclass(frozen=True)
+class CatalogueLoaded(Event):
+    """The answer to LoadQuestionCatalogue (from the service, or the kiosk's cache)."""
+
+    questions: tuple[Question, ...]
+    from_cache: bool = False
+
+
+@dataclass(frozen=True)
+class RegistrationAnswersRefused(Event):
+    """422 answers_invalid on a registration's answers (never counted as a failure)."""
+
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class RegistrationConfirmed(Event):
+    """200 registered: the new registration replaced any old one."""
+
+
+@dataclass(frozen=True)
+class RegistrationExpired(Event):
+    """410 registration_expired or 404 unknown_registration."""

@@ -55,13 +55,17 @@ class Question:
 
 
 class Journey(enum.Enum):
-    """Which journey a checkpoint belongs to (issue 5 adds REGISTRATION)."""
+    """Which journey a checkpoint belongs to."""
 
     UNLOCK = "unlock"
+    REGISTRATION = "registration"
 
 
 class Step(enum.Enum):
-    """The step of a journey a checkpoint can resume at."""
+    """The step of a journey a checkpoint can resume at.
+
+    A registration uses QUESTIONS (choosing and answering the questions) and CODE.
+    """
 
     QUESTIONS = "questions"
     CODE = "code"
@@ -83,7 +87,7 @@ class Checkpoint:
     serial: str
     """Serial of the card the journey is for; resume only with this card."""
     service_id: str
-    """The service's unlock id (or registration id, for issue 5)."""
+    """The service's unlock id or registration id."""
     started_at: dt.datetime
     updated_at: dt.datetime
     expires_at: dt.datetime
@@ -183,3 +187,9 @@ class FlowConfig:
     """First wait before trying an unreachable service again; doubles each time."""
     service_retry_max: dt.timedelta = dt.timedelta(seconds=30)
     """Longest wait between tries of an unreachable service."""
+    approved_email_domains: tuple[str, ...] = ("nhs.net", "gov.uk", "mod.uk")
+    """Email domains a holder may register with (subdomains admitted)."""
+    terms_version: str = ""
+    """Version of the self-service terms shown here (sent with a registration)."""
+    terms_text: str = ""
+    """The self-service terms and conditions, as plain text."""

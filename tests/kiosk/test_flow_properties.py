@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow import states as s
-from kiosk.flow.facts import FlowConfig
+from kiosk.flow.facts import FlowConfig, Question
 from kiosk.flow.machine import step
 from tests.kiosk.kiosk_journey import (
     ANSWERS,
@@ -32,7 +32,17 @@ from tests.kiosk.kiosk_journey import (
 
 # Secrets that fail validation on the kiosk, so they take the refusal paths too.
 BAD_SECRETS = ("ZZ-SECRET-code", "ZZ-SECRET-pass", "ZZ-SECRET-answer")
-ALL_SECRETS = (*SECRETS, *BAD_SECRETS)
+# Registration: the card's passcode now, and new answers (typed twice).
+OLD_PASSCODE = "905137"
+NEW_ANSWERS = {
+    "q02": "SECRET-NEW-answer-one",
+    "q07": "SECRET-NEW-answer-two",
+    "q11": "SECRET-NEW-answer-three",
+    "q19": "SECRET-NEW-answer-four",
+}
+ALL_SECRETS = (*SECRETS, *BAD_SECRETS, OLD_PASSCODE, *NEW_ANSWERS.values())
+CATALOGUE = tuple(Question(f"q{n:02d}", f"Question {n}?") for n in range(1, 21))
+CONFIG = FlowConfig(terms_version="2026-11", terms_text="Terms.")
 
 HAPPY_PATH: list[e.Event] = [
     e.CardInserted(),
@@ -53,6 +63,34 @@ HAPPY_PATH: list[e.Event] = [
     e.CryptogramReceived(),
     e.CardWritten(),
 ]
+
+REGISTRATION_PATH: list[e.Event] = [
+    e.CardInserted(),
+    e.CardRead(WORKING),
+    e.RegisterRequested(),
+    e.SubmitPasscode(OLD_PASSCODE),
+    e.PasscodeVerified(),
+    e.AcceptTerms(),
+    e.SubmitContactDetails("sam@nhs.net", "07700900003"),
+    e.RegistrationStarted("reg_0001", UNLOCK_EXPIRES),
+    e.CatalogueLoaded(CATALOGUE),
+    *[e.ToggleQuestion(q) for q in NEW_ANSWERS],
+    e.SubmitChosenQuestions(),
+    e.SubmitRegistrationAnswers(NEW_ANSWERS, NEW_ANSWERS),
+    e.AnswersAccepted(code_sent_to="s***@nhs.net", code_expires_at=CODE_EXPIRES),
+    e.SubmitCode(CODE),
+    e.RegistrationConfirmed(),
+]
+
+CHANGE_PATH: list[e.Event] = [
+    e.CardInserted(),
+    e.CardRead(WORKING),
+    e.ChangePasscodeRequested(),
+    e.SubmitPasscodeChange(OLD_PASSCODE, NEW_PASSCODE, NEW_PASSCODE),
+    e.PasscodeChanged(),
+]
+
+PATHS = (HAPPY_PATH, REGISTRATION_PATH, CHANGE_PATH)
 
 OTHER_EVENTS: list[e.Event] = [
     e.CardInserted(),
@@ -104,6 +142,39 @@ OTHER_EVENTS: list[e.Event] = [
     e.ServiceReachable(),
     *[e.ServiceUnreachable(call) for call in e.Call],
     *[e.ServiceRefused(call, "wrong_step") for call in e.Call],
+    # registration and change passcode
+    e.RegisterRequested(),
+    e.ChangePasscodeRequested(),
+    e.SubmitPasscode(OLD_PASSCODE),
+    e.SubmitPasscode(BAD_SECRETS[1]),
+    e.PasscodeVerified(),
+    e.PasscodeWrong(tries_left=1),
+    e.PasscodeBlocked(),
+    e.PasscodeChanged(),
+    e.HolderNotVerified(),
+    e.CardActionFailed("6A80"),
+    e.AcceptTerms(),
+    e.DeclineTerms(),
+    e.SubmitContactDetails("sam@nhs.net", "07700900003"),
+    e.SubmitContactDetails("sam@gmail.com", "0113"),
+    e.RegistrationStarted("reg_0001", UNLOCK_EXPIRES),
+    e.EmailNotApproved(("nhs.net",)),
+    e.MobileRefused(),
+    e.TermsOutdated("2027-01"),
+    e.CatalogueLoaded(CATALOGUE),
+    e.CatalogueLoaded(CATALOGUE, from_cache=True),
+    e.ToggleQuestion("q02"),
+    e.ToggleQuestion("q05"),
+    e.SubmitChosenQuestions(),
+    e.SubmitRegistrationAnswers(NEW_ANSWERS, NEW_ANSWERS),
+    e.SubmitRegistrationAnswers(NEW_ANSWERS, {"q02": BAD_SECRETS[2]}),
+    e.SubmitRegistrationAnswers({"q02": BAD_SECRETS[2]}, {"q02": BAD_SECRETS[2]}),
+    e.RegistrationAnswersRefused("too short"),
+    e.RegistrationConfirmed(),
+    e.RegistrationExpired(),
+    e.SubmitPasscodeChange(OLD_PASSCODE, NEW_PASSCODE, NEW_PASSCODE),
+    e.SubmitPasscodeChange(BAD_SECRETS[1], NEW_PASSCODE, NEW_PASSCODE),
+    e.SubmitPasscodeChange(OLD_PASSCODE, BAD_SECRETS[1], BAD_SECRETS[1]),
 ]
 
 # A step of the random part: an event, or the clock moving on by some seconds.
@@ -134,16 +205,24 @@ def leaks(value: Any) -> list[str]:
     return [secret for text in strings_in(value) for secret in ALL_SECRETS if secret in text]
 
 
-@settings(max_examples=300, deadline=None)
+def no_secret_in_repr(command: c.Command) -> bool:
+    """A logged command never shows a secret."""
+    return not any(secret in repr(command) for secret in ALL_SECRETS)
+
+
+@settings(max_examples=400, deadline=None)
 @given(
-    prefix=st.integers(min_value=0, max_value=len(HAPPY_PATH)),
+    path=st.sampled_from(PATHS),
+    prefix=st.integers(min_value=0, max_value=len(REGISTRATION_PATH)),
     rest=st.lists(moves, max_size=40),
 )
-def test_random_sequences_never_crash_or_keep_a_secret(prefix: int, rest: list[Any]) -> None:
-    config = FlowConfig()
+def test_random_sequences_never_crash_or_keep_a_secret(
+    path: list[e.Event], prefix: int, rest: list[Any]
+) -> None:
+    config = CONFIG
     state = s.KioskState.start(config, now=T0)
     now = T0
-    events: list[e.Event] = list(HAPPY_PATH[:prefix])
+    events: list[e.Event] = list(path[:prefix])
     for move in rest:
         if isinstance(move, int):
             now = now + dt.timedelta(seconds=move)
@@ -165,8 +244,22 @@ def test_random_sequences_never_crash_or_keep_a_secret(prefix: int, rest: list[A
             elif isinstance(command, c.WriteNewPasscode):
                 # Only a passcode the rules allow ever reaches the card.
                 assert config.passcode_rules.allows(command.new_passcode)
-            elif isinstance(command, c.SendCode):
+            elif isinstance(command, c.SendCode | c.ConfirmRegistration):
                 assert command.code == CODE
+            elif isinstance(command, c.StartRegistration):
+                # Contacts and ids only; a passcode only when the card asked again.
+                assert not leaks(dataclasses.replace(command, passcode=None)), command
+                assert command.passcode in (None, OLD_PASSCODE)
+                assert no_secret_in_repr(command)
+            elif isinstance(command, c.VerifyPasscode):
+                assert command.passcode == OLD_PASSCODE and no_secret_in_repr(command)
+            elif isinstance(command, c.ChangeCardPasscode):
+                # Only a new passcode the rules allow ever reaches the card.
+                assert config.passcode_rules.allows(command.new)
+                assert command.old == OLD_PASSCODE and no_secret_in_repr(command)
+            elif isinstance(command, c.SendRegistrationAnswers):
+                assert dict(command.answers) == NEW_ANSWERS
+                assert no_secret_in_repr(command)
         # Whatever happened, the journey only ever belongs to the card in the reader.
         if state.card is not None and state.journey is not None:
             assert state.journey.serial == state.card.serial

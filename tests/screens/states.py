@@ -10,6 +10,7 @@ from kiosk.flow.events import HelpTopic, UnreadableReason
 from kiosk.flow.facts import PinState, Step
 from kiosk.passcode_rules import PasscodeRules
 from tests.screens.harness import CARD, NOW, QUESTIONS, journey, kiosk_state
+from tests.screens.registration_states import registration_states
 
 _QUESTIONS = s.Questions(questions=QUESTIONS, attempts_left=2, error=None)
 _CODE = s.CodeSent(
@@ -87,3 +88,5 @@ REPRESENTATIVE: dict[str, s.KioskState] = {
     ),
 }
 """Snapshot name -> state. Overlay states are shown over the screen underneath."""
+
+REPRESENTATIVE.update(registration_states())

@@ -1,0 +1,210 @@
+"""Registering and changing a passcode through the real app, card, service and mail (Pilot).
+
+The holder types with keys as at the kiosk; what reached the card is checked with
+`card/`, what reached the service with its audit export, and the kiosk's store
+files, the kiosk's log, the service's log and the audit export are searched for
+every secret used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from card import apdu
+from card.reader import CardSession
+from kiosk.app import KioskApp
+from kiosk.demo import DemoWorld
+from kiosk.flow import states as s
+from kiosk.registration_effects import CATALOGUE_KEY
+from tests.app.conftest import holder, latest_code
+from tests.app.journey import SIZE, on, until
+
+pytestmark = pytest.mark.pcsc
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOGUE_IDS = [
+    q["id"] for q in tomllib.loads((ROOT / "config" / "questions.toml").read_text())["questions"]
+]
+NEW_ANSWERS = {
+    CATALOGUE_IDS[1]: "Kiosk Answer Alpha",
+    CATALOGUE_IDS[4]: "Kiosk Answer Bravo",
+    CATALOGUE_IDS[9]: "Kiosk Answer Charlie",
+    CATALOGUE_IDS[17]: "Kiosk Answer Delta",
+}
+
+
+async def choose(pilot: Any, app: KioskApp, wanted: list[str]) -> None:
+    """Move through the list with the arrow keys and press Space on each wanted question."""
+    state = await until(pilot, app, on(s.ChooseQuestions))
+    assert isinstance(state.screen, s.ChooseQuestions)
+    ids = [q.id for q in state.screen.catalogue]
+    assert len(ids) == 20
+    position = 0
+    for qid in sorted(wanted, key=ids.index):
+        target = ids.index(qid)
+        await pilot.press(*["down"] * (target - position), "space")
+        position = target
+    await pilot.pause()
+    state = await until(pilot, app, lambda st: len(getattr(st.screen, "chosen", ())) == 4)
+    assert set(state.screen.chosen) == set(wanted)  # type: ignore[attr-defined]
+    await pilot.press("enter")
+
+
+async def register(
+    pilot: Any, app: KioskApp, world: DemoWorld, sam: dict[str, Any], answers: dict[str, str]
+) -> str:
+    """Register the holder of the card in the reader by keys; returns the code used."""
+    await until(pilot, app, on(s.CardStatus))
+    await pilot.press("1")
+    await until(pilot, app, on(s.PasscodeEntry))
+    await pilot.press(*sam["pin"], "enter")
+    await until(pilot, app, on(s.Terms))
+    await pilot.press("pagedown", "enter")
+    await until(pilot, app, on(s.ContactDetails))
+    await pilot.press(*sam["email"], "enter", *"07700 900 003", "enter")
+    await choose(pilot, app, list(answers))
+    state = await until(pilot, app, on(s.RegistrationAnswers))
+    assert isinstance(state.screen, s.RegistrationAnswers)
+    for question in state.screen.questions:
+        answer = answers[question.id]
+        await pilot.press(*answer, "enter", *answer.upper(), "enter")
+    state = await until(pilot, app, on(s.RegistrationCodeSent))
+    assert isinstance(state.screen, s.RegistrationCodeSent)
+    assert state.screen.sent_to.startswith(sam["email"][0] + "***@")
+    code = latest_code(world, sam["email"])
+    await pilot.press(*code, "enter")
+    await until(pilot, app, on(s.Registered))
+    return code
+
+
+async def drain_outbox(pilot: Any, app: KioskApp) -> None:
+    deadline = asyncio.get_running_loop().time() + 15
+    while len(app.store.outbox) and asyncio.get_running_loop().time() < deadline:
+        await pilot.pause(0.1)
+    assert len(app.store.outbox) == 0, "the outbox did not drain"
+
+
+def kiosk_log(caplog: pytest.LogCaptureFixture) -> str:
+    """What the kiosk process logged (the in-process demo mail catcher logs whole mails)."""
+    return "\n".join(
+        f"{record.name} {record.getMessage()}"
+        for record in caplog.records
+        if not record.name.startswith(("mail.log", "aiosmtpd"))
+    )
+
+
+def audit_export(world: DemoWorld) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", "audit", "export", "--db", world.db_url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+
+
+def service_holder(world: DemoWorld, uuid: str) -> dict[str, Any]:
+    """What the RA tooling shows about a holder (never the answers themselves)."""
+    shown = subprocess.run(
+        [sys.executable, "-m", "service.cli", "ra", "show", uuid, "--db", world.db_url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    result: dict[str, Any] = json.loads(shown)
+    return result
+
+
+async def test_register_the_unregistered_holder_then_the_secrets_are_nowhere(
+    world: DemoWorld, kiosk: KioskApp, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    sam = holder(world, "unregistered")
+    assert world.cards is not None
+    async with kiosk.run_test(size=SIZE) as pilot:
+        await until(pilot, kiosk, on(s.WaitingForCard))
+        world.cards.insert("unregistered")
+        state = await until(pilot, kiosk, on(s.CardStatus))
+        assert isinstance(state.screen, s.CardStatus) and state.screen.can_register
+        code = await register(pilot, kiosk, world, sam, NEW_ANSWERS)
+        # the catalogue is cached for when the service is down
+        cached = kiosk.store.cache.get(CATALOGUE_KEY)
+        assert cached is not None and len(cached.value["questions"]) == 20
+        await drain_outbox(pilot, kiosk)
+    shown = service_holder(world, sam["uuid"])
+    assert shown["registered"] is True and shown["terms_version"] == "2026-11"
+    assert shown["question_ids"] == sorted(NEW_ANSWERS)
+    assert shown["mobile"] == "07700900003"
+    exported = audit_export(world)
+    records = [json.loads(line) for line in exported.splitlines()]
+    kiosk_types = {r["type"] for r in records if r["source"] == "kiosk"}
+    assert {"registration_passcode", "terms", "registration_started"} <= kiosk_types
+    terms = [r for r in records if r["source"] == "kiosk" and r["type"] == "terms"]
+    assert terms and terms[0]["detail"]["terms_version"] == "2026-11"
+    secrets = [sam["pin"], code, *NEW_ANSWERS.values(), *(a.upper() for a in NEW_ANSWERS.values())]
+    places = {
+        "audit export": exported,
+        "kiosk log": kiosk_log(caplog),
+        "service log": (world.workdir / "service.log").read_text(errors="replace"),
+    }
+    for path in tmp_path.glob("kiosk.sqlite*"):
+        places[path.name] = path.read_bytes().decode("latin-1")
+    assert any(name.startswith("kiosk.sqlite") for name in places)
+    for where, text in places.items():
+        for secret in secrets:
+            assert secret not in text, f"a secret is in the {where}"
+    # the card's passcode is unchanged and still works
+    with CardSession.open() as session:
+        session.verify(sam["pin"])
+
+
+async def test_change_passcode_on_the_working_card(
+    world: DemoWorld, kiosk: KioskApp, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    bo = holder(world, "working")
+    new = "274816"
+    assert world.cards is not None
+    async with kiosk.run_test(size=SIZE) as pilot:
+        await until(pilot, kiosk, on(s.WaitingForCard))
+        world.cards.insert("working")
+        await until(pilot, kiosk, on(s.CardStatus))
+        await pilot.press("2")
+        await until(pilot, kiosk, on(s.ChangePasscode))
+        # a run: refused on the kiosk, the card is never asked (tries stay at 3)
+        await pilot.press(*bo["pin"], "enter", *"123456", "enter", *"123456", "enter")
+        state = await until(pilot, kiosk, lambda st: bool(getattr(st.screen, "errors", ())))
+        assert world.cards.personalisation("working").tries_left == 3
+        # a wrong passcode now: the card counts it and the screen says so
+        await pilot.press(*"999999", "enter", *new, "enter", *new, "enter")
+        state = await until(pilot, kiosk, lambda st: getattr(st.screen, "tries_left", 3) == 2)
+        assert isinstance(state.screen, s.ChangePasscode) and not state.screen.changing
+        await pilot.press(*bo["pin"], "enter", *new, "enter", *new, "enter")
+        await until(pilot, kiosk, on(s.PasscodeChanged))
+        await drain_outbox(pilot, kiosk)
+    card = world.cards.personalisation("working")
+    assert card.pin == new and card.tries_left == 3
+    with CardSession.open() as session:
+        with pytest.raises(apdu.WrongPin):
+            session.verify(bo["pin"])
+        session.verify(new)
+    exported = audit_export(world)
+    records = [json.loads(line) for line in exported.splitlines()]
+    changes = [r for r in records if r["source"] == "kiosk" and r["type"] == "passcode_change"]
+    assert {"requested", "wrong", "success"} <= {r["outcome"] for r in changes}
+    places = {"audit export": exported, "kiosk log": kiosk_log(caplog)}
+    for path in tmp_path.glob("kiosk.sqlite*"):
+        places[path.name] = path.read_bytes().decode("latin-1")
+    for where, text in places.items():
+        for secret in (bo["pin"], new, "999999"):
+            assert secret not in text, f"a passcode is in the {where}"
