@@ -107,9 +107,7 @@ async def test_registration_answers_out_of_bounds_are_answers_invalid_and_change
     started = await register(kiosk, masters, holder)
     for name, answer in REFUSED_ANSWERS.items():
         with pytest.raises(ServiceRejected) as refused:
-            await kiosk.send_registration_answers(
-                started.registration_id, {"q01": answer, **GOOD}
-            )
+            await kiosk.send_registration_answers(started.registration_id, {"q01": answer, **GOOD})
         assert (refused.value.status, refused.value.code) == (422, "answers_invalid"), name
         if len(answer.strip()) > 3:
             assert answer.strip()[:20] not in refused.value.detail, name
@@ -216,9 +214,7 @@ async def test_spaces_of_any_kind_in_a_mobile_are_ignored(
 ) -> None:
     holder = new_holder(live_service, 6)
     started = await register(kiosk, masters, holder, mobile="+44\u00a07700\t900\u3000124")
-    await kiosk.send_registration_answers(
-        started.registration_id, {"q01": "biscuit", **GOOD}
-    )
+    await kiosk.send_registration_answers(started.registration_id, {"q01": "biscuit", **GOOD})
     await kiosk.confirm_registration(started.registration_id, mailbox.code(holder["email"], 1))
     shown = live_service.service.show_holder(holder["uuid"])
     assert shown is not None and shown["mobile"] == "+447700900124"
