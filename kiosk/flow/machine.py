@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
 
+from kiosk.answer_rules import ANSWER_MAX, ANSWER_MIN, normalise_answer
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow import states as s
@@ -41,6 +42,11 @@ SERVICE_BACK_TRY_AGAIN = (
     "The unlock service is working again. Type your new passcode twice and press Enter."
 )
 ANSWER_EVERY_QUESTION = "Answer every question, then press Enter."
+ANSWER_LENGTH = (
+    "Answer {number} cannot be right: answers are "
+    f"{ANSWER_MIN} to {ANSWER_MAX} characters long. Check it and try again. "
+    "Nothing was sent, so this did not use up an attempt."
+)
 
 
 def step(state: s.KioskState, event: e.Event) -> Result:
@@ -596,6 +602,13 @@ def _questions(state: s.KioskState, event: e.Event) -> Result:
         answers = {qid: event.answers.get(qid, "") for qid in asked}
         if any(not answer.strip() for answer in answers.values()):
             return replace(state, screen=replace(screen, error=ANSWER_EVERY_QUESTION)), []
+        # Registered answers are 3 to 64 characters once normalised, so one outside
+        # that can only be wrong: sending it would spend an attempt (or, as a huge
+        # paste, be refused as a malformed request and end the unlock).
+        for number, answer in enumerate(answers.values(), start=1):
+            if not ANSWER_MIN <= len(normalise_answer(answer)) <= ANSWER_MAX:
+                error = ANSWER_LENGTH.format(number=number)
+                return replace(state, screen=replace(screen, error=error, notice=None)), []
         sending = replace(screen, sending=True, error=None, notice=None)
         return replace(state, screen=sending), [
             c.SendAnswers(unlock_id=journey.service_id, answers=answers)
