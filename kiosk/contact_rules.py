@@ -11,7 +11,8 @@ import re
 from collections.abc import Iterable
 
 _WHITESPACE = re.compile(r"\s+")
-_MOBILE = re.compile(r"^(?:07\d{9}|\+447\d{9})$")
+# [0-9], not \d: \d admits every script's digits, which no phone network dials.
+_MOBILE = re.compile(r"^(?:07[0-9]{9}|\+447[0-9]{9})$")
 # The same shapes the service accepts: a plain local part, a dotted domain.
 _LOCAL_PART = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$")
 _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -52,7 +53,8 @@ def email_problem(email: str, approved: Iterable[str]) -> str | None:
     if not email:
         return "Type your work email address."
     local, at, domain = email.rpartition("@")
-    if not at or not _LOCAL_PART.match(local) or not _DOMAIN.match(domain.lower()):
+    # fullmatch: `$` alone also matches before a final newline ("abc\n@nhs.net").
+    if not at or not _LOCAL_PART.fullmatch(local) or not _DOMAIN.fullmatch(domain.lower()):
         return "That does not look like an email address. Check it and type it again."
     if not domain_approved(domain, approved):
         return (
