@@ -66,17 +66,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             world.stop()
         return 2
     log_file = Path(settings.store).with_suffix(".log")
-    log_file.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass  # reported below, when the store cannot be opened either
     # The terminal belongs to the holder: logs go to a file, never to the screen.
-    logging.basicConfig(
-        filename=log_file, level=logging.INFO, format="%(asctime)s %(name)s %(message)s"
-    )
+    try:
+        logging.basicConfig(
+            filename=log_file, level=logging.INFO, format="%(asctime)s %(name)s %(message)s"
+        )
+    except OSError:
+        logging.basicConfig(handlers=[logging.NullHandler()])  # never onto the screen
     from kiosk.app import make_app
     from kiosk.card_access import PcscCardAccess
     from kiosk.service_client import ServiceClient
-    from kiosk.store import LocalStore
+    from kiosk.store import open_store
 
-    store = LocalStore(settings.store)
+    store = open_store(settings.store)
     app = make_app(
         settings=settings,
         card=PcscCardAccess(settings.reader),

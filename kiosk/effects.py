@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+import sqlite3
+import uuid
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from card import apdu
@@ -22,7 +24,7 @@ from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow import facts
 from kiosk.registration_effects import RegistrationEffects, registration_refusal
-from kiosk.store import LocalStore
+from kiosk.store import LocalStore, OutboxItem
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,9 @@ def service_event(call: e.Call, exc: sc.ServiceError) -> e.Event:
     if not isinstance(exc, sc.ServiceRejected):
         return e.ServiceUnreachable(failed=call)
     code = exc.code
-    if isinstance(exc, sc.MailUnavailable) or code == "too_many_requests":
+    if isinstance(exc, sc.MailUnavailable):
+        return e.ServiceUnreachable(failed=call, retry_after=exc.retry_after, mail=True)
+    if code == "too_many_requests":
         return e.ServiceUnreachable(failed=call, retry_after=exc.retry_after)
     if exc.status >= 500:
         return e.ServiceUnreachable(failed=call)
@@ -93,6 +97,8 @@ class Effects(RegistrationEffects):
         self.store = store
         self.emit = emit
         self.clock = clock
+        #: Outbox items the local store could not take (disk full or read-only).
+        self.unsaved: list[OutboxItem] = []
 
     async def run(self, command: c.Command) -> None:
         """Carry out one command; every outcome is emitted as a flow event."""
@@ -230,40 +236,59 @@ class Effects(RegistrationEffects):
 
     # -- the store ---------------------------------------------------------
 
+    # A full or read-only disk must not stop a holder: the journey goes on (only a
+    # resume after a crash is lost), and outbox items wait in memory instead.
+
     async def _do_SaveCheckpoint(self, cmd: c.SaveCheckpoint) -> None:
-        self.store.save_checkpoint(cmd.checkpoint)
+        try:
+            self.store.save_checkpoint(cmd.checkpoint)
+        except sqlite3.Error as exc:
+            log.warning("checkpoint not saved (local store: %s)", exc)
 
     async def _do_ClearCheckpoint(self, _cmd: c.ClearCheckpoint) -> None:
-        self.store.clear_checkpoint()
+        try:
+            self.store.clear_checkpoint()
+        except sqlite3.Error as exc:
+            log.warning("checkpoint not cleared (local store: %s)", exc)
 
     async def _do_QueueAudit(self, cmd: c.QueueAudit) -> None:
         at = cmd.at or self.clock()
-        self.store.outbox.add(
-            {
-                "type": cmd.type,
-                "outcome": cmd.outcome,
-                "at": at.isoformat(),
-                "serial": cmd.serial,
-                "uuid": cmd.uuid,
-                "detail": dict(cmd.detail),
-            },
-            now=self.clock(),
-        )
+        payload = {
+            "type": cmd.type,
+            "outcome": cmd.outcome,
+            "at": at.isoformat(),
+            "serial": cmd.serial,
+            "uuid": cmd.uuid,
+            "detail": dict(cmd.detail),
+        }
+        self._queue(payload, kind="audit", item_id=str(uuid.uuid4()))
 
     async def _do_QueueResultReport(self, cmd: c.QueueResultReport) -> None:
-        self.store.outbox.add(
-            {"unlock_id": cmd.unlock_id, "outcome": cmd.outcome, "status_word": cmd.status_word},
-            now=self.clock(),
-            kind="unlock_result",
-            item_id=f"result-{cmd.unlock_id}-{cmd.outcome}",
-        )
+        payload = {
+            "unlock_id": cmd.unlock_id,
+            "outcome": cmd.outcome,
+            "status_word": cmd.status_word,
+        }
+        self._queue(payload, kind="unlock_result", item_id=f"result-{cmd.unlock_id}-{cmd.outcome}")
+
+    def _queue(self, payload: dict[str, Any], *, kind: str, item_id: str) -> None:
+        now = self.clock()
+        try:
+            self.store.outbox.add(payload, now=now, kind=kind, item_id=item_id)
+        except sqlite3.Error as exc:
+            log.warning("outbox item kept in memory (local store: %s)", exc)
+            self.unsaved.append(OutboxItem(item_id, kind, payload, now, 0, now))
 
     # -- the outbox ----------------------------------------------------------
 
     async def flush_outbox(self) -> int:
         """Send what is due, oldest first; stop at the first failure. Returns items sent."""
         now = self.clock()
-        items = self.store.outbox.due(now)
+        try:
+            items = self.store.outbox.due(now)
+        except sqlite3.Error:
+            items = []
+        items += self.unsaved
         sent = 0
         audit = [i for i in items if i.kind == "audit"]
         if audit:
@@ -271,18 +296,32 @@ class Effects(RegistrationEffects):
             try:
                 await self.client.send_audit(events, idempotency_key=f"audit-{audit[0].id}")
             except sc.ServiceError:
-                self.store.outbox.failed([i.id for i in audit], now=now)
+                self._settle(failed=[i.id for i in audit], now=now)
                 return sent
-            self.store.outbox.delivered([i.id for i in audit])
+            self._settle(delivered=[i.id for i in audit], now=now)
             sent += len(audit)
         for item in (i for i in items if i.kind == "unlock_result"):
             p = item.payload
             if await self._report(str(p["unlock_id"]), str(p["outcome"]), str(p["status_word"])):
-                self.store.outbox.delivered([item.id])
+                self._settle(delivered=[item.id], now=now)
                 sent += 1
             else:
-                self.store.outbox.failed([item.id], now=now)
+                self._settle(failed=[item.id], now=now)
         return sent
+
+    def _settle(
+        self, *, now: dt.datetime, delivered: Sequence[str] = (), failed: Sequence[str] = ()
+    ) -> None:
+        """Record a delivery outcome in memory and in the store (if it can be written)."""
+        done = set(delivered)
+        self.unsaved = [i for i in self.unsaved if i.id not in done]
+        try:
+            if delivered:
+                self.store.outbox.delivered(delivered)
+            if failed:
+                self.store.outbox.failed(failed, now=now)
+        except sqlite3.Error as exc:
+            log.warning("outbox bookkeeping not saved (local store: %s)", exc)
 
 
 def _audit_event(item_id: str, payload: dict[str, Any]) -> sc.AuditEvent:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import sqlite3
 import threading
 import uuid
@@ -364,3 +365,17 @@ def _refuse_secret_keys(value: Any, path: str = "") -> None:
     elif isinstance(value, list | tuple):
         for index, inner in enumerate(value):
             _refuse_secret_keys(inner, f"{path}[{index}]")
+
+
+def open_store(path: Path | str) -> LocalStore:
+    """The local store at `path`, or an in-memory one if the disk refuses it.
+
+    A kiosk that cannot write its disk (read-only, full, permissions) still unlocks
+    cards: it only loses the resume after a crash, and its outbox lives in memory
+    until the service has it.
+    """
+    try:
+        return LocalStore(path)
+    except (OSError, sqlite3.Error) as exc:
+        logging.getLogger(__name__).error("local store unavailable (%s): running in memory", exc)
+        return LocalStore(":memory:")

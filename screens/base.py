@@ -22,6 +22,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
 
@@ -76,10 +77,16 @@ def duration(seconds: int) -> str:
 
 def outage_text(outage: ServiceUnavailable, now: dt.datetime | None) -> Text:
     """What the outage banner says: what failed, that we retry, that nothing is lost."""
-    text = Text.assemble(
-        ("The unlock service cannot be reached", "bold"),
-        f" while {outage.doing}. ",
-    )
+    if outage.mail:
+        text = Text.assemble(
+            ("We could not send your code email just now", "bold"),
+            f" while {outage.doing}. Nothing was counted against you. ",
+        )
+    else:
+        text = Text.assemble(
+            ("The unlock service cannot be reached", "bold"),
+            f" while {outage.doing}. ",
+        )
     wait = None if outage.retry_at is None else seconds_between(now, outage.retry_at)
     if wait is None or wait == 0:
         text.append("Trying again now")
@@ -114,7 +121,12 @@ class KioskView:
         """
         self._state = state
         if self._ready:
-            self._apply(state)
+            try:
+                self._apply(state)
+            except NoMatches:
+                # Its widgets are gone (the app is shutting down) or not yet back:
+                # the state is kept and drawn on the next mount.
+                pass
 
     def wipe(self) -> None:
         """Clear every input on this screen (secret or not)."""
@@ -310,7 +322,7 @@ class KioskScreen(KioskView, Screen[None]):
         if not self._ready or not self.fields():
             return
         if self.is_current:
-            self.focus_first_empty()
+            self.set_focus(self.fields()[0])  # everything is empty now
         else:
             # A screen in the background must not take focus from the one on show;
             # with nothing focused, Textual's auto focus picks the first field on resume.

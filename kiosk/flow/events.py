@@ -419,6 +419,8 @@ class ServiceUnreachable(Event):
 
     failed: Call
     retry_after: int | None = None
+    mail: bool = False
+    """The service answered but could not send the email (503 mail_unavailable)."""
 
 
 @dataclass(frozen=True)

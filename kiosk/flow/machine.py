@@ -496,7 +496,12 @@ def _unreachable(
 ) -> Result:
     delay = _retry_delay(state.config, 1, event.retry_after)
     screen = s.ServiceUnavailable(
-        doing=doing, resume_to=resume_to, retry=retry, attempts=1, retry_at=_now(state) + delay
+        doing=doing,
+        resume_to=resume_to,
+        retry=retry,
+        attempts=1,
+        retry_at=_now(state) + delay,
+        mail=event.mail,
     )
     return replace(state, screen=screen), [_audit(state, "service_unreachable", event.failed.value)]
 

@@ -227,6 +227,8 @@ class ServiceUnavailable(Screen):
     attempts: int = 1
     retry_at: dt.datetime | None = None
     """When the next try goes out; None while one is under way."""
+    mail: bool = False
+    """The service is there but could not send the code email: say that, not "unreachable"."""
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,17 @@ def on(kind: type) -> Callable[[s.KioskState], bool]:
     return lambda state: isinstance(state.screen, kind) and not state.screen.busy
 
 
+async def fields_ready(pilot: Any, app: KioskApp, timeout: float = 10) -> None:
+    """Wait until the screen on show has its fields and the cursor is in one
+    (a holder starts typing when they see the field, not before)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not (isinstance(app.focused, Input) and app.focused.screen is app.screen):
+        if loop.time() > deadline:
+            raise AssertionError(f"no field to type in on {app.screen!r}")
+        await pilot.pause(0.05)
+
+
 def field_values(app: KioskApp) -> list[str]:
     """The values of every input on the current screen."""
     return [field.value for field in app.screen.query(Input)]
@@ -60,7 +71,9 @@ class Holder:
     async def to_questions(self) -> s.KioskState:
         await self.to_status()
         await self.pilot.press("enter")
-        return await until(self.pilot, self.app, on(s.Questions))
+        state = await until(self.pilot, self.app, on(s.Questions))
+        await fields_ready(self.pilot, self.app)
+        return state
 
     async def type_answers(self, state: s.KioskState, submit: bool = True) -> None:
         assert isinstance(state.screen, s.Questions)
@@ -73,10 +86,14 @@ class Holder:
     async def to_code(self) -> s.KioskState:
         state = await self.to_questions()
         await self.type_answers(state)
-        return await until(self.pilot, self.app, on(s.CodeSent))
+        state = await until(self.pilot, self.app, on(s.CodeSent))
+        await fields_ready(self.pilot, self.app)
+        return state
 
     async def to_new_passcode(self) -> s.KioskState:
         await self.to_code()
         await self.type(latest_code(self.world, self.data["email"]))
         await self.pilot.press("enter")
-        return await until(self.pilot, self.app, on(s.NewPasscode))
+        state = await until(self.pilot, self.app, on(s.NewPasscode))
+        await fields_ready(self.pilot, self.app)
+        return state

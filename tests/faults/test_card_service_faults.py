@@ -1,0 +1,51 @@
+"""Fault matrix, card side (docs/reliability.md): pcscd killed and restarted, and the
+reader gone and back, in the middle of an unlock.
+
+Expected: the kiosk says plainly that the card reader service / reader is not
+available, wipes what was typed, keeps the journey's checkpoint, and when the
+reader is back with the same card still in, resumes at the same step; the card is
+untouched.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from card.pcscd import PrivatePcscd
+from kiosk.app import KioskApp
+from kiosk.demo import DemoWorld
+from kiosk.flow import states as s
+from tests.app.journey import SIZE, Holder, field_values, on, until
+
+pytestmark = pytest.mark.pcsc
+
+
+@pytest.mark.parametrize("fault", ["pcscd_killed", "reader_gone"])
+async def test_card_service_fault_mid_journey_resumes_with_the_same_card(
+    world: DemoWorld, kiosk: KioskApp, live_pcscd: PrivatePcscd, fault: str
+) -> None:
+    assert world.cards is not None
+    async with kiosk.run_test(size=SIZE) as pilot:
+        alex = Holder(world, kiosk, pilot)
+        await alex.to_code()
+        await alex.type("1234")
+        code_screen = kiosk.screen
+        if fault == "pcscd_killed":
+            live_pcscd.kill()
+            await until(pilot, kiosk, lambda st: isinstance(st.screen, s.CardServiceDown))
+            assert not any(f.value for f in code_screen.query("Input")), "inputs not wiped"
+            live_pcscd.start()
+        else:
+            live_pcscd.stop()
+            live_pcscd.write_config = False
+            live_pcscd.start()
+            await until(pilot, kiosk, lambda st: isinstance(st.screen, s.NoReader), timeout=20)
+            live_pcscd.write_config = True
+            live_pcscd.restart()
+        # the virtual card reconnects to vpcd like a card that stayed in the reader
+        state = await until(pilot, kiosk, on(s.CodeSent), timeout=30)
+        assert kiosk.store.load_checkpoint() is not None
+        assert isinstance(state.screen, s.CodeSent) and state.screen.sent_to.startswith("a***@")
+        assert not any(field_values(kiosk))
+        card = world.cards.personalisation("locked")
+        assert card.tries_left == 0 and card.pin == alex.data["pin"]
