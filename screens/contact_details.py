@@ -12,6 +12,7 @@ from kiosk.contact_rules import domains_text
 from kiosk.flow.events import SubmitContactDetails
 from kiosk.flow.states import ContactDetails, KioskState
 from screens.base import KioskScreen
+from screens.widgets import TextInput
 
 
 class ContactDetailsScreen(KioskScreen):
@@ -27,9 +28,9 @@ class ContactDetailsScreen(KioskScreen):
         yield Static("", id="errors", classes="error")
         yield Static("", id="notice", classes="notice")
         yield Static("Work email address:", classes="field-label")
-        yield Input(placeholder="name@nhs.net", id="email", classes="contact", max_length=254)
+        yield TextInput(placeholder="name@nhs.net", id="email", classes="contact", max_length=254)
         yield Static("Mobile phone number:", classes="field-label")
-        yield Input(placeholder="07700 900123", id="mobile", classes="contact", max_length=20)
+        yield TextInput(placeholder="07700 900123", id="mobile", classes="contact", max_length=20)
         yield Static("", id="sending", classes="sending")
 
     def render_state(self, screen: Any, state: KioskState) -> None:

@@ -8,11 +8,41 @@ so this subclass refuses both and keeps the selection collapsed to the cursor.
 
 from __future__ import annotations
 
+import unicodedata
+
 from rich.text import Text
 from textual.widgets import Input, Static
 from textual.widgets._input import Selection
 
 from kiosk.settings import RaContacts
+
+
+def without_controls(text: str) -> str:
+    """`text` less its control characters (C0, DEL, C1); a tab becomes a space.
+
+    Args:
+        text: Text pasted into a field.
+
+    Returns:
+        The same text with nothing a terminal would obey as a command.
+    """
+    return "".join(
+        " " if ch == "\t" else ch for ch in text if ch == "\t" or unicodedata.category(ch) != "Cc"
+    )
+
+
+class TextInput(Input):
+    """A visible field that never holds a control character.
+
+    Keys never bring one (Textual inserts printable keys only), but a terminal
+    paste does, and a visible field draws its value to the terminal as it is: a
+    pasted escape sequence would clear the screen, retitle the window or make the
+    terminal type a reply into the kiosk.
+    """
+
+    def replace(self, text: str, start: int, end: int) -> None:
+        """Put `text`, less its control characters, between `start` and `end`."""
+        super().replace(without_controls(text), start, end)
 
 
 class SecretInput(Input):
