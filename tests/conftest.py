@@ -20,6 +20,7 @@ from card.applet import CardPersonalisation
 from card.pcscd import PrivatePcscd
 from card.virtual import VirtualCard, build_card, make_applet
 from kiosk.demo import DemoWorld
+from tests.secrecy import recording_cryptograms, scan, world_secrets
 from tests.support import wait_for
 
 READER = "Virtual PCD 00 00"
@@ -100,12 +101,16 @@ def insert_card(live_pcscd: PrivatePcscd) -> Iterator[InsertCard]:
 @pytest.fixture
 def world(live_pcscd: PrivatePcscd, tmp_path: Path) -> Iterator[DemoWorld]:
     """A fresh demo world (service database, mailbox, cards) on the session pcscd."""
-    demo = DemoWorld(tmp_path / "world", pcscd=live_pcscd).start()
-    try:
-        yield demo
-    finally:
-        demo.stop()
-        wait_for(lambda: reader_has_card(False), what="the demo card to be removed")
+    with recording_cryptograms() as cryptograms:
+        demo = DemoWorld(tmp_path / "world", pcscd=live_pcscd).start()
+        try:
+            yield demo
+        finally:
+            demo.stop()
+            wait_for(lambda: reader_has_card(False), what="the demo card to be removed")
+    # Every test on the demo world ends with the secrecy scan of what it left behind.
+    hits = scan([tmp_path], world_secrets(demo, cryptograms))
+    assert not hits, f"secrets found on disk: {hits}"
 
 
 @pytest.fixture

@@ -1,0 +1,82 @@
+"""The secrecy scan run after every test on the demo world (DESIGN.md: passcodes,
+answers, codes, cryptograms and keys never reach a log, the local store or an audit
+record).
+
+It gathers every secret the test's world saw, from the real parts themselves: the
+demo holders' answers and passcodes, every passcode the demo cards hold at the end,
+every code the SMTP server delivered, and every cryptogram a card received. Then it
+scans every file the test left behind (the kiosk's store and log, the service's
+database with its WAL, the service's log) for each of them, as text and as hex.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from card import apdu
+from card.applet import Applet
+from kiosk.demo import DemoWorld
+
+CODE = re.compile(r"(?<!\d)\d{8}(?!\d)")
+
+
+@contextmanager
+def recording_cryptograms() -> Iterator[list[bytes]]:
+    """Record the cryptogram of every RESET RETRY COUNTER a virtual card receives."""
+    seen: list[bytes] = []
+    original = Applet.process
+
+    def process(self: Applet, command: bytes) -> bytes:
+        if len(command) > 5 + apdu.CRYPTOGRAM_LENGTH and command[1] == apdu.Ins.RESET_RETRY_COUNTER:
+            seen.append(bytes(command[5 : 5 + apdu.CRYPTOGRAM_LENGTH]))
+        return original(self, command)
+
+    Applet.process = process  # type: ignore[method-assign]
+    try:
+        yield seen
+    finally:
+        Applet.process = original  # type: ignore[method-assign]
+
+
+def world_secrets(world: DemoWorld, cryptograms: Iterable[bytes]) -> set[str]:
+    """Every secret this world saw (text forms; cryptograms as hex)."""
+    found: set[str] = set()
+    for holder in world.demo_data["holders"]:
+        found.add(holder["pin"])
+        found.update(str(a) for a in holder.get("answers", {}).values())
+    if world.cards is not None:
+        for key in ("locked", "working", "unregistered"):
+            found.add(world.cards.personalisation(key).pin)
+    for message in world.mail.mailbox.snapshot():
+        body = message.get_body(("plain",))
+        found.update(CODE.findall(body.get_content() if body is not None else ""))
+    found.update(c.hex() for c in cryptograms)
+    return found
+
+
+def scan(roots: Iterable[Path], secrets: set[str]) -> list[str]:
+    """`file: secret` for every secret found in any file under `roots`."""
+    hits = []
+    for root in roots:
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix != ".comm"):
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
+            folded = data.lower()  # answers match whatever their case
+            for secret in secrets:
+                if not secret:
+                    continue
+                found = secret.lower().encode() in folded
+                if _is_hex32(secret):
+                    found = found or bytes.fromhex(secret) in data
+                if found:
+                    hits.append(f"{path.name}: {secret[:2]}…")
+    return hits
+
+
+def _is_hex32(value: str) -> bool:
+    return len(value) == 32 and all(c in "0123456789abcdef" for c in value)

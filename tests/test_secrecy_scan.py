@@ -1,0 +1,34 @@
+"""The secrecy scan itself must find what it looks for (a scan that cannot fail is no proof)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from card import apdu
+from card.keys import aes_cmac, load_dev_keys
+from card.virtual import make_applet
+from tests.conftest import make_card
+from tests.secrecy import recording_cryptograms, scan
+
+
+def test_scan_finds_text_and_binary_forms(tmp_path: Path) -> None:
+    (tmp_path / "kiosk.log").write_text("2026 answer was Cornwall\n")
+    cryptogram = bytes(range(16))
+    (tmp_path / "kiosk.sqlite-wal").write_bytes(b"\x00junk" + cryptogram + b"\x01")
+    hits = scan([tmp_path], {"cornwall", cryptogram.hex(), "48392011"})
+    assert sorted(hits) == ["kiosk.log: co…", "kiosk.sqlite-wal: 00…"]
+
+
+def test_scan_is_clean_on_clean_files(tmp_path: Path) -> None:
+    (tmp_path / "kiosk.log").write_text("card read, 3 tries left\n")
+    assert scan([tmp_path], {"48392011", "biscuit"}) == []
+
+
+def test_cryptograms_sent_to_a_card_are_recorded() -> None:
+    applet = make_applet(make_card("locked"))
+    key = load_dev_keys().card_keys(applet.card.serial).unblock
+    with recording_cryptograms() as seen:
+        applet.process(apdu.select())
+        challenge = applet.process(apdu.get_challenge())[:-2]
+        applet.process(apdu.reset_retry_counter(aes_cmac(key, challenge), "246801"))
+    assert seen == [aes_cmac(key, challenge)]
