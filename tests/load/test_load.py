@@ -59,11 +59,11 @@ from tests.service.conftest import CHEAP_ARGON2, Mailbox, card_mac, free_port, w
 pytestmark = pytest.mark.load
 
 REPO = Path(__file__).resolve().parents[2]
-HAPPY_KIOSKS = 30
-"""Kiosks doing a whole registration and unlock each."""
-ADVERSARIAL = 4
+HAPPY_KIOSKS = int(os.environ.get("SSU_LOAD_KIOSKS", "30"))
+"""Kiosks doing a whole registration and unlock each (SSU_LOAD_KIOSKS to explore more)."""
+ADVERSARIAL = max(4, HAPPY_KIOSKS // 8)
 """Groups of each adversarial kind (lockout, void code, idempotency, nonce race)."""
-RUN_LIMIT = 45.0
+RUN_LIMIT = float(os.environ.get("SSU_LOAD_SECONDS", "45"))
 """Seconds the whole concurrent run may take before the test fails."""
 CATALOGUE = [f"q{n:02d}" for n in range(1, 21)]
 TERMS = "2026-11"
