@@ -13,6 +13,7 @@ development and test machines only, never on a production kiosk.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import signal
@@ -34,6 +35,19 @@ def vpcd_library() -> str:
         if os.path.exists(path):
             return path
     raise FileNotFoundError("vpcd driver not found: install the vsmartcard-vpcd package")
+
+
+def die_with_parent() -> None:
+    """In a child before exec: get SIGTERM when the process that started it dies.
+
+    A demo or test killed outright must not leave its private pcscd (or service)
+    running behind it.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1
 
 
 def free_port_pair(start: int = 36000, end: int = 40000) -> int:
@@ -119,6 +133,7 @@ class PrivatePcscd:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=die_with_parent,
         )
         log.close()
         deadline = time.monotonic() + timeout

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -90,6 +91,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         store=store,
         demo=world.cards if world is not None else None,
     )
+    if world is not None:
+        # Closing the demo's terminal (SIGHUP) or stopping it (SIGTERM) ends the
+        # app normally, so the demo's pcscd, service and mail catcher stop too.
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            signal.signal(signum, lambda *_: app.exit())
     try:
         app.run()
     finally:

@@ -7,6 +7,7 @@ the state's screen and carries the commands out in workers (`kiosk.effects`).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -82,6 +83,9 @@ class MailboxScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
+_STORE_COMMANDS = (c.SaveCheckpoint, c.ClearCheckpoint, c.QueueAudit, c.QueueResultReport)
+
+
 class WatcherReport(Message):
     """A raw report from the card watcher thread, translated on the app thread."""
 
@@ -135,6 +139,7 @@ class KioskApp(App[None], inherit_bindings=False):
             settings.flow_config(), now=now, checkpoint=store.load_checkpoint()
         )
         self._mounted = False
+        self._store_queue: asyncio.Queue[c.Command] = asyncio.Queue()
         self._screens: dict[type[Any], KioskScreen] = {}
         self._overlay: Any = None
         #: Every state the app rendered, newest last (bounded), for tests and diagnostics.
@@ -146,6 +151,7 @@ class KioskApp(App[None], inherit_bindings=False):
         """Show the first screen, start the watcher, the clock and the outbox."""
         self._mounted = True
         self._render(self.state)
+        self._store_writer()
         self._watcher = self._watcher_factory(self._on_watcher_event)
         self._watcher.start()
         self.set_interval(self._tick_seconds, self._tick)
@@ -238,8 +244,21 @@ class KioskApp(App[None], inherit_bindings=False):
         for command in commands:
             if isinstance(command, c.WipeInputs):
                 self._wipe()
+            elif isinstance(command, _STORE_COMMANDS):
+                # In order, one at a time: a checkpoint saved then cleared must end
+                # up cleared, and audit events keep the order they happened in.
+                self._store_queue.put_nowait(command)
             else:
                 self._run(command)
+
+    @work(group="store", exclusive=True, exit_on_error=False)
+    async def _store_writer(self) -> None:
+        while True:
+            command = await self._store_queue.get()
+            try:
+                await self.effects.run(command)
+            except Exception:
+                log.exception("command %s failed", type(command).__name__)
 
     @work(group="effects", exit_on_error=False)
     async def _run(self, command: c.Command) -> None:

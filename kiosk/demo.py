@@ -32,7 +32,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from card.applet import CardPersonalisation
-from card.pcscd import PrivatePcscd
+from card.pcscd import PrivatePcscd, die_with_parent
 from card.virtual import DEMO_HOLDERS_PATH, VirtualCard, build_card, make_applet
 from kiosk.app import DemoControls
 
@@ -226,6 +226,7 @@ class DemoWorld:
             ),
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent,
         )
         log.close()
         deadline = time.monotonic() + timeout

@@ -39,7 +39,7 @@ async def test_card_removed_at_every_step_ends_the_session_and_wipes(
         await until(pilot, kiosk, on(s.CardRemovedNotice))
         assert kiosk.state.card is None and kiosk.state.journey is None
         assert all(not field.value for field in typed_on.query("Input")), "inputs not wiped"
-        assert kiosk.store.load_checkpoint() is None
+        await until(pilot, kiosk, lambda _: kiosk.store.load_checkpoint() is None)
         # and the card is as it was: still blocked, not half-written
         card = world.cards.personalisation("locked")
         assert card.tries_left == 0 and card.pin == alex.data["pin"]
@@ -86,7 +86,7 @@ async def test_inactivity_warns_then_ends_the_session(
         await until(pilot, app, lambda st: isinstance(st.overlay, s.InactivityWarning))
         now[0] += dt.timedelta(seconds=kiosk_settings.timeouts.warning_seconds + 1)
         await until(pilot, app, lambda st: isinstance(st.screen, s.SessionEnded))
-        assert app.store.load_checkpoint() is None
+        await until(pilot, app, lambda _: app.store.load_checkpoint() is None)
     store.close()
 
 

@@ -79,7 +79,9 @@ def test_kill_and_restart(world: DemoWorld, tmp_path: Path, card_still_in: bool)
             world.cards.insert("locked")
             second.wait_text("Your card is locked")
             check = LocalStore(store)
-            assert check.load_checkpoint() is None
-            check.close()
+            try:
+                wait_for(lambda: check.load_checkpoint() is None, what="the checkpoint wiped")
+            finally:
+                check.close()
     finally:
         second.close()
