@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import SecretStr, ValidationError
+from textual.app import App
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,6 +36,29 @@ def _parser() -> argparse.ArgumentParser:
         help="start a private pcscd, virtual cards, a mail catcher and a demo service first",
     )
     return p
+
+
+def _exit_when_orphaned(app: App[None]) -> None:
+    """Demo only: end the app when its terminal or whatever started it is gone.
+
+    Closing a terminal does not always reach a full-screen app as a signal; the
+    demo must not leave its pcscd and service running behind it.
+    """
+    parent = os.getppid()
+
+    def terminal_gone() -> bool:
+        try:
+            os.tcgetpgrp(sys.stdin.fileno())  # EIO once the terminal has hung up
+        except OSError:
+            return True
+        return False
+
+    def watch() -> None:
+        while os.getppid() == parent and not terminal_gone():
+            time.sleep(1)
+        app.call_from_thread(app.exit)
+
+    threading.Thread(target=watch, name="demo-orphan-watch", daemon=True).start()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -96,6 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # app normally, so the demo's pcscd, service and mail catcher stop too.
         for signum in (signal.SIGHUP, signal.SIGTERM):
             signal.signal(signum, lambda *_: app.exit())
+        _exit_when_orphaned(app)
     try:
         app.run()
     finally:
