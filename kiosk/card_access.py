@@ -13,7 +13,7 @@ import concurrent.futures
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
-from card import apdu, pcsc
+from card import apdu
 from card.apdu import AuthKey, PinState
 from card.pcsc import CardRemovedError, NoCardError
 from card.reader import CardSession
@@ -138,37 +138,41 @@ class PcscCardAccess:
     def holder_mac(self, serial: str, nonce: bytes, passcode: str | None = None) -> bytes:
         """MAC of the nonce with the holder key (INTERNAL AUTHENTICATE P2 02).
 
-        In the session `verify` kept open when there is one (else a new one), in
-        one transaction: VERIFY `passcode` when given, check the card holds a
-        verified passcode, then the MAC. The session is closed afterwards.
+        In the session `verify` kept open when there is one, in one transaction:
+        VERIFY `passcode` when given, check the card holds a verified passcode,
+        then the MAC. A kept session that went stale (the card was reset) is
+        dropped for a fresh one, where the card no longer holds the passcode.
 
         Raises:
             HolderNotVerified: The card forgot the passcode (it was reset or powered
                 down) and no passcode was given to VERIFY again.
         """
         kept, self._verified = self._verified, None
-        session = kept[1] if kept is not None and kept[0] == serial else None
-        if kept is not None and session is None:
-            kept[1].close()
-        try:
-            if session is None:
-                session = self._open()
+        if kept is not None:
+            kept_serial, session = kept
             try:
-                with session.transaction():
-                    self._same_card(session, serial)
-                    if passcode is not None:
-                        session.verify(passcode)
-                    elif session.pin_status().state is not PinState.VERIFIED:
-                        raise HolderNotVerified("The card needs the passcode again")
-                    return session.authenticate(AuthKey.HOLDER, nonce)
-            except (CardRemovedError, NoCardError):
+                if kept_serial == serial:
+                    return self._holder_mac_in(session, serial, nonce, passcode)
+            except (CardRemovedError, NoCardError, WrongCard, apdu.WrongPin, apdu.PinBlocked):
+                # Removed, another card, or a passcode try spent: never try again.
                 raise
-            except pcsc.PcscError as exc:
-                # The kept handle went stale (card reset, pcscd restarted).
-                raise HolderNotVerified(f"The card session was lost: {exc}") from exc
-        finally:
-            if session is not None:
+            except apdu.CardError:
+                pass  # stale handle or a reset card: a fresh session tells the truth
+            finally:
                 session.close()
+        with self._open() as fresh:
+            return self._holder_mac_in(fresh, serial, nonce, passcode)
+
+    def _holder_mac_in(
+        self, session: CardSession, serial: str, nonce: bytes, passcode: str | None
+    ) -> bytes:
+        with session.transaction():
+            self._same_card(session, serial)
+            if passcode is not None:
+                session.verify(passcode)
+            elif session.pin_status().state is not PinState.VERIFIED:
+                raise HolderNotVerified("The card needs the passcode again")
+            return session.authenticate(AuthKey.HOLDER, nonce)
 
     def forget_verified(self) -> None:
         """Close the session kept after VERIFY (the holder went another way)."""
