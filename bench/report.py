@@ -105,10 +105,9 @@ def card_section(r: dict[str, Any] | None) -> list[str]:
             f"this rig: median {ms(stock.get('median'))}, p95 {ms(stock.get('p95'))} with the "
             f"stock `card.virtual.VirtualCard`; median {ms(quick.get('median'))}, p95 "
             f"{ms(quick.get('p95'))} with a bench-only variant that sets TCP_NODELAY and "
-            "TCP_QUICKACK on its vpcd socket. The difference is TCP delayed-ACK / Nagle "
-            "interplay on the vpcd socket, a cost of the virtual card, not of PC/SC or of a "
-            "real reader: reading a card takes several APDUs, which is most of the app's time "
-            "over the floor above.",
+            "TCP_QUICKACK on its vpcd socket. (Before the virtual card set these itself, "
+            "TCP delayed-ACK / Nagle interplay made one round trip about 44 ms, and the app "
+            "missed its target; a cost of the virtual card, never of PC/SC or a real reader.)",
         ]
     out.append("")
     return out
