@@ -361,7 +361,7 @@ async def idempotent_journey(run: Run, kiosk: Kiosk) -> dict[str, Any]:
     key = secrets.token_hex(8)
     # The client makes a fresh key per nonce call, so repeat this one by hand.
     headers = {"Authorization": f"Bearer {kiosk.token}", "Idempotency-Key": key}
-    async with httpx.AsyncClient(transport=RecordingTransport(run.exchanges)) as http:
+    async with httpx.AsyncClient(transport=RecordingTransport(run.exchanges), timeout=20.0) as http:
         answers = await asyncio.gather(
             *(
                 http.post(f"{instance.url}/v1/nonces", headers=headers)
