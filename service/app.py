@@ -392,6 +392,11 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(_request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400:
+            # FastAPI's answer to a body it cannot even decode (bytes that are not
+            # UTF-8): to the contract that is a malformed body like any other.
+            problem = Problem(422, "request_invalid", "Malformed request: body.")
+            return await on_problem(_request, problem)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return await on_problem(_request, Problem(exc.status_code, code, str(exc.detail)))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 
 from card.keys import MasterKeys
@@ -243,3 +244,24 @@ async def test_hostile_unlock_answers_cost_at_most_one_attempt_and_never_5xx(
         assert shown["failed_attempts"] == 0
     assert NASTY_TEXT[name][:20] not in refused.value.detail
     assert not isinstance(refused.value, SelfServiceLocked)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"\xff\xfet\x1e\x7f", b"\x00", b'{"code": "1234', b"\xef\xbb\xbf{}", b"[" * 10_000],
+    ids=["not_utf8", "nul", "truncated", "bom", "deep_nesting"],
+)
+async def test_a_body_that_is_not_json_is_422_request_invalid(
+    raw: bytes, live_service: RunningService
+) -> None:
+    # Found by the stateful run: bytes that are not UTF-8 were answered 400
+    # http_error, a status the contract never names (API.md: 422 request_invalid).
+    headers = {
+        "Authorization": f"Bearer {live_service.tokens['ward-7']}",
+        "Content-Type": "application/json",
+    }
+    async with httpx.AsyncClient(base_url=live_service.url) as http:
+        for path in ("/v1/unlocks", "/v1/unlocks/abc/code", "/v1/audit"):
+            response = await http.post(path, content=raw, headers=headers)
+            assert response.status_code == 422, (path, response.text)
+            assert response.json()["code"] == "request_invalid"
