@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import pytest
 
+from kiosk.answer_rules import normalise_answer
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow import states as s
-from tests.badinput.nasty import NASTY_TEXT, PASTE_10K
+from tests.badinput.nasty import NASTY_EMAILS, NASTY_MOBILES, NASTY_TEXT, PASTE_10K
+from tests.kiosk import test_registration_flow as reg
 from tests.kiosk.kiosk_journey import ANSWERS, CODE, Driver, of_type
 
 # Commands that reach the service or the card; none may follow a refused value.
@@ -111,3 +113,52 @@ def test_a_hostile_new_passcode_never_reaches_the_card(name: str) -> None:
         assert isinstance(d.screen, s.NewPasscode) and d.screen.errors
         assert all(typed not in reason for reason in d.screen.errors)
         assert out == [c.WipeInputs()]
+
+
+# ---------------------------------------------------------------- registration
+
+REGISTRATION_OUTBOUND = (
+    c.VerifyPasscode,
+    c.StartRegistration,
+    c.SendRegistrationAnswers,
+    c.ConfirmRegistration,
+    c.ChangeCardPasscode,
+)
+
+
+@pytest.mark.parametrize("name", sorted(NASTY_EMAILS))
+def test_a_hostile_email_never_starts_a_registration(name: str) -> None:
+    d = reg.at_contacts()
+    out = d.send(e.SubmitContactDetails(NASTY_EMAILS[name], reg.MOBILE))
+    assert not [x for x in out if isinstance(x, REGISTRATION_OUTBOUND)]
+    assert isinstance(d.screen, s.ContactDetails) and d.screen.errors
+
+
+@pytest.mark.parametrize("name", sorted(NASTY_MOBILES))
+def test_a_hostile_mobile_never_starts_a_registration(name: str) -> None:
+    d = reg.at_contacts()
+    out = d.send(e.SubmitContactDetails(reg.EMAIL, NASTY_MOBILES[name]))
+    assert not [x for x in out if isinstance(x, REGISTRATION_OUTBOUND)]
+    assert isinstance(d.screen, s.ContactDetails) and d.screen.errors
+
+
+@pytest.mark.parametrize("name", sorted(NASTY_TEXT))
+def test_hostile_new_answers_are_checked_before_the_service(name: str) -> None:
+    # Too long or short after normalisation: refused here with a message. Any other
+    # odd text is a legitimate answer and goes as typed (the service hashes it).
+    d = reg.at_answers()
+    answers = dict(reg.NEW_ANSWERS, q07=NASTY_TEXT[name])
+    out = d.send(e.SubmitRegistrationAnswers(answers, answers))
+    sent = of_type(out, c.SendRegistrationAnswers)
+    if 3 <= len(normalise_answer(NASTY_TEXT[name])) <= 64:
+        assert sent == [c.SendRegistrationAnswers(registration_id=reg.REG_ID, answers=answers)]
+    else:
+        assert sent == []
+        assert isinstance(d.screen, s.RegistrationAnswers) and d.screen.errors
+
+
+@pytest.mark.parametrize("name", sorted(NASTY_TEXT))
+def test_a_hostile_passcode_never_reaches_the_card_when_registering(name: str) -> None:
+    d = reg.at_passcode()
+    out = d.send(e.SubmitPasscode(NASTY_TEXT[name]))
+    assert not [x for x in out if isinstance(x, REGISTRATION_OUTBOUND)]
