@@ -208,3 +208,33 @@ async def test_change_passcode_on_the_working_card(
     for where, text in places.items():
         for secret in (bo["pin"], new, "999999"):
             assert secret not in text, f"a passcode is in the {where}"
+
+
+async def test_three_wrong_passcodes_at_the_kiosk_lock_the_card_and_offer_the_unlock(
+    world: DemoWorld, kiosk: KioskApp
+) -> None:
+    """The demo's way to lock a card by hand: change passcode with a wrong one, three times."""
+    bo = holder(world, "working")
+    assert world.cards is not None
+    async with kiosk.run_test(size=SIZE) as pilot:
+        await until(pilot, kiosk, on(s.WaitingForCard))
+        world.cards.insert("working")
+        await until(pilot, kiosk, on(s.CardStatus))
+        await pilot.press("2")
+        for left in (2, 1):
+            await until(pilot, kiosk, on(s.ChangePasscode))
+            await pilot.press(*"000000", "enter", *"274816", "enter", *"274816", "enter")
+            await until(
+                pilot, kiosk, lambda st, n=left: getattr(st.screen, "tries_left", None) == n
+            )
+        state = await until(pilot, kiosk, on(s.ChangePasscode))
+        assert isinstance(state.screen, s.ChangePasscode) and state.screen.last_try
+        await pilot.press(*"000000", "enter", *"274816", "enter", *"274816", "enter")
+        state = await until(pilot, kiosk, on(s.CardStatus))
+        assert isinstance(state.screen, s.CardStatus) and state.screen.can_unlock
+        assert state.screen.notice
+        assert world.cards.personalisation("working").tries_left == 0
+        await pilot.press("enter")
+        state = await until(pilot, kiosk, on(s.Questions))
+        assert isinstance(state.screen, s.Questions)
+        assert {q.id for q in state.screen.questions} <= set(bo["answers"])

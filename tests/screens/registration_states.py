@@ -7,7 +7,7 @@ import datetime as dt
 
 from kiosk.flow import states as s
 from kiosk.flow.events import HelpTopic
-from kiosk.flow.facts import FlowConfig, Journey, PinState, Question, Step
+from kiosk.flow.facts import Checkpoint, FlowConfig, Journey, PinState, Question, Step
 from kiosk.passcode_rules import PasscodeRules
 from tests.screens.harness import CARD, NOW, QUESTIONS, journey, kiosk_state
 
@@ -22,7 +22,7 @@ CATALOGUE = tuple(
 DOMAINS = ("nhs.net", "gov.uk", "mod.uk")
 
 
-def registration(step: Step = Step.QUESTIONS) -> object:
+def registration(step: Step = Step.QUESTIONS) -> Checkpoint:
     """A registration under way with the service."""
     return dataclasses.replace(journey(step), journey=Journey.REGISTRATION, service_id="reg_1")
 
