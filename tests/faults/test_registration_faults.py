@@ -1,0 +1,96 @@
+"""Fault matrix, registration (docs/reliability.md): the service stopped while the
+holder registers, at each step that calls it.
+
+Expected: the outage banner over the step, typed input kept, the kiosk retries by
+itself, and once the service is back the registration completes: the holder is
+registered with the new questions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from kiosk.app import KioskApp
+from kiosk.demo import DemoWorld
+from kiosk.flow import states as s
+from tests.app.conftest import holder, latest_code
+from tests.app.journey import SIZE, field_values, fields_ready, on, until
+from tests.app.test_registration_app import NEW_ANSWERS, choose, service_holder
+from tests.faults.conftest import service_stopped
+
+pytestmark = pytest.mark.pcsc
+
+STEPS = ["contact_details", "answers", "code"]
+
+
+def outage(state: s.KioskState) -> bool:
+    return isinstance(state.screen, s.ServiceUnavailable)
+
+
+async def through_fault(pilot: Any, app: KioskApp, world: DemoWorld, screen: type) -> None:
+    """Press Enter with the service stopped; see the banner with the input kept; recover."""
+    typed = field_values(app)
+    with service_stopped(world):
+        await pilot.press("enter")
+        await until(pilot, app, outage, timeout=20)
+        assert field_values(app) == typed
+    await until(pilot, app, lambda st: not outage(st), timeout=45)
+    await until(pilot, app, on(screen))
+    if not field_values(app) or not all(field_values(app)):
+        return  # the step asks again; the caller types it
+    await pilot.press("enter")  # send again, as the notice says
+
+
+@pytest.mark.parametrize("step", STEPS)
+async def test_service_stopped_while_registering(
+    world: DemoWorld, kiosk: KioskApp, step: str
+) -> None:
+    sam = holder(world, "unregistered")
+    assert world.cards is not None
+    async with kiosk.run_test(size=SIZE) as pilot:
+        await until(pilot, kiosk, on(s.WaitingForCard))
+        world.cards.insert("unregistered")
+        await until(pilot, kiosk, on(s.CardStatus))
+        await pilot.press("1")
+        await until(pilot, kiosk, on(s.PasscodeEntry))
+        await fields_ready(pilot, kiosk)
+        await pilot.press(*sam["pin"], "enter")
+        await until(pilot, kiosk, on(s.Terms))
+        await pilot.press("pagedown", "enter")
+        await until(pilot, kiosk, on(s.ContactDetails))
+        await fields_ready(pilot, kiosk)
+        await pilot.press(*sam["email"], "enter", *"07700 900 003")
+        if step == "contact_details":
+            await through_fault(pilot, kiosk, world, s.ContactDetails)
+            if isinstance(kiosk.state.screen, s.PasscodeEntry):
+                # the holder key needs the passcode verified again in a new session
+                await fields_ready(pilot, kiosk)
+                await pilot.press(*sam["pin"], "enter")
+        else:
+            await pilot.press("enter")
+        await choose(pilot, kiosk, list(NEW_ANSWERS))
+        state = await until(pilot, kiosk, on(s.RegistrationAnswers))
+        await fields_ready(pilot, kiosk)
+        assert isinstance(state.screen, s.RegistrationAnswers)
+        questions = state.screen.questions
+        for i, question in enumerate(questions):
+            answer = NEW_ANSWERS[question.id]
+            await pilot.press(*answer, "enter", *answer.upper())
+            if i + 1 < len(questions):
+                await pilot.press("enter")
+        if step == "answers":
+            await through_fault(pilot, kiosk, world, s.RegistrationAnswers)
+        else:
+            await pilot.press("enter")
+        await until(pilot, kiosk, on(s.RegistrationCodeSent))
+        await fields_ready(pilot, kiosk)
+        await pilot.press(*latest_code(world, sam["email"]))
+        if step == "code":
+            await through_fault(pilot, kiosk, world, s.RegistrationCodeSent)
+        else:
+            await pilot.press("enter")
+        await until(pilot, kiosk, on(s.Registered), timeout=30)
+    shown = service_holder(world, sam["uuid"])
+    assert shown.get("registered") is True, shown
