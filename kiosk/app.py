@@ -15,11 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from textual import events, on, work
-from textual.app import App, ComposeResult
-from textual.binding import Binding
+from textual.app import App
 from textual.message import Message
-from textual.screen import ModalScreen
-from textual.widgets import Static
 
 from card.watcher import CardWatcher, WatcherEvent
 from kiosk import flow
@@ -34,6 +31,7 @@ from kiosk.service_client import ServiceClient
 from kiosk.settings import KioskSettings
 from kiosk.store import LocalStore
 from screens.base import KioskScreen
+from screens.demo_mailbox import DemoMailboxScreen
 
 log = logging.getLogger(__name__)
 
@@ -60,27 +58,6 @@ class DemoControls:
     def mailbox(self) -> str:
         """The demo mailbox as text, newest first."""
         return ""
-
-
-class MailboxScreen(ModalScreen[None]):
-    """Demo only: the mails the local catcher received (the codes arrive here)."""
-
-    BINDINGS = [Binding("escape,f6,enter", "dismiss_box", "Close", show=False)]
-
-    def __init__(self, text: str) -> None:
-        super().__init__(id="demo-mailbox")
-        self._text = text
-
-    def compose(self) -> ComposeResult:
-        yield Static(
-            "[b]Demo mailbox[/b] (Esc to close)\n\n" + (self._text or "No mail yet."),
-            id="demo-mailbox-text",
-            markup=True,
-        )
-
-    def action_dismiss_box(self) -> None:
-        """Close the mailbox."""
-        self.dismiss(None)
 
 
 _STORE_COMMANDS = (c.SaveCheckpoint, c.ClearCheckpoint, c.QueueAudit, c.QueueResultReport)
@@ -208,7 +185,7 @@ class KioskApp(App[None], inherit_bindings=False):
         return True
 
     def _show_mailbox(self, demo: DemoControls) -> None:
-        self.push_screen(MailboxScreen(demo.mailbox()))
+        self.push_screen(DemoMailboxScreen(demo.mailbox()))
 
     # -- the flow ---------------------------------------------------------------
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.app import KioskApp, MailboxScreen
+from kiosk.app import KioskApp
 from kiosk.demo import DemoWorld
 from kiosk.flow import states as s
-from tests.app.test_unlock_app import SIZE, on, until
+from screens.demo_mailbox import DemoMailboxScreen
+from tests.app.journey import SIZE, on, until
 
 pytestmark = pytest.mark.pcsc
 
@@ -27,7 +28,7 @@ async def test_demo_keys_insert_remove_and_show_the_mailbox(
         assert state.card is not None and state.card.name == "Priya Shah"
         await pilot.press("f6")
         await pilot.pause()
-        assert isinstance(kiosk.screen, MailboxScreen)
+        assert isinstance(kiosk.screen, DemoMailboxScreen)
         await pilot.press("escape")
         await pilot.pause()
-        assert not isinstance(kiosk.screen, MailboxScreen)
+        assert not isinstance(kiosk.screen, DemoMailboxScreen)

@@ -6,7 +6,6 @@ import asyncio
 import json
 import subprocess
 import sys
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,26 +17,9 @@ from kiosk.flow import events as e
 from kiosk.flow import states as s
 from kiosk.messages import Intent
 from tests.app.conftest import holder, latest_code
+from tests.app.journey import SIZE, on, until
 
 pytestmark = pytest.mark.pcsc
-
-SIZE = (100, 32)
-
-
-async def until(
-    pilot: Any, app: KioskApp, condition: Callable[[s.KioskState], bool], timeout: float = 15
-) -> s.KioskState:
-    """Let the app run until its state meets `condition`."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition(app.state):
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out; state is {app.state.screen!r}")
-        await pilot.pause(0.05)
-    return app.state
-
-
-def on(kind: type) -> Callable[[s.KioskState], bool]:
-    return lambda state: isinstance(state.screen, kind) and not state.screen.busy
 
 
 async def intent(pilot: Any, app: KioskApp, event: e.Event) -> None:
