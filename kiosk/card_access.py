@@ -114,6 +114,7 @@ class PcscCardAccess:
 
     def card_mac(self, serial: str, nonce: bytes) -> bytes:
         """MAC of the nonce with the card key (INTERNAL AUTHENTICATE P2 01)."""
+        self.forget_verified()
         with self._open() as session:
             self._same_card(session, serial)
             return session.authenticate(AuthKey.CARD, nonce)
@@ -175,13 +176,19 @@ class PcscCardAccess:
             return session.authenticate(AuthKey.HOLDER, nonce)
 
     def forget_verified(self) -> None:
-        """Close the session kept after VERIFY (the holder went another way)."""
+        """Close the session kept after VERIFY (the holder went another way).
+
+        Every other card operation calls this first, so a verified session never
+        outlives the registration it was opened for by more than the next card
+        operation (or the card's removal).
+        """
         kept, self._verified = self._verified, None
         if kept is not None:
             kept[1].close()
 
     def change_passcode(self, serial: str, old: str, new: str) -> None:
         """CHANGE REFERENCE DATA from `old` to `new` on the card with this serial."""
+        self.forget_verified()
         with self._open() as session, session.transaction():
             self._same_card(session, serial)
             session.change_passcode(old, new)
@@ -189,6 +196,7 @@ class PcscCardAccess:
     def begin_unblock(self, serial: str) -> bytes:
         """Open an exclusive session with the card and read a fresh challenge."""
         self.abort_unblock()
+        self.forget_verified()
         session = self._open()
         try:
             self._same_card(session, serial)
