@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import pytest
 
 from kiosk.app import KioskApp
@@ -27,8 +30,15 @@ async def test_demo_keys_insert_remove_and_show_the_mailbox(
         state = await until(pilot, kiosk, on(s.CardStatus))
         assert state.card is not None and state.card.name == "Priya Shah"
         await pilot.press("f6")
-        await pilot.pause()
-        assert isinstance(kiosk.screen, DemoMailboxScreen)
+        await shown(pilot, kiosk, True)
         await pilot.press("escape")
-        await pilot.pause()
-        assert not isinstance(kiosk.screen, DemoMailboxScreen)
+        await shown(pilot, kiosk, False)
+
+
+async def shown(pilot: Any, app: KioskApp, mailbox: bool, timeout: float = 10) -> None:
+    """Wait until the demo mailbox is (or is not) the screen on show."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while isinstance(app.screen, DemoMailboxScreen) is not mailbox:
+        assert loop.time() < deadline, f"mailbox shown should be {mailbox}"
+        await pilot.pause(0.05)
