@@ -85,3 +85,40 @@ def test_kill_and_restart(world: DemoWorld, tmp_path: Path, card_still_in: bool)
                 check.close()
     finally:
         second.close()
+
+
+@pytest.mark.parametrize("step", ["questions", "new_passcode"])
+def test_kill_at_other_steps_resumes_there(world: DemoWorld, tmp_path: Path, step: str) -> None:
+    """kill -9 at the questions or the new-passcode step, card still in: back at that step."""
+    alex = holder(world, "locked")
+    assert world.cards is not None
+    command, env = kiosk_command(world, tmp_path / "kiosk.sqlite")
+    first = Terminal("first", command, env)
+    try:
+        if step == "questions":
+            first.wait_text("Insert your smartcard")
+            world.cards.insert("locked")
+            first.wait_text("Your card is locked")
+            first.keys("Enter")
+            first.wait_text("Answer your security questions")
+            expected = "Answer your security questions"
+        else:
+            reach_code_step(world, first)
+            first.type(latest_code(world, alex["email"]))
+            first.keys("Enter")
+            first.wait_text("Choose a new passcode")
+            expected = "Choose a new passcode"
+        kill_kiosk(first)
+    finally:
+        first.close()
+    second = Terminal("second", command, env)
+    try:
+        second.wait_text(expected)
+        if step == "new_passcode":
+            second.type("369258")
+            second.keys("Enter")
+            second.type("369258")
+            second.keys("Enter")
+            second.wait_text("Your card is unlocked", timeout=30)
+    finally:
+        second.close()

@@ -20,14 +20,18 @@ from tests.app.journey import SIZE, Holder, field_values, on, until
 pytestmark = pytest.mark.pcsc
 
 
+STEPS = {"to_questions": s.Questions, "to_code": s.CodeSent, "to_new_passcode": s.NewPasscode}
+
+
+@pytest.mark.parametrize("step", list(STEPS))
 @pytest.mark.parametrize("fault", ["pcscd_killed", "reader_gone"])
 async def test_card_service_fault_mid_journey_resumes_with_the_same_card(
-    world: DemoWorld, kiosk: KioskApp, live_pcscd: PrivatePcscd, fault: str
+    world: DemoWorld, kiosk: KioskApp, live_pcscd: PrivatePcscd, fault: str, step: str
 ) -> None:
     assert world.cards is not None
     async with kiosk.run_test(size=SIZE) as pilot:
         alex = Holder(world, kiosk, pilot)
-        await alex.to_code()
+        await getattr(alex, step)()
         await alex.type("1234")
         code_screen = kiosk.screen
         if fault == "pcscd_killed":
@@ -43,9 +47,8 @@ async def test_card_service_fault_mid_journey_resumes_with_the_same_card(
             live_pcscd.write_config = True
             live_pcscd.restart()
         # the virtual card reconnects to vpcd like a card that stayed in the reader
-        state = await until(pilot, kiosk, on(s.CodeSent), timeout=30)
+        await until(pilot, kiosk, on(STEPS[step]), timeout=30)
         assert kiosk.store.load_checkpoint() is not None
-        assert isinstance(state.screen, s.CodeSent) and state.screen.sent_to.startswith("a***@")
         assert not any(field_values(kiosk))
         card = world.cards.personalisation("locked")
         assert card.tries_left == 0 and card.pin == alex.data["pin"]
