@@ -1,0 +1,74 @@
+"""Fault matrix, registration: the card pulled at every registration step.
+
+Expected: the session ends with the "card removed" notice, every input is wiped,
+no checkpoint stays behind, and the holder is not registered (the old state holds).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.app import KioskApp
+from kiosk.demo import DemoWorld
+from kiosk.flow import states as s
+from tests.app.conftest import holder, latest_code
+from tests.app.journey import SIZE, fields_ready, on, until
+from tests.app.test_registration_app import NEW_ANSWERS, choose, service_holder
+
+pytestmark = pytest.mark.pcsc
+
+STEPS = ["passcode", "terms", "contact_details", "questions", "answers", "code"]
+
+
+@pytest.mark.parametrize("step", STEPS)
+async def test_card_removed_at_every_registration_step(
+    world: DemoWorld, kiosk: KioskApp, step: str
+) -> None:
+    sam = holder(world, "unregistered")
+    assert world.cards is not None
+    async with kiosk.run_test(size=SIZE) as pilot:
+        await until(pilot, kiosk, on(s.WaitingForCard))
+        world.cards.insert("unregistered")
+        await until(pilot, kiosk, on(s.CardStatus))
+        await pilot.press("1")
+        await until(pilot, kiosk, on(s.PasscodeEntry))
+        await fields_ready(pilot, kiosk)
+        if step != "passcode":
+            await pilot.press(*sam["pin"], "enter")
+            await until(pilot, kiosk, on(s.Terms))
+        if step not in ("passcode", "terms"):
+            await pilot.press("pagedown", "enter")
+            await until(pilot, kiosk, on(s.ContactDetails))
+            await fields_ready(pilot, kiosk)
+            await pilot.press(*sam["email"], "enter", *"07700 900 003")
+        if step in ("questions", "answers", "code"):
+            await pilot.press("enter")
+            if step == "questions":
+                await until(pilot, kiosk, on(s.ChooseQuestions))
+                await pilot.press("space")
+            else:
+                await choose(pilot, kiosk, list(NEW_ANSWERS))
+                state = await until(pilot, kiosk, on(s.RegistrationAnswers))
+                await fields_ready(pilot, kiosk)
+                assert isinstance(state.screen, s.RegistrationAnswers)
+                questions = state.screen.questions
+                for i, question in enumerate(questions):
+                    answer = NEW_ANSWERS[question.id]
+                    await pilot.press(*answer, "enter", *answer)
+                    if step == "code" or i + 1 < len(questions):
+                        await pilot.press("enter")
+                if step == "code":
+                    await until(pilot, kiosk, on(s.RegistrationCodeSent))
+                    await fields_ready(pilot, kiosk)
+                    await pilot.press(*latest_code(world, sam["email"])[:4])
+        elif step == "passcode":
+            await pilot.press(*sam["pin"][:3])
+        typed_on = kiosk.screen
+        world.cards.remove()
+        await until(pilot, kiosk, on(s.CardRemovedNotice))
+        assert kiosk.state.card is None and kiosk.state.journey is None
+        assert all(not f.value for f in typed_on.query("Input")), "inputs not wiped"
+        await until(pilot, kiosk, lambda _: kiosk.store.load_checkpoint() is None)
+    assert service_holder(world, sam["uuid"]).get("registered") is False
+    card = world.cards.personalisation("unregistered")
+    assert card.pin == sam["pin"] and card.tries_left == 3
