@@ -1,5 +1,5 @@
-"""Fault matrix, registration (docs/reliability.md): the service stopped while the
-holder registers, at each step that calls it.
+"""Fault matrix, registration (docs/reliability.md): the service stopped or hanging
+while the holder registers, at each step that calls it.
 
 Expected: the outage banner over the step, typed input kept, the kiosk retries by
 itself, and once the service is back the registration completes: the holder is
@@ -18,7 +18,8 @@ from kiosk.flow import states as s
 from tests.app.conftest import holder, latest_code
 from tests.app.journey import SIZE, field_values, fields_ready, on, until
 from tests.app.test_registration_app import NEW_ANSWERS, choose, service_holder
-from tests.faults.conftest import service_stopped
+from tests.faults.conftest import mail_down
+from tests.faults.test_service_faults import SERVICE_FAULTS, Fault
 
 pytestmark = pytest.mark.pcsc
 
@@ -29,10 +30,12 @@ def outage(state: s.KioskState) -> bool:
     return isinstance(state.screen, s.ServiceUnavailable)
 
 
-async def through_fault(pilot: Any, app: KioskApp, world: DemoWorld, screen: type) -> None:
-    """Press Enter with the service stopped; see the banner with the input kept; recover."""
+async def through_fault(
+    pilot: Any, app: KioskApp, world: DemoWorld, screen: type, fault: Fault
+) -> None:
+    """Press Enter during the fault; see the banner with the input kept; recover."""
     typed = field_values(app)
-    with service_stopped(world):
+    with fault(world):
         await pilot.press("enter")
         await until(pilot, app, outage, timeout=20)
         assert field_values(app) == typed
@@ -43,10 +46,15 @@ async def through_fault(pilot: Any, app: KioskApp, world: DemoWorld, screen: typ
     await pilot.press("enter")  # send again, as the notice says
 
 
-@pytest.mark.parametrize("step", STEPS)
-async def test_service_stopped_while_registering(
-    world: DemoWorld, kiosk: KioskApp, step: str
+FAULTS: dict[str, Fault] = {**SERVICE_FAULTS, "mail_down": mail_down}
+CELLS = [(step, fault) for step in STEPS for fault in SERVICE_FAULTS] + [("answers", "mail_down")]
+
+
+@pytest.mark.parametrize(("step", "fault"), CELLS)
+async def test_service_fault_while_registering(
+    world: DemoWorld, kiosk: KioskApp, step: str, fault: str
 ) -> None:
+    inject = FAULTS[fault]
     sam = holder(world, "unregistered")
     assert world.cards is not None
     async with kiosk.run_test(size=SIZE) as pilot:
@@ -63,7 +71,7 @@ async def test_service_stopped_while_registering(
         await fields_ready(pilot, kiosk)
         await pilot.press(*sam["email"], "enter", *"07700 900 003")
         if step == "contact_details":
-            await through_fault(pilot, kiosk, world, s.ContactDetails)
+            await through_fault(pilot, kiosk, world, s.ContactDetails, inject)
             if isinstance(kiosk.state.screen, s.PasscodeEntry):
                 # the holder key needs the passcode verified again in a new session
                 await fields_ready(pilot, kiosk)
@@ -81,14 +89,14 @@ async def test_service_stopped_while_registering(
             if i + 1 < len(questions):
                 await pilot.press("enter")
         if step == "answers":
-            await through_fault(pilot, kiosk, world, s.RegistrationAnswers)
+            await through_fault(pilot, kiosk, world, s.RegistrationAnswers, inject)
         else:
             await pilot.press("enter")
         await until(pilot, kiosk, on(s.RegistrationCodeSent))
         await fields_ready(pilot, kiosk)
         await pilot.press(*latest_code(world, sam["email"]))
         if step == "code":
-            await through_fault(pilot, kiosk, world, s.RegistrationCodeSent)
+            await through_fault(pilot, kiosk, world, s.RegistrationCodeSent, inject)
         else:
             await pilot.press("enter")
         await until(pilot, kiosk, on(s.Registered), timeout=30)
