@@ -1,0 +1,47 @@
+"""Fault matrix, change passcode: the card pulled, or pcscd killed, with the old and
+new passcodes typed but not sent.
+
+Expected: the screen says what happened, every input is wiped, and the card keeps
+its old passcode and all its tries (nothing reached it).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from card.pcscd import PrivatePcscd
+from kiosk.app import KioskApp
+from kiosk.demo import DemoWorld
+from kiosk.flow import states as s
+from tests.app.conftest import holder
+from tests.app.journey import SIZE, fields_ready, on, until
+
+pytestmark = pytest.mark.pcsc
+
+
+@pytest.mark.parametrize("fault", ["card_removed", "pcscd_killed"])
+async def test_fault_on_the_change_passcode_screen(
+    world: DemoWorld, kiosk: KioskApp, live_pcscd: PrivatePcscd, fault: str
+) -> None:
+    bo = holder(world, "working")
+    assert world.cards is not None
+    async with kiosk.run_test(size=SIZE) as pilot:
+        await until(pilot, kiosk, on(s.WaitingForCard))
+        world.cards.insert("working")
+        await until(pilot, kiosk, on(s.CardStatus))
+        await pilot.press("2")
+        await until(pilot, kiosk, on(s.ChangePasscode))
+        await fields_ready(pilot, kiosk)
+        await pilot.press(*bo["pin"], "enter", *"274816", "enter", *"2748")
+        typed_on = kiosk.screen
+        if fault == "card_removed":
+            world.cards.remove()
+            await until(pilot, kiosk, on(s.CardRemovedNotice))
+        else:
+            live_pcscd.kill()
+            await until(pilot, kiosk, lambda st: isinstance(st.screen, s.CardServiceDown))
+            live_pcscd.start()
+            await until(pilot, kiosk, on(s.CardStatus), timeout=30)
+        assert all(not f.value for f in typed_on.query("Input")), "inputs not wiped"
+    card = world.cards.personalisation("working")
+    assert card.pin == bo["pin"] and card.tries_left == 3
