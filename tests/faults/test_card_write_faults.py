@@ -1,0 +1,94 @@
+"""Fault matrix, the card write: the card pulled while RESET RETRY COUNTER is with it.
+
+Expected: the kiosk says the card was removed and ends the session; the card is
+consistent (still blocked with its old passcode: the command never completed);
+inserted again, the holder starts a new unlock and finishes it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+
+from card import apdu
+from card.applet import Applet
+from card.reader import CardSession
+from kiosk.app import KioskApp
+from kiosk.demo import DemoWorld
+from kiosk.flow import states as s
+from tests.app.conftest import latest_code
+from tests.app.journey import SIZE, Holder, fields_ready, on, until
+from tests.conftest import READER
+
+pytestmark = pytest.mark.pcsc
+NEW = "258147"
+
+
+@dataclass
+class Stall:
+    """RESET RETRY COUNTER is held at the card until `release` (a card being pulled)."""
+
+    reached: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+
+@pytest.fixture
+def stall() -> Iterator[Stall]:
+    held = Stall()
+    original = Applet.process
+
+    def process(self: Applet, command: bytes) -> bytes:
+        if (
+            len(command) > 1
+            and command[1] == apdu.Ins.RESET_RETRY_COUNTER
+            and not held.release.is_set()
+        ):
+            held.reached.set()
+            held.release.wait(20)
+            return bytes.fromhex("6F00")  # never reaches the kiosk: the card is gone by then
+        return original(self, command)
+
+    Applet.process = process  # type: ignore[method-assign]
+    try:
+        yield held
+    finally:
+        held.release.set()
+        Applet.process = original  # type: ignore[method-assign]
+
+
+async def test_card_pulled_during_the_write(
+    world: DemoWorld, kiosk: KioskApp, stall: Stall
+) -> None:
+    assert world.cards is not None
+    async with kiosk.run_test(size=SIZE) as pilot:
+        alex = Holder(world, kiosk, pilot)
+        await alex.to_new_passcode()
+        await alex.type(NEW)
+        await pilot.press("enter")
+        await alex.type(NEW)
+        await pilot.press("enter")
+        await until(pilot, kiosk, lambda _: stall.reached.is_set(), timeout=20)
+        world.cards.remove()
+        await until(pilot, kiosk, on(s.CardRemovedNotice), timeout=20)
+        card = world.cards.personalisation("locked")
+        assert card.tries_left == 0 and card.pin == alex.data["pin"], "card half-written"
+        stall.release.set()
+        # inserted again: a new unlock, start to finish
+        state = await alex.to_questions()
+        await alex.type_answers(state)
+        await until(pilot, kiosk, on(s.CodeSent))
+        await fields_ready(pilot, kiosk)
+        await alex.type(latest_code(world, alex.data["email"], count=2))
+        await pilot.press("enter")
+        await until(pilot, kiosk, on(s.NewPasscode))
+        await fields_ready(pilot, kiosk)
+        await alex.type(NEW)
+        await pilot.press("enter")
+        await alex.type(NEW)
+        await pilot.press("enter")
+        await until(pilot, kiosk, on(s.Unlocked), timeout=30)
+    with CardSession.open(READER) as session:
+        session.verify(NEW)
