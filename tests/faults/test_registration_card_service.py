@@ -1,0 +1,87 @@
+"""Fault matrix, registration: pcscd killed, or the reader gone, once the service
+has a registration open (the answers and code steps).
+
+Expected: the kiosk says the card reader is not available and wipes what was
+typed; with the same card still in when the reader is back, the registration
+resumes (at the code step there; before the answers are accepted, at choosing the
+questions, which the checkpoint does not keep) and completes.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from card.pcscd import PrivatePcscd
+from kiosk.app import KioskApp
+from kiosk.demo import DemoWorld
+from kiosk.flow import states as s
+from tests.app.conftest import holder, latest_code
+from tests.app.journey import SIZE, field_values, fields_ready, on, until
+from tests.app.test_registration_app import NEW_ANSWERS, choose, service_holder
+
+pytestmark = pytest.mark.pcsc
+
+
+async def _answer(pilot: object, app: KioskApp) -> None:
+    state = await until(pilot, app, on(s.RegistrationAnswers))
+    await fields_ready(pilot, app)
+    assert isinstance(state.screen, s.RegistrationAnswers)
+    for question in state.screen.questions:
+        answer = NEW_ANSWERS[question.id]
+        await pilot.press(*answer, "enter", *answer, "enter")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("step", ["answers", "code"])
+@pytest.mark.parametrize("fault", ["pcscd_killed", "reader_gone"])
+async def test_card_service_fault_while_registering(
+    world: DemoWorld, kiosk: KioskApp, live_pcscd: PrivatePcscd, fault: str, step: str
+) -> None:
+    sam = holder(world, "unregistered")
+    assert world.cards is not None
+    async with kiosk.run_test(size=SIZE) as pilot:
+        await until(pilot, kiosk, on(s.WaitingForCard))
+        world.cards.insert("unregistered")
+        await until(pilot, kiosk, on(s.CardStatus))
+        await pilot.press("1")
+        await until(pilot, kiosk, on(s.PasscodeEntry))
+        await fields_ready(pilot, kiosk)
+        await pilot.press(*sam["pin"], "enter")
+        await until(pilot, kiosk, on(s.Terms))
+        await pilot.press("pagedown", "enter")
+        await until(pilot, kiosk, on(s.ContactDetails))
+        await fields_ready(pilot, kiosk)
+        await pilot.press(*sam["email"], "enter", *"07700 900 003", "enter")
+        await choose(pilot, kiosk, list(NEW_ANSWERS))
+        # The checkpoint keeps ids and counts, not the questions chosen: a resume
+        # before the answers were accepted goes back to choosing them.
+        expected: type = s.ChooseQuestions
+        if step == "code":
+            await _answer(pilot, kiosk)
+            await until(pilot, kiosk, on(s.RegistrationCodeSent))
+            expected = s.RegistrationCodeSent
+        else:
+            await until(pilot, kiosk, on(s.RegistrationAnswers))
+        await fields_ready(pilot, kiosk)
+        await pilot.press(*"abcd")
+        if fault == "pcscd_killed":
+            live_pcscd.kill()
+            await until(pilot, kiosk, lambda st: isinstance(st.screen, s.CardServiceDown))
+            live_pcscd.start()
+        else:
+            live_pcscd.stop()
+            live_pcscd.write_config = False
+            live_pcscd.start()
+            await until(pilot, kiosk, lambda st: isinstance(st.screen, s.NoReader), timeout=20)
+            live_pcscd.write_config = True
+            live_pcscd.restart()
+        await until(pilot, kiosk, on(expected), timeout=30)
+        if step == "code":
+            assert not any(field_values(kiosk)), "inputs not wiped"
+        if step == "answers":
+            await choose(pilot, kiosk, list(NEW_ANSWERS))
+            await _answer(pilot, kiosk)
+            await until(pilot, kiosk, on(s.RegistrationCodeSent))
+            await fields_ready(pilot, kiosk)
+        await pilot.press(*latest_code(world, sam["email"]), "enter")
+        await until(pilot, kiosk, on(s.Registered), timeout=30)
+    assert service_holder(world, sam["uuid"]).get("registered") is True
