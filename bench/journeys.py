@@ -1,0 +1,494 @@
+"""Whole unlock journeys per second with many simulated kiosks at once, on SQLite.
+
+A real `ssu-service serve` process (fresh master keys in a keys file, a temporary
+SQLite file, loopback only) and a real aiosmtpd SMTP server on loopback that catches
+the mailed codes. Pieces copied from tests/load (not imported: bench/ stands alone).
+
+Set-up, in this process, in one transaction each (no subprocess per holder): the
+store is migrated, the kiosks are added through `SelfService.add_kiosk`, and the
+holders are written registered with their answer hashes, the way
+`SelfService.seed_demo` writes the demo holders. Every holder has the same four
+answers, hashed once at the phase's argon2 cost and the hashes shared, so set-up is
+fast while every answer check the service does costs what it would in a deployment.
+
+One journey, through `kiosk.service_client.ServiceClient` as the kiosk runs it:
+nonce, card proof (AES-CMAC of the holder's card key) to start the unlock, the 3
+answers asked (3 argon2id checks), the code read from the mail caught on loopback,
+a cryptogram, and the result report. Each journey uses a holder of its own, so the
+per-card and per-holder throttles never bite; the per-kiosk throttle (600/min) is
+raised, as in bench/service.py, since one simulated kiosk runs journeys back to back.
+
+Each phase (1 kiosk as the floor, then 50, 200 and in full mode 1000 kiosks) runs on
+a freshly started service process over the same database, so work a cancelled phase
+left queued cannot slow the next. Kiosks start journeys until the phase's deadline;
+then in-flight journeys get a bounded grace period and the rest are cancelled and
+counted as timed out. Bounded in count too: a phase never starts more journeys than
+it has holders.
+
+The phases run first at the configured argon2id cost (the service settings'
+defaults, what a deployment runs). If at that cost the largest phase completes fewer
+journeys than it has kiosks, the same phases run again at the cheap test cost,
+labelled as such, so the store and the rules under contention are measured as well.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from sqlalchemy import insert
+
+from bench.common import LOOPBACK, ROOT, emit, free_port, ratio, summary
+from card.keys import MasterKeys, aes_cmac
+from kiosk.service_client import ServiceClient
+from service.app import mailer_for
+from service.selfservice import SelfService
+from service.settings import Argon2Cost, ServiceSettings, load_settings
+from service.store import migrate, open_engine
+from service.tables import holder_answers, holders
+
+#: The cheap cost every service test uses (tests/service/conftest.py CHEAP_ARGON2).
+CHEAP_ARGON2 = Argon2Cost(time_cost=1, memory_cost=8, parallelism=1)
+_CODE = re.compile(rb"\b(\d{8})\b")
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One measured phase: how many kiosks, for how long, with how many holders."""
+
+    kiosks: int
+    seconds: float
+    grace: float
+    holders: int
+
+
+def phases(full: bool) -> list[Phase]:
+    """The floor (1 kiosk) then the loaded phases, in order."""
+    if full:
+        return [
+            Phase(1, 20.0, 20.0, 1_000),
+            Phase(50, 40.0, 20.0, 4_000),
+            Phase(200, 40.0, 20.0, 4_000),
+            Phase(1000, 90.0, 30.0, 6_000),
+        ]
+    return [
+        Phase(1, 12.0, 10.0, 600),
+        Phase(50, 30.0, 10.0, 3_000),
+        Phase(200, 30.0, 10.0, 3_000),
+    ]
+
+
+# -- the mail catcher (after tests/service/conftest.py Mailbox) ---------------------------
+
+
+@dataclass
+class Mailbox:
+    """The code in each mail the loopback SMTP server received, by recipient."""
+
+    codes: dict[str, list[str]] = field(default_factory=dict)
+    received: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, _server: SMTP, _session: Session, envelope: Envelope) -> str:  # noqa: N802
+        """aiosmtpd hook: keep the 8-digit code of each mail (if any) under its To."""
+        message = message_from_bytes(envelope.original_content or b"")
+        body = message.get_payload(decode=True)
+        found = _CODE.search(body) if isinstance(body, bytes) else None
+        with self.lock:
+            self.received += 1
+            if found:
+                self.codes.setdefault(str(message["To"]), []).append(found.group(1).decode())
+        return "250 OK"
+
+    async def code(self, address: str, timeout: float) -> str:
+        """The first code mailed to address, polled on the event loop for up to timeout s."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.lock:
+                got = self.codes.get(address)
+                if got:
+                    return got[0]
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no code mailed to {address} in {timeout} s")
+            await asyncio.sleep(0.02)
+
+
+# -- recording every answer's status ---------------------------------------------------
+
+
+@dataclass
+class CountingTransport(httpx.AsyncBaseTransport):
+    """Wraps the default transport; counts every raw status (retries included)."""
+
+    statuses: Counter[int]
+    inner: httpx.AsyncBaseTransport = field(default_factory=httpx.AsyncHTTPTransport)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send, read the body, count the status."""
+        response = await self.inner.handle_async_request(request)
+        await response.aread()
+        self.statuses[response.status_code] += 1
+        return response
+
+    async def aclose(self) -> None:
+        """Close the wrapped transport."""
+        await self.inner.aclose()
+
+
+# -- the deployment -----------------------------------------------------------------------
+
+
+@dataclass
+class Holder:
+    """A registered holder with a card of its own."""
+
+    uuid: str
+    serial: str
+    email: str
+
+
+@dataclass
+class World:
+    """The store, keys, kiosk tokens, holder pools per phase and the answers."""
+
+    db: str
+    keys_file: Path
+    masters: MasterKeys
+    tokens: list[str]
+    pools: list[list[Holder]]
+    answers: dict[str, str]
+
+
+def write_keys(path: Path, masters: MasterKeys) -> Path:
+    """A keys TOML file for `ssu-service serve --keys`."""
+    lines = ["[masters]"] + [
+        f'{name} = "{masters.master(name).hex()}"'
+        for name in ("unblock", "card_auth", "holder_auth")
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def prepare(workdir: Path, cost: Argon2Cost, plan: list[Phase], smtp_port: int) -> World:
+    """Migrate a fresh store; add the kiosks and every phase's registered holders."""
+    db = f"sqlite:///{workdir / 'service.db'}"
+    masters = MasterKeys(
+        unblock=secrets.token_bytes(32),
+        card_auth=secrets.token_bytes(32),
+        holder_auth=secrets.token_bytes(32),
+    )
+    keys_file = write_keys(workdir / "keys.toml", masters)
+    settings = ServiceSettings(
+        db=db, keys=keys_file, smtp_host=LOOPBACK, smtp_port=smtp_port, argon2=cost
+    )
+    engine = open_engine(db)
+    try:
+        migrate(engine)
+        service = SelfService(settings, engine, masters, mailer_for(settings))
+        tokens = [secrets.token_urlsafe(24) for _ in range(max(p.kiosks for p in plan))]
+        for n, token in enumerate(tokens):
+            service.add_kiosk(f"bench-kiosk-{n}", token)
+        questions = sorted(service.catalogue.questions)[:4]
+        answers = {q: f"bench answer to {q}" for q in questions}
+        hashes = {q: service.hasher.hash(a) for q, a in answers.items()}
+        now = service.now()
+        pools: list[list[Holder]] = []
+        tag = secrets.token_hex(4)  # mail addresses unique to this world: one catcher serves all
+        serial = 0
+        for phase_no, phase in enumerate(plan):
+            pool = []
+            for _ in range(phase.holders):
+                serial += 1
+                pool.append(
+                    Holder(
+                        uuid=f"{phase_no + 1:02d}{serial:010d}",
+                        serial=f"5353{serial:012x}",
+                        email=f"bench.{tag}.holder{serial}@nhs.net",
+                    )
+                )
+            pools.append(pool)
+        everyone = [h for pool in pools for h in pool]
+        with engine.begin() as conn:
+            conn.execute(
+                insert(holders),
+                [
+                    {
+                        "uuid": h.uuid,
+                        "serial": h.serial,
+                        "name": f"Bench Holder {h.uuid}",
+                        "email": h.email,
+                        "mobile": "07700900123",
+                        "registered": True,
+                        "terms_version": service.terms_version,
+                        "registered_at": now,
+                        "failed_attempts": 0,
+                        "locked_at": None,
+                        "demo": False,
+                    }
+                    for h in everyone
+                ],
+            )
+            conn.execute(
+                insert(holder_answers),
+                [
+                    {"uuid": h.uuid, "question_id": q, "answer_hash": hashes[q]}
+                    for h in everyone
+                    for q in questions
+                ],
+            )
+    finally:
+        engine.dispose()
+    return World(db, keys_file, masters, tokens, pools, answers)
+
+
+def start_service(
+    world: World, cost: Argon2Cost, smtp_port: int, log: Path
+) -> tuple[subprocess.Popen[bytes], str]:
+    """`ssu-service serve` on loopback over the world's store; (process, base URL)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "SSU_SERVICE_THROTTLE__PER_KIOSK": "100000000",
+        "SSU_SERVICE_ARGON2__TIME_COST": str(cost.time_cost),
+        "SSU_SERVICE_ARGON2__MEMORY_COST": str(cost.memory_cost),
+        "SSU_SERVICE_ARGON2__PARALLELISM": str(cost.parallelism),
+    }
+    command = [
+        sys.executable,
+        *("-m", "service.cli", "serve", "--db", world.db, "--keys", str(world.keys_file)),
+        *("--host", LOOPBACK, "--port", str(port)),
+        *("--smtp-host", LOOPBACK, "--smtp-port", str(smtp_port)),
+    ]
+    with open(log, "ab") as sink:
+        proc = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+    url = f"http://{LOOPBACK}:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"service exited: {log.read_text()[-1500:]}")
+            try:
+                if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
+                    return proc, url
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"service did not answer; see {log}")
+            time.sleep(0.1)
+    except BaseException:
+        stop(proc)
+        raise
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """End the service quickly: SIGTERM, 5 s, then SIGKILL (queued work is dropped)."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+# -- one phase ----------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """What a phase saw."""
+
+    done: list[tuple[float, float]] = field(default_factory=list)
+    """(end time relative to the phase start, journey seconds) of each completed one."""
+    failures: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[int] = field(default_factory=Counter)
+    started: int = 0
+
+
+async def journey(
+    client: ServiceClient,
+    world: World,
+    mailbox: Mailbox,
+    holder: Holder,
+    mail_wait: float,
+    step: list[str],
+) -> None:
+    """One whole unlock journey: nonce, start, answers, code, cryptogram, result.
+
+    step[0] names the step under way, so a cancelled journey says where it stood.
+    """
+    serial = bytes.fromhex(holder.serial)
+    step[0] = "nonce"
+    nonce = await client.new_nonce()
+    mac = aes_cmac(world.masters.derive("card_auth", serial), nonce.nonce)
+    step[0] = "start"
+    started = await client.start_unlock(holder.serial, holder.uuid, nonce.nonce, mac)
+    asked = [q.id for q in started.questions]
+    step[0] = "answers"
+    await client.send_unlock_answers(started.unlock_id, {q: world.answers[q] for q in asked})
+    step[0] = "mail"
+    code = await mailbox.code(holder.email, mail_wait)
+    step[0] = "code"
+    await client.send_unlock_code(started.unlock_id, code)
+    step[0] = "cryptogram"
+    await client.get_cryptogram(started.unlock_id, secrets.token_bytes(16))
+    step[0] = "result"
+    await client.report_unlock_result(started.unlock_id, "unlocked", 0x9000)
+
+
+async def run_phase(
+    url: str, world: World, mailbox: Mailbox, phase: Phase, pool: list[Holder]
+) -> dict[str, Any]:
+    """Run `phase.kiosks` kiosks until the deadline, then a bounded grace; the figures."""
+    tally = Tally()
+    todo = iter(pool)
+    timeout = phase.seconds + phase.grace + 5
+    clients = [
+        ServiceClient(
+            url,
+            world.tokens[n],
+            timeout=timeout,
+            retries=1,
+            transport=CountingTransport(tally.statuses),
+        )
+        for n in range(phase.kiosks)
+    ]
+    start = time.perf_counter()
+    deadline = start + phase.seconds
+
+    steps = [["idle"] for _ in clients]
+
+    async def kiosk(client: ServiceClient, step: list[str]) -> None:
+        await asyncio.sleep(random.uniform(0, 0.2))
+        while time.perf_counter() < deadline:
+            holder = next(todo, None)
+            if holder is None:
+                tally.failures["holders_exhausted"] += 1
+                return
+            tally.started += 1
+            t = time.perf_counter()
+            try:
+                await journey(client, world, mailbox, holder, phase.grace, step)
+            except Exception as exc:  # a refused or failed journey is counted, not fatal
+                tally.failures[f"{type(exc).__name__} at {step[0]}"] += 1
+                continue
+            finally:
+                step[0] = "idle"
+            end = time.perf_counter()
+            tally.done.append((end - start, end - t))
+
+    tasks = [asyncio.create_task(kiosk(c, s)) for c, s in zip(clients, steps, strict=True)]
+    try:
+        await asyncio.wait(tasks, timeout=phase.seconds + phase.grace)
+        stuck = Counter(s[0] for t, s in zip(tasks, steps, strict=True) if not t.done())
+        timed_out = sum(stuck.values())
+    finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*(c.aclose() for c in clients), return_exceptions=True)
+    in_window = [s for end, s in tally.done if end <= phase.seconds]
+    server_errors = sum(n for status, n in tally.statuses.items() if status >= 500)
+    return {
+        "kiosks": phase.kiosks,
+        "window_s": phase.seconds,
+        "grace_s": phase.grace,
+        "started": tally.started,
+        "completed": len(tally.done),
+        "completed_in_window": len(in_window),
+        "timed_out": timed_out,
+        "timed_out_at": dict(stuck),
+        "failed": dict(tally.failures),
+        "journeys_per_s": len(in_window) / phase.seconds,
+        "journey_s": summary([s for _, s in tally.done]),
+        "statuses": {str(k): v for k, v in sorted(tally.statuses.items())},
+        "server_errors": server_errors,
+        "zero_5xx": server_errors == 0,
+    }
+
+
+def run_variant(
+    label: str, cost: Argon2Cost, plan: list[Phase], mailbox: Mailbox, smtp_port: int
+) -> dict[str, Any]:
+    """Every phase at one argon2 cost, each on a freshly started service process."""
+    workdir = Path(tempfile.mkdtemp(prefix="ssu-bench-journeys-"))
+    t = time.perf_counter()
+    world = prepare(workdir, cost, plan, smtp_port)
+    out: dict[str, Any] = {
+        "label": label,
+        "argon2": cost.model_dump(),
+        "setup_s": round(time.perf_counter() - t, 2),
+        "holders": sum(len(p) for p in world.pools),
+        "phases": [],
+    }
+    for n, (phase, pool) in enumerate(zip(plan, world.pools, strict=True)):
+        proc, url = start_service(world, cost, smtp_port, workdir / f"service-{n}.log")
+        try:
+            result = asyncio.run(run_phase(url, world, mailbox, phase, pool))
+        finally:
+            stop(proc)
+        print(f"journeys: {label} {phase.kiosks} kiosks: {result}", flush=True)
+        out["phases"].append(result)
+    floor = out["phases"][0]["journeys_per_s"]
+    for result in out["phases"]:
+        result["ratio_to_floor"] = ratio(result["journeys_per_s"], floor)
+    return out
+
+
+def configured_cost() -> Argon2Cost:
+    """The argon2id cost a deployment runs: the service settings (defaults if unreadable)."""
+    try:
+        return load_settings().argon2
+    except Exception:  # a broken local config must not stop the bench; defaults then
+        return Argon2Cost()
+
+
+def run(quick: bool = True) -> dict[str, Any]:
+    """The journeys benchmark; a result dict."""
+    plan = phases(full=not quick)
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname=LOOPBACK, port=free_port())
+    controller.start()
+    try:
+        cost = configured_cost()
+        variants = [run_variant("configured cost", cost, plan, mailbox, controller.port)]
+        largest = variants[0]["phases"][-1]
+        cheap_reason = None
+        if largest["completed"] < largest["kiosks"]:
+            cheap_reason = (
+                f"at the configured cost {largest['kiosks']} kiosks completed only "
+                f"{largest['completed']} journeys in {largest['window_s']:.0f} s + "
+                f"{largest['grace_s']:.0f} s grace (fewer than one per kiosk)"
+            )
+            variants.append(
+                run_variant("cheap test cost", CHEAP_ARGON2, plan, mailbox, controller.port)
+            )
+    finally:
+        controller.stop()
+    return {
+        "variants": variants,
+        "cheap_variant_reason": cheap_reason,
+        "mails_received": mailbox.received,
+        "client": "one asyncio process, one ServiceClient (httpx) per kiosk, on the same cores",
+    }
+
+
+if __name__ == "__main__":
+    emit(run(quick="--full" not in sys.argv))
