@@ -116,6 +116,7 @@ class KioskApp(App[None], inherit_bindings=False):
             settings.flow_config(), now=now, checkpoint=store.load_checkpoint()
         )
         self._mounted = False
+        self._flushing = False
         self._store_queue: asyncio.Queue[c.Command] = asyncio.Queue()
         self._screens: dict[type[Any], KioskScreen] = {}
         self._overlay: Any = None
@@ -248,12 +249,21 @@ class KioskApp(App[None], inherit_bindings=False):
             if call is not None:
                 self._emit(e.ServiceUnreachable(failed=call))
 
-    @work(group="outbox", exclusive=True, exit_on_error=False)
-    async def _flush_outbox(self) -> None:
+    def _flush_outbox(self) -> None:
+        # One delivery at a time, and never cancelled by the next tick: an
+        # exclusive worker would cancel a slow delivery every period, for ever.
+        if not self._flushing:
+            self._flushing = True
+            self._deliver_outbox()
+
+    @work(group="outbox", exit_on_error=False)
+    async def _deliver_outbox(self) -> None:
         try:
             await self.effects.flush_outbox()
         except Exception:
             log.exception("outbox delivery failed")
+        finally:
+            self._flushing = False
 
     # -- rendering ----------------------------------------------------------------
 

@@ -10,6 +10,7 @@ never logged, stored or put into an event.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import sqlite3
 import uuid
@@ -294,7 +295,11 @@ class Effects(RegistrationEffects):
         if audit:
             events = [_audit_event(i.id, i.payload) for i in audit]
             try:
-                await self.client.send_audit(events, idempotency_key=f"audit-{audit[0].id}")
+                # The key names this exact batch: a retry of it is one request to the
+                # service, while a different batch (more events queued meanwhile, or
+                # an item whose deletion the disk refused) is a new one.
+                batch = hashlib.sha256("\n".join(i.id for i in audit).encode()).hexdigest()
+                await self.client.send_audit(events, idempotency_key=f"audit-{batch[:40]}")
             except sc.ServiceError:
                 self._settle(failed=[i.id for i in audit], now=now)
                 return sent

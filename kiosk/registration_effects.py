@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -145,7 +146,10 @@ class RegistrationEffects:
         self.emit(e.RegistrationStarted(started.registration_id, started.expires_at))
 
     async def _do_LoadQuestionCatalogue(self, _cmd: c.LoadQuestionCatalogue) -> None:
-        cached = self.store.cache.get(CATALOGUE_KEY)
+        try:
+            cached = self.store.cache.get(CATALOGUE_KEY)
+        except sqlite3.Error:
+            cached = None  # an unreadable store only costs the offline copy
         etag = _cached_etag(cached.value) if cached is not None else None
         try:
             fetched = await self.client.questions(etag=etag)
@@ -171,7 +175,12 @@ class RegistrationEffects:
             "etag": fetched.etag,
             "questions": [{"id": q.id, "text": q.text} for q in fetched.questions],
         }
-        self.store.cache.put(CATALOGUE_KEY, value, fetched_at=self.clock())
+        try:
+            self.store.cache.put(CATALOGUE_KEY, value, fetched_at=self.clock())
+        except sqlite3.Error as exc:
+            # A full or read-only disk must not stop a registration: the catalogue
+            # is shown from the service's answer, just not kept for an outage.
+            log.warning("question catalogue not cached (local store: %s)", exc)
         questions = tuple(facts.Question(id=q.id, text=q.text) for q in fetched.questions)
         self.emit(e.CatalogueLoaded(questions))
 

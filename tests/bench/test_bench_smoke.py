@@ -31,3 +31,29 @@ def test_tiny_flow_memory_run_and_a_report() -> None:
         assert heading in text
     assert "not measured yet" in text
     assert callable(card_noticed.run) and callable(cold_start.run) and callable(unlock.run)
+
+
+def test_journeys_phases_and_report_section() -> None:
+    from bench import journeys
+
+    quick, full = journeys.phases(full=False), journeys.phases(full=True)
+    assert [p.kiosks for p in quick] == [1, 50, 200]
+    assert [p.kiosks for p in full] == [1, 50, 200, 1000]
+    assert all(p.seconds <= 40 for p in quick) and max(p.seconds for p in full) <= 90
+    phase = {
+        "kiosks": 1,
+        "window_s": 1.0,
+        "grace_s": 1.0,
+        "completed": 2,
+        "completed_in_window": 2,
+        "timed_out": 0,
+        "failed": {},
+        "journeys_per_s": 2.0,
+        "ratio_to_floor": 1.0,
+        "journey_s": summary([0.1, 0.2]),
+        "statuses": {"200": 8},
+        "zero_5xx": True,
+    }
+    variant = {"label": "configured cost", "argon2": {}, "phases": [phase]}
+    text = render(machine(), {"journeys": {"variants": [variant]}}, "quick", 0.0)
+    assert "## 6b." in text and "| 1 (floor) |" in text

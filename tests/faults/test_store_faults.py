@@ -26,7 +26,7 @@ from kiosk.flow import states as s
 from kiosk.service_client import ServiceClient
 from kiosk.settings import KioskSettings
 from kiosk.store import open_store
-from tests.app.conftest import latest_code
+from tests.app.conftest import holder, latest_code
 from tests.app.journey import SIZE, Holder, fields_ready, on, until
 from tests.conftest import READER
 
@@ -123,4 +123,45 @@ async def test_store_fault_mid_journey(world: DemoWorld, small_disk: Path) -> No
     assert len(ids) == len(set(ids)), "an event reached the service twice"
     later = {e["type"] for e in events[before:]}
     assert {"card_written", "unlocked"} & later or len(events) > before, later
+    store.close()
+
+
+async def test_store_fault_while_registering(world: DemoWorld, small_disk: Path) -> None:
+    """The disk full (or read-only from the start) while a holder registers."""
+    from tests.app.test_registration_app import NEW_ANSWERS, register, service_holder
+
+    fault = "read_only" if os.statvfs(small_disk).f_flag & os.ST_RDONLY else "full"
+    settings = KioskSettings.load(
+        None,
+        service_url=world.service_url,
+        kiosk_token=SecretStr(world.kiosk_token),
+        store=small_disk / "kiosk.sqlite",
+        reader=READER,
+    )
+    store = open_store(settings.store)
+    app = make_app(
+        settings=settings,
+        card=PcscCardAccess(READER),
+        client=ServiceClient(world.service_url, world.kiosk_token, timeout=3.0, retries=1),
+        store=store,
+        demo=world.cards,
+        outbox_seconds=0.5,
+    )
+    sam = holder(world, "unregistered")
+    assert world.cards is not None
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, app, on(s.WaitingForCard))
+        world.cards.insert("unregistered")
+        await until(pilot, app, on(s.CardStatus))
+        if fault == "full":
+            filler = fill(small_disk)
+        await register(pilot, app, world, sam, NEW_ANSWERS)
+        await until(pilot, app, lambda _: not app.effects.unsaved, timeout=20)
+        if fault == "full":
+            filler.unlink()
+    assert service_holder(world, sam["uuid"]).get("registered") is True
+    events = kiosk_events(world)
+    ids = [e["event_id"] for e in events]
+    assert len(ids) == len(set(ids)), "an event reached the service twice"
+    assert {"registration_started", "registration"} <= {e["type"] for e in events}
     store.close()
