@@ -120,8 +120,6 @@ class KioskApp(App[None], inherit_bindings=False):
         self._store_queue: asyncio.Queue[c.Command] = asyncio.Queue()
         self._screens: dict[type[Any], KioskScreen] = {}
         self._overlay: Any = None
-        #: Every state the app rendered, newest last (bounded), for tests and diagnostics.
-        self.history: list[s.KioskState] = []
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -281,8 +279,6 @@ class KioskApp(App[None], inherit_bindings=False):
     def _render(self, state: s.KioskState) -> None:
         if not self._mounted:
             return
-        self.history.append(state)
-        del self.history[:-200]
         target = self._screen_for(state)
         base = self.screen_stack[0] if self.screen_stack else None
         if self._overlay is not None and state.overlay is None:
