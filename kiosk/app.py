@@ -135,6 +135,7 @@ class KioskApp(App[None], inherit_bindings=False):
 
     async def on_unmount(self) -> None:
         """Stop the watcher and the card thread; close the client."""
+        self._mounted = False
         if self._watcher is not None:
             self._watcher.stop()
         self.card_thread.shutdown()
@@ -277,8 +278,8 @@ class KioskApp(App[None], inherit_bindings=False):
         return self._screens[kind]
 
     def _render(self, state: s.KioskState) -> None:
-        if not self._mounted:
-            return
+        if not self._mounted or not self.screen_stack:
+            return  # not started yet, or shutting down (a late tick or reply)
         target = self._screen_for(state)
         base = self.screen_stack[0] if self.screen_stack else None
         if self._overlay is not None and state.overlay is None:
