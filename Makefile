@@ -18,9 +18,12 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-# Debian packages: installed only when one is missing, so re-runs cost nothing.
+# Debian packages: installed only when one is not fully installed (dpkg -s alone would
+# count a removed package whose config files remain), so re-runs cost nothing.
 system-deps:
-	@dpkg -s $(DEBS) >/dev/null 2>&1 || { \
+	@for p in $(DEBS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || missing=1; \
+	done; [ -z "$$missing" ] || { \
 	  echo "Installing Debian packages: $(DEBS)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBS); }
 
