@@ -121,12 +121,7 @@ class KioskView:
         """
         self._state = state
         if self._ready:
-            try:
-                self._apply(state)
-            except NoMatches:
-                # Its widgets are gone (the app is shutting down) or not yet back:
-                # the state is kept and drawn on the next mount.
-                pass
+            self._draw()
 
     def wipe(self) -> None:
         """Clear every input on this screen (secret or not)."""
@@ -157,8 +152,18 @@ class KioskView:
 
     def _mounted(self) -> None:
         self._ready = True
-        if self._state is not None:
+        self._draw()
+
+    def _draw(self) -> None:
+        if self._state is None:
+            return
+        try:
             self._apply(self._state)
+        except NoMatches:
+            # Its widgets are gone (the app is shutting down, which can also
+            # happen while a screen mounts) or not yet back: the state is kept
+            # and drawn on the next mount.
+            pass
 
     def _apply(self, state: KioskState) -> None:
         """Render `state` (subclasses)."""

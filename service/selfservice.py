@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Row, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -27,13 +27,13 @@ from sqlalchemy.sql.schema import Table
 
 from card.keys import MasterKeys, aes_cmac
 from service.mailer import SmtpMailer
+from service.mailing import Mail, Pass
 from service.problems import Problem
 from service.secrecy import (
     AnswerHasher,
     Fingerprinter,
     email_domain_approved,
     mask_email,
-    new_code,
     new_id,
     normalise_answer,
     normalise_mobile,
@@ -56,6 +56,7 @@ from service.tables import (
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 
 NONCE_TTL = 120.0
 FLOW_TTL = 30 * 60.0
@@ -91,6 +92,14 @@ def rfc3339(timestamp: float) -> str:
     return (
         datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     )
+
+
+class _Planned(Exception):
+    """The first run of a mailing body is over: roll it back and send its mail."""
+
+
+class _Overtaken(Exception):
+    """The second run of a mailing body asked for another mail: roll it back."""
 
 
 @dataclass(frozen=True)
@@ -157,8 +166,8 @@ class SelfService:
         """A transaction that is committed on success and on a Problem.
 
         A refusal still keeps what was written before it (a counted failure, a
-        used nonce, the audit record); any other exception rolls everything back,
-        so a mail that could not be sent counts nothing.
+        used nonce, the audit record); any other exception rolls everything back.
+        Nothing is mailed inside one: see `_mailing`.
         """
         with self.engine.connect() as conn:
             conn.begin()
@@ -171,6 +180,43 @@ class SelfService:
                 conn.rollback()
                 raise
             conn.commit()
+
+    def _mailing(self, body: Callable[[Connection, Pass], T]) -> T:
+        """Run a step that mails so that no transaction is open while it mails.
+
+        See service/mailing.py: `body` runs once and is rolled back, its mail is
+        sent, and it runs again with the same draws; only that second run is
+        committed, and only if it asks for the same mail. A body that asks for
+        no mail (or refuses) is committed on its first run, as `_tx` would.
+
+        Raises:
+            MailUnavailable: the mail could not be sent; nothing was written.
+            Problem: the body's refusal, on either run; 409 wrong_step when
+                another request changed the step while the mail went out.
+        """
+        first = Pass()
+        try:
+            with self._tx() as conn:
+                result = body(conn, first)
+                if first.mail is not None:
+                    raise _Planned
+        except _Planned:
+            pass
+        else:
+            return result
+        assert first.mail is not None
+        self._send(first.mail)
+        second = Pass(replaying=first)
+        try:
+            with self._tx() as conn:
+                result = body(conn, second)
+                if second.mail != first.mail:
+                    raise _Overtaken
+        except _Overtaken:
+            raise Problem(
+                409, "wrong_step", "This step was changed by another request; please try again."
+            ) from None
+        return result
 
     def _audit(
         self,
@@ -332,8 +378,10 @@ class SelfService:
 
     # -- codes (shared by unlocks and registrations) ----------------------------------
 
-    def _issue_code(self, table: Table, flow_id: str, now: float) -> tuple[str, dict[str, Any]]:
-        code = new_code()
+    def _issue_code(
+        self, table: Table, flow_id: str, now: float, out: Pass
+    ) -> tuple[str, dict[str, Any]]:
+        code = out.code()
         values = {
             "code_hash": self.fingerprint("code", table.name, flow_id, code),
             "code_expires_at": now + CODE_TTL,
@@ -363,7 +411,7 @@ class SelfService:
         raise Problem(422, "code_wrong", "That code is not right.", tries_left=tries_left)
 
     def _resend(
-        self, conn: Connection, table: Table, row: Row[Any], now: float
+        self, conn: Connection, table: Table, row: Row[Any], now: float, out: Pass
     ) -> tuple[str, dict[str, Any]]:
         if row.step != "code":
             raise Problem(409, "wrong_step", "No code is waiting to be entered.")
@@ -385,13 +433,15 @@ class SelfService:
                 "Please wait before asking for another code.",
                 retry_after=max(1, math.ceil(wait)),
             )
-        code, values = self._issue_code(table, row.id, now)
+        code, values = self._issue_code(table, row.id, now, out)
         values["resends"] = row.resends + 1
         conn.execute(update(table).where(table.c.id == row.id).values(**values))
         return code, values
 
-    def _send(self, to: str, template: str, **values: str) -> None:
-        self.mailer.send(to, template, ra_contact=self.settings.ra_contact, **values)
+    def _send(self, mail: Mail) -> None:
+        self.mailer.send(
+            mail.to, mail.template, ra_contact=self.settings.ra_contact, **dict(mail.values)
+        )
 
     # -- unlocks ------------------------------------------------------------------
 
@@ -416,7 +466,8 @@ class SelfService:
         self.throttle(f"holder:{uuid}", self.settings.throttle.per_holder)
         now = self.now()
         who: dict[str, Any] = {"kiosk": kiosk, "uuid": uuid, "serial": serial}
-        with self._tx() as conn:
+
+        def body(conn: Connection, out: Pass) -> dict[str, Any]:
             holder = self._check_proof(conn, kiosk, serial, uuid, nonce, mac, "card_auth")
             if holder is None:
                 self._audit(conn, "unlock_start", "card_proof_invalid", **who)
@@ -434,7 +485,7 @@ class SelfService:
             if holder.locked_at is not None:
                 self._audit(conn, "unlock_start", "self_service_locked", **who)
                 raise Problem(423, "self_service_locked", "Self-service is locked for this card.")
-            unlock_id = new_id()
+            unlock_id = out.new_id()
             asked: list[str] = []
             values: dict[str, Any] = {}
             if self.settings.questions_required:
@@ -442,7 +493,7 @@ class SelfService:
                 step = "answers"
             else:
                 step = "code"
-                code, values = self._issue_code(unlocks, unlock_id, now)
+                code, values = self._issue_code(unlocks, unlock_id, now, out)
             conn.execute(
                 insert(unlocks).values(
                     id=unlock_id,
@@ -468,7 +519,7 @@ class SelfService:
                 "expires_at": rfc3339(now + FLOW_TTL),
             }
             if step == "code":
-                self._send(
+                out.send(
                     holder.email,
                     "unlock-code",
                     name=holder.name,
@@ -477,7 +528,9 @@ class SelfService:
                 )
                 result["code_sent_to"] = mask_email(holder.email)
             self._audit(conn, "unlock_start", "ok", unlock_id=unlock_id, next=step, **who)
-        return result
+            return result
+
+        return self._mailing(body)
 
     def unlock_answers(
         self, kiosk: Kiosk, unlock_id: str, answers: Mapping[str, str]
@@ -511,7 +564,8 @@ class SelfService:
         # argon2 outside any transaction: it is slow and must not hold the write lock.
         correct = all([self.hasher.verify(hashes[q], answers[q]) for q in asked])
         now = self.now()
-        with self._tx() as conn:
+
+        def body(conn: Connection, out: Pass) -> dict[str, Any]:
             row = self._load_unlock(conn, kiosk, unlock_id)
             if row.step != "answers":
                 raise Problem(409, "wrong_step", "Answers are not expected now.")
@@ -552,14 +606,14 @@ class SelfService:
                     "One or more answers are not right.",
                     attempts_left=attempts_left,
                 )
-            code, values = self._issue_code(unlocks, unlock_id, now)
+            code, values = self._issue_code(unlocks, unlock_id, now, out)
             conn.execute(
                 update(unlocks).where(unlocks.c.id == unlock_id).values(step="code", **values)
             )
             conn.execute(
                 update(holders).where(holders.c.uuid == row.uuid).values(failed_attempts=0)
             )
-            self._send(
+            out.send(
                 holder.email,
                 "unlock-code",
                 name=holder.name,
@@ -567,10 +621,12 @@ class SelfService:
                 expires_at=human_time(values["code_expires_at"]),
             )
             self._audit(conn, "unlock_answers", "ok", **who, unlock_id=unlock_id)
-        return {
-            "code_sent_to": mask_email(holder.email),
-            "code_expires_at": rfc3339(values["code_expires_at"]),
-        }
+            return {
+                "code_sent_to": mask_email(holder.email),
+                "code_expires_at": rfc3339(values["code_expires_at"]),
+            }
+
+        return self._mailing(body)
 
     def unlock_code(self, kiosk: Kiosk, unlock_id: str, code: str) -> dict[str, Any]:
         """POST /v1/unlocks/{id}/code."""
@@ -637,7 +693,8 @@ class SelfService:
     def unlock_resend(self, kiosk: Kiosk, unlock_id: str) -> dict[str, Any]:
         """POST /v1/unlocks/{id}/resend."""
         now = self.now()
-        with self._tx() as conn:
+
+        def body(conn: Connection, out: Pass) -> dict[str, Any]:
             row = self._load_unlock(conn, kiosk, unlock_id)
             who: dict[str, Any] = {
                 "kiosk": kiosk,
@@ -646,12 +703,12 @@ class SelfService:
                 "unlock_id": unlock_id,
             }
             try:
-                code, values = self._resend(conn, unlocks, row, now)
+                code, values = self._resend(conn, unlocks, row, now, out)
             except Problem as refusal:
                 self._audit(conn, "unlock_resend", refusal.code, **who)
                 raise
             holder = conn.execute(select(holders).where(holders.c.uuid == row.uuid)).one()
-            self._send(
+            out.send(
                 holder.email,
                 "unlock-code",
                 name=holder.name,
@@ -659,17 +716,20 @@ class SelfService:
                 expires_at=human_time(values["code_expires_at"]),
             )
             self._audit(conn, "unlock_resend", "ok", **who)
-        return {
-            "code_sent_to": mask_email(holder.email),
-            "code_expires_at": rfc3339(values["code_expires_at"]),
-        }
+            return {
+                "code_sent_to": mask_email(holder.email),
+                "code_expires_at": rfc3339(values["code_expires_at"]),
+            }
+
+        return self._mailing(body)
 
     def unlock_result(
         self, kiosk: Kiosk, unlock_id: str, outcome: str, status_word: str
     ) -> dict[str, Any]:
         """POST /v1/unlocks/{id}/result."""
         now = self.now()
-        with self._tx() as conn:
+
+        def body(conn: Connection, out: Pass) -> dict[str, Any]:
             row = self._load_unlock(conn, kiosk, unlock_id)
             who: dict[str, Any] = {
                 "kiosk": kiosk,
@@ -686,7 +746,7 @@ class SelfService:
                     .values(step="closed", closed_at=now)
                 )
                 holder = conn.execute(select(holders).where(holders.c.uuid == row.uuid)).one()
-                self._send(
+                out.send(
                     holder.email,
                     "unlock-notice",
                     name=holder.name,
@@ -694,7 +754,9 @@ class SelfService:
                     time=human_time(now),
                 )
             self._audit(conn, "unlock_result", outcome, **who, status_word=status_word.upper())
-        return {}
+            return {}
+
+        return self._mailing(body)
 
     # -- registrations -----------------------------------------------------------------
 
@@ -806,7 +868,8 @@ class SelfService:
             self._validate_new_answers(answers)
         hashed = {q: self.hasher.hash(a) for q, a in answers.items()}
         now = self.now()
-        with self._tx() as conn:
+
+        def body(conn: Connection, out: Pass) -> dict[str, Any]:
             row = self._load_registration(conn, kiosk, registration_id)
             who: dict[str, Any] = {
                 "kiosk": kiosk,
@@ -823,14 +886,14 @@ class SelfService:
                     for q, h in hashed.items()
                 ],
             )
-            code, values = self._issue_code(registrations, registration_id, now)
+            code, values = self._issue_code(registrations, registration_id, now, out)
             conn.execute(
                 update(registrations)
                 .where(registrations.c.id == registration_id)
                 .values(step="code", **values)
             )
             holder = conn.execute(select(holders).where(holders.c.uuid == row.uuid)).one()
-            self._send(
+            out.send(
                 row.email,
                 "registration-code",
                 name=holder.name,
@@ -838,10 +901,12 @@ class SelfService:
                 expires_at=human_time(values["code_expires_at"]),
             )
             self._audit(conn, "registration_answers", "ok", **who, question_ids=sorted(answers))
-        return {
-            "code_sent_to": mask_email(row.email),
-            "code_expires_at": rfc3339(values["code_expires_at"]),
-        }
+            return {
+                "code_sent_to": mask_email(row.email),
+                "code_expires_at": rfc3339(values["code_expires_at"]),
+            }
+
+        return self._mailing(body)
 
     def registration_confirm(self, kiosk: Kiosk, registration_id: str, code: str) -> dict[str, Any]:
         """POST /v1/registrations/{id}/confirm."""
@@ -902,7 +967,8 @@ class SelfService:
     def registration_resend(self, kiosk: Kiosk, registration_id: str) -> dict[str, Any]:
         """POST /v1/registrations/{id}/resend."""
         now = self.now()
-        with self._tx() as conn:
+
+        def body(conn: Connection, out: Pass) -> dict[str, Any]:
             row = self._load_registration(conn, kiosk, registration_id)
             who: dict[str, Any] = {
                 "kiosk": kiosk,
@@ -911,12 +977,12 @@ class SelfService:
                 "registration_id": registration_id,
             }
             try:
-                code, values = self._resend(conn, registrations, row, now)
+                code, values = self._resend(conn, registrations, row, now, out)
             except Problem as refusal:
                 self._audit(conn, "registration_resend", refusal.code, **who)
                 raise
             holder = conn.execute(select(holders).where(holders.c.uuid == row.uuid)).one()
-            self._send(
+            out.send(
                 row.email,
                 "registration-code",
                 name=holder.name,
@@ -924,10 +990,12 @@ class SelfService:
                 expires_at=human_time(values["code_expires_at"]),
             )
             self._audit(conn, "registration_resend", "ok", **who)
-        return {
-            "code_sent_to": mask_email(row.email),
-            "code_expires_at": rfc3339(values["code_expires_at"]),
-        }
+            return {
+                "code_sent_to": mask_email(row.email),
+                "code_expires_at": rfc3339(values["code_expires_at"]),
+            }
+
+        return self._mailing(body)
 
     # -- audit ------------------------------------------------------------------------
 
