@@ -27,7 +27,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -208,74 +208,123 @@ def _changed(field: Any, before: str) -> Callable[[], bool]:
     return lambda: field.value != before
 
 
+class AppJourneys:
+    """Whole unlocks of the demo locked card through a running app (under Pilot).
+
+    Shared with bench/app_memory.py. Each journey inserts a fresh locked card, posts
+    the holder's intents (Continue, answers, the mailed code, a new passcode) and
+    times each from the intent posted to the next screen shown and no longer busy.
+    """
+
+    def __init__(self, app: Any, world: Any, holder: dict[str, Any]) -> None:
+        self.app = app
+        self.holder = holder
+        self.port = world.pcscd.port
+        self.mail = Mail(world, holder["email"])
+        self.steps: dict[str, list[float]] = {
+            "continue": [],
+            "answers": [],
+            "code": [],
+            "passcode": [],
+        }
+        #: The card of the last journey (its PIN and tries left show what was written)
+        #: and the new passcode typed for it.
+        self.card: Any = None
+        self.new_pin = ""
+        global _DEBUG
+        _DEBUG = lambda: (  # noqa: E731
+            f"{type(app.state.screen).__name__}, focused {app.focused!r}, "
+            f"value {getattr(app.focused, 'value', None)!r}"
+        )
+
+    def on(self, kind: type) -> Callable[[], bool]:
+        """Whether the flow shows a `kind` screen that is not busy."""
+        app = self.app
+        return lambda: (
+            isinstance(app.state.screen, kind) and not getattr(app.state.screen, "busy", False)
+        )
+
+    async def step(self, name: str, event: Any, kind: type) -> None:
+        """Post one intent and wait for the `kind` screen; the time goes to `steps[name]`."""
+        from kiosk.messages import Intent
+
+        t = time.perf_counter()
+        self.app.post_message(Intent(event))
+        await _until(self.on(kind))
+        self.steps[name].append(time.perf_counter() - t)
+
+    async def one(self, j: int, at: Callable[[str], Awaitable[None]] | None = None) -> float:
+        """Journey `j` from the waiting screen back to it; its machine time (four steps).
+
+        `at("code")` is awaited on the code screen once the code has been mailed,
+        `at("passcode")` on the new-passcode screen, each before the step is taken.
+        """
+        from kiosk.flow import events as e
+        from kiosk.flow import states as s
+
+        app, holder = self.app, self.holder
+        self.card = _locked_card(holder)
+        card = _insert(self.port, self.card)
+        try:
+            await _until(self.on(s.CardStatus))
+            seen = self.mail.count()
+            await self.step("continue", e.Continue(), s.Questions)
+            questions = app.state.screen.questions
+            answers = {q.id: holder["answers"][q.id] for q in questions}
+            await self.step("answers", e.SubmitAnswers(answers), s.CodeSent)
+            code = await asyncio.to_thread(self.mail.code_after, seen)
+            if at is not None:
+                await at("code")
+            await self.step("code", e.SubmitCode(code), s.NewPasscode)
+            if at is not None:
+                await at("passcode")
+            pin = self.new_pin = NEW_PINS[j % len(NEW_PINS)]
+            await self.step("passcode", e.SubmitNewPasscode(pin, pin), s.Unlocked)
+            total = sum(v[-1] for v in self.steps.values())
+        finally:
+            card.stop()
+        await _until(lambda: not isinstance(app.state.screen, s.Unlocked), 10)
+        return total
+
+
 async def app_unlocks(
     app: Any, world: Any, holder: dict[str, Any], journeys: int, keys: int
 ) -> dict[str, Any]:
     """Unlocks through the app; machine time per journey, per step; typing latencies."""
     from textual.widgets import Input
 
-    from kiosk.flow import events as e
     from kiosk.flow import states as s
-    from kiosk.messages import Intent
 
-    def on(kind: type) -> Callable[[], bool]:
-        return lambda: (
-            isinstance(app.state.screen, kind) and not getattr(app.state.screen, "busy", False)
-        )
-
-    mail = Mail(world, holder["email"])
+    run = AppJourneys(app, world, holder)
     totals: list[float] = []
-    steps: dict[str, list[float]] = {"continue": [], "answers": [], "code": [], "passcode": []}
     typing: list[float] = []
 
-    async def step(name: str, event: Any, kind: type) -> None:
-        t = time.perf_counter()
-        app.post_message(Intent(event))
-        await _until(on(kind))
-        steps[name].append(time.perf_counter() - t)
-
-    global _DEBUG
-    _DEBUG = lambda: (  # noqa: E731
-        f"{type(app.state.screen).__name__}, focused {app.focused!r}, "
-        f"value {getattr(app.focused, 'value', None)!r}"
-    )
     async with app.run_test(size=(100, 34)) as pilot:
-        await _until(on(s.WaitingForCard))
-        for j in range(journeys):
-            card = _insert(world.pcscd.port, _locked_card(holder))
-            try:
-                await _until(on(s.CardStatus))
-                seen = mail.count()
-                await step("continue", e.Continue(), s.Questions)
-                questions = app.state.screen.questions
-                answers = {q.id: holder["answers"][q.id] for q in questions}
-                await step("answers", e.SubmitAnswers(answers), s.CodeSent)
-                code = await asyncio.to_thread(mail.code_after, seen)
-                if j == 0 and keys:
-                    await pilot.pause()
-                    field = app.screen.query_one("#code", Input)
-                    field.focus()
-                    await pilot.pause()
-                    for i in range(keys):
-                        key = "backspace" if field.value and i % 4 == 3 else str(i % 10)
-                        before = field.value
-                        t = time.perf_counter()
-                        await pilot.press(key)
-                        await _until(_changed(field, before), 5)
-                        await pilot.pause()
-                        typing.append(time.perf_counter() - t)
-                        if len(field.value) >= 7:
-                            field.value = ""
-                            await pilot.pause()
+
+        async def type_into_code(where: str) -> None:
+            if where != "code":
+                return
+            await pilot.pause()
+            field = app.screen.query_one("#code", Input)
+            field.focus()
+            await pilot.pause()
+            for i in range(keys):
+                key = "backspace" if field.value and i % 4 == 3 else str(i % 10)
+                before = field.value
+                t = time.perf_counter()
+                await pilot.press(key)
+                await _until(_changed(field, before), 5)
+                await pilot.pause()
+                typing.append(time.perf_counter() - t)
+                if len(field.value) >= 7:
                     field.value = ""
-                await step("code", e.SubmitCode(code), s.NewPasscode)
-                pin = NEW_PINS[j % len(NEW_PINS)]
-                await step("passcode", e.SubmitNewPasscode(pin, pin), s.Unlocked)
-                totals.append(sum(v[-1] for v in steps.values()))
-            finally:
-                card.stop()
-            await _until(lambda: not isinstance(app.state.screen, s.Unlocked), 10)
-    return {"totals": totals, "steps": steps, "typing": typing}
+                    await pilot.pause()
+            field.value = ""
+
+        await _until(run.on(s.WaitingForCard))
+        for j in range(journeys):
+            totals.append(await run.one(j, type_into_code if j == 0 and keys else None))
+    return {"totals": totals, "steps": run.steps, "typing": typing}
 
 
 async def typing_floor(keys: int) -> list[float]:

@@ -1,0 +1,362 @@
+"""Memory of the kiosk app on real parts: RSS idle, mid-journey and over 200 unlocks in a row.
+
+The app is built by `kiosk.app.make_app` as bench/unlock.py builds it (PC/SC card
+access on a private pcscd + vpcd, the real service client, a SQLite local store) and
+runs headless under Pilot (`app.run_test`) on the demo world (`kiosk.demo.DemoWorld`:
+the service in demo mode as a subprocess, the SMTP catcher in this process). Each
+journey is bench/unlock.py's (`AppJourneys.one`): a fresh locked demo card inserted,
+Continue, the answers asked, the mailed code, a new passcode, Unlocked, the card
+removed, back to the waiting screen. A journey counts as completed only when the flow
+reached Unlocked, the card holds the new passcode with 3 tries left, and the app is
+back on the waiting screen; anything else is counted as failed, with its reason.
+
+RSS is this process's VmRSS (bench.common.rss_kib) after gc.collect(): the app,
+Textual, pyscard, the virtual card threads and the SMTP catcher thread. Beside it,
+each sample counts Python's allocated blocks, threads, and Textual widgets still
+alive though no longer in the app's DOM (removed from a screen yet referenced). The catcher
+keeps every mail it receives in a list in this process, which would look like app
+growth, so that list is emptied after every journey (under its lock) and the mail
+it held is counted and reported. The service is another process and not counted.
+
+The service's limits are raised and its answer hashing made cheap through
+SSU_SERVICE_* variables, which DemoWorld's service and seed-demo subprocesses
+inherit: 200 unlocks of one holder from one kiosk in a few minutes pass the
+per-card, per-holder (30/min) and per-kiosk (600/min) throttles, and the configured
+argon2id cost (~0.45 s per answers step) would spend the time budget on hashing in
+another process; the kiosk's memory does not depend on either.
+
+Python heap growth comes from tracemalloc in a second pass after the main one (it
+slows Python down, so the RSS figures are taken without it), with the allocation
+sites that grew most.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+import sys
+import sysconfig
+import tempfile
+import threading
+import time
+import tracemalloc
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from bench.common import emit, rss_kib, summary
+from bench.unlock import READER, AppJourneys, _until
+
+#: What the service is told for this run (see the module docstring for why).
+SERVICE_ENV = {
+    "SSU_SERVICE_THROTTLE__PER_KIOSK": "100000000",
+    "SSU_SERVICE_THROTTLE__PER_CARD": "100000000",
+    "SSU_SERVICE_THROTTLE__PER_HOLDER": "100000000",
+    "SSU_SERVICE_ARGON2__TIME_COST": "1",
+    "SSU_SERVICE_ARGON2__MEMORY_COST": "8",
+    "SSU_SERVICE_ARGON2__PARALLELISM": "1",
+}
+#: Journeys before the growth baseline (first screens composed, caches filled).
+WARMUP = 50
+SAMPLE_EVERY = 25
+#: Consecutive failed journeys after which the run stops (the rig is broken).
+MAX_FAILURES_IN_A_ROW = 5
+
+
+def _removed_widgets() -> Counter[str]:
+    """Widgets still alive though no longer in the app's DOM, by class (after a collect)."""
+    from textual.widget import Widget
+
+    return Counter(
+        type(o).__name__ for o in gc.get_objects() if isinstance(o, Widget) and not o.is_attached
+    )
+
+
+def _sample(label: str, journeys: int, mail: dict[str, int]) -> dict[str, Any]:
+    gc.collect()
+    removed = _removed_widgets()
+    return {
+        "moment": label,
+        "journeys": journeys,
+        "rss_kib": rss_kib(),
+        "blocks": sys.getallocatedblocks(),
+        "threads": threading.active_count(),
+        "removed_widgets_alive": sum(removed.values()),
+        "removed_widgets_by_class": dict(removed.most_common(5)),
+        "mail_kept": mail["kept"],
+    }
+
+
+def _empty_mailbox(world: Any, mail: dict[str, int]) -> None:
+    """Drop the mail the catcher kept in this process; count what it was."""
+    box = world.mail.mailbox
+    with box.lock:
+        dropped, box.messages[:] = list(box.messages), []
+    mail["dropped"] += len(dropped)
+    mail["dropped_bytes"] += sum(len(m.as_bytes()) for m in dropped)
+    mail["kept"] = 0
+
+
+async def _journeys(
+    run: AppJourneys,
+    world: Any,
+    count: int,
+    first: int,
+    outcome: dict[str, Any],
+    mail: dict[str, int],
+    samples: list[dict[str, Any]] | None = None,
+    pilot: Any = None,
+    deadline: float = float("inf"),
+) -> int:
+    """Up to `count` journeys numbered from `first`, until `deadline`; how many ran.
+
+    With `samples`, RSS is sampled on the code and new-passcode screens of the first
+    and last journeys and on the waiting screen every SAMPLE_EVERY journeys.
+    """
+    from card.applet import MAX_TRIES
+    from kiosk.flow import states as s
+
+    async def sample(label: str, done: int) -> None:
+        assert samples is not None
+        await pilot.pause()
+        mail["kept"] = len(world.mail.mailbox.snapshot())
+        samples.append(_sample(label, done, mail))
+
+    in_a_row = 0
+    ran = 0
+    for j in range(first, first + count):
+        if time.monotonic() > deadline:
+            outcome["budget_hit"] = True
+            break
+
+        async def at(where: str, j: int = j) -> None:
+            screen = "code screen" if where == "code" else "new-passcode screen"
+            await sample(f"{screen}, journey {j + 1}", j)
+
+        mid = samples is not None and j in (0, first + count - 1)
+        reason = None
+        try:
+            machine = await run.one(j, at if mid else None)
+            outcome.setdefault("machine_s", []).append(machine)
+            await _until(run.on(s.WaitingForCard), 10)
+            if run.card.pin != run.new_pin or run.card.tries_left != MAX_TRIES:
+                reason = f"card not written (tries left {run.card.tries_left})"
+        except Exception as exc:  # noqa: BLE001 - counted and reported, never hidden
+            reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+            try:
+                await _until(run.on(s.WaitingForCard), 30)
+            except TimeoutError:
+                outcome["failed"] += 1
+                outcome["reasons"].append(f"journey {j + 1}: {reason}; no way back to waiting")
+                raise
+        ran += 1
+        outcome["ran"] = outcome.get("ran", 0) + 1
+        _empty_mailbox(world, mail)
+        if reason is None:
+            outcome["completed"] += 1
+            in_a_row = 0
+        else:
+            outcome["failed"] += 1
+            outcome["reasons"].append(f"journey {j + 1}: {reason}")
+            in_a_row += 1
+            if in_a_row >= MAX_FAILURES_IN_A_ROW:
+                raise RuntimeError(f"{in_a_row} journeys failed in a row: {reason}")
+        if samples is not None and ran % SAMPLE_EVERY == 0:
+            await sample(f"waiting, after {ran} journeys", ran)
+    if samples is not None and ran % SAMPLE_EVERY:
+        await sample(f"waiting, after {ran} journeys", ran)
+    return ran
+
+
+async def measure(
+    app: Any,
+    world: Any,
+    holder: dict[str, Any],
+    journeys: int,
+    traced: int,
+    budget_s: float,
+) -> dict[str, Any]:
+    """The main pass (RSS samples) then, if time allows, the tracemalloc pass."""
+    from kiosk.flow import states as s
+
+    run = AppJourneys(app, world, holder)
+    outcome: dict[str, Any] = {"completed": 0, "failed": 0, "reasons": []}
+    mail = {"dropped": 0, "dropped_bytes": 0, "kept": 0}
+    samples: list[dict[str, Any]] = [_sample("before the app runs (world up)", 0, mail)]
+    heap: dict[str, Any] = {}
+    start = time.monotonic()
+    deadline = start + budget_s
+    async with app.run_test(size=(100, 34)) as pilot:
+        await _until(run.on(s.WaitingForCard))
+        await pilot.pause()
+        samples.append(_sample("idle, waiting screen", 0, mail))
+        try:
+            await _journeys(run, world, journeys, 0, outcome, mail, samples, pilot, deadline)
+        except (RuntimeError, TimeoutError) as exc:
+            outcome["stopped"] = str(exc)[:300]
+            done = outcome.get("ran", 0)
+            samples.append(_sample(f"after {done} journeys, stopped", done, mail))
+        ran = outcome.get("ran", 0)
+        elapsed = time.monotonic() - start
+        per_journey = elapsed / max(1, ran)
+        # The traced pass runs slower; start it only if it should end within the budget.
+        if traced and "stopped" not in outcome:
+            if time.monotonic() + (traced + 5) * per_journey * 1.5 < deadline + 40:
+                heap = await _traced(run, world, ran, traced, mail)
+            else:
+                heap = {"skipped": "no time left in the budget"}
+    return {
+        "samples": samples,
+        "outcome": outcome,
+        "ran": ran,
+        "mail": mail,
+        "heap": heap,
+        "main_pass_s": elapsed,
+    }
+
+
+def _short(where: str) -> str:
+    """A source location without the long directory prefixes."""
+    paths = sysconfig.get_paths()
+    for prefix, name in (
+        (paths["purelib"], ""),
+        (paths["stdlib"], "stdlib"),
+        (str(Path(__file__).resolve().parent.parent), ""),
+    ):
+        where = where.replace(prefix + os.sep, name + os.sep if name else "")
+    return where
+
+
+async def _traced(
+    run: AppJourneys,
+    world: Any,
+    first: int,
+    count: int,
+    mail: dict[str, int],
+) -> dict[str, Any]:
+    """Python heap growth over `count` journeys under tracemalloc; the top growing sites."""
+    outcome: dict[str, Any] = {"completed": 0, "failed": 0, "reasons": []}
+    tracemalloc.start(1)
+    try:
+        await _journeys(run, world, 5, first, outcome, mail)  # tracemalloc's own warm-up
+        gc.collect()
+        before_bytes, _ = tracemalloc.get_traced_memory()
+        before = tracemalloc.take_snapshot()
+        await _journeys(run, world, count, first + 5, outcome, mail)
+        gc.collect()
+        after_bytes, _ = tracemalloc.get_traced_memory()
+        after = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+    keep = (tracemalloc.Filter(False, tracemalloc.__file__),)
+    stats = after.filter_traces(keep).compare_to(before.filter_traces(keep), "lineno")
+    top = [
+        {
+            "where": _short(str(st.traceback[0])),
+            "size_diff": st.size_diff,
+            "count_diff": st.count_diff,
+        }
+        for st in stats[:8]
+        if st.size_diff > 0
+    ]
+    return {
+        "journeys": count,
+        "outcome": outcome,
+        "growth_bytes": after_bytes - before_bytes,
+        "growth_bytes_per_journey": (after_bytes - before_bytes) / count,
+        "top": top,
+    }
+
+
+def run(quick: bool = True) -> dict[str, Any]:
+    """The app memory benchmark."""
+    from pydantic import SecretStr
+
+    from card.pcscd import PrivatePcscd
+    from kiosk.app import make_app
+    from kiosk.card_access import PcscCardAccess
+    from kiosk.demo import DemoWorld
+    from kiosk.service_client import ServiceClient
+    from kiosk.settings import KioskSettings
+    from kiosk.store import LocalStore
+
+    journeys = int(os.environ.get("BENCH_APP_MEMORY_JOURNEYS", 200 if quick else 400))
+    traced = int(os.environ.get("BENCH_APP_MEMORY_TRACED", 20 if quick else 50))
+    budget_s = float(os.environ.get("BENCH_APP_MEMORY_BUDGET_S", 230 if quick else 660))
+    os.environ.update(SERVICE_ENV)
+    pcscd = PrivatePcscd()
+    pcscd.start()
+    os.environ.update(pcscd.environ())
+    workdir = Path(tempfile.mkdtemp(prefix="ssu-bench-app-memory-"))
+    world = DemoWorld(workdir / "world", pcscd=pcscd).start()
+    try:
+        holder = next(h for h in world.demo_data["holders"] if h["key"] == "locked")
+        settings = KioskSettings.load(
+            None,
+            service_url=world.service_url,
+            kiosk_token=SecretStr(world.kiosk_token),
+            store=workdir / "kiosk.sqlite",
+            reader=READER,
+            kiosk_name="Bench kiosk",
+            demo=True,
+        )
+        store = LocalStore(settings.store)
+        app = make_app(
+            settings=settings,
+            card=PcscCardAccess(READER),
+            client=ServiceClient(world.service_url, world.kiosk_token, timeout=15.0, retries=1),
+            store=store,
+            demo=world.cards,
+        )
+        try:
+            got = asyncio.run(measure(app, world, holder, journeys, traced, budget_s))
+        finally:
+            store.close()
+    finally:
+        world.stop()
+        pcscd.stop()
+    return summarise(got, journeys, budget_s)
+
+
+def summarise(got: dict[str, Any], journeys: int, budget_s: float) -> dict[str, Any]:
+    """The result dict: samples, growth after the warm-up, outcome, heap."""
+    samples = got["samples"]
+    after = [x for x in samples if x["moment"].startswith("waiting, after")]
+    base = next((x for x in after if x["journeys"] >= WARMUP), None)
+    last = after[-1] if after else None
+    growth = None
+    if base and last and last is not base and base["rss_kib"] and last["rss_kib"]:
+        growth = {
+            "from_journeys": base["journeys"],
+            "to_journeys": last["journeys"],
+            "rss_kib": last["rss_kib"] - base["rss_kib"],
+            "rss_kib_per_100": (last["rss_kib"] - base["rss_kib"])
+            / (last["journeys"] - base["journeys"])
+            * 100,
+            "blocks": last["blocks"] - base["blocks"],
+            "threads": last["threads"] - base["threads"],
+            "removed_widgets_alive": last["removed_widgets_alive"] - base["removed_widgets_alive"],
+        }
+    seconds = got["main_pass_s"]
+    done = got["ran"]
+    return {
+        "journeys_asked": journeys,
+        "journeys_run": done,
+        "budget_s": budget_s,
+        "warmup": WARMUP,
+        "sample_every": SAMPLE_EVERY,
+        "service_env": SERVICE_ENV,
+        "samples": samples,
+        "growth_after_warmup": growth,
+        "outcome": got["outcome"],
+        "mail": got["mail"],
+        "heap": got["heap"],
+        "main_pass_s": seconds,
+        "s_per_journey": seconds / done if done else None,
+        "machine_s": summary(got["outcome"].pop("machine_s", [])),
+    }
+
+
+if __name__ == "__main__":
+    emit(run(quick="--full" not in sys.argv))
