@@ -24,6 +24,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from kiosk.flow.events import Back, Continue, Event, Help, HelpTopic
@@ -304,6 +305,23 @@ class KioskScreen(KioskView, Screen[None]):
 
     def submit_step(self) -> None:
         """Post the step's intent with what was typed (form screens)."""
+
+    def replace_fields(self, container_id: str, widgets: list[Widget]) -> None:
+        """Replace everything in the container `container_id` with `widgets`.
+
+        The old inputs are first unsubscribed from this screen's text-selection
+        signal: a Textual `Input` subscribes on mount with a callback that holds
+        the field (textual 8.2.8), and the signal forgets removed subscribers
+        only when it is published, which it never is with selection off. Kept
+        screens rebuild their answer fields for every holder, so without this
+        each journey left its old fields (and their values) alive.
+        """
+        container = self.query_one(f"#{container_id}")
+        for field in container.query(Input):
+            self.text_selection_started_signal.unsubscribe(field)
+        container.remove_children()
+        container.mount_all(widgets)
+        self.call_after_refresh(self.focus_first_empty)
 
     def focus_first_empty(self) -> None:
         """Put the cursor in the first empty field (or the first field).

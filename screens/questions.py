@@ -60,15 +60,12 @@ class QuestionsScreen(KioskScreen):
         self.set_text("sending", "Checking your answers… please wait." if screen.sending else None)
 
     def _build(self, screen: Questions) -> None:
-        answers = self.query_one("#answers", Vertical)
-        answers.remove_children()
         widgets: list[Widget] = []
         for number, question in enumerate(screen.questions, start=1):
             # Question text comes from the service: shown as plain text, never markup.
             widgets.append(Static(Text(f"{number}. {question.text}"), classes="field-label"))
             widgets.append(AnswerInput(question.id))
-        answers.mount_all(widgets)
-        self.call_after_refresh(self.focus_first_empty)
+        self.replace_fields("answers", widgets)
 
     def submit_step(self) -> None:
         """Send every answer, keyed by question id."""

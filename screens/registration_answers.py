@@ -64,15 +64,12 @@ class RegistrationAnswersScreen(KioskScreen):
         self.set_text("sending", "Saving your answers… please wait." if screen.sending else None)
 
     def _build(self, screen: RegistrationAnswers) -> None:
-        box = self.query_one("#answers", Vertical)
-        box.remove_children()
         widgets: list[Widget] = []
         for number, question in enumerate(screen.questions, start=1):
             widgets.append(Static(Text(f"{number}. {question.text}"), classes="field-label"))
             widgets.append(NewAnswerInput(question.id, repeat=False))
             widgets.append(NewAnswerInput(question.id, repeat=True))
-        box.mount_all(widgets)
-        self.call_after_refresh(self.focus_first_empty)
+        self.replace_fields("answers", widgets)
 
     def submit_step(self) -> None:
         """Send both copies of every answer, keyed by question id."""
