@@ -1,10 +1,13 @@
-"""Bench-only launchers for the cold start: `python -m bench.launch minimal|kiosk STORE_DIR`.
+"""Bench-only launchers for the cold start: `python -m bench.launch minimal|stack|kiosk ...`.
 
-Each builds its app, runs it headless under Textual's Pilot (`App.run_test`), waits
-for the first screen to be shown and refreshed, prints `PAINTED <unix time>` and
-exits. The kiosk is built like `ssu-kiosk` does (kiosk/__main__.py) on real parts:
-PC/SC card access and watcher (the private pcscd named by PCSCLITE_CSOCK_NAME), a
-service client (no call is made before a card arrives), a SQLite local store.
+`minimal` is a one-`Static` Textual app. `stack` is the same app after importing the
+third-party libraries the kiosk stands on (STACK), and nothing of ours: the floor of
+any app built on this stack. `kiosk STORE_DIR` is the kiosk. Each builds its app,
+runs it headless under Textual's Pilot (`App.run_test`), waits for the first screen
+to be shown and refreshed, prints `PAINTED <unix time>` and exits. The kiosk is
+built like `ssu-kiosk` does (kiosk/__main__.py) on real parts: PC/SC card access
+and watcher (the private pcscd named by PCSCLITE_CSOCK_NAME), a service client (no
+call is made before a card arrives), a SQLite local store.
 """
 
 from __future__ import annotations
@@ -33,6 +36,20 @@ async def _minimal() -> None:
     async with app.run_test(size=(100, 34)) as pilot:
         await pilot.pause()
         _painted()
+
+
+#: The third-party modules the kiosk imports before its first paint (textual aside):
+#: settings, the flow's rules and facts (pydantic), the service client (httpx,
+#: tenacity), the local store (sqlite-utils) and the card (pyscard).
+STACK = ("pydantic", "pydantic_settings", "httpx", "tenacity", "sqlite_utils", "smartcard.scard")
+
+
+async def _stack() -> None:
+    import importlib
+
+    for name in STACK:
+        importlib.import_module(name)
+    await _minimal()
 
 
 async def _kiosk(store_dir: Path) -> None:
@@ -77,10 +94,12 @@ def main(argv: list[str]) -> int:
     """Run one launcher."""
     if argv[:1] == ["minimal"]:
         asyncio.run(_minimal())
+    elif argv[:1] == ["stack"]:
+        asyncio.run(_stack())
     elif argv[:1] == ["kiosk"] and len(argv) == 2:
         asyncio.run(_kiosk(Path(argv[1])))
     else:
-        sys.stderr.write("usage: python -m bench.launch minimal | kiosk STORE_DIR\n")
+        sys.stderr.write("usage: python -m bench.launch minimal | stack | kiosk STORE_DIR\n")
         return 2
     return 0
 

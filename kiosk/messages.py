@@ -32,4 +32,3 @@ class WorldEvent(Message):
 
     def __repr__(self) -> str:
         return f"WorldEvent({self.event!r})"
-

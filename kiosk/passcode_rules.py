@@ -34,7 +34,8 @@ EMPTY = "Type a passcode."
 class PasscodeRules(BaseModel):
     """What a new passcode must look like; `check` says why a value is refused."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    # Fields documented as in kiosk.settings (strings under them, not read by pydantic).
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     min_digits: int = Field(default=6, ge=CARD_MIN_DIGITS, le=CARD_MAX_DIGITS)
     """Fewest digits a passcode may have."""

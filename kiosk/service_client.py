@@ -368,17 +368,27 @@ class ServiceClient:
         self._retries = retries
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max
-        self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"),
-            headers={"Authorization": f"Bearer {kiosk_token}", "Accept": "application/json"},
-            timeout=httpx.Timeout(timeout),
-            transport=transport,
-            follow_redirects=False,
-        )
+        self._options: dict[str, Any] = {
+            "base_url": base_url.rstrip("/"),
+            "headers": {"Authorization": f"Bearer {kiosk_token}", "Accept": "application/json"},
+            "timeout": httpx.Timeout(timeout),
+            "transport": transport,
+            "follow_redirects": False,
+        }
+        self._pool: httpx.AsyncClient | None = None
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        # Made at the first call, not at start-up: building the TLS context reads
+        # the CA bundle (about 55 ms), which the kiosk's first screen need not wait for.
+        if self._pool is None:
+            self._pool = httpx.AsyncClient(**self._options)
+        return self._pool
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._http.aclose()
+        """Close the connection pool (if a call ever opened it)."""
+        if self._pool is not None:
+            await self._pool.aclose()
 
     async def __aenter__(self) -> ServiceClient:
         return self
