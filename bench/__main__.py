@@ -26,6 +26,7 @@ BENCHMARKS: tuple[tuple[str, int, int], ...] = (
     ("cold_start", 120, 300),
     ("memory", 60, 300),
     ("unlock", 120, 300),
+    ("typing_terminal", 180, 300),
     ("app_memory", 360, 900),
     ("journeys", 420, 900),
 )
