@@ -111,6 +111,28 @@ class Kiosk:
 
 
 @dataclass(frozen=True)
+class _Kind:
+    """What differs between the unlock and the registration variants of a step."""
+
+    name: str
+    """"unlock" or "registration": the audit types' prefix and the id's name."""
+    table: Table
+    template: str
+    """The code mail's template."""
+    to_new_address: bool
+    """Mail the address being registered (registration), not the holder's own."""
+
+
+_UNLOCK = _Kind("unlock", unlocks, "unlock-code", to_new_address=False)
+_REGISTRATION = _Kind("registration", registrations, "registration-code", to_new_address=True)
+
+
+def _who(kiosk: Kiosk, row: Row[Any], kind: _Kind) -> dict[str, Any]:
+    """Whom an audit record of this flow's step is about."""
+    return {"kiosk": kiosk, "uuid": row.uuid, "serial": row.serial, f"{kind.name}_id": row.id}
+
+
+@dataclass(frozen=True)
 class Catalogue:
     """The question catalogue."""
 
@@ -438,6 +460,36 @@ class SelfService:
         conn.execute(update(table).where(table.c.id == row.id).values(**values))
         return code, values
 
+    @staticmethod
+    def _send_code(
+        out: Pass, kind: _Kind, row: Row[Any], holder: Row[Any], code: str, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Ask for this flow's code mail; the answer that says where it went."""
+        to = row.email if kind.to_new_address else holder.email
+        expires_at = values["code_expires_at"]
+        out.send(to, kind.template, name=holder.name, code=code, expires_at=human_time(expires_at))
+        return {"code_sent_to": mask_email(to), "code_expires_at": rfc3339(expires_at)}
+
+    def _resend_code(self, kiosk: Kiosk, kind: _Kind, flow_id: str) -> dict[str, Any]:
+        """POST /v1/{unlocks,registrations}/{id}/resend."""
+        now = self.now()
+
+        def body(conn: Connection, out: Pass) -> dict[str, Any]:
+            load = self._load_unlock if kind is _UNLOCK else self._load_registration
+            row = load(conn, kiosk, flow_id)
+            who = _who(kiosk, row, kind)
+            try:
+                code, values = self._resend(conn, kind.table, row, now, out)
+            except Problem as refusal:
+                self._audit(conn, f"{kind.name}_resend", refusal.code, **who)
+                raise
+            holder = conn.execute(select(holders).where(holders.c.uuid == row.uuid)).one()
+            result = self._send_code(out, kind, row, holder, code, values)
+            self._audit(conn, f"{kind.name}_resend", "ok", **who)
+            return result
+
+        return self._mailing(body)
+
     def _send(self, mail: Mail) -> None:
         self.mailer.send(
             mail.to, mail.template, ra_contact=self.settings.ra_contact, **dict(mail.values)
@@ -538,18 +590,16 @@ class SelfService:
         """POST /v1/unlocks/{id}/answers."""
         with self._tx() as conn:
             row = self._load_unlock(conn, kiosk, unlock_id)
-            who: dict[str, Any] = {"kiosk": kiosk, "uuid": row.uuid, "serial": row.serial}
+            who = _who(kiosk, row, _UNLOCK)
             if row.step != "answers":
                 raise Problem(409, "wrong_step", "Answers are not expected now.")
             holder = conn.execute(select(holders).where(holders.c.uuid == row.uuid)).one()
             if holder.locked_at is not None:
-                self._audit(
-                    conn, "unlock_answers", "self_service_locked", **who, unlock_id=unlock_id
-                )
+                self._audit(conn, "unlock_answers", "self_service_locked", **who)
                 raise Problem(423, "self_service_locked", "Self-service is locked for this card.")
             asked = json.loads(row.question_ids)
             if sorted(answers) != sorted(asked):
-                self._audit(conn, "unlock_answers", "answers_invalid", **who, unlock_id=unlock_id)
+                self._audit(conn, "unlock_answers", "answers_invalid", **who)
                 raise Problem(
                     422,
                     "answers_invalid",
@@ -583,9 +633,7 @@ class SelfService:
                     .values(failed_attempts=failed, locked_at=now if locked else None)
                 )
                 if locked:
-                    self._audit(
-                        conn, "unlock_answers", "self_service_locked", **who, unlock_id=unlock_id
-                    )
+                    self._audit(conn, "unlock_answers", "self_service_locked", **who)
                     raise Problem(
                         423,
                         "self_service_locked",
@@ -597,7 +645,6 @@ class SelfService:
                     "unlock_answers",
                     "answers_wrong",
                     **who,
-                    unlock_id=unlock_id,
                     attempts_left=attempts_left,
                 )
                 raise Problem(
@@ -613,18 +660,9 @@ class SelfService:
             conn.execute(
                 update(holders).where(holders.c.uuid == row.uuid).values(failed_attempts=0)
             )
-            out.send(
-                holder.email,
-                "unlock-code",
-                name=holder.name,
-                code=code,
-                expires_at=human_time(values["code_expires_at"]),
-            )
-            self._audit(conn, "unlock_answers", "ok", **who, unlock_id=unlock_id)
-            return {
-                "code_sent_to": mask_email(holder.email),
-                "code_expires_at": rfc3339(values["code_expires_at"]),
-            }
+            result = self._send_code(out, _UNLOCK, row, holder, code, values)
+            self._audit(conn, "unlock_answers", "ok", **who)
+            return result
 
         return self._mailing(body)
 
@@ -633,12 +671,7 @@ class SelfService:
         now = self.now()
         with self._tx() as conn:
             row = self._load_unlock(conn, kiosk, unlock_id)
-            who: dict[str, Any] = {
-                "kiosk": kiosk,
-                "uuid": row.uuid,
-                "serial": row.serial,
-                "unlock_id": unlock_id,
-            }
+            who = _who(kiosk, row, _UNLOCK)
             if row.step != "code":
                 raise Problem(409, "wrong_step", "No code is expected now.")
             try:
@@ -658,12 +691,7 @@ class SelfService:
         """POST /v1/unlocks/{id}/cryptogram."""
         with self._tx() as conn:
             row = self._load_unlock(conn, kiosk, unlock_id)
-            who: dict[str, Any] = {
-                "kiosk": kiosk,
-                "uuid": row.uuid,
-                "serial": row.serial,
-                "unlock_id": unlock_id,
-            }
+            who = _who(kiosk, row, _UNLOCK)
             if row.step != "accepted":
                 raise Problem(409, "wrong_step", "No cryptogram can be issued now.")
             if row.cryptograms >= MAX_CRYPTOGRAMS:
@@ -692,36 +720,7 @@ class SelfService:
 
     def unlock_resend(self, kiosk: Kiosk, unlock_id: str) -> dict[str, Any]:
         """POST /v1/unlocks/{id}/resend."""
-        now = self.now()
-
-        def body(conn: Connection, out: Pass) -> dict[str, Any]:
-            row = self._load_unlock(conn, kiosk, unlock_id)
-            who: dict[str, Any] = {
-                "kiosk": kiosk,
-                "uuid": row.uuid,
-                "serial": row.serial,
-                "unlock_id": unlock_id,
-            }
-            try:
-                code, values = self._resend(conn, unlocks, row, now, out)
-            except Problem as refusal:
-                self._audit(conn, "unlock_resend", refusal.code, **who)
-                raise
-            holder = conn.execute(select(holders).where(holders.c.uuid == row.uuid)).one()
-            out.send(
-                holder.email,
-                "unlock-code",
-                name=holder.name,
-                code=code,
-                expires_at=human_time(values["code_expires_at"]),
-            )
-            self._audit(conn, "unlock_resend", "ok", **who)
-            return {
-                "code_sent_to": mask_email(holder.email),
-                "code_expires_at": rfc3339(values["code_expires_at"]),
-            }
-
-        return self._mailing(body)
+        return self._resend_code(kiosk, _UNLOCK, unlock_id)
 
     def unlock_result(
         self, kiosk: Kiosk, unlock_id: str, outcome: str, status_word: str
@@ -731,12 +730,7 @@ class SelfService:
 
         def body(conn: Connection, out: Pass) -> dict[str, Any]:
             row = self._load_unlock(conn, kiosk, unlock_id)
-            who: dict[str, Any] = {
-                "kiosk": kiosk,
-                "uuid": row.uuid,
-                "serial": row.serial,
-                "unlock_id": unlock_id,
-            }
+            who = _who(kiosk, row, _UNLOCK)
             if row.step != "accepted" or row.cryptograms == 0:
                 raise Problem(409, "wrong_step", "No card result is expected now.")
             if outcome == "unlocked":
@@ -871,12 +865,7 @@ class SelfService:
 
         def body(conn: Connection, out: Pass) -> dict[str, Any]:
             row = self._load_registration(conn, kiosk, registration_id)
-            who: dict[str, Any] = {
-                "kiosk": kiosk,
-                "uuid": row.uuid,
-                "serial": row.serial,
-                "registration_id": registration_id,
-            }
+            who = _who(kiosk, row, _REGISTRATION)
             if row.step != "answers":
                 raise Problem(409, "wrong_step", "Answers were already accepted.")
             conn.execute(
@@ -893,18 +882,9 @@ class SelfService:
                 .values(step="code", **values)
             )
             holder = conn.execute(select(holders).where(holders.c.uuid == row.uuid)).one()
-            out.send(
-                row.email,
-                "registration-code",
-                name=holder.name,
-                code=code,
-                expires_at=human_time(values["code_expires_at"]),
-            )
+            result = self._send_code(out, _REGISTRATION, row, holder, code, values)
             self._audit(conn, "registration_answers", "ok", **who, question_ids=sorted(answers))
-            return {
-                "code_sent_to": mask_email(row.email),
-                "code_expires_at": rfc3339(values["code_expires_at"]),
-            }
+            return result
 
         return self._mailing(body)
 
@@ -913,12 +893,7 @@ class SelfService:
         now = self.now()
         with self._tx() as conn:
             row = self._load_registration(conn, kiosk, registration_id)
-            who: dict[str, Any] = {
-                "kiosk": kiosk,
-                "uuid": row.uuid,
-                "serial": row.serial,
-                "registration_id": registration_id,
-            }
+            who = _who(kiosk, row, _REGISTRATION)
             if row.step != "code":
                 raise Problem(409, "wrong_step", "No code is expected now.")
             try:
@@ -966,36 +941,7 @@ class SelfService:
 
     def registration_resend(self, kiosk: Kiosk, registration_id: str) -> dict[str, Any]:
         """POST /v1/registrations/{id}/resend."""
-        now = self.now()
-
-        def body(conn: Connection, out: Pass) -> dict[str, Any]:
-            row = self._load_registration(conn, kiosk, registration_id)
-            who: dict[str, Any] = {
-                "kiosk": kiosk,
-                "uuid": row.uuid,
-                "serial": row.serial,
-                "registration_id": registration_id,
-            }
-            try:
-                code, values = self._resend(conn, registrations, row, now, out)
-            except Problem as refusal:
-                self._audit(conn, "registration_resend", refusal.code, **who)
-                raise
-            holder = conn.execute(select(holders).where(holders.c.uuid == row.uuid)).one()
-            out.send(
-                row.email,
-                "registration-code",
-                name=holder.name,
-                code=code,
-                expires_at=human_time(values["code_expires_at"]),
-            )
-            self._audit(conn, "registration_resend", "ok", **who)
-            return {
-                "code_sent_to": mask_email(row.email),
-                "code_expires_at": rfc3339(values["code_expires_at"]),
-            }
-
-        return self._mailing(body)
+        return self._resend_code(kiosk, _REGISTRATION, registration_id)
 
     # -- audit ------------------------------------------------------------------------
 

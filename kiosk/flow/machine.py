@@ -619,23 +619,8 @@ def _questions(state: s.KioskState, event: e.Event) -> Result:
             c.SendAnswers(unlock_id=journey.service_id, answers=answers)
         ]
     if isinstance(event, e.AnswersAccepted):
-        now = _now(state)
-        code = s.CodeSent(
-            sent_to=event.code_sent_to,
-            sent_at=now,
-            expires_at=event.code_expires_at,
-            resend_available_at=now + state.config.resend_interval,
-        )
-        progressed = replace(
-            journey,
-            step=Step.CODE,
-            attempts_left=None,
-            code_sent_to=event.code_sent_to,
-            code_sent_at=now,
-            code_expires_at=event.code_expires_at,
-        )
-        state, commands = _with_journey(replace(state, screen=code), progressed)
-        return state, [c.WipeInputs(), *commands, _audit(state, "answers", "accepted")]
+        answered = replace(journey, attempts_left=None)
+        return answers_accepted(state, answered, event, s.CodeSent, "answers")
     if isinstance(event, e.AnswersWrong):
         wrong = replace(
             screen,
@@ -679,6 +664,32 @@ def _locked(state: s.KioskState) -> Result:
         commands.append(c.ClearCheckpoint())
     commands.append(_audit(state, "answers", "self_service_locked"))
     return replace(state, screen=s.SelfServiceLocked(), journey=None), commands
+
+
+def answers_accepted(
+    state: s.KioskState,
+    journey: Checkpoint,
+    event: e.AnswersAccepted,
+    screen: type[s.CodeSent],
+    audit_kind: str,
+) -> Result:
+    """Answers accepted and the code mailed (unlock or registration): on to its code screen."""
+    now = _now(state)
+    code = screen(
+        sent_to=event.code_sent_to,
+        sent_at=now,
+        expires_at=event.code_expires_at,
+        resend_available_at=now + state.config.resend_interval,
+    )
+    progressed = replace(
+        journey,
+        step=Step.CODE,
+        code_sent_to=event.code_sent_to,
+        code_sent_at=now,
+        code_expires_at=event.code_expires_at,
+    )
+    state, commands = _with_journey(replace(state, screen=code), progressed)
+    return state, [c.WipeInputs(), *commands, _audit(state, audit_kind, "accepted")]
 
 
 def _code_sent(state: s.KioskState, event: e.Event) -> Result:

@@ -31,6 +31,7 @@ from kiosk.flow.machine import (
     _stop,
     _unreachable,
     _with_journey,
+    answers_accepted,
     card_status,
 )
 
@@ -408,22 +409,9 @@ def _registration_answers(state: s.KioskState, event: e.Event) -> Result:
     if not screen.sending:
         return state, []
     if isinstance(event, e.AnswersAccepted):
-        now = _now(state)
-        code = s.RegistrationCodeSent(
-            sent_to=event.code_sent_to,
-            sent_at=now,
-            expires_at=event.code_expires_at,
-            resend_available_at=now + state.config.resend_interval,
+        return answers_accepted(
+            state, journey, event, s.RegistrationCodeSent, "registration_answers"
         )
-        progressed = replace(
-            journey,
-            step=Step.CODE,
-            code_sent_to=event.code_sent_to,
-            code_sent_at=now,
-            code_expires_at=event.code_expires_at,
-        )
-        state, commands = _with_journey(replace(state, screen=code), progressed)
-        return state, [c.WipeInputs(), *commands, _audit(state, "registration_answers", "accepted")]
     if isinstance(event, e.RegistrationAnswersRefused):
         error = (
             "The unlock service did not accept these answers. Make each answer 3 to 64 "
