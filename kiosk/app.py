@@ -215,9 +215,18 @@ class KioskApp(App[None], inherit_bindings=False):
         self._dispatch(e.Tick(self.clock()))
 
     def _dispatch(self, event: e.Event) -> None:
-        state, commands = flow.step(self.state, event)
+        before = self.state
+        state, commands = flow.step(before, event)
         self.state = state
-        self._render(state)
+        if not (
+            isinstance(event, e.UserActivity)
+            and state.screen is before.screen
+            and state.overlay is before.overlay
+        ):
+            # A key press is activity before it is typing: drawing the whole screen
+            # again for it, when nothing shown changed, tripled the time a key takes
+            # to appear in a real terminal (bench/typing_terminal.py).
+            self._render(state)
         for command in commands:
             if isinstance(command, c.WipeInputs):
                 self._wipe()

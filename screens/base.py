@@ -37,6 +37,19 @@ from screens.widgets import SecretInput, short_contact
 SERVICE_NAME = "Smartcard self-service"
 
 
+def show_text(widget: Static, content: Text | str) -> None:
+    """Show `content` in `widget`, unless it shows exactly that already.
+
+    Screens are rendered again on every clock tick; a Static updated with the same
+    text is still laid out and redrawn, and the whole screen went to the terminal
+    once a second.
+    """
+    if getattr(widget, "_kiosk_shown", None) == content:
+        return
+    widget._kiosk_shown = content  # type: ignore[attr-defined]
+    widget.update(content)
+
+
 def unwrap(screen: ScreenState) -> tuple[ScreenState, ServiceUnavailable | None]:
     """The screen state to render, and the outage banner to show over it (if any).
 
@@ -220,22 +233,22 @@ class KioskScreen(KioskView, Screen[None]):
 
     def _apply(self, state: KioskState) -> None:
         screen_state, outage = unwrap(state.screen)
-        self.query_one("#kiosk-name", Static).update(Text(self.kiosk_name))
+        show_text(self.query_one("#kiosk-name", Static), Text(self.kiosk_name))
         banner = self.query_one("#banner", Static)
         banner.display = outage is not None
         if outage is not None:
-            banner.update(outage_text(outage, state.now))
+            show_text(banner, outage_text(outage, state.now))
         # Demo mode only: which demo card is which, and their public demo answers.
         demo_text = getattr(getattr(self.app, "demo", None), "banner", "")
         demo_banner = self.query_one("#demo-banner", Static)
         demo_banner.display = bool(demo_text)
-        demo_banner.update(Text(demo_text))
+        show_text(demo_banner, Text(demo_text))
         help_line = Text("Need a person? ")
         help_line.append(short_contact(self.ra_contacts))
-        self.query_one("#help-line", Static).update(help_line)
+        show_text(self.query_one("#help-line", Static), help_line)
         self.render_state(screen_state, state)
         # After render_state: a screen may change its keys with its state.
-        self.query_one("#keys", Static).update(self._key_hints())
+        show_text(self.query_one("#keys", Static), self._key_hints())
 
     def render_state(self, screen: Any, state: KioskState) -> None:
         """Render this screen's state (subclasses).
@@ -361,7 +374,7 @@ class KioskScreen(KioskView, Screen[None]):
         widget = self.query_one(f"#{widget_id}", Static)
         widget.display = bool(content)
         if content:
-            widget.update(Text(content) if isinstance(content, str) else content)
+            show_text(widget, Text(content) if isinstance(content, str) else content)
 
 
 class KioskOverlay(KioskView, ModalScreen[None]):
