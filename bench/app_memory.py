@@ -12,11 +12,16 @@ back on the waiting screen; anything else is counted as failed, with its reason.
 
 RSS is this process's VmRSS (bench.common.rss_kib) after gc.collect(): the app,
 Textual, pyscard, the virtual card threads and the SMTP catcher thread. Beside it,
-each sample counts Python's allocated blocks, threads, and Textual widgets still
-alive though no longer in the app's DOM (removed from a screen yet referenced). The catcher
-keeps every mail it receives in a list in this process, which would look like app
-growth, so that list is emptied after every journey (under its lock) and the mail
-it held is counted and reported. The service is another process and not counted.
+each sample counts Python's allocated blocks, threads, Textual widgets still alive
+though no longer in the app's DOM (removed from a screen yet referenced), and the fill
+of Textual's `StylesCache.get_inner_outer` lru_cache with the styles caches of gone
+widgets that are alive (see `_inner_outer_cache`): a bounded cache that grows with
+every journey until it is full. At the very end, the Python blocks freed by clearing
+that cache, then Textual's and Rich's other functools caches, show what those bounded
+caches alone kept. The catcher keeps every mail it receives in a list in this
+process, which would look like app growth, so that list is emptied after every
+journey (under its lock) and the mail it held is counted and reported. The service
+is another process and not counted.
 
 The service's limits are raised and its answer hashing made cheap through
 SSU_SERVICE_* variables, which DemoWorld's service and seed-demo subprocesses
@@ -34,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import importlib.metadata
 import os
 import sys
 import sysconfig
@@ -64,18 +70,56 @@ SAMPLE_EVERY = 25
 MAX_FAILURES_IN_A_ROW = 5
 
 
-def _removed_widgets() -> Counter[str]:
-    """Widgets still alive though no longer in the app's DOM, by class (after a collect)."""
+def _styles_cache_type() -> type | None:
+    """Textual's `StylesCache` class (private), or None in a Textual without it."""
+    try:
+        from textual._styles_cache import StylesCache
+    except ImportError:
+        return None
+    return StylesCache
+
+
+def _inner_outer_cache() -> Any:
+    """Textual's `StylesCache.get_inner_outer` lru_cache, or None if this Textual has none.
+
+    textual 8.2.8 puts `functools.lru_cache(1024)` on that instance method
+    (textual/_styles_cache.py), so every entry's key holds a widget's `StylesCache`,
+    and with it the widget's last rendered lines, after the widget itself is gone:
+    up to 1024 entries, then each new one drops the oldest (Textualize/textual#6665).
+    Every widget a screen mounts anew (the answer fields of each journey) adds one.
+    """
+    cached = getattr(_styles_cache_type(), "get_inner_outer", None)
+    return cached if hasattr(cached, "cache_info") else None
+
+
+def _widgets_now() -> tuple[Counter[str], int]:
+    """Removed widgets still alive, by class; styles caches whose widget is gone.
+
+    One pass over the collector's objects (after a collect). A removed widget is one
+    no longer in the app's DOM; a styles cache whose widget is gone is kept by something
+    else, such as `_inner_outer_cache()`.
+    """
     from textual.widget import Widget
 
-    return Counter(
-        type(o).__name__ for o in gc.get_objects() if isinstance(o, Widget) and not o.is_attached
-    )
+    styles_type = _styles_cache_type()
+    removed: Counter[str] = Counter()
+    held: set[int] = set()
+    styles: list[int] = []
+    for o in gc.get_objects():
+        if isinstance(o, Widget):
+            held.add(id(getattr(o, "_styles_cache", None)))
+            if not o.is_attached:
+                removed[type(o).__name__] += 1
+        elif styles_type is not None and isinstance(o, styles_type):
+            styles.append(id(o))
+    return removed, sum(1 for i in styles if i not in held)
 
 
 def _sample(label: str, journeys: int, mail: dict[str, int]) -> dict[str, Any]:
     gc.collect()
-    removed = _removed_widgets()
+    removed, orphaned = _widgets_now()
+    cache = _inner_outer_cache()
+    info = cache.cache_info() if cache is not None else None
     return {
         "moment": label,
         "journeys": journeys,
@@ -84,8 +128,44 @@ def _sample(label: str, journeys: int, mail: dict[str, int]) -> dict[str, Any]:
         "threads": threading.active_count(),
         "removed_widgets_alive": sum(removed.values()),
         "removed_widgets_by_class": dict(removed.most_common(5)),
+        "inner_outer_entries": info.currsize if info else None,
+        "inner_outer_max": info.maxsize if info else None,
+        "styles_caches_of_gone_widgets": orphaned,
         "mail_kept": mail["kept"],
     }
+
+
+def _cleared_caches() -> dict[str, int]:
+    """Python blocks freed by clearing Textual's and Rich's functools caches (at the end).
+
+    First `_inner_outer_cache()` alone, then every other lru_cache in the textual and
+    rich packages: what each kept alive that nothing else did. Run once all samples
+    are taken: the app refills them afterwards.
+    """
+    import functools
+
+    freed: dict[str, int] = {}
+    gc.collect()
+    before = sys.getallocatedblocks()
+    cache = _inner_outer_cache()
+    if cache is not None:
+        cache.cache_clear()
+        gc.collect()
+        freed["inner_outer"] = before - sys.getallocatedblocks()
+        freed["styles_caches_of_gone_widgets"] = _widgets_now()[1]
+    before = sys.getallocatedblocks()
+    others = [
+        o
+        for o in gc.get_objects()
+        if isinstance(o, functools._lru_cache_wrapper)
+        and (getattr(o, "__module__", None) or "").split(".")[0] in ("textual", "rich")
+    ]
+    for o in others:
+        o.cache_clear()
+    del others
+    gc.collect()
+    freed["other_textual_rich"] = before - sys.getallocatedblocks()
+    return freed
 
 
 def _empty_mailbox(world: Any, mail: dict[str, int]) -> None:
@@ -206,12 +286,14 @@ async def measure(
                 heap = await _traced(run, world, ran, traced, mail)
             else:
                 heap = {"skipped": "no time left in the budget"}
+        cleared = _cleared_caches() if "stopped" not in outcome else {}
     return {
         "samples": samples,
         "outcome": outcome,
         "ran": ran,
         "mail": mail,
         "heap": heap,
+        "cleared_caches_blocks": cleared,
         "main_pass_s": elapsed,
     }
 
@@ -249,6 +331,7 @@ async def _traced(
         after = tracemalloc.take_snapshot()
     finally:
         tracemalloc.stop()
+    outcome.pop("machine_s", None)
     keep = (tracemalloc.Filter(False, tracemalloc.__file__),)
     stats = after.filter_traces(keep).compare_to(before.filter_traces(keep), "lineno")
     top = [
@@ -316,7 +399,20 @@ def run(quick: bool = True) -> dict[str, Any]:
     finally:
         world.stop()
         pcscd.stop()
-    return summarise(got, journeys, budget_s)
+    result = summarise(got, journeys, budget_s)
+    result["textual"] = importlib.metadata.version("textual")
+    return result
+
+
+def _per_100(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """RSS and blocks growth from sample `a` to sample `b`, per 100 journeys."""
+    n = b["journeys"] - a["journeys"]
+    return {
+        "from_journeys": a["journeys"],
+        "to_journeys": b["journeys"],
+        "rss_kib_per_100": (b["rss_kib"] - a["rss_kib"]) / n * 100,
+        "blocks_per_100": (b["blocks"] - a["blocks"]) / n * 100,
+    }
 
 
 def summarise(got: dict[str, Any], journeys: int, budget_s: float) -> dict[str, Any]:
@@ -327,6 +423,9 @@ def summarise(got: dict[str, Any], journeys: int, budget_s: float) -> dict[str, 
     last = after[-1] if after else None
     growth = None
     if base and last and last is not base and base["rss_kib"] and last["rss_kib"]:
+        # Halfway between the warm-up and the end (the nearest sample): does it slow down?
+        half = (base["journeys"] + last["journeys"]) / 2
+        mid = min(after, key=lambda x: abs(x["journeys"] - half))
         growth = {
             "from_journeys": base["journeys"],
             "to_journeys": last["journeys"],
@@ -337,6 +436,11 @@ def summarise(got: dict[str, Any], journeys: int, budget_s: float) -> dict[str, 
             "blocks": last["blocks"] - base["blocks"],
             "threads": last["threads"] - base["threads"],
             "removed_widgets_alive": last["removed_widgets_alive"] - base["removed_widgets_alive"],
+            "styles_caches_of_gone_widgets": (
+                last["styles_caches_of_gone_widgets"] - base["styles_caches_of_gone_widgets"]
+            ),
+            "inner_outer_entries": [base["inner_outer_entries"], last["inner_outer_entries"]],
+            "halves": [_per_100(a, b) for a, b in ((base, mid), (mid, last)) if a is not b],
         }
     seconds = got["main_pass_s"]
     done = got["ran"]
@@ -352,6 +456,7 @@ def summarise(got: dict[str, Any], journeys: int, budget_s: float) -> dict[str, 
         "outcome": got["outcome"],
         "mail": got["mail"],
         "heap": got["heap"],
+        "cleared_caches_blocks": got.get("cleared_caches_blocks") or {},
         "main_pass_s": seconds,
         "s_per_journey": seconds / done if done else None,
         "machine_s": summary(got["outcome"].pop("machine_s", [])),

@@ -287,14 +287,16 @@ def app_memory_part(r: dict[str, Any] | None) -> list[str]:
     out += [f"- failed: {x}" for x in (o.get("reasons") or [])[:10]]
     if o.get("reasons"):
         out.append("")
-    out += [
-        "| moment | RSS | Python blocks | threads | removed widgets alive |",
-        "|---|---|---|---|---|",
-    ]
     samples = r.get("samples") or []
     out += [
+        "| moment | RSS | Python blocks | threads | removed widgets alive "
+        "| `get_inner_outer` entries | styles caches of gone widgets |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    out += [
         f"| {x['moment']} | {num(x.get('rss_kib'))} KiB | {num(x.get('blocks'))} "
-        f"| {x.get('threads', '-')} | {num(x.get('removed_widgets_alive'))} |"
+        f"| {x.get('threads', '-')} | {num(x.get('removed_widgets_alive'))} "
+        f"| {num(x.get('inner_outer_entries'))} | {num(x.get('styles_caches_of_gone_widgets'))} |"
         for x in samples
     ]
     g = r.get("growth_after_warmup")
@@ -308,24 +310,21 @@ def app_memory_part(r: dict[str, Any] | None) -> list[str]:
             f"{g['threads']:+} threads, "
             f"{g.get('removed_widgets_alive', 0):+,} removed widgets alive."
         )
-        if g.get("removed_widgets_alive", 0) > 0 and samples:
-            kinds = ", ".join(
-                f"{k} {v:,}" for k, v in (samples[-1].get("removed_widgets_by_class") or {}).items()
-            )
-            out += [
-                "",
-                "**Leak:** widgets that screens removed (at the end, by class: "
-                f"{kinds}) stay alive, so this part grows with every journey rather "
-                "than filling a bounded cache.",
-            ]
-            if any(k.endswith("Input") for k in samples[-1].get("removed_widgets_by_class") or {}):
-                out[-1] += (
-                    " Found with textual 8.2.8: a Textual `Input` subscribes to its screen's "
-                    "`text_selection_started_signal` on mount, with a callback that holds "
-                    "the field, and the signal drops subscribers that left the DOM only when "
-                    "it is published, which never happens with text selection off; a screen "
-                    "that is kept and rebuilds its fields leaks the old ones."
+        halves = g.get("halves") or []
+        if len(halves) == 2:
+            out[-1] += (
+                " Per 100 journeys, "
+                + ", then ".join(
+                    f"{num(h['rss_kib_per_100'])} KiB and {num(h['blocks_per_100'])} blocks "
+                    f"from {h['from_journeys']} to {h['to_journeys']}"
+                    for h in halves
                 )
+                + "."
+            )
+        out += _removed_widgets_reading(samples, g)
+        out += _inner_outer_reading(
+            samples, g, r.get("cleared_caches_blocks") or {}, r.get("textual") or "?"
+        )
     else:
         out.append(
             f"Growth after the warm-up: not measured (fewer than {r.get('warmup')} + "
@@ -338,9 +337,12 @@ def app_memory_part(r: dict[str, Any] | None) -> list[str]:
         out.append(
             f"Python heap growth under tracemalloc, in a second pass of {h['journeys']} "
             f"more journeys (after 5 to warm tracemalloc up; {ho.get('completed', '-')} "
-            f"completed, {ho.get('failed', '-')} failed in that pass): "
+            f"completed, {ho.get('failed', '-')} failed in that pass, the 5 included): "
             f"{num(h['growth_bytes'])} bytes, {num(h.get('growth_bytes_per_journey'))} "
-            "bytes per journey. Sites that grew most:"
+            "bytes per journey. tracemalloc counts only what was allocated once it started: "
+            "when a full cache drops an entry made before that, the new entry counts as "
+            "growth and the dropped one is not taken off, so with caches full this "
+            "overstates growth. Sites that grew most (innermost frame):"
         )
         out.append("")
         out += [
@@ -374,7 +376,7 @@ def app_memory_part(r: dict[str, Any] | None) -> list[str]:
         "this process, which would look like app growth, so the benchmark empties that "
         f"list after every journey: {num(m.get('dropped'))} mails, "
         f"{num((m.get('dropped_bytes') or 0) / 1024)} KiB as bytes, were dropped. "
-        f"The service is started with {env}: without them, 200 unlocks of one card from "
+        f"The service is started with {env}: without them, {asked} unlocks of one card from "
         "one kiosk within minutes would be refused by the per-card and per-holder "
         "(30/min) and per-kiosk (600/min) throttles, and the configured argon2id cost "
         "(about 0.45 s per answers step, in the service process) would spend the time "
@@ -382,6 +384,94 @@ def app_memory_part(r: dict[str, Any] | None) -> list[str]:
         "",
     ]
     return out
+
+
+def _removed_widgets_reading(samples: list[dict[str, Any]], g: dict[str, Any]) -> list[str]:
+    """Whether widgets that screens removed stayed alive, from the samples (4, app memory)."""
+    after = [x for x in samples if x["moment"].startswith("waiting, after")]
+    if not after:
+        return []
+    end = after[-1]
+    alive = end.get("removed_widgets_alive") or 0
+    kinds = ", ".join(f"{k} {v:,}" for k, v in (end.get("removed_widgets_by_class") or {}).items())
+    if alive and g.get("removed_widgets_alive", 0) > 0:
+        text = (
+            f"**Leak:** {alive:,} widgets that screens removed were alive at the last sample "
+            f"(by class: {kinds}), {g['removed_widgets_alive']:+,} since the warm-up: this "
+            "part grows with every journey rather than filling a bounded cache."
+        )
+        if any(k.endswith("Input") for k in end.get("removed_widgets_by_class") or {}):
+            text += (
+                " A Textual `Input` (found with textual 8.2.8) subscribes to its screen's "
+                "`text_selection_started_signal` on mount with a callback that holds the "
+                "field, and the signal forgets subscribers that left the DOM only when it is "
+                "published, which never happens with text selection off. "
+                "`KioskScreen.replace_fields` (screens/base.py) unsubscribes the fields it "
+                "replaces; an input removed any other way is not."
+            )
+        return ["", text]
+    if alive:
+        return [
+            "",
+            f"{alive:,} widgets that screens removed were alive at the last sample (by class: "
+            f"{kinds}), no more than after the warm-up: kept, not piling up.",
+        ]
+    later = [
+        x.get("removed_widgets_alive") or 0 for x in after if x["journeys"] >= g["from_journeys"]
+    ]
+    most = max(later, default=0)
+    return [
+        "",
+        "No widget that a screen removed was alive at the last sample"
+        + (
+            f" (at most {most:,} at one sample after the warm-up, released by the end)."
+            if most
+            else ", nor at any sample after the warm-up."
+        ),
+    ]
+
+
+def _inner_outer_reading(
+    samples: list[dict[str, Any]], g: dict[str, Any], cleared: dict[str, int], textual: str
+) -> list[str]:
+    """Textual's `StylesCache.get_inner_outer` lru_cache, which keeps gone widgets' lines."""
+    first, last = g.get("inner_outer_entries") or [None, None]
+    ends = [x for x in samples if x.get("inner_outer_entries") is not None]
+    if last is None or not ends:
+        return []
+    size = ends[-1].get("inner_outer_max")
+    text = (
+        f"Textual's `StylesCache.get_inner_outer` (textual {textual}, `_styles_cache.py`) is "
+        f"a `functools.lru_cache({size})` on an instance method: each entry's key holds a "
+        "widget's `StylesCache`, and with it the widget's last rendered lines, after the "
+        "widget is gone (Textualize/textual#6665); every widget mounted anew, such as each "
+        f"journey's answer fields, adds entries. It held {first:,} entries after the "
+        f"warm-up and {last:,} at the end; "
+        f"{num(ends[-1].get('styles_caches_of_gone_widgets'))} styles caches of widgets that "
+        "no longer exist were alive at the end "
+        f"({g.get('styles_caches_of_gone_widgets', 0):+,} since the warm-up). "
+    )
+    full = next((x for x in ends if size and x["inner_outer_entries"] >= size), None)
+    if full is not None:
+        text += (
+            f"It was full from the sample after {full['journeys']} journeys: from there each "
+            "new entry drops the oldest, so the growth it causes has stopped."
+        )
+    else:
+        text += (
+            f"It is not full yet: this part grows until it holds {num(size)} entries, then stops."
+        )
+    if cleared.get("inner_outer") is not None:
+        text += (
+            " At the very end (after the tracemalloc pass), clearing it freed "
+            f"{cleared['inner_outer']:,} Python blocks and left "
+            f"{num(cleared.get('styles_caches_of_gone_widgets'))} styles caches of gone "
+            "widgets alive; clearing every other functools cache in Textual and Rich freed "
+            f"{cleared.get('other_textual_rich', 0):,} blocks more. That is what these "
+            "bounded caches alone kept, warm-up included, against "
+            f"{g['blocks']:+,} blocks of growth after the warm-up."
+        )
+    return ["", text]
 
 
 def unlock_section(r: dict[str, Any] | None) -> list[str]:
