@@ -55,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="a few minutes (default)")
-    mode.add_argument("--full", action="store_true", help="more samples, up to ~20 minutes")
+    mode.add_argument(
+        "--full", action="store_true", help="more samples and 1000 kiosks, about 25 minutes"
+    )
     parser.add_argument("--only", nargs="*", help="run only these benchmarks")
     parser.add_argument("--output", type=Path, default=RESULTS, help="report file")
     args = parser.parse_args(argv)
