@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks and write the report."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--quick", action="store_true", help="a few minutes (default)")
+    mode.add_argument("--quick", action="store_true", help="about 10 minutes (default)")
     mode.add_argument(
         "--full", action="store_true", help="more samples and 1000 kiosks, about 25 minutes"
     )
