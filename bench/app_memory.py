@@ -51,8 +51,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bench.common import emit, rss_kib, summary
-from bench.unlock import READER, AppJourneys, _until
+from bench.common import demo_kiosk, emit, rss_kib, summary
+from bench.unlock import AppJourneys, _until
 
 #: What the service is told for this run (see the module docstring for why).
 SERVICE_ENV = {
@@ -354,15 +354,9 @@ async def _traced(
 
 def run(quick: bool = True) -> dict[str, Any]:
     """The app memory benchmark."""
-    from pydantic import SecretStr
 
     from card.pcscd import PrivatePcscd
-    from kiosk.app import make_app
-    from kiosk.card_access import PcscCardAccess
     from kiosk.demo import DemoWorld
-    from kiosk.service_client import ServiceClient
-    from kiosk.settings import KioskSettings
-    from kiosk.store import LocalStore
 
     journeys = int(os.environ.get("BENCH_APP_MEMORY_JOURNEYS", 200 if quick else 400))
     traced = int(os.environ.get("BENCH_APP_MEMORY_TRACED", 20 if quick else 50))
@@ -375,23 +369,7 @@ def run(quick: bool = True) -> dict[str, Any]:
     world = DemoWorld(workdir / "world", pcscd=pcscd).start()
     try:
         holder = next(h for h in world.demo_data["holders"] if h["key"] == "locked")
-        settings = KioskSettings.load(
-            None,
-            service_url=world.service_url,
-            kiosk_token=SecretStr(world.kiosk_token),
-            store=workdir / "kiosk.sqlite",
-            reader=READER,
-            kiosk_name="Bench kiosk",
-            demo=True,
-        )
-        store = LocalStore(settings.store)
-        app = make_app(
-            settings=settings,
-            card=PcscCardAccess(READER),
-            client=ServiceClient(world.service_url, world.kiosk_token, timeout=15.0, retries=1),
-            store=store,
-            demo=world.cards,
-        )
+        app, store = demo_kiosk(world, workdir)
         try:
             got = asyncio.run(measure(app, world, holder, journeys, traced, budget_s))
         finally:

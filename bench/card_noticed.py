@@ -27,10 +27,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import emit, ratio, rss_kib, summary
+from bench.common import READER, demo_kiosk, emit, ratio, rss_kib, summary
 from card.pcscd import PrivatePcscd
 
-READER = "Virtual PCD 00 00"
 EVENT_TIMEOUT = 5.0
 
 
@@ -327,14 +326,8 @@ async def _until(predicate: Any, timeout: float) -> bool:
 
 def app_phase(pcscd: PrivatePcscd, cycles: int) -> dict[str, Any]:
     """Floor and the kiosk app (flow state CardStatus) on the same insertions."""
-    from pydantic import SecretStr
 
-    from kiosk.app import make_app
-    from kiosk.card_access import PcscCardAccess
     from kiosk.demo import DemoWorld
-    from kiosk.service_client import ServiceClient
-    from kiosk.settings import KioskSettings
-    from kiosk.store import LocalStore
 
     workdir = Path(tempfile.mkdtemp(prefix="ssu-bench-card-"))
     world = DemoWorld(workdir / "world", pcscd=pcscd).start()
@@ -342,23 +335,7 @@ def app_phase(pcscd: PrivatePcscd, cycles: int) -> dict[str, Any]:
     floor = FloorLoop(floor_stamps)
     floor.start()
     try:
-        settings = KioskSettings.load(
-            None,
-            service_url=world.service_url,
-            kiosk_token=SecretStr(world.kiosk_token),
-            store=workdir / "kiosk.sqlite",
-            reader=READER,
-            kiosk_name="Bench kiosk",
-            demo=True,
-        )
-        store = LocalStore(settings.store)
-        app = make_app(
-            settings=settings,
-            card=PcscCardAccess(READER),
-            client=ServiceClient(world.service_url, world.kiosk_token, timeout=3.0, retries=1),
-            store=store,
-            demo=world.cards,
-        )
+        app, store = demo_kiosk(world, workdir, client_timeout=3.0)
         assert world.cards is not None
         personalisation = world.cards.personalisation("locked")
         try:

@@ -19,6 +19,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = "127.0.0.1"
+#: The demo world's virtual reader (vpcd on a private pcscd).
+READER = "Virtual PCD 00 00"
 
 
 def summary(samples: Sequence[float]) -> dict[str, Any]:
@@ -164,3 +166,39 @@ def stop_process(proc: subprocess.Popen[Any] | None, timeout: float = 10.0) -> N
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(5)
+
+
+def demo_kiosk(world: Any, workdir: Path, client_timeout: float = 15.0) -> tuple[Any, Any]:
+    """The kiosk app on the demo world, built as `ssu-kiosk --demo` builds it.
+
+    PC/SC card access on the world's private pcscd (READER), the
+    real service client, a SQLite local store in `workdir`. Returns (app, store);
+    the caller closes the store once the app has run.
+    """
+    from pydantic import SecretStr
+
+    from kiosk.app import make_app
+    from kiosk.card_access import PcscCardAccess
+    from kiosk.service_client import ServiceClient
+    from kiosk.settings import KioskSettings
+    from kiosk.store import LocalStore
+
+    settings = KioskSettings.load(
+        None,
+        service_url=world.service_url,
+        kiosk_token=SecretStr(world.kiosk_token),
+        store=workdir / "kiosk.sqlite",
+        reader=READER,
+        kiosk_name="Bench kiosk",
+        demo=True,
+    )
+    store = LocalStore(settings.store)
+    client = ServiceClient(world.service_url, world.kiosk_token, timeout=client_timeout, retries=1)
+    app = make_app(
+        settings=settings,
+        card=PcscCardAccess(READER),
+        client=client,
+        store=store,
+        demo=world.cards,
+    )
+    return app, store

@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, emit, ratio, summary
+from bench.common import ROOT, demo_kiosk, emit, ratio, summary
 
 QUIET = 0.03  # seconds without output that end a burst
 IDLE_BEFORE_KEY = 0.06  # quiet needed before a key is written
@@ -71,17 +71,11 @@ async def _floor_child(ready_fd: int) -> None:
 
 
 async def _kiosk_child(ready_fd: int) -> None:
-    from pydantic import SecretStr
     from textual.widgets import Input
 
-    from bench.unlock import READER, AppJourneys
+    from bench.unlock import AppJourneys
     from card.pcscd import PrivatePcscd
-    from kiosk.app import make_app
-    from kiosk.card_access import PcscCardAccess
     from kiosk.demo import DemoWorld
-    from kiosk.service_client import ServiceClient
-    from kiosk.settings import KioskSettings
-    from kiosk.store import LocalStore
 
     pcscd = PrivatePcscd()
     pcscd.start()
@@ -91,23 +85,7 @@ async def _kiosk_child(ready_fd: int) -> None:
     store = None
     try:
         holder = next(h for h in world.demo_data["holders"] if h["key"] == "locked")
-        settings = KioskSettings.load(
-            None,
-            service_url=world.service_url,
-            kiosk_token=SecretStr(world.kiosk_token),
-            store=workdir / "kiosk.sqlite",
-            reader=READER,
-            kiosk_name="Bench kiosk",
-            demo=True,
-        )
-        store = LocalStore(settings.store)
-        app = make_app(
-            settings=settings,
-            card=PcscCardAccess(READER),
-            client=ServiceClient(world.service_url, world.kiosk_token, timeout=15.0, retries=1),
-            store=store,
-            demo=world.cards,
-        )
+        app, store = demo_kiosk(world, workdir)
         signal.signal(signal.SIGTERM, lambda *_: app.exit())
         journeys = AppJourneys(app, world, holder)
 

@@ -33,10 +33,9 @@ from typing import Any
 
 import httpx
 
-from bench.common import emit, ratio, summary
+from bench.common import READER, demo_kiosk, emit, ratio, summary
 from card.pcscd import PrivatePcscd
 
-READER = "Virtual PCD 00 00"
 _DEBUG: Callable[[], str] = lambda: ""  # noqa: E731 - replaced while the app runs
 CODE = re.compile(r"\b(\d{8})\b")
 NEW_PINS = ("258147", "369258", "471036", "582947", "693058", "704169", "815270", "926381")
@@ -358,14 +357,8 @@ async def typing_floor(keys: int) -> list[float]:
 
 def run(quick: bool = True) -> dict[str, Any]:
     """Whole-unlock machine time (app vs raw) and typing latency."""
-    from pydantic import SecretStr
 
-    from kiosk.app import make_app
-    from kiosk.card_access import PcscCardAccess
     from kiosk.demo import DemoWorld
-    from kiosk.service_client import ServiceClient
-    from kiosk.settings import KioskSettings
-    from kiosk.store import LocalStore
 
     journeys = int(os.environ.get("BENCH_UNLOCK_JOURNEYS", 3 if quick else 8))
     keys = int(os.environ.get("BENCH_UNLOCK_KEYS", 40 if quick else 150))
@@ -379,23 +372,7 @@ def run(quick: bool = True) -> dict[str, Any]:
     try:
         holder = next(h for h in world.demo_data["holders"] if h["key"] == "locked")
         raws = [raw_unlock(world, holder, NEW_PINS[i % len(NEW_PINS)]) for i in range(journeys)]
-        settings = KioskSettings.load(
-            None,
-            service_url=world.service_url,
-            kiosk_token=SecretStr(world.kiosk_token),
-            store=workdir / "kiosk.sqlite",
-            reader=READER,
-            kiosk_name="Bench kiosk",
-            demo=True,
-        )
-        store = LocalStore(settings.store)
-        app = make_app(
-            settings=settings,
-            card=PcscCardAccess(READER),
-            client=ServiceClient(world.service_url, world.kiosk_token, timeout=15.0, retries=1),
-            store=store,
-            demo=world.cards,
-        )
+        app, store = demo_kiosk(world, workdir)
         try:
             got = asyncio.run(app_unlocks(app, world, holder, journeys, keys))
         finally:
