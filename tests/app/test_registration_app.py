@@ -26,7 +26,7 @@ from kiosk.demo import DemoWorld
 from kiosk.flow import states as s
 from kiosk.registration_effects import CATALOGUE_KEY
 from tests.app.conftest import holder, latest_code
-from tests.app.journey import SIZE, on, until
+from tests.app.journey import SIZE, fields_ready, on, until
 
 pytestmark = pytest.mark.pcsc
 
@@ -59,17 +59,24 @@ async def choose(pilot: Any, app: KioskApp, wanted: list[str]) -> None:
     await pilot.press("enter")
 
 
-async def register(
-    pilot: Any, app: KioskApp, world: DemoWorld, sam: dict[str, Any], answers: dict[str, str]
-) -> str:
-    """Register the holder of the card in the reader by keys; returns the code used."""
+async def to_contact_details(pilot: Any, app: KioskApp, sam: dict[str, Any]) -> None:
+    """From the card status of the card in the reader to its contact details, fields ready."""
     await until(pilot, app, on(s.CardStatus))
     await pilot.press("1")
     await until(pilot, app, on(s.PasscodeEntry))
+    await fields_ready(pilot, app)
     await pilot.press(*sam["pin"], "enter")
     await until(pilot, app, on(s.Terms))
     await pilot.press("pagedown", "enter")
     await until(pilot, app, on(s.ContactDetails))
+    await fields_ready(pilot, app)
+
+
+async def register(
+    pilot: Any, app: KioskApp, world: DemoWorld, sam: dict[str, Any], answers: dict[str, str]
+) -> str:
+    """Register the holder of the card in the reader by keys; returns the code used."""
+    await to_contact_details(pilot, app, sam)
     await pilot.press(*sam["email"], "enter", *"07700 900 003", "enter")
     await choose(pilot, app, list(answers))
     state = await until(pilot, app, on(s.RegistrationAnswers))

@@ -17,7 +17,12 @@ from kiosk.demo import DemoWorld
 from kiosk.flow import states as s
 from tests.app.conftest import holder, latest_code
 from tests.app.journey import SIZE, field_values, fields_ready, on, until
-from tests.app.test_registration_app import NEW_ANSWERS, choose, service_holder
+from tests.app.test_registration_app import (
+    NEW_ANSWERS,
+    choose,
+    service_holder,
+    to_contact_details,
+)
 from tests.faults.conftest import mail_down
 from tests.faults.test_service_faults import SERVICE_FAULTS, Fault
 
@@ -60,15 +65,7 @@ async def test_service_fault_while_registering(
     async with kiosk.run_test(size=SIZE) as pilot:
         await until(pilot, kiosk, on(s.WaitingForCard))
         world.cards.insert("unregistered")
-        await until(pilot, kiosk, on(s.CardStatus))
-        await pilot.press("1")
-        await until(pilot, kiosk, on(s.PasscodeEntry))
-        await fields_ready(pilot, kiosk)
-        await pilot.press(*sam["pin"], "enter")
-        await until(pilot, kiosk, on(s.Terms))
-        await pilot.press("pagedown", "enter")
-        await until(pilot, kiosk, on(s.ContactDetails))
-        await fields_ready(pilot, kiosk)
+        await to_contact_details(pilot, kiosk, sam)
         await pilot.press(*sam["email"], "enter", *"07700 900 003")
         if step == "contact_details":
             await through_fault(pilot, kiosk, world, s.ContactDetails, inject)
