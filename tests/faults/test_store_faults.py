@@ -19,13 +19,13 @@ import pytest
 from pydantic import SecretStr
 
 from card.reader import CardSession
-from kiosk.app import make_app
+from kiosk.app import KioskApp, make_app
 from kiosk.card_access import PcscCardAccess
 from kiosk.demo import DemoWorld
 from kiosk.flow import states as s
 from kiosk.service_client import ServiceClient
 from kiosk.settings import KioskSettings
-from kiosk.store import open_store
+from kiosk.store import LocalStore, open_store
 from tests.app.conftest import holder, latest_code
 from tests.app.journey import SIZE, Holder, fields_ready, on, until
 from tests.conftest import READER
@@ -74,13 +74,13 @@ def kiosk_events(world: DemoWorld) -> list[dict[str, object]]:
     return [r for r in map(json.loads, out.splitlines()) if r["source"] == "kiosk"]
 
 
-async def test_store_fault_mid_journey(world: DemoWorld, small_disk: Path) -> None:
-    fault = "read_only" if os.statvfs(small_disk).f_flag & os.ST_RDONLY else "full"
+def kiosk_on(disk: Path, world: DemoWorld) -> tuple[KioskApp, LocalStore]:
+    """The kiosk with its store on `disk`, delivering its outbox every half second."""
     settings = KioskSettings.load(
         None,
         service_url=world.service_url,
         kiosk_token=SecretStr(world.kiosk_token),
-        store=small_disk / "kiosk.sqlite",
+        store=disk / "kiosk.sqlite",
         reader=READER,
     )
     store = open_store(settings.store)
@@ -92,6 +92,12 @@ async def test_store_fault_mid_journey(world: DemoWorld, small_disk: Path) -> No
         demo=world.cards,
         outbox_seconds=0.5,
     )
+    return app, store
+
+
+async def test_store_fault_mid_journey(world: DemoWorld, small_disk: Path) -> None:
+    fault = "read_only" if os.statvfs(small_disk).f_flag & os.ST_RDONLY else "full"
+    app, store = kiosk_on(small_disk, world)
     async with app.run_test(size=SIZE) as pilot:
         alex = Holder(world, app, pilot)
         state = await alex.to_questions()
@@ -131,22 +137,7 @@ async def test_store_fault_while_registering(world: DemoWorld, small_disk: Path)
     from tests.app.test_registration_app import NEW_ANSWERS, register, service_holder
 
     fault = "read_only" if os.statvfs(small_disk).f_flag & os.ST_RDONLY else "full"
-    settings = KioskSettings.load(
-        None,
-        service_url=world.service_url,
-        kiosk_token=SecretStr(world.kiosk_token),
-        store=small_disk / "kiosk.sqlite",
-        reader=READER,
-    )
-    store = open_store(settings.store)
-    app = make_app(
-        settings=settings,
-        card=PcscCardAccess(READER),
-        client=ServiceClient(world.service_url, world.kiosk_token, timeout=3.0, retries=1),
-        store=store,
-        demo=world.cards,
-        outbox_seconds=0.5,
-    )
+    app, store = kiosk_on(small_disk, world)
     sam = holder(world, "unregistered")
     assert world.cards is not None
     async with app.run_test(size=SIZE) as pilot:
