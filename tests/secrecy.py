@@ -70,12 +70,39 @@ def scan(roots: Iterable[Path], secrets: set[str]) -> list[str]:
             for secret in secrets:
                 if not secret:
                     continue
-                found = secret.lower().encode() in folded
+                found = _found_as_itself(secret.lower().encode(), folded)
                 if _is_hex32(secret):
                     found = found or bytes.fromhex(secret) in data
                 if found:
                     hits.append(f"{path.name}: {secret[:2]}…")
     return hits
+
+
+_HEX = frozenset(b"0123456789abcdef")
+
+
+def _found_as_itself(secret: bytes, data: bytes) -> bool:
+    """Whether `secret` is in `data` other than by chance inside a hash.
+
+    A 6-digit passcode turns up by chance in a long enough run of random hex (a
+    keyed fingerprint, an id): 1 in 16**6 per position. A match with hex on both
+    sides inside a run of 32 or more hex characters is such a chance, not a leak;
+    anything else counts, even a secret stored right beside other text, and a
+    long secret (a cryptogram's hex) counts wherever it is.
+    """
+    start = data.find(secret)
+    while start != -1:
+        end = start + len(secret)
+        left, right = start, end
+        while left > 0 and data[left - 1] in _HEX:
+            left -= 1
+        while right < len(data) and data[right] in _HEX:
+            right += 1
+        inside_hash = len(secret) < 16 and left < start and right > end and right - left >= 32
+        if not inside_hash:
+            return True
+        start = data.find(secret, start + 1)
+    return False
 
 
 def _is_hex32(value: str) -> bool:

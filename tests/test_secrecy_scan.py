@@ -32,3 +32,18 @@ def test_cryptograms_sent_to_a_card_are_recorded() -> None:
         challenge = applet.process(apdu.get_challenge())[:-2]
         applet.process(apdu.reset_retry_counter(aes_cmac(key, challenge), "246801"))
     assert seen == [aes_cmac(key, challenge)]
+
+
+def test_a_passcode_by_chance_inside_a_hash_is_not_a_leak(tmp_path: Path) -> None:
+    # Seen in a real run: an idempotency record's keyed fingerprint held 483920.
+    (tmp_path / "db").write_bytes(
+        b"POST/v1/audit680d9a5b04783289736533ab2cc37091609425e1ed28b67483920f601e9c3b7frunning"
+    )
+    assert scan([tmp_path], {"483920"}) == []
+
+
+def test_a_passcode_stored_beside_other_text_is_a_leak(tmp_path: Path) -> None:
+    (tmp_path / "a").write_bytes(b"kioskregistration483920abcdef")
+    (tmp_path / "b").write_bytes(b"\x00483920\x00")
+    (tmp_path / "c").write_bytes(b"680d9a5b04783289736533ab2cc37091483920")  # hex on one side only
+    assert scan([tmp_path], {"483920"}) == ["a: 48…", "b: 48…", "c: 48…"]
