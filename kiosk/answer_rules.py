@@ -1,31 +1,14 @@
-"""The service's rules for new security answers, checked on the kiosk first (API.md).
+"""The service's rules for new security answers, checked on the kiosk first.
 
-Answers are compared after normalisation: Unicode NFKC, case-folded, inner
-whitespace collapsed to one space, trimmed; a new answer must be 3 to 64
-characters long in that form. Pure functions, so the flow can use them.
+The rules themselves (normalisation, limits) live once in `contract.answers`;
+this module turns them into the plain-language reasons a holder reads.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from contract.answers import ANSWER_MAX, ANSWER_MIN, QUESTIONS_TO_CHOOSE, normalise_answer
 
-ANSWER_MIN = 3
-"""Fewest characters in a normalised answer."""
-ANSWER_MAX = 64
-"""Most characters in a normalised answer."""
-QUESTIONS_TO_CHOOSE = 4
-"""How many different questions a holder registers answers for."""
-
-_WHITESPACE = re.compile(r"\s+")
-
-
-def normalise_answer(answer: str) -> str:
-    """NFKC, case-folded, inner whitespace collapsed to one space, trimmed (as the service)."""
-    folded = unicodedata.normalize("NFKC", answer).casefold()
-    # casefold can produce sequences NFKC would change again (some ligatures).
-    folded = unicodedata.normalize("NFKC", folded)
-    return _WHITESPACE.sub(" ", folded).strip()
+__all__ = ["ANSWER_MAX", "ANSWER_MIN", "QUESTIONS_TO_CHOOSE", "answer_problem", "normalise_answer"]
 
 
 def answer_problem(answer: str) -> str | None:

@@ -21,6 +21,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from contract.contacts import APPROVED_DOMAINS_DEFAULT
 from kiosk.flow.facts import FlowConfig
 from kiosk.passcode_rules import PasscodeRules
 from kiosk.terms import load_terms
@@ -102,7 +103,7 @@ class KioskSettings(BaseSettings):
     ra_contacts: RaContacts = Field(default_factory=RaContacts)
     """The local RA team, shown whenever the holder needs a person."""
     approved_email_domains: list[str] = Field(
-        default_factory=lambda: ["nhs.net", "gov.uk", "mod.uk"]
+        default_factory=lambda: list(APPROVED_DOMAINS_DEFAULT)
     )
     """Email domains a holder may register (subdomains admitted, as the service does)."""
     expiring_warning_days: int = Field(default=90, ge=0)

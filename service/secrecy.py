@@ -4,28 +4,27 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
-import unicodedata
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from card.keys import MasterKeys
+from contract.answers import normalise_answer
+from contract.contacts import email_approved, mask_email, normalise_mobile
 
-_WHITESPACE = re.compile(r"\s+")
-# [0-9], not \d: \d admits every script's digits, which no phone network dials.
-_MOBILE = re.compile(r"^(?:07[0-9]{9}|\+447[0-9]{9})$")
-_LOCAL_PART = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$")
-_DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-
-
-def normalise_answer(answer: str) -> str:
-    """NFKC, case-folded, inner whitespace collapsed to one space, trimmed."""
-    folded = unicodedata.normalize("NFKC", answer).casefold()
-    # casefold can produce sequences NFKC would change again (e.g. some ligatures).
-    folded = unicodedata.normalize("NFKC", folded)
-    return _WHITESPACE.sub(" ", folded).strip()
+__all__ = [
+    "AnswerHasher",
+    "Fingerprinter",
+    "email_domain_approved",
+    "mask_email",
+    "new_code",
+    "new_id",
+    "new_token",
+    "normalise_answer",
+    "normalise_mobile",
+    "token_hash",
+]
 
 
 class AnswerHasher:
@@ -91,28 +90,6 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def mask_email(email: str) -> str:
-    """j***@nhs.net: the first character of the local part, then stars."""
-    local, _, domain = email.partition("@")
-    return f"{local[:1]}***@{domain}"
-
-
 def email_domain_approved(email: str, approved: list[str]) -> bool:
-    """Whether the address's domain is an approved domain or one of its subdomains."""
-    local, at, domain = email.strip().rpartition("@")
-    domain = domain.lower()
-    # fullmatch: `$` alone also matches before a final newline, which would let
-    # "abc\n@nhs.net" through to a mail header.
-    if not at or not _LOCAL_PART.fullmatch(local) or not _DOMAIN.fullmatch(domain):
-        return False
-    for allowed in approved:
-        allowed = allowed.lower().strip(".")
-        if domain == allowed or domain.endswith("." + allowed):
-            return True
-    return False
-
-
-def normalise_mobile(mobile: str) -> str | None:
-    """A UK mobile number without spaces (07... or +447...), or None when it is not one."""
-    compact = re.sub(r"\s+", "", mobile)
-    return compact if _MOBILE.match(compact) else None
+    """Whether the address is well formed and its domain (or a parent) approved."""
+    return email_approved(email, approved)

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.schema import Table
 
 from card.keys import MasterKeys, aes_cmac
+from contract.answers import ANSWER_MAX, ANSWER_MIN, MAX_FAILED_ANSWERS, QUESTIONS_TO_CHOOSE
 from service.mailer import SmtpMailer
 from service.mailing import Mail, Pass
 from service.problems import Problem
@@ -62,7 +63,6 @@ NONCE_TTL = 120.0
 FLOW_TTL = 30 * 60.0
 CODE_TTL = 15 * 60.0
 CODE_TRIES = 3
-MAX_FAILED_ANSWERS = 3
 MAX_RESENDS = 3
 RESEND_INTERVAL = 60.0
 MAX_CRYPTOGRAMS = 5
@@ -70,8 +70,7 @@ IDEMPOTENCY_TTL = 24 * 3600.0
 # A "running" idempotency record older than this was left by a crashed instance.
 IDEMPOTENCY_STALE = 120.0
 QUESTIONS_ASKED = 3
-QUESTIONS_REGISTERED = 4
-ANSWER_MIN, ANSWER_MAX = 3, 64
+QUESTIONS_REGISTERED = QUESTIONS_TO_CHOOSE
 
 # Keys a kiosk must never send in an audit event's detail; dropped if it does.
 _SECRET_WORDS = ("pin", "passcode", "code", "answer", "cryptogram", "token", "mac", "key")

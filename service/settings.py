@@ -13,6 +13,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from contract.contacts import APPROVED_DOMAINS_DEFAULT
+
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 DEFAULT_CONFIG_FILE = CONFIG_DIR / "service.toml"
 
@@ -73,7 +75,7 @@ class ServiceSettings(BaseSettings):
     """TOML file with the master keys; the development masters only with demo."""
     demo: bool = False
     """Demo mode: accepts the public development keys and the demo kiosk token."""
-    approved_domains: list[str] = Field(default_factory=lambda: ["nhs.net", "gov.uk", "mod.uk"])
+    approved_domains: list[str] = Field(default_factory=lambda: list(APPROVED_DOMAINS_DEFAULT))
     """Email domains a holder may register (subdomains admitted)."""
     questions_required: bool = True
     """Ask security questions before sending an unlock code (off: card + code only)."""

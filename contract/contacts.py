@@ -1,0 +1,57 @@
+"""Contact details a holder registers: approved email domains and UK mobile numbers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+APPROVED_DOMAINS_DEFAULT: tuple[str, ...] = ("nhs.net", "gov.uk", "mod.uk")
+"""The approved email domains when a deployment names none (subdomains admitted)."""
+
+_WHITESPACE = re.compile(r"\s+")
+# [0-9], not \d: \d admits every script's digits, which no phone network dials.
+_MOBILE = re.compile(r"^(?:07[0-9]{9}|\+447[0-9]{9})$")
+# A plain local part and a dotted domain: nothing a mail header could be bent with.
+_LOCAL_PART = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$")
+_DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def split_email(email: str) -> tuple[str, str] | None:
+    """(local part, lower-cased domain) of a well-formed address, or None.
+
+    Surrounding spaces are ignored. fullmatch, not match: `$` alone also matches
+    before a final newline, which would let "abc\\n@nhs.net" through to a header.
+    """
+    local, at, domain = email.strip().rpartition("@")
+    domain = domain.lower()
+    if not at or not _LOCAL_PART.fullmatch(local) or not _DOMAIN.fullmatch(domain):
+        return None
+    return local, domain
+
+
+def domain_approved(domain: str, approved: Iterable[str]) -> bool:
+    """Whether `domain` is an approved domain or one of its subdomains (dwp.gov.uk)."""
+    domain = domain.lower().strip(".")
+    for allowed in approved:
+        allowed = allowed.lower().strip().strip(".").lstrip("@")
+        if allowed and (domain == allowed or domain.endswith("." + allowed)):
+            return True
+    return False
+
+
+def email_approved(email: str, approved: Iterable[str]) -> bool:
+    """Whether the address is well formed and on an approved domain."""
+    parts = split_email(email)
+    return parts is not None and domain_approved(parts[1], approved)
+
+
+def normalise_mobile(mobile: str) -> str | None:
+    """A UK mobile number without spaces (07... or +447...), or None when it is not one."""
+    compact = _WHITESPACE.sub("", mobile)
+    return compact if _MOBILE.fullmatch(compact) else None
+
+
+def mask_email(email: str) -> str:
+    """j***@nhs.net: the first character of the local part, then stars."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
