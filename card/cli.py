@@ -24,7 +24,8 @@ from pathlib import Path
 from types import FrameType
 
 from card.apdu import CardError, PinBlocked, PinState, WrongPin
-from card.reader import CardSession, list_readers
+from card.profiles import open_profile
+from card.reader import list_readers
 from card.virtual import (
     DEFAULT_PIV_PUK,
     DEFAULT_PORT,
@@ -160,14 +161,16 @@ def cmd_insert(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    """Print the card's facts as JSON."""
-    with CardSession.open(args.reader) as session:
-        info = session.info()
-        pin = session.pin_status()
+    """Print the card's facts as JSON (either profile: see `profile`)."""
+    with open_profile(args.reader) as card:
+        info = card.identity()
+        pin = card.pin_status()
+        reader = card.session.reader
     print(
         json.dumps(
             {
-                "reader": session.reader,
+                "reader": reader,
+                "profile": info.profile.value,
                 "serial": info.serial_hex,
                 "uuid": info.uuid,
                 "name": info.name,
@@ -182,9 +185,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """VERIFY the passcode; exit 0 only when accepted."""
-    with CardSession.open(args.reader) as session:
+    with open_profile(args.reader) as card:
         try:
-            session.verify(args.pin)
+            card.verify(args.pin)
         except (WrongPin, PinBlocked) as exc:
             print(f"ssu-card: {exc}", file=sys.stderr)
             return 1
