@@ -61,8 +61,20 @@ class PivProfile:
     # -- reads ------------------------------------------------------------
 
     def get_data(self, obj: int) -> bytes:
-        """GET DATA of one object (raises AppletNotFound when the card has none)."""
-        return self.session.transmit(piv.get_data(obj)).check()
+        """GET DATA of one object.
+
+        Raises:
+            card.apdu.DataNotFound: The card does not hold that object (6A82): a
+                card fresh from the factory has no CHUID or certificates until
+                it is personalised (enrolment).
+            card.apdu.SecurityNotSatisfied: The object needs the PIN verified.
+        """
+        resp = self.session.transmit(piv.get_data(obj))
+        if resp.sw == SW.NOT_FOUND:
+            known = {o.value: o.name for o in DataObject}
+            name = known.get(obj, f"{obj:X}")
+            raise apdu.DataNotFound(resp.sw, f"The card holds no PIV {name} object")
+        return resp.check()
 
     def chuid(self) -> piv.Chuid:
         """The CHUID: GUID and expiration date."""
@@ -79,7 +91,7 @@ class PivProfile:
         name: str | None = None
         try:
             subject = self.certificate(Slot.PIV_AUTHENTICATION).subject
-        except apdu.AppletNotFound:
+        except apdu.DataNotFound:
             subject = None  # no 9A certificate: the directory's binding says who
         if subject is not None:
             uids = subject.get_attributes_for_oid(NameOID.USER_ID)

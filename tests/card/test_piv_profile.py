@@ -23,7 +23,7 @@ from card.profiles import (
     open_profile,
 )
 from card.reader import CardSession
-from card.virtual import VirtualCard
+from card.virtual import VirtualCard, VirtualPivCard
 from tests.conftest import TEST_PUK, InsertCard, make_card, make_piv_card
 
 pytestmark = pytest.mark.pcsc
@@ -254,3 +254,18 @@ def test_secrets_are_not_in_errors_or_reprs(insert_card: InsertCard) -> None:
     text = f"{info.value!s} {info.value!r} {Puk('11112222')!r}"
     assert "11112222" not in text and "246810" not in text
     assert Slot.CARD_AUTHENTICATION == 0x9E
+
+
+class Unpersonalised(VirtualPivCard):
+    """A PIV card fresh from the factory: no CHUID, no certificates."""
+
+    def handle(self, payload: bytes) -> bytes | None:
+        if len(payload) > 1 and payload[1] == piv.Ins.GET_DATA:
+            return bytes.fromhex("6A82")
+        return super().handle(payload)
+
+
+def test_a_piv_card_without_a_chuid_says_what_is_missing(insert_card: InsertCard) -> None:
+    insert_card(make_piv_card(), cls=Unpersonalised)
+    with piv_profile() as card, pytest.raises(apdu.DataNotFound, match="no PIV CHUID"):
+        card.identity()
