@@ -212,3 +212,28 @@ def test_pkcs11_refuses_the_9a_key_without_the_pin(
         check=False,
     )
     assert refused.returncode != 0
+
+
+def test_after_the_profile_unblocks_opensc_takes_the_new_pin_and_refuses_the_old_puk(
+    insert_card: InsertCard, tool: Tool
+) -> None:
+    vcard = insert_card(make_piv_card("locked"))
+    old, fresh = Puk(TEST_PUK), Puk("90817263")
+    with piv_card() as card, card.session.transaction():
+        card.unblock_with_puk(old, "246810")
+        card.rotate_puk(old, fresh)
+    tool("pkcs15-tool", "--verify-pin", "--auth-id", "01", "--pin", "246810")
+    reused = tool(
+        "pkcs15-tool",
+        "--unblock-pin",
+        "--auth-id",
+        "01",
+        "--puk",
+        TEST_PUK,
+        "--new-pin",
+        "135790",
+        check=False,
+    )
+    assert reused.returncode != 0
+    assert vcard.applet.card.puk_tries_left == 2
+    tool("pkcs15-tool", "--verify-pin", "--auth-id", "01", "--pin", "246810")

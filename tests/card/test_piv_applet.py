@@ -245,3 +245,40 @@ def test_secrets_never_show_in_reprs() -> None:
     assert TEST_PUK not in repr(Puk(TEST_PUK)) and TEST_PUK not in str(Puk(TEST_PUK))
     text = repr(card)
     assert "583920" not in text and TEST_PUK not in text and "PRIVATE" not in text
+
+
+_COMMANDS = st.sampled_from(
+    [
+        piv.select(),
+        piv.verify_query(),
+        piv.verify(PIN),
+        piv.verify("111222"),
+        piv.forget_verification(),
+        piv.change_pin(PIN, "246810"),
+        piv.change_pin("246810", PIN),
+        piv.change_puk(Puk(TEST_PUK), Puk("99887766")),
+        piv.change_puk(Puk("99887766"), Puk(TEST_PUK)),
+        piv.reset_retry_counter(Puk(TEST_PUK), PIN),
+        piv.reset_retry_counter(Puk("11112222"), PIN),
+        piv.get_data(DataObject.PRINTED_INFORMATION),
+        piv.general_authenticate(Slot.PIV_AUTHENTICATION, bytes(32)),
+        bytes.fromhex("00C0000000"),
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(_COMMANDS, st.binary(max_size=40)), max_size=25))
+def test_any_sequence_keeps_the_counters_honest(commands: list[bytes]) -> None:
+    applet = fresh()
+    for command in commands:
+        before = (applet.card.pin_tries_left, applet.card.puk_tries_left)
+        answer = sw(applet.process(command))
+        card = applet.card
+        assert 0 <= card.pin_tries_left <= 3 and 0 <= card.puk_tries_left <= 3
+        if before[1] == 0:
+            assert card.puk_tries_left == 0  # a blocked PUK never comes back
+        if answer == "9000" and command[1:2] == b"\x87" and command[3] == Slot.PIV_AUTHENTICATION:
+            assert applet.pin_verified  # 9A never signs without the PIN
+        if card.pin_tries_left == 0:
+            assert not applet.pin_verified

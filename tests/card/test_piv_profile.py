@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import subprocess
+import sys
 
 import pytest
 from cryptography import x509
@@ -269,3 +272,28 @@ def test_a_piv_card_without_a_chuid_says_what_is_missing(insert_card: InsertCard
     insert_card(make_piv_card(), cls=Unpersonalised)
     with piv_profile() as card, pytest.raises(apdu.DataNotFound, match="no PIV CHUID"):
         card.identity()
+
+
+def test_no_pin_or_puk_reaches_a_log(
+    insert_card: InsertCard, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    insert_card(make_piv_card("locked"))
+    old, fresh = Puk(TEST_PUK), Puk("90817263")
+    with piv_profile() as card, card.session.transaction():
+        with pytest.raises(piv.WrongPuk):
+            card.unblock_with_puk(Puk("11112222"), "246810")
+        card.unblock_with_puk(old, "246810")
+        card.rotate_puk(old, fresh)
+        card.verify("246810")
+        card.change_passcode("246810", "135790")
+    logged = caplog.text
+    for secret in (TEST_PUK, "90817263", "11112222", "246810", "135790"):
+        assert secret not in logged and secret.encode().hex() not in logged.lower()
+
+
+def test_the_service_can_check_proofs_without_pyscard() -> None:
+    # card.piv and card.piv_ca are what the unlock service imports (proof checks,
+    # the card CA); the service must not pull in pyscard through them.
+    code = "import sys, card.piv, card.piv_ca; sys.exit('smartcard' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
