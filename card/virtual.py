@@ -435,8 +435,10 @@ def piv_state_saver(path: Path) -> Callable[[PivPersonalisation], None]:
     """A callback persisting PIN, PUK and counters atomically (the card's EEPROM).
 
     Like a chip, the file keeps reference data, not values: the PIN and the PUK
-    are each a random salt and an scrypt digest, never the digits, so the file
-    (created 0600) cannot give a PUK back to anyone who reads it.
+    are each a random salt and an scrypt digest, never the digits. The file is
+    created 0600 and is a test and demo artefact: someone who reads it could
+    still guess an 8-digit PUK through scrypt offline, which a real chip does
+    not allow, so it never belongs on a production machine.
     """
 
     def save(card: PivPersonalisation) -> None:

@@ -176,6 +176,18 @@ class PivProfile:
         """
         _puk_result(self.session.transmit(piv.change_puk(puk, next_puk)))
 
+    def unblock_and_rotate(self, puk: Puk, next_puk: Puk, new_passcode: str) -> None:
+        """Steps 1 and 2 in one PC/SC transaction: unblock with `puk`, then rotate it.
+
+        When this raises a reader error (card pulled, pcscd gone) the caller
+        cannot tell how far it got: re-read the PIN state, repeat step 1 if the
+        PIN is still blocked, and `settle_puk` if the rotation may have reached
+        the card.
+        """
+        with self.session.transaction():
+            self.unblock_with_puk(puk, new_passcode)
+            self.rotate_puk(puk, next_puk)
+
     def settle_puk(self, puk: Puk, next_puk: Puk) -> Puk:
         """After an interrupted `rotate_puk`: leave the card on `next_puk`, return it.
 
@@ -183,7 +195,8 @@ class PivProfile:
         happened (no try spent). A refusal spends one try and proves the card
         still holds `puk`, the only other candidate: then `rotate_puk` with it,
         whose success refills the PUK counter. Never a third value, never a
-        second wasted try.
+        second try spent finding out. Use it only when the CHANGE REFERENCE DATA
+        may have reached the card; if it surely did not, `rotate_puk` directly.
 
         Raises:
             card.piv.PukBlocked: The PUK is blocked (the card was at its last try).

@@ -297,3 +297,13 @@ def test_the_service_can_check_proofs_without_pyscard() -> None:
     # the card CA); the service must not pull in pyscard through them.
     code = "import sys, card.piv, card.piv_ca; sys.exit('smartcard' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
+
+
+def test_unblock_and_rotate_in_one_transaction(insert_card: InsertCard) -> None:
+    vcard = insert_card(make_piv_card("locked"))
+    with piv_profile() as card:
+        card.unblock_and_rotate(Puk(TEST_PUK), Puk("90817263"), "246810")
+        card.verify("246810")
+        with pytest.raises(piv.WrongPuk):
+            card.rotate_puk(Puk(TEST_PUK), Puk(TEST_PUK))
+    assert vcard.applet.card.puk_tries_left == 2
