@@ -1,7 +1,8 @@
 """`ssu-card`: the virtual card and a small reader tool, for tests, the demo and humans.
 
-    ssu-card insert [--port 35963] [--state working|locked|expired] [--holder KEY]
+    ssu-card insert [--port 35963] [--state working|locked|expired|dead] [--holder KEY]
                     [--uuid U] [--serial HEX16] [--pin P] [--name N] [--state-file F]
+                    [--profile own|piv] [--puk P]
     ssu-card status [--reader NAME]
     ssu-card verify PIN [--reader NAME]
     ssu-card readers
@@ -23,8 +24,20 @@ from pathlib import Path
 from types import FrameType
 
 from card.apdu import CardError, PinBlocked, PinState, WrongPin
-from card.reader import CardSession, list_readers
-from card.virtual import DEFAULT_PORT, VirtualCard, build_card, load_demo_holders, make_applet
+from card.profiles import open_profile
+from card.reader import list_readers
+from card.virtual import (
+    DEFAULT_PIV_PUK,
+    DEFAULT_PORT,
+    VirtualCard,
+    VirtualPivCard,
+    VpcdCard,
+    build_card,
+    build_piv_card,
+    load_demo_holders,
+    make_applet,
+    make_piv_applet,
+)
 
 DEFAULT_IDENTITY = {
     "uuid": "555000000099",
@@ -41,7 +54,18 @@ def _parser() -> argparse.ArgumentParser:
     ins = sub.add_parser("insert", help="insert a virtual card into the vpcd reader until stopped")
     ins.add_argument("--port", type=int, default=DEFAULT_PORT, help="vpcd slot port")
     ins.add_argument("--host", default="127.0.0.1", help="vpcd host (loopback by default)")
-    ins.add_argument("--state", choices=["working", "locked", "expired"], default="working")
+    ins.add_argument(
+        "--profile",
+        choices=["own", "piv"],
+        default="own",
+        help="the card's application: our unlock applet (own) or PIV (NIST SP 800-73-4)",
+    )
+    ins.add_argument(
+        "--state",
+        choices=["working", "locked", "expired", "dead"],
+        default="working",
+        help="dead: PIN and PUK blocked (PIV only)",
+    )
     ins.add_argument(
         "--holder",
         help="take uuid, serial, name and passcode from a demo holder "
@@ -53,6 +77,10 @@ def _parser() -> argparse.ArgumentParser:
     ins.add_argument("--name", help="holder name")
     ins.add_argument("--expiry", help="expiry date YYYY-MM-DD (default: from --state)")
     ins.add_argument("--state-file", type=Path, help="persist passcode and counter here")
+    ins.add_argument(
+        "--puk",
+        help=f"PIV only: the card's PUK, 6-8 digits (default: the demo {DEFAULT_PIV_PUK})",
+    )
 
     for name, text in (("status", "read the card and print JSON"), ("readers", "list readers")):
         sp = sub.add_parser(name, help=text)
@@ -84,19 +112,37 @@ def cmd_insert(args: argparse.Namespace) -> int:
     try:
         serial = bytes.fromhex(ident["serial"])
         expiry = dt.date.fromisoformat(args.expiry) if args.expiry else None
-        card = build_card(
-            serial=serial,
-            uuid=ident["uuid"],
-            name=ident["name"],
-            pin=ident["pin"],
-            state=args.state,
-            expiry=expiry,
-        )
-        applet = make_applet(card, state_file=args.state_file)
+        vcard: VpcdCard
+        if args.profile == "piv":
+            piv_card = build_piv_card(
+                serial=serial,
+                uuid=ident["uuid"],
+                name=ident["name"],
+                pin=ident["pin"],
+                puk=args.puk or DEFAULT_PIV_PUK,
+                state=args.state,
+                expiry=expiry,
+            )
+            piv_applet = make_piv_applet(piv_card, state_file=args.state_file)
+            vcard = VirtualPivCard(piv_applet, host=args.host, port=args.port)
+            shown = piv_card.guid.hex()
+        else:
+            if args.puk or args.state == "dead":
+                raise ValueError("--puk and --state dead are for --profile piv only")
+            card = build_card(
+                serial=serial,
+                uuid=ident["uuid"],
+                name=ident["name"],
+                pin=ident["pin"],
+                state=args.state,
+                expiry=expiry,
+            )
+            applet = make_applet(card, state_file=args.state_file)
+            vcard = VirtualCard(applet, host=args.host, port=args.port)
+            shown = serial.hex()
     except ValueError as exc:
         print(f"ssu-card: {exc}", file=sys.stderr)
         return 2
-    vcard = VirtualCard(applet, host=args.host, port=args.port)
 
     def remove(signum: int, frame: FrameType | None) -> None:
         vcard.stop()
@@ -104,7 +150,7 @@ def cmd_insert(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, remove)
     signal.signal(signal.SIGINT, remove)
     print(
-        f"ssu-card: inserting card {serial.hex()} of {ident['name']} ({ident['uuid']}) "
+        f"ssu-card: inserting {args.profile} card {shown} of {ident['name']} ({ident['uuid']}) "
         f"into vpcd at {args.host}:{args.port}; stop this process to remove it",
         file=sys.stderr,
         flush=True,
@@ -115,14 +161,16 @@ def cmd_insert(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    """Print the card's facts as JSON."""
-    with CardSession.open(args.reader) as session:
-        info = session.info()
-        pin = session.pin_status()
+    """Print the card's facts as JSON (either profile: see `profile`)."""
+    with open_profile(args.reader) as card:
+        info = card.identity()
+        pin = card.pin_status()
+        reader = card.session.reader
     print(
         json.dumps(
             {
-                "reader": session.reader,
+                "reader": reader,
+                "profile": info.profile.value,
                 "serial": info.serial_hex,
                 "uuid": info.uuid,
                 "name": info.name,
@@ -137,9 +185,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """VERIFY the passcode; exit 0 only when accepted."""
-    with CardSession.open(args.reader) as session:
+    with open_profile(args.reader) as card:
         try:
-            session.verify(args.pin)
+            card.verify(args.pin)
         except (WrongPin, PinBlocked) as exc:
             print(f"ssu-card: {exc}", file=sys.stderr)
             return 1

@@ -77,6 +77,7 @@ class CardSession:
         reader: str,
         owns_context: bool = True,
         transmit_timeout: float | None = None,
+        select: bool = True,
     ) -> None:
         if transmit_timeout is not None:
             self.transmit_timeout = transmit_timeout
@@ -95,15 +96,22 @@ class CardSession:
             scard.SCARD_PCI_T1 if self._protocol == scard.SCARD_PROTOCOL_T1 else scard.SCARD_PCI_T0
         )
         self.atr = self._read_atr()
-        self.select()
+        if select:
+            self.select()
 
     @classmethod
-    def open(cls, reader: str | None = None, transmit_timeout: float | None = None) -> CardSession:
-        """Connect to the chosen reader's card and select the applet."""
+    def open(
+        cls, reader: str | None = None, transmit_timeout: float | None = None, select: bool = True
+    ) -> CardSession:
+        """Connect to the chosen reader's card and select the unlock applet.
+
+        With `select=False` no application is selected: the card-profile seam
+        (`card.profiles.detect_profile`) does that, for whichever the card holds.
+        """
         ctx = Context()
         try:
             name = choose_reader(reader, list_readers(ctx))
-            return cls(ctx, name, transmit_timeout=transmit_timeout)
+            return cls(ctx, name, transmit_timeout=transmit_timeout, select=select)
         except BaseException:
             ctx.release()
             raise

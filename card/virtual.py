@@ -1,4 +1,9 @@
-"""The virtual card: the applet spoken over the vpcd socket protocol.
+"""The virtual cards: an applet spoken over the vpcd socket protocol.
+
+`VpcdCard` is the one socket loop; any `CardApplication` (something with
+`process(apdu) -> answer` and `reset()`) plugs into it. `VirtualCard` runs the
+unlock applet (`card.applet`), `VirtualPivCard` the PIV application
+(`card.piv_applet`).
 
 vpcd (vsmartcard) is a pcscd reader driver listening on TCP. Connecting to it
 inserts the card; closing the socket removes it. Each message either way is a
@@ -20,9 +25,18 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from card.applet import Applet, CardPersonalisation
 from card.keys import MasterKeys, load_dev_keys
+from card.piv_applet import (
+    MAX_PIN_TRIES,
+    MAX_PUK_TRIES,
+    PivApplet,
+    PivPersonalisation,
+    ReferenceData,
+)
+from card.piv_ca import CardAuthority, demo_credentials
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +58,8 @@ def _atr_with_tck(atr: bytes) -> bytes:
 
 
 ATR_WITH_TCK = _atr_with_tck(ATR)
+#: The virtual PIV card's ATR: T=1, historical bytes "SSU-PIV-CARD".
+PIV_ATR_WITH_TCK = _atr_with_tck(bytes.fromhex("3B8C8001") + b"SSU-PIV-CARD")
 
 
 def _quick_ack(sock: socket.socket) -> None:
@@ -86,10 +102,28 @@ class FrameReader:
         return frames
 
 
-class VirtualCard:
-    """Runs one applet against a vpcd reader slot until stopped."""
+class CardApplication(Protocol):
+    """What the vpcd loop needs from a card's application."""
 
-    def __init__(self, applet: Applet, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> None:
+    def process(self, command: bytes) -> bytes:
+        """Answer one command APDU with a response APDU (data + status word)."""
+        ...
+
+    def reset(self) -> None:
+        """Power off or reset: forget the session."""
+        ...
+
+
+class VpcdCard:
+    """Runs one card application against a vpcd reader slot until stopped."""
+
+    applet: CardApplication
+    #: The ATR this card answers to vpcd's control 4.
+    atr: bytes = ATR_WITH_TCK
+
+    def __init__(
+        self, applet: CardApplication, host: str = "127.0.0.1", port: int = DEFAULT_PORT
+    ) -> None:
         self.applet = applet
         self.host = host
         self.port = port
@@ -105,7 +139,7 @@ class VirtualCard:
                 self.applet.reset()
                 return None
             if ctrl == CTRL_GET_ATR:
-                return ATR_WITH_TCK
+                return self.atr
             log.warning("unknown vpcd control %d", ctrl)
             return None
         if not payload:
@@ -200,6 +234,27 @@ class VirtualCard:
         thread = threading.Thread(target=self.run_forever, name="virtual-card", daemon=True)
         thread.start()
         return thread
+
+
+class VirtualCard(VpcdCard):
+    """The card with the unlock applet (DESIGN.md section 3, the applet table)."""
+
+    applet: Applet
+
+    def __init__(self, applet: Applet, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> None:
+        super().__init__(applet, host, port)
+
+
+class VirtualPivCard(VpcdCard):
+    """A PIV card (NIST SP 800-73-4), as OpenSC and the PIV profile see it."""
+
+    applet: PivApplet
+    atr = PIV_ATR_WITH_TCK
+
+    def __init__(
+        self, applet: PivApplet, host: str = "127.0.0.1", port: int = DEFAULT_PORT
+    ) -> None:
+        super().__init__(applet, host, port)
 
 
 # ---------------------------------------------------------------- personalisation
@@ -306,3 +361,105 @@ def make_applet(
         load_state(state_file, card)
     keys = masters.card_keys(card.serial)
     return Applet(card, keys, on_change=state_saver(state_file) if state_file else None)
+
+
+# ---------------------------------------------------------------- PIV personalisation
+
+#: The demo PUK of a virtual PIV card when none is given (public test data, like
+#: YubiKey's factory 12345678; enrolment replaces it with an escrowed one).
+DEFAULT_PIV_PUK = "12345678"
+#: GUID prefix of virtual PIV cards made from an 8-byte serial: "SSU-PIV" and a zero.
+PIV_GUID_PREFIX = b"SSU-PIV\x00"
+
+
+def piv_guid(serial: bytes) -> bytes:
+    """The GUID of a virtual PIV card: 16 bytes as given, or "SSU-PIV\\0" + an 8-byte serial."""
+    if len(serial) == 16:
+        return serial
+    if len(serial) == 8:
+        return PIV_GUID_PREFIX + serial
+    raise ValueError("a PIV card's serial is 8 bytes (made into a GUID) or a 16-byte GUID")
+
+
+def build_piv_card(
+    *,
+    serial: bytes,
+    uuid: str,
+    name: str,
+    pin: str,
+    puk: str = DEFAULT_PIV_PUK,
+    state: str = "working",
+    expiry: dt.date | None = None,
+    today: dt.date | None = None,
+    ca: CardAuthority | None = None,
+) -> PivPersonalisation:
+    """A PIV card for a state: working, locked (PIN blocked), expired, or dead
+    (PIN and PUK blocked: it can never be unblocked). Keys and certificates come
+    from the demo card CA (`card.piv_ca.demo_credentials`)."""
+    today = today or dt.date.today()
+    if expiry is None:
+        expiry = (
+            today - dt.timedelta(days=1)
+            if state == "expired"
+            else today.replace(year=today.year + 2) - dt.timedelta(days=1)
+        )
+    guid = piv_guid(serial)
+    return PivPersonalisation(
+        guid=guid,
+        uuid=uuid,
+        name=name,
+        expiry=expiry,
+        pin=ReferenceData.of(pin),
+        puk=ReferenceData.of(puk),
+        credentials=demo_credentials(guid=guid, uuid=uuid, name=name, expiry=expiry, ca=ca),
+        pin_tries_left=0 if state in ("locked", "dead") else MAX_PIN_TRIES,
+        puk_tries_left=0 if state == "dead" else MAX_PUK_TRIES,
+    )
+
+
+def load_piv_state(path: Path, card: PivPersonalisation) -> None:
+    """Apply a saved PIN, PUK and counters (if the file exists and is for this card)."""
+    try:
+        saved = json.loads(path.read_text())
+    except FileNotFoundError:
+        return
+    if saved.get("guid") != card.guid.hex():
+        raise ValueError(f"{path} holds the state of another card ({saved.get('guid')})")
+    card.pin = ReferenceData.from_json(saved["pin"])
+    card.puk = ReferenceData.from_json(saved["puk"])
+    card.pin_tries_left = int(saved["pin_tries_left"])
+    card.puk_tries_left = int(saved["puk_tries_left"])
+
+
+def piv_state_saver(path: Path) -> Callable[[PivPersonalisation], None]:
+    """A callback persisting PIN, PUK and counters atomically (the card's EEPROM).
+
+    Like a chip, the file keeps reference data, not values: the PIN and the PUK
+    are each a random salt and an scrypt digest, never the digits. The file is
+    created 0600 and is a test and demo artefact: someone who reads it could
+    still guess an 8-digit PUK through scrypt offline, which a real chip does
+    not allow, so it never belongs on a production machine.
+    """
+
+    def save(card: PivPersonalisation) -> None:
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            state = {
+                "guid": card.guid.hex(),
+                "pin": card.pin.to_json(),
+                "puk": card.puk.to_json(),
+                "pin_tries_left": card.pin_tries_left,
+                "puk_tries_left": card.puk_tries_left,
+            }
+            json.dump(state, f)
+        os.replace(tmp, path)
+
+    return save
+
+
+def make_piv_applet(card: PivPersonalisation, state_file: Path | None = None) -> PivApplet:
+    """A PIV applet, remembering PIN, PUK and counters in `state_file` when given."""
+    if state_file is not None:
+        load_piv_state(state_file, card)
+    return PivApplet(card, on_change=piv_state_saver(state_file) if state_file else None)

@@ -18,7 +18,16 @@ import pytest
 
 from card.applet import CardPersonalisation
 from card.pcscd import PrivatePcscd
-from card.virtual import VirtualCard, build_card, make_applet
+from card.piv_applet import PivPersonalisation
+from card.virtual import (
+    VirtualCard,
+    VirtualPivCard,
+    VpcdCard,
+    build_card,
+    build_piv_card,
+    make_applet,
+    make_piv_applet,
+)
 from kiosk.demo import DemoWorld
 from tests.secrecy import recording_cryptograms, scan, world_secrets
 from tests.support import wait_for
@@ -71,20 +80,45 @@ def make_card(state: str = "working", **overrides: object) -> CardPersonalisatio
     return build_card(**values)  # type: ignore[arg-type]
 
 
+#: The test PIV card's PUK (public test data).
+TEST_PUK = "24681357"
+
+
+def make_piv_card(state: str = "working", **overrides: object) -> PivPersonalisation:
+    """A PIV card personalisation with test defaults (PIN 583920, PUK TEST_PUK)."""
+    values: dict[str, object] = {
+        "serial": bytes.fromhex("5353550000000043"),
+        "uuid": "555000000043",
+        "name": "Jordan Lee",
+        "pin": "583920",
+        "puk": TEST_PUK,
+        "state": state,
+    }
+    values.update(overrides)
+    return build_piv_card(**values)  # type: ignore[arg-type]
+
+
 InsertCard = Callable[..., VirtualCard]
 
 
 @pytest.fixture
 def insert_card(live_pcscd: PrivatePcscd) -> Iterator[InsertCard]:
-    """Insert a virtual card into slot 0 and wait until pcscd sees it; removed after."""
-    cards: list[VirtualCard] = []
+    """Insert a virtual card into slot 0 and wait until pcscd sees it; removed after.
+
+    A PivPersonalisation (`make_piv_card()`) inserts a virtual PIV card.
+    """
+    cards: list[VpcdCard] = []
 
     def insert(
-        card: CardPersonalisation | None = None,
-        cls: type[VirtualCard] = VirtualCard,
+        card: CardPersonalisation | PivPersonalisation | None = None,
+        cls: type[VpcdCard] | None = None,
         wait: bool = True,
-    ) -> VirtualCard:
-        vcard = cls(make_applet(card or make_card()), port=live_pcscd.port)
+    ) -> VpcdCard:
+        vcard: VpcdCard
+        if isinstance(card, PivPersonalisation):
+            vcard = (cls or VirtualPivCard)(make_piv_applet(card), port=live_pcscd.port)
+        else:
+            vcard = (cls or VirtualCard)(make_applet(card or make_card()), port=live_pcscd.port)
         vcard.start()
         cards.append(vcard)
         if wait:

@@ -105,3 +105,40 @@ def test_no_card_service_is_a_clear_error(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "card service (pcscd) is not running" in result.stderr
+
+
+def test_a_piv_card_from_the_command_line(insert, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    state = tmp_path / "piv.json"
+    proc = insert(
+        "--profile",
+        "piv",
+        "--holder",
+        "locked",
+        "--state",
+        "locked",
+        "--puk",
+        "86420975",
+        "--state-file",
+        str(state),
+    )
+    status = json.loads(ssu_card("status").stdout)
+    assert status["profile"] == "piv" and status["pin_state"] == "blocked"
+    assert status["serial"] == "5353552d50495600" + "0102030405060701"
+    assert status["uuid"] == "555000000001" and status["name"] == "Alex Morgan"
+    assert ssu_card("verify", "483920").returncode == 1
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(10) == 0
+    assert "86420975" not in proc.stderr.read()
+    text = state.read_text() if state.exists() else ""
+    assert "86420975" not in text and "483920" not in text
+
+
+def test_puk_and_dead_are_for_piv_cards_only(live_pcscd: PrivatePcscd) -> None:
+    for extra in (["--puk", "12345678"], ["--state", "dead"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "card.cli", "insert", "--port", str(live_pcscd.port), *extra],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert result.returncode == 2 and "--profile piv only" in result.stderr
