@@ -1,8 +1,15 @@
-"""Whole unlock journeys per second with many simulated kiosks at once, on SQLite.
+"""Whole unlock journeys per second with many simulated kiosks at once, on SQLite and
+on PostgreSQL with several instances.
 
 A real `ssu-service serve` process (fresh master keys in a keys file, a temporary
 SQLite file, loopback only) and a real aiosmtpd SMTP server on loopback that catches
-the mailed codes. Pieces copied from tests/load (not imported: bench/ stands alone).
+the mailed codes. Pieces copied from tests/load (not imported: bench/ stands alone),
+except the private PostgreSQL cluster (tests/postgres.py, one copy of that recipe).
+
+Beside each SQLite row, the same phases run on PostgreSQL: three `ssu-service serve`
+processes on one database in a private cluster (initdb in a temporary directory,
+loopback, stopped at the end; never the system's), the kiosks spread over them in
+turn (kiosk n talks to instance n mod 3), as several instances behind a balancer would.
 
 Set-up, in this process, in one transaction each (no subprocess per holder): the
 store is migrated, the kiosks are added through `SelfService.add_kiosk`, and the
@@ -62,10 +69,13 @@ from service.selfservice import SelfService
 from service.settings import Argon2Cost, ServiceSettings, load_settings
 from service.store import migrate, open_engine
 from service.tables import holder_answers, holders
+from tests.postgres import PrivatePostgres, bin_dir
 
 #: The cheap cost every service test uses (tests/service/conftest.py CHEAP_ARGON2).
 CHEAP_ARGON2 = Argon2Cost(time_cost=1, memory_cost=8, parallelism=1)
 _CODE = re.compile(rb"\b(\d{8})\b")
+#: Service processes per backend: one on SQLite, three sharing one PostgreSQL database.
+INSTANCES = {"sqlite": 1, "postgresql": 3}
 
 
 @dataclass(frozen=True)
@@ -185,9 +195,8 @@ def write_keys(path: Path, masters: MasterKeys) -> Path:
     return path
 
 
-def prepare(workdir: Path, cost: Argon2Cost, plan: list[Phase], smtp_port: int) -> World:
-    """Migrate a fresh store; add the kiosks and every phase's registered holders."""
-    db = f"sqlite:///{workdir / 'service.db'}"
+def prepare(workdir: Path, cost: Argon2Cost, plan: list[Phase], smtp_port: int, db: str) -> World:
+    """Migrate a fresh store at db; add the kiosks and every phase's registered holders."""
     masters = MasterKeys(
         unblock=secrets.token_bytes(32),
         card_auth=secrets.token_bytes(32),
@@ -354,7 +363,7 @@ async def journey(
 
 
 async def run_phase(
-    url: str, world: World, mailbox: Mailbox, phase: Phase, pool: list[Holder]
+    urls: list[str], world: World, mailbox: Mailbox, phase: Phase, pool: list[Holder]
 ) -> dict[str, Any]:
     """Run `phase.kiosks` kiosks until the deadline, then a bounded grace; the figures."""
     tally = Tally()
@@ -362,7 +371,7 @@ async def run_phase(
     timeout = phase.seconds + phase.grace + 5
     clients = [
         ServiceClient(
-            url,
+            urls[n % len(urls)],
             world.tokens[n],
             timeout=timeout,
             retries=1,
@@ -425,26 +434,43 @@ async def run_phase(
 
 
 def run_variant(
-    label: str, cost: Argon2Cost, plan: list[Phase], mailbox: Mailbox, smtp_port: int
+    label: str,
+    cost: Argon2Cost,
+    plan: list[Phase],
+    mailbox: Mailbox,
+    smtp_port: int,
+    cluster: PrivatePostgres | None = None,
 ) -> dict[str, Any]:
-    """Every phase at one argon2 cost, each on a freshly started service process."""
+    """Every phase at one argon2 cost, each on freshly started service processes: one
+    on a SQLite file, or (given a cluster) three on one new PostgreSQL database."""
     workdir = Path(tempfile.mkdtemp(prefix="ssu-bench-journeys-"))
+    backend = "sqlite" if cluster is None else "postgresql"
+    db = f"sqlite:///{workdir / 'service.db'}" if cluster is None else cluster.new_database()
+    instances = INSTANCES[backend]
     t = time.perf_counter()
-    world = prepare(workdir, cost, plan, smtp_port)
+    world = prepare(workdir, cost, plan, smtp_port, db)
     out: dict[str, Any] = {
         "label": label,
+        "backend": backend,
+        "instances": instances,
         "argon2": cost.model_dump(),
         "setup_s": round(time.perf_counter() - t, 2),
         "holders": sum(len(p) for p in world.pools),
         "phases": [],
     }
     for n, (phase, pool) in enumerate(zip(plan, world.pools, strict=True)):
-        proc, url = start_service(world, cost, smtp_port, workdir / f"service-{n}.log")
+        procs: list[subprocess.Popen[bytes]] = []
         try:
-            result = asyncio.run(run_phase(url, world, mailbox, phase, pool))
+            urls = []
+            for i in range(instances):
+                proc, url = start_service(world, cost, smtp_port, workdir / f"service-{n}-{i}.log")
+                procs.append(proc)
+                urls.append(url)
+            result = asyncio.run(run_phase(urls, world, mailbox, phase, pool))
         finally:
-            stop(proc)
-        print(f"journeys: {label} {phase.kiosks} kiosks: {result}", flush=True)
+            for proc in procs:
+                stop(proc)
+        print(f"journeys: {label} {backend} {phase.kiosks} kiosks: {result}", flush=True)
         out["phases"].append(result)
     floor = out["phases"][0]["journeys_per_s"]
     for result in out["phases"]:
@@ -461,14 +487,23 @@ def configured_cost() -> Argon2Cost:
 
 
 def run(quick: bool = True) -> dict[str, Any]:
-    """The journeys benchmark; a result dict."""
+    """The journeys benchmark; a result dict.
+
+    Each variant runs on SQLite and then, when Debian's PostgreSQL server is installed,
+    on PostgreSQL with three instances, so each SQLite row has its PostgreSQL row.
+    """
     plan = phases(full=not quick)
     mailbox = Mailbox()
     controller = Controller(mailbox, hostname=LOOPBACK, port=free_port())
     controller.start()
+    cluster = PrivatePostgres().start() if bin_dir() is not None else None
+    clusters: list[PrivatePostgres | None] = [None] if cluster is None else [None, cluster]
     try:
         cost = configured_cost()
-        variants = [run_variant("configured cost", cost, plan, mailbox, controller.port)]
+        variants = [
+            run_variant("configured cost", cost, plan, mailbox, controller.port, c)
+            for c in clusters
+        ]
         largest = variants[0]["phases"][-1]
         cheap_reason = None
         if largest["completed"] < largest["kiosks"]:
@@ -477,14 +512,18 @@ def run(quick: bool = True) -> dict[str, Any]:
                 f"{largest['completed']} journeys in {largest['window_s']:.0f} s + "
                 f"{largest['grace_s']:.0f} s grace (fewer than one per kiosk)"
             )
-            variants.append(
-                run_variant("cheap test cost", CHEAP_ARGON2, plan, mailbox, controller.port)
-            )
+            variants += [
+                run_variant("cheap test cost", CHEAP_ARGON2, plan, mailbox, controller.port, c)
+                for c in clusters
+            ]
     finally:
         controller.stop()
+        if cluster is not None:
+            cluster.stop()
     return {
         "variants": variants,
         "cheap_variant_reason": cheap_reason,
+        "postgresql": "measured" if cluster is not None else "not installed",
         "mails_received": mailbox.received,
         "client": "one asyncio process, one ServiceClient (httpx) per kiosk, on the same cores",
     }

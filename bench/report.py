@@ -636,11 +636,22 @@ def _journeys_reading(r: dict[str, Any], service: dict[str, Any] | None, cores: 
     return [*out, ""]
 
 
+def _store(v: dict[str, Any]) -> str:
+    """Where a 6b variant ran: backend and service instances (SQLite, one, if not said)."""
+    backend = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(v.get("backend", "sqlite"))
+    n = v.get("instances", 1)
+    return f"{backend}, {n} instance{'s' if n != 1 else ''}"
+
+
 def journeys_section(
     r: dict[str, Any] | None, service: dict[str, Any] | None = None, cores: Any = None
 ) -> list[str]:
     """6b. Whole unlock journeys with many kiosks at once."""
-    out = ["## 6b. Service: whole unlock journeys with many kiosks at once (SQLite)", ""]
+    out = [
+        "## 6b. Service: whole unlock journeys with many kiosks at once "
+        "(SQLite, and PostgreSQL with several instances)",
+        "",
+    ]
     err = _error(r)
     if err or r is None:
         return [*out, err or NOT_MEASURED, ""]
@@ -666,7 +677,8 @@ def journeys_section(
     for v in variants:
         cost = v.get("argon2") or {}
         out += [
-            f"### {v.get('label')}: argon2id time_cost {cost.get('time_cost')}, memory_cost "
+            f"### {v.get('label')}, {_store(v)}: argon2id time_cost {cost.get('time_cost')}, "
+            f"memory_cost "
             f"{cost.get('memory_cost')} KiB, parallelism {cost.get('parallelism')}",
             "",
             f"Set-up of {num(v.get('holders'))} registered holders and the kiosks: "

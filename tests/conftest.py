@@ -29,6 +29,7 @@ from card.virtual import (
     make_piv_applet,
 )
 from kiosk.demo import DemoWorld
+from tests.postgres import PrivatePostgres
 from tests.secrecy import recording_cryptograms, scan, world_secrets
 from tests.support import wait_for
 
@@ -46,6 +47,26 @@ def pcscd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivatePcscd]:
         yield daemon
     finally:
         daemon.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PrivatePostgres]:
+    """A private PostgreSQL cluster for the whole session (per xdist worker), started
+    the first time a test asks for it and stopped at the end; never the system's."""
+    cluster = PrivatePostgres().start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def store_backend() -> str:
+    """The service store's backend where a directory does not choose: SQLite.
+
+    tests/service and tests/load parametrise this over SQLite and PostgreSQL.
+    """
+    return "sqlite"
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import socket
@@ -26,6 +25,7 @@ from kiosk.service_client import ServiceClient
 from service.app import create_app
 from service.selfservice import SelfService
 from service.settings import Argon2Cost, ServiceSettings
+from tests.postgres import PrivatePostgres
 
 WAIT = 10.0
 
@@ -156,28 +156,34 @@ def card_mac(masters: MasterKeys, serial: str, nonce: bytes, key: str = "card_au
 CHEAP_ARGON2 = Argon2Cost(time_cost=1, memory_cost=8, parallelism=1)
 
 
-@pytest.fixture
-def db_url(tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty store: an SQLite file, or with SSU_TEST_POSTGRES_URL (an admin URL
-    such as postgresql+psycopg://postgres@127.0.0.1:5432/postgres) a new PostgreSQL
-    database, so the same tests run on both backends."""
-    admin_url = os.environ.get("SSU_TEST_POSTGRES_URL")
-    if not admin_url:
+BACKENDS = ["sqlite", "postgresql"]
+"""Every store the service supports: each test that uses one runs on both."""
+
+
+@pytest.fixture(params=BACKENDS)
+def store_backend(request: pytest.FixtureRequest) -> str:
+    """The store's backend; this suite runs each test on SQLite and on PostgreSQL."""
+    return str(request.param)
+
+
+def fresh_store(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty store's URL: an SQLite file in tmp_path, or a new database in the
+    session's private PostgreSQL cluster (dropped after the test)."""
+    if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'service.db'}"
         return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"ssu_test_{secrets.token_hex(6)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
+    cluster: PrivatePostgres = request.getfixturevalue("postgres")
+    url = cluster.new_database()
     try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        yield url
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+        cluster.drop_database(url)
+
+
+@pytest.fixture
+def db_url(store_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty store on this test's backend."""
+    yield from fresh_store(store_backend, request, tmp_path)
 
 
 @pytest.fixture
