@@ -7,7 +7,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -50,10 +50,21 @@ def open_engine(url: str) -> Engine:
     return engine
 
 
+#: PostgreSQL advisory lock key held while migrating ("ssu-migr" in ASCII).
+MIGRATION_LOCK = 0x7373752D6D696772
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the store up to the newest migration (idempotent)."""
+    """Bring the store up to the newest migration (idempotent).
+
+    Every instance migrates on start, and several may start at once. SQLite's
+    BEGIN IMMEDIATE already queues them; on PostgreSQL a transaction-scoped advisory
+    lock does, so the later ones find the store at head instead of racing its DDL.
+    """
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -8,7 +8,11 @@ is brought to head and keeps them.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -53,6 +57,7 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+REPO = Path(__file__).resolve().parents[2]
 REVISIONS = [r.revision for r in ScriptDirectory.from_config(alembic_config()).walk_revisions()]
 HEAD = REVISIONS[0]
 
@@ -107,3 +112,38 @@ def test_downgrade_to_empty_and_up_again(engine: Engine) -> None:
         )
     with pytest.raises(DatabaseError, match="append-only"), engine.begin() as conn:
         conn.execute(text("DELETE FROM audit"))
+
+
+#: What `ssu-service serve` does to the store on start, at a given moment (a barrier
+#: across processes: alembic's context is process-global, so threads cannot stand in).
+START_AT = """
+import sys, time
+from service.store import migrate, open_engine
+engine = open_engine(sys.argv[1])
+time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
+migrate(engine)
+"""
+
+
+def test_instances_starting_at_once_on_a_fresh_store_migrate_it_once(db_url: str) -> None:
+    """Every `ssu-service serve` migrates on start; several started together on a new
+    (or a not yet upgraded) store must not trip over each other's DDL."""
+    at = time.time() + 5.0
+    starts = [
+        subprocess.Popen(
+            [sys.executable, "-c", START_AT, db_url, str(at)],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outputs = [p.communicate(timeout=90)[0] for p in starts]
+    assert [p.returncode for p in starts] == [0, 0, 0], "\n".join(o[-1500:] for o in outputs)
+    engine = open_engine(db_url)
+    try:
+        assert current(engine) == HEAD
+        assert matches_tables(engine)
+    finally:
+        engine.dispose()
