@@ -21,12 +21,12 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
 
 
 def test_seed_demo_is_fixed_and_idempotent(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SSU_SERVICE_ARGON2__TIME_COST", "1")
     monkeypatch.setenv("SSU_SERVICE_ARGON2__MEMORY_COST", "8")
     monkeypatch.setenv("SSU_SERVICE_ARGON2__PARALLELISM", "1")
-    db = f"sqlite:///{tmp_path / 'seed.db'}"
+    db = db_url
     first = json.loads(run(capsys, "seed-demo", "--db", db))
     second = json.loads(run(capsys, "seed-demo", "--db", db))
     assert first == second
@@ -77,8 +77,8 @@ def test_audit_export_since(
     assert later == ""
 
 
-def test_unknown_holder_for_ra_tools(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 'empty.db'}"
+def test_unknown_holder_for_ra_tools(db_url: str) -> None:
+    db = db_url
     assert cli_main(["ra", "show", "999999999999", "--db", db]) == 1
     assert cli_main(["ra", "clear-lock", "999999999999", "--db", db]) == 1
 
@@ -95,8 +95,8 @@ def test_settings_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert load_settings(config, port=8123).port == 8123
 
 
-def test_holder_add(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = f"sqlite:///{tmp_path / 'dir.db'}"
+def test_holder_add(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    db = db_url
     argv = [
         "holder",
         "add",
