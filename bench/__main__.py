@@ -28,7 +28,8 @@ BENCHMARKS: tuple[tuple[str, int, int], ...] = (
     ("unlock", 120, 300),
     ("typing_terminal", 180, 300),
     ("app_memory", 360, 900),
-    ("journeys", 420, 900),
+    # SQLite and PostgreSQL (three instances) rows, each phase on fresh service processes.
+    ("journeys", 900, 1800),
 )
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
@@ -54,9 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks and write the report."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--quick", action="store_true", help="about 10 minutes (default)")
+    mode.add_argument("--quick", action="store_true", help="about 15 minutes (default)")
     mode.add_argument(
-        "--full", action="store_true", help="more samples and 1000 kiosks, about 25 minutes"
+        "--full", action="store_true", help="more samples and 1000 kiosks, about 40 minutes"
     )
     parser.add_argument("--only", nargs="*", help="run only these benchmarks")
     parser.add_argument("--output", type=Path, default=RESULTS, help="report file")
