@@ -45,7 +45,7 @@ def utc_now() -> dt.datetime:
 
 
 class DemoControls:
-    """Demo-only keys (F2-F6); `kiosk.demo` provides the real one."""
+    """Demo-only keys (F2-F6); `demo.world` provides the real one."""
 
     banner: str = ""
 

@@ -93,8 +93,6 @@ class KioskSettings(BaseSettings):
     """PC/SC reader name to use; None: the first reader found."""
     store: Path = Path("var/kiosk.sqlite")
     """The local store (checkpoint, outbox, cache), an SQLite file."""
-    demo: bool = False
-    """Demo mode: virtual card, local service and mail catcher, demo-only keys."""
     timeouts: Timeouts = Field(default_factory=Timeouts)
     """Inactivity and service timeouts."""
     passcode_rules: PasscodeRules = Field(default_factory=PasscodeRules)

@@ -19,7 +19,7 @@ import pytest
 from card.applet import CardPersonalisation
 from card.pcscd import PrivatePcscd
 from card.virtual import VirtualCard, build_card, make_applet
-from kiosk.demo import DemoWorld
+from demo.world import DemoWorld
 from tests.secrecy import recording_cryptograms, scan, world_secrets
 from tests.support import wait_for
 

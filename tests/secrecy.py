@@ -18,7 +18,7 @@ from pathlib import Path
 
 from card import apdu
 from card.applet import Applet
-from kiosk.demo import DemoWorld
+from demo.world import DemoWorld
 
 CODE = re.compile(r"(?<!\d)\d{8}(?!\d)")
 
