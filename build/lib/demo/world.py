@@ -1,0 +1,262 @@
+"""Demo mode: everything on this machine, on embedded defaults.
+
+`DemoWorld` starts a private pcscd with the vpcd reader, a local SMTP catcher, the
+unlock service in demo mode on loopback with the demo holders, and keeps the
+demo cards (whose passcode and counter persist while the demo runs, so a card
+blocked by hand stays blocked when re-inserted). The tests use the same world,
+so the demo and the tests run on the very same real parts.
+
+Demo data is public by design (config/demo-holders.toml, config/dev-keys.toml).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tomllib
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from card.applet import CardPersonalisation
+from card.pcscd import PrivatePcscd, die_with_parent
+from card.virtual import DEMO_HOLDERS_PATH, VirtualCard, build_card, make_applet
+from kiosk.app import DemoControls
+
+LOOPBACK = "127.0.0.1"
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Mailbox:
+    """What the local SMTP catcher received, oldest first (thread-safe)."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
+        """Keep the message."""
+        raw = envelope.content if isinstance(envelope.content, bytes) else b""
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        with self.lock:
+            self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def snapshot(self) -> list[EmailMessage]:
+        """A copy of the messages so far."""
+        with self.lock:
+            return list(self.messages)
+
+    def text(self) -> str:
+        """Every message as text, newest first (for the demo mailbox screen)."""
+        parts = []
+        for message in reversed(self.snapshot()):
+            body = message.get_body(("plain",))
+            content = body.get_content() if body is not None else ""
+            parts.append(
+                f"To: {message['To']}\nSubject: {message['Subject']}\n\n{content.strip()}\n"
+            )
+        return "\n" + ("-" * 60 + "\n").join(parts) if parts else ""
+
+
+class MailCatcher:
+    """A real SMTP server on loopback that keeps what it receives."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.mailbox = Mailbox()
+        self._controller = Controller(self.mailbox, hostname=LOOPBACK, port=self.port)
+
+    def start(self) -> None:
+        """Start serving on loopback."""
+        self._controller.start()
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self._controller.stop()
+
+
+def load_demo_data(path: Path = DEMO_HOLDERS_PATH) -> dict[str, Any]:
+    """config/demo-holders.toml as a dict."""
+    with open(path, "rb") as f:
+        return tomllib.load(f)
+
+
+class DemoCards(DemoControls):
+    """The three demo cards, one in the reader at a time."""
+
+    def __init__(self, port: int, mailbox: Mailbox, holders: list[dict[str, Any]]) -> None:
+        self.port = port
+        self._mailbox = mailbox
+        self._cards: dict[str, CardPersonalisation] = {}
+        self._holders = {h["key"]: h for h in holders}
+        self._inserted: VirtualCard | None = None
+        self.banner = _banner(holders)
+
+    def personalisation(self, key: str) -> CardPersonalisation:
+        """The demo card of holder `key`, remembered for the whole demo."""
+        if key not in self._cards:
+            h = self._holders[key]
+            self._cards[key] = build_card(
+                serial=bytes.fromhex(h["serial"]),
+                uuid=h["uuid"],
+                name=h["name"],
+                pin=h["pin"],
+                state=h["card_state"],
+            )
+        return self._cards[key]
+
+    def insert(self, key: str) -> None:
+        """Insert holder `key`'s card (removing any card in the reader first)."""
+        self.remove()
+        card = VirtualCard(make_applet(self.personalisation(key)), port=self.port)
+        card.start()
+        self._inserted = card
+
+    def remove(self) -> None:
+        """Pull the card out."""
+        card, self._inserted = self._inserted, None
+        if card is not None:
+            card.stop()
+
+    def mailbox(self) -> str:
+        """The demo mailbox, newest first."""
+        return self._mailbox.text()
+
+
+QUESTIONS_PATH = DEMO_HOLDERS_PATH.parent / "questions.toml"
+
+
+def _question_texts() -> dict[str, str]:
+    with open(QUESTIONS_PATH, "rb") as f:
+        return {q["id"]: q["text"] for q in tomllib.load(f)["questions"]}
+
+
+def _banner(holders: list[dict[str, Any]]) -> str:
+    texts = _question_texts()
+    lines = ["DEMO - public test data. F2 locked card, F3 working card, F4 unregistered card,"]
+    lines.append("F5 remove card, F6 mailbox (codes arrive there).")
+    labels = {"locked": "F2", "working": "F3", "unregistered": "F4"}
+    for h in holders:
+        lines.append(
+            f"{labels.get(h['key'], '')} {h['name']} ({h['key']} card), passcode {h['pin']}"
+            + ("" if h.get("answers") else ", not registered")
+        )
+        for qid, answer in sorted(h.get("answers", {}).items()):
+            lines.append(f"     {texts.get(qid, qid)} {answer}")
+    return "\n".join(lines)
+
+
+class DemoWorld:
+    """pcscd + vpcd, the SMTP catcher and the unlock service in demo mode, on loopback."""
+
+    def __init__(self, workdir: Path | None = None, pcscd: PrivatePcscd | None = None) -> None:
+        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="ssu-demo-"))
+        #: An already running pcscd to share (tests: libpcsclite allows one per process).
+        self._own_pcscd = pcscd is None
+        self.pcscd = pcscd or PrivatePcscd(self.workdir / "pcscd")
+        self.mail = MailCatcher()
+        self.service_port = free_port()
+        self.db_url = f"sqlite:///{self.workdir / 'service.db'}"
+        self.service: subprocess.Popen[bytes] | None = None
+        self.demo_data = load_demo_data()
+        self.kiosk_token = ""
+        self.cards: DemoCards | None = None
+
+    @property
+    def service_url(self) -> str:
+        """Where the demo service listens."""
+        return f"http://{LOOPBACK}:{self.service_port}"
+
+    def _service_cmd(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "service.cli", *args, "--db", self.db_url]
+
+    def start(self) -> DemoWorld:
+        """Start everything and wait until the service answers."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        if self._own_pcscd:
+            self.pcscd.start()
+            os.environ.update(self.pcscd.environ())
+        self.mail.start()
+        seeded = subprocess.run(
+            self._service_cmd("seed-demo"), capture_output=True, check=True, timeout=120
+        )
+        self.kiosk_token = json.loads(seeded.stdout)["kiosk_token"]
+        self.start_service()
+        self.cards = DemoCards(self.pcscd.port, self.mail.mailbox, self.demo_data["holders"])
+        return self
+
+    def start_service(self, timeout: float = 30.0) -> None:
+        """Start (or restart) the unlock service and wait for its health check."""
+        log = open(self.workdir / "service.log", "ab")  # noqa: SIM115 - owned by the child
+        self.service = subprocess.Popen(
+            self._service_cmd(
+                "serve",
+                "--demo",
+                "--host",
+                LOOPBACK,
+                "--port",
+                str(self.service_port),
+                "--smtp-host",
+                LOOPBACK,
+                "--smtp-port",
+                str(self.mail.port),
+            ),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent,
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.service.poll() is not None:
+                raise RuntimeError(f"the service exited; see {self.workdir / 'service.log'}")
+            try:
+                if httpx.get(f"{self.service_url}/v1/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError("the demo service did not start")
+
+    def stop_service(self) -> None:
+        """Stop the unlock service (as an outage would)."""
+        proc, self.service = self.service, None
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+
+    def stop(self) -> None:
+        """Stop everything this world started."""
+        if self.cards is not None:
+            self.cards.remove()
+        self.stop_service()
+        self.mail.stop()
+        if self._own_pcscd:
+            self.pcscd.stop()

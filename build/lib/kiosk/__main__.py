@@ -1,0 +1,174 @@
+"""`ssu-kiosk`: run the kiosk.
+
+    ssu-kiosk [--config FILE] [--service-url URL] [--kiosk-token T] [--reader NAME]
+              [--store PATH] [--demo]
+
+Settings also come from SSU_KIOSK_* variables and the TOML file (config/kiosk.toml
+by default). `--demo` starts everything on this machine first: the demo harness
+(`demo.world`, a package of its own that needs the `demo` extra; a kiosk machine
+installs only the `kiosk` extra and never loads it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import SecretStr, ValidationError
+from textual.app import App
+
+if TYPE_CHECKING:
+    from kiosk.app import DemoControls, KioskApp
+    from kiosk.settings import KioskSettings
+    from kiosk.store import LocalStore
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ssu-kiosk", description="Smartcard self-service kiosk")
+    p.add_argument("--config", type=Path, help="TOML settings file (default config/kiosk.toml)")
+    p.add_argument("--service-url", help="unlock service base URL")
+    p.add_argument("--kiosk-token", help="this kiosk's token (prefer SSU_KIOSK_KIOSK_TOKEN)")
+    p.add_argument("--reader", help="PC/SC reader name")
+    p.add_argument("--store", type=Path, help="local store file (SQLite)")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="start a private pcscd, virtual cards, a mail catcher and a demo service first",
+    )
+    return p
+
+
+def _exit_when_orphaned(app: App[None]) -> None:
+    """Demo only: end the app when its terminal or whatever started it is gone.
+
+    Closing a terminal does not always reach a full-screen app as a signal; the
+    demo must not leave its pcscd and service running behind it.
+    """
+    parent = os.getppid()
+
+    def terminal_gone() -> bool:
+        try:
+            os.tcgetpgrp(sys.stdin.fileno())  # EIO once the terminal has hung up
+        except OSError:
+            return True
+        return False
+
+    def watch() -> None:
+        while os.getppid() == parent and not terminal_gone():
+            time.sleep(1)
+        app.call_from_thread(app.exit)
+
+    threading.Thread(target=watch, name="demo-orphan-watch", daemon=True).start()
+
+
+def build_app(
+    settings: KioskSettings, store: LocalStore, demo: DemoControls | None = None
+) -> KioskApp:
+    """The kiosk as `ssu-kiosk` runs it: real reader, real service client, from `settings`.
+
+    Args:
+        settings: The loaded settings; every part takes what it needs from them here.
+        store: The open local store.
+        demo: The demo's controls (F2-F6), only under `--demo`.
+
+    Returns:
+        The app, not yet running.
+    """
+    from kiosk.app import make_app
+    from kiosk.card_access import PcscCardAccess
+    from kiosk.service_client import ServiceClient
+
+    client = ServiceClient(
+        settings.service_url,
+        settings.kiosk_token.get_secret_value(),
+        timeout=settings.timeouts.service_seconds,
+    )
+    return make_app(
+        settings=settings,
+        card=PcscCardAccess(settings.reader),
+        client=client,
+        store=store,
+        demo=demo,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `ssu-kiosk`."""
+    args = _parser().parse_args(argv)
+    from kiosk.settings import KioskSettings
+
+    world = None
+    overrides: dict[str, object] = {
+        "service_url": args.service_url,
+        "kiosk_token": SecretStr(args.kiosk_token) if args.kiosk_token else None,
+        "reader": args.reader,
+        "store": args.store,
+    }
+    if args.demo:
+        try:
+            # The one place the kiosk reaches the demo harness (import-linter allows it).
+            from demo.world import DemoWorld
+        except ImportError as exc:
+            print(
+                f"ssu-kiosk: --demo needs the demo extra (pip install 'ssu-kiosk[demo]'): {exc}",
+                file=sys.stderr,
+            )
+            return 2
+
+        print("Demo: starting a private pcscd, mail catcher and demo service ...", flush=True)
+        world = DemoWorld().start()
+        overrides.update(
+            service_url=world.service_url,
+            kiosk_token=SecretStr(world.kiosk_token),
+            store=args.store or world.workdir / "kiosk.sqlite",
+            kiosk_name="Demo kiosk",
+            reader=world.pcscd.reader_names[0],
+        )
+    try:
+        settings = KioskSettings.load(args.config, **overrides)
+    except (FileNotFoundError, ValidationError) as exc:
+        print(f"ssu-kiosk: {exc}", file=sys.stderr)
+        if world is not None:
+            world.stop()
+        return 2
+    log_file = Path(settings.store).with_suffix(".log")
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass  # reported below, when the store cannot be opened either
+    # The terminal belongs to the holder: logs go to a file, never to the screen.
+    try:
+        logging.basicConfig(
+            filename=log_file, level=logging.INFO, format="%(asctime)s %(name)s %(message)s"
+        )
+    except OSError:
+        logging.basicConfig(handlers=[logging.NullHandler()])  # never onto the screen
+    from kiosk.store import open_store
+
+    store = open_store(settings.store)
+    app = build_app(settings, store, demo=world.cards if world is not None else None)
+    if world is not None:
+        # Closing the demo's terminal (SIGHUP) or stopping it (SIGTERM) ends the
+        # app normally, so the demo's pcscd, service and mail catcher stop too.
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            signal.signal(signum, lambda *_: app.exit())
+        _exit_when_orphaned(app)
+    try:
+        app.run()
+    finally:
+        store.close()
+        if world is not None:
+            world.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

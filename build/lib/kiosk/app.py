@@ -1,0 +1,358 @@
+"""The kiosk app shell: wires the pure flow to the card, the service, the store and screens.
+
+Data flows one way (DESIGN.md section 2): a world event or a holder's intent goes
+into `kiosk.flow.step`, which returns the new state and commands; the app shows
+the state's screen and carries the commands out in workers (`kiosk.effects`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual import events, on, work
+from textual.app import App
+from textual.message import Message
+
+from card.watcher import CardWatcher, WatcherEvent
+from kiosk import flow
+from kiosk.card_access import CardAccess, CardThread
+from kiosk.effects import Effects
+from kiosk.flow import commands as c
+from kiosk.flow import events as e
+from kiosk.flow import states as s
+from kiosk.messages import Intent, WorldEvent
+from kiosk.reader_events import ReaderFilter
+from kiosk.service_client import ServiceClient
+from kiosk.settings import KioskSettings
+from kiosk.store import LocalStore
+from screens.base import KioskScreen
+from screens.demo_mailbox import DemoMailboxScreen
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+STYLESHEET = Path(__file__).resolve().parent.parent / "screens" / "kiosk.tcss"
+
+
+def utc_now() -> dt.datetime:
+    """The wall clock, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class DemoControls:
+    """Demo-only keys (F2-F6); `demo.world` provides the real one."""
+
+    banner: str = ""
+
+    def insert(self, key: str) -> None:
+        """Insert the demo card of holder `key` (locked, working, unregistered)."""
+
+    def remove(self) -> None:
+        """Remove the demo card."""
+
+    def mailbox(self) -> str:
+        """The demo mailbox as text, newest first."""
+        return ""
+
+
+_STORE_COMMANDS = (c.SaveCheckpoint, c.ClearCheckpoint, c.QueueAudit, c.QueueResultReport)
+
+
+class WatcherReport(Message):
+    """A raw report from the card watcher thread, translated on the app thread."""
+
+    def __init__(self, report: WatcherEvent) -> None:
+        super().__init__()
+        self.report = report
+
+
+class KioskApp(App[None], inherit_bindings=False):
+    """The full-screen kiosk. No quit key, no command palette, no selection."""
+
+    CSS_PATH = str(STYLESHEET)
+    ENABLE_COMMAND_PALETTE = False
+    ALLOW_SELECT = False
+    TITLE = "Smartcard self-service"
+
+    def __init__(
+        self,
+        *,
+        settings: KioskSettings,
+        card: CardAccess,
+        client: ServiceClient,
+        store: LocalStore,
+        clock: Clock = utc_now,
+        watcher_factory: Callable[[Callable[[WatcherEvent], None]], Any] | None = None,
+        demo: DemoControls | None = None,
+        tick_seconds: float = 1.0,
+        outbox_seconds: float = 5.0,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.clock = clock
+        self.store = store
+        self.client = client
+        self.demo = demo
+        self.card_thread = CardThread(card)
+        self.reader_filter = ReaderFilter(settings.reader)
+        self._watcher_factory = watcher_factory or (lambda cb: CardWatcher(cb))
+        self._watcher: Any = None
+        self._tick_seconds = tick_seconds
+        self._outbox_seconds = outbox_seconds
+        self.effects = Effects(
+            card=self.card_thread,
+            client=client,
+            store=store,
+            emit=self._emit,
+            clock=clock,
+        )
+        now = clock()
+        self.state = s.KioskState.start(
+            settings.flow_config(), now=now, checkpoint=store.load_checkpoint()
+        )
+        self._mounted = False
+        self._flushing = False
+        self._store_queue: asyncio.Queue[c.Command] = asyncio.Queue()
+        self._screens: dict[type[Any], KioskScreen] = {}
+        self._overlay: Any = None
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def on_mount(self) -> None:
+        """Show the first screen, start the watcher, the clock and the outbox."""
+        self._mounted = True
+        self._render(self.state)
+        self._store_writer()
+        self._watcher = self._watcher_factory(self._on_watcher_event)
+        self._watcher.start()
+        self.set_interval(self._tick_seconds, self._tick)
+        self.set_interval(self._outbox_seconds, self._flush_outbox)
+
+    async def on_unmount(self) -> None:
+        """Stop the watcher and the card thread; close the client."""
+        self._mounted = False
+        if self._watcher is not None:
+            self._watcher.stop()
+        self.card_thread.shutdown()
+        await self.client.aclose()
+
+    # -- lock-down -----------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        """No way out of a kiosk: the service manager restarts the app, never the holder."""
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C does nothing here."""
+
+    def action_command_palette(self) -> None:
+        """No command palette on a kiosk."""
+
+    def action_suspend_process(self) -> None:
+        """No suspending to a shell on a kiosk."""
+
+    async def on_event(self, event: events.Event) -> None:
+        """Any key or click is activity: it restarts the inactivity countdown."""
+        if isinstance(event, events.Key | events.MouseDown):
+            if self.demo is not None and self._demo_key(event):
+                return
+            self._dispatch(e.UserActivity(self.clock()))
+        await super().on_event(event)
+
+    # -- demo keys -------------------------------------------------------------
+
+    def _demo_key(self, event: events.Event) -> bool:
+        if not isinstance(event, events.Key) or self.demo is None:
+            return False
+        demo = self.demo
+        actions: dict[str, Callable[[], None]] = {
+            "f2": lambda: demo.insert("locked"),
+            "f3": lambda: demo.insert("working"),
+            "f4": lambda: demo.insert("unregistered"),
+            "f5": demo.remove,
+            "f6": lambda: self._show_mailbox(demo),
+        }
+        action = actions.get(event.key)
+        if action is None:
+            return False
+        event.stop()
+        event.prevent_default()
+        action()
+        return True
+
+    def _show_mailbox(self, demo: DemoControls) -> None:
+        self.push_screen(DemoMailboxScreen(demo.mailbox()))
+
+    # -- the flow ---------------------------------------------------------------
+
+    def _on_watcher_event(self, event: WatcherEvent) -> None:
+        # Runs on the watcher thread: only hand the event on (post_message is thread-safe).
+        self.post_message(WatcherReport(event))
+
+    def _emit(self, event: e.Event) -> None:
+        self.post_message(WorldEvent(event))
+
+    @on(Intent)
+    def _on_intent(self, message: Intent) -> None:
+        message.stop()
+        self._dispatch(message.event)
+
+    @on(WorldEvent)
+    def _on_world(self, message: WorldEvent) -> None:
+        self._dispatch(message.event)
+
+    @on(WatcherReport)
+    def _on_watcher_report(self, message: WatcherReport) -> None:
+        event = self.reader_filter.translate(message.report)
+        if event is not None:
+            self._dispatch(event)
+
+    def _tick(self) -> None:
+        self._dispatch(e.Tick(self.clock()))
+
+    def _dispatch(self, event: e.Event) -> None:
+        before = self.state
+        state, commands = flow.step(before, event)
+        self.state = state
+        if not (
+            isinstance(event, e.UserActivity)
+            and state.screen is before.screen
+            and state.overlay is before.overlay
+        ):
+            # A key press is activity before it is typing: drawing the whole screen
+            # again for it, when nothing shown changed, tripled the time a key takes
+            # to appear in a real terminal (bench/typing_terminal.py).
+            self._render(state)
+        for command in commands:
+            if isinstance(command, c.WipeInputs):
+                self._wipe()
+            elif isinstance(command, _STORE_COMMANDS):
+                # In order, one at a time: a checkpoint saved then cleared must end
+                # up cleared, and audit events keep the order they happened in.
+                self._store_queue.put_nowait(command)
+            else:
+                self._run(command)
+
+    @work(group="store", exclusive=True, exit_on_error=False)
+    async def _store_writer(self) -> None:
+        while True:
+            command = await self._store_queue.get()
+            try:
+                await self.effects.run(command)
+            except Exception:
+                log.exception("command %s failed", type(command).__name__)
+
+    @work(group="effects", exit_on_error=False)
+    async def _run(self, command: c.Command) -> None:
+        try:
+            await self.effects.run(command)
+        except Exception:
+            # Never a crash on a kiosk: report what failed, without its data.
+            log.exception("command %s failed", type(command).__name__)
+            call = command.call
+            if call is not None:
+                self._emit(e.ServiceUnreachable(failed=call))
+
+    def _flush_outbox(self) -> None:
+        # One delivery at a time, and never cancelled by the next tick: an
+        # exclusive worker would cancel a slow delivery every period, for ever.
+        if not self._flushing:
+            self._flushing = True
+            self._deliver_outbox()
+
+    @work(group="outbox", exit_on_error=False)
+    async def _deliver_outbox(self) -> None:
+        try:
+            await self.effects.flush_outbox()
+        except Exception:
+            log.exception("outbox delivery failed")
+        finally:
+            self._flushing = False
+
+    # -- rendering ----------------------------------------------------------------
+
+    def _screen_for(self, state: s.KioskState) -> KioskScreen:
+        from screens import SCREENS, screen_key
+
+        kind = screen_key(state.screen)
+        if kind not in self._screens:
+            screen = SCREENS[kind]()
+            screen.settings = self.settings
+            self._screens[kind] = screen
+            self.install_screen(screen, name=f"kiosk-{kind.__name__}")
+        return self._screens[kind]
+
+    def _render(self, state: s.KioskState) -> None:
+        if not self._mounted or not self.screen_stack:
+            return  # not started yet, or shutting down (a late tick or reply)
+        target = self._screen_for(state)
+        base = self.screen_stack[0] if self.screen_stack else None
+        if self._overlay is not None and state.overlay is None:
+            self._close_overlay()
+        if self.screen is not target and base is not target:
+            if self._overlay is not None:
+                self._close_overlay()
+            self._switch_to(target)
+        target.show(state)
+        self._show_overlay(state)
+
+    def _switch_to(self, target: KioskScreen) -> None:
+        # Keep only our base screen on the stack (demo mailbox etc. close on a change).
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if len(self.screen_stack) <= 1:
+            self.push_screen(target)
+        else:
+            self.switch_screen(target)
+
+    def _show_overlay(self, state: s.KioskState) -> None:
+        from screens import OVERLAYS
+
+        overlay = state.overlay
+        if overlay is None:
+            return
+        kind = OVERLAYS[type(overlay)]
+        if self._overlay is None or type(self._overlay) is not kind:
+            if self._overlay is not None:
+                self._close_overlay()
+            self._overlay = kind()
+            self._overlay.settings = self.settings
+            self.push_screen(self._overlay)
+        self._overlay.show(state)
+
+    def _close_overlay(self) -> None:
+        overlay, self._overlay = self._overlay, None
+        if overlay is not None and overlay in self.screen_stack:
+            overlay.dismiss(None)
+
+    def _wipe(self) -> None:
+        for screen in self._screens.values():
+            screen.wipe()
+
+
+def make_app(
+    *,
+    settings: KioskSettings,
+    card: CardAccess,
+    client: ServiceClient,
+    store: LocalStore,
+    clock: Clock = utc_now,
+    watcher_factory: Callable[[Callable[[WatcherEvent], None]], Any] | None = None,
+    demo: DemoControls | None = None,
+    **options: Any,
+) -> KioskApp:
+    """Build the kiosk from its parts (tests pass loopback or fake parts the same way)."""
+    return KioskApp(
+        settings=settings,
+        card=card,
+        client=client,
+        store=store,
+        clock=clock,
+        watcher_factory=watcher_factory,
+        demo=demo,
+        **options,
+    )

@@ -1,0 +1,218 @@
+"""Commands out of the flow: data only; the app carries them out.
+
+Secret values travel only here (SendAnswers, SendCode, WriteNewPasscode,
+VerifyPasscode, StartRegistration, SendRegistrationAnswers, ConfirmRegistration,
+ChangeCardPasscode), kept out of `repr`, and never in a state, a checkpoint or an
+audit detail. A passcode goes to the card only, never to the service.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from kiosk.flow.events import Call
+from kiosk.flow.facts import Checkpoint
+
+
+class Command:
+    """Base of every command (for typing and `isinstance` only)."""
+
+    call: ClassVar[Call | None] = None
+    """The service call this command makes, named again in ServiceUnreachable."""
+
+
+@dataclass(frozen=True)
+class ReadCard(Command):
+    """Read the card's facts; answer CardRead or CardUnreadable."""
+
+
+@dataclass(frozen=True)
+class StartUnlock(Command):
+    """Prove the card and open an unlock.
+
+    The app asks the service for a nonce, has the card MAC it with the card key
+    (INTERNAL AUTHENTICATE P2 01) and posts /v1/unlocks. Answers: UnlockStarted,
+    NotRegistered, SelfServiceLocked, CardProofRefused, ServiceUnreachable,
+    ServiceRefused.
+    """
+
+    call: ClassVar[Call | None] = Call.START_UNLOCK
+    serial: str
+    uuid: str
+
+
+@dataclass(frozen=True)
+class SendAnswers(Command):
+    """Post the answers. Secret."""
+
+    call: ClassVar[Call | None] = Call.SEND_ANSWERS
+    unlock_id: str
+    answers: Mapping[str, str] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class SendCode(Command):
+    """Post the emailed code. Secret."""
+
+    call: ClassVar[Call | None] = Call.SEND_CODE
+    unlock_id: str
+    code: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ResendCode(Command):
+    """Ask the service to send a new code. Answers ResendDone or ResendRefused."""
+
+    call: ClassVar[Call | None] = Call.RESEND_CODE
+    unlock_id: str
+
+
+@dataclass(frozen=True)
+class WriteNewPasscode(Command):
+    """Unblock the card with the new passcode. Secret.
+
+    The app does GET CHALLENGE, asks the service for the cryptogram, sends RESET
+    RETRY COUNTER with the new passcode, and reports the result to the service,
+    posting ChallengeRead and CryptogramReceived as it goes and CardWritten or
+    CardWriteFailed (or ServiceUnreachable / ServiceRefused) at the end. The new
+    passcode goes to the card only.
+    """
+
+    call: ClassVar[Call | None] = Call.WRITE_NEW_PASSCODE
+    unlock_id: str
+    new_passcode: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class VerifyPasscode(Command):
+    """VERIFY the holder's passcode on the card with this serial. Secret.
+
+    Answers PasscodeVerified, PasscodeWrong, PasscodeBlocked or CardActionFailed.
+    The card stays verified until it is reset or taken out, which the holder
+    proof of StartRegistration relies on.
+    """
+
+    serial: str
+    passcode: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class StartRegistration(Command):
+    """Prove the holder and open a registration.
+
+    The app asks the service for a nonce, has the card MAC it with the holder key
+    (INTERNAL AUTHENTICATE P2 02) in one card session, checking there first that
+    the passcode is verified (VERIFYing `passcode` first when one is given), and
+    posts /v1/registrations. Answers: RegistrationStarted, HolderNotVerified,
+    PasscodeWrong, PasscodeBlocked, CardProofRefused, EmailNotApproved,
+    MobileRefused, TermsOutdated, ServiceUnreachable, ServiceRefused.
+    """
+
+    call: ClassVar[Call | None] = Call.START_REGISTRATION
+    serial: str
+    uuid: str
+    email: str
+    mobile: str
+    terms_version: str
+    passcode: str | None = field(default=None, repr=False)
+    """Only after HolderNotVerified: VERIFY again in the same session as the MAC."""
+
+
+@dataclass(frozen=True)
+class LoadQuestionCatalogue(Command):
+    """Fetch the question catalogue (the cached copy when the service is down).
+
+    Answers CatalogueLoaded, or ServiceUnreachable when there is no cached copy.
+    """
+
+    call: ClassVar[Call | None] = Call.LOAD_QUESTION_CATALOGUE
+
+
+@dataclass(frozen=True)
+class SendRegistrationAnswers(Command):
+    """Put the 4 new answers. Secret."""
+
+    call: ClassVar[Call | None] = Call.SEND_REGISTRATION_ANSWERS
+    registration_id: str
+    answers: Mapping[str, str] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ConfirmRegistration(Command):
+    """Post the emailed registration code. Secret."""
+
+    call: ClassVar[Call | None] = Call.CONFIRM_REGISTRATION
+    registration_id: str
+    code: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ResendRegistrationCode(Command):
+    """Ask for a new registration code. Answers ResendDone or ResendRefused."""
+
+    call: ClassVar[Call | None] = Call.RESEND_REGISTRATION_CODE
+    registration_id: str
+
+
+@dataclass(frozen=True)
+class ChangeCardPasscode(Command):
+    """CHANGE REFERENCE DATA on the card with this serial. Secret.
+
+    Answers PasscodeChanged, PasscodeWrong, PasscodeBlocked or CardActionFailed.
+    """
+
+    serial: str
+    old: str = field(repr=False)
+    new: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class CheckService(Command):
+    """Probe the service (GET /v1/health); answers ServiceReachable or ServiceUnreachable."""
+
+    call: ClassVar[Call | None] = Call.CHECK_SERVICE
+
+
+@dataclass(frozen=True)
+class QueueResultReport(Command):
+    """Put an unlock result for the service in the outbox (it could not be sent live).
+
+    The service only sends the "your card was unlocked" notice once told, so the
+    report must survive an outage and a restart.
+    """
+
+    unlock_id: str
+    outcome: str
+    status_word: str
+
+
+@dataclass(frozen=True)
+class SaveCheckpoint(Command):
+    """Save the journey's progress to the local store (replacing the previous one)."""
+
+    checkpoint: Checkpoint
+
+
+@dataclass(frozen=True)
+class ClearCheckpoint(Command):
+    """Forget the saved progress."""
+
+
+@dataclass(frozen=True)
+class QueueAudit(Command):
+    """Put an audit event in the outbox. The detail never holds a secret."""
+
+    type: str
+    outcome: str
+    at: dt.datetime | None
+    serial: str | None = None
+    uuid: str | None = None
+    detail: Mapping[str, str | int | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WipeInputs(Command):
+    """Clear every input field on every screen (answers, code, passcodes)."""

@@ -1,0 +1,483 @@
+"""Events into the flow: the world (card, reader, service), the holder, and the clock.
+
+Events are plain frozen dataclasses. Secret values (answers, codes, passcodes)
+arrive only in the holder's intents and leave only inside commands; their fields
+are kept out of `repr` so a logged event never shows them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from kiosk.flow.facts import CardFacts, Question
+
+
+class Call(enum.Enum):
+    """Which service call an outcome is about, so a failure can be retried or explained."""
+
+    START_UNLOCK = "start_unlock"
+    SEND_ANSWERS = "send_answers"
+    SEND_CODE = "send_code"
+    RESEND_CODE = "resend_code"
+    WRITE_NEW_PASSCODE = "write_new_passcode"
+    CHECK_SERVICE = "check_service"
+    START_REGISTRATION = "start_registration"
+    LOAD_QUESTION_CATALOGUE = "load_question_catalogue"
+    SEND_REGISTRATION_ANSWERS = "send_registration_answers"
+    CONFIRM_REGISTRATION = "confirm_registration"
+    RESEND_REGISTRATION_CODE = "resend_registration_code"
+
+
+class NextStep(enum.Enum):
+    """What the service asks for after an unlock starts."""
+
+    ANSWERS = "answers"
+    CODE = "code"
+
+
+class UnreadableReason(enum.Enum):
+    """Why the kiosk could not read a card."""
+
+    NOT_OUR_CARD = "not_our_card"
+    """No unlock applet: another kind of card (a bank card, an old card)."""
+    READ_ERROR = "read_error"
+    """The card did not answer properly (dirty contacts, inserted the wrong way)."""
+    SERVICE_REFUSED = "service_refused"
+    """The service did not accept the card's proof (card not known to the directory)."""
+
+
+class Event:
+    """Base of every event (for typing and `isinstance` only)."""
+
+
+# ---------------------------------------------------------------- the clock and the holder
+
+
+@dataclass(frozen=True)
+class Tick(Event):
+    """The clock: the app sends one about every second."""
+
+    now: dt.datetime
+
+
+@dataclass(frozen=True)
+class UserActivity(Event):
+    """A key press or mouse event: the holder is still there."""
+
+    now: dt.datetime
+
+
+@dataclass(frozen=True)
+class Continue(Event):
+    """Enter on a screen with one way forward ("Start", "Continue", "Try again")."""
+
+
+@dataclass(frozen=True)
+class SubmitAnswers(Event):
+    """The holder's answers, question id -> answer. Secret."""
+
+    answers: Mapping[str, str] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class SubmitCode(Event):
+    """The emailed code as typed. Secret."""
+
+    code: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class SubmitNewPasscode(Event):
+    """The new passcode typed twice. Secret."""
+
+    new: str = field(repr=False)
+    repeat: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RegisterRequested(Event):
+    """On a working card's status screen: register for self-service."""
+
+
+@dataclass(frozen=True)
+class ChangePasscodeRequested(Event):
+    """On a working card's status screen: change the passcode."""
+
+
+@dataclass(frozen=True)
+class SubmitPasscode(Event):
+    """The card's current passcode as typed, to prove the holder. Secret."""
+
+    passcode: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class AcceptTerms(Event):
+    """The holder accepts the terms and conditions shown."""
+
+
+@dataclass(frozen=True)
+class DeclineTerms(Event):
+    """The holder declines the terms: no registration."""
+
+
+@dataclass(frozen=True)
+class SubmitContactDetails(Event):
+    """Email and mobile as typed (personal data, not secret; never audited)."""
+
+    email: str
+    mobile: str
+
+
+@dataclass(frozen=True)
+class ToggleQuestion(Event):
+    """Choose a catalogue question, or unchoose it if chosen."""
+
+    question_id: str
+
+
+@dataclass(frozen=True)
+class SubmitChosenQuestions(Event):
+    """The holder is done choosing questions (the choice is in the state)."""
+
+
+@dataclass(frozen=True)
+class SubmitRegistrationAnswers(Event):
+    """New answers, each typed twice: question id -> answer. Secret."""
+
+    answers: Mapping[str, str] = field(repr=False)
+    repeats: Mapping[str, str] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class SubmitPasscodeChange(Event):
+    """The old passcode and the new one typed twice. Secret."""
+
+    old: str = field(repr=False)
+    new: str = field(repr=False)
+    repeat: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ResendCodeRequested(Event):
+    """The holder asks for a new code."""
+
+
+@dataclass(frozen=True)
+class Back(Event):
+    """Escape: go back, or on a first step ask to cancel."""
+
+
+@dataclass(frozen=True)
+class Cancel(Event):
+    """The holder asks to stop; confirmed first when a journey is under way."""
+
+
+@dataclass(frozen=True)
+class ConfirmCancel(Event):
+    """The holder confirms stopping."""
+
+
+@dataclass(frozen=True)
+class Help(Event):
+    """The holder asks for a help page."""
+
+    topic: HelpTopic
+
+
+class HelpTopic(enum.Enum):
+    """Help pages (issue 5 fills in their text; the flow only navigates)."""
+
+    CONTACT_RA = "contact_ra"
+    FORGOTTEN_PASSCODE = "forgotten_passcode"
+    LOST_OR_STOLEN = "lost_or_stolen"
+    EXPIRING = "expiring"
+    TERMS = "terms"
+
+
+# ---------------------------------------------------------------- reader and card
+
+
+@dataclass(frozen=True)
+class CardServiceDown(Event):
+    """pcscd cannot be reached."""
+
+
+@dataclass(frozen=True)
+class CardServiceUp(Event):
+    """pcscd answers again."""
+
+
+@dataclass(frozen=True)
+class ReaderAdded(Event):
+    """The kiosk's reader is plugged in."""
+
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class ReaderRemoved(Event):
+    """The kiosk's reader is gone."""
+
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class CardInserted(Event):
+    """A card is in the reader (not read yet)."""
+
+    fresh: bool = False
+    """Inserted while the kiosk watched, rather than already in when it started (or
+    when the card service came back). A fresh insertion never resumes a journey:
+    the card was out in between, so the checkpoint is wiped (DESIGN.md section 5)."""
+
+
+@dataclass(frozen=True)
+class CardRemoved(Event):
+    """The card left the reader."""
+
+
+@dataclass(frozen=True)
+class CardRead(Event):
+    """The answer to ReadCard: the card's public facts and passcode state."""
+
+    card: CardFacts
+
+
+@dataclass(frozen=True)
+class CardUnreadable(Event):
+    """The answer to ReadCard when the card could not be read."""
+
+    reason: UnreadableReason
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ChallengeRead(Event):
+    """Progress of WriteNewPasscode: the card gave a challenge."""
+
+
+@dataclass(frozen=True)
+class CryptogramReceived(Event):
+    """Progress of WriteNewPasscode: the service answered with the cryptogram."""
+
+
+@dataclass(frozen=True)
+class CardWritten(Event):
+    """WriteNewPasscode finished: the card took the new passcode (9000)."""
+
+    result_reported: bool = True
+    """False when the service could not be told; the flow then queues the report."""
+
+
+@dataclass(frozen=True)
+class CardWriteFailed(Event):
+    """WriteNewPasscode failed at the card; the passcode was not changed."""
+
+    reason: str
+    card_removed: bool = False
+    status_word: str | None = None
+
+
+@dataclass(frozen=True)
+class PasscodeVerified(Event):
+    """The card accepted the passcode (VERIFY 9000)."""
+
+
+@dataclass(frozen=True)
+class PasscodeWrong(Event):
+    """The card refused the passcode (63Cx): `tries_left` before it locks."""
+
+    tries_left: int
+
+
+@dataclass(frozen=True)
+class PasscodeBlocked(Event):
+    """The card is locked now (6983): too many wrong passcodes."""
+
+
+@dataclass(frozen=True)
+class PasscodeChanged(Event):
+    """CHANGE REFERENCE DATA succeeded: the card has the new passcode."""
+
+
+@dataclass(frozen=True)
+class HolderNotVerified(Event):
+    """The card forgot the verified passcode before the holder proof (it was reset)."""
+
+
+@dataclass(frozen=True)
+class CardActionFailed(Event):
+    """A passcode command failed at the card for another reason (not a removal)."""
+
+    reason: str
+
+
+# ---------------------------------------------------------------- service replies
+
+
+@dataclass(frozen=True)
+class UnlockStarted(Event):
+    """201 from POST /v1/unlocks."""
+
+    unlock_id: str
+    next: NextStep
+    expires_at: dt.datetime
+    questions: tuple[Question, ...] = ()
+    attempts_left: int = 3
+    code_sent_to: str | None = None
+    code_expires_at: dt.datetime | None = None
+    """Not in API v1; when absent the flow assumes the code lifetime from now."""
+
+
+@dataclass(frozen=True)
+class AnswersAccepted(Event):
+    """200 from answers: the code was emailed."""
+
+    code_sent_to: str
+    code_expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class AnswersWrong(Event):
+    """422 answers_wrong."""
+
+    attempts_left: int
+
+
+@dataclass(frozen=True)
+class SelfServiceLocked(Event):
+    """423 self_service_locked."""
+
+
+@dataclass(frozen=True)
+class NotRegistered(Event):
+    """409 not_registered."""
+
+
+@dataclass(frozen=True)
+class CardProofRefused(Event):
+    """403 card_proof_invalid: the service does not accept this card."""
+
+
+@dataclass(frozen=True)
+class CodeAccepted(Event):
+    """200 code_accepted; a fresh window for the card write opens."""
+
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class CodeWrong(Event):
+    """422 code_wrong."""
+
+    tries_left: int
+
+
+@dataclass(frozen=True)
+class CodeVoid(Event):
+    """410 code_void: too many wrong codes."""
+
+
+@dataclass(frozen=True)
+class CodeExpired(Event):
+    """410 code_expired."""
+
+
+@dataclass(frozen=True)
+class UnlockExpired(Event):
+    """410 unlock_expired or 404 unknown_unlock: the service's window closed."""
+
+
+@dataclass(frozen=True)
+class ResendDone(Event):
+    """200 from resend: a new code was sent."""
+
+    code_sent_to: str
+    code_expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ResendRefused(Event):
+    """429 too_many_resends."""
+
+    retry_after: int | None = None
+    """Seconds until a resend is allowed; None when no more resends are allowed."""
+
+
+@dataclass(frozen=True)
+class ServiceReachable(Event):
+    """The answer to CheckService: the service answers again."""
+
+
+@dataclass(frozen=True)
+class ServiceUnreachable(Event):
+    """A call got no usable answer (network, timeout, 5xx, mail_unavailable, 429)."""
+
+    failed: Call
+    retry_after: int | None = None
+    mail: bool = False
+    """The service answered but could not send the email (503 mail_unavailable)."""
+
+
+@dataclass(frozen=True)
+class ServiceRefused(Event):
+    """A call got an answer the journey cannot go on from (wrong_step, too_many_attempts ...)."""
+
+    failed: Call
+    code: str
+
+
+@dataclass(frozen=True)
+class RegistrationStarted(Event):
+    """201 from POST /v1/registrations."""
+
+    registration_id: str
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class EmailNotApproved(Event):
+    """422 email_not_approved, with the domains the service approves."""
+
+    approved_domains: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MobileRefused(Event):
+    """422 mobile_invalid."""
+
+
+@dataclass(frozen=True)
+class TermsOutdated(Event):
+    """422 terms_outdated: the service has other terms than this kiosk shows."""
+
+    terms_version: str | None = None
+
+
+@dataclass(frozen=True)
+class CatalogueLoaded(Event):
+    """The answer to LoadQuestionCatalogue (from the service, or the kiosk's cache)."""
+
+    questions: tuple[Question, ...]
+    from_cache: bool = False
+
+
+@dataclass(frozen=True)
+class RegistrationAnswersRefused(Event):
+    """422 answers_invalid on a registration's answers (never counted as a failure)."""
+
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class RegistrationConfirmed(Event):
+    """200 registered: the new registration replaced any old one."""
+
+
+@dataclass(frozen=True)
+class RegistrationExpired(Event):
+    """410 registration_expired or 404 unknown_registration."""

@@ -1,0 +1,471 @@
+"""States of the flow: what each screen needs to render, and the kiosk around it.
+
+`KioskState` is the whole state: the screen being shown (one of the `Screen`
+dataclasses below), an overlay (inactivity warning, cancel confirmation), and the
+non-secret context that outlives a screen (the card's facts, the journey's
+checkpoint, the clock). The screen to show is implied by the type of `screen`.
+
+No state holds a secret. Typed inputs live in the screens' widgets only, so a
+screen that comes back after a service outage still shows what was typed, and
+the app clears them when the flow says WipeInputs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from kiosk.flow.commands import Command
+from kiosk.flow.events import HelpTopic, UnreadableReason
+from kiosk.flow.facts import CardFacts, Checkpoint, FlowConfig, Question
+
+
+class Screen:
+    """Base of the screen states."""
+
+    interactive: ClassVar[bool] = True
+    """The holder is expected to act here, so the inactivity timer runs."""
+
+    @property
+    def busy(self) -> bool:
+        """True while waiting on the card or the service (no inactivity timeout)."""
+        return False
+
+
+# ---------------------------------------------------------------- no session
+
+
+@dataclass(frozen=True)
+class WaitingForCard(Screen):
+    """Insert your card."""
+
+    interactive: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class NoReader(Screen):
+    """The card reader is not connected."""
+
+    interactive: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class CardServiceDown(Screen):
+    """The computer's smartcard service is not running; it is being restarted."""
+
+    interactive: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class CardRemovedNotice(Screen):
+    """Your card was removed; everything you typed was cleared."""
+
+    interactive: ClassVar[bool] = False
+    until: dt.datetime | None
+    """When to go back to the waiting screen."""
+
+
+# ---------------------------------------------------------------- the card
+
+
+@dataclass(frozen=True)
+class ReadingCard(Screen):
+    """Reading your card."""
+
+    interactive: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class CardNotRecognised(Screen):
+    """This card cannot be used here."""
+
+    reason: UnreadableReason
+
+
+class CardCondition(enum.Enum):
+    """What the card status screen says about the card."""
+
+    BLOCKED = "blocked"
+    WORKING = "working"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class CardStatus(Screen):
+    """Who the card belongs to, and whether its passcode works."""
+
+    card: CardFacts
+    condition: CardCondition
+    expires_in_days: int | None
+    """Days until the card expires, when within the warning period (0 = today)."""
+    notice: str | None = None
+    """Why the holder is back here (terms declined, card just locked ...)."""
+
+    @property
+    def can_unlock(self) -> bool:
+        """A blocked card that has not expired can be unlocked here."""
+        return self.condition is CardCondition.BLOCKED
+
+    @property
+    def can_register(self) -> bool:
+        """A working card can register for self-service or change its passcode here."""
+        return self.condition is CardCondition.WORKING
+
+
+# ---------------------------------------------------------------- the unlock journey
+
+
+@dataclass(frozen=True)
+class StartingUnlock(Screen):
+    """Checking your card with the unlock service."""
+
+    interactive: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class Questions(Screen):
+    """Answer your security questions."""
+
+    questions: tuple[Question, ...]
+    attempts_left: int
+    error: str | None = None
+    notice: str | None = None
+    sending: bool = False
+
+    @property
+    def busy(self) -> bool:
+        """True while the answers are with the service."""
+        return self.sending
+
+
+@dataclass(frozen=True)
+class CodeSent(Screen):
+    """We emailed you a code: type it here (code entry is part of this screen)."""
+
+    sent_to: str
+    sent_at: dt.datetime
+    expires_at: dt.datetime
+    tries_left: int | None = None
+    resend_available_at: dt.datetime | None = None
+    """No resend before this time (None: available now)."""
+    resends_exhausted: bool = False
+    error: str | None = None
+    notice: str | None = None
+    sending: bool = False
+
+    @property
+    def busy(self) -> bool:
+        """True while the code or a resend request is with the service."""
+        return self.sending
+
+
+@dataclass(frozen=True)
+class NewPasscode(Screen):
+    """Choose a new passcode, typed twice."""
+
+    rules: tuple[str, ...]
+    """The passcode rules in plain language."""
+    errors: tuple[str, ...] = ()
+    notice: str | None = None
+
+
+class WriteStage(enum.Enum):
+    """How far writing the new passcode has got."""
+
+    STARTING = "starting"
+    ASKING_SERVICE = "asking_service"
+    WRITING = "writing"
+
+
+@dataclass(frozen=True)
+class WritingCard(Screen):
+    """Updating your card: do not remove it."""
+
+    interactive: ClassVar[bool] = False
+    stage: WriteStage = WriteStage.STARTING
+
+
+@dataclass(frozen=True)
+class Unlocked(Screen):
+    """Your card is unlocked; take your card."""
+
+    name: str
+    at: dt.datetime | None
+
+
+class StopReason(enum.Enum):
+    """Why an unlock stopped part way and must start again."""
+
+    EXPIRED = "expired"
+    CODE_VOID = "code_void"
+    PROBLEM = "problem"
+
+
+@dataclass(frozen=True)
+class UnlockStopped(Screen):
+    """The unlock cannot go on; Continue starts a new one with the same card."""
+
+    reason: StopReason
+
+
+@dataclass(frozen=True)
+class ServiceUnavailable(Screen):
+    """The unlock service cannot be reached; retrying in the background.
+
+    Shown over `resume_to`, which comes back when the service answers. Secret
+    inputs are not here: they stay in the widgets of the screen underneath.
+    """
+
+    doing: str
+    """What was in progress, in plain words ("checking your answers")."""
+    resume_to: Screen
+    retry: Command | None = None
+    """A non-secret command to send again by itself (StartUnlock, ResendCode);
+    None means probe the service and let the holder send again."""
+    attempts: int = 1
+    retry_at: dt.datetime | None = None
+    """When the next try goes out; None while one is under way."""
+    mail: bool = False
+    """The service is there but could not send the code email: say that, not "unreachable"."""
+
+
+@dataclass(frozen=True)
+class SelfServiceLocked(Screen):
+    """Self-service is locked for you: contact the RA team (contacts only)."""
+
+
+@dataclass(frozen=True)
+class NotRegistered(Screen):
+    """You have not registered for self-service: the RA team can unlock the card."""
+
+    card: CardFacts
+
+
+class EndReason(enum.Enum):
+    """Why a session ended with the card still in the reader."""
+
+    TIMED_OUT = "timed_out"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class SessionEnded(Screen):
+    """Session ended; take your card (Continue starts again with it)."""
+
+    interactive: ClassVar[bool] = False
+    reason: EndReason
+
+
+@dataclass(frozen=True)
+class HelpPage(Screen):
+    """A help page; Back returns to the screen it was opened from."""
+
+    topic: HelpTopic
+    back_to: Screen
+
+
+# ---------------------------------------------------------------- registration
+
+
+@dataclass(frozen=True)
+class PasscodeEntry(Screen):
+    """Type your card's passcode, to show the card is yours (registration)."""
+
+    tries_left: int | None
+    """Passcode tries left before the card locks (None: not known)."""
+    error: str | None = None
+    notice: str | None = None
+    checking: bool = False
+    contacts: tuple[str, str] | None = None
+    """Email and mobile already given, when the card lost the verified passcode
+    before the holder proof: the passcode goes with the registration this time."""
+
+    @property
+    def last_try(self) -> bool:
+        """One wrong passcode now locks the card: the screen warns plainly."""
+        return self.tries_left == 1
+
+    @property
+    def busy(self) -> bool:
+        """True while the card checks the passcode."""
+        return self.checking
+
+
+@dataclass(frozen=True)
+class Terms(Screen):
+    """Read the terms and conditions of self-service: accept or decline."""
+
+    version: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ContactDetails(Screen):
+    """Your email (on an approved domain) and mobile number."""
+
+    approved_domains: tuple[str, ...]
+    errors: tuple[str, ...] = ()
+    notice: str | None = None
+    sending: bool = False
+    given: tuple[str, str] | None = None
+    """Email and mobile sent with the registration (to ask for the passcode again
+    without retyping them, should the card need it)."""
+
+    @property
+    def busy(self) -> bool:
+        """True while the card proves the holder and the service opens the registration."""
+        return self.sending
+
+
+@dataclass(frozen=True)
+class ChooseQuestions(Screen):
+    """Choose 4 different security questions from the catalogue."""
+
+    catalogue: tuple[Question, ...] = ()
+    chosen: tuple[str, ...] = ()
+    """Ids of the chosen questions, in the order chosen."""
+    error: str | None = None
+    notice: str | None = None
+    loading: bool = True
+    from_cache: bool = False
+
+    @property
+    def busy(self) -> bool:
+        """True while the catalogue is being fetched."""
+        return self.loading
+
+
+@dataclass(frozen=True)
+class RegistrationAnswers(Screen):
+    """An answer for each chosen question, typed twice."""
+
+    questions: tuple[Question, ...]
+    errors: tuple[str, ...] = ()
+    notice: str | None = None
+    sending: bool = False
+
+    @property
+    def busy(self) -> bool:
+        """True while the answers are with the service."""
+        return self.sending
+
+
+@dataclass(frozen=True)
+class RegistrationCodeSent(CodeSent):
+    """We emailed you a registration code: type it here."""
+
+
+@dataclass(frozen=True)
+class Registered(Screen):
+    """You are registered for self-service; take your card."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class RegistrationStopped(Screen):
+    """The registration cannot go on; Continue goes back to the card's status."""
+
+    reason: StopReason
+
+
+# ---------------------------------------------------------------- change passcode
+
+
+@dataclass(frozen=True)
+class ChangePasscode(Screen):
+    """Type your passcode, then a new one twice."""
+
+    rules: tuple[str, ...]
+    tries_left: int | None
+    errors: tuple[str, ...] = ()
+    notice: str | None = None
+    changing: bool = False
+
+    @property
+    def last_try(self) -> bool:
+        """One wrong passcode now locks the card."""
+        return self.tries_left == 1
+
+    @property
+    def busy(self) -> bool:
+        """True while the card changes the passcode."""
+        return self.changing
+
+
+@dataclass(frozen=True)
+class PasscodeChanged(Screen):
+    """Your card has its new passcode; take your card."""
+
+    name: str
+    at: dt.datetime | None
+
+
+# ---------------------------------------------------------------- overlays
+
+
+@dataclass(frozen=True)
+class InactivityWarning:
+    """Are you still there? The session ends at `ends_at`."""
+
+    ends_at: dt.datetime
+    seconds_left: int
+
+
+@dataclass(frozen=True)
+class CancelConfirmation:
+    """Stop and clear everything you typed? (ConfirmCancel or Back)."""
+
+
+Overlay = InactivityWarning | CancelConfirmation
+
+
+# ---------------------------------------------------------------- the whole state
+
+
+@dataclass(frozen=True, kw_only=True)
+class KioskState:
+    """Everything the flow knows; render `screen`, then `overlay` on top."""
+
+    screen: Screen
+    config: FlowConfig = field(default_factory=FlowConfig, repr=False, compare=False)
+    now: dt.datetime | None = None
+    """Latest time from a Tick or UserActivity (the flow never reads a clock)."""
+    card: CardFacts | None = None
+    """The card in the reader, once read; None when there is no session."""
+    journey: Checkpoint | None = None
+    """Progress with the service: mirrors the store's checkpoint."""
+    overlay: Overlay | None = None
+    last_activity: dt.datetime | None = None
+    unwatched: bool = False
+    """The card service or reader was lost since the last card insertion, so a card
+    reported now may have stayed in all along: it may resume a journey."""
+
+    @classmethod
+    def start(
+        cls,
+        config: FlowConfig | None = None,
+        *,
+        now: dt.datetime | None = None,
+        checkpoint: Checkpoint | None = None,
+    ) -> KioskState:
+        """The state at app start.
+
+        Args:
+            config: The deployment's flow settings.
+            now: The time at start.
+            checkpoint: What the local store holds; resumed if the same card is
+                read while its window is open, cleared otherwise.
+
+        Returns:
+            A state on the waiting screen.
+        """
+        return cls(
+            screen=WaitingForCard(),
+            config=config or FlowConfig(),
+            now=now,
+            journey=checkpoint,
+            last_activity=now,
+        )

@@ -1,0 +1,40 @@
+"""Turn the card watcher's reports into flow events for the kiosk's one reader.
+
+The watcher reports every reader; the kiosk uses the configured one, or else the
+first reader it sees, and ignores the rest.
+"""
+
+from __future__ import annotations
+
+from card import watcher as w
+from kiosk.flow import events as e
+
+
+class ReaderFilter:
+    """Maps watcher events to flow events for the kiosk's reader (pure, not thread-safe)."""
+
+    def __init__(self, reader: str | None = None) -> None:
+        self.configured = reader
+        self.current: str | None = reader
+
+    def translate(self, event: w.WatcherEvent) -> e.Event | None:
+        """The flow event for a watcher event, or None when it is not about our reader."""
+        if isinstance(event, w.CardServiceDown):
+            if self.configured is None:
+                self.current = None
+            return e.CardServiceDown()
+        if isinstance(event, w.CardServiceUp):
+            return e.CardServiceUp()
+        if isinstance(event, w.ReaderAdded):
+            if self.current is None:
+                self.current = event.reader
+            return e.ReaderAdded(event.reader) if event.reader == self.current else None
+        if event.reader != self.current:
+            return None
+        if isinstance(event, w.ReaderRemoved):
+            if self.configured is None:
+                self.current = None
+            return e.ReaderRemoved(event.reader)
+        if isinstance(event, w.CardInserted):
+            return e.CardInserted(fresh=not event.present_at_start)
+        return e.CardRemoved()

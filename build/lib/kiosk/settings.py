@@ -1,0 +1,195 @@
+"""Settings of the kiosk: flags > SSU_KIOSK_* variables > TOML file > defaults.
+
+The TOML file is config/kiosk.toml unless `--config FILE` names another. Nested
+settings take `__` in variable names: SSU_KIOSK_TIMEOUTS__INACTIVITY_SECONDS=120.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from kiosk.flow.facts import FlowConfig
+from kiosk.passcode_rules import PasscodeRules
+from kiosk.terms import load_terms
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+DEFAULT_CONFIG_FILE = CONFIG_DIR / "kiosk.toml"
+
+# Which TOML file the next KioskSettings() reads. A context variable rather than
+# a class attribute, so two loads in different threads or tasks cannot mix files.
+_toml_file: ContextVar[Path | None] = ContextVar("kiosk_toml_file", default=None)
+
+# Every field is documented by the string under it, for people reading this file
+# (tests/kiosk/test_kiosk_settings.py checks each has one). pydantic is not asked to
+# read them (`use_attribute_docstrings`): it would parse this source at import, about
+# 70 ms of every kiosk start, for descriptions nothing at run time shows.
+
+
+class Timeouts(BaseModel):
+    """How long the kiosk waits for the holder and for the service."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    inactivity_seconds: int = Field(default=90, ge=10)
+    """Quiet time on a screen before the "are you still there?" warning."""
+    warning_seconds: int = Field(default=30, ge=5)
+    """How long the warning counts down before the session ends and inputs are wiped."""
+    card_removed_notice_seconds: int = Field(default=5, ge=0)
+    """How long "your card was removed" shows before the waiting screen."""
+    service_seconds: float = Field(default=10.0, gt=0)
+    """How long one call to the unlock service may take before it counts as unreachable."""
+    service_retry_first_seconds: float = Field(default=2.0, gt=0)
+    """First wait before trying an unreachable service again; doubles each time."""
+    service_retry_max_seconds: float = Field(default=30.0, gt=0)
+    """Longest wait between tries of an unreachable service."""
+
+
+class RaContacts(BaseModel):
+    """How holders reach the local Registration Authority (RA) team."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    organisation: str = "your local RA team"
+    """The team's name as holders know it."""
+    email: str = ""
+    """The team's email address."""
+    phone: str = ""
+    """The team's phone number."""
+    opening_hours: str = ""
+    """When the team answers, in plain words."""
+    example: bool = False
+    """True for the shipped example contacts: the app can flag them until replaced."""
+
+
+class KioskSettings(BaseSettings):
+    """Everything a deployment can change about a kiosk without touching code."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SSU_KIOSK_",
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    service_url: str = "http://127.0.0.1:8750"
+    """Base URL of the unlock service (the /v1 paths are added to it)."""
+    kiosk_token: SecretStr = SecretStr("")
+    """This kiosk's bearer token (`ssu-service kiosk add NAME`); never logged."""
+    kiosk_name: str = "kiosk"
+    """Where this kiosk is, in words a holder recognises (it appears in the unlock notice)."""
+    reader: str | None = None
+    """PC/SC reader name to use; None: the first reader found."""
+    store: Path = Path("var/kiosk.sqlite")
+    """The local store (checkpoint, outbox, cache), an SQLite file."""
+    timeouts: Timeouts = Field(default_factory=Timeouts)
+    """Inactivity and service timeouts."""
+    passcode_rules: PasscodeRules = Field(default_factory=PasscodeRules)
+    """Rules a new passcode must meet, checked before the card is touched."""
+    ra_contacts: RaContacts = Field(default_factory=RaContacts)
+    """The local RA team, shown whenever the holder needs a person."""
+    approved_email_domains: list[str] = Field(
+        default_factory=lambda: ["nhs.net", "gov.uk", "mod.uk"]
+    )
+    """Email domains a holder may register (subdomains admitted, as the service does)."""
+    expiring_warning_days: int = Field(default=90, ge=0)
+    """Warn on the card status screen when the card expires within this many days."""
+    terms_file: Path = CONFIG_DIR / "terms.toml"
+    """The self-service terms (TOML: version, text); the service must read the same file."""
+
+    @field_validator("service_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("service_url must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("approved_email_domains")
+    @classmethod
+    def _domains_lower(cls, value: list[str]) -> list[str]:
+        return [domain.strip().lower().lstrip("@") for domain in value if domain.strip()]
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Flags, then SSU_KIOSK_* variables, then the TOML file chosen by `load`."""
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        toml_file = _toml_file.get()
+        if toml_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return tuple(sources)
+
+    @classmethod
+    def load(cls, config_file: Path | str | None = None, **overrides: Any) -> KioskSettings:
+        """Build settings from a TOML file, the environment and flags.
+
+        Args:
+            config_file: TOML file from `--config`; config/kiosk.toml when None (and
+                no file at all if that is missing).
+            **overrides: Values from flags; None means "not given" and is ignored.
+
+        Returns:
+            The settings.
+
+        Raises:
+            FileNotFoundError: `config_file` was given and does not exist.
+            pydantic.ValidationError: A value is not allowed.
+        """
+        path: Path | None
+        if config_file is not None:
+            path = Path(config_file)
+            if not path.is_file():
+                raise FileNotFoundError(f"kiosk config file not found: {config_file}")
+        else:
+            path = DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.is_file() else None
+        given = {key: value for key, value in overrides.items() if value is not None}
+        with _reading(path):
+            return cls(**given)
+
+    def flow_config(self) -> FlowConfig:
+        """The part of the settings the pure flow needs."""
+        t = self.timeouts
+        terms = load_terms(self.terms_file)
+        return FlowConfig(
+            passcode_rules=self.passcode_rules,
+            expiring_warning_days=self.expiring_warning_days,
+            inactivity_timeout=dt.timedelta(seconds=t.inactivity_seconds),
+            inactivity_countdown=dt.timedelta(seconds=t.warning_seconds),
+            card_removed_notice=dt.timedelta(seconds=t.card_removed_notice_seconds),
+            service_retry_first=dt.timedelta(seconds=t.service_retry_first_seconds),
+            service_retry_max=dt.timedelta(seconds=t.service_retry_max_seconds),
+            approved_email_domains=tuple(self.approved_email_domains),
+            terms_version=terms.version,
+            terms_text=terms.text,
+        )
+
+
+def load_settings(config_file: Path | str | None = None, **overrides: Any) -> KioskSettings:
+    """Same as `KioskSettings.load` (the entry point's spelling)."""
+    return KioskSettings.load(config_file, **overrides)
+
+
+@contextmanager
+def _reading(path: Path | None) -> Iterator[None]:
+    token = _toml_file.set(path)
+    try:
+        yield
+    finally:
+        _toml_file.reset(token)

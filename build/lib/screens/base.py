@@ -1,0 +1,406 @@
+"""What every kiosk screen shares: the contract between the app and `screens/`.
+
+A screen renders one flow state (a dataclass from `kiosk.flow.states`) and posts
+`kiosk.messages.Intent` with a flow event for whatever the holder does. It holds
+no rule. The app keeps one instance of each screen installed, so text typed into
+a screen survives while another screen (service unavailable, help) is shown over
+it; the app calls `wipe()` when the flow says inputs must go.
+
+Every screen has the same chrome: a title bar (service and kiosk name), a banner
+line used while the unlock service cannot be reached (`ServiceUnavailable`
+renders as a banner ON TOP of the screen it will resume to, so what the holder
+typed stays in view), the screen's own body, and a footer with the keys and how
+to reach the RA team.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.css.query import NoMatches
+from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
+from textual.widgets import Input, Static
+
+from kiosk.flow.events import Back, Continue, Event, Help, HelpTopic
+from kiosk.flow.states import KioskState, ServiceUnavailable
+from kiosk.flow.states import Screen as ScreenState
+from kiosk.messages import Intent
+from kiosk.settings import RaContacts
+from screens.widgets import SecretInput, short_contact
+
+SERVICE_NAME = "Smartcard self-service"
+
+
+def show_text(widget: Static, content: Text | str) -> None:
+    """Show `content` in `widget`, unless it shows exactly that already.
+
+    Screens are rendered again on every clock tick; a Static updated with the same
+    text is still laid out and redrawn, and the whole screen went to the terminal
+    once a second.
+    """
+    if getattr(widget, "_kiosk_shown", None) == content:
+        return
+    widget._kiosk_shown = content  # type: ignore[attr-defined]
+    widget.update(content)
+
+
+def unwrap(screen: ScreenState) -> tuple[ScreenState, ServiceUnavailable | None]:
+    """The screen state to render, and the outage banner to show over it (if any).
+
+    Args:
+        screen: `KioskState.screen`.
+
+    Returns:
+        The innermost screen state (`ServiceUnavailable.resume_to`, followed), and
+        the outermost `ServiceUnavailable` or None.
+    """
+    banner = screen if isinstance(screen, ServiceUnavailable) else None
+    while isinstance(screen, ServiceUnavailable):
+        screen = screen.resume_to
+    return screen, banner
+
+
+def clock_time(when: dt.datetime) -> str:
+    """A time as the holder reads a wall clock: 24-hour, in the kiosk's time zone."""
+    return when.astimezone().strftime("%H:%M")
+
+
+def seconds_between(now: dt.datetime | None, then: dt.datetime) -> int | None:
+    """Whole seconds from `now` to `then`, rounded up, never negative (None: no clock)."""
+    if now is None:
+        return None
+    return max(0, -int((now - then).total_seconds() // 1))
+
+
+def duration(seconds: int) -> str:
+    """A short wait in words: "45 seconds", "1 minute 5 seconds", "12 minutes"."""
+    minutes, secs = divmod(max(0, seconds), 60)
+    parts = []
+    if minutes:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    if secs or not minutes:
+        parts.append(f"{secs} second{'s' if secs != 1 else ''}")
+    return " ".join(parts)
+
+
+def outage_text(outage: ServiceUnavailable, now: dt.datetime | None) -> Text:
+    """What the outage banner says: what failed, that we retry, that nothing is lost."""
+    if outage.mail:
+        text = Text.assemble(
+            ("We could not send your code email just now", "bold"),
+            f" while {outage.doing}. Nothing was counted against you. ",
+        )
+    else:
+        text = Text.assemble(
+            ("The unlock service cannot be reached", "bold"),
+            f" while {outage.doing}. ",
+        )
+    wait = None if outage.retry_at is None else seconds_between(now, outage.retry_at)
+    if wait is None or wait == 0:
+        text.append("Trying again now")
+    else:
+        text.append(f"Trying again in {duration(wait)}")
+    text.append(f" (attempt {outage.attempts + 1}). ")
+    text.append("Everything you typed is kept. Please wait, or press Esc to stop.")
+    return text
+
+
+class KioskView:
+    """What screens and overlays share: the app contract and state bookkeeping.
+
+    `show` may be called before the screen is mounted (the app switches to a
+    screen and shows it at once): the state is kept and rendered on mount.
+    """
+
+    #: The flow state type this view renders (a screen state or an overlay).
+    STATE: ClassVar[type[Any]]
+
+    #: Settings the screens may show (RA contacts ...), set by the app.
+    settings: Any = None
+
+    _state: KioskState | None = None
+    _ready: bool = False
+
+    def show(self, state: KioskState) -> None:
+        """Render the whole kiosk state (`state.screen` is an instance of STATE).
+
+        Args:
+            state: The flow's state; rendered now if mounted, else on mount.
+        """
+        self._state = state
+        if self._ready:
+            self._draw()
+
+    def wipe(self) -> None:
+        """Clear every input on this screen (secret or not)."""
+        for field in self.query(Input):  # type: ignore[attr-defined]
+            if isinstance(field, SecretInput):
+                field.wipe()
+            else:
+                field.clear()
+
+    def intent(self, event: Event) -> None:
+        """Tell the app what the holder wants.
+
+        Args:
+            event: A holder intent from `kiosk.flow.events`.
+        """
+        self.post_message(Intent(event))  # type: ignore[attr-defined]
+
+    @property
+    def ra_contacts(self) -> RaContacts:
+        """The RA team's contacts from the settings (placeholders when none are set)."""
+        contacts = getattr(self.settings, "ra_contacts", None)
+        return contacts if isinstance(contacts, RaContacts) else RaContacts()
+
+    @property
+    def kiosk_name(self) -> str:
+        """Where this kiosk is, from the settings."""
+        return str(getattr(self.settings, "kiosk_name", "") or "")
+
+    def _mounted(self) -> None:
+        self._ready = True
+        self._draw()
+
+    def _draw(self) -> None:
+        if self._state is None:
+            return
+        try:
+            self._apply(self._state)
+        except NoMatches:
+            # Its widgets are gone (the app is shutting down, which can also
+            # happen while a screen mounts) or not yet back: the state is kept
+            # and drawn on the next mount.
+            pass
+
+    def _apply(self, state: KioskState) -> None:
+        """Render `state` (subclasses)."""
+
+
+class KioskScreen(KioskView, Screen[None]):
+    """Base of every kiosk screen: the chrome, the keys, Enter-to-next-field.
+
+    Subclasses compose their body in `compose_body` and render in `render_state`.
+    Enter in a field moves to the next field; in the last one it calls
+    `submit_step`. Enter elsewhere posts Continue when `ENTER_CONTINUES`. Escape
+    posts Back; F1 posts Help(`HELP_TOPIC`) when the screen has a topic.
+    """
+
+    #: Enter (outside a field) posts Continue.
+    ENTER_CONTINUES: bool = False
+    #: Escape posts Back (the flow decides: back, ask to cancel, or nothing).
+    ESCAPE_BACKS: ClassVar[bool] = True
+    #: F1 opens this help page; None: no help key on this screen.
+    HELP_TOPIC: HelpTopic | None = HelpTopic.CONTACT_RA
+    #: Key hints for the footer, (key, what it does), besides F1.
+    KEY_HINTS: tuple[tuple[str, str], ...] = ()
+
+    BINDINGS = [
+        # Priority: the app runs it before it hands the next key to any widget, so
+        # keys typed right after Enter land in the next field, however fast.
+        Binding("enter", "enter", "Continue", show=False, priority=True),
+        Binding("escape", "back", "Back", show=False),
+        Binding("f1", "help", "Help", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        """The chrome around the screen's own body."""
+        with Horizontal(id="title-bar"):
+            yield Static(SERVICE_NAME, id="title")
+            yield Static("", id="kiosk-name")
+        yield Static("", id="banner")
+        yield Static("", id="demo-banner")
+        # Not focusable: the first field (or nothing) takes the keys, never the scroller.
+        with VerticalScroll(id="body", can_focus=False):
+            yield from self.compose_body()
+        yield Static("", id="keys")
+        yield Static("", id="help-line")
+
+    def compose_body(self) -> ComposeResult:
+        """The screen's own widgets (subclasses)."""
+        yield from ()
+
+    def on_mount(self) -> None:
+        """Render the state the app gave before the screen was mounted."""
+        self._mounted()
+        self.call_after_refresh(self.focus_first_empty)
+
+    def _apply(self, state: KioskState) -> None:
+        screen_state, outage = unwrap(state.screen)
+        show_text(self.query_one("#kiosk-name", Static), Text(self.kiosk_name))
+        banner = self.query_one("#banner", Static)
+        banner.display = outage is not None
+        if outage is not None:
+            show_text(banner, outage_text(outage, state.now))
+        # Demo mode only: which demo card is which, and their public demo answers.
+        demo_text = getattr(getattr(self.app, "demo", None), "banner", "")
+        demo_banner = self.query_one("#demo-banner", Static)
+        demo_banner.display = bool(demo_text)
+        show_text(demo_banner, Text(demo_text))
+        help_line = Text("Need a person? ")
+        help_line.append(short_contact(self.ra_contacts))
+        show_text(self.query_one("#help-line", Static), help_line)
+        self.render_state(screen_state, state)
+        # After render_state: a screen may change its keys with its state.
+        show_text(self.query_one("#keys", Static), self._key_hints())
+
+    def render_state(self, screen: Any, state: KioskState) -> None:
+        """Render this screen's state (subclasses).
+
+        Args:
+            screen: The screen state, an instance of STATE (unwrapped from an outage).
+            state: The whole kiosk state (for `now`, `card`, `config`).
+        """
+
+    def _key_hints(self) -> Text:
+        hints = list(self.KEY_HINTS)
+        if self.HELP_TOPIC is not None:
+            hints.append(("F1", "Help"))
+        text = Text()
+        for key, what in hints:
+            if text:
+                text.append("    ")
+            text.append(f" {key} ", "reverse bold")
+            text.append(f" {what}")
+        return text
+
+    # -- keys ------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Switch the shared keys off on screens that do not use them."""
+        if action == "continue":
+            return self.ENTER_CONTINUES
+        if action == "back":
+            return self.ESCAPE_BACKS
+        if action == "help":
+            return self.HELP_TOPIC is not None
+        return True
+
+    def action_continue(self) -> None:
+        """Enter outside a field: go on."""
+        self.intent(Continue())
+
+    def action_back(self) -> None:
+        """Escape: back, or ask to stop (the flow decides which)."""
+        self.intent(Back())
+
+    def action_help(self) -> None:
+        """F1: this screen's help page."""
+        if self.HELP_TOPIC is not None:
+            self.intent(Help(self.HELP_TOPIC))
+
+    # -- forms -------------------------------------------------------------------
+
+    def fields(self) -> list[Input]:
+        """The screen's fields in the order Enter moves through them."""
+        return [field for field in self.query(Input) if field.display]
+
+    def action_enter(self) -> None:
+        """Enter: the next field, or send the step from the last one, or Continue."""
+        fields = self.fields()
+        focused = self.focused
+        if isinstance(focused, Input) and focused in fields:
+            index = fields.index(focused)
+            if index + 1 < len(fields):
+                self.set_focus(fields[index + 1])  # at once, not on the next refresh
+            else:
+                # After the keys already queued for this field have reached it.
+                focused.call_later(self.submit_step)
+            return
+        if self.ENTER_CONTINUES:
+            self.action_continue()
+
+    def submit_step(self) -> None:
+        """Post the step's intent with what was typed (form screens)."""
+
+    def replace_fields(self, container_id: str, widgets: list[Widget]) -> None:
+        """Replace everything in the container `container_id` with `widgets`.
+
+        The old inputs are first unsubscribed from this screen's text-selection
+        signal: a Textual `Input` subscribes on mount with a callback that holds
+        the field (textual 8.2.8), and the signal forgets removed subscribers
+        only when it is published, which it never is with selection off. Kept
+        screens rebuild their answer fields for every holder, so without this
+        each journey left its old fields (and their values) alive.
+        """
+        container = self.query_one(f"#{container_id}")
+        for field in container.query(Input):
+            self.text_selection_started_signal.unsubscribe(field)
+        container.remove_children()
+        container.mount_all(widgets)
+        self.call_after_refresh(self.focus_first_empty)
+
+    def focus_first_empty(self) -> None:
+        """Put the cursor in the first empty field (or the first field).
+
+        Leaves it alone when it is already in a field: the holder may have started
+        typing before this ran, and moving it would split their text.
+        """
+        fields = self.fields()
+        if self.focused in fields:
+            return
+        for field in fields:
+            if not field.value:
+                field.focus()
+                return
+        if fields:
+            fields[0].focus()
+
+    def wipe(self) -> None:
+        """Clear every input, and put the cursor back in the first field."""
+        super().wipe()
+        if not self._ready or not self.fields():
+            return
+        if self.is_current:
+            self.set_focus(self.fields()[0])  # everything is empty now
+        else:
+            # A screen in the background must not take focus from the one on show;
+            # with nothing focused, Textual's auto focus picks the first field on resume.
+            self.set_focus(None)
+
+    def set_text(self, widget_id: str, content: Text | str | None) -> None:
+        """Show `content` in the Static `widget_id`, or hide it when None or empty.
+
+        Args:
+            widget_id: Id of a Static in this screen (without '#').
+            content: Plain str or Text (never markup: state text is shown as is).
+        """
+        widget = self.query_one(f"#{widget_id}", Static)
+        widget.display = bool(content)
+        if content:
+            show_text(widget, Text(content) if isinstance(content, str) else content)
+
+
+class KioskOverlay(KioskView, ModalScreen[None]):
+    """Base of the overlays (inactivity warning, cancel confirmation): a modal box."""
+
+    def compose(self) -> ComposeResult:
+        """A centred box with the overlay's body."""
+        with VerticalScroll(id="overlay-box"):
+            yield from self.compose_body()
+
+    def compose_body(self) -> ComposeResult:
+        """The overlay's own widgets (subclasses)."""
+        yield from ()
+
+    def on_mount(self) -> None:
+        """Render the state the app gave before the overlay was mounted."""
+        self._mounted()
+
+    def _apply(self, state: KioskState) -> None:
+        if state.overlay is not None:
+            self.render_overlay(state.overlay, state)
+
+    def render_overlay(self, overlay: Any, state: KioskState) -> None:
+        """Render the overlay state (subclasses).
+
+        Args:
+            overlay: `state.overlay`, an instance of STATE.
+            state: The whole kiosk state.
+        """

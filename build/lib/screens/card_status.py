@@ -1,0 +1,121 @@
+"""Card status: whose card it is, and what to do with it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Static
+
+from kiosk.flow.events import ChangePasscodeRequested, HelpTopic, RegisterRequested
+from kiosk.flow.states import CardCondition, CardStatus, KioskState
+from screens.base import KioskScreen
+
+
+def _date(day: Any) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+class CardStatusScreen(KioskScreen):
+    """Blocked (unlock it here), working, expired, or expiring soon."""
+
+    STATE = CardStatus
+    BINDINGS = [
+        Binding("1", "register", "Register", show=False),
+        Binding("2", "change_passcode", "Change passcode", show=False),
+    ]
+
+    _unlockable: bool = False
+    _expiring: bool = False
+    _working: bool = False
+
+    def compose_body(self) -> ComposeResult:
+        """Heading, the holder, what it means and what to do."""
+        yield Static("", id="heading", classes="heading")
+        yield Static("", id="holder", classes="holder")
+        yield Static("", id="notice", classes="notice")
+        yield Static("", id="lead", classes="lead")
+        yield Static("", id="choices", classes="lead")
+        yield Static("", id="expiring", classes="notice")
+
+    def render_state(self, screen: Any, state: KioskState) -> None:
+        """Render the card's condition with the next step for each."""
+        assert isinstance(screen, CardStatus)
+        card = screen.card
+        self._unlockable = screen.can_unlock
+        self._expiring = screen.expires_in_days is not None
+        self._working = screen.can_register
+        self.set_text("notice", screen.notice)
+        self.set_text("holder", Text.assemble("Card holder: ", (card.name, "bold")))
+        if screen.condition is CardCondition.BLOCKED:
+            heading = "Your card is locked"
+            lead = (
+                "The passcode was typed wrongly too many times, so the card is locked.\n\n"
+                "You can unlock it here and choose a new passcode. We will email you "
+                "a code, so have your email ready.\n\nPress Enter to start."
+            )
+            hints: tuple[tuple[str, str], ...] = (("Enter", "Unlock my card"), ("Esc", "Stop"))
+        elif screen.condition is CardCondition.EXPIRED:
+            heading = "Your card has expired"
+            lead = (
+                f"This card expired on {_date(card.expiry)}. An expired card cannot be "
+                "unlocked here.\n\nContact your Sponsor or the RA team for a new card. "
+                "Take your card."
+            )
+            hints = (("Esc", "Finish"),)
+        else:
+            heading = "Your card is working"
+            lead = "Your card is not locked, so there is nothing to unlock."
+            if card.tries_left is not None:
+                tries = "try" if card.tries_left == 1 else "tries"
+                lead += f" You have {card.tries_left} passcode {tries} left before it locks."
+            lead += "\n\nIf you have forgotten your passcode, press F1."
+            hints = (("1", "Register"), ("2", "Change passcode"), ("Esc", "Finish"))
+        self.set_text("heading", heading)
+        self.set_text("lead", lead)
+        choices = None
+        if self._working:
+            choices = Text("What would you like to do? Press a number:\n")
+            choices.append("  1  ", "reverse bold")
+            choices.append(
+                " Register for self-service (or update your registration), so you can "
+                "unlock your own card if it ever locks\n"
+            )
+            choices.append("  2  ", "reverse bold")
+            choices.append(" Change your passcode\n\n")
+            choices.append("Or take your card if you are done.")
+        self.set_text("choices", choices)
+        expiring = None
+        if screen.expires_in_days is not None and screen.condition is not CardCondition.EXPIRED:
+            when = (
+                "today"
+                if screen.expires_in_days == 0
+                else f"in {screen.expires_in_days} day{'s' if screen.expires_in_days != 1 else ''}"
+            )
+            expiring = (
+                f"Your card expires {when} ({_date(card.expiry)}). Renew it through your "
+                "Sponsor or the RA team before then. Press F1 to find out how."
+            )
+        self.set_text("expiring", expiring)
+        # Per-card keys: Enter starts an unlock only on a card that can be
+        # unlocked, and F1 opens the help page that fits the card.
+        self.ENTER_CONTINUES = self._unlockable
+        self.KEY_HINTS = hints
+        if self._expiring:
+            self.HELP_TOPIC = HelpTopic.EXPIRING
+        elif self._unlockable:
+            self.HELP_TOPIC = HelpTopic.CONTACT_RA
+        else:
+            self.HELP_TOPIC = HelpTopic.FORGOTTEN_PASSCODE
+
+    def action_register(self) -> None:
+        """1: register for self-service (working cards only)."""
+        if self._working:
+            self.intent(RegisterRequested())
+
+    def action_change_passcode(self) -> None:
+        """2: change the passcode (working cards only)."""
+        if self._working:
+            self.intent(ChangePasscodeRequested())

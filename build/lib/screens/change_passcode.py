@@ -1,0 +1,69 @@
+"""Change passcode: the passcode now, then a new one twice; the card makes the change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from kiosk.flow.events import HelpTopic, SubmitPasscodeChange
+from kiosk.flow.states import ChangePasscode, KioskState
+from screens.base import KioskScreen
+from screens.passcode_entry import LAST_TRY_WARNING, tries_text
+from screens.widgets import SecretInput
+
+
+class ChangePasscodeScreen(KioskScreen):
+    """Old passcode, new passcode, new passcode again; rules from the state."""
+
+    STATE = ChangePasscode
+    HELP_TOPIC = HelpTopic.FORGOTTEN_PASSCODE
+    KEY_HINTS = (("Enter", "Next / Change passcode"), ("Esc", "Stop"))
+
+    def compose_body(self) -> ComposeResult:
+        """Heading, rules, tries, messages and the three fields."""
+        yield Static("Change your passcode", classes="heading")
+        yield Static("", id="rules", classes="lead")
+        yield Static("", id="tries", classes="detail")
+        yield Static("", id="warning", classes="warning")
+        yield Static("", id="errors", classes="error")
+        yield Static("", id="notice", classes="notice")
+        yield Static("Your passcode now:", classes="field-label")
+        yield SecretInput(placeholder="Type your passcode now", id="old", max_length=8)
+        yield Static("New passcode:", classes="field-label")
+        yield SecretInput(placeholder="Type your new passcode", id="new", max_length=8)
+        yield Static("Type the new passcode again:", classes="field-label")
+        yield SecretInput(placeholder="Type it again", id="repeat", max_length=8)
+        yield Static("", id="changing", classes="sending")
+        yield Static(
+            "Your passcodes go only to your card. They are never stored or sent anywhere.",
+            classes="detail",
+        )
+
+    def render_state(self, screen: Any, state: KioskState) -> None:
+        """Rules, tries left, the last-try warning and why the last try was refused."""
+        assert isinstance(screen, ChangePasscode)
+        rules = Text("Your new passcode must follow these rules:")
+        for rule in screen.rules:
+            rules.append("\n  • " + rule)
+        self.set_text("rules", rules)
+        self.set_text("tries", tries_text(screen.tries_left))
+        self.set_text("warning", LAST_TRY_WARNING if screen.last_try else None)
+        self.set_text("errors", Text("\n".join(screen.errors)) if screen.errors else None)
+        self.set_text("notice", screen.notice)
+        self.set_text(
+            "changing",
+            "Changing the passcode on your card… do not remove it." if screen.changing else None,
+        )
+
+    def submit_step(self) -> None:
+        """Send the three values as typed; the flow checks them before the card."""
+        self.intent(
+            SubmitPasscodeChange(
+                old=self.query_one("#old", SecretInput).value,
+                new=self.query_one("#new", SecretInput).value,
+                repeat=self.query_one("#repeat", SecretInput).value,
+            )
+        )

@@ -1,0 +1,96 @@
+"""The emailed code: where it went, how long it lasts, and the field to type it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Static
+
+from kiosk.flow.events import ResendCodeRequested, SubmitCode
+from kiosk.flow.states import CodeSent, KioskState
+from screens.base import KioskScreen, clock_time, duration, seconds_between
+from screens.widgets import SecretInput
+
+RESEND_KEY = "f7"
+
+
+class CodeSentScreen(KioskScreen):
+    """We emailed you a code: type it here. F7 asks for a new one."""
+
+    STATE = CodeSent
+    KEY_HINTS = (("Enter", "Send code"), ("F7", "New code"), ("Esc", "Stop"))
+    BINDINGS = [Binding(RESEND_KEY, "resend", "New code", show=False)]
+
+    def compose_body(self) -> ComposeResult:
+        """Heading, where and when, the field, and the message lines."""
+        yield Static("Check your email", classes="heading")
+        yield Static("", id="sent", classes="lead")
+        yield Static("", id="expiry", classes="lead")
+        yield Static("", id="error", classes="error")
+        yield Static("", id="notice", classes="notice")
+        yield Static("", id="code-label", classes="field-label")
+        yield SecretInput(placeholder="Type the code", id="code")
+        yield Static("", id="tries", classes="detail")
+        yield Static("", id="resend", classes="detail")
+        yield Static("", id="sending", classes="sending")
+
+    def render_state(self, screen: Any, state: KioskState) -> None:
+        """Render address, times, a countdown from the state's clock, and resend."""
+        assert isinstance(screen, CodeSent)
+        now = state.now
+        sent = Text("We emailed a code to ")
+        sent.append(screen.sent_to, "bold")
+        sent.append(f" at {clock_time(screen.sent_at)}.")
+        self.set_text("sent", sent)
+        left = seconds_between(now, screen.expires_at)
+        until = f"The code works until {clock_time(screen.expires_at)}"
+        if left is None:
+            expiry = until + "."
+        elif left > 0:
+            expiry = f"{until}: {duration(left)} left."
+        else:
+            expiry = (
+                f"The code expired at {clock_time(screen.expires_at)}. Press F7 for a new code."
+            )
+        self.set_text("expiry", expiry)
+        self.set_text("error", screen.error)
+        self.set_text("notice", screen.notice)
+        self.set_text(
+            "code-label",
+            f"Code from the email ({state.config.code_digits} digits), then press Enter:",
+        )
+        if screen.tries_left is not None:
+            tries = "try" if screen.tries_left == 1 else "tries"
+            self.set_text("tries", f"You have {screen.tries_left} {tries} left for this code.")
+        else:
+            self.set_text("tries", None)
+        self.set_text("resend", self._resend_line(screen, now))
+        self.set_text(
+            "sending", "Talking to the unlock service… please wait." if screen.sending else None
+        )
+
+    @staticmethod
+    def _resend_line(screen: CodeSent, now: Any) -> str:
+        if screen.resends_exhausted:
+            return "No more new codes can be sent for this unlock."
+        wait = (
+            None
+            if screen.resend_available_at is None
+            else seconds_between(now, screen.resend_available_at)
+        )
+        if wait:
+            return (
+                f"No email? Check your junk folder. You can ask for a new code in {duration(wait)}."
+            )
+        return "No email? Check your junk folder, or press F7 for a new code."
+
+    def action_resend(self) -> None:
+        """F7: ask for a new code (the flow says if that is allowed yet)."""
+        self.intent(ResendCodeRequested())
+
+    def submit_step(self) -> None:
+        """Send the code as typed."""
+        self.intent(SubmitCode(code=self.query_one("#code", SecretInput).value))

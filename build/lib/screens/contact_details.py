@@ -1,0 +1,59 @@
+"""Registering: the email (on an approved domain) and mobile number for the codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Input, Static
+
+from kiosk.contact_rules import domains_text
+from kiosk.flow.events import SubmitContactDetails
+from kiosk.flow.states import ContactDetails, KioskState
+from screens.base import KioskScreen
+from screens.widgets import TextInput
+
+
+class ContactDetailsScreen(KioskScreen):
+    """Your work email and mobile number; checked here before they are sent."""
+
+    STATE = ContactDetails
+    KEY_HINTS = (("Enter", "Next / Send"), ("Esc", "Stop"))
+
+    def compose_body(self) -> ComposeResult:
+        """Heading, the approved domains, messages and the two fields."""
+        yield Static("Your contact details", classes="heading")
+        yield Static("", id="lead", classes="lead")
+        yield Static("", id="errors", classes="error")
+        yield Static("", id="notice", classes="notice")
+        yield Static("Work email address:", classes="field-label")
+        yield TextInput(placeholder="name@nhs.net", id="email", classes="contact", max_length=254)
+        yield Static("Mobile phone number:", classes="field-label")
+        yield TextInput(placeholder="07700 900123", id="mobile", classes="contact", max_length=20)
+        yield Static("", id="sending", classes="sending")
+
+    def render_state(self, screen: Any, state: KioskState) -> None:
+        """Say which domains are approved; list what to fix."""
+        assert isinstance(screen, ContactDetails)
+        self.set_text(
+            "lead",
+            "We email your codes to this address, so use one only you can read. It must "
+            f"end in {domains_text(screen.approved_domains)}. Your mobile number must be a "
+            "UK mobile (07… or +44 7…).",
+        )
+        errors = Text("\n".join(screen.errors)) if screen.errors else None
+        self.set_text("errors", errors)
+        self.set_text("notice", screen.notice)
+        self.set_text(
+            "sending",
+            "Checking your card and starting your registration… please wait."
+            if screen.sending
+            else None,
+        )
+
+    def submit_step(self) -> None:
+        """Send both values as typed; the flow checks them."""
+        email = self.query_one("#email", Input).value
+        mobile = self.query_one("#mobile", Input).value
+        self.intent(SubmitContactDetails(email=email, mobile=mobile))

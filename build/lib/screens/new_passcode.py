@@ -1,0 +1,57 @@
+"""Choose a new passcode, typed twice in masked fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from kiosk.flow.events import SubmitNewPasscode
+from kiosk.flow.states import KioskState, NewPasscode
+from screens.base import KioskScreen
+from screens.widgets import SecretInput
+
+
+class NewPasscodeScreen(KioskScreen):
+    """Type a new passcode, then the same again; the rules come from the state."""
+
+    STATE = NewPasscode
+    KEY_HINTS = (("Enter", "Next / Save passcode"), ("Esc", "Stop"))
+
+    def compose_body(self) -> ComposeResult:
+        """Heading, rules, messages and the two fields."""
+        yield Static("Choose a new passcode", classes="heading")
+        yield Static("", id="rules", classes="lead")
+        yield Static("", id="errors", classes="error")
+        yield Static("", id="notice", classes="notice")
+        yield Static("New passcode:", classes="field-label")
+        yield SecretInput(placeholder="Type your new passcode", id="new")
+        yield Static("Type it again:", classes="field-label")
+        yield SecretInput(placeholder="Type it again", id="repeat")
+        yield Static(
+            "Your new passcode goes only to your card. It is never stored or sent anywhere.",
+            classes="detail",
+        )
+
+    def render_state(self, screen: Any, state: KioskState) -> None:
+        """List the rules and any reasons the last try was refused."""
+        assert isinstance(screen, NewPasscode)
+        rules = Text("Your passcode must follow these rules:")
+        for rule in screen.rules:
+            rules.append("\n  • " + rule)
+        self.set_text("rules", rules)
+        errors = Text()
+        for error in screen.errors:
+            if errors:
+                errors.append("\n")
+            errors.append(error)
+        self.set_text("errors", errors if screen.errors else None)
+        self.set_text("notice", screen.notice)
+
+    def submit_step(self) -> None:
+        """Send both values as typed; the flow checks them against the rules."""
+        new = self.query_one("#new", SecretInput).value
+        repeat = self.query_one("#repeat", SecretInput).value
+        self.intent(SubmitNewPasscode(new=new, repeat=repeat))

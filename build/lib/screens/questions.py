@@ -1,0 +1,73 @@
+"""Security questions: one masked field per question."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widget import Widget
+from textual.widgets import Static
+
+from kiosk.flow.events import SubmitAnswers
+from kiosk.flow.states import KioskState, Questions
+from screens.base import KioskScreen
+from screens.widgets import SecretInput
+
+
+class AnswerInput(SecretInput):
+    """The masked answer to one security question."""
+
+    def __init__(self, question_id: str) -> None:
+        """Make the field for question `question_id`."""
+        super().__init__(placeholder="Type your answer", classes="answer")
+        self.question_id = question_id
+
+
+class QuestionsScreen(KioskScreen):
+    """Answer your security questions, then Enter to send them."""
+
+    STATE = Questions
+    KEY_HINTS = (("Enter", "Next answer / Send"), ("Esc", "Stop"))
+
+    _asked: tuple[str, ...] = ()
+
+    def compose_body(self) -> ComposeResult:
+        """Heading, attempts, the fields, and the message lines."""
+        yield Static("Answer your security questions", classes="heading")
+        yield Static("", id="lead", classes="lead")
+        yield Static("", id="error", classes="error")
+        yield Static("", id="notice", classes="notice")
+        yield Vertical(id="answers")
+        yield Static("", id="sending", classes="sending")
+
+    def render_state(self, screen: Any, state: KioskState) -> None:
+        """Show the questions (fields made once per set), attempts and messages."""
+        assert isinstance(screen, Questions)
+        asked = tuple(q.id for q in screen.questions)
+        if asked != self._asked:
+            self._asked = asked
+            self._build(screen)
+        tries = "attempt" if screen.attempts_left == 1 else "attempts"
+        self.set_text(
+            "lead",
+            "Type the answers you gave when you registered. Capital letters and extra "
+            f"spaces do not matter. You have {screen.attempts_left} {tries} left.",
+        )
+        self.set_text("error", screen.error)
+        self.set_text("notice", screen.notice)
+        self.set_text("sending", "Checking your answers… please wait." if screen.sending else None)
+
+    def _build(self, screen: Questions) -> None:
+        widgets: list[Widget] = []
+        for number, question in enumerate(screen.questions, start=1):
+            # Question text comes from the service: shown as plain text, never markup.
+            widgets.append(Static(Text(f"{number}. {question.text}"), classes="field-label"))
+            widgets.append(AnswerInput(question.id))
+        self.replace_fields("answers", widgets)
+
+    def submit_step(self) -> None:
+        """Send every answer, keyed by question id."""
+        answers = {field.question_id: field.value for field in self.query(AnswerInput)}
+        self.intent(SubmitAnswers(answers=answers))

@@ -1,0 +1,40 @@
+"""The unlock stopped part way: start a new one with the same card."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from kiosk.flow.states import KioskState, StopReason, UnlockStopped
+from screens.base import KioskScreen
+
+_WHY = {
+    StopReason.EXPIRED: "The time to finish unlocking your card ran out.",
+    StopReason.CODE_VOID: ("The code was typed wrongly too many times, so it no longer works."),
+    StopReason.PROBLEM: "Something went wrong with the unlock service.",
+}
+
+
+class UnlockStoppedScreen(KioskScreen):
+    """The unlock could not go on; Enter starts again."""
+
+    STATE = UnlockStopped
+    ENTER_CONTINUES = True
+    KEY_HINTS = (("Enter", "Start again"), ("Esc", "Finish"))
+
+    def compose_body(self) -> ComposeResult:
+        """Heading, the reason, and what to do."""
+        yield Static("Your card was not unlocked", classes="heading")
+        yield Static("", id="lead", classes="lead")
+        yield Static(
+            "Your passcode has not changed. Everything you typed has been cleared.\n\n"
+            "Press Enter to start again with the same card. You will get a new code.",
+            classes="lead",
+        )
+
+    def render_state(self, screen: Any, state: KioskState) -> None:
+        """Say why it stopped."""
+        assert isinstance(screen, UnlockStopped)
+        self.set_text("lead", _WHY.get(screen.reason, _WHY[StopReason.PROBLEM]))

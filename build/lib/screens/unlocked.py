@@ -1,0 +1,48 @@
+"""The card is unlocked: the journey's happy ending."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from kiosk.flow.states import KioskState, Unlocked
+from screens.base import KioskScreen, clock_time
+from screens.widgets import short_contact
+
+
+class UnlockedScreen(KioskScreen):
+    """Your card is unlocked: take your card."""
+
+    STATE = Unlocked
+    HELP_TOPIC = None
+    ESCAPE_BACKS = False
+    KEY_HINTS = (("Take your card", "to finish"),)
+
+    def compose_body(self) -> ComposeResult:
+        """Heading, confirmation and the notice about the email."""
+        yield Static("Your card is unlocked", classes="heading success")
+        yield Static("", id="lead", classes="lead")
+        yield Static("", id="detail", classes="detail")
+
+    def render_state(self, screen: Any, state: KioskState) -> None:
+        """Say whose card, when, and what email follows."""
+        assert isinstance(screen, Unlocked)
+        lead = Text()
+        if screen.name:
+            lead.append(screen.name + ", y")
+        else:
+            lead.append("Y")
+        lead.append("our new passcode works from now on")
+        if screen.at is not None:
+            lead.append(f" (changed at {clock_time(screen.at)})")
+        lead.append(".\n\nTake your card now.")
+        self.set_text("lead", lead)
+        where = f" at {self.kiosk_name}" if self.kiosk_name else ""
+        self.set_text(
+            "detail",
+            f"We will email you to say your card was unlocked{where}. If it was not you "
+            f"who unlocked it, contact {short_contact(self.ra_contacts)} at once.",
+        )

@@ -1,0 +1,144 @@
+"""`ssu-service`: serve the API, seed the demo, manage kiosks, RA tools, audit export."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from card.keys import load_dev_keys
+from service.app import KeysRefused, create_app, load_masters, mailer_for
+from service.selfservice import SelfService
+from service.settings import ServiceSettings, load_settings
+from service.store import migrate, open_engine
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help="SQLAlchemy URL (default sqlite:///var/service.db)")
+    common.add_argument("--config", type=Path, help="TOML settings (default config/service.toml)")
+    common.add_argument("--keys", type=Path, help="TOML file with the master keys")
+    common.add_argument(
+        "--demo",
+        action="store_true",
+        default=None,
+        help="demo mode: accept the public development keys and demo token",
+    )
+
+    parser = argparse.ArgumentParser(prog="ssu-service", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", parents=[common], help="serve the API")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--smtp-host")
+    serve.add_argument("--smtp-port", type=int)
+
+    sub.add_parser("seed-demo", parents=[common], help="create the demo data, print it as JSON")
+
+    kiosk = sub.add_parser("kiosk", help="kiosks").add_subparsers(dest="action", required=True)
+    add = kiosk.add_parser("add", parents=[common], help="register a kiosk, print its token")
+    add.add_argument("name")
+
+    ra = sub.add_parser("ra", help="RA tools").add_subparsers(dest="action", required=True)
+    clear = ra.add_parser("clear-lock", parents=[common], help="clear a self-service lock")
+    clear.add_argument("uuid")
+    show = ra.add_parser("show", parents=[common], help="show a holder")
+    show.add_argument("uuid")
+
+    holder = sub.add_parser("holder", help="holder directory").add_subparsers(
+        dest="action", required=True
+    )
+    hadd = holder.add_parser("add", parents=[common], help="bind a holder UUID to a card")
+    for name in ("uuid", "serial", "name", "email", "mobile"):
+        hadd.add_argument(f"--{name}", required=True)
+
+    audit = sub.add_parser("audit", help="audit").add_subparsers(dest="action", required=True)
+    export = audit.add_parser("export", parents=[common], help="audit records as JSON lines")
+    export.add_argument("--since", help="RFC 3339 time; only records from then on")
+    return parser
+
+
+def _offline_service(settings: ServiceSettings) -> SelfService:
+    """The store for command-line tools, which need no keys beyond fingerprinting."""
+    try:
+        masters = load_masters(settings)
+    except KeysRefused:
+        # Tools that only read or clear flags work without the real keys; codes
+        # and idempotency fingerprints are never computed here.
+        masters = load_dev_keys()
+    engine = open_engine(settings.db)
+    migrate(engine)
+    return SelfService(settings, engine, masters, mailer_for(settings))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `ssu-service`."""
+    args = _parser().parse_args(argv)
+    overrides = {
+        "db": args.db,
+        "keys": args.keys,
+        "demo": args.demo,
+        "host": getattr(args, "host", None),
+        "port": getattr(args, "port", None),
+        "smtp_host": getattr(args, "smtp_host", None),
+        "smtp_port": getattr(args, "smtp_port", None),
+    }
+    settings = load_settings(args.config, **overrides)
+    # Tools print their answer on stdout; only serve reports progress in the log.
+    level = logging.INFO if args.command == "serve" else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    if args.command == "serve":
+        import uvicorn
+
+        try:
+            app = create_app(settings)
+        except KeysRefused as exc:
+            print(f"ssu-service: refused: {exc}", file=sys.stderr)
+            return 2
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+        return 0
+
+    service = _offline_service(settings)
+    if args.command == "seed-demo":
+        print(json.dumps(service.seed_demo(), indent=2))
+    elif args.command == "kiosk":
+        from service.secrecy import new_token
+
+        token = new_token()
+        service.add_kiosk(args.name, token)
+        print(token)
+    elif args.command == "ra" and args.action == "clear-lock":
+        if not service.clear_lock(args.uuid):
+            print(f"ssu-service: no holder {args.uuid}", file=sys.stderr)
+            return 1
+        print(f"self-service lock cleared for {args.uuid}")
+    elif args.command == "ra" and args.action == "show":
+        shown = service.show_holder(args.uuid)
+        if shown is None:
+            print(f"ssu-service: no holder {args.uuid}", file=sys.stderr)
+            return 1
+        print(json.dumps(shown, indent=2))
+    elif args.command == "holder":
+        try:
+            service.add_holder(args.uuid, args.serial, args.name, args.email, args.mobile)
+        except ValueError as exc:
+            print(f"ssu-service: {exc}", file=sys.stderr)
+            return 1
+        print(f"holder {args.uuid} bound to card {args.serial.lower()}")
+    elif args.command == "audit":
+        since = None
+        if args.since:
+            since = datetime.fromisoformat(args.since.replace("Z", "+00:00")).timestamp()
+        for record in service.export_audit(since):
+            print(json.dumps(record, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

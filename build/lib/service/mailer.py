@@ -1,0 +1,57 @@
+"""Mail over SMTP from plain-text templates in config/mail/."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from string import Template
+
+from service.problems import MailUnavailable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SmtpMailer:
+    """Sends one templated mail per call; blocking, so call it from a worker thread."""
+
+    host: str
+    port: int
+    sender: str
+    templates: Path
+    timeout: float = 10.0
+    starttls: bool = False
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    def send(self, to: str, template: str, **values: str) -> None:
+        """Fill config/mail/<template>.txt and hand it to the relay.
+
+        The first line of a template is `Subject: ...`.
+
+        Raises:
+            MailUnavailable: the relay could not be reached or refused the mail.
+        """
+        text = Template((self.templates / f"{template}.txt").read_text("utf-8"))
+        filled = text.substitute(values)
+        first, _, body = filled.partition("\n")
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = to
+        message["Subject"] = first.removeprefix("Subject:").strip()
+        message.set_content(body.lstrip("\n"))
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                if self.starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if self.user and self.password is not None and self.starttls:
+                    smtp.login(self.user, self.password)
+                smtp.send_message(message)
+        except (OSError, smtplib.SMTPException) as exc:
+            # Never log the message: it may hold a code.
+            log.warning("mail %s not sent: %s", template, type(exc).__name__)
+            raise MailUnavailable(template) from exc

@@ -1,0 +1,67 @@
+"""Mail that is never sent while the store is locked.
+
+A code must be mailed before the answer says it was, and if it cannot be mailed
+nothing may be counted (API.md `mail_unavailable`). Sending inside the write
+transaction gives both, but on SQLite it holds the one write lock for as long as
+the relay takes: a silent relay then stops every request of every kiosk, and
+past the busy timeout they fail. So a step that mails runs its body twice
+(`SelfService._mailing`):
+
+1. the body runs in a transaction that is rolled back, and says which mail it
+   wants (`Pass.send`); its random draws (the code, a new id) are recorded;
+2. the mail goes out with no transaction open; if the relay fails, nothing was
+   written;
+3. the body runs again in a new transaction with the same draws, and is
+   committed only if it asks for the very same mail. If another request changed
+   the step in between, the body refuses as it would have (a Problem), or asks
+   for a different mail, and this request is answered `wrong_step`.
+
+A body must be deterministic but for its draws: the clock is read outside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from service.secrecy import new_code, new_id
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One templated mail: recipient, template name and values (a code among them)."""
+
+    to: str
+    template: str
+    values: tuple[tuple[str, str], ...] = field(repr=False)
+
+
+class Pass:
+    """One run of a mailing body: the random draws it makes and the mail it asks for.
+
+    The first pass draws fresh values and records them; a replay (`Pass(replaying=
+    first)`) hands out the first pass's draws in the same order.
+    """
+
+    def __init__(self, replaying: Pass | None = None) -> None:
+        self._replay = list(replaying.draws) if replaying is not None else None
+        self.draws: list[str] = []
+        self.mail: Mail | None = None
+
+    def _draw(self, fresh: str) -> str:
+        value = self._replay.pop(0) if self._replay else fresh
+        self.draws.append(value)
+        return value
+
+    def code(self) -> str:
+        """A mailed code: 8 random digits (the first pass's, on a replay)."""
+        return self._draw(new_code())
+
+    def new_id(self) -> str:
+        """A new flow id (the first pass's, on a replay)."""
+        return self._draw(new_id())
+
+    def send(self, to: str, template: str, **values: str) -> None:
+        """Ask for this mail to be sent (one per body)."""
+        if self.mail is not None:
+            raise RuntimeError("a mailing step sends one mail")
+        self.mail = Mail(to, template, tuple(sorted(values.items())))

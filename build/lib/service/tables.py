@@ -1,0 +1,164 @@
+"""The store's tables, on SQLAlchemy Core (the migrations create the same shape).
+
+Times are UTC epoch seconds (floats), which every database compares the same way.
+No column ever holds an answer, code, cryptogram, key or token in clear.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+kiosks = Table(
+    "kiosks",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    # SHA-256 of a 256-bit random token: enough, since a token cannot be guessed.
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("demo", Boolean, nullable=False, default=False),
+    Column("created_at", Float, nullable=False),
+)
+
+holders = Table(
+    "holders",
+    metadata,
+    Column("uuid", String(12), primary_key=True),
+    Column("serial", String(16), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("mobile", String(32), nullable=False),
+    Column("registered", Boolean, nullable=False, default=False),
+    Column("terms_version", String(64)),
+    Column("registered_at", Float),
+    Column("failed_attempts", Integer, nullable=False, default=0),
+    Column("locked_at", Float),
+    Column("demo", Boolean, nullable=False, default=False),
+)
+
+holder_answers = Table(
+    "holder_answers",
+    metadata,
+    Column("uuid", String(12), primary_key=True),
+    Column("question_id", String(8), primary_key=True),
+    Column("answer_hash", String(200), nullable=False),
+)
+
+nonces = Table(
+    "nonces",
+    metadata,
+    Column("nonce", String(32), primary_key=True),
+    Column("kiosk_id", String(32), nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("used", Boolean, nullable=False, default=False),
+)
+
+
+def _code_columns() -> list[Column[object]]:
+    return [
+        Column("code_hash", String(64)),
+        Column("code_expires_at", Float),
+        Column("code_tries_left", Integer, nullable=False, default=3),
+        Column("code_void", Boolean, nullable=False, default=False),
+        Column("resends", Integer, nullable=False, default=0),
+        Column("last_sent_at", Float),
+    ]
+
+
+unlocks = Table(
+    "unlocks",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("kiosk_id", String(32), nullable=False),
+    Column("uuid", String(12), nullable=False),
+    Column("serial", String(16), nullable=False),
+    # answers -> code -> accepted -> closed
+    Column("step", String(16), nullable=False),
+    Column("question_ids", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    *_code_columns(),
+    Column("accepted_expires_at", Float),
+    Column("cryptograms", Integer, nullable=False, default=0),
+    Column("closed_at", Float),
+)
+
+registrations = Table(
+    "registrations",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("kiosk_id", String(32), nullable=False),
+    Column("uuid", String(12), nullable=False),
+    Column("serial", String(16), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("mobile", String(32), nullable=False),
+    Column("terms_version", String(64), nullable=False),
+    # answers -> code -> registered
+    Column("step", String(16), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    *_code_columns(),
+)
+
+registration_answers = Table(
+    "registration_answers",
+    metadata,
+    Column("registration_id", String(32), primary_key=True),
+    Column("question_id", String(8), primary_key=True),
+    Column("answer_hash", String(200), nullable=False),
+)
+
+idempotency = Table(
+    "idempotency",
+    metadata,
+    Column("kiosk_id", String(32), primary_key=True),
+    Column("key_hash", String(64), primary_key=True),
+    Column("method", String(8), nullable=False),
+    Column("path", String(300), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("state", String(8), nullable=False),  # running | done
+    Column("status", Integer),
+    Column("body", Text),
+    Column("created_at", Float, nullable=False),
+)
+
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    Column("bucket", String(100), primary_key=True),
+    Column("window", Integer, primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(64), unique=True),
+    Column("at", String(40), nullable=False),
+    Column("recorded_at", Float, nullable=False),
+    Column("source", String(8), nullable=False),  # service | kiosk | ra
+    Column("kiosk", String(200)),
+    Column("type", String(64), nullable=False),
+    Column("uuid", String(12)),
+    Column("serial", String(16)),
+    Column("outcome", String(64), nullable=False),
+    Column("detail", Text, nullable=False),
+)
+
+# Housekeeping and `audit export --since` scan by time.
+Index("ix_audit_recorded_at", audit.c.recorded_at)
+Index("ix_nonces_expires_at", nonces.c.expires_at)
+Index("ix_idempotency_created_at", idempotency.c.created_at)
+Index("ix_rate_limits_window", rate_limits.c.window)
