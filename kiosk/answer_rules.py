@@ -1,4 +1,4 @@
-"""The service's rules for new security answers, checked on the kiosk first (API.md).
+"""The service's rules for new security answers, checked on the kiosk first (docs/api.md).
 
 Answers are compared after normalisation: Unicode NFKC, case-folded, inner
 whitespace collapsed to one space, trimmed; a new answer must be 3 to 64

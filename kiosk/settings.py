@@ -88,7 +88,10 @@ class KioskSettings(BaseSettings):
     kiosk_token: SecretStr = SecretStr("")
     """This kiosk's bearer token (`ssu-service kiosk add NAME`); never logged."""
     kiosk_name: str = "kiosk"
-    """Where this kiosk is, in words a holder recognises (it appears in the unlock notice)."""
+    """Where this kiosk is, in words a holder recognises (shown on the kiosk's screens).
+
+    The unlock notice mail names the kiosk as the service knows it (`kiosk add NAME`).
+    """
     reader: str | None = None
     """PC/SC reader name to use; None: the first reader found."""
     store: Path = Path("var/kiosk.sqlite")

@@ -1,4 +1,4 @@
-"""The secrecy scan run after every test on the demo world (DESIGN.md: passcodes,
+"""The secrecy scan run after every test on the demo world (docs/design.md: passcodes,
 answers, codes, cryptograms and keys never reach a log, the local store or an audit
 record).
 

@@ -1,9 +1,0 @@
-"""`python -m service` is `ssu-service`."""
-
-from __future__ import annotations
-
-import sys
-
-from service.cli import main
-
-sys.exit(main())
