@@ -112,3 +112,12 @@ def test_shipped_config_names_only_real_settings(file: str, model: type[BaseMode
     assert set_keys <= known
     leaves = {key.rsplit(".", 1)[-1] for key in known}
     assert commented_keys(text) <= leaves, commented_keys(text) - leaves
+
+
+def test_dev_keys_file_holds_only_the_masters() -> None:
+    """A flag here would read as "these keys are allowed"; the service goes by the values."""
+    from card.keys import DEV_KEYS_PATH, KEY_NAMES
+
+    data = tomllib.loads(DEV_KEYS_PATH.read_text())
+    assert set(data) == {"masters"}
+    assert set(data["masters"]) == set(KEY_NAMES)
