@@ -118,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from demo.world import DemoWorld
         except ImportError as exc:
             print(
-                f"ssu-kiosk: --demo needs the demo extra (pip install 'ssu-kiosk[demo]'): {exc}",
+                f"ssu-kiosk: --demo needs the demo extra (pip install -e '.[demo]'): {exc}",
                 file=sys.stderr,
             )
             return 2

@@ -49,8 +49,12 @@ class Timeouts(BaseModel):
     """How long the warning counts down before the session ends and inputs are wiped."""
     card_removed_notice_seconds: int = Field(default=5, ge=0)
     """How long "your card was removed" shows before the waiting screen."""
-    service_seconds: float = Field(default=10.0, gt=0)
-    """How long one call to the unlock service may take before it counts as unreachable."""
+    service_seconds: float = Field(default=5.0, gt=0)
+    """How long one request to the unlock service may wait (to connect, then for each read).
+
+    The client tries a request that timed out again, a few times with short backoff,
+    before the service counts as unreachable. 5 s is what kiosks have always used.
+    """
     service_retry_first_seconds: float = Field(default=2.0, gt=0)
     """First wait before trying an unreachable service again; doubles each time."""
     service_retry_max_seconds: float = Field(default=30.0, gt=0)
