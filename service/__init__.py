@@ -1,4 +1,4 @@
-"""Unlock service: the HTTP API, its store, mailer and keys (API.md).
+"""Unlock service: the HTTP API, its store, mailer and keys (docs/api.md).
 
 Modules:
     app: the FastAPI app (`create_app`), wire models, problem responses, idempotency.

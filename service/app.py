@@ -1,4 +1,4 @@
-"""The HTTP face of the unlock service (API.md), as a FastAPI app."""
+"""The HTTP face of the unlock service (docs/api.md), as a FastAPI app."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ class _Model(BaseModel):
 
 
 class ProblemBody(BaseModel):
-    """application/problem+json with the extension members of API.md."""
+    """application/problem+json with the extension members of docs/api.md."""
 
     model_config = ConfigDict(extra="allow", title="Problem")
 
@@ -319,7 +319,7 @@ def create_app(
     app = FastAPI(
         title="Smartcard self-service unlock service",
         version=__version__,
-        description="Wire contract v1 (API.md).",
+        description="Wire contract v1 (docs/api.md).",
         # A kiosk-facing service has no use for browser pages that load outside scripts.
         docs_url=None,
         redoc_url=None,
@@ -382,7 +382,7 @@ def create_app(
         # Only where and what, never the input: it may be an answer or a code.
         errors = exc.errors()
         if errors and all(_answer_too_long(e) for e in errors):
-            # A huge paste into an answer is a bad answer (API.md: answers_invalid,
+            # A huge paste into an answer is a bad answer (docs/api.md: answers_invalid,
             # nothing counted), not a malformed request the kiosk cannot explain.
             problem = Problem(422, "answers_invalid", "An answer is far too long.")
             return await on_problem(_request, problem)

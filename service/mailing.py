@@ -1,7 +1,7 @@
 """Mail that is never sent while the store is locked.
 
 A code must be mailed before the answer says it was, and if it cannot be mailed
-nothing may be counted (API.md `mail_unavailable`). Sending inside the write
+nothing may be counted (docs/api.md `mail_unavailable`). Sending inside the write
 transaction gives both, but on SQLite it holds the one write lock for as long as
 the relay takes: a silent relay then stops every request of every kiosk, and
 past the busy timeout they fail. So a step that mails runs its body twice

@@ -1,4 +1,4 @@
-"""Errors as RFC 9457 problem details with the `code` clients branch on (API.md)."""
+"""Errors as RFC 9457 problem details with the `code` clients branch on (docs/api.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The rules of self-service (DESIGN.md section 4, API.md), on the store.
+"""The rules of self-service (docs/design.md section 4, docs/api.md), on the store.
 
 Every method is blocking (database, argon2, SMTP): the HTTP layer calls them from
 worker threads. Every counter, lock, nonce, code and idempotency record lives in

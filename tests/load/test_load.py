@@ -1,7 +1,7 @@
 """The unlock service under load: two instances on one SQLite file, many kiosks at once.
 
 Two `ssu-service serve` processes share one SQLite database on loopback (the
-set-up DESIGN.md section 4 allows for one machine; PostgreSQL is the answer for
+set-up docs/design.md section 4 allows for one machine; PostgreSQL is the answer for
 more). Simulated kiosks, each with its own token made by `ssu-service kiosk add`,
 run whole journeys at the same time and send their calls to both instances in
 turn: registration then unlock with codes read from a real SMTP server, and
