@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from string import Template
 
-from service.problems import MailUnavailable
+from service.domain.errors import MailUnavailable
 
 log = logging.getLogger(__name__)
 

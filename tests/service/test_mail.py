@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from service.domain.errors import MailUnavailable
 from service.mailer import SmtpMailer
-from service.problems import MailUnavailable
 from service.settings import CONFIG_DIR
 from tests.service.conftest import Mailbox, free_port
 
