@@ -56,7 +56,7 @@ INTERNAL_ERROR = (500, ProblemCode.INTERNAL_ERROR)
 
 def problem_for(error: e.ServiceError) -> Problem:
     """The problem+json answer to an error the rules raised."""
-    return Problem(STATUS_OF[type(error)], error.code, error.detail, **error.extras())
+    return Problem(STATUS_OF[type(error)], error.code, error.detail, **error.extras)
 
 
 def problem_response(problem: Problem) -> Response:

@@ -47,6 +47,8 @@ class FlowKind:
     """The code mail's template."""
     to_new_address: bool
     """Mail the address being registered (registration), not the holder's own."""
+    code_step: str
+    """The audit type of the step that takes the code."""
 
     def who(self, kiosk: Kiosk, row: Row[Any]) -> dict[str, Any]:
         """Whom an audit record of this flow's step is about."""
@@ -101,6 +103,35 @@ def check_code(
     if tries_left <= 0:
         raise CodeVoid("Three wrong codes: this code no longer works.")
     raise CodeWrong(tries_left=tries_left)
+
+
+def take_code(
+    parts: Parts,
+    conn: Connection,
+    kiosk: Kiosk,
+    kind: FlowKind,
+    row: Row[Any],
+    code: str,
+    now: float,
+) -> dict[str, Any]:
+    """The code entered for a flow waiting for one: accept it, or audit the refusal.
+
+    Returns:
+        Whom the step's audit record is about.
+
+    Raises:
+        WrongStep: no code is expected now.
+        CodeVoid, CodeExpired, CodeWrong: see `check_code`.
+    """
+    who = kind.who(kiosk, row)
+    if row.step != "code":
+        raise WrongStep("No code is expected now.")
+    try:
+        check_code(parts, conn, kind, row, code, now)
+    except Refusal as refusal:
+        record(parts, conn, kind.code_step, refusal.code, **who)
+        raise
+    return who
 
 
 def send_code(

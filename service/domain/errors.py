@@ -19,13 +19,11 @@ class ServiceError(Exception):
     """Its name in the contract, and the outcome the audit records for it."""
     default_detail: ClassVar[str]
 
-    def __init__(self, detail: str | None = None) -> None:
+    def __init__(self, detail: str | None = None, **extras: Any) -> None:
         self.detail = detail or self.default_detail
-        super().__init__(f"{self.code}: {self.detail}")
-
-    def extras(self) -> dict[str, Any]:
+        self.extras = extras
         """The extension members it carries (attempts left, retry after ...)."""
-        return {}
+        super().__init__(f"{self.code}: {self.detail}")
 
 
 class Refusal(ServiceError):
@@ -57,11 +55,7 @@ class TooManyRequests(Refusal):
     default_detail = "Too many requests; try again later."
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__()
-        self.retry_after = retry_after
-
-    def extras(self) -> dict[str, Any]:
-        return {"retry_after": self.retry_after}
+        super().__init__(retry_after=retry_after)
 
 
 # -- proofs and who may use self-service ------------------------------------------------------
@@ -123,11 +117,7 @@ class AnswersWrong(Refusal):
     default_detail = "One or more answers are not right."
 
     def __init__(self, attempts_left: int) -> None:
-        super().__init__()
-        self.attempts_left = attempts_left
-
-    def extras(self) -> dict[str, Any]:
-        return {"attempts_left": self.attempts_left}
+        super().__init__(attempts_left=attempts_left)
 
 
 class AnswersInvalid(Refusal):
@@ -140,11 +130,7 @@ class CodeWrong(Refusal):
     default_detail = "That code is not right."
 
     def __init__(self, tries_left: int) -> None:
-        super().__init__()
-        self.tries_left = tries_left
-
-    def extras(self) -> dict[str, Any]:
-        return {"tries_left": self.tries_left}
+        super().__init__(tries_left=tries_left)
 
 
 class CodeExpired(Refusal):
@@ -162,11 +148,7 @@ class TooManyResends(Refusal):
     default_detail = "Please wait before asking for another code."
 
     def __init__(self, retry_after: int, detail: str | None = None) -> None:
-        super().__init__(detail)
-        self.retry_after = retry_after
-
-    def extras(self) -> dict[str, Any]:
-        return {"retry_after": self.retry_after}
+        super().__init__(detail, retry_after=retry_after)
 
 
 class TooManyAttempts(Refusal):
@@ -182,11 +164,7 @@ class EmailNotApproved(Refusal):
     default_detail = "Use an email address on an approved domain."
 
     def __init__(self, approved_domains: list[str]) -> None:
-        super().__init__()
-        self.approved_domains = approved_domains
-
-    def extras(self) -> dict[str, Any]:
-        return {"approved_domains": self.approved_domains}
+        super().__init__(approved_domains=approved_domains)
 
 
 class MobileInvalid(Refusal):
@@ -199,11 +177,7 @@ class TermsOutdated(Refusal):
     default_detail = "The terms have changed; please read them again."
 
     def __init__(self, terms_version: str) -> None:
-        super().__init__()
-        self.terms_version = terms_version
-
-    def extras(self) -> dict[str, Any]:
-        return {"terms_version": self.terms_version}
+        super().__init__(terms_version=terms_version)
 
 
 # -- idempotency -----------------------------------------------------------------------------------

@@ -18,10 +18,10 @@ from service.domain.card_proofs import proven_holder
 from service.domain.codes import (
     CODE_TRIES,
     FlowKind,
-    check_code,
     issue_code,
     resend_code,
     send_code,
+    take_code,
 )
 from service.domain.errors import (
     AnswersInvalid,
@@ -44,7 +44,13 @@ from service.tables import registrations
 
 FLOW_TTL = 30 * 60.0
 
-REGISTRATION = FlowKind("registration", registrations, "registration-code", to_new_address=True)
+REGISTRATION = FlowKind(
+    "registration",
+    registrations,
+    "registration-code",
+    to_new_address=True,
+    code_step="registration_confirm",
+)
 
 
 def load(parts: Parts, conn: Connection, kiosk: Kiosk, registration_id: str) -> Row[Any]:
@@ -175,14 +181,7 @@ def confirm(parts: Parts, kiosk: Kiosk, registration_id: str, code: str) -> Regi
     now = parts.now()
     with parts.transaction() as conn:
         row = load(parts, conn, kiosk, registration_id)
-        who = REGISTRATION.who(kiosk, row)
-        if row.step != "code":
-            raise WrongStep("No code is expected now.")
-        try:
-            check_code(parts, conn, REGISTRATION, row, code, now)
-        except Refusal as refusal:
-            record(parts, conn, "registration_confirm", refusal.code, **who)
-            raise
+        who = take_code(parts, conn, kiosk, REGISTRATION, row, code, now)
         flows.change(conn, registrations, registration_id, step="registered")
         # The new answers replace the old ones only now; a lock stays for the RA.
         holders.register(

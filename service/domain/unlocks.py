@@ -18,10 +18,10 @@ from service.domain.codes import (
     CODE_TTL,
     FlowKind,
     IssuedCode,
-    check_code,
     issue_code,
     resend_code,
     send_code,
+    take_code,
 )
 from service.domain.errors import (
     AnswersInvalid,
@@ -46,7 +46,7 @@ FLOW_TTL = 30 * 60.0
 MAX_CRYPTOGRAMS = 5
 QUESTIONS_ASKED = 3
 
-UNLOCK = FlowKind("unlock", unlocks, "unlock-code", to_new_address=False)
+UNLOCK = FlowKind("unlock", unlocks, "unlock-code", to_new_address=False, code_step="unlock_code")
 
 
 def load(parts: Parts, conn: Connection, kiosk: Kiosk, unlock_id: str) -> Row[Any]:
@@ -205,14 +205,7 @@ def enter_code(parts: Parts, kiosk: Kiosk, unlock_id: str, code: str) -> CodeAcc
     now = parts.now()
     with parts.transaction() as conn:
         row = load(parts, conn, kiosk, unlock_id)
-        who = UNLOCK.who(kiosk, row)
-        if row.step != "code":
-            raise WrongStep("No code is expected now.")
-        try:
-            check_code(parts, conn, UNLOCK, row, code, now)
-        except Refusal as refusal:
-            record(parts, conn, "unlock_code", refusal.code, **who)
-            raise
+        who = take_code(parts, conn, kiosk, UNLOCK, row, code, now)
         flows.change(conn, unlocks, unlock_id, step="accepted", accepted_expires_at=now + CODE_TTL)
         record(parts, conn, "unlock_code", "ok", **who)
     return CodeAccepted(status="code_accepted", expires_at=rfc3339(now + CODE_TTL))
