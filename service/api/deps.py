@@ -22,7 +22,11 @@ Answer = BaseModel | dict[str, Any] | Response
 """What a route returns: its response model, a replayed one's JSON, or a replayed refusal."""
 
 
-def get_service(request: Request) -> SelfService:
+# Dependencies that do not block are coroutines: a plain def would take a worker
+# thread each, and under load every thread is waiting on the store.
+
+
+async def get_service(request: Request) -> SelfService:
     """The service the app was built with."""
     service: SelfService = request.app.state.service
     return service
@@ -117,7 +121,7 @@ class Idempotent:
         idempotency.finish(self.service, self.kiosk, self.key, status, body)
 
 
-def get_idempotent(
+async def get_idempotent(
     request: Request,
     service: ServiceDep,
     kiosk: KioskDep,

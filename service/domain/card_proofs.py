@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Row
 
@@ -12,22 +12,28 @@ from service.domain.parts import Kiosk, Parts
 from service.queries import holders, nonces
 
 
+class CardProof(Protocol):
+    """What a kiosk sends to prove a card: the card's MAC over a service nonce."""
+
+    @property
+    def serial(self) -> str: ...
+    @property
+    def uuid(self) -> str: ...
+    @property
+    def nonce(self) -> str: ...
+    @property
+    def mac(self) -> str: ...
+
+
 def proven_holder(
-    parts: Parts,
-    conn: Connection,
-    kiosk: Kiosk,
-    *,
-    serial: str,
-    uuid: str,
-    nonce: str,
-    mac: str,
-    key_name: str,
+    parts: Parts, conn: Connection, kiosk: Kiosk, proof: CardProof, key_name: str
 ) -> Row[Any] | None:
     """The holder (locked for update) when the card proof holds, else None.
 
     The nonce is used up either way. An unknown uuid, or a serial not bound to
     it, fails exactly like a bad MAC.
     """
+    serial, uuid, nonce, mac = proof.serial, proof.uuid, proof.nonce, proof.mac
     used = nonces.use(conn, nonce, kiosk.id, parts.now())
     holder = holders.find(conn, uuid, for_update=True)
     # Compute the MAC whatever happened above, so timing says nothing either.

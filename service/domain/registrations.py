@@ -111,16 +111,7 @@ def start(parts: Parts, kiosk: Kiosk, request: RegistrationIn) -> RegistrationOu
 
 def _checked_details(parts: Parts, conn: Connection, kiosk: Kiosk, request: RegistrationIn) -> str:
     """The normalised mobile, once the proof, email, mobile and terms are checked in that order."""
-    holder = proven_holder(
-        parts,
-        conn,
-        kiosk,
-        serial=request.serial,
-        uuid=request.uuid,
-        nonce=request.nonce,
-        mac=request.mac,
-        key_name="holder_auth",
-    )
+    holder = proven_holder(parts, conn, kiosk, request, "holder_auth")
     if holder is None:
         raise HolderProofInvalid()
     mobile = normalise_mobile(request.mobile)

@@ -124,16 +124,7 @@ def _registered_holder(
     parts: Parts, conn: Connection, kiosk: Kiosk, request: UnlockIn
 ) -> tuple[Row[Any], list[str]]:
     """The holder who proved the card, registered and not locked; their question ids."""
-    holder = proven_holder(
-        parts,
-        conn,
-        kiosk,
-        serial=request.serial,
-        uuid=request.uuid,
-        nonce=request.nonce,
-        mac=request.mac,
-        key_name="card_auth",
-    )
+    holder = proven_holder(parts, conn, kiosk, request, "card_auth")
     if holder is None:
         raise CardProofInvalid()
     registered = holder_answers.question_ids(conn, request.uuid)
