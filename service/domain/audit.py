@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from contract.wire import AuditEvent, AuditOut
+from service.domain.errors import Refusal
 from service.domain.parts import Kiosk, Parts
 from service.domain.times import rfc3339
 from service.queries import audit as audit_records
@@ -44,6 +47,30 @@ def record(
         outcome=outcome,
         detail=json.dumps(detail, sort_keys=True),
     )
+
+
+def refuse(parts: Parts, conn: Connection, kind: str, refusal: Refusal, **about: Any) -> NoReturn:
+    """Record the refusal as the step's outcome, then raise it.
+
+    Args:
+        parts: the service's parts.
+        conn: the step's transaction (committed with the record, since it refuses).
+        kind: the step's audit type.
+        refusal: what the step answers.
+        **about: whom it is about (kiosk, uuid, serial, flow id) and any detail.
+    """
+    record(parts, conn, kind, refusal.code, **about)
+    raise refusal
+
+
+@contextmanager
+def refusals_recorded(parts: Parts, conn: Connection, kind: str, **about: Any) -> Iterator[None]:
+    """Record any refusal raised inside as the step's outcome (and let it through)."""
+    try:
+        yield
+    except Refusal as refusal:
+        record(parts, conn, kind, refusal.code, **about)
+        raise
 
 
 def record_kiosk_events(parts: Parts, kiosk: Kiosk, events: list[AuditEvent]) -> AuditOut:

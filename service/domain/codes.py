@@ -15,12 +15,11 @@ from typing import Any
 from sqlalchemy import Connection, Row, Table
 
 from contract.wire import CodeSent
-from service.domain.audit import record
+from service.domain.audit import record, refusals_recorded
 from service.domain.errors import (
     CodeExpired,
     CodeVoid,
     CodeWrong,
-    Refusal,
     TooManyResends,
     WrongStep,
 )
@@ -126,11 +125,8 @@ def take_code(
     who = kind.who(kiosk, row)
     if row.step != "code":
         raise WrongStep("No code is expected now.")
-    try:
+    with refusals_recorded(parts, conn, kind.code_step, **who):
         check_code(parts, conn, kind, row, code, now)
-    except Refusal as refusal:
-        record(parts, conn, kind.code_step, refusal.code, **who)
-        raise
     return who
 
 
@@ -186,11 +182,8 @@ def resend_code(
     def body(conn: Connection, out: Pass) -> CodeSent:
         row = load(conn)
         who = kind.who(kiosk, row)
-        try:
+        with refusals_recorded(parts, conn, f"{kind.name}_resend", **who):
             issued = _reissue(parts, conn, kind, row, now, out)
-        except Refusal as refusal:
-            record(parts, conn, f"{kind.name}_resend", refusal.code, **who)
-            raise
         holder = holders.get(conn, row.uuid)
         result = send_code(out, kind, row, holder, issued)
         record(parts, conn, f"{kind.name}_resend", "ok", **who)

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Row
 
 from contract.answers import ANSWER_MAX, ANSWER_MIN, QUESTIONS_TO_CHOOSE
 from contract.wire import CodeSent, Registered, RegistrationIn, RegistrationOut
-from service.domain.audit import record
+from service.domain.audit import record, refusals_recorded
 from service.domain.card_proofs import proven_holder
 from service.domain.codes import (
     CODE_TRIES,
@@ -28,7 +28,6 @@ from service.domain.errors import (
     EmailNotApproved,
     HolderProofInvalid,
     MobileInvalid,
-    Refusal,
     RegistrationExpired,
     TermsOutdated,
     UnknownRegistration,
@@ -74,11 +73,8 @@ def start(parts: Parts, kiosk: Kiosk, request: RegistrationIn) -> RegistrationOu
     now = parts.now()
     who: dict[str, Any] = {"kiosk": kiosk, "uuid": request.uuid, "serial": request.serial}
     with parts.transaction() as conn:
-        try:
+        with refusals_recorded(parts, conn, "registration_start", **who):
             mobile = _checked_details(parts, conn, kiosk, request)
-        except Refusal as refusal:
-            record(parts, conn, "registration_start", refusal.code, **who)
-            raise
         registration_id = new_id()
         flows.add(
             conn,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from sqlalchemy import Connection, Row
 
 from contract.answers import MAX_FAILED_ANSWERS
 from contract.wire import CodeAccepted, CodeSent, CryptogramOut, Empty, UnlockIn, UnlockOut
-from service.domain.audit import record
+from service.domain.audit import record, refusals_recorded, refuse
 from service.domain.card_proofs import cryptogram_for, proven_holder
 from service.domain.codes import (
     CODE_TRIES,
@@ -28,7 +28,6 @@ from service.domain.errors import (
     AnswersWrong,
     CardProofInvalid,
     NotRegistered,
-    Refusal,
     SelfServiceLocked,
     TooManyAttempts,
     UnknownUnlock,
@@ -74,11 +73,8 @@ def start(parts: Parts, kiosk: Kiosk, request: UnlockIn) -> UnlockOut:
     who: dict[str, Any] = {"kiosk": kiosk, "uuid": uuid, "serial": request.serial}
 
     def body(conn: Connection, out: Pass) -> UnlockOut:
-        try:
+        with refusals_recorded(parts, conn, "unlock_start", **who):
             holder, registered = _registered_holder(parts, conn, kiosk, request)
-        except Refusal as refusal:
-            record(parts, conn, "unlock_start", refusal.code, **who)
-            raise
         unlock_id = out.new_id()
         asked: list[str] = []
         issued: IssuedCode | None = None
@@ -144,12 +140,11 @@ def answer(parts: Parts, kiosk: Kiosk, unlock_id: str, answers: Mapping[str, str
             raise WrongStep("Answers are not expected now.")
         holder = holders.get(conn, row.uuid)
         if holder.locked_at is not None:
-            record(parts, conn, "unlock_answers", "self_service_locked", **who)
-            raise SelfServiceLocked()
+            refuse(parts, conn, "unlock_answers", SelfServiceLocked(), **who)
         asked = json.loads(row.question_ids)
         if sorted(answers) != sorted(asked):
-            record(parts, conn, "unlock_answers", "answers_invalid", **who)
-            raise AnswersInvalid(f"Answer exactly the questions asked: {', '.join(asked)}.")
+            invalid = AnswersInvalid(f"Answer exactly the questions asked: {', '.join(asked)}.")
+            refuse(parts, conn, "unlock_answers", invalid, **who)
         hashes = holder_answers.hashes(conn, row.uuid)
     # argon2 outside any transaction: it is slow and must not hold the write lock.
     correct = all([parts.hasher.verify(hashes[q], answers[q]) for q in asked])
@@ -176,19 +171,17 @@ def answer(parts: Parts, kiosk: Kiosk, unlock_id: str, answers: Mapping[str, str
 
 def _count_failure(
     parts: Parts, conn: Connection, holder: Row[Any], now: float, who: dict[str, Any]
-) -> None:
+) -> NoReturn:
     """Count a failed answer attempt; the third locks self-service. Always refuses."""
     failed = holder.failed_attempts + 1
     locked = failed >= MAX_FAILED_ANSWERS
     holders.count_failure(conn, holder.uuid, failed, now if locked else None)
     if locked:
-        record(parts, conn, "unlock_answers", "self_service_locked", **who)
-        raise SelfServiceLocked(
-            "Three failed attempts: self-service is locked. Contact the RA team."
-        )
+        message = "Three failed attempts: self-service is locked. Contact the RA team."
+        refuse(parts, conn, "unlock_answers", SelfServiceLocked(message), **who)
     attempts_left = MAX_FAILED_ANSWERS - failed
-    record(parts, conn, "unlock_answers", "answers_wrong", **who, attempts_left=attempts_left)
-    raise AnswersWrong(attempts_left=attempts_left)
+    wrong = AnswersWrong(attempts_left=attempts_left)
+    refuse(parts, conn, "unlock_answers", wrong, **who, attempts_left=attempts_left)
 
 
 def enter_code(parts: Parts, kiosk: Kiosk, unlock_id: str, code: str) -> CodeAccepted:
@@ -210,8 +203,7 @@ def cryptogram(parts: Parts, kiosk: Kiosk, unlock_id: str, challenge: str) -> Cr
         if row.step != "accepted":
             raise WrongStep("No cryptogram can be issued now.")
         if row.cryptograms >= MAX_CRYPTOGRAMS:
-            record(parts, conn, "unlock_cryptogram", "too_many_attempts", **who)
-            raise TooManyAttempts()
+            refuse(parts, conn, "unlock_cryptogram", TooManyAttempts(), **who)
         flows.change(conn, unlocks, unlock_id, cryptograms=row.cryptograms + 1)
         record(parts, conn, "unlock_cryptogram", "ok", **who, count=row.cryptograms + 1)
     return CryptogramOut(cryptogram=cryptogram_for(parts, row.serial, challenge))
