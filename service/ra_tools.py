@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy.exc import IntegrityError
 
@@ -16,6 +16,39 @@ from service.domain.audit import record
 from service.domain.parts import Parts
 from service.domain.times import rfc3339
 from service.queries import audit, holder_answers, holders
+
+
+class HolderView(TypedDict):
+    """What `ra show` prints about a holder: never answers, hashes or codes."""
+
+    uuid: str
+    serial: str
+    name: str
+    email: str
+    mobile: str
+    registered: bool
+    terms_version: str | None
+    registered_at: str | None
+    question_ids: list[str]
+    failed_attempts: int
+    locked: bool
+    locked_at: str | None
+
+
+class AuditRecord(TypedDict):
+    """One line of `audit export`."""
+
+    seq: int
+    event_id: str | None
+    at: str
+    recorded_at: str
+    source: str
+    kiosk: str | None
+    type: str
+    uuid: str | None
+    serial: str | None
+    outcome: str
+    detail: dict[str, Any]
 
 
 def add_holder(parts: Parts, uuid: str, serial: str, name: str, email: str, mobile: str) -> None:
@@ -53,43 +86,43 @@ def clear_lock(parts: Parts, uuid: str) -> bool:
     return done
 
 
-def show_holder(parts: Parts, uuid: str) -> dict[str, Any] | None:
+def show_holder(parts: Parts, uuid: str) -> HolderView | None:
     """What the RA may see about a holder (never answers, hashes or codes)."""
     with parts.engine.connect() as conn:
         row = holders.find(conn, uuid)
         if row is None:
             return None
         questions = holder_answers.question_ids(conn, uuid)
-    return {
-        "uuid": row.uuid,
-        "serial": row.serial,
-        "name": row.name,
-        "email": row.email,
-        "mobile": row.mobile,
-        "registered": bool(row.registered),
-        "terms_version": row.terms_version,
-        "registered_at": rfc3339(row.registered_at) if row.registered_at else None,
-        "question_ids": questions,
-        "failed_attempts": row.failed_attempts,
-        "locked": row.locked_at is not None,
-        "locked_at": rfc3339(row.locked_at) if row.locked_at else None,
-    }
+    return HolderView(
+        uuid=row.uuid,
+        serial=row.serial,
+        name=row.name,
+        email=row.email,
+        mobile=row.mobile,
+        registered=bool(row.registered),
+        terms_version=row.terms_version,
+        registered_at=rfc3339(row.registered_at) if row.registered_at else None,
+        question_ids=questions,
+        failed_attempts=row.failed_attempts,
+        locked=row.locked_at is not None,
+        locked_at=rfc3339(row.locked_at) if row.locked_at else None,
+    )
 
 
-def export_audit(parts: Parts, since: float | None = None) -> Iterator[dict[str, Any]]:
+def export_audit(parts: Parts, since: float | None = None) -> Iterator[AuditRecord]:
     """Audit records in order, optionally only those recorded at or after since."""
     with parts.engine.connect() as conn:
         for row in audit.records(conn, since):
-            yield {
-                "seq": row.seq,
-                "event_id": row.event_id,
-                "at": row.at,
-                "recorded_at": rfc3339(row.recorded_at),
-                "source": row.source,
-                "kiosk": row.kiosk,
-                "type": row.type,
-                "uuid": row.uuid,
-                "serial": row.serial,
-                "outcome": row.outcome,
-                "detail": json.loads(row.detail),
-            }
+            yield AuditRecord(
+                seq=row.seq,
+                event_id=row.event_id,
+                at=row.at,
+                recorded_at=rfc3339(row.recorded_at),
+                source=row.source,
+                kiosk=row.kiosk,
+                type=row.type,
+                uuid=row.uuid,
+                serial=row.serial,
+                outcome=row.outcome,
+                detail=json.loads(row.detail),
+            )

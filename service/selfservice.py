@@ -15,6 +15,7 @@ from service import demo_seed, ra_tools
 from service.domain import idempotency, kiosks, unlocks
 from service.domain.idempotency import StoredAnswer
 from service.domain.parts import Kiosk, Parts
+from service.ra_tools import AuditRecord, HolderView
 
 
 class SelfService(Parts):
@@ -50,10 +51,10 @@ class SelfService(Parts):
         """Clear a holder's self-service lock and failure count; False if unknown."""
         return ra_tools.clear_lock(self, uuid)
 
-    def show_holder(self, uuid: str) -> dict[str, Any] | None:
+    def show_holder(self, uuid: str) -> HolderView | None:
         """What the RA may see about a holder (never answers, hashes or codes)."""
         return ra_tools.show_holder(self, uuid)
 
-    def export_audit(self, since: float | None = None) -> Iterator[dict[str, Any]]:
+    def export_audit(self, since: float | None = None) -> Iterator[AuditRecord]:
         """Audit records in order, optionally only those recorded at or after since."""
         return ra_tools.export_audit(self, since)

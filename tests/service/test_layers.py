@@ -5,8 +5,11 @@ from __future__ import annotations
 import grimp
 import pytest
 
+from card.keys import MasterKeys
 from service.api.errors import STATUS_OF, problem_for
 from service.domain import errors
+from tests.service.conftest import RunningService, card_mac
+from tests.service.test_rules import raw_post
 
 
 def domain_errors() -> set[type[errors.ServiceError]]:
@@ -35,3 +38,20 @@ def test_the_rules_and_queries_know_no_http(layer: str) -> None:
     for forbidden in ("fastapi", "starlette", "service.api", "service.problems"):
         chains = graph.find_shortest_chains(importer=layer, imported=forbidden)
         assert not chains, f"{layer} reaches {forbidden}: {chains}"
+
+
+async def test_what_leaves_is_the_wire_json_of_before(
+    live_service: RunningService, masters: MasterKeys
+) -> None:
+    """Response models check what leaves without adding members: a started unlock
+    that asks questions has no code_sent_to (not even null), first time or replayed."""
+    holder = live_service.holder("working")
+    nonce = (await raw_post(live_service, "/v1/nonces")).json()["nonce"]
+    mac = card_mac(masters, holder["serial"], bytes.fromhex(nonce)).hex()
+    body = {"serial": holder["serial"], "uuid": holder["uuid"], "nonce": nonce, "mac": mac}
+    first = await raw_post(live_service, "/v1/unlocks", body, key="wire-json")
+    again = await raw_post(live_service, "/v1/unlocks", body, key="wire-json")
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert list(first.json()) == ["unlock_id", "next", "questions", "attempts_left", "expires_at"]
+    assert first.json()["next"] == "answers" and len(first.json()["questions"]) == 3
