@@ -81,6 +81,7 @@ class Idempotent:
         """
         if self.key is None:
             return action()
+        # The status this route answers with (201 where it creates), kept with the answer.
         route = self.request.scope.get("route")
         status: int = getattr(route, "status_code", None) or 200
         canonical = body.model_dump_json() if body is not None else ""
