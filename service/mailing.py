@@ -28,7 +28,7 @@ from typing import TypeVar
 
 from sqlalchemy import Connection
 
-from service.domain.errors import WrongStep
+from service.domain.errors import StepOutOfOrder
 from service.secrecy import new_code, new_id
 
 T = TypeVar("T")
@@ -97,15 +97,15 @@ def run_mailing(
 
     Args:
         transaction: opens a transaction committed on success and on a refusal.
-        send: sends one mail (raising MailUnavailable).
+        send: sends one mail (raising MailNotSent).
         body: the step.
 
     Returns:
         What the committed run of body returned.
 
     Raises:
-        MailUnavailable: the mail could not be sent; nothing was written.
-        Refusal: the body's refusal, on either run; WrongStep when another
+        MailNotSent: the mail could not be sent; nothing was written.
+        Refusal: the body's refusal, on either run; StepOutOfOrder when another
             request changed the step while the mail went out.
     """
     first = Pass()
@@ -127,5 +127,5 @@ def run_mailing(
             if second.mail != first.mail:
                 raise _Overtaken
     except _Overtaken:
-        raise WrongStep() from None
+        raise StepOutOfOrder() from None
     return result

@@ -76,8 +76,8 @@ class Idempotent:
             What the route answers with its status code.
 
         Raises:
-            Refusal: the action's refusal (kept for a repeat); IdempotencyKeyReused,
-                RequestInProgress.
+            Refusal: the action's refusal (kept for a repeat); IdempotencyKeyMismatch,
+                RequestStillRunning.
         """
         if self.key is None:
             return action()

@@ -1,6 +1,6 @@
 """The edge between the rules and HTTP: one table from each error to its status.
 
-Every error the rules raise names its problem code (`ServiceError.code`); this
+Every error the rules raise names its problem code (`DomainError.code`); this
 table gives it the HTTP status it is answered with, and the handlers here turn
 it (and the framework's own refusals) into application/problem+json.
 """
@@ -21,31 +21,31 @@ from service.problems import Problem
 
 log = logging.getLogger(__name__)
 
-STATUS_OF: dict[type[e.ServiceError], int] = {
-    e.Unauthorized: 401,
-    e.TooManyRequests: 429,
-    e.CardProofInvalid: 403,
-    e.HolderProofInvalid: 403,
-    e.NotRegistered: 409,
-    e.SelfServiceLocked: 423,
+STATUS_OF: dict[type[e.DomainError], int] = {
+    e.UnknownKiosk: 401,
+    e.Throttled: 429,
+    e.CardNotProven: 403,
+    e.HolderNotProven: 403,
+    e.HolderNotRegistered: 409,
+    e.HolderLocked: 423,
     e.UnknownUnlock: 404,
     e.UnknownRegistration: 404,
-    e.UnlockExpired: 410,
-    e.RegistrationExpired: 410,
-    e.WrongStep: 409,
-    e.AnswersWrong: 422,
-    e.AnswersInvalid: 422,
-    e.CodeWrong: 422,
-    e.CodeExpired: 410,
-    e.CodeVoid: 410,
-    e.TooManyResends: 429,
-    e.TooManyAttempts: 429,
-    e.EmailNotApproved: 422,
-    e.MobileInvalid: 422,
-    e.TermsOutdated: 422,
-    e.RequestInProgress: 409,
-    e.IdempotencyKeyReused: 422,
-    e.MailUnavailable: 503,
+    e.UnlockLapsed: 410,
+    e.RegistrationLapsed: 410,
+    e.StepOutOfOrder: 409,
+    e.AnswersRejected: 422,
+    e.AnswersMalformed: 422,
+    e.CodeRejected: 422,
+    e.CodeLapsed: 410,
+    e.CodeVoided: 410,
+    e.ResendLimited: 429,
+    e.CryptogramLimitReached: 429,
+    e.EmailDomainRefused: 422,
+    e.MobileMalformed: 422,
+    e.TermsChanged: 422,
+    e.RequestStillRunning: 409,
+    e.IdempotencyKeyMismatch: 422,
+    e.MailNotSent: 503,
 }
 """The HTTP status of each error the rules raise; its problem code is the class's `code`."""
 
@@ -54,7 +54,7 @@ REQUEST_INVALID = (422, ProblemCode.REQUEST_INVALID)
 INTERNAL_ERROR = (500, ProblemCode.INTERNAL_ERROR)
 
 
-def problem_for(error: e.ServiceError) -> Problem:
+def problem_for(error: e.DomainError) -> Problem:
     """The problem+json answer to an error the rules raised."""
     return Problem(STATUS_OF[type(error)], error.code, error.detail, **error.extras)
 
@@ -75,7 +75,7 @@ def _answer_too_long(error: Any) -> bool:
 
 
 async def on_service_error(_request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, e.ServiceError)
+    assert isinstance(exc, e.DomainError)
     return problem_response(problem_for(exc))
 
 
@@ -86,7 +86,7 @@ async def on_invalid(_request: Request, exc: Exception) -> Response:
     if errors and all(_answer_too_long(error) for error in errors):
         # A huge paste into an answer is a bad answer (API.md: answers_invalid,
         # nothing counted), not a malformed request the kiosk cannot explain.
-        return problem_response(problem_for(e.AnswersInvalid("An answer is far too long.")))
+        return problem_response(problem_for(e.AnswersMalformed("An answer is far too long.")))
     where = sorted({".".join(str(p) for p in error.get("loc", ())) for error in errors})
     status, code = REQUEST_INVALID
     return problem_response(Problem(status, code, f"Malformed request: {', '.join(where)}."))
@@ -112,14 +112,14 @@ async def on_crash(_request: Request, exc: Exception) -> Response:
 
 def install_handlers(app: FastAPI) -> None:
     """Answer every error as application/problem+json."""
-    app.add_exception_handler(e.ServiceError, on_service_error)
+    app.add_exception_handler(e.DomainError, on_service_error)
     app.add_exception_handler(RequestValidationError, on_invalid)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(Exception, on_crash)
 
 
 def documented(
-    *refusals: type[e.ServiceError], write: bool = True
+    *refusals: type[e.DomainError], write: bool = True
 ) -> dict[int | str, dict[str, Any]]:
     """A route's documented refusals: each status with the problem codes it can carry.
 
@@ -127,13 +127,13 @@ def documented(
     429 too_many_requests; every POST/PUT also the Idempotency-Key refusals.
     """
     codes: dict[int, list[str]] = {
-        401: [e.Unauthorized.code],
+        401: [e.UnknownKiosk.code],
         422: [REQUEST_INVALID[1]],
-        429: [e.TooManyRequests.code],
+        429: [e.Throttled.code],
     }
     if write:
-        codes[422].append(e.IdempotencyKeyReused.code)
-        codes[409] = [e.RequestInProgress.code]
+        codes[422].append(e.IdempotencyKeyMismatch.code)
+        codes[409] = [e.RequestStillRunning.code]
     for refusal in refusals:
         codes.setdefault(STATUS_OF[refusal], []).append(refusal.code)
     responses: dict[int | str, dict[str, Any]] = {}

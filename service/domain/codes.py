@@ -17,11 +17,11 @@ from sqlalchemy import Connection, Row, Table
 from contract.wire import CodeSent
 from service.domain.audit import record, refusals_recorded
 from service.domain.errors import (
-    CodeExpired,
-    CodeVoid,
-    CodeWrong,
-    TooManyResends,
-    WrongStep,
+    CodeLapsed,
+    CodeRejected,
+    CodeVoided,
+    ResendLimited,
+    StepOutOfOrder,
 )
 from service.domain.parts import Kiosk, Parts
 from service.domain.times import human_time, rfc3339
@@ -86,22 +86,22 @@ def check_code(
     """Accept the code (it cannot be used again) or count a wrong try.
 
     Raises:
-        CodeVoid: three wrong tries, now or before.
-        CodeExpired: no live code.
-        CodeWrong: a wrong try, with the tries left.
+        CodeVoided: three wrong tries, now or before.
+        CodeLapsed: no live code.
+        CodeRejected: a wrong try, with the tries left.
     """
     if row.code_void:
-        raise CodeVoid()
+        raise CodeVoided()
     if row.code_hash is None or row.code_expires_at <= now:
-        raise CodeExpired()
+        raise CodeLapsed()
     if parts.fingerprint.matches(row.code_hash, "code", kind.table.name, row.id, code.strip()):
         flows.change(conn, kind.table, row.id, code_hash=None)
         return
     tries_left = row.code_tries_left - 1
     flows.change(conn, kind.table, row.id, code_tries_left=tries_left, code_void=tries_left <= 0)
     if tries_left <= 0:
-        raise CodeVoid("Three wrong codes: this code no longer works.")
-    raise CodeWrong(tries_left=tries_left)
+        raise CodeVoided("Three wrong codes: this code no longer works.")
+    raise CodeRejected(tries_left=tries_left)
 
 
 def take_code(
@@ -119,12 +119,12 @@ def take_code(
         Whom the step's audit record is about.
 
     Raises:
-        WrongStep: no code is expected now.
-        CodeVoid, CodeExpired, CodeWrong: see `check_code`.
+        StepOutOfOrder: no code is expected now.
+        CodeVoided, CodeLapsed, CodeRejected: see `check_code`.
     """
     who = kind.who(kiosk, row)
     if row.step != "code":
-        raise WrongStep("No code is expected now.")
+        raise StepOutOfOrder("No code is expected now.")
     with refusals_recorded(parts, conn, kind.code_step, **who):
         check_code(parts, conn, kind, row, code, now)
     return who
@@ -147,17 +147,17 @@ def _reissue(
 ) -> IssuedCode:
     """A new code instead of the waiting one, if a resend is allowed now."""
     if row.step != "code":
-        raise WrongStep("No code is waiting to be entered.")
+        raise StepOutOfOrder("No code is waiting to be entered.")
     if row.code_void:
-        raise CodeVoid()
+        raise CodeVoided()
     if row.resends >= MAX_RESENDS:
-        raise TooManyResends(
+        raise ResendLimited(
             retry_after=max(1, math.ceil(row.expires_at - now)),
             detail="No more codes can be sent for this request.",
         )
     wait = row.last_sent_at + RESEND_INTERVAL - now
     if wait > 0:
-        raise TooManyResends(retry_after=max(1, math.ceil(wait)))
+        raise ResendLimited(retry_after=max(1, math.ceil(wait)))
     issued = issue_code(parts, kind, row.id, now, out)
     flows.change(conn, kind.table, row.id, resends=row.resends + 1, **issued.columns)
     return issued
@@ -175,7 +175,7 @@ def resend_code(
         load: loads the flow row for update (refusing unknown or expired flows).
 
     Raises:
-        WrongStep, CodeVoid, TooManyResends: see `_reissue`; MailUnavailable.
+        StepOutOfOrder, CodeVoided, ResendLimited: see `_reissue`; MailNotSent.
     """
     now = parts.now()
 

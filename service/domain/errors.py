@@ -1,8 +1,10 @@
 """The refusals of the self-service rules, and the failures of what they depend on.
 
 The rules raise these and know nothing of HTTP; `service/api/errors.py` holds the
-one table that answers each with a status and problem code. Each refusal names
-its problem code (`code`) because the audit records it as the step's outcome.
+one table that answers each with a status. Each names its problem code (`code`),
+the contract's word for it, which the audit also records as the step's outcome;
+class names say what happened in the rules' words (`HolderLocked` is answered
+`self_service_locked`), so they are not confused with the kiosk's events and states.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any, ClassVar
 from contract.problems import ProblemCode
 
 
-class ServiceError(Exception):
+class DomainError(Exception):
     """Something the service answers a kiosk with instead of what it asked for."""
 
     code: ClassVar[ProblemCode]
@@ -26,12 +28,12 @@ class ServiceError(Exception):
         super().__init__(f"{self.code}: {self.detail}")
 
 
-class Refusal(ServiceError):
+class Refusal(DomainError):
     """A rule said no. What was written before it (a counted failure, a used nonce,
     the audit record) is kept: see `Parts.transaction`."""
 
 
-class MailUnavailable(ServiceError):
+class MailNotSent(DomainError):
     """The mail could not be handed to the SMTP relay; nothing was written."""
 
     code = ProblemCode.MAIL_UNAVAILABLE
@@ -45,12 +47,12 @@ class MailUnavailable(ServiceError):
 # -- the kiosk and throttles ---------------------------------------------------------------
 
 
-class Unauthorized(Refusal):
+class UnknownKiosk(Refusal):
     code = ProblemCode.UNAUTHORIZED
     default_detail = "A valid kiosk token is required."
 
 
-class TooManyRequests(Refusal):
+class Throttled(Refusal):
     code = ProblemCode.TOO_MANY_REQUESTS
     default_detail = "Too many requests; try again later."
 
@@ -61,22 +63,22 @@ class TooManyRequests(Refusal):
 # -- proofs and who may use self-service ------------------------------------------------------
 
 
-class CardProofInvalid(Refusal):
+class CardNotProven(Refusal):
     code = ProblemCode.CARD_PROOF_INVALID
     default_detail = "The card could not be verified."
 
 
-class HolderProofInvalid(Refusal):
+class HolderNotProven(Refusal):
     code = ProblemCode.HOLDER_PROOF_INVALID
     default_detail = "The card could not be verified."
 
 
-class NotRegistered(Refusal):
+class HolderNotRegistered(Refusal):
     code = ProblemCode.NOT_REGISTERED
     default_detail = "This card is not registered for self-service."
 
 
-class SelfServiceLocked(Refusal):
+class HolderLocked(Refusal):
     code = ProblemCode.SELF_SERVICE_LOCKED
     default_detail = "Self-service is locked for this card."
 
@@ -94,17 +96,17 @@ class UnknownRegistration(Refusal):
     default_detail = "No such registration for this kiosk."
 
 
-class UnlockExpired(Refusal):
+class UnlockLapsed(Refusal):
     code = ProblemCode.UNLOCK_EXPIRED
     default_detail = "This unlock has expired. Please start again."
 
 
-class RegistrationExpired(Refusal):
+class RegistrationLapsed(Refusal):
     code = ProblemCode.REGISTRATION_EXPIRED
     default_detail = "This registration has expired. Please start again."
 
 
-class WrongStep(Refusal):
+class StepOutOfOrder(Refusal):
     code = ProblemCode.WRONG_STEP
     default_detail = "This step was changed by another request; please try again."
 
@@ -112,7 +114,7 @@ class WrongStep(Refusal):
 # -- answers and codes --------------------------------------------------------------------------
 
 
-class AnswersWrong(Refusal):
+class AnswersRejected(Refusal):
     code = ProblemCode.ANSWERS_WRONG
     default_detail = "One or more answers are not right."
 
@@ -120,12 +122,12 @@ class AnswersWrong(Refusal):
         super().__init__(attempts_left=attempts_left)
 
 
-class AnswersInvalid(Refusal):
+class AnswersMalformed(Refusal):
     code = ProblemCode.ANSWERS_INVALID
     default_detail = "An answer is far too long."
 
 
-class CodeWrong(Refusal):
+class CodeRejected(Refusal):
     code = ProblemCode.CODE_WRONG
     default_detail = "That code is not right."
 
@@ -133,17 +135,17 @@ class CodeWrong(Refusal):
         super().__init__(tries_left=tries_left)
 
 
-class CodeExpired(Refusal):
+class CodeLapsed(Refusal):
     code = ProblemCode.CODE_EXPIRED
     default_detail = "This code has expired. Ask for a new one."
 
 
-class CodeVoid(Refusal):
+class CodeVoided(Refusal):
     code = ProblemCode.CODE_VOID
     default_detail = "This code no longer works. Please start again."
 
 
-class TooManyResends(Refusal):
+class ResendLimited(Refusal):
     code = ProblemCode.TOO_MANY_RESENDS
     default_detail = "Please wait before asking for another code."
 
@@ -151,7 +153,7 @@ class TooManyResends(Refusal):
         super().__init__(detail, retry_after=retry_after)
 
 
-class TooManyAttempts(Refusal):
+class CryptogramLimitReached(Refusal):
     code = ProblemCode.TOO_MANY_ATTEMPTS
     default_detail = "Too many cryptograms for this unlock."
 
@@ -159,7 +161,7 @@ class TooManyAttempts(Refusal):
 # -- registration details ------------------------------------------------------------------------
 
 
-class EmailNotApproved(Refusal):
+class EmailDomainRefused(Refusal):
     code = ProblemCode.EMAIL_NOT_APPROVED
     default_detail = "Use an email address on an approved domain."
 
@@ -167,12 +169,12 @@ class EmailNotApproved(Refusal):
         super().__init__(approved_domains=approved_domains)
 
 
-class MobileInvalid(Refusal):
+class MobileMalformed(Refusal):
     code = ProblemCode.MOBILE_INVALID
     default_detail = "Give a UK mobile number (07...)."
 
 
-class TermsOutdated(Refusal):
+class TermsChanged(Refusal):
     code = ProblemCode.TERMS_OUTDATED
     default_detail = "The terms have changed; please read them again."
 
@@ -183,11 +185,11 @@ class TermsOutdated(Refusal):
 # -- idempotency -----------------------------------------------------------------------------------
 
 
-class RequestInProgress(Refusal):
+class RequestStillRunning(Refusal):
     code = ProblemCode.REQUEST_IN_PROGRESS
     default_detail = "The first request with this key is running."
 
 
-class IdempotencyKeyReused(Refusal):
+class IdempotencyKeyMismatch(Refusal):
     code = ProblemCode.IDEMPOTENCY_KEY_REUSED
     default_detail = "This Idempotency-Key was used for a different request."

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
-from service.domain.errors import IdempotencyKeyReused, RequestInProgress
+from service.domain.errors import IdempotencyKeyMismatch, RequestStillRunning
 from service.domain.parts import Kiosk, Parts
 from service.queries import idempotency
 
@@ -34,8 +34,8 @@ def begin(
     """Claim key for a request (None), or the stored answer to replay.
 
     Raises:
-        IdempotencyKeyReused: the key came with another method, path or body.
-        RequestInProgress: the first request with this key is still running.
+        IdempotencyKeyMismatch: the key came with another method, path or body.
+        RequestStillRunning: the first request with this key is still running.
     """
     now = parts.now()
     key_hash = parts.fingerprint("idempotency-key", key)
@@ -49,9 +49,9 @@ def begin(
             )
             if row is not None and not stale:
                 if row.method != method or row.path != path or row.fingerprint != fingerprint:
-                    raise IdempotencyKeyReused()
+                    raise IdempotencyKeyMismatch()
                 if row.state == "running":
-                    raise RequestInProgress()
+                    raise RequestStillRunning()
                 return StoredAnswer(int(row.status), row.body)
             if stale:
                 idempotency.forget(conn, kiosk.id, key_hash)
@@ -66,7 +66,7 @@ def begin(
             )
     except IntegrityError:
         # A concurrent first request inserted the same key a moment before us.
-        raise RequestInProgress() from None
+        raise RequestStillRunning() from None
     return None
 
 

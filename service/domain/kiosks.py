@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from service.domain.audit import record
-from service.domain.errors import Unauthorized
+from service.domain.errors import UnknownKiosk
 from service.domain.parts import Kiosk, Parts
 from service.domain.throttles import throttle
 from service.queries import kiosks
@@ -23,15 +23,15 @@ def authenticate(parts: Parts, token: str | None) -> Kiosk:
     """The kiosk holding this bearer token (counted against its throttle).
 
     Raises:
-        Unauthorized: no token, an unknown one, or a demo one outside demo mode.
-        TooManyRequests: the kiosk is over its throttle.
+        UnknownKiosk: no token, an unknown one, or a demo one outside demo mode.
+        Throttled: the kiosk is over its throttle.
     """
     if not token:
-        raise Unauthorized()
+        raise UnknownKiosk()
     with parts.engine.connect() as conn:
         row = kiosks.by_token_hash(conn, token_hash(token))
     if row is None or (row.demo and not parts.settings.demo):
-        raise Unauthorized()
+        raise UnknownKiosk()
     kiosk = Kiosk(id=row.id, name=row.name)
     throttle(parts, f"kiosk:{kiosk.id}", parts.settings.throttle.per_kiosk)
     return kiosk

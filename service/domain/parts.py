@@ -86,7 +86,7 @@ class Parts:
         return run_mailing(self.transaction, self.send, body)
 
     def send(self, mail: Mail) -> None:
-        """Send one mail now (raising MailUnavailable)."""
+        """Send one mail now (raising MailNotSent)."""
         self.mailer.send(
             mail.to, mail.template, ra_contact=self.settings.ra_contact, **dict(mail.values)
         )

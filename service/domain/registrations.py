@@ -24,14 +24,14 @@ from service.domain.codes import (
     take_code,
 )
 from service.domain.errors import (
-    AnswersInvalid,
-    EmailNotApproved,
-    HolderProofInvalid,
-    MobileInvalid,
-    RegistrationExpired,
-    TermsOutdated,
+    AnswersMalformed,
+    EmailDomainRefused,
+    HolderNotProven,
+    MobileMalformed,
+    RegistrationLapsed,
+    StepOutOfOrder,
+    TermsChanged,
     UnknownRegistration,
-    WrongStep,
 )
 from service.domain.parts import Kiosk, Parts
 from service.domain.throttles import throttle_card_and_holder
@@ -57,13 +57,13 @@ def load(parts: Parts, conn: Connection, kiosk: Kiosk, registration_id: str) -> 
 
     Raises:
         UnknownRegistration: no such registration, or another kiosk's.
-        RegistrationExpired: past its deadline and not registered.
+        RegistrationLapsed: past its deadline and not registered.
     """
     row = flows.find(conn, registrations, registration_id, for_update=True)
     if row is None or row.kiosk_id != kiosk.id:
         raise UnknownRegistration()
     if row.step != "registered" and parts.now() >= row.expires_at:
-        raise RegistrationExpired()
+        raise RegistrationLapsed()
     return row
 
 
@@ -109,27 +109,27 @@ def _checked_details(parts: Parts, conn: Connection, kiosk: Kiosk, request: Regi
     """The normalised mobile, once the proof, email, mobile and terms are checked in that order."""
     holder = proven_holder(parts, conn, kiosk, request, "holder_auth")
     if holder is None:
-        raise HolderProofInvalid()
+        raise HolderNotProven()
     mobile = normalise_mobile(request.mobile)
     if not email_domain_approved(request.email, parts.settings.approved_domains):
-        raise EmailNotApproved(approved_domains=list(parts.settings.approved_domains))
+        raise EmailDomainRefused(approved_domains=list(parts.settings.approved_domains))
     if mobile is None:
-        raise MobileInvalid()
+        raise MobileMalformed()
     if request.terms_version != parts.terms_version:
-        raise TermsOutdated(terms_version=parts.terms_version)
+        raise TermsChanged(terms_version=parts.terms_version)
     return mobile
 
 
 def _validate_new_answers(parts: Parts, answers: Mapping[str, str]) -> None:
     if len(answers) != QUESTIONS_TO_CHOOSE:
-        raise AnswersInvalid("Answer exactly 4 different questions.")
+        raise AnswersMalformed("Answer exactly 4 different questions.")
     unknown = [q for q in answers if q not in parts.catalogue.questions]
     if unknown:
-        raise AnswersInvalid(f"Unknown question ids: {', '.join(unknown)}.")
+        raise AnswersMalformed(f"Unknown question ids: {', '.join(unknown)}.")
     for question_id, answer in answers.items():
         size = len(normalise_answer(answer))
         if not ANSWER_MIN <= size <= ANSWER_MAX:
-            raise AnswersInvalid(
+            raise AnswersMalformed(
                 f"The answer to {question_id} must be {ANSWER_MIN} to {ANSWER_MAX} characters."
             )
 
@@ -141,7 +141,7 @@ def set_answers(
     with parts.transaction() as conn:
         row = load(parts, conn, kiosk, registration_id)
         if row.step != "answers":
-            raise WrongStep("Answers were already accepted.")
+            raise StepOutOfOrder("Answers were already accepted.")
         _validate_new_answers(parts, answers)
     # argon2 outside any transaction: it is slow and must not hold the write lock.
     hashed = {q: parts.hasher.hash(a) for q, a in answers.items()}
@@ -151,7 +151,7 @@ def set_answers(
         row = load(parts, conn, kiosk, registration_id)
         who = REGISTRATION.who(kiosk, row)
         if row.step != "answers":
-            raise WrongStep("Answers were already accepted.")
+            raise StepOutOfOrder("Answers were already accepted.")
         registration_answers.add(conn, registration_id, hashed)
         issued = issue_code(parts, REGISTRATION, registration_id, now, out)
         flows.change(conn, registrations, registration_id, step="code", **issued.columns)

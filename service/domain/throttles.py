@@ -6,7 +6,7 @@ import math
 
 from sqlalchemy.exc import IntegrityError
 
-from service.domain.errors import TooManyRequests
+from service.domain.errors import Throttled
 from service.domain.parts import Parts
 from service.queries import rate_limits
 
@@ -15,7 +15,7 @@ def throttle(parts: Parts, bucket: str, limit: int) -> None:
     """Count one request in bucket's current minute.
 
     Raises:
-        TooManyRequests: over limit (with the seconds until the next minute).
+        Throttled: over limit (with the seconds until the next minute).
     """
     now = parts.now()
     window = int(now // 60)
@@ -31,14 +31,14 @@ def throttle(parts: Parts, bucket: str, limit: int) -> None:
     else:
         raise RuntimeError(f"could not count requests for {bucket}")
     if count > limit:
-        raise TooManyRequests(retry_after=max(1, math.ceil((window + 1) * 60 - now)))
+        raise Throttled(retry_after=max(1, math.ceil((window + 1) * 60 - now)))
 
 
 def throttle_card_and_holder(parts: Parts, serial: str, uuid: str) -> None:
     """Count a journey's start against its card and its holder.
 
     Raises:
-        TooManyRequests: either is over its limit.
+        Throttled: either is over its limit.
     """
     throttle(parts, f"card:{serial}", parts.settings.throttle.per_card)
     throttle(parts, f"holder:{uuid}", parts.settings.throttle.per_holder)

@@ -24,15 +24,15 @@ from service.domain.codes import (
     take_code,
 )
 from service.domain.errors import (
-    AnswersInvalid,
-    AnswersWrong,
-    CardProofInvalid,
-    NotRegistered,
-    SelfServiceLocked,
-    TooManyAttempts,
+    AnswersMalformed,
+    AnswersRejected,
+    CardNotProven,
+    CryptogramLimitReached,
+    HolderLocked,
+    HolderNotRegistered,
+    StepOutOfOrder,
     UnknownUnlock,
-    UnlockExpired,
-    WrongStep,
+    UnlockLapsed,
 )
 from service.domain.parts import Kiosk, Parts
 from service.domain.throttles import throttle_card_and_holder
@@ -53,7 +53,7 @@ def load(parts: Parts, conn: Connection, kiosk: Kiosk, unlock_id: str) -> Row[An
 
     Raises:
         UnknownUnlock: no such unlock, or another kiosk's.
-        UnlockExpired: past its deadline (the fresh one after code_accepted).
+        UnlockLapsed: past its deadline (the fresh one after code_accepted).
     """
     row = flows.find(conn, unlocks, unlock_id, for_update=True)
     if row is None or row.kiosk_id != kiosk.id:
@@ -61,7 +61,7 @@ def load(parts: Parts, conn: Connection, kiosk: Kiosk, unlock_id: str) -> Row[An
     if row.step != "closed":
         deadline = row.accepted_expires_at if row.step == "accepted" else row.expires_at
         if parts.now() >= deadline:
-            raise UnlockExpired()
+            raise UnlockLapsed()
     return row
 
 
@@ -122,12 +122,12 @@ def _registered_holder(
     """The holder who proved the card, registered and not locked; their question ids."""
     holder = proven_holder(parts, conn, kiosk, request, "card_auth")
     if holder is None:
-        raise CardProofInvalid()
+        raise CardNotProven()
     registered = holder_answers.question_ids(conn, request.uuid)
     if not holder.registered or len(registered) < QUESTIONS_ASKED:
-        raise NotRegistered()
+        raise HolderNotRegistered()
     if holder.locked_at is not None:
-        raise SelfServiceLocked()
+        raise HolderLocked()
     return holder, registered
 
 
@@ -137,13 +137,13 @@ def answer(parts: Parts, kiosk: Kiosk, unlock_id: str, answers: Mapping[str, str
         row = load(parts, conn, kiosk, unlock_id)
         who = UNLOCK.who(kiosk, row)
         if row.step != "answers":
-            raise WrongStep("Answers are not expected now.")
+            raise StepOutOfOrder("Answers are not expected now.")
         holder = holders.get(conn, row.uuid)
         if holder.locked_at is not None:
-            refuse(parts, conn, "unlock_answers", SelfServiceLocked(), **who)
+            refuse(parts, conn, "unlock_answers", HolderLocked(), **who)
         asked = json.loads(row.question_ids)
         if sorted(answers) != sorted(asked):
-            invalid = AnswersInvalid(f"Answer exactly the questions asked: {', '.join(asked)}.")
+            invalid = AnswersMalformed(f"Answer exactly the questions asked: {', '.join(asked)}.")
             refuse(parts, conn, "unlock_answers", invalid, **who)
         hashes = holder_answers.hashes(conn, row.uuid)
     # argon2 outside any transaction: it is slow and must not hold the write lock.
@@ -153,10 +153,10 @@ def answer(parts: Parts, kiosk: Kiosk, unlock_id: str, answers: Mapping[str, str
     def body(conn: Connection, out: Pass) -> CodeSent:
         row = load(parts, conn, kiosk, unlock_id)
         if row.step != "answers":
-            raise WrongStep("Answers are not expected now.")
+            raise StepOutOfOrder("Answers are not expected now.")
         holder = holders.get(conn, row.uuid, for_update=True)
         if holder.locked_at is not None:
-            raise SelfServiceLocked()
+            raise HolderLocked()
         if not correct:
             _count_failure(parts, conn, holder, now, who)
         issued = issue_code(parts, UNLOCK, unlock_id, now, out)
@@ -178,9 +178,9 @@ def _count_failure(
     holders.count_failure(conn, holder.uuid, failed, now if locked else None)
     if locked:
         message = "Three failed attempts: self-service is locked. Contact the RA team."
-        refuse(parts, conn, "unlock_answers", SelfServiceLocked(message), **who)
+        refuse(parts, conn, "unlock_answers", HolderLocked(message), **who)
     attempts_left = MAX_FAILED_ANSWERS - failed
-    wrong = AnswersWrong(attempts_left=attempts_left)
+    wrong = AnswersRejected(attempts_left=attempts_left)
     refuse(parts, conn, "unlock_answers", wrong, **who, attempts_left=attempts_left)
 
 
@@ -201,9 +201,9 @@ def cryptogram(parts: Parts, kiosk: Kiosk, unlock_id: str, challenge: str) -> Cr
         row = load(parts, conn, kiosk, unlock_id)
         who = UNLOCK.who(kiosk, row)
         if row.step != "accepted":
-            raise WrongStep("No cryptogram can be issued now.")
+            raise StepOutOfOrder("No cryptogram can be issued now.")
         if row.cryptograms >= MAX_CRYPTOGRAMS:
-            refuse(parts, conn, "unlock_cryptogram", TooManyAttempts(), **who)
+            refuse(parts, conn, "unlock_cryptogram", CryptogramLimitReached(), **who)
         flows.change(conn, unlocks, unlock_id, cryptograms=row.cryptograms + 1)
         record(parts, conn, "unlock_cryptogram", "ok", **who, count=row.cryptograms + 1)
     return CryptogramOut(cryptogram=cryptogram_for(parts, row.serial, challenge))
@@ -233,7 +233,7 @@ def report_result(
         row = load(parts, conn, kiosk, unlock_id)
         who = UNLOCK.who(kiosk, row)
         if row.step != "accepted" or row.cryptograms == 0:
-            raise WrongStep("No card result is expected now.")
+            raise StepOutOfOrder("No card result is expected now.")
         if outcome == "unlocked":
             flows.change(conn, unlocks, unlock_id, step="closed", closed_at=now)
             holder = holders.get(conn, row.uuid)

@@ -12,13 +12,13 @@ from tests.service.conftest import RunningService, card_mac
 from tests.service.test_rules import raw_post
 
 
-def domain_errors() -> set[type[errors.ServiceError]]:
+def domain_errors() -> set[type[errors.DomainError]]:
     return {
         value
         for value in vars(errors).values()
         if isinstance(value, type)
-        and issubclass(value, errors.ServiceError)
-        and value not in (errors.ServiceError, errors.Refusal)
+        and issubclass(value, errors.DomainError)
+        and value not in (errors.DomainError, errors.Refusal)
     }
 
 
@@ -27,7 +27,7 @@ def test_every_domain_error_has_one_status_at_the_edge() -> None:
 
 
 def test_a_refusal_carries_its_extras_to_the_problem() -> None:
-    problem = problem_for(errors.CodeWrong(tries_left=2))
+    problem = problem_for(errors.CodeRejected(tries_left=2))
     assert (problem.status, problem.code, problem.extras) == (422, "code_wrong", {"tries_left": 2})
     assert problem.body()["tries_left"] == 2 and problem.body()["code"] == "code_wrong"
 

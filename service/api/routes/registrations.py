@@ -20,7 +20,7 @@ from service.domain import registrations
 
 router = APIRouter(prefix="/v1/registrations", tags=["registration"])
 
-REGISTRATION = (e.UnknownRegistration, e.WrongStep, e.RegistrationExpired)
+REGISTRATION = (e.UnknownRegistration, e.StepOutOfOrder, e.RegistrationLapsed)
 
 
 @router.post(
@@ -28,7 +28,7 @@ REGISTRATION = (e.UnknownRegistration, e.WrongStep, e.RegistrationExpired)
     status_code=201,
     response_model=RegistrationOut,
     responses=documented(
-        e.HolderProofInvalid, e.EmailNotApproved, e.MobileInvalid, e.TermsOutdated
+        e.HolderNotProven, e.EmailDomainRefused, e.MobileMalformed, e.TermsChanged
     ),
 )
 def start_registration(body: RegistrationIn, service: ServiceDep, once: IdempotentDep) -> Answer:
@@ -38,7 +38,7 @@ def start_registration(body: RegistrationIn, service: ServiceDep, once: Idempote
 @router.put(
     "/{registration_id}/answers",
     response_model=CodeSent,
-    responses=documented(*REGISTRATION, e.AnswersInvalid, e.MailUnavailable),
+    responses=documented(*REGISTRATION, e.AnswersMalformed, e.MailNotSent),
 )
 def registration_answers(
     registration_id: FlowId, body: AnswersIn, service: ServiceDep, once: IdempotentDep
@@ -52,7 +52,7 @@ def registration_answers(
 @router.post(
     "/{registration_id}/confirm",
     response_model=Registered,
-    responses=documented(*REGISTRATION, e.CodeExpired, e.CodeVoid, e.CodeWrong),
+    responses=documented(*REGISTRATION, e.CodeLapsed, e.CodeVoided, e.CodeRejected),
 )
 def registration_confirm(
     registration_id: FlowId, body: CodeIn, service: ServiceDep, once: IdempotentDep
@@ -65,7 +65,7 @@ def registration_confirm(
 @router.post(
     "/{registration_id}/resend",
     response_model=CodeSent,
-    responses=documented(*REGISTRATION, e.CodeVoid, e.TooManyResends, e.MailUnavailable),
+    responses=documented(*REGISTRATION, e.CodeVoided, e.ResendLimited, e.MailNotSent),
 )
 def registration_resend(
     registration_id: FlowId, service: ServiceDep, once: IdempotentDep

@@ -24,8 +24,8 @@ from service.domain import unlocks
 
 router = APIRouter(prefix="/v1/unlocks", tags=["unlock"])
 
-UNLOCK = (e.UnknownUnlock, e.WrongStep, e.UnlockExpired)
-CODE = (e.CodeExpired, e.CodeVoid, e.CodeWrong)
+UNLOCK = (e.UnknownUnlock, e.StepOutOfOrder, e.UnlockLapsed)
+CODE = (e.CodeLapsed, e.CodeVoided, e.CodeRejected)
 
 
 @router.post(
@@ -34,9 +34,7 @@ CODE = (e.CodeExpired, e.CodeVoid, e.CodeWrong)
     response_model=UnlockOut,
     # code_sent_to only when the code was mailed at once.
     response_model_exclude_none=True,
-    responses=documented(
-        e.CardProofInvalid, e.NotRegistered, e.SelfServiceLocked, e.MailUnavailable
-    ),
+    responses=documented(e.CardNotProven, e.HolderNotRegistered, e.HolderLocked, e.MailNotSent),
 )
 def start_unlock(body: UnlockIn, service: ServiceDep, once: IdempotentDep) -> Answer:
     return once.run(body, lambda: unlocks.start(service, once.kiosk, body))
@@ -46,7 +44,7 @@ def start_unlock(body: UnlockIn, service: ServiceDep, once: IdempotentDep) -> An
     "/{unlock_id}/answers",
     response_model=CodeSent,
     responses=documented(
-        *UNLOCK, e.AnswersInvalid, e.AnswersWrong, e.SelfServiceLocked, e.MailUnavailable
+        *UNLOCK, e.AnswersMalformed, e.AnswersRejected, e.HolderLocked, e.MailNotSent
     ),
 )
 def unlock_answers(
@@ -65,7 +63,7 @@ def unlock_code(
 @router.post(
     "/{unlock_id}/cryptogram",
     response_model=CryptogramOut,
-    responses=documented(*UNLOCK, e.TooManyAttempts),
+    responses=documented(*UNLOCK, e.CryptogramLimitReached),
 )
 def unlock_cryptogram(
     unlock_id: FlowId, body: ChallengeIn, service: ServiceDep, once: IdempotentDep
@@ -80,7 +78,7 @@ def unlock_cryptogram(
 @router.post(
     "/{unlock_id}/resend",
     response_model=CodeSent,
-    responses=documented(*UNLOCK, e.CodeVoid, e.TooManyResends, e.MailUnavailable),
+    responses=documented(*UNLOCK, e.CodeVoided, e.ResendLimited, e.MailNotSent),
 )
 def unlock_resend(unlock_id: FlowId, service: ServiceDep, once: IdempotentDep) -> Answer:
     return once.run(None, lambda: unlocks.resend(service, once.kiosk, unlock_id))
@@ -89,7 +87,7 @@ def unlock_resend(unlock_id: FlowId, service: ServiceDep, once: IdempotentDep) -
 @router.post(
     "/{unlock_id}/result",
     response_model=Empty,
-    responses=documented(*UNLOCK, e.MailUnavailable),
+    responses=documented(*UNLOCK, e.MailNotSent),
 )
 def unlock_result(
     unlock_id: FlowId, body: ResultIn, service: ServiceDep, once: IdempotentDep
