@@ -2,7 +2,7 @@
 
 The app is built by `kiosk.app.make_app` as bench/unlock.py builds it (PC/SC card
 access on a private pcscd + vpcd, the real service client, a SQLite local store) and
-runs headless under Pilot (`app.run_test`) on the demo world (`kiosk.demo.DemoWorld`:
+runs headless under Pilot (`app.run_test`) on the demo world (`demo.world.DemoWorld`:
 the service in demo mode as a subprocess, the SMTP catcher in this process). Each
 journey is bench/unlock.py's (`AppJourneys.one`): a fresh locked demo card inserted,
 Continue, the answers asked, the mailed code, a new passcode, Unlocked, the card
@@ -356,7 +356,7 @@ def run(quick: bool = True) -> dict[str, Any]:
     """The app memory benchmark."""
 
     from card.pcscd import PrivatePcscd
-    from kiosk.demo import DemoWorld
+    from demo.world import DemoWorld
 
     journeys = int(os.environ.get("BENCH_APP_MEMORY_JOURNEYS", 200 if quick else 400))
     traced = int(os.environ.get("BENCH_APP_MEMORY_TRACED", 20 if quick else 50))

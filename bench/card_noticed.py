@@ -327,7 +327,7 @@ async def _until(predicate: Any, timeout: float) -> bool:
 def app_phase(pcscd: PrivatePcscd, cycles: int) -> dict[str, Any]:
     """Floor and the kiosk app (flow state CardStatus) on the same insertions."""
 
-    from kiosk.demo import DemoWorld
+    from demo.world import DemoWorld
 
     workdir = Path(tempfile.mkdtemp(prefix="ssu-bench-card-"))
     world = DemoWorld(workdir / "world", pcscd=pcscd).start()

@@ -190,7 +190,6 @@ def demo_kiosk(world: Any, workdir: Path, client_timeout: float = 15.0) -> tuple
         store=workdir / "kiosk.sqlite",
         reader=READER,
         kiosk_name="Bench kiosk",
-        demo=True,
     )
     store = LocalStore(settings.store)
     client = ServiceClient(world.service_url, world.kiosk_token, timeout=client_timeout, retries=1)

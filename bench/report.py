@@ -534,7 +534,7 @@ def service_section(r: dict[str, Any] | None, journeys_measured: bool = False) -
         return [*out, err or NOT_MEASURED, ""]
     out += [
         f"`ssu-service serve --demo` after `seed-demo` on a fresh SQLite file (as "
-        f"`kiosk.demo.DemoWorld` runs it), against `bench/hello_app.py` (bare FastAPI, sync "
+        f"`demo.world.DemoWorld` runs it), against `bench/hello_app.py` (bare FastAPI, sync "
         f"endpoint, same `uvicorn.run(..., log_level='info')`), both one uvicorn process. "
         f"Load: one asyncio HTTP/1.1 keep-alive client, {r['conns']} connections, "
         f"1 s warm-up then {r['seconds_per_endpoint']} s per endpoint, on the same machine "

@@ -1,7 +1,7 @@
 """Service throughput: non-hashing endpoints against a bare FastAPI hello; argon2id checks.
 
 The real service runs as `ssu-service serve --demo` (after `seed-demo` on a temporary
-SQLite file), exactly as kiosk.demo.DemoWorld starts it, in a subprocess on loopback.
+SQLite file), exactly as demo.world.DemoWorld starts it, in a subprocess on loopback.
 The floor is bench/hello_app.py on the same uvicorn settings. Both are loaded by the
 same small asyncio HTTP/1.1 keep-alive client with C concurrent connections for a
 bounded time and a bounded number of requests.

@@ -75,7 +75,7 @@ async def _kiosk_child(ready_fd: int) -> None:
 
     from bench.unlock import AppJourneys
     from card.pcscd import PrivatePcscd
-    from kiosk.demo import DemoWorld
+    from demo.world import DemoWorld
 
     pcscd = PrivatePcscd()
     pcscd.start()

@@ -1,6 +1,6 @@
 """Machine time of a whole unlock through the app, against raw APDUs + HTTP; typing latency.
 
-Everything runs on the demo world (kiosk.demo.DemoWorld: private pcscd + vpcd, SMTP
+Everything runs on the demo world (demo.world.DemoWorld: private pcscd + vpcd, SMTP
 catcher, the service in demo mode) with the demo "locked" holder, a fresh locked card
 each journey.
 
@@ -358,7 +358,7 @@ async def typing_floor(keys: int) -> list[float]:
 def run(quick: bool = True) -> dict[str, Any]:
     """Whole-unlock machine time (app vs raw) and typing latency."""
 
-    from kiosk.demo import DemoWorld
+    from demo.world import DemoWorld
 
     journeys = int(os.environ.get("BENCH_UNLOCK_JOURNEYS", 3 if quick else 8))
     keys = int(os.environ.get("BENCH_UNLOCK_KEYS", 40 if quick else 150))

@@ -1,4 +1,4 @@
-"""APDU codec for the unlock applet (DESIGN.md section 3, the applet table).
+"""APDU codec for the unlock applet (docs/design.md section 3, the applet table).
 
 Commands are built as bytes; answers are parsed into typed results, and every
 status word that is not success becomes a domain error with a plain message.

@@ -1,7 +1,7 @@
 """The unlock applet's behaviour, as the virtual card runs it.
 
 Pure logic: a command APDU in, a response APDU out. The vpcd transport lives in
-`card.virtual`. This is the executable form of the applet table in DESIGN.md
+`card.virtual`. This is the executable form of the applet table in docs/design.md
 section 3, so it answers exactly what that table says to any PC/SC client.
 """
 

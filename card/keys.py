@@ -1,4 +1,4 @@
-"""Per-card key derivation and the MACs built on it (DESIGN.md section 3).
+"""Per-card key derivation and the MACs built on it (docs/design.md section 3).
 
 Shared by the virtual card (which is personalised with the derived keys) and the
 unlock service (which derives them on demand from its masters), so both sides

@@ -1,6 +1,6 @@
 """A private pcscd with the vpcd virtual reader, for tests and the demo.
 
-Follows the hermetic recipe of DESIGN.md section 3: a reader.conf.d of our own
+Follows the hermetic recipe of docs/design.md section 3: a reader.conf.d of our own
 naming vpcd on our own ports, and pcscd started in a private mount namespace
 with our directory bind-mounted over /run/pcscd, so its socket lands in our
 directory and nobody else's pcscd is touched. Clients reach it through

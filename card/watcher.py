@@ -1,4 +1,4 @@
-"""Our own card and reader watcher thread (DESIGN.md section 3).
+"""Our own card and reader watcher thread (docs/design.md section 3).
 
 pyscard's CardMonitor and ReaderMonitor die for good when pcscd restarts, so the
 kiosk watches with a plain loop over SCardEstablishContext, SCardListReaders and

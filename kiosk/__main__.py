@@ -4,7 +4,9 @@
               [--store PATH] [--demo]
 
 Settings also come from SSU_KIOSK_* variables and the TOML file (config/kiosk.toml
-by default). `--demo` starts everything on this machine first (kiosk.demo).
+by default). `--demo` starts everything on this machine first: the demo harness
+(`demo.world`, a package of its own that needs the `demo` extra; a kiosk machine
+installs only the `kiosk` extra and never loads it).
 """
 
 from __future__ import annotations
@@ -18,9 +20,15 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr, ValidationError
 from textual.app import App
+
+if TYPE_CHECKING:
+    from kiosk.app import DemoControls, KioskApp
+    from kiosk.settings import KioskSettings
+    from kiosk.store import LocalStore
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,6 +69,37 @@ def _exit_when_orphaned(app: App[None]) -> None:
     threading.Thread(target=watch, name="demo-orphan-watch", daemon=True).start()
 
 
+def build_app(
+    settings: KioskSettings, store: LocalStore, demo: DemoControls | None = None
+) -> KioskApp:
+    """The kiosk as `ssu-kiosk` runs it: real reader, real service client, from `settings`.
+
+    Args:
+        settings: The loaded settings; every part takes what it needs from them here.
+        store: The open local store.
+        demo: The demo's controls (F2-F6), only under `--demo`.
+
+    Returns:
+        The app, not yet running.
+    """
+    from kiosk.app import make_app
+    from kiosk.card_access import PcscCardAccess
+    from kiosk.service_client import ServiceClient
+
+    client = ServiceClient(
+        settings.service_url,
+        settings.kiosk_token.get_secret_value(),
+        timeout=settings.timeouts.service_seconds,
+    )
+    return make_app(
+        settings=settings,
+        card=PcscCardAccess(settings.reader),
+        client=client,
+        store=store,
+        demo=demo,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `ssu-kiosk`."""
     args = _parser().parse_args(argv)
@@ -74,7 +113,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "store": args.store,
     }
     if args.demo:
-        from kiosk.demo import DemoWorld
+        try:
+            # The one place the kiosk reaches the demo harness (import-linter allows it).
+            from demo.world import DemoWorld
+        except ImportError as exc:
+            print(
+                f"ssu-kiosk: --demo needs the demo extra (pip install -e '.[demo]'): {exc}",
+                file=sys.stderr,
+            )
+            return 2
 
         print("Demo: starting a private pcscd, mail catcher and demo service ...", flush=True)
         world = DemoWorld().start()
@@ -82,7 +129,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             service_url=world.service_url,
             kiosk_token=SecretStr(world.kiosk_token),
             store=args.store or world.workdir / "kiosk.sqlite",
-            demo=True,
             kiosk_name="Demo kiosk",
             reader=world.pcscd.reader_names[0],
         )
@@ -105,19 +151,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     except OSError:
         logging.basicConfig(handlers=[logging.NullHandler()])  # never onto the screen
-    from kiosk.app import make_app
-    from kiosk.card_access import PcscCardAccess
-    from kiosk.service_client import ServiceClient
     from kiosk.store import open_store
 
     store = open_store(settings.store)
-    app = make_app(
-        settings=settings,
-        card=PcscCardAccess(settings.reader),
-        client=ServiceClient(settings.service_url, settings.kiosk_token.get_secret_value()),
-        store=store,
-        demo=world.cards if world is not None else None,
-    )
+    app = build_app(settings, store, demo=world.cards if world is not None else None)
     if world is not None:
         # Closing the demo's terminal (SIGHUP) or stopping it (SIGTERM) ends the
         # app normally, so the demo's pcscd, service and mail catcher stop too.

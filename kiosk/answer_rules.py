@@ -1,4 +1,4 @@
-"""The service's rules for new security answers, checked on the kiosk first.
+"""The service's rules for new security answers, checked on the kiosk first (docs/api.md).
 
 The rules themselves (normalisation, limits) live once in `contract.answers`;
 this module turns them into the plain-language reasons a holder reads.

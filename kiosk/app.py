@@ -1,6 +1,6 @@
 """The kiosk app shell: wires the pure flow to the card, the service, the store and screens.
 
-Data flows one way (DESIGN.md section 2): a world event or a holder's intent goes
+Data flows one way (docs/design.md section 2): a world event or a holder's intent goes
 into `kiosk.flow.step`, which returns the new state and commands; the app shows
 the state's screen and carries the commands out in workers (`kiosk.effects`).
 """
@@ -45,7 +45,7 @@ def utc_now() -> dt.datetime:
 
 
 class DemoControls:
-    """Demo-only keys (F2-F6); `kiosk.demo` provides the real one."""
+    """Demo-only keys (F2-F6); `demo.world` provides the real one."""
 
     banner: str = ""
 

@@ -79,7 +79,7 @@ class PcscCardAccess:
         self._unblock: CardSession | None = None
         # The session the passcode was verified in, kept open until the holder
         # proof: pcscd powers a card down once no client holds it, and power-off
-        # forgets the verified passcode (DESIGN.md section 3).
+        # forgets the verified passcode (docs/design.md section 3).
         self._verified: tuple[str, CardSession] | None = None
 
     def _open(self) -> CardSession:

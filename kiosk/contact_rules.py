@@ -1,6 +1,6 @@
 """Checks of the contact details a holder registers, made on the kiosk before the service.
 
-The service applies the same rules (API.md, Registration); checking here first
+The service applies the same rules (docs/api.md, Registration); checking here first
 means a holder hears at once, in plain words, what to fix, and a typing slip
 never costs a round trip. Pure functions: no I/O, so the flow can use them.
 """

@@ -1,4 +1,4 @@
-"""The passcode rules (DESIGN.md section 1), checked on the kiosk before the card is touched.
+"""The passcode rules (docs/design.md section 1), checked on the kiosk before the card is touched.
 
 A card blocks after three wrong tries, and RESET RETRY COUNTER sets whatever it is
 given, so the kiosk refuses a weak passcode itself: no card retry is ever spent
@@ -21,7 +21,7 @@ import calendar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-# The card stores the passcode in 8 bytes (DESIGN.md section 3), and the card layer
+# The card stores the passcode in 8 bytes (docs/design.md section 3), and the card layer
 # refuses fewer than 4 digits: configured bounds must stay inside both.
 CARD_MAX_DIGITS = 8
 CARD_MIN_DIGITS = 4

@@ -1,4 +1,4 @@
-"""The kiosk's client for the unlock service (API.md), on httpx.
+"""The kiosk's client for the unlock service (docs/api.md), on httpx.
 
 One method per endpoint. Every POST and PUT carries an Idempotency-Key made once
 per logical call and reused on each retry, so a retry after a lost answer never
@@ -69,7 +69,7 @@ class ServiceRejected(ServiceError):
 
     Attributes:
         status: HTTP status.
-        code: the problem's `code` (API.md).
+        code: the problem's `code` (docs/api.md).
         detail: human-readable explanation (safe to log, never shown as-is to holders).
         extras: the problem's extension members (attempts_left, tries_left, retry_after,
             approved_domains, terms_version ...).

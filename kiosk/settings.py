@@ -50,8 +50,12 @@ class Timeouts(BaseModel):
     """How long the warning counts down before the session ends and inputs are wiped."""
     card_removed_notice_seconds: int = Field(default=5, ge=0)
     """How long "your card was removed" shows before the waiting screen."""
-    service_seconds: float = Field(default=10.0, gt=0)
-    """How long one call to the unlock service may take before it counts as unreachable."""
+    service_seconds: float = Field(default=5.0, gt=0)
+    """How long one request to the unlock service may wait (to connect, then for each read).
+
+    The client tries a request that timed out again, a few times with short backoff,
+    before the service counts as unreachable. 5 s is what kiosks have always used.
+    """
     service_retry_first_seconds: float = Field(default=2.0, gt=0)
     """First wait before trying an unreachable service again; doubles each time."""
     service_retry_max_seconds: float = Field(default=30.0, gt=0)
@@ -89,13 +93,14 @@ class KioskSettings(BaseSettings):
     kiosk_token: SecretStr = SecretStr("")
     """This kiosk's bearer token (`ssu-service kiosk add NAME`); never logged."""
     kiosk_name: str = "kiosk"
-    """Where this kiosk is, in words a holder recognises (it appears in the unlock notice)."""
+    """Where this kiosk is, in words a holder recognises (shown on the kiosk's screens).
+
+    The unlock notice mail names the kiosk as the service knows it (`kiosk add NAME`).
+    """
     reader: str | None = None
     """PC/SC reader name to use; None: the first reader found."""
     store: Path = Path("var/kiosk.sqlite")
     """The local store (checkpoint, outbox, cache), an SQLite file."""
-    demo: bool = False
-    """Demo mode: virtual card, local service and mail catcher, demo-only keys."""
     timeouts: Timeouts = Field(default_factory=Timeouts)
     """Inactivity and service timeouts."""
     passcode_rules: PasscodeRules = Field(default_factory=PasscodeRules)

@@ -1,4 +1,4 @@
-"""The kiosk's local store (DESIGN.md section 5): one SQLite file in WAL mode.
+"""The kiosk's local store (docs/design.md section 5): one SQLite file in WAL mode.
 
 Three tables:
 - `checkpoint`: one row, the journey's non-secret progress for the card in the
@@ -13,7 +13,7 @@ Three tables:
 
 Threads: sqlite-utils' Database refuses use from a thread other than the one that
 opened it. The app opens the store on the app thread and uses it from one
-exclusive worker group (STYLE.md), so the connection is made with
+exclusive worker group, so the connection is made with
 `check_same_thread=False`; a lock serialises calls anyway, so a stray call from
 another thread waits its turn instead of interleaving a transaction.
 """

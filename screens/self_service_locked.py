@@ -13,7 +13,7 @@ from screens.widgets import RaContactsBox
 
 
 class SelfServiceLockedScreen(KioskScreen):
-    """Contact the RA team (DESIGN.md: contacts only, no other way forward)."""
+    """Contact the RA team (docs/design.md: contacts only, no other way forward)."""
 
     STATE = SelfServiceLocked
     HELP_TOPIC = None

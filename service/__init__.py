@@ -1,11 +1,18 @@
-"""Unlock service: the HTTP API, its store, mailer and keys (API.md).
+"""Unlock service: the HTTP API, its store, mailer and keys (docs/api.md).
 
 Modules:
-    app: the FastAPI app (`create_app`), wire models, problem responses, idempotency.
-    selfservice: the rules (`SelfService`): proofs, answers, codes, locks, audit.
-    secrecy: answer normalisation and argon2id, codes, keyed fingerprints, address checks.
+    api: the HTTP edge: `create_app`, routers per resource, dependencies, and the one
+        table from domain errors to statuses and problem codes.
+    domain: the rules, one module per sub-domain (throttles, nonces, card proofs,
+        codes, unlocks, registrations, audit, idempotency); they raise domain errors
+        and know no HTTP.
+    queries: query functions, one module per table, each on the connection it is given.
+    selfservice: `SelfService`, the service's parts with the calls in-process users make.
+    ra_tools / demo_seed: the RA's command-line tools; the demo world.
+    assembly: master keys and mailer from the settings; app: the public entry points.
+    secrecy: answer hashing (argon2id), codes, keyed fingerprints, address checks.
+    mailing / mailer: mail sent with no transaction open; SMTP with config/mail/ templates.
     store / tables / migrations: SQLAlchemy Core tables and their alembic migrations.
-    mailer: SMTP with the plain-text templates in config/mail/.
     settings: pydantic-settings (flags > SSU_SERVICE_* > TOML file > defaults).
     cli: `ssu-service`.
 """

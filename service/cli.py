@@ -11,7 +11,8 @@ from datetime import datetime
 from pathlib import Path
 
 from card.keys import load_dev_keys
-from service.app import KeysRefused, create_app, load_masters, mailer_for
+from service.api.app import create_app
+from service.assembly import KeysRefused, load_masters, mailer_for
 from service.selfservice import SelfService
 from service.settings import ServiceSettings, load_settings
 from service.store import migrate, open_engine

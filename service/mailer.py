@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from string import Template
 
-from service.problems import MailUnavailable
+from service.domain.errors import MailNotSent
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class SmtpMailer:
         The first line of a template is `Subject: ...`.
 
         Raises:
-            MailUnavailable: the relay could not be reached or refused the mail.
+            MailNotSent: the relay could not be reached or refused the mail.
         """
         text = Template((self.templates / f"{template}.txt").read_text("utf-8"))
         filled = text.substitute(values)
@@ -54,4 +54,4 @@ class SmtpMailer:
         except (OSError, smtplib.SMTPException) as exc:
             # Never log the message: it may hold a code.
             log.warning("mail %s not sent: %s", template, type(exc).__name__)
-            raise MailUnavailable(template) from exc
+            raise MailNotSent(template) from exc

@@ -1,11 +1,11 @@
 """Mail that is never sent while the store is locked.
 
 A code must be mailed before the answer says it was, and if it cannot be mailed
-nothing may be counted (API.md `mail_unavailable`). Sending inside the write
+nothing may be counted (docs/api.md `mail_unavailable`). Sending inside the write
 transaction gives both, but on SQLite it holds the one write lock for as long as
 the relay takes: a silent relay then stops every request of every kiosk, and
 past the busy timeout they fail. So a step that mails runs its body twice
-(`SelfService._mailing`):
+(`run_mailing`):
 
 1. the body runs in a transaction that is rolled back, and says which mail it
    wants (`Pass.send`); its random draws (the code, a new id) are recorded;
@@ -13,7 +13,7 @@ past the busy timeout they fail. So a step that mails runs its body twice
    written;
 3. the body runs again in a new transaction with the same draws, and is
    committed only if it asks for the very same mail. If another request changed
-   the step in between, the body refuses as it would have (a Problem), or asks
+   the step in between, the body refuses as it would have (a Refusal), or asks
    for a different mail, and this request is answered `wrong_step`.
 
 A body must be deterministic but for its draws: the clock is read outside it.
@@ -21,9 +21,17 @@ A body must be deterministic but for its draws: the clock is read outside it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+from sqlalchemy import Connection
+
+from service.domain.errors import StepOutOfOrder
 from service.secrecy import new_code, new_id
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -65,3 +73,59 @@ class Pass:
         if self.mail is not None:
             raise RuntimeError("a mailing step sends one mail")
         self.mail = Mail(to, template, tuple(sorted(values.items())))
+
+
+class _Planned(Exception):
+    """The first run of a mailing body is over: roll it back and send its mail."""
+
+
+class _Overtaken(Exception):
+    """The second run of a mailing body asked for another mail: roll it back."""
+
+
+def run_mailing(
+    transaction: Callable[[], AbstractContextManager[Connection]],
+    send: Callable[[Mail], None],
+    body: Callable[[Connection, Pass], T],
+) -> T:
+    """Run a step that mails so that no transaction is open while it mails.
+
+    `body` runs once and is rolled back, its mail is sent, and it runs again with
+    the same draws; only that second run is committed, and only if it asks for
+    the same mail. A body that asks for no mail (or refuses) is committed on its
+    first run, as `transaction` would.
+
+    Args:
+        transaction: opens a transaction committed on success and on a refusal.
+        send: sends one mail (raising MailNotSent).
+        body: the step.
+
+    Returns:
+        What the committed run of body returned.
+
+    Raises:
+        MailNotSent: the mail could not be sent; nothing was written.
+        Refusal: the body's refusal, on either run; StepOutOfOrder when another
+            request changed the step while the mail went out.
+    """
+    first = Pass()
+    try:
+        with transaction() as conn:
+            result = body(conn, first)
+            if first.mail is not None:
+                raise _Planned
+    except _Planned:
+        pass
+    else:
+        return result
+    assert first.mail is not None
+    send(first.mail)
+    second = Pass(replaying=first)
+    try:
+        with transaction() as conn:
+            result = body(conn, second)
+            if second.mail != first.mail:
+                raise _Overtaken
+    except _Overtaken:
+        raise StepOutOfOrder() from None
+    return result

@@ -1,10 +1,16 @@
-"""Errors as RFC 9457 problem details with the `code` clients branch on (API.md)."""
+"""Refusals as RFC 9457 problem details with the `code` clients branch on (docs/api.md).
+
+A `Problem` is made only at the HTTP edge (service/api/errors.py), from the
+error the rules raised; the rules never build one.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-PROBLEM_MEDIA_TYPE = "application/problem+json"
+from contract.problems import PROBLEM_MEDIA_TYPE
+
+__all__ = ["PROBLEM_MEDIA_TYPE", "Problem"]
 
 _TITLES = {
     400: "Bad request",
@@ -22,13 +28,13 @@ _TITLES = {
 }
 
 
-class Problem(Exception):
-    """A refusal the API answers with application/problem+json."""
+class Problem:
+    """One application/problem+json answer."""
 
     def __init__(self, status: int, code: str, detail: str, **extras: Any) -> None:
-        super().__init__(f"{status} {code}")
         self.status = status
         self.code = code
+        """A `contract.problems.ProblemCode`, or the framework's own (not_found ...)."""
         self.detail = detail
         self.extras = extras
 
@@ -39,10 +45,6 @@ class Problem(Exception):
             "title": _TITLES.get(self.status, "Error"),
             "status": self.status,
             "detail": self.detail,
-            "code": self.code,
+            "code": str(self.code),
             **self.extras,
         }
-
-
-class MailUnavailable(Exception):
-    """The mail could not be handed to the SMTP relay."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -22,6 +22,9 @@ DEFAULT_CONFIG_FILE = CONFIG_DIR / "service.toml"
 class Argon2Cost(BaseModel):
     """argon2id cost for answer hashes (RFC 9106 second recommended option by default)."""
 
+    # A misspelt key in the TOML file is an error, not a setting silently ignored.
+    model_config = ConfigDict(extra="forbid")
+
     time_cost: int = 3
     """Passes over memory."""
     memory_cost: int = 65536
@@ -32,6 +35,8 @@ class Argon2Cost(BaseModel):
 
 class Throttle(BaseModel):
     """Requests allowed per minute; generous, they only stop abuse."""
+
+    model_config = ConfigDict(extra="forbid")
 
     per_kiosk: int = 600
     """Any authenticated call, per kiosk."""

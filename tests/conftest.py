@@ -1,6 +1,6 @@
 """Fixtures for real parts: a private pcscd with the vpcd reader, and virtual cards.
 
-The pcscd is private to this test session (DESIGN.md section 3, hermetic recipe):
+The pcscd is private to this test session (docs/design.md section 3, hermetic recipe):
 its own reader.conf.d on free ports, its socket in a temporary directory, so the
 tests never touch a pcscd that someone else runs, and two test runs can share a
 machine. libpcsclite reads PCSCLITE_CSOCK_NAME once per process, so the whole
@@ -28,7 +28,7 @@ from card.virtual import (
     make_applet,
     make_piv_applet,
 )
-from kiosk.demo import DemoWorld
+from demo.world import DemoWorld
 from tests.postgres import PrivatePostgres
 from tests.secrecy import recording_cryptograms, scan, world_secrets
 from tests.support import wait_for

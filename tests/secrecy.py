@@ -1,4 +1,4 @@
-"""The secrecy scan run after every test on the demo world (DESIGN.md: passcodes,
+"""The secrecy scan run after every test on the demo world (docs/design.md: passcodes,
 answers, codes, cryptograms and keys never reach a log, the local store or an audit
 record).
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from card import apdu
 from card.applet import Applet
-from kiosk.demo import DemoWorld
+from demo.world import DemoWorld
 
 CODE = re.compile(r"(?<!\d)\d{8}(?!\d)")
 

@@ -1,4 +1,4 @@
-"""The kiosk's journeys as a pure state machine (DESIGN.md section 2).
+"""The kiosk's journeys as a pure state machine (docs/design.md section 2).
 
 `step(state, event) -> (state, commands)`: events in (card, reader, service
 replies, the holder's intents, the clock), the new state and commands out. No

@@ -232,7 +232,7 @@ class CardInserted(Event):
     fresh: bool = False
     """Inserted while the kiosk watched, rather than already in when it started (or
     when the card service came back). A fresh insertion never resumes a journey:
-    the card was out in between, so the checkpoint is wiped (DESIGN.md section 5)."""
+    the card was out in between, so the checkpoint is wiped (docs/design.md section 5)."""
 
 
 @dataclass(frozen=True)

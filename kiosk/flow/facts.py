@@ -178,11 +178,11 @@ class FlowConfig:
     card_removed_notice: dt.timedelta = dt.timedelta(seconds=5)
     """How long the "card removed" notice shows before the waiting screen."""
     code_lifetime: dt.timedelta = dt.timedelta(minutes=15)
-    """Code validity when the service does not say (API.md: 15 minutes)."""
+    """Code validity when the service does not say (docs/api.md: 15 minutes)."""
     resend_interval: dt.timedelta = dt.timedelta(seconds=60)
-    """Least time between resends (API.md: 1 per 60 seconds)."""
+    """Least time between resends (docs/api.md: 1 per 60 seconds)."""
     code_digits: int = 8
-    """Digits in an emailed code (API.md: 8)."""
+    """Digits in an emailed code (docs/api.md: 8)."""
     service_retry_first: dt.timedelta = dt.timedelta(seconds=2)
     """First wait before trying an unreachable service again; doubles each time."""
     service_retry_max: dt.timedelta = dt.timedelta(seconds=30)

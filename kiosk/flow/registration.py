@@ -36,7 +36,7 @@ from kiosk.flow.machine import (
 )
 
 PASSCODE_MAX_DIGITS = 8
-"""A card passcode fits the 8-byte PIN block (DESIGN.md section 3)."""
+"""A card passcode fits the 8-byte PIN block (docs/design.md section 3)."""
 
 TERMS_MISSING = (
     "Registering for self-service is not available at this kiosk just now. Please ask the RA team."

@@ -1,7 +1,7 @@
 """The kiosk app on real parts: private pcscd + vpcd with the demo cards, the unlock
 service in demo mode over HTTP on loopback, and a real SMTP server receiving the codes.
 
-These are the very parts `make demo` runs (kiosk.demo.DemoWorld).
+These are the very parts `make demo` runs (demo.world.DemoWorld).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from demo.world import DemoWorld
 from kiosk.app import KioskApp, make_app
 from kiosk.card_access import PcscCardAccess
-from kiosk.demo import DemoWorld
 from kiosk.service_client import ServiceClient
 from kiosk.settings import KioskSettings
 from kiosk.store import LocalStore
@@ -55,7 +55,6 @@ def kiosk_settings(world: DemoWorld, tmp_path: Path) -> KioskSettings:
         store=tmp_path / "kiosk.sqlite",
         reader=READER,
         kiosk_name="Ward 7 kiosk",
-        demo=True,
     )
 
 

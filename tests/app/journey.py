@@ -8,8 +8,8 @@ from typing import Any
 
 from textual.widgets import Input
 
+from demo.world import DemoWorld
 from kiosk.app import KioskApp
-from kiosk.demo import DemoWorld
 from kiosk.flow import states as s
 from tests.app.conftest import holder, latest_code
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from demo.world import DemoWorld
 from kiosk.app import KioskApp
-from kiosk.demo import DemoWorld
 from kiosk.flow import states as s
 from screens.demo_mailbox import DemoMailboxScreen
 from tests.app.journey import SIZE, on, until

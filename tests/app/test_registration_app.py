@@ -21,8 +21,8 @@ import pytest
 
 from card import apdu
 from card.reader import CardSession
+from demo.world import DemoWorld
 from kiosk.app import KioskApp
-from kiosk.demo import DemoWorld
 from kiosk.flow import states as s
 from kiosk.registration_effects import CATALOGUE_KEY
 from tests.app.conftest import holder, latest_code

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from card.reader import CardSession
+from demo.world import DemoWorld
 from kiosk.app import KioskApp
-from kiosk.demo import DemoWorld
 from kiosk.flow import events as e
 from kiosk.flow import states as s
 from kiosk.messages import Intent

@@ -42,7 +42,7 @@ def outbound(commands: list[c.Command]) -> list[c.Command]:
     ids=["10k", "10k_rtl", "10k_escapes", "65", "ligatures_66_after_nfkc", "two", "one_padded"],
 )
 def test_an_answer_no_registered_answer_can_equal_is_refused_on_the_kiosk(answer: str) -> None:
-    # Registered answers are 3 to 64 characters after normalisation (API.md), so
+    # Registered answers are 3 to 64 characters after normalisation (docs/api.md), so
     # anything outside that can only fail: sending it would spend one of the
     # holder's 3 attempts, or (over the service's body limit) end the unlock.
     d = Driver.new().at_questions()

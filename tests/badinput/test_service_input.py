@@ -255,7 +255,7 @@ async def test_a_body_that_is_not_json_is_422_request_invalid(
     raw: bytes, live_service: RunningService
 ) -> None:
     # Found by the stateful run: bytes that are not UTF-8 were answered 400
-    # http_error, a status the contract never names (API.md: 422 request_invalid).
+    # http_error, a status the contract never names (docs/api.md: 422 request_invalid).
     headers = {
         "Authorization": f"Bearer {live_service.tokens['ward-7']}",
         "Content-Type": "application/json",

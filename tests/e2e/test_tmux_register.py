@@ -20,7 +20,7 @@ import pytest
 from card import apdu
 from card.apdu import PinState
 from card.reader import CardSession
-from kiosk.demo import DemoWorld
+from demo.world import DemoWorld
 from tests.app.conftest import holder, latest_code
 from tests.conftest import READER, reader_has_card
 from tests.e2e.test_tmux_unlock import Terminal, kiosk_command

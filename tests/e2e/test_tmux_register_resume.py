@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.demo import DemoWorld
+from demo.world import DemoWorld
 from tests.app.conftest import holder, latest_code
 from tests.app.test_registration_app import service_holder
 from tests.e2e.test_tmux_register import ANSWERS, CATALOGUE, CHOSEN

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.demo import DemoWorld
+from demo.world import DemoWorld
 from kiosk.store import LocalStore
 from tests.app.conftest import holder, latest_code
 from tests.conftest import reader_has_card

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from card.reader import CardSession
-from kiosk.demo import DemoWorld
+from demo.world import DemoWorld
 from tests.app.conftest import holder, latest_code
 from tests.conftest import READER
 from tests.e2e.test_tmux_resume import kill_kiosk, reach_code_step

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from aiosmtpd.controller import Controller
 
-from kiosk.demo import LOOPBACK, DemoWorld
+from demo.world import LOOPBACK, DemoWorld
 from tests.app.conftest import kiosk, kiosk_settings
 
 __all__ = ["kiosk", "kiosk_settings"]  # the app fixtures, shared with tests/app

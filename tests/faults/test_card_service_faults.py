@@ -12,8 +12,8 @@ from __future__ import annotations
 import pytest
 
 from card.pcscd import PrivatePcscd
+from demo.world import DemoWorld
 from kiosk.app import KioskApp
-from kiosk.demo import DemoWorld
 from kiosk.flow import states as s
 from tests.app.journey import SIZE, Holder, field_values, on, until
 

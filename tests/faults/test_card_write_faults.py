@@ -16,8 +16,8 @@ import pytest
 from card import apdu
 from card.applet import Applet
 from card.reader import CardSession
+from demo.world import DemoWorld
 from kiosk.app import KioskApp
-from kiosk.demo import DemoWorld
 from kiosk.flow import states as s
 from tests.app.conftest import latest_code
 from tests.app.journey import SIZE, Holder, fields_ready, on, until

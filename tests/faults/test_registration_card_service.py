@@ -12,8 +12,8 @@ from __future__ import annotations
 import pytest
 
 from card.pcscd import PrivatePcscd
+from demo.world import DemoWorld
 from kiosk.app import KioskApp
-from kiosk.demo import DemoWorld
 from kiosk.flow import states as s
 from tests.app.conftest import holder, latest_code
 from tests.app.journey import SIZE, field_values, fields_ready, on, until

@@ -16,8 +16,8 @@ from contextlib import AbstractContextManager
 import pytest
 
 from card.reader import CardSession
+from demo.world import DemoWorld
 from kiosk.app import KioskApp
-from kiosk.demo import DemoWorld
 from kiosk.flow import states as s
 from tests.app.conftest import latest_code
 from tests.app.journey import SIZE, Holder, field_values, fields_ready, on, until

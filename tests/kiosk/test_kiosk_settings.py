@@ -46,7 +46,7 @@ def test_shipped_file_loads_with_the_example_ra_contacts() -> None:
 def test_defaults_without_any_file() -> None:
     settings = KioskSettings()
     assert settings.service_url == "http://127.0.0.1:8750"
-    assert settings.reader is None and settings.demo is False
+    assert settings.reader is None
     assert settings.kiosk_token.get_secret_value() == ""
 
 
@@ -83,14 +83,12 @@ def test_environment_beats_file_and_flags_beat_environment(
     monkeypatch.setenv("SSU_KIOSK_KIOSK_NAME", "from env")
     monkeypatch.setenv("SSU_KIOSK_KIOSK_TOKEN", "tok-123")
     monkeypatch.setenv("SSU_KIOSK_TIMEOUTS__WARNING_SECONDS", "15")
-    monkeypatch.setenv("SSU_KIOSK_DEMO", "true")
     settings = KioskSettings.load(config, kiosk_name=None, store=tmp_path / "flag.sqlite")
     assert settings.kiosk_name == "from env"
     assert settings.store == tmp_path / "flag.sqlite"
     assert settings.kiosk_token.get_secret_value() == "tok-123"
     assert "tok-123" not in repr(settings)
     assert settings.timeouts.warning_seconds == 15
-    assert settings.demo is True
     assert KioskSettings.load(config, kiosk_name="from flag").kiosk_name == "from flag"
 
 
@@ -158,3 +156,34 @@ def test_flow_config_follows_the_settings() -> None:
     assert flow.inactivity_countdown == dt.timedelta(seconds=10)
     assert flow.expiring_warning_days == 30
     assert flow.passcode_rules == settings.passcode_rules
+
+
+def test_the_entry_hands_the_service_timeout_to_the_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`timeouts.service_seconds` once stopped at the settings; the client kept 5 s."""
+    from kiosk import service_client
+    from kiosk.__main__ import build_app
+    from kiosk.store import open_store
+
+    made: list[dict[str, object]] = []
+
+    class RecordingClient(service_client.ServiceClient):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            made.append({"args": args, **kwargs})
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service_client, "ServiceClient", RecordingClient)
+    settings = KioskSettings(
+        service_url="http://127.0.0.1:9",
+        kiosk_token="tok-timeout",  # type: ignore[arg-type]
+        store=tmp_path / "kiosk.sqlite",
+        timeouts={"service_seconds": 3.5},  # type: ignore[arg-type]
+    )
+    store = open_store(settings.store)
+    try:
+        app = build_app(settings, store)
+    finally:
+        store.close()
+    assert isinstance(app.client, RecordingClient)
+    assert made == [{"args": ("http://127.0.0.1:9", "tok-timeout"), "timeout": 3.5}]

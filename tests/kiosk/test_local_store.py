@@ -1,4 +1,4 @@
-"""The kiosk's local store: checkpoint, outbox, cache (DESIGN.md section 5)."""
+"""The kiosk's local store: checkpoint, outbox, cache (docs/design.md section 5)."""
 
 from __future__ import annotations
 

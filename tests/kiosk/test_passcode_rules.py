@@ -1,4 +1,4 @@
-"""The passcode rules of DESIGN.md section 1."""
+"""The passcode rules of docs/design.md section 1."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The unlock service under load: several instances on one store, many kiosks at once.
 
-Run twice: two `ssu-service serve` processes on one SQLite file (the set-up DESIGN.md
+Run twice: two `ssu-service serve` processes on one SQLite file (the set-up docs/design.md
 section 4 allows for one machine), and three on one PostgreSQL database in the test
 session's private cluster (the answer for more). Simulated kiosks, each with its own
 token made by `ssu-service kiosk add`, run whole journeys at the same time and send

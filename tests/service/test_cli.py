@@ -1,4 +1,4 @@
-"""The service's command line (API.md): seed-demo, kiosk add, ra, audit export, settings."""
+"""The service's command line (docs/api.md): seed-demo, kiosk add, ra, audit export, settings."""
 
 from __future__ import annotations
 

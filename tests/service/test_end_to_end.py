@@ -1,5 +1,5 @@
 """`ssu-service seed-demo` then `ssu-service serve --demo` as real processes, driven by a
-plain HTTP client written from API.md alone, reading codes from its own SMTP server."""
+plain HTTP client written from docs/api.md alone, reading codes from its own SMTP server."""
 
 from __future__ import annotations
 

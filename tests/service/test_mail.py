@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from service.domain.errors import MailNotSent
 from service.mailer import SmtpMailer
-from service.problems import MailUnavailable
 from service.settings import CONFIG_DIR
 from tests.service.conftest import Mailbox, free_port
 
@@ -107,7 +107,7 @@ def test_starttls_and_login(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         assert message["Subject"] == "Your smartcard unlock code"
         assert auth.logins == ["ssu"]
         # A refused login ends with the relay hanging up (after our timeout).
-        with pytest.raises(MailUnavailable):
+        with pytest.raises(MailNotSent):
             SmtpMailer(
                 "127.0.0.1",
                 port,
@@ -120,7 +120,7 @@ def test_starttls_and_login(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
             ).send(
                 "kim@nhs.net", "unlock-code", name="Kim", code="1", expires_at="x", ra_contact="y"
             )
-        with pytest.raises(MailUnavailable):  # plain text is refused by this relay
+        with pytest.raises(MailNotSent):  # plain text is refused by this relay
             SmtpMailer("127.0.0.1", port, "ssu@nhs.net", CONFIG_DIR / "mail", timeout=5).send(
                 "kim@nhs.net", "unlock-code", name="Kim", code="1", expires_at="x", ra_contact="y"
             )
@@ -137,7 +137,7 @@ def test_untrusted_certificate_is_refused(tmp_path: Path) -> None:
     controller = Controller(box, hostname="127.0.0.1", port=port, tls_context=context)
     controller.start()
     try:
-        with pytest.raises(MailUnavailable):
+        with pytest.raises(MailNotSent):
             SmtpMailer(
                 "127.0.0.1", port, "ssu@nhs.net", CONFIG_DIR / "mail", timeout=5, starttls=True
             ).send(

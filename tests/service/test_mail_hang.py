@@ -22,8 +22,9 @@ from sqlalchemy import Connection, insert, select
 
 from card.keys import MasterKeys
 from kiosk.service_client import Expired, MailUnavailable, ServiceClient
+from service.api.errors import problem_for
+from service.domain.errors import Refusal
 from service.mailing import Pass
-from service.problems import Problem
 from service.settings import ServiceSettings
 from service.tables import audit
 from tests.service.conftest import (
@@ -163,7 +164,7 @@ async def test_a_step_changed_while_its_mail_was_out_is_checked_again(
 
     def three_wrong_codes() -> None:
         for _ in range(3):
-            with contextlib.suppress(Problem):
+            with contextlib.suppress(Refusal):
                 service.unlock_code(kiosk, started.unlock_id, "00000000")
 
     service.mailer = MeddlingMailer(service.mailer, three_wrong_codes)  # type: ignore[assignment]
@@ -203,9 +204,10 @@ def test_a_mailing_step_that_changes_its_mind_writes_nothing(
 
     sent: list[str] = []
     service.mailer = SimpleNamespace(send=lambda to, *_a, **_k: sent.append(to))  # type: ignore[assignment]
-    with pytest.raises(Problem) as overtaken:
-        service._mailing(body)
-    assert (overtaken.value.status, overtaken.value.code) == (409, "wrong_step")
+    with pytest.raises(Refusal) as overtaken:
+        service.mailing(body)
+    problem = problem_for(overtaken.value)
+    assert (problem.status, problem.code) == (409, "wrong_step")
     assert sent == ["holder1@nhs.net"] and len(runs) == 2
     with service.engine.connect() as conn:
         assert conn.execute(select(audit).where(audit.c.type == "meddled")).first() is None

@@ -1,7 +1,13 @@
-"""/openapi.json agrees with API.md, and the service keeps to it under generated requests."""
+"""/openapi.json agrees with docs/api.md, and the service keeps to it under generated requests.
+
+The contract is read from this repository only, so these tests run the same in a
+bare clone as beside any other checkout.
+"""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,6 +22,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.service.conftest import RunningService
+
+API_MD = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 
 ENDPOINTS = {
     ("get", "/v1/health"),
@@ -117,29 +125,65 @@ def declared_problems(schema: dict[str, Any]) -> set[tuple[int, str]]:
 
 
 def test_every_refusal_the_service_raises_is_declared(live_service: RunningService) -> None:
-    import re
-    from pathlib import Path
-
     import service
+    from service.api.errors import STATUS_OF
 
     declared = declared_problems(fetch_schema(live_service))
-    source = "\n".join(p.read_text() for p in Path(service.__file__).parent.glob("*.py"))
+    source = "\n".join(p.read_text() for p in Path(service.__file__).parent.rglob("*.py"))
     raised = {
         (int(status), code)
         for status, code in re.findall(r'Problem\(\s*(\d{3}),\s*"([a-z_]+)"', source)
     }
+    # The rules raise domain errors; the edge's table gives each its status.
+    raised |= {(status, str(error.code)) for error, status in STATUS_OF.items()}
     undeclared = {pair for pair in raised - declared if pair not in {(500, "internal_error")}}
     assert not undeclared
 
 
-def test_api_md_codes_are_declared(live_service: RunningService) -> None:
-    import re
-    from pathlib import Path
+def api_md_sections() -> dict[tuple[str, str], str]:
+    """docs/api.md: the text under each `### `METHOD /path`` heading."""
+    text = API_MD.read_text()
+    endpoints = text.split("## The service's command line")[0]
+    parts = re.split(r"^### `(GET|POST|PUT|DELETE|PATCH) (/\S+)`$", endpoints, flags=re.M)
+    return {
+        (method.lower(), path): body
+        for method, path, body in zip(parts[1::3], parts[2::3], parts[3::3], strict=True)
+    }
 
-    api_md = Path(__file__).resolve().parents[3] / "shared" / "API.md"
-    if not api_md.exists():
-        pytest.skip("shared/API.md is not beside this clone")
-    text = api_md.read_text()
-    named = {(int(s), c) for s, c in re.findall(r"(\d{3})\s+`([a-z_]+)`", text)}
+
+def problems_named(text: str) -> set[tuple[int, str]]:
+    """Every `NNN `code`` pair in a stretch of docs/api.md."""
+    return {(int(s), c) for s, c in re.findall(r"(\d{3})\s+`([a-z_]+)`", text)}
+
+
+# Refusals docs/api.md names once under Conventions instead of under every endpoint.
+COMMON = {
+    (401, "unauthorized"),
+    (422, "request_invalid"),
+    (429, "too_many_requests"),
+    (422, "idempotency_key_reused"),
+    (409, "request_in_progress"),
+}
+# Answers outside any endpoint (unknown path, wrong method, a fault), not in OpenAPI.
+OUTSIDE = {(404, "not_found"), (405, "method_not_allowed"), (500, "internal_error")}
+
+
+def test_api_md_lists_exactly_the_published_endpoints() -> None:
+    assert API_MD.is_file()
+    assert set(api_md_sections()) == ENDPOINTS
+
+
+def test_api_md_names_each_endpoints_refusals_exactly(live_service: RunningService) -> None:
+    paths = fetch_schema(live_service)["paths"]
+    for (method, path), section in api_md_sections().items():
+        declared = declared_problems({"paths": {path: {method: paths[path][method]}}})
+        named = problems_named(section)
+        assert named == declared - COMMON, (method, path)
+
+
+def test_api_md_codes_are_declared(live_service: RunningService) -> None:
+    declared = declared_problems(fetch_schema(live_service))
+    named = problems_named(API_MD.read_text())
     assert len(named) > 15
-    assert named <= declared_problems(fetch_schema(live_service))
+    assert named - OUTSIDE == declared
+    assert COMMON <= declared

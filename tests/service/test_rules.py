@@ -1,4 +1,4 @@
-"""Every rule of DESIGN.md section 4 / API.md, over real HTTP and real SMTP."""
+"""Every rule of docs/design.md section 4 / docs/api.md, over real HTTP and real SMTP."""
 
 from __future__ import annotations
 

@@ -1,0 +1,180 @@
+"""The request and response bodies of the wire contract (docs/api.md), as pydantic models.
+
+The service declares them as its routes' bodies and `response_model`s, so FastAPI
+checks what arrives and what leaves; the kiosk's client can read the same ones.
+Field names and JSON are the contract's: add optional fields, never rename.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Hex16 = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{16}$", to_lower=True)]
+Hex32 = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{32}$", to_lower=True)]
+Uuid12 = Annotated[str, StringConstraints(pattern=r"^[0-9]{12}$")]
+# No NUL anywhere: PostgreSQL text cannot hold it, and no holder types one.
+NO_NUL = r"^[^\x00]*$"
+
+Text12 = Annotated[str, StringConstraints(max_length=12, pattern=NO_NUL)]
+Text16 = Annotated[str, StringConstraints(max_length=16, pattern=NO_NUL)]
+Text32 = Annotated[str, StringConstraints(max_length=32, pattern=NO_NUL)]
+Text40 = Annotated[str, StringConstraints(max_length=40, pattern=NO_NUL)]
+Text64 = Annotated[str, StringConstraints(max_length=64, pattern=NO_NUL)]
+Text320 = Annotated[str, StringConstraints(max_length=320, pattern=NO_NUL)]
+Name64 = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=NO_NUL)]
+
+Answer = Annotated[str, StringConstraints(max_length=1024)]
+QuestionId = Annotated[str, StringConstraints(max_length=16)]
+Code = Annotated[str, StringConstraints(max_length=64)]
+FlowId = Annotated[str, StringConstraints(max_length=64, pattern=NO_NUL)]
+"""An unlock or registration id in a path."""
+
+
+class WireModel(BaseModel):
+    """A body of the contract: unknown members are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProblemBody(BaseModel):
+    """application/problem+json with the extension members of docs/api.md."""
+
+    model_config = ConfigDict(extra="allow", title="Problem")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    attempts_left: int | None = None
+    tries_left: int | None = None
+    retry_after: int | None = None
+    approved_domains: list[str] | None = None
+    terms_version: str | None = None
+
+
+# -- the service ----------------------------------------------------------------------
+
+
+class Health(WireModel):
+    status: Literal["ok"]
+    version: str
+
+
+class Question(WireModel):
+    id: str
+    text: str
+
+
+class Questions(WireModel):
+    version: str
+    questions: list[Question]
+
+
+class NonceOut(WireModel):
+    nonce: str
+    expires_at: str
+
+
+# -- unlocks --------------------------------------------------------------------------
+
+
+class UnlockIn(WireModel):
+    serial: Hex16
+    uuid: Uuid12
+    nonce: Hex32
+    mac: Hex32
+
+
+class UnlockOut(WireModel):
+    unlock_id: str
+    next: Literal["answers", "code"]
+    questions: list[Question]
+    attempts_left: int
+    expires_at: str
+    code_sent_to: str | None = None
+    """Only when next is "code" (absent from the JSON otherwise)."""
+
+
+class AnswersIn(WireModel):
+    answers: dict[QuestionId, Answer] = Field(max_length=32)
+
+
+class CodeSent(WireModel):
+    code_sent_to: str
+    code_expires_at: str
+
+
+class CodeIn(WireModel):
+    code: Code
+
+
+class CodeAccepted(WireModel):
+    status: Literal["code_accepted"]
+    expires_at: str
+
+
+class ChallengeIn(WireModel):
+    challenge: Hex32
+
+
+class CryptogramOut(WireModel):
+    cryptogram: str
+
+
+class ResultIn(WireModel):
+    outcome: Literal["unlocked", "card_error"]
+    status_word: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{4}$")]
+
+
+class Empty(WireModel):
+    pass
+
+
+# -- registrations ----------------------------------------------------------------------
+
+
+class RegistrationIn(WireModel):
+    serial: Hex16
+    uuid: Uuid12
+    nonce: Hex32
+    mac: Hex32
+    email: Text320
+    mobile: Text32
+    terms_version: Text64
+
+
+class RegistrationOut(WireModel):
+    registration_id: str
+    expires_at: str
+
+
+class Registered(WireModel):
+    status: Literal["registered"]
+
+
+# -- audit ------------------------------------------------------------------------------
+
+
+class AuditEvent(BaseModel):
+    # Members the contract does not name are dropped, not refused.
+    model_config = ConfigDict(extra="ignore")
+
+    id: Name64
+    at: Text40
+    type: Name64
+    serial: Text16 | None = None
+    uuid: Text12 | None = None
+    outcome: Text64
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class AuditIn(WireModel):
+    events: list[AuditEvent] = Field(max_length=1000)
+
+
+class AuditOut(WireModel):
+    accepted: int
+    duplicates: int

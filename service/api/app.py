@@ -1,0 +1,81 @@
+"""`create_app`: the unlock service as a FastAPI app (docs/api.md)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from card.keys import MasterKeys
+from contract.wire import ProblemBody
+from service import __version__
+from service.api.errors import install_handlers
+from service.api.routes import ROUTERS
+from service.assembly import check_masters, load_masters, mailer_for
+from service.domain.times import Clock, utc_now
+from service.selfservice import SelfService
+from service.settings import ServiceSettings
+from service.store import migrate, open_engine
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: ServiceSettings,
+    *,
+    clock: Clock = utc_now,
+    masters: MasterKeys | None = None,
+) -> FastAPI:
+    """Build the service app: store migrated, keys checked, mail configured.
+
+    Args:
+        settings: the service settings.
+        clock: the time source (tests inject one they can move).
+        masters: master keys; loaded from settings when None.
+
+    Returns:
+        The ASGI app; its SelfService is `app.state.service`.
+
+    Raises:
+        KeysRefused: development keys (or none) outside demo mode.
+    """
+    if masters is None:
+        masters = load_masters(settings)
+    else:
+        check_masters(masters, settings)
+    if settings.demo:
+        log.warning("DEMO MODE: public development keys and the demo kiosk token are accepted")
+    engine = open_engine(settings.db)
+    migrate(engine)
+    app = FastAPI(
+        title="Smartcard self-service unlock service",
+        version=__version__,
+        description="Wire contract v1 (docs/api.md).",
+        # A kiosk-facing service has no use for browser pages that load outside scripts.
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.service = SelfService(settings, engine, masters, mailer_for(settings), clock)
+    install_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            schemas["Problem"] = ProblemBody.model_json_schema()
+            schemas.pop("HTTPValidationError", None)
+            schemas.pop("ValidationError", None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

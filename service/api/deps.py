@@ -1,0 +1,138 @@
+"""What routes declare they need: the service, the calling kiosk, idempotency."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+
+from contract.problems import PROBLEM_MEDIA_TYPE
+from service.api.errors import problem_for
+from service.domain import idempotency, kiosks
+from service.domain.errors import Refusal
+from service.domain.parts import Kiosk
+from service.selfservice import SelfService
+
+Answer = BaseModel | dict[str, Any] | Response
+"""What a route returns: its response model, a replayed one's JSON, or a replayed refusal."""
+
+
+# Dependencies that do not block are coroutines: a plain def would take a worker
+# thread each, and under load every thread is waiting on the store.
+
+
+async def get_service(request: Request) -> SelfService:
+    """The service the app was built with."""
+    service: SelfService = request.app.state.service
+    return service
+
+
+ServiceDep = Annotated[SelfService, Depends(get_service)]
+
+_bearer = HTTPBearer(auto_error=False, description="Kiosk token")
+
+
+def get_kiosk(
+    service: ServiceDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Kiosk:
+    """The calling kiosk, from its bearer token (counted against its throttle)."""
+    return kiosks.authenticate(service, credentials.credentials if credentials else None)
+
+
+KioskDep = Annotated[Kiosk, Depends(get_kiosk)]
+
+
+class Idempotent:
+    """Runs a request's action once per (kiosk, Idempotency-Key), replaying the first answer."""
+
+    def __init__(
+        self, request: Request, service: SelfService, kiosk: Kiosk, key: str | None
+    ) -> None:
+        self.request = request
+        self.service = service
+        self.kiosk = kiosk
+        self.key = key
+
+    def run(
+        self,
+        body: BaseModel | None,
+        action: Callable[[], BaseModel],
+        replay: Callable[[], BaseModel] | None = None,
+    ) -> Answer:
+        """The action's answer, or the first answer to this key.
+
+        Args:
+            body: the request body (part of what the key must come with again).
+            action: the rule to run.
+            replay: recomputes an answer that is not stored (a cryptogram).
+
+        Returns:
+            What the route answers with its status code.
+
+        Raises:
+            Refusal: the action's refusal (kept for a repeat); IdempotencyKeyMismatch,
+                RequestStillRunning.
+        """
+        if self.key is None:
+            return action()
+        # The status this route answers with (201 where it creates), kept with the answer.
+        route = self.request.scope.get("route")
+        status: int = getattr(route, "status_code", None) or 200
+        canonical = body.model_dump_json() if body is not None else ""
+        stored = idempotency.begin(
+            self.service,
+            self.kiosk,
+            self.key,
+            self.request.method,
+            self.request.url.path,
+            canonical,
+        )
+        if stored is not None:
+            if stored.body is None and replay is not None:
+                return replay()
+            content = json.loads(stored.body or "{}")
+            if stored.status >= 400:
+                return JSONResponse(content, stored.status, media_type=PROBLEM_MEDIA_TYPE)
+            return dict(content)
+        try:
+            result = action()
+        except Refusal as refusal:
+            problem = problem_for(refusal)
+            self._finish(problem.status, json.dumps(problem.body()))
+            raise
+        except BaseException:
+            self._finish(500, None)
+            raise
+        kept = (
+            None
+            if replay is not None
+            else json.dumps(result.model_dump(mode="json", exclude_none=True))
+        )
+        self._finish(status, kept)
+        return result
+
+    def _finish(self, status: int, body: str | None) -> None:
+        assert self.key is not None
+        idempotency.finish(self.service, self.kiosk, self.key, status, body)
+
+
+async def get_idempotent(
+    request: Request,
+    service: ServiceDep,
+    kiosk: KioskDep,
+    key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key", max_length=64, description="Repeat-safe request key"),
+    ] = None,
+) -> Idempotent:
+    """The calling kiosk's idempotency for this request."""
+    return Idempotent(request, service, kiosk, key)
+
+
+IdempotentDep = Annotated[Idempotent, Depends(get_idempotent)]

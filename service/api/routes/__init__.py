@@ -1,0 +1,16 @@
+"""One APIRouter per resource; `ROUTERS` in the order the app includes them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from service.api.routes import audit, health, nonces, questions, registrations, unlocks
+
+ROUTERS: tuple[APIRouter, ...] = (
+    health.router,
+    questions.router,
+    nonces.router,
+    unlocks.router,
+    registrations.router,
+    audit.router,
+)

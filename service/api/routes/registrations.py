@@ -1,0 +1,73 @@
+"""The registration journey: /v1/registrations and its steps (docs/api.md "Registration")."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from contract.wire import (
+    AnswersIn,
+    CodeIn,
+    CodeSent,
+    FlowId,
+    Registered,
+    RegistrationIn,
+    RegistrationOut,
+)
+from service.api.deps import Answer, IdempotentDep, ServiceDep
+from service.api.errors import documented
+from service.domain import errors as e
+from service.domain import registrations
+
+router = APIRouter(prefix="/v1/registrations", tags=["registration"])
+
+REGISTRATION = (e.UnknownRegistration, e.StepOutOfOrder, e.RegistrationLapsed)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=RegistrationOut,
+    responses=documented(
+        e.HolderNotProven, e.EmailDomainRefused, e.MobileMalformed, e.TermsChanged
+    ),
+)
+def start_registration(body: RegistrationIn, service: ServiceDep, once: IdempotentDep) -> Answer:
+    return once.run(body, lambda: registrations.start(service, once.kiosk, body))
+
+
+@router.put(
+    "/{registration_id}/answers",
+    response_model=CodeSent,
+    responses=documented(*REGISTRATION, e.AnswersMalformed, e.MailNotSent),
+)
+def registration_answers(
+    registration_id: FlowId, body: AnswersIn, service: ServiceDep, once: IdempotentDep
+) -> Answer:
+    return once.run(
+        body,
+        lambda: registrations.set_answers(service, once.kiosk, registration_id, body.answers),
+    )
+
+
+@router.post(
+    "/{registration_id}/confirm",
+    response_model=Registered,
+    responses=documented(*REGISTRATION, e.CodeLapsed, e.CodeVoided, e.CodeRejected),
+)
+def registration_confirm(
+    registration_id: FlowId, body: CodeIn, service: ServiceDep, once: IdempotentDep
+) -> Answer:
+    return once.run(
+        body, lambda: registrations.confirm(service, once.kiosk, registration_id, body.code)
+    )
+
+
+@router.post(
+    "/{registration_id}/resend",
+    response_model=CodeSent,
+    responses=documented(*REGISTRATION, e.CodeVoided, e.ResendLimited, e.MailNotSent),
+)
+def registration_resend(
+    registration_id: FlowId, service: ServiceDep, once: IdempotentDep
+) -> Answer:
+    return once.run(None, lambda: registrations.resend(service, once.kiosk, registration_id))

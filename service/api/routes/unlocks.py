@@ -1,0 +1,100 @@
+"""The unlock journey: /v1/unlocks and its steps (docs/api.md "Unlock")."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from contract.wire import (
+    AnswersIn,
+    ChallengeIn,
+    CodeAccepted,
+    CodeIn,
+    CodeSent,
+    CryptogramOut,
+    Empty,
+    FlowId,
+    ResultIn,
+    UnlockIn,
+    UnlockOut,
+)
+from service.api.deps import Answer, IdempotentDep, ServiceDep
+from service.api.errors import documented
+from service.domain import errors as e
+from service.domain import unlocks
+
+router = APIRouter(prefix="/v1/unlocks", tags=["unlock"])
+
+UNLOCK = (e.UnknownUnlock, e.StepOutOfOrder, e.UnlockLapsed)
+CODE = (e.CodeLapsed, e.CodeVoided, e.CodeRejected)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=UnlockOut,
+    # code_sent_to only when the code was mailed at once.
+    response_model_exclude_none=True,
+    responses=documented(e.CardNotProven, e.HolderNotRegistered, e.HolderLocked, e.MailNotSent),
+)
+def start_unlock(body: UnlockIn, service: ServiceDep, once: IdempotentDep) -> Answer:
+    return once.run(body, lambda: unlocks.start(service, once.kiosk, body))
+
+
+@router.post(
+    "/{unlock_id}/answers",
+    response_model=CodeSent,
+    responses=documented(
+        *UNLOCK, e.AnswersMalformed, e.AnswersRejected, e.HolderLocked, e.MailNotSent
+    ),
+)
+def unlock_answers(
+    unlock_id: FlowId, body: AnswersIn, service: ServiceDep, once: IdempotentDep
+) -> Answer:
+    return once.run(body, lambda: unlocks.answer(service, once.kiosk, unlock_id, body.answers))
+
+
+@router.post("/{unlock_id}/code", response_model=CodeAccepted, responses=documented(*UNLOCK, *CODE))
+def unlock_code(
+    unlock_id: FlowId, body: CodeIn, service: ServiceDep, once: IdempotentDep
+) -> Answer:
+    return once.run(body, lambda: unlocks.enter_code(service, once.kiosk, unlock_id, body.code))
+
+
+@router.post(
+    "/{unlock_id}/cryptogram",
+    response_model=CryptogramOut,
+    responses=documented(*UNLOCK, e.CryptogramLimitReached),
+)
+def unlock_cryptogram(
+    unlock_id: FlowId, body: ChallengeIn, service: ServiceDep, once: IdempotentDep
+) -> Answer:
+    return once.run(
+        body,
+        lambda: unlocks.cryptogram(service, once.kiosk, unlock_id, body.challenge),
+        replay=lambda: unlocks.replay_cryptogram(service, once.kiosk, unlock_id, body.challenge),
+    )
+
+
+@router.post(
+    "/{unlock_id}/resend",
+    response_model=CodeSent,
+    responses=documented(*UNLOCK, e.CodeVoided, e.ResendLimited, e.MailNotSent),
+)
+def unlock_resend(unlock_id: FlowId, service: ServiceDep, once: IdempotentDep) -> Answer:
+    return once.run(None, lambda: unlocks.resend(service, once.kiosk, unlock_id))
+
+
+@router.post(
+    "/{unlock_id}/result",
+    response_model=Empty,
+    responses=documented(*UNLOCK, e.MailNotSent),
+)
+def unlock_result(
+    unlock_id: FlowId, body: ResultIn, service: ServiceDep, once: IdempotentDep
+) -> Answer:
+    return once.run(
+        body,
+        lambda: unlocks.report_result(
+            service, once.kiosk, unlock_id, body.outcome, body.status_word
+        ),
+    )

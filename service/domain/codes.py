@@ -1,0 +1,192 @@
+"""Mailed codes, shared by unlocks and registrations.
+
+8 random digits, stored as a keyed fingerprint, bound to the one flow they were
+issued for, single use, valid 15 minutes, 3 wrong tries and then void; resends
+are rate limited and never reset a count.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Row, Table
+
+from contract.wire import CodeSent
+from service.domain.audit import record, refusals_recorded
+from service.domain.errors import (
+    CodeLapsed,
+    CodeRejected,
+    CodeVoided,
+    ResendLimited,
+    StepOutOfOrder,
+)
+from service.domain.parts import Kiosk, Parts
+from service.domain.times import human_time, rfc3339
+from service.mailing import Pass
+from service.queries import flows, holders
+from service.secrecy import mask_email
+
+CODE_TTL = 15 * 60.0
+CODE_TRIES = 3
+MAX_RESENDS = 3
+RESEND_INTERVAL = 60.0
+
+
+@dataclass(frozen=True)
+class FlowKind:
+    """What differs between the unlock and the registration variants of a step."""
+
+    name: str
+    """"unlock" or "registration": the audit types' prefix and the id's name."""
+    table: Table
+    template: str
+    """The code mail's template."""
+    to_new_address: bool
+    """Mail the address being registered (registration), not the holder's own."""
+    code_step: str
+    """The audit type of the step that takes the code."""
+
+    def who(self, kiosk: Kiosk, row: Row[Any]) -> dict[str, Any]:
+        """Whom an audit record of this flow's step is about."""
+        return {"kiosk": kiosk, "uuid": row.uuid, "serial": row.serial, f"{self.name}_id": row.id}
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """A fresh code and the flow columns that hold it (its fingerprint, expiry, sending)."""
+
+    code: str
+    columns: dict[str, Any]
+
+    @property
+    def expires_at(self) -> float:
+        """When the code stops working (epoch seconds)."""
+        return float(self.columns["code_expires_at"])
+
+
+def issue_code(parts: Parts, kind: FlowKind, flow_id: str, now: float, out: Pass) -> IssuedCode:
+    """Draw a code for the flow (the caller stores its columns)."""
+    code = out.code()
+    return IssuedCode(
+        code,
+        {
+            "code_hash": parts.fingerprint("code", kind.table.name, flow_id, code),
+            "code_expires_at": now + CODE_TTL,
+            "last_sent_at": now,
+        },
+    )
+
+
+def check_code(
+    parts: Parts, conn: Connection, kind: FlowKind, row: Row[Any], code: str, now: float
+) -> None:
+    """Accept the code (it cannot be used again) or count a wrong try.
+
+    Raises:
+        CodeVoided: three wrong tries, now or before.
+        CodeLapsed: no live code.
+        CodeRejected: a wrong try, with the tries left.
+    """
+    if row.code_void:
+        raise CodeVoided()
+    if row.code_hash is None or row.code_expires_at <= now:
+        raise CodeLapsed()
+    if parts.fingerprint.matches(row.code_hash, "code", kind.table.name, row.id, code.strip()):
+        flows.change(conn, kind.table, row.id, code_hash=None)
+        return
+    tries_left = row.code_tries_left - 1
+    flows.change(conn, kind.table, row.id, code_tries_left=tries_left, code_void=tries_left <= 0)
+    if tries_left <= 0:
+        raise CodeVoided("Three wrong codes: this code no longer works.")
+    raise CodeRejected(tries_left=tries_left)
+
+
+def take_code(
+    parts: Parts,
+    conn: Connection,
+    kiosk: Kiosk,
+    kind: FlowKind,
+    row: Row[Any],
+    code: str,
+    now: float,
+) -> dict[str, Any]:
+    """The code entered for a flow waiting for one: accept it, or audit the refusal.
+
+    Returns:
+        Whom the step's audit record is about.
+
+    Raises:
+        StepOutOfOrder: no code is expected now.
+        CodeVoided, CodeLapsed, CodeRejected: see `check_code`.
+    """
+    who = kind.who(kiosk, row)
+    if row.step != "code":
+        raise StepOutOfOrder("No code is expected now.")
+    with refusals_recorded(parts, conn, kind.code_step, **who):
+        check_code(parts, conn, kind, row, code, now)
+    return who
+
+
+def send_code(
+    out: Pass, kind: FlowKind, row: Row[Any], holder: Row[Any], issued: IssuedCode
+) -> CodeSent:
+    """Ask for this flow's code mail; the answer that says where it went."""
+    to = row.email if kind.to_new_address else holder.email
+    expires_at = issued.expires_at
+    out.send(
+        to, kind.template, name=holder.name, code=issued.code, expires_at=human_time(expires_at)
+    )
+    return CodeSent(code_sent_to=mask_email(to), code_expires_at=rfc3339(expires_at))
+
+
+def _reissue(
+    parts: Parts, conn: Connection, kind: FlowKind, row: Row[Any], now: float, out: Pass
+) -> IssuedCode:
+    """A new code instead of the waiting one, if a resend is allowed now."""
+    if row.step != "code":
+        raise StepOutOfOrder("No code is waiting to be entered.")
+    if row.code_void:
+        raise CodeVoided()
+    if row.resends >= MAX_RESENDS:
+        raise ResendLimited(
+            retry_after=max(1, math.ceil(row.expires_at - now)),
+            detail="No more codes can be sent for this request.",
+        )
+    wait = row.last_sent_at + RESEND_INTERVAL - now
+    if wait > 0:
+        raise ResendLimited(retry_after=max(1, math.ceil(wait)))
+    issued = issue_code(parts, kind, row.id, now, out)
+    flows.change(conn, kind.table, row.id, resends=row.resends + 1, **issued.columns)
+    return issued
+
+
+def resend_code(
+    parts: Parts, kiosk: Kiosk, kind: FlowKind, load: Callable[[Connection], Row[Any]]
+) -> CodeSent:
+    """POST /v1/{unlocks,registrations}/{id}/resend: the old code stops, a new one is mailed.
+
+    Args:
+        parts: the service's parts.
+        kiosk: the calling kiosk.
+        kind: unlock or registration.
+        load: loads the flow row for update (refusing unknown or expired flows).
+
+    Raises:
+        StepOutOfOrder, CodeVoided, ResendLimited: see `_reissue`; MailNotSent.
+    """
+    now = parts.now()
+
+    def body(conn: Connection, out: Pass) -> CodeSent:
+        row = load(conn)
+        who = kind.who(kiosk, row)
+        with refusals_recorded(parts, conn, f"{kind.name}_resend", **who):
+            issued = _reissue(parts, conn, kind, row, now, out)
+        holder = holders.get(conn, row.uuid)
+        result = send_code(out, kind, row, holder, issued)
+        record(parts, conn, f"{kind.name}_resend", "ok", **who)
+        return result
+
+    return parts.mailing(body)

@@ -1,0 +1,250 @@
+"""Unlocks: prove the card, answer questions, enter the mailed code, get the cryptogram."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping
+from typing import Any, Literal, NoReturn
+
+from sqlalchemy import Connection, Row
+
+from contract.answers import MAX_FAILED_ANSWERS
+from contract.wire import CodeAccepted, CodeSent, CryptogramOut, Empty, UnlockIn, UnlockOut
+from service.domain.audit import record, refusals_recorded, refuse
+from service.domain.card_proofs import cryptogram_for, proven_holder
+from service.domain.codes import (
+    CODE_TRIES,
+    CODE_TTL,
+    FlowKind,
+    IssuedCode,
+    issue_code,
+    resend_code,
+    send_code,
+    take_code,
+)
+from service.domain.errors import (
+    AnswersMalformed,
+    AnswersRejected,
+    CardNotProven,
+    CryptogramLimitReached,
+    HolderLocked,
+    HolderNotRegistered,
+    StepOutOfOrder,
+    UnknownUnlock,
+    UnlockLapsed,
+)
+from service.domain.parts import Kiosk, Parts
+from service.domain.throttles import throttle_card_and_holder
+from service.domain.times import human_time, rfc3339
+from service.mailing import Pass
+from service.queries import flows, holder_answers, holders
+from service.tables import unlocks
+
+FLOW_TTL = 30 * 60.0
+MAX_CRYPTOGRAMS = 5
+QUESTIONS_ASKED = 3
+
+UNLOCK = FlowKind("unlock", unlocks, "unlock-code", to_new_address=False, code_step="unlock_code")
+
+
+def load(parts: Parts, conn: Connection, kiosk: Kiosk, unlock_id: str) -> Row[Any]:
+    """The kiosk's unlock, locked for update.
+
+    Raises:
+        UnknownUnlock: no such unlock, or another kiosk's.
+        UnlockLapsed: past its deadline (the fresh one after code_accepted).
+    """
+    row = flows.find(conn, unlocks, unlock_id, for_update=True)
+    if row is None or row.kiosk_id != kiosk.id:
+        raise UnknownUnlock()
+    if row.step != "closed":
+        deadline = row.accepted_expires_at if row.step == "accepted" else row.expires_at
+        if parts.now() >= deadline:
+            raise UnlockLapsed()
+    return row
+
+
+def start(parts: Parts, kiosk: Kiosk, request: UnlockIn) -> UnlockOut:
+    """POST /v1/unlocks: prove the card; ask questions, or mail the code at once."""
+    throttle_card_and_holder(parts, request.serial, request.uuid)
+    now = parts.now()
+    uuid = request.uuid
+    who: dict[str, Any] = {"kiosk": kiosk, "uuid": uuid, "serial": request.serial}
+
+    def body(conn: Connection, out: Pass) -> UnlockOut:
+        with refusals_recorded(parts, conn, "unlock_start", **who):
+            holder, registered = _registered_holder(parts, conn, kiosk, request)
+        unlock_id = out.new_id()
+        asked: list[str] = []
+        issued: IssuedCode | None = None
+        if parts.settings.questions_required:
+            asked = sorted(secrets.SystemRandom().sample(registered, QUESTIONS_ASKED))
+        else:
+            issued = issue_code(parts, UNLOCK, unlock_id, now, out)
+        step: Literal["answers", "code"] = "answers" if issued is None else "code"
+        flows.add(
+            conn,
+            unlocks,
+            id=unlock_id,
+            kiosk_id=kiosk.id,
+            uuid=uuid,
+            serial=request.serial,
+            step=step,
+            question_ids=json.dumps(asked),
+            created_at=now,
+            expires_at=now + FLOW_TTL,
+            code_tries_left=CODE_TRIES,
+            code_void=False,
+            resends=0,
+            cryptograms=0,
+            **(issued.columns if issued else {}),
+        )
+        code_sent_to = None
+        if issued is not None:
+            code_sent_to = send_code(out, UNLOCK, holder, holder, issued).code_sent_to
+        record(parts, conn, "unlock_start", "ok", unlock_id=unlock_id, next=step, **who)
+        return UnlockOut(
+            unlock_id=unlock_id,
+            next=step,
+            questions=parts.catalogue.asked(asked),
+            attempts_left=MAX_FAILED_ANSWERS - holder.failed_attempts,
+            expires_at=rfc3339(now + FLOW_TTL),
+            code_sent_to=code_sent_to,
+        )
+
+    return parts.mailing(body)
+
+
+def _registered_holder(
+    parts: Parts, conn: Connection, kiosk: Kiosk, request: UnlockIn
+) -> tuple[Row[Any], list[str]]:
+    """The holder who proved the card, registered and not locked; their question ids."""
+    holder = proven_holder(parts, conn, kiosk, request, "card_auth")
+    if holder is None:
+        raise CardNotProven()
+    registered = holder_answers.question_ids(conn, request.uuid)
+    if not holder.registered or len(registered) < QUESTIONS_ASKED:
+        raise HolderNotRegistered()
+    if holder.locked_at is not None:
+        raise HolderLocked()
+    return holder, registered
+
+
+def answer(parts: Parts, kiosk: Kiosk, unlock_id: str, answers: Mapping[str, str]) -> CodeSent:
+    """POST /v1/unlocks/{id}/answers: right answers mail the code; wrong ones count."""
+    with parts.transaction() as conn:
+        row = load(parts, conn, kiosk, unlock_id)
+        who = UNLOCK.who(kiosk, row)
+        if row.step != "answers":
+            raise StepOutOfOrder("Answers are not expected now.")
+        holder = holders.get(conn, row.uuid)
+        if holder.locked_at is not None:
+            refuse(parts, conn, "unlock_answers", HolderLocked(), **who)
+        asked = json.loads(row.question_ids)
+        if sorted(answers) != sorted(asked):
+            invalid = AnswersMalformed(f"Answer exactly the questions asked: {', '.join(asked)}.")
+            refuse(parts, conn, "unlock_answers", invalid, **who)
+        hashes = holder_answers.hashes(conn, row.uuid)
+    # argon2 outside any transaction: it is slow and must not hold the write lock.
+    correct = all([parts.hasher.verify(hashes[q], answers[q]) for q in asked])
+    now = parts.now()
+
+    def body(conn: Connection, out: Pass) -> CodeSent:
+        row = load(parts, conn, kiosk, unlock_id)
+        if row.step != "answers":
+            raise StepOutOfOrder("Answers are not expected now.")
+        holder = holders.get(conn, row.uuid, for_update=True)
+        if holder.locked_at is not None:
+            raise HolderLocked()
+        if not correct:
+            _count_failure(parts, conn, holder, now, who)
+        issued = issue_code(parts, UNLOCK, unlock_id, now, out)
+        flows.change(conn, unlocks, unlock_id, step="code", **issued.columns)
+        holders.reset_failures(conn, row.uuid)
+        result = send_code(out, UNLOCK, row, holder, issued)
+        record(parts, conn, "unlock_answers", "ok", **who)
+        return result
+
+    return parts.mailing(body)
+
+
+def _count_failure(
+    parts: Parts, conn: Connection, holder: Row[Any], now: float, who: dict[str, Any]
+) -> NoReturn:
+    """Count a failed answer attempt; the third locks self-service. Always refuses."""
+    failed = holder.failed_attempts + 1
+    locked = failed >= MAX_FAILED_ANSWERS
+    holders.count_failure(conn, holder.uuid, failed, now if locked else None)
+    if locked:
+        message = "Three failed attempts: self-service is locked. Contact the RA team."
+        refuse(parts, conn, "unlock_answers", HolderLocked(message), **who)
+    attempts_left = MAX_FAILED_ANSWERS - failed
+    wrong = AnswersRejected(attempts_left=attempts_left)
+    refuse(parts, conn, "unlock_answers", wrong, **who, attempts_left=attempts_left)
+
+
+def enter_code(parts: Parts, kiosk: Kiosk, unlock_id: str, code: str) -> CodeAccepted:
+    """POST /v1/unlocks/{id}/code: the right code opens 15 minutes for the cryptogram."""
+    now = parts.now()
+    with parts.transaction() as conn:
+        row = load(parts, conn, kiosk, unlock_id)
+        who = take_code(parts, conn, kiosk, UNLOCK, row, code, now)
+        flows.change(conn, unlocks, unlock_id, step="accepted", accepted_expires_at=now + CODE_TTL)
+        record(parts, conn, "unlock_code", "ok", **who)
+    return CodeAccepted(status="code_accepted", expires_at=rfc3339(now + CODE_TTL))
+
+
+def cryptogram(parts: Parts, kiosk: Kiosk, unlock_id: str, challenge: str) -> CryptogramOut:
+    """POST /v1/unlocks/{id}/cryptogram: the unblock cryptogram, at most 5 times."""
+    with parts.transaction() as conn:
+        row = load(parts, conn, kiosk, unlock_id)
+        who = UNLOCK.who(kiosk, row)
+        if row.step != "accepted":
+            raise StepOutOfOrder("No cryptogram can be issued now.")
+        if row.cryptograms >= MAX_CRYPTOGRAMS:
+            refuse(parts, conn, "unlock_cryptogram", CryptogramLimitReached(), **who)
+        flows.change(conn, unlocks, unlock_id, cryptograms=row.cryptograms + 1)
+        record(parts, conn, "unlock_cryptogram", "ok", **who, count=row.cryptograms + 1)
+    return CryptogramOut(cryptogram=cryptogram_for(parts, row.serial, challenge))
+
+
+def replay_cryptogram(parts: Parts, kiosk: Kiosk, unlock_id: str, challenge: str) -> CryptogramOut:
+    """The answer to a repeated cryptogram request, recomputed (never stored)."""
+    with parts.engine.connect() as conn:
+        row = flows.find(conn, unlocks, unlock_id)
+    if row is None or row.kiosk_id != kiosk.id:
+        raise UnknownUnlock()
+    return CryptogramOut(cryptogram=cryptogram_for(parts, row.serial, challenge))
+
+
+def resend(parts: Parts, kiosk: Kiosk, unlock_id: str) -> CodeSent:
+    """POST /v1/unlocks/{id}/resend."""
+    return resend_code(parts, kiosk, UNLOCK, lambda conn: load(parts, conn, kiosk, unlock_id))
+
+
+def report_result(
+    parts: Parts, kiosk: Kiosk, unlock_id: str, outcome: str, status_word: str
+) -> Empty:
+    """POST /v1/unlocks/{id}/result: "unlocked" closes the unlock and mails the notice."""
+    now = parts.now()
+
+    def body(conn: Connection, out: Pass) -> Empty:
+        row = load(parts, conn, kiosk, unlock_id)
+        who = UNLOCK.who(kiosk, row)
+        if row.step != "accepted" or row.cryptograms == 0:
+            raise StepOutOfOrder("No card result is expected now.")
+        if outcome == "unlocked":
+            flows.change(conn, unlocks, unlock_id, step="closed", closed_at=now)
+            holder = holders.get(conn, row.uuid)
+            out.send(
+                holder.email,
+                "unlock-notice",
+                name=holder.name,
+                kiosk=kiosk.name,
+                time=human_time(now),
+            )
+        record(parts, conn, "unlock_result", outcome, **who, status_word=status_word.upper())
+        return Empty()
+
+    return parts.mailing(body)

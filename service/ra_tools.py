@@ -1,0 +1,128 @@
+"""What the RA team does from the command line: bind holders, clear locks, look, export.
+
+These run on the service's parts like the rules, but for the RA, not a kiosk.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any, TypedDict
+
+from sqlalchemy.exc import IntegrityError
+
+from service.domain.audit import record
+from service.domain.parts import Parts
+from service.domain.times import rfc3339
+from service.queries import audit, holder_answers, holders
+
+
+class HolderView(TypedDict):
+    """What `ra show` prints about a holder: never answers, hashes or codes."""
+
+    uuid: str
+    serial: str
+    name: str
+    email: str
+    mobile: str
+    registered: bool
+    terms_version: str | None
+    registered_at: str | None
+    question_ids: list[str]
+    failed_attempts: int
+    locked: bool
+    locked_at: str | None
+
+
+class AuditRecord(TypedDict):
+    """One line of `audit export`."""
+
+    seq: int
+    event_id: str | None
+    at: str
+    recorded_at: str
+    source: str
+    kiosk: str | None
+    type: str
+    uuid: str | None
+    serial: str | None
+    outcome: str
+    detail: dict[str, Any]
+
+
+def add_holder(parts: Parts, uuid: str, serial: str, name: str, email: str, mobile: str) -> None:
+    """Bind a holder UUID to a card serial in the directory (not yet registered).
+
+    Raises:
+        ValueError: malformed values, or the uuid or serial is already bound.
+    """
+    if not re.fullmatch(r"\d{12}", uuid) or not re.fullmatch(r"[0-9a-fA-F]{16}", serial):
+        raise ValueError("uuid is 12 digits and serial 16 hex digits")
+    try:
+        with parts.transaction() as conn:
+            holders.add(
+                conn,
+                uuid=uuid,
+                serial=serial.lower(),
+                name=name,
+                email=email,
+                mobile=mobile,
+                registered=False,
+                failed_attempts=0,
+                demo=False,
+            )
+            record(parts, conn, "holder_added", "ok", source="ra", uuid=uuid, serial=serial.lower())
+    except IntegrityError as exc:
+        raise ValueError("this uuid or card serial is already in the directory") from exc
+
+
+def clear_lock(parts: Parts, uuid: str) -> bool:
+    """Clear a holder's self-service lock and failure count; False if unknown."""
+    with parts.transaction() as conn:
+        done = holders.clear_lock(conn, uuid)
+        if done:
+            record(parts, conn, "ra_clear_lock", "ok", source="ra", uuid=uuid)
+    return done
+
+
+def show_holder(parts: Parts, uuid: str) -> HolderView | None:
+    """What the RA may see about a holder (never answers, hashes or codes)."""
+    with parts.engine.connect() as conn:
+        row = holders.find(conn, uuid)
+        if row is None:
+            return None
+        questions = holder_answers.question_ids(conn, uuid)
+    return HolderView(
+        uuid=row.uuid,
+        serial=row.serial,
+        name=row.name,
+        email=row.email,
+        mobile=row.mobile,
+        registered=bool(row.registered),
+        terms_version=row.terms_version,
+        registered_at=rfc3339(row.registered_at) if row.registered_at else None,
+        question_ids=questions,
+        failed_attempts=row.failed_attempts,
+        locked=row.locked_at is not None,
+        locked_at=rfc3339(row.locked_at) if row.locked_at else None,
+    )
+
+
+def export_audit(parts: Parts, since: float | None = None) -> Iterator[AuditRecord]:
+    """Audit records in order, optionally only those recorded at or after since."""
+    with parts.engine.connect() as conn:
+        for row in audit.records(conn, since):
+            yield AuditRecord(
+                seq=row.seq,
+                event_id=row.event_id,
+                at=row.at,
+                recorded_at=rfc3339(row.recorded_at),
+                source=row.source,
+                kiosk=row.kiosk,
+                type=row.type,
+                uuid=row.uuid,
+                serial=row.serial,
+                outcome=row.outcome,
+                detail=json.loads(row.detail),
+            )
