@@ -50,8 +50,8 @@ def service_event(call: e.Call, exc: sc.ServiceError) -> e.Event:
     if registration is not None:
         return registration
     simple: dict[str, e.Event] = {
-        "self_service_locked": e.SelfServiceLocked(),
-        "not_registered": e.NotRegistered(),
+        "self_service_locked": e.SelfServiceLockedReply(),
+        "not_registered": e.NotRegisteredReply(),
         "card_proof_invalid": e.CardProofRefused(),
         "code_void": e.CodeVoid(),
         "code_expired": e.CodeExpired(),
@@ -145,7 +145,7 @@ class Effects(RegistrationEffects):
             self.emit(_unreadable(exc))
             return
         self.emit(
-            e.UnlockStarted(
+            e.UnlockStartedReply(
                 unlock_id=started.unlock_id,
                 next=e.NextStep(started.next),
                 expires_at=started.expires_at,
@@ -169,7 +169,7 @@ class Effects(RegistrationEffects):
         except sc.ServiceError as exc:
             self.emit(service_event(e.Call.SEND_CODE, exc))
             return
-        self.emit(e.CodeAccepted(accepted.expires_at))
+        self.emit(e.CodeAcceptedReply(accepted.expires_at))
 
     async def _do_ResendCode(self, cmd: c.ResendCode) -> None:
         try:

@@ -114,7 +114,7 @@ class RegistrationEffects:
         except apdu.CardError as exc:
             self.emit(_passcode_event(exc))
             return
-        self.emit(e.PasscodeChanged())
+        self.emit(e.CardPasscodeChanged())
 
     # -- the service -------------------------------------------------------
 
@@ -143,7 +143,7 @@ class RegistrationEffects:
         except apdu.CardError as exc:
             self.emit(_passcode_event(exc))
             return
-        self.emit(e.RegistrationStarted(started.registration_id, started.expires_at))
+        self.emit(e.RegistrationStartedReply(started.registration_id, started.expires_at))
 
     async def _do_LoadQuestionCatalogue(self, _cmd: c.LoadQuestionCatalogue) -> None:
         try:

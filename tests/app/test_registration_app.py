@@ -84,8 +84,8 @@ async def register(
     for question in state.screen.questions:
         answer = answers[question.id]
         await pilot.press(*answer, "enter", *answer.upper(), "enter")
-    state = await until(pilot, app, on(s.RegistrationCodeSent))
-    assert isinstance(state.screen, s.RegistrationCodeSent)
+    state = await until(pilot, app, on(s.RegistrationCodeEntry))
+    assert isinstance(state.screen, s.RegistrationCodeEntry)
     assert state.screen.sent_to.startswith(sam["email"][0] + "***@")
     code = latest_code(world, sam["email"])
     await pilot.press(*code, "enter")
