@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from contract.problems import ProblemCode
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow import states as s
@@ -108,7 +109,7 @@ def code_entry_handler(calls: CodeCalls) -> Handler:
         if isinstance(event, calls.expired):
             return stop(state, s.StopReason.EXPIRED, calls.expired_why)
         if isinstance(event, e.CodeVoid):
-            return stop(state, s.StopReason.CODE_VOID, "code_void")
+            return stop(state, s.StopReason.CODE_VOID, ProblemCode.CODE_VOID)
         trouble = service_trouble(state, event, calls.calls)
         if trouble is not None:
             return trouble

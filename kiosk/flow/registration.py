@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from contract.problems import ProblemCode
 from kiosk.contact_rules import domains_text, email_problem, mobile_problem, normalise_mobile
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
@@ -244,21 +245,21 @@ def _registration_reply(state: s.KioskState, card: CardFacts, event: e.Event) ->
         )
         refused = replace(details, approved_domains=domains, errors=(error,))
         return replace(state, screen=refused), [
-            audit(state, "registration_started", "email_not_approved")
+            audit(state, "registration_started", ProblemCode.EMAIL_NOT_APPROVED)
         ]
     if isinstance(event, e.MobileRefused):
         refused = replace(details, errors=(mobile_problem("x") or "",))
         return replace(state, screen=refused), [
-            audit(state, "registration_started", "mobile_invalid")
+            audit(state, "registration_started", ProblemCode.MOBILE_INVALID)
         ]
     if isinstance(event, e.TermsOutdated):
         # The kiosk shows other terms than the service's: the holder cannot fix it.
-        return stop(state, s.StopReason.PROBLEM, "terms_outdated", registration=True)
+        return stop(state, s.StopReason.PROBLEM, ProblemCode.TERMS_OUTDATED, registration=True)
     if isinstance(event, e.CardProofRefused):
         screen = s.CardNotRecognised(reason=e.UnreadableReason.SERVICE_REFUSED)
         return replace(state, screen=screen), [
             c.WipeInputs(),
-            audit(state, "registration_started", "holder_proof_invalid"),
+            audit(state, "registration_started", ProblemCode.HOLDER_PROOF_INVALID),
         ]
     return service_trouble(state, event, (e.Call.START_REGISTRATION,)) or (state, [])
 

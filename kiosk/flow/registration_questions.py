@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kiosk.answer_rules import QUESTIONS_TO_CHOOSE, answer_problem, normalise_answer
+from contract.answers import ANSWER_MAX, ANSWER_MIN, QUESTIONS_TO_CHOOSE, normalise_answer
+from contract.problems import ProblemCode
+from kiosk.answer_rules import answer_problem
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow import states as s
@@ -41,7 +43,7 @@ def _choose_questions(state: s.KioskState, event: e.Event) -> Result:
         )
         return replace(state, screen=loaded), []
     if isinstance(event, e.RegistrationExpired):
-        return stop(state, s.StopReason.EXPIRED, "registration_expired")
+        return stop(state, s.StopReason.EXPIRED, ProblemCode.REGISTRATION_EXPIRED)
     trouble = service_trouble(state, event, (e.Call.LOAD_QUESTION_CATALOGUE,))
     if trouble is not None:
         return trouble
@@ -112,8 +114,8 @@ def _registration_answers(state: s.KioskState, event: e.Event) -> Result:
         return code_sent(state, journey, event, s.RegistrationCodeEntry, "registration_answers")
     if isinstance(event, e.RegistrationAnswersRefused):
         error = (
-            "The unlock service did not accept these answers. Make each answer 3 to 64 "
-            "characters and try again."
+            "The unlock service did not accept these answers. Make each answer "
+            f"{ANSWER_MIN} to {ANSWER_MAX} characters and try again."
         )
         refused = replace(screen, errors=(error,), sending=False)
         return replace(state, screen=refused), [
@@ -121,7 +123,7 @@ def _registration_answers(state: s.KioskState, event: e.Event) -> Result:
             audit(state, "registration_answers", "refused"),
         ]
     if isinstance(event, e.RegistrationExpired):
-        return stop(state, s.StopReason.EXPIRED, "registration_expired")
+        return stop(state, s.StopReason.EXPIRED, ProblemCode.REGISTRATION_EXPIRED)
     return service_trouble(state, event, (e.Call.SEND_REGISTRATION_ANSWERS,)) or (state, [])
 
 
@@ -145,7 +147,7 @@ REGISTRATION_CODE = CodeCalls(
     done=e.RegistrationConfirmed,
     on_done=_registered,
     expired=e.RegistrationExpired,
-    expired_why="registration_expired",
+    expired_why=ProblemCode.REGISTRATION_EXPIRED,
 )
 """The registration's code screen: its code calls; an accepted code completes it."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from contract.answers import ANSWER_MAX, ANSWER_MIN, normalise_answer
+from contract.problems import ProblemCode
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow import states as s
@@ -75,15 +76,17 @@ def _starting_unlock(state: s.KioskState, event: e.Event) -> Result:
         return _unlock_started(state, card, event)
     if isinstance(event, e.NotRegisteredReply):
         return replace(state, screen=s.NotRegistered(card=card)), [
-            audit(state, "unlock_started", "not_registered")
+            audit(state, "unlock_started", ProblemCode.NOT_REGISTERED)
         ]
     if isinstance(event, e.SelfServiceLockedReply):
         return replace(state, screen=s.SelfServiceLocked()), [
-            audit(state, "unlock_started", "self_service_locked")
+            audit(state, "unlock_started", ProblemCode.SELF_SERVICE_LOCKED)
         ]
     if isinstance(event, e.CardProofRefused):
         screen = s.CardNotRecognised(reason=e.UnreadableReason.SERVICE_REFUSED)
-        return replace(state, screen=screen), [audit(state, "unlock_started", "card_proof_invalid")]
+        return replace(state, screen=screen), [
+            audit(state, "unlock_started", ProblemCode.CARD_PROOF_INVALID)
+        ]
     return service_trouble(state, event, (e.Call.START_UNLOCK,)) or (state, [])
 
 
@@ -162,10 +165,10 @@ def _questions(state: s.KioskState, event: e.Event) -> Result:
         return state, [c.WipeInputs(), *commands, audited]
     if isinstance(event, e.SelfServiceLockedReply):
         commands = wipe_and_forget(state)
-        commands.append(audit(state, "answers", "self_service_locked"))
+        commands.append(audit(state, "answers", ProblemCode.SELF_SERVICE_LOCKED))
         return replace(state, screen=s.SelfServiceLocked(), journey=None), commands
     if isinstance(event, e.UnlockExpired):
-        return stop(state, s.StopReason.EXPIRED, "unlock_expired")
+        return stop(state, s.StopReason.EXPIRED, ProblemCode.UNLOCK_EXPIRED)
     return service_trouble(state, event, (e.Call.SEND_ANSWERS,)) or (state, [])
 
 
@@ -198,7 +201,7 @@ UNLOCK_CODE = CodeCalls(
     done=e.CodeAcceptedReply,
     on_done=_code_accepted,
     expired=e.UnlockExpired,
-    expired_why="unlock_expired",
+    expired_why=ProblemCode.UNLOCK_EXPIRED,
 )
 """The unlock's code screen: the unlock's code calls; an accepted code asks for the new passcode."""
 
@@ -255,7 +258,7 @@ def _writing_card(state: s.KioskState, event: e.Event) -> Result:
         failed = s.NewPasscode(rules=rules, errors=(error,))
         return replace(state, screen=failed), [c.WipeInputs(), audited]
     if isinstance(event, e.UnlockExpired):
-        return stop(state, s.StopReason.EXPIRED, "unlock_expired")
+        return stop(state, s.StopReason.EXPIRED, ProblemCode.UNLOCK_EXPIRED)
     return service_trouble(state, event, (e.Call.WRITE_NEW_PASSCODE,)) or (state, [])
 
 

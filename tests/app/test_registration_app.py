@@ -23,8 +23,8 @@ from card import apdu
 from card.reader import CardSession
 from kiosk.app import KioskApp
 from kiosk.demo import DemoWorld
+from kiosk.effects.store import CATALOGUE_KEY
 from kiosk.flow import states as s
-from kiosk.registration_effects import CATALOGUE_KEY
 from tests.app.conftest import holder, latest_code
 from tests.app.journey import SIZE, fields_ready, on, until
 
