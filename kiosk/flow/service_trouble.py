@@ -35,7 +35,7 @@ SERVICE_BACK_TRY_AGAIN = (
 )
 
 
-class Back(enum.Enum):
+class ComesBack(enum.Enum):
     """Which screen comes back once the service answers again."""
 
     SEND_AGAIN = "send_again"
@@ -54,7 +54,7 @@ class Trouble:
 
     doing: str
     """What was in progress, in plain words."""
-    back: Back
+    back: ComesBack
     retry: Callable[[s.KioskState], c.Command] | None = None
     """The same (non-secret) call again, sent by itself; None: the holder sends again."""
 
@@ -71,22 +71,24 @@ def _service_id(state: s.KioskState) -> str:
 
 
 TROUBLE: dict[e.Call, Trouble] = {
-    e.Call.START_UNLOCK: Trouble("checking your card", Back.AS_IS, _start_unlock_again),
-    e.Call.SEND_ANSWERS: Trouble("checking your answers", Back.SEND_AGAIN),
-    e.Call.SEND_CODE: Trouble("checking your code", Back.SEND_AGAIN),
+    e.Call.START_UNLOCK: Trouble("checking your card", ComesBack.AS_IS, _start_unlock_again),
+    e.Call.SEND_ANSWERS: Trouble("checking your answers", ComesBack.SEND_AGAIN),
+    e.Call.SEND_CODE: Trouble("checking your code", ComesBack.SEND_AGAIN),
     e.Call.RESEND_CODE: Trouble(
-        "sending you a new code", Back.QUIET, lambda state: c.ResendCode(_service_id(state))
+        "sending you a new code", ComesBack.QUIET, lambda state: c.ResendCode(_service_id(state))
     ),
-    e.Call.WRITE_NEW_PASSCODE: Trouble("getting the key to unlock your card", Back.NEW_PASSCODE),
-    e.Call.START_REGISTRATION: Trouble("starting your registration", Back.SEND_AGAIN),
+    e.Call.WRITE_NEW_PASSCODE: Trouble(
+        "getting the key to unlock your card", ComesBack.NEW_PASSCODE
+    ),
+    e.Call.START_REGISTRATION: Trouble("starting your registration", ComesBack.SEND_AGAIN),
     e.Call.LOAD_QUESTION_CATALOGUE: Trouble(
-        "fetching the security questions", Back.AS_IS, lambda _: c.LoadQuestionCatalogue()
+        "fetching the security questions", ComesBack.AS_IS, lambda _: c.LoadQuestionCatalogue()
     ),
-    e.Call.SEND_REGISTRATION_ANSWERS: Trouble("saving your answers", Back.SEND_AGAIN),
-    e.Call.CONFIRM_REGISTRATION: Trouble("checking your code", Back.SEND_AGAIN),
+    e.Call.SEND_REGISTRATION_ANSWERS: Trouble("saving your answers", ComesBack.SEND_AGAIN),
+    e.Call.CONFIRM_REGISTRATION: Trouble("checking your code", ComesBack.SEND_AGAIN),
     e.Call.RESEND_REGISTRATION_CODE: Trouble(
         "sending you a new code",
-        Back.QUIET,
+        ComesBack.QUIET,
         lambda state: c.ResendRegistrationCode(_service_id(state)),
     ),
 }
@@ -109,16 +111,16 @@ REGISTRATION_CALLS = frozenset(
 _SETTLED: dict[str, object] = {"sending": False, "checking": False, "error": None, "errors": ()}
 
 
-def _screen_back(state: s.KioskState, back: Back) -> s.Screen:
+def _screen_back(state: s.KioskState, back: ComesBack) -> s.Screen:
     screen = state.screen
-    if back is Back.AS_IS:
+    if back is ComesBack.AS_IS:
         return screen
-    if back is Back.NEW_PASSCODE:
+    if back is ComesBack.NEW_PASSCODE:
         rules = tuple(state.config.passcode_rules.describe())
         return s.NewPasscode(rules=rules, notice=SERVICE_BACK_TRY_AGAIN)
     names = {f.name for f in fields(screen)}  # type: ignore[arg-type]  # screens are dataclasses
     settled = {name: value for name, value in _SETTLED.items() if name in names}
-    notice = SERVICE_BACK_SEND_AGAIN if back is Back.SEND_AGAIN else None
+    notice = SERVICE_BACK_SEND_AGAIN if back is ComesBack.SEND_AGAIN else None
     return replace(screen, **settled, notice=notice)  # type: ignore[type-var]
 
 
