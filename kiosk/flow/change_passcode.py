@@ -18,8 +18,8 @@ from kiosk.flow.card_passcode import (
     passcode_format_problem,
     passcode_wrong_message,
 )
-from kiosk.flow.common import HandlerTable, Result, audit
-from kiosk.flow.facts import PinState
+from kiosk.flow.common import HandlerTable, Result, audit, card_of, handler_for
+from kiosk.flow.facts import CardFacts, PinState
 
 
 def start_change_passcode(state: s.KioskState) -> Result:
@@ -32,15 +32,10 @@ def start_change_passcode(state: s.KioskState) -> Result:
     return replace(state, screen=screen), [audit(state, "passcode_change", "requested")]
 
 
-def _change_passcode(state: s.KioskState, event: e.Event) -> Result:
-    screen = state.screen
-    card = state.card
-    assert isinstance(screen, s.ChangePasscode)
-    if card is None:
-        return state, []
+def _change_passcode(
+    state: s.KioskState, event: e.Event, screen: s.ChangePasscode, card: CardFacts
+) -> Result:
     if isinstance(event, e.SubmitPasscodeChange):
-        if screen.changing:
-            return state, []
         errors: list[str] = []
         old_problem = passcode_format_problem(event.old)
         if old_problem is not None:
@@ -85,5 +80,7 @@ def _change_passcode(state: s.KioskState, event: e.Event) -> Result:
     return state, []
 
 
-HANDLERS: HandlerTable = {s.ChangePasscode: _change_passcode}
+HANDLERS: HandlerTable = {
+    s.ChangePasscode: handler_for(s.ChangePasscode, card_of, _change_passcode)
+}
 """Screen-state type -> handler, for changing a passcode."""

@@ -23,6 +23,8 @@ from kiosk.flow.common import (
     Result,
     audit,
     current_time,
+    handler_for,
+    journey_of,
     seconds_until,
     stop,
     with_journey,
@@ -96,12 +98,9 @@ def resumed_code_entry(checkpoint: Checkpoint, screen: type[s.CodeEntry]) -> s.C
 def code_entry_handler(calls: CodeCalls) -> Handler:
     """The handler of a code screen that makes `calls`."""
 
-    def handle(state: s.KioskState, event: e.Event) -> Result:
-        screen = state.screen
-        journey = state.journey
-        assert isinstance(screen, s.CodeEntry)
-        if journey is None:
-            return state, []
+    def handle(
+        state: s.KioskState, event: e.Event, screen: s.CodeEntry, journey: Checkpoint
+    ) -> Result:
         if isinstance(event, e.SubmitCode | e.ResendCodeRequested):
             return _holder_asks(state, screen, journey, event, calls)
         if isinstance(event, calls.done):
@@ -115,7 +114,7 @@ def code_entry_handler(calls: CodeCalls) -> Handler:
             return trouble
         return _code_reply(state, screen, journey, event)
 
-    return handle
+    return handler_for(s.CodeEntry, journey_of, handle)
 
 
 def _holder_asks(
@@ -125,8 +124,6 @@ def _holder_asks(
     event: e.SubmitCode | e.ResendCodeRequested,
     calls: CodeCalls,
 ) -> Result:
-    if screen.sending:
-        return state, []
     if isinstance(event, e.SubmitCode):
         # Holders copy codes with spaces ("1234 5678"); the service wants digits.
         code = "".join(event.code.split())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from typing import TypeVar
 
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
@@ -22,6 +23,9 @@ Result = tuple[s.KioskState, list[c.Command]]
 Handler = Callable[[s.KioskState, e.Event], Result]
 HandlerTable = Mapping[type[s.Screen], Handler]
 """Screen-state type -> the handler of events on that screen."""
+
+ScreenT = TypeVar("ScreenT", bound=s.Screen)
+NeedT = TypeVar("NeedT")
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 """Only for replies that arrive before the app's first Tick (it ticks at once, so in
@@ -177,3 +181,35 @@ def card_status(card: CardFacts, now: dt.datetime | None, warning_days: int) -> 
 def status_of(state: s.KioskState, card: CardFacts) -> s.CardStatus:
     """The card status screen for `card`, judged at the state's time and settings."""
     return card_status(card, state.now, state.config.expiring_warning_days)
+
+
+def journey_of(state: s.KioskState) -> Checkpoint | None:
+    """The journey under way with the service, if any."""
+    return state.journey
+
+
+def card_of(state: s.KioskState) -> CardFacts | None:
+    """The card in the reader, once read."""
+    return state.card
+
+
+def handler_for(
+    kind: type[ScreenT],
+    needs: Callable[[s.KioskState], NeedT | None],
+    handle: Callable[[s.KioskState, e.Event, ScreenT, NeedT], Result],
+) -> Handler:
+    """The handler of `kind` screens: `handle(state, event, screen, what it needs)`.
+
+    Without what the screen needs (the journey, or the card: `journey_of`,
+    `card_of`), an event there is a late reply or a stray intent: nothing changes.
+    """
+
+    def handler(state: s.KioskState, event: e.Event) -> Result:
+        screen = state.screen
+        assert isinstance(screen, kind)
+        need = needs(state)
+        if need is None:
+            return state, []
+        return handle(state, event, screen, need)
+
+    return handler

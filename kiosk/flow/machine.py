@@ -68,6 +68,10 @@ def _dispatch(state: s.KioskState, event: e.Event) -> Result:
         isinstance(event, e.Back) and not isinstance(state.screen, s.HelpPage)
     ):
         return session.on_cancel(state, confirmed=isinstance(event, e.ConfirmCancel))
+    if state.screen.busy and isinstance(event, INTENTS):
+        # Waiting on the card or the service: a second Submit (or any key meant for
+        # the screen) changes nothing until the answer is in.
+        return state, []
     handler = HANDLERS.get(type(state.screen))
     if handler is None:
         return state, []

@@ -31,7 +31,9 @@ from kiosk.flow.common import (
     HandlerTable,
     Result,
     audit,
+    card_of,
     current_time,
+    handler_for,
     status_of,
     stop,
     with_journey,
@@ -82,15 +84,10 @@ def resume_registration(checkpoint: Checkpoint, card: CardFacts) -> s.Screen | N
 # ---------------------------------------------------------------- passcode
 
 
-def _passcode_entry(state: s.KioskState, event: e.Event) -> Result:
-    screen = state.screen
-    card = state.card
-    assert isinstance(screen, s.PasscodeEntry)
-    if card is None:
-        return state, []
+def _passcode_entry(
+    state: s.KioskState, event: e.Event, screen: s.PasscodeEntry, card: CardFacts
+) -> Result:
     if isinstance(event, e.SubmitPasscode):
-        if screen.checking:
-            return state, []
         problem = passcode_format_problem(event.passcode)
         if problem is not None:
             return replace(state, screen=replace(screen, error=problem, notice=None)), [
@@ -176,15 +173,10 @@ def _terms(state: s.KioskState, event: e.Event) -> Result:
 # ---------------------------------------------------------------- contact details
 
 
-def _contact_details(state: s.KioskState, event: e.Event) -> Result:
-    screen = state.screen
-    card = state.card
-    assert isinstance(screen, s.ContactDetails)
-    if card is None:
-        return state, []
+def _contact_details(
+    state: s.KioskState, event: e.Event, screen: s.ContactDetails, card: CardFacts
+) -> Result:
     if isinstance(event, e.SubmitContactDetails):
-        if screen.sending:
-            return state, []
         problems = [
             problem
             for problem in (
@@ -271,9 +263,9 @@ def _registration_stopped(state: s.KioskState, event: e.Event) -> Result:
 
 
 HANDLERS: HandlerTable = {
-    s.PasscodeEntry: _passcode_entry,
+    s.PasscodeEntry: handler_for(s.PasscodeEntry, card_of, _passcode_entry),
     s.Terms: _terms,
-    s.ContactDetails: _contact_details,
+    s.ContactDetails: handler_for(s.ContactDetails, card_of, _contact_details),
     **registration_questions.HANDLERS,
     s.RegistrationStopped: _registration_stopped,
 }

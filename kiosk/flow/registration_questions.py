@@ -17,7 +17,7 @@ from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow import states as s
 from kiosk.flow.code_entry import CodeCalls, code_entry_handler, code_sent
-from kiosk.flow.common import RESUMED, HandlerTable, Result, audit, stop
+from kiosk.flow.common import RESUMED, HandlerTable, Result, audit, handler_for, journey_of, stop
 from kiosk.flow.facts import Checkpoint
 from kiosk.flow.service_trouble import service_trouble
 
@@ -27,11 +27,9 @@ def resumed_choice() -> s.ChooseQuestions:
     return s.ChooseQuestions(notice=RESUMED)
 
 
-def _choose_questions(state: s.KioskState, event: e.Event) -> Result:
-    screen = state.screen
-    assert isinstance(screen, s.ChooseQuestions)
-    if state.journey is None:
-        return state, []
+def _choose_questions(
+    state: s.KioskState, event: e.Event, screen: s.ChooseQuestions, _journey: Checkpoint
+) -> Result:
     if isinstance(event, e.CatalogueLoaded):
         ids = {q.id for q in event.questions}
         loaded = replace(
@@ -47,8 +45,6 @@ def _choose_questions(state: s.KioskState, event: e.Event) -> Result:
     trouble = service_trouble(state, event, (e.Call.LOAD_QUESTION_CATALOGUE,))
     if trouble is not None:
         return trouble
-    if screen.loading:
-        return state, []
     if isinstance(event, e.ToggleQuestion):
         return _toggle(state, screen, event.question_id)
     if isinstance(event, e.SubmitChosenQuestions):
@@ -82,15 +78,10 @@ def _toggle(state: s.KioskState, screen: s.ChooseQuestions, question_id: str) ->
     return replace(state, screen=replace(screen, chosen=chosen, error=None)), []
 
 
-def _registration_answers(state: s.KioskState, event: e.Event) -> Result:
-    screen = state.screen
-    journey = state.journey
-    assert isinstance(screen, s.RegistrationAnswers)
-    if journey is None:
-        return state, []
+def _registration_answers(
+    state: s.KioskState, event: e.Event, screen: s.RegistrationAnswers, journey: Checkpoint
+) -> Result:
     if isinstance(event, e.SubmitRegistrationAnswers):
-        if screen.sending:
-            return state, []
         errors: list[str] = []
         answers: dict[str, str] = {}
         for number, question in enumerate(screen.questions, start=1):
@@ -152,8 +143,8 @@ REGISTRATION_CODE = CodeCalls(
 """The registration's code screen: its code calls; an accepted code completes it."""
 
 HANDLERS: HandlerTable = {
-    s.ChooseQuestions: _choose_questions,
-    s.RegistrationAnswers: _registration_answers,
+    s.ChooseQuestions: handler_for(s.ChooseQuestions, journey_of, _choose_questions),
+    s.RegistrationAnswers: handler_for(s.RegistrationAnswers, journey_of, _registration_answers),
     s.RegistrationCodeEntry: code_entry_handler(REGISTRATION_CODE),
 }
 """Screen-state type -> handler, for the registration's questions, answers and code."""

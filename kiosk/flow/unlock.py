@@ -21,7 +21,10 @@ from kiosk.flow.common import (
     HandlerTable,
     Result,
     audit,
+    card_of,
     current_time,
+    handler_for,
+    journey_of,
     stop,
     wipe_and_forget,
     with_journey,
@@ -68,10 +71,9 @@ def resume_unlock(checkpoint: Checkpoint, card: CardFacts, config: FlowConfig) -
     return s.NewPasscode(rules=tuple(config.passcode_rules.describe()), notice=RESUMED)
 
 
-def _starting_unlock(state: s.KioskState, event: e.Event) -> Result:
-    card = state.card
-    if card is None:
-        return state, []
+def _starting_unlock(
+    state: s.KioskState, event: e.Event, _screen: s.StartingUnlock, card: CardFacts
+) -> Result:
     if isinstance(event, e.UnlockStartedReply):
         return _unlock_started(state, card, event)
     if isinstance(event, e.NotRegisteredReply):
@@ -123,15 +125,10 @@ def _unlock_started(state: s.KioskState, card: CardFacts, event: e.UnlockStarted
     return state, [*commands, audit(state, "unlock_started", event.next.value)]
 
 
-def _questions(state: s.KioskState, event: e.Event) -> Result:
-    screen = state.screen
-    journey = state.journey
-    assert isinstance(screen, s.Questions)
-    if journey is None:
-        return state, []
+def _questions(
+    state: s.KioskState, event: e.Event, screen: s.Questions, journey: Checkpoint
+) -> Result:
     if isinstance(event, e.SubmitAnswers):
-        if screen.sending:
-            return state, []
         asked = [q.id for q in screen.questions]
         answers = {qid: event.answers.get(qid, "") for qid in asked}
         if any(not answer.strip() for answer in answers.values()):
@@ -206,11 +203,10 @@ UNLOCK_CODE = CodeCalls(
 """The unlock's code screen: the unlock's code calls; an accepted code asks for the new passcode."""
 
 
-def _new_passcode(state: s.KioskState, event: e.Event) -> Result:
-    screen = state.screen
-    journey = state.journey
-    assert isinstance(screen, s.NewPasscode)
-    if journey is None or not isinstance(event, e.SubmitNewPasscode):
+def _new_passcode(
+    state: s.KioskState, event: e.Event, screen: s.NewPasscode, journey: Checkpoint
+) -> Result:
+    if not isinstance(event, e.SubmitNewPasscode):
         return state, []
     reasons = state.config.passcode_rules.check_pair(event.new, event.repeat)
     if reasons:
@@ -225,11 +221,11 @@ def _new_passcode(state: s.KioskState, event: e.Event) -> Result:
     ]
 
 
-def _writing_card(state: s.KioskState, event: e.Event) -> Result:
-    journey = state.journey
+def _writing_card(
+    state: s.KioskState, event: e.Event, _screen: s.WritingCard, journey: Checkpoint
+) -> Result:
     card = state.card
-    assert isinstance(state.screen, s.WritingCard)
-    if journey is None or card is None:
+    if card is None:
         return state, []
     if isinstance(event, e.ChallengeRead):
         return replace(state, screen=s.WritingCard(stage=s.WriteStage.ASKING_SERVICE)), []
@@ -269,11 +265,11 @@ def _unlock_stopped(state: s.KioskState, event: e.Event) -> Result:
 
 
 HANDLERS: HandlerTable = {
-    s.StartingUnlock: _starting_unlock,
-    s.Questions: _questions,
+    s.StartingUnlock: handler_for(s.StartingUnlock, card_of, _starting_unlock),
+    s.Questions: handler_for(s.Questions, journey_of, _questions),
     s.CodeEntry: code_entry_handler(UNLOCK_CODE),
-    s.NewPasscode: _new_passcode,
-    s.WritingCard: _writing_card,
+    s.NewPasscode: handler_for(s.NewPasscode, journey_of, _new_passcode),
+    s.WritingCard: handler_for(s.WritingCard, journey_of, _writing_card),
     s.UnlockStopped: _unlock_stopped,
 }
 """Screen-state type -> handler, for the unlock journey."""
