@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from kiosk.flow import commands as c
 from kiosk.flow import states as s
 from kiosk.flow.common import Result, audit, screen_name, status_of, wipe_and_forget
-from kiosk.flow.facts import PinState
+from kiosk.flow.facts import CardFacts, PinState
 
 PASSCODE_MAX_DIGITS = 8
 """A card passcode fits the 8-byte PIN block (DESIGN.md section 3)."""
@@ -50,6 +51,14 @@ def card_action_failed_message(reason: str) -> str:
     return (
         f"Your card did not answer properly ({reason}). Take it out, put it back in and try again."
     )
+
+
+def passcode_wrong(
+    state: s.KioskState, card: CardFacts, screen: s.Screen, audit_kind: str, tries_left: int
+) -> Result:
+    """The card refused the passcode: `screen` says so, and the card's tries left are kept."""
+    state = replace(state, screen=screen, card=replace(card, tries_left=tries_left))
+    return state, [c.WipeInputs(), audit(state, audit_kind, "wrong", tries_left=tries_left)]
 
 
 def card_now_blocked(state: s.KioskState) -> Result:

@@ -16,6 +16,7 @@ from kiosk.flow.card_passcode import (
     card_action_failed_message,
     card_now_blocked,
     passcode_format_problem,
+    passcode_wrong,
     passcode_wrong_message,
 )
 from kiosk.flow.common import HandlerTable, Result, audit, card_of, handler_for
@@ -60,15 +61,10 @@ def _change_passcode(
             audit(state, "passcode_change", "success"),
         ]
     if isinstance(event, e.PasscodeWrong):
-        wrong = replace(
-            screen,
-            tries_left=event.tries_left,
-            errors=(passcode_wrong_message(event.tries_left),),
-            changing=False,
-        )
-        state = replace(state, screen=wrong, card=replace(card, tries_left=event.tries_left))
-        audited = audit(state, "passcode_change", "wrong", tries_left=event.tries_left)
-        return state, [c.WipeInputs(), audited]
+        left = event.tries_left
+        message = passcode_wrong_message(left)
+        wrong = replace(screen, tries_left=left, errors=(message,), changing=False)
+        return passcode_wrong(state, card, wrong, "passcode_change", left)
     if isinstance(event, e.PasscodeBlocked):
         return card_now_blocked(state)
     if isinstance(event, e.CardActionFailed):

@@ -24,6 +24,7 @@ from kiosk.flow.card_passcode import (
     card_action_failed_message,
     card_now_blocked,
     passcode_format_problem,
+    passcode_wrong,
     passcode_wrong_message,
 )
 from kiosk.flow.code_entry import resumed_code_entry
@@ -113,16 +114,10 @@ def _passcode_entry(
             audit(state, "registration_passcode", "verified"),
         ]
     if isinstance(event, e.PasscodeWrong):
-        wrong = replace(
-            screen,
-            tries_left=event.tries_left,
-            error=passcode_wrong_message(event.tries_left),
-            notice=None,
-            checking=False,
-        )
-        state = replace(state, screen=wrong, card=replace(card, tries_left=event.tries_left))
-        audited = audit(state, "registration_passcode", "wrong", tries_left=event.tries_left)
-        return state, [c.WipeInputs(), audited]
+        left = event.tries_left
+        message = passcode_wrong_message(left)
+        wrong = replace(screen, tries_left=left, error=message, notice=None, checking=False)
+        return passcode_wrong(state, card, wrong, "registration_passcode", left)
     if isinstance(event, e.PasscodeBlocked):
         return card_now_blocked(state)
     if isinstance(event, e.CardActionFailed | e.HolderNotVerified):
