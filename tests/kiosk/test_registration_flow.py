@@ -312,6 +312,16 @@ def test_no_catalogue_anywhere_retries_by_itself() -> None:
     assert isinstance(d.screen, s.ChooseQuestions) and not d.screen.loading
 
 
+def test_a_refused_catalogue_stops_the_registration_rather_than_loading_for_ever() -> None:
+    # Every call's refusal goes through the one service_trouble table; before it,
+    # a refused catalogue (401, say) left the holder on a loading screen.
+    d = at_contacts()
+    d.send(e.SubmitContactDetails(EMAIL, MOBILE), e.RegistrationStartedReply(REG_ID, REG_EXPIRES))
+    out = d.send(e.ServiceRefused(e.Call.LOAD_QUESTION_CATALOGUE, "unauthorized"))
+    assert d.screen == s.RegistrationStopped(reason=s.StopReason.PROBLEM)
+    assert c.ClearCheckpoint() in out and d.state.journey is None
+
+
 def test_choosing_four_different_questions() -> None:
     d = at_choose()
     d.send(e.SubmitChosenQuestions())
