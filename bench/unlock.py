@@ -270,7 +270,7 @@ class AppJourneys:
             await self.step("continue", e.Continue(), s.Questions)
             questions = app.state.screen.questions
             answers = {q.id: holder["answers"][q.id] for q in questions}
-            await self.step("answers", e.SubmitAnswers(answers), s.CodeSent)
+            await self.step("answers", e.SubmitAnswers(answers), s.CodeEntry)
             code = await asyncio.to_thread(self.mail.code_after, seen)
             if at is not None:
                 await at("code")

@@ -4,7 +4,7 @@ No I/O here: the virtual PIV card (`card.piv_applet`) and the PIV profile
 (`card.profiles.piv`) both build on it, and the unlock service can import the
 proof checks (`verify_signature_proof`) without pyscard.
 
-What this project uses of PIV (DESIGN.md section 3, "A second profile: PIV"):
+What this project uses of PIV (docs/design.md section 3, "A second profile: PIV"):
 
 | need | APDU |
 |---|---|

@@ -1,7 +1,7 @@
 """The card CA and the keys and certificates a PIV card gets at personalisation.
 
 A trust issues its PIV cards' certificates from its own card CA; the unlock
-service trusts that CA's certificate (DESIGN.md section 3). For the demo and the
+service trusts that CA's certificate (docs/design.md section 3). For the demo and the
 tests this module holds a demo card CA whose private key is PUBLIC demo material
 in `config/piv-demo-ca.toml` (like `config/dev-keys.toml`: anyone can read it, so
 it proves nothing outside the demo), and derives each virtual card's 9A and 9E

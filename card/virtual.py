@@ -237,7 +237,7 @@ class VpcdCard:
 
 
 class VirtualCard(VpcdCard):
-    """The card with the unlock applet (DESIGN.md section 3, the applet table)."""
+    """The card with the unlock applet (docs/design.md section 3, the applet table)."""
 
     applet: Applet
 

@@ -21,7 +21,7 @@ from textual.message import Message
 from card.watcher import CardWatcher, WatcherEvent
 from kiosk import flow
 from kiosk.card_access import CardAccess, CardThread
-from kiosk.effects import Effects
+from kiosk.effects import IN_ORDER, ON_SCREEN, Effects
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow import states as s
@@ -58,9 +58,6 @@ class DemoControls:
     def mailbox(self) -> str:
         """The demo mailbox as text, newest first."""
         return ""
-
-
-_STORE_COMMANDS = (c.SaveCheckpoint, c.ClearCheckpoint, c.QueueAudit, c.QueueResultReport)
 
 
 class WatcherReport(Message):
@@ -228,9 +225,9 @@ class KioskApp(App[None], inherit_bindings=False):
             # to appear in a real terminal (bench/typing_terminal.py).
             self._render(state)
         for command in commands:
-            if isinstance(command, c.WipeInputs):
+            if isinstance(command, ON_SCREEN):
                 self._wipe()
-            elif isinstance(command, _STORE_COMMANDS):
+            elif isinstance(command, IN_ORDER):
                 # In order, one at a time: a checkpoint saved then cleared must end
                 # up cleared, and audit events keep the order they happened in.
                 self._store_queue.put_nowait(command)

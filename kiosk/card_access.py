@@ -52,7 +52,7 @@ class CardAccess(Protocol):
     def holder_mac(self, serial: str, nonce: bytes, passcode: str | None = None) -> bytes:
         """MAC of the nonce with the holder key, in one session with the passcode check.
 
-        Raises HolderNotVerified when the card is not verified (and no passcode
+        Raises HolderNotVerifiedError when the card is not verified (and no passcode
         was given to VERIFY first).
         """
         ...
@@ -66,7 +66,7 @@ class WrongCard(apdu.CardError):
     """The card in the reader is not the one the journey is for."""
 
 
-class HolderNotVerified(apdu.CardError):
+class HolderNotVerifiedError(apdu.CardError):
     """The card no longer holds a verified passcode (it was reset since VERIFY)."""
 
 
@@ -145,7 +145,7 @@ class PcscCardAccess:
         dropped for a fresh one, where the card no longer holds the passcode.
 
         Raises:
-            HolderNotVerified: The card forgot the passcode (it was reset or powered
+            HolderNotVerifiedError: The card forgot the passcode (it was reset or powered
                 down) and no passcode was given to VERIFY again.
         """
         kept, self._verified = self._verified, None
@@ -172,7 +172,7 @@ class PcscCardAccess:
             if passcode is not None:
                 session.verify(passcode)
             elif session.pin_status().state is not PinState.VERIFIED:
-                raise HolderNotVerified("The card needs the passcode again")
+                raise HolderNotVerifiedError("The card needs the passcode again")
             return session.authenticate(AuthKey.HOLDER, nonce)
 
     def forget_verified(self) -> None:

@@ -22,7 +22,7 @@ class ReaderFilter:
         if isinstance(event, w.CardServiceDown):
             if self.configured is None:
                 self.current = None
-            return e.CardServiceDown()
+            return e.CardServiceLost()
         if isinstance(event, w.CardServiceUp):
             return e.CardServiceUp()
         if isinstance(event, w.ReaderAdded):

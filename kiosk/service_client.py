@@ -1,28 +1,37 @@
-"""The kiosk's client for the unlock service (docs/api.md), on httpx.
+"""The kiosk's client for the unlock service (docs/api.md), on httpx: one method per endpoint.
 
-One method per endpoint. Every POST and PUT carries an Idempotency-Key made once
-per logical call and reused on each retry, so a retry after a lost answer never
-sends a second email or counts a second failure. Transport failures are retried
-with backoff and end as ServiceUnreachable; refusals end as ServiceRejected (or
-one of its subclasses) carrying the problem `code` and extension members.
+The plumbing (idempotency keys, retries with backoff, refusals as exceptions
+carrying a `contract.problems.ProblemCode`) is `kiosk.service_http`; its error
+classes are named here again, so callers import everything from this module.
 """
 
 from __future__ import annotations
 
 import functools
-import uuid as uuid_module
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, ParamSpec, TypeVar
 
 import httpx
-from tenacity import (
-    AsyncRetrying,
-    RetryError,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential_jitter,
+
+from kiosk.flow.facts import Question
+from kiosk.service_http import (
+    CardProofInvalid,
+    Expired,
+    KioskUnauthorized,
+    MailUnavailable,
+    NotRegisteredError,
+    SelfServiceLockedError,
+    ServiceError,
+    ServiceHttp,
+    ServiceRejected,
+    ServiceUnreachableError,
+    TooManyRequests,
+    WrongAnswers,
+    WrongCode,
+    WrongStep,
+    rejection,
 )
 
 __all__ = [
@@ -36,166 +45,22 @@ __all__ = [
     "KioskUnauthorized",
     "MailUnavailable",
     "Nonce",
-    "NotRegistered",
+    "NotRegisteredError",
     "Question",
     "QuestionCatalogue",
     "RegistrationStarted",
-    "SelfServiceLocked",
+    "SelfServiceLockedError",
     "ServiceClient",
     "ServiceError",
     "ServiceRejected",
-    "ServiceUnreachable",
+    "ServiceUnreachableError",
     "TooManyRequests",
     "UnlockStarted",
     "WrongAnswers",
     "WrongCode",
     "WrongStep",
+    "rejection",
 ]
-
-
-# -- errors ---------------------------------------------------------------------------
-
-
-class ServiceError(Exception):
-    """Anything that kept a call to the service from succeeding."""
-
-
-class ServiceUnreachable(ServiceError):
-    """The service could not be reached (or did not answer in time) after retries."""
-
-
-class ServiceRejected(ServiceError):
-    """The service answered with a problem: branch on `code`.
-
-    Attributes:
-        status: HTTP status.
-        code: the problem's `code` (docs/api.md).
-        detail: human-readable explanation (safe to log, never shown as-is to holders).
-        extras: the problem's extension members (attempts_left, tries_left, retry_after,
-            approved_domains, terms_version ...).
-    """
-
-    codes: frozenset[str] = frozenset()
-
-    def __init__(self, status: int, code: str, detail: str, extras: Mapping[str, Any]) -> None:
-        super().__init__(f"{status} {code}: {detail}")
-        self.status = status
-        self.code = code
-        self.detail = detail
-        self.extras = dict(extras)
-
-    @property
-    def attempts_left(self) -> int | None:
-        """Answer attempts left before self-service locks (answers_wrong)."""
-        return _int_or_none(self.extras.get("attempts_left"))
-
-    @property
-    def tries_left(self) -> int | None:
-        """Code tries left before the code is void (code_wrong)."""
-        return _int_or_none(self.extras.get("tries_left"))
-
-    @property
-    def retry_after(self) -> int | None:
-        """Seconds to wait before trying again (429s)."""
-        return _int_or_none(self.extras.get("retry_after"))
-
-
-class KioskUnauthorized(ServiceRejected):
-    """401: the kiosk token is missing, unknown or not allowed in this mode."""
-
-    codes = frozenset({"unauthorized"})
-
-
-class CardProofInvalid(ServiceRejected):
-    """403: the card (or holder) proof failed; never says whether the holder exists."""
-
-    codes = frozenset({"card_proof_invalid", "holder_proof_invalid"})
-
-
-class NotRegistered(ServiceRejected):
-    """409 not_registered: only the RA team can unlock this card."""
-
-    codes = frozenset({"not_registered"})
-
-
-class SelfServiceLocked(ServiceRejected):
-    """423 self_service_locked: three failed attempts; the RA team must clear it."""
-
-    codes = frozenset({"self_service_locked"})
-
-
-class Expired(ServiceRejected):
-    """410: the unlock, registration or code can no longer be used; start again or resend."""
-
-    codes = frozenset({"unlock_expired", "registration_expired", "code_expired", "code_void"})
-
-
-class WrongAnswers(ServiceRejected):
-    """422 answers_wrong: see attempts_left."""
-
-    codes = frozenset({"answers_wrong"})
-
-
-class WrongCode(ServiceRejected):
-    """422 code_wrong: see tries_left."""
-
-    codes = frozenset({"code_wrong"})
-
-
-class WrongStep(ServiceRejected):
-    """409 wrong_step: the call came out of order."""
-
-    codes = frozenset({"wrong_step"})
-
-
-class TooManyRequests(ServiceRejected):
-    """429 (too_many_requests, too_many_resends, too_many_attempts): see retry_after."""
-
-    codes = frozenset({"too_many_requests", "too_many_resends", "too_many_attempts"})
-
-
-class MailUnavailable(ServiceRejected):
-    """503 mail_unavailable: nothing was sent or counted; try again shortly."""
-
-    codes = frozenset({"mail_unavailable"})
-
-
-_REJECTIONS: tuple[type[ServiceRejected], ...] = (
-    KioskUnauthorized,
-    CardProofInvalid,
-    NotRegistered,
-    SelfServiceLocked,
-    Expired,
-    WrongAnswers,
-    WrongCode,
-    WrongStep,
-    TooManyRequests,
-    MailUnavailable,
-)
-
-
-def _int_or_none(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def rejection(status: int, body: Mapping[str, Any]) -> ServiceRejected:
-    """The most specific ServiceRejected for a problem body."""
-    code = str(body.get("code", f"http_{status}"))
-    detail = str(body.get("detail", ""))
-    standard = {"type", "title", "status", "detail", "code"}
-    extras = {k: v for k, v in body.items() if k not in standard}
-    for cls in _REJECTIONS:
-        if code in cls.codes:
-            return cls(status, code, detail, extras)
-    return ServiceRejected(status, code, detail, extras)
-
-
-class _InProgress(Exception):
-    """409 request_in_progress: the first attempt with our key is still running."""
-
-
-class _Gateway(Exception):
-    """502/503/504 that is not the service's own problem: a proxy could not reach it."""
 
 
 # -- results --------------------------------------------------------------------------
@@ -207,14 +72,6 @@ class Health:
 
     status: str
     version: str
-
-
-@dataclass(frozen=True)
-class Question:
-    """One security question."""
-
-    id: str
-    text: str
 
 
 @dataclass(frozen=True)
@@ -346,12 +203,8 @@ def _answers_checked(
 class ServiceClient:
     """Async client for the unlock service.
 
-    Args:
-        base_url: e.g. "http://127.0.0.1:8750".
-        kiosk_token: this kiosk's bearer token.
-        timeout: connect and read timeout, seconds.
-        retries: extra attempts after a transport failure (with backoff).
-        transport: an httpx transport (tests, proxies); the default one otherwise.
+    The arguments are `kiosk.service_http.ServiceHttp`'s (base URL, kiosk token,
+    timeout, retries, transport and backoff), with the kiosk's defaults.
     """
 
     def __init__(
@@ -365,101 +218,27 @@ class ServiceClient:
         backoff_initial: float = 0.2,
         backoff_max: float = 2.0,
     ) -> None:
-        self._retries = retries
-        self._backoff_initial = backoff_initial
-        self._backoff_max = backoff_max
-        self._options: dict[str, Any] = {
-            "base_url": base_url.rstrip("/"),
-            "headers": {"Authorization": f"Bearer {kiosk_token}", "Accept": "application/json"},
-            "timeout": httpx.Timeout(timeout),
-            "transport": transport,
-            "follow_redirects": False,
-        }
-        self._pool: httpx.AsyncClient | None = None
-
-    @property
-    def _http(self) -> httpx.AsyncClient:
-        # Made at the first call, not at start-up: building the TLS context reads
-        # the CA bundle (about 55 ms), which the kiosk's first screen need not wait for.
-        if self._pool is None:
-            self._pool = httpx.AsyncClient(**self._options)
-        return self._pool
+        self._service = ServiceHttp(
+            base_url,
+            kiosk_token,
+            timeout=timeout,
+            retries=retries,
+            transport=transport,
+            backoff_initial=backoff_initial,
+            backoff_max=backoff_max,
+        )
+        self._call = self._service.call
+        self._json = self._service.json
 
     async def aclose(self) -> None:
         """Close the connection pool (if a call ever opened it)."""
-        if self._pool is not None:
-            await self._pool.aclose()
+        await self._service.aclose()
 
     async def __aenter__(self) -> ServiceClient:
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
         await self.aclose()
-
-    # -- plumbing -------------------------------------------------------------------
-
-    async def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None,
-        idempotency_key: str | None = None,
-        expect: tuple[int, ...] = (200, 201),
-    ) -> httpx.Response:
-        send_headers = dict(headers or {})
-        if method in ("POST", "PUT"):
-            # One key per logical call: every retry below reuses it.
-            send_headers["Idempotency-Key"] = idempotency_key or uuid_module.uuid4().hex
-
-        def retryable(exc: BaseException) -> bool:
-            return isinstance(exc, httpx.TransportError | _InProgress | _Gateway)
-
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self._retries + 1),
-            wait=wait_exponential_jitter(
-                multiplier=self._backoff_initial,
-                max=self._backoff_max,
-                jitter=self._backoff_initial,
-            ),
-            retry=retry_if_exception(retryable),
-            reraise=False,
-        )
-        try:
-            async for attempt in retrying:
-                with attempt:
-                    response = await self._http.request(
-                        method, path, json=json, headers=send_headers
-                    )
-                    if response.status_code == 409 and _problem_code(response) == (
-                        "request_in_progress"
-                    ):
-                        raise _InProgress()
-                    if response.status_code in (502, 503, 504) and not _is_problem(response):
-                        # The service never saw it, and 5xx answers are never kept under
-                        # the key, so the same key may safely go again.
-                        raise _Gateway()
-        except RetryError as exc:
-            last = exc.last_attempt.exception()
-            if isinstance(last, _InProgress):
-                raise ServiceUnreachable("the service is still working on this request") from None
-            if isinstance(last, _Gateway):
-                raise ServiceUnreachable("a gateway could not reach the service") from None
-            raise ServiceUnreachable(f"service unreachable: {type(last).__name__}") from last
-        if response.status_code in expect:
-            return response
-        raise _rejection_from(response)
-
-    async def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        response = await self._call(method, path, **kwargs)
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise ServiceError("the service answered with something that is not JSON") from exc
-        if not isinstance(body, dict):
-            raise ServiceError("the service answered with unexpected JSON")
-        return body
 
     # -- endpoints ------------------------------------------------------------------
 
@@ -668,26 +447,3 @@ class ServiceClient:
             idempotency_key=idempotency_key,
         )
         return AuditReceipt(accepted=int(body["accepted"]), duplicates=int(body["duplicates"]))
-
-
-def _is_problem(response: httpx.Response) -> bool:
-    content_type: str = response.headers.get("content-type", "")
-    return content_type.startswith("application/problem+json")
-
-
-def _problem_code(response: httpx.Response) -> str | None:
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    return str(body.get("code")) if isinstance(body, dict) else None
-
-
-def _rejection_from(response: httpx.Response) -> ServiceRejected:
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        body = {"code": f"http_{response.status_code}", "detail": response.reason_phrase}
-    return rejection(response.status_code, body)

@@ -7,7 +7,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from kiosk.flow.states import CardServiceDown, KioskState
+from kiosk.flow.states import KioskState, NoCardService
 from screens.base import KioskScreen
 from screens.widgets import RaContactsBox
 
@@ -15,7 +15,7 @@ from screens.widgets import RaContactsBox
 class CardServiceDownScreen(KioskScreen):
     """The smartcard service is restarting: wait, or use another kiosk."""
 
-    STATE = CardServiceDown
+    STATE = NoCardService
     HELP_TOPIC = None
     ESCAPE_BACKS = False
 

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from kiosk.flow.events import ResendCodeRequested, SubmitCode
-from kiosk.flow.states import CodeSent, KioskState
+from kiosk.flow.states import CodeEntry, KioskState
 from screens.base import KioskScreen, clock_time, duration, seconds_between
 from screens.widgets import SecretInput
 
@@ -20,7 +20,7 @@ RESEND_KEY = "f7"
 class CodeSentScreen(KioskScreen):
     """We emailed you a code: type it here. F7 asks for a new one."""
 
-    STATE = CodeSent
+    STATE = CodeEntry
     KEY_HINTS = (("Enter", "Send code"), ("F7", "New code"), ("Esc", "Stop"))
     BINDINGS = [Binding(RESEND_KEY, "resend", "New code", show=False)]
 
@@ -39,7 +39,7 @@ class CodeSentScreen(KioskScreen):
 
     def render_state(self, screen: Any, state: KioskState) -> None:
         """Render address, times, a countdown from the state's clock, and resend."""
-        assert isinstance(screen, CodeSent)
+        assert isinstance(screen, CodeEntry)
         now = state.now
         sent = Text("We emailed a code to ")
         sent.append(screen.sent_to, "bold")
@@ -73,7 +73,7 @@ class CodeSentScreen(KioskScreen):
         )
 
     @staticmethod
-    def _resend_line(screen: CodeSent, now: Any) -> str:
+    def _resend_line(screen: CodeEntry, now: Any) -> str:
         if screen.resends_exhausted:
             return "No more new codes can be sent for this unlock."
         wait = (

@@ -7,14 +7,14 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from kiosk.flow.states import CodeSent, KioskState, RegistrationCodeSent
+from kiosk.flow.states import CodeEntry, KioskState, RegistrationCodeEntry
 from screens.code_sent import CodeSentScreen
 
 
 class RegistrationCodeSentScreen(CodeSentScreen):
     """We emailed you a registration code: type it here. F7 asks for a new one."""
 
-    STATE = RegistrationCodeSent
+    STATE = RegistrationCodeEntry
 
     def compose_body(self) -> ComposeResult:
         """The code screen with a line saying what the code is for."""
@@ -27,5 +27,5 @@ class RegistrationCodeSentScreen(CodeSentScreen):
     def render_state(self, screen: Any, state: KioskState) -> None:
         """As the unlock's code screen, with registration wording."""
         super().render_state(screen, state)
-        if isinstance(screen, CodeSent) and screen.resends_exhausted:
+        if isinstance(screen, CodeEntry) and screen.resends_exhausted:
             self.set_text("resend", "No more new codes can be sent for this registration.")

@@ -1,4 +1,4 @@
-"""The first profile: this project's own unlock applet (DESIGN.md section 3).
+"""The first profile: this project's own unlock applet (docs/design.md section 3).
 
 A thin adapter over `card.reader.CardSession`, which keeps its own API for the
 callers that use it directly: the answers are the same APDUs.

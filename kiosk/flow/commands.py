@@ -34,8 +34,8 @@ class StartUnlock(Command):
     """Prove the card and open an unlock.
 
     The app asks the service for a nonce, has the card MAC it with the card key
-    (INTERNAL AUTHENTICATE P2 01) and posts /v1/unlocks. Answers: UnlockStarted,
-    NotRegistered, SelfServiceLocked, CardProofRefused, ServiceUnreachable,
+    (INTERNAL AUTHENTICATE P2 01) and posts /v1/unlocks. Answers: UnlockStartedReply,
+    NotRegisteredReply, SelfServiceLockedReply, CardProofRefused, ServiceUnreachable,
     ServiceRefused.
     """
 
@@ -83,6 +83,8 @@ class WriteNewPasscode(Command):
 
     call: ClassVar[Call | None] = Call.WRITE_NEW_PASSCODE
     unlock_id: str
+    serial: str
+    """The card the unlock is for: the challenge is read only from this card."""
     new_passcode: str = field(repr=False)
 
 
@@ -106,7 +108,7 @@ class StartRegistration(Command):
     The app asks the service for a nonce, has the card MAC it with the holder key
     (INTERNAL AUTHENTICATE P2 02) in one card session, checking there first that
     the passcode is verified (VERIFYing `passcode` first when one is given), and
-    posts /v1/registrations. Answers: RegistrationStarted, HolderNotVerified,
+    posts /v1/registrations. Answers: RegistrationStartedReply, HolderNotVerified,
     PasscodeWrong, PasscodeBlocked, CardProofRefused, EmailNotApproved,
     MobileRefused, TermsOutdated, ServiceUnreachable, ServiceRefused.
     """
@@ -161,7 +163,7 @@ class ResendRegistrationCode(Command):
 class ChangeCardPasscode(Command):
     """CHANGE REFERENCE DATA on the card with this serial. Secret.
 
-    Answers PasscodeChanged, PasscodeWrong, PasscodeBlocked or CardActionFailed.
+    Answers CardPasscodeChanged, PasscodeWrong, PasscodeBlocked or CardActionFailed.
     """
 
     serial: str

@@ -202,7 +202,7 @@ class HelpTopic(enum.Enum):
 
 
 @dataclass(frozen=True)
-class CardServiceDown(Event):
+class CardServiceLost(Event):
     """pcscd cannot be reached."""
 
 
@@ -300,7 +300,7 @@ class PasscodeBlocked(Event):
 
 
 @dataclass(frozen=True)
-class PasscodeChanged(Event):
+class CardPasscodeChanged(Event):
     """CHANGE REFERENCE DATA succeeded: the card has the new passcode."""
 
 
@@ -320,7 +320,7 @@ class CardActionFailed(Event):
 
 
 @dataclass(frozen=True)
-class UnlockStarted(Event):
+class UnlockStartedReply(Event):
     """201 from POST /v1/unlocks."""
 
     unlock_id: str
@@ -349,12 +349,12 @@ class AnswersWrong(Event):
 
 
 @dataclass(frozen=True)
-class SelfServiceLocked(Event):
+class SelfServiceLockedReply(Event):
     """423 self_service_locked."""
 
 
 @dataclass(frozen=True)
-class NotRegistered(Event):
+class NotRegisteredReply(Event):
     """409 not_registered."""
 
 
@@ -364,7 +364,7 @@ class CardProofRefused(Event):
 
 
 @dataclass(frozen=True)
-class CodeAccepted(Event):
+class CodeAcceptedReply(Event):
     """200 code_accepted; a fresh window for the card write opens."""
 
     expires_at: dt.datetime
@@ -432,7 +432,7 @@ class ServiceRefused(Event):
 
 
 @dataclass(frozen=True)
-class RegistrationStarted(Event):
+class RegistrationStartedReply(Event):
     """201 from POST /v1/registrations."""
 
     registration_id: str

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from contract.contacts import APPROVED_DOMAINS_DEFAULT
 from kiosk.passcode_rules import PasscodeRules
 
 
@@ -187,7 +188,7 @@ class FlowConfig:
     """First wait before trying an unreachable service again; doubles each time."""
     service_retry_max: dt.timedelta = dt.timedelta(seconds=30)
     """Longest wait between tries of an unreachable service."""
-    approved_email_domains: tuple[str, ...] = ("nhs.net", "gov.uk", "mod.uk")
+    approved_email_domains: tuple[str, ...] = APPROVED_DOMAINS_DEFAULT
     """Email domains a holder may register with (subdomains admitted)."""
     terms_version: str = ""
     """Version of the self-service terms shown here (sent with a registration)."""

@@ -52,7 +52,7 @@ class NoReader(Screen):
 
 
 @dataclass(frozen=True)
-class CardServiceDown(Screen):
+class NoCardService(Screen):
     """The computer's smartcard service is not running; it is being restarted."""
 
     interactive: ClassVar[bool] = False
@@ -141,7 +141,7 @@ class Questions(Screen):
 
 
 @dataclass(frozen=True)
-class CodeSent(Screen):
+class CodeEntry(Screen):
     """We emailed you a code: type it here (code entry is part of this screen)."""
 
     sent_to: str
@@ -353,7 +353,7 @@ class RegistrationAnswers(Screen):
 
 
 @dataclass(frozen=True)
-class RegistrationCodeSent(CodeSent):
+class RegistrationCodeEntry(CodeEntry):
     """We emailed you a registration code: type it here."""
 
 

@@ -86,7 +86,7 @@ class Holder:
     async def to_code(self) -> s.KioskState:
         state = await self.to_questions()
         await self.type_answers(state)
-        state = await until(self.pilot, self.app, on(s.CodeSent))
+        state = await until(self.pilot, self.app, on(s.CodeEntry))
         await fields_ready(self.pilot, self.app)
         return state
 

@@ -23,8 +23,8 @@ from card import apdu
 from card.reader import CardSession
 from demo.world import DemoWorld
 from kiosk.app import KioskApp
+from kiosk.effects.store import CATALOGUE_KEY
 from kiosk.flow import states as s
-from kiosk.registration_effects import CATALOGUE_KEY
 from tests.app.conftest import holder, latest_code
 from tests.app.journey import SIZE, fields_ready, on, until
 
@@ -84,8 +84,8 @@ async def register(
     for question in state.screen.questions:
         answer = answers[question.id]
         await pilot.press(*answer, "enter", *answer.upper(), "enter")
-    state = await until(pilot, app, on(s.RegistrationCodeSent))
-    assert isinstance(state.screen, s.RegistrationCodeSent)
+    state = await until(pilot, app, on(s.RegistrationCodeEntry))
+    assert isinstance(state.screen, s.RegistrationCodeEntry)
     assert state.screen.sent_to.startswith(sam["email"][0] + "***@")
     code = latest_code(world, sam["email"])
     await pilot.press(*code, "enter")

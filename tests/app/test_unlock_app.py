@@ -43,8 +43,8 @@ async def test_unlock_a_locked_card(world: DemoWorld, kiosk: KioskApp) -> None:
         await intent(
             pilot, kiosk, e.SubmitAnswers({k: v.upper() + "  " for k, v in answers.items()})
         )
-        state = await until(pilot, kiosk, on(s.CodeSent))
-        assert isinstance(state.screen, s.CodeSent)
+        state = await until(pilot, kiosk, on(s.CodeEntry))
+        assert isinstance(state.screen, s.CodeEntry)
         assert state.screen.sent_to.startswith("a***@")
         code = latest_code(world, alex["email"])
         await intent(pilot, kiosk, e.SubmitCode(code))

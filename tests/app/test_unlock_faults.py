@@ -62,7 +62,7 @@ async def test_service_outage_keeps_what_was_typed_and_recovers(
         state = await until(pilot, kiosk, on(s.Questions), timeout=40)
         assert all(field_values(kiosk))
         await pilot.press("enter")  # send again, as the notice says
-        await until(pilot, kiosk, on(s.CodeSent))
+        await until(pilot, kiosk, on(s.CodeEntry))
 
 
 async def test_inactivity_warns_then_ends_the_session(

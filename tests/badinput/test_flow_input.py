@@ -74,7 +74,7 @@ def test_a_code_that_is_not_8_ascii_digits_is_never_sent(name: str) -> None:
     for typed in (NASTY_TEXT[name], CODE + NASTY_TEXT[name], NASTY_TEXT[name] + CODE):
         out = d.send(e.SubmitCode(typed))
         assert outbound(out) == []
-        assert isinstance(d.screen, s.CodeSent) and d.screen.error and not d.screen.sending
+        assert isinstance(d.screen, s.CodeEntry) and d.screen.error and not d.screen.sending
         assert d.screen.tries_left is None  # no try was spent
 
 
@@ -93,7 +93,7 @@ def test_a_code_that_is_not_8_ascii_digits_is_never_sent(name: str) -> None:
 def test_digits_from_other_scripts_or_with_controls_are_not_a_code(typed: str) -> None:
     d = Driver.new().at_code()
     assert outbound(d.send(e.SubmitCode(typed))) == []
-    assert isinstance(d.screen, s.CodeSent) and d.screen.error
+    assert isinstance(d.screen, s.CodeEntry) and d.screen.error
 
 
 def test_a_code_pasted_across_lines_is_sent_as_its_8_digits() -> None:

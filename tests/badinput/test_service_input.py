@@ -17,7 +17,7 @@ import pytest
 from card.keys import MasterKeys
 from kiosk.service_client import (
     RegistrationStarted,
-    SelfServiceLocked,
+    SelfServiceLockedError,
     ServiceClient,
     ServiceRejected,
     WrongAnswers,
@@ -243,7 +243,7 @@ async def test_hostile_unlock_answers_cost_at_most_one_attempt_and_never_5xx(
         assert (refused.value.status, refused.value.code) == (422, "answers_invalid")
         assert shown["failed_attempts"] == 0
     assert NASTY_TEXT[name][:20] not in refused.value.detail
-    assert not isinstance(refused.value, SelfServiceLocked)
+    assert not isinstance(refused.value, SelfServiceLockedError)
 
 
 @pytest.mark.parametrize(

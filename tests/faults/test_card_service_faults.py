@@ -20,7 +20,7 @@ from tests.app.journey import SIZE, Holder, field_values, on, until
 pytestmark = pytest.mark.pcsc
 
 
-STEPS = {"to_questions": s.Questions, "to_code": s.CodeSent, "to_new_passcode": s.NewPasscode}
+STEPS = {"to_questions": s.Questions, "to_code": s.CodeEntry, "to_new_passcode": s.NewPasscode}
 
 
 @pytest.mark.parametrize("step", list(STEPS))
@@ -36,7 +36,7 @@ async def test_card_service_fault_mid_journey_resumes_with_the_same_card(
         code_screen = kiosk.screen
         if fault == "pcscd_killed":
             live_pcscd.kill()
-            await until(pilot, kiosk, lambda st: isinstance(st.screen, s.CardServiceDown))
+            await until(pilot, kiosk, lambda st: isinstance(st.screen, s.NoCardService))
             assert not any(f.value for f in code_screen.query("Input")), "inputs not wiped"
             live_pcscd.start()
         else:

@@ -87,7 +87,7 @@ async def test_card_pulled_during_the_write(
         # inserted again: a new unlock, start to finish
         state = await alex.to_questions()
         await alex.type_answers(state)
-        await until(pilot, kiosk, on(s.CodeSent))
+        await until(pilot, kiosk, on(s.CodeEntry))
         await fields_ready(pilot, kiosk)
         await alex.type(latest_code(world, alex.data["email"], count=2))
         await pilot.press("enter")

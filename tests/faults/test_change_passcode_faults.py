@@ -39,7 +39,7 @@ async def test_fault_on_the_change_passcode_screen(
             await until(pilot, kiosk, on(s.CardRemovedNotice))
         else:
             live_pcscd.kill()
-            await until(pilot, kiosk, lambda st: isinstance(st.screen, s.CardServiceDown))
+            await until(pilot, kiosk, lambda st: isinstance(st.screen, s.NoCardService))
             live_pcscd.start()
             await until(pilot, kiosk, on(s.CardStatus), timeout=30)
         assert all(not f.value for f in typed_on.query("Input")), "inputs not wiped"

@@ -54,15 +54,15 @@ async def test_card_service_fault_while_registering(
         expected: type = s.ChooseQuestions
         if step == "code":
             await _answer(pilot, kiosk)
-            await until(pilot, kiosk, on(s.RegistrationCodeSent))
-            expected = s.RegistrationCodeSent
+            await until(pilot, kiosk, on(s.RegistrationCodeEntry))
+            expected = s.RegistrationCodeEntry
         else:
             await until(pilot, kiosk, on(s.RegistrationAnswers))
         await fields_ready(pilot, kiosk)
         await pilot.press(*"abcd")
         if fault == "pcscd_killed":
             live_pcscd.kill()
-            await until(pilot, kiosk, lambda st: isinstance(st.screen, s.CardServiceDown))
+            await until(pilot, kiosk, lambda st: isinstance(st.screen, s.NoCardService))
             live_pcscd.start()
         else:
             live_pcscd.stop()
@@ -77,7 +77,7 @@ async def test_card_service_fault_while_registering(
         if step == "answers":
             await choose(pilot, kiosk, list(NEW_ANSWERS))
             await _answer(pilot, kiosk)
-            await until(pilot, kiosk, on(s.RegistrationCodeSent))
+            await until(pilot, kiosk, on(s.RegistrationCodeEntry))
             await fields_ready(pilot, kiosk)
         await pilot.press(*latest_code(world, sam["email"]), "enter")
         await until(pilot, kiosk, on(s.Registered), timeout=30)

@@ -89,11 +89,11 @@ async def test_service_fault_while_registering(
             await through_fault(pilot, kiosk, world, s.RegistrationAnswers, inject)
         else:
             await pilot.press("enter")
-        await until(pilot, kiosk, on(s.RegistrationCodeSent))
+        await until(pilot, kiosk, on(s.RegistrationCodeEntry))
         await fields_ready(pilot, kiosk)
         await pilot.press(*latest_code(world, sam["email"]))
         if step == "code":
-            await through_fault(pilot, kiosk, world, s.RegistrationCodeSent, inject)
+            await through_fault(pilot, kiosk, world, s.RegistrationCodeEntry, inject)
         else:
             await pilot.press("enter")
         await until(pilot, kiosk, on(s.Registered), timeout=30)

@@ -58,7 +58,7 @@ async def test_card_removed_at_every_registration_step(
                     if step == "code" or i + 1 < len(questions):
                         await pilot.press("enter")
                 if step == "code":
-                    await until(pilot, kiosk, on(s.RegistrationCodeSent))
+                    await until(pilot, kiosk, on(s.RegistrationCodeEntry))
                     await fields_ready(pilot, kiosk)
                     await pilot.press(*latest_code(world, sam["email"])[:4])
         elif step == "passcode":

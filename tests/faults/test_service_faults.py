@@ -46,8 +46,8 @@ async def finish(alex: Holder, app: KioskApp, pilot: object, code_count: int = 1
             await alex.type_answers(state)
         else:
             await pilot.press("enter")  # type: ignore[attr-defined]
-        state = await until(pilot, app, on(s.CodeSent))
-    if isinstance(state.screen, s.CodeSent):
+        state = await until(pilot, app, on(s.CodeEntry))
+    if isinstance(state.screen, s.CodeEntry):
         await fields_ready(pilot, app)
         if not any(field_values(app)):
             await alex.type(latest_code(alex.world, alex.data["email"], code_count))

@@ -107,7 +107,7 @@ async def test_store_fault_mid_journey(world: DemoWorld, small_disk: Path) -> No
         if fault == "full":
             filler = fill(small_disk)
         await alex.type_answers(state)
-        await until(pilot, app, on(s.CodeSent))
+        await until(pilot, app, on(s.CodeEntry))
         await fields_ready(pilot, app)
         await alex.type(latest_code(world, alex.data["email"]))
         await pilot.press("enter")

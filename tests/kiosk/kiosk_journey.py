@@ -104,7 +104,7 @@ class Driver:
     def at_questions(self) -> Driver:
         self.at_starting()
         self.send(
-            e.UnlockStarted(
+            e.UnlockStartedReply(
                 unlock_id=UNLOCK_ID,
                 next=e.NextStep.ANSWERS,
                 expires_at=UNLOCK_EXPIRES,
@@ -122,7 +122,7 @@ class Driver:
 
     def at_new_passcode(self) -> Driver:
         self.at_code()
-        self.send(e.SubmitCode(CODE), e.CodeAccepted(expires_at=T0 + dt.timedelta(minutes=20)))
+        self.send(e.SubmitCode(CODE), e.CodeAcceptedReply(expires_at=T0 + dt.timedelta(minutes=20)))
         return self
 
     def at_writing(self) -> Driver:

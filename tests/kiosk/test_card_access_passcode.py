@@ -11,7 +11,7 @@ import pytest
 from card import apdu
 from card.keys import aes_cmac, load_dev_keys
 from card.reader import CardSession
-from kiosk.card_access import HolderNotVerified, PcscCardAccess, WrongCard
+from kiosk.card_access import HolderNotVerifiedError, PcscCardAccess, WrongCard
 from tests.conftest import READER, InsertCard, make_card
 
 pytestmark = pytest.mark.pcsc
@@ -29,7 +29,7 @@ def test_verify_then_holder_mac_in_the_same_session(insert_card: InsertCard) -> 
     insert_card(card)
     access = PcscCardAccess(READER)
     serial = card.serial.hex()
-    with pytest.raises(HolderNotVerified):
+    with pytest.raises(HolderNotVerifiedError):
         access.holder_mac(serial, NONCE)  # nothing verified yet
     with pytest.raises(apdu.WrongPin) as wrong:
         access.verify(serial, "111111")
@@ -47,7 +47,7 @@ def test_card_reset_after_verify_needs_the_passcode_again(insert_card: InsertCar
     serial = card.serial.hex()
     access.verify(serial, PIN)
     vcard.applet.reset()  # as a power cycle would: the card forgets the verified passcode
-    with pytest.raises(HolderNotVerified):
+    with pytest.raises(HolderNotVerifiedError):
         access.holder_mac(serial, NONCE)
     # Given the passcode, VERIFY and the MAC go in one transaction.
     assert access.holder_mac(serial, NONCE, PIN) == holder_mac(card.serial)

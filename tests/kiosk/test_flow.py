@@ -111,8 +111,8 @@ def test_reader_unplugged_and_plugged_back() -> None:
 
 def test_card_service_down_and_up() -> None:
     d = Driver.new()
-    d.send(e.CardServiceDown())
-    assert isinstance(d.screen, s.CardServiceDown)
+    d.send(e.CardServiceLost())
+    assert isinstance(d.screen, s.NoCardService)
     d.send(e.CardServiceUp())
     assert isinstance(d.screen, s.NoReader)  # until the watcher reports a reader
     d.send(e.ReaderAdded("Virtual PCD 00 00"))
@@ -126,7 +126,7 @@ def test_reader_added_or_service_up_elsewhere_changes_nothing() -> None:
     assert d.state == before
 
 
-@pytest.mark.parametrize("down", [e.CardServiceDown(), e.ReaderRemoved("r")])
+@pytest.mark.parametrize("down", [e.CardServiceLost(), e.ReaderRemoved("r")])
 def test_card_service_or_reader_lost_mid_journey_wipes_inputs_and_keeps_checkpoint(
     down: e.Event,
 ) -> None:
@@ -137,7 +137,7 @@ def test_card_service_or_reader_lost_mid_journey_wipes_inputs_and_keeps_checkpoi
     assert d.state.card is None and d.state.journey == journey
     # Back with the same card still in: the journey resumes at the code.
     d.send(e.CardServiceUp(), e.ReaderAdded("r"), e.CardInserted(), e.CardRead(LOCKED))
-    assert isinstance(d.screen, s.CodeSent)
+    assert isinstance(d.screen, s.CodeEntry)
 
 
 # ---------------------------------------------------------------- starting the unlock
@@ -164,14 +164,14 @@ def test_unlock_started_with_questions_saves_a_checkpoint() -> None:
 def test_unlock_started_straight_to_code_when_questions_are_off() -> None:
     d = Driver.new().at_starting()
     d.send(
-        e.UnlockStarted(
+        e.UnlockStartedReply(
             unlock_id=UNLOCK_ID,
             next=e.NextStep.CODE,
             expires_at=UNLOCK_EXPIRES,
             code_sent_to="j***@nhs.net",
         )
     )
-    assert isinstance(d.screen, s.CodeSent)
+    assert isinstance(d.screen, s.CodeEntry)
     assert d.screen.sent_to == "j***@nhs.net"
     # API v1 gives no code expiry here: the code lifetime (15 minutes) is assumed.
     assert d.screen.expires_at == T0 + dt.timedelta(minutes=15)
@@ -181,8 +181,8 @@ def test_unlock_started_straight_to_code_when_questions_are_off() -> None:
 @pytest.mark.parametrize(
     ("reply", "expected"),
     [
-        (e.NotRegistered(), s.NotRegistered(card=LOCKED)),
-        (e.SelfServiceLocked(), s.SelfServiceLocked()),
+        (e.NotRegisteredReply(), s.NotRegistered(card=LOCKED)),
+        (e.SelfServiceLockedReply(), s.SelfServiceLocked()),
         (e.CardProofRefused(), s.CardNotRecognised(reason=e.UnreadableReason.SERVICE_REFUSED)),
         (
             e.ServiceRefused(e.Call.START_UNLOCK, "wrong_step"),
@@ -200,7 +200,7 @@ def test_unlock_refused(reply: e.Event, expected: s.Screen) -> None:
 
 def test_not_registered_waits_for_card_removal() -> None:
     d = Driver.new().at_starting()
-    d.send(e.NotRegistered(), e.Continue())
+    d.send(e.NotRegisteredReply(), e.Continue())
     assert isinstance(d.screen, s.NotRegistered)
     d.send(e.CardRemoved())
     assert isinstance(d.screen, s.CardRemovedNotice)
@@ -254,7 +254,7 @@ def test_wrong_answers(left: int, phrase: str) -> None:
 def test_third_wrong_answer_locks_self_service() -> None:
     d = Driver.new().at_questions()
     d.send(e.SubmitAnswers(ANSWERS))
-    out = d.send(e.SelfServiceLocked())
+    out = d.send(e.SelfServiceLockedReply())
     assert isinstance(d.screen, s.SelfServiceLocked)
     assert c.WipeInputs() in out and c.ClearCheckpoint() in out
     assert d.state.journey is None
@@ -262,7 +262,7 @@ def test_third_wrong_answer_locks_self_service() -> None:
 
 def test_answers_accepted_moves_to_code_sent() -> None:
     d = Driver.new().at_code()
-    assert d.screen == s.CodeSent(
+    assert d.screen == s.CodeEntry(
         sent_to="j***@nhs.net",
         sent_at=T0,
         expires_at=CODE_EXPIRES,
@@ -279,14 +279,14 @@ def test_code_is_sent_with_spaces_removed() -> None:
     d = Driver.new().at_code()
     out = d.send(e.SubmitCode(" 7391 5082 "))
     assert out == [c.SendCode(unlock_id=UNLOCK_ID, code=CODE)]
-    assert isinstance(d.screen, s.CodeSent) and d.screen.sending
+    assert isinstance(d.screen, s.CodeEntry) and d.screen.sending
 
 
 @pytest.mark.parametrize("typed", ["", "1234567", "123456789", "1234567a", "１２３４５６７８"])
 def test_malformed_code_is_not_sent(typed: str) -> None:
     d = Driver.new().at_code()
     assert d.send(e.SubmitCode(typed)) == []
-    assert isinstance(d.screen, s.CodeSent) and d.screen.error
+    assert isinstance(d.screen, s.CodeEntry) and d.screen.error
 
 
 @pytest.mark.parametrize(("left", "text"), [(2, "2 tries left"), (1, "1 try left")])
@@ -294,7 +294,7 @@ def test_wrong_code(left: int, text: str) -> None:
     d = Driver.new().at_code()
     d.send(e.SubmitCode(CODE))
     out = d.send(e.CodeWrong(tries_left=left))
-    assert isinstance(d.screen, s.CodeSent)
+    assert isinstance(d.screen, s.CodeEntry)
     assert d.screen.tries_left == left and d.screen.error and text in d.screen.error
     assert c.WipeInputs() in out
     saved = of_type(out, c.SaveCheckpoint)[0].checkpoint
@@ -315,7 +315,7 @@ def test_expired_code_offers_resend() -> None:
     d = Driver.new().at_code()
     d.send(e.SubmitCode(CODE))
     d.send(e.CodeExpired())
-    assert isinstance(d.screen, s.CodeSent) and "expired" in (d.screen.error or "")
+    assert isinstance(d.screen, s.CodeEntry) and "expired" in (d.screen.error or "")
     d.tick(61)
     assert d.send(e.ResendCodeRequested()) == [c.ResendCode(unlock_id=UNLOCK_ID)]
 
@@ -324,17 +324,17 @@ def test_resend_too_early_is_refused_on_the_kiosk() -> None:
     d = Driver.new().at_code()
     d.tick(20)
     assert d.send(e.ResendCodeRequested()) == []
-    assert isinstance(d.screen, s.CodeSent) and "40 seconds" in (d.screen.error or "")
+    assert isinstance(d.screen, s.CodeEntry) and "40 seconds" in (d.screen.error or "")
 
 
 def test_resend_done_updates_address_expiry_and_checkpoint() -> None:
     d = Driver.new().at_code()
     d.tick(61)
     d.send(e.ResendCodeRequested())
-    assert isinstance(d.screen, s.CodeSent) and d.screen.sending
+    assert isinstance(d.screen, s.CodeEntry) and d.screen.sending
     new_expiry = d.now + dt.timedelta(minutes=15)
     out = d.send(e.ResendDone(code_sent_to="j***@nhs.net", code_expires_at=new_expiry))
-    assert isinstance(d.screen, s.CodeSent)
+    assert isinstance(d.screen, s.CodeEntry)
     assert d.screen.expires_at == new_expiry and d.screen.sent_at == d.now
     assert d.screen.notice and not d.screen.sending
     assert d.screen.resend_available_at == d.now + dt.timedelta(seconds=60)
@@ -346,11 +346,11 @@ def test_resend_refused_with_retry_after_and_without() -> None:
     d = Driver.new().at_code()
     d.tick(61)
     d.send(e.ResendCodeRequested(), e.ResendRefused(retry_after=42))
-    assert isinstance(d.screen, s.CodeSent)
+    assert isinstance(d.screen, s.CodeEntry)
     assert d.screen.resend_available_at == d.now + dt.timedelta(seconds=42)
     d.tick(43)
     d.send(e.ResendCodeRequested(), e.ResendRefused(retry_after=None))
-    assert isinstance(d.screen, s.CodeSent) and d.screen.resends_exhausted
+    assert isinstance(d.screen, s.CodeEntry) and d.screen.resends_exhausted
     assert d.send(e.ResendCodeRequested()) == []
 
 
@@ -388,7 +388,7 @@ def test_good_passcode_goes_to_the_card() -> None:
     d = Driver.new().at_writing()
     assert d.screen == s.WritingCard(stage=s.WriteStage.STARTING)
     assert of_type(d.commands, c.WriteNewPasscode) == [
-        c.WriteNewPasscode(unlock_id=UNLOCK_ID, new_passcode=NEW_PASSCODE)
+        c.WriteNewPasscode(unlock_id=UNLOCK_ID, serial=LOCKED.serial, new_passcode=NEW_PASSCODE)
     ]
 
 
@@ -476,9 +476,9 @@ def test_card_inserted_during_removed_notice_reads_at_once() -> None:
 @pytest.mark.parametrize(
     "late",
     [
-        e.UnlockStarted(unlock_id="x", next=e.NextStep.ANSWERS, expires_at=UNLOCK_EXPIRES),
+        e.UnlockStartedReply(unlock_id="x", next=e.NextStep.ANSWERS, expires_at=UNLOCK_EXPIRES),
         e.AnswersAccepted(code_sent_to="j***@nhs.net", code_expires_at=CODE_EXPIRES),
-        e.CodeAccepted(expires_at=UNLOCK_EXPIRES),
+        e.CodeAcceptedReply(expires_at=UNLOCK_EXPIRES),
         e.CardWritten(),
         e.ServiceUnreachable(e.Call.SEND_ANSWERS),
     ],
@@ -697,7 +697,7 @@ def test_start_unlock_unreachable_retries_by_itself_with_backoff() -> None:
     assert d.screen.attempts == 2 and d.screen.retry_at == d.now + dt.timedelta(seconds=4)
     d.tick(4)
     d.send(
-        e.UnlockStarted(
+        e.UnlockStartedReply(
             unlock_id=UNLOCK_ID,
             next=e.NextStep.ANSWERS,
             expires_at=UNLOCK_EXPIRES,
@@ -740,7 +740,7 @@ def test_code_unreachable_comes_back_to_code_entry() -> None:
     assert isinstance(d.screen, s.ServiceUnavailable)
     d.tick(2)
     d.send(e.ServiceReachable())
-    assert isinstance(d.screen, s.CodeSent) and not d.screen.sending
+    assert isinstance(d.screen, s.CodeEntry) and not d.screen.sending
 
 
 def test_resend_unreachable_retries_the_resend() -> None:
@@ -752,7 +752,7 @@ def test_resend_unreachable_retries_the_resend() -> None:
     d.send(e.ServiceReachable())  # the retried call itself answers, not the probe
     assert isinstance(d.screen, s.ServiceUnavailable)
     d.send(e.ResendDone(code_sent_to="j***@nhs.net", code_expires_at=d.now))
-    assert isinstance(d.screen, s.CodeSent) and d.screen.notice
+    assert isinstance(d.screen, s.CodeEntry) and d.screen.notice
 
 
 def test_write_unreachable_before_the_card_was_touched() -> None:
@@ -851,7 +851,7 @@ def checkpoint_at(step: Step, **changes: object) -> Checkpoint:
 
 @pytest.mark.parametrize(
     ("step_", "screen_type"),
-    [(Step.QUESTIONS, s.Questions), (Step.CODE, s.CodeSent), (Step.NEW_PASSCODE, s.NewPasscode)],
+    [(Step.QUESTIONS, s.Questions), (Step.CODE, s.CodeEntry), (Step.NEW_PASSCODE, s.NewPasscode)],
 )
 def test_resume_same_card_open_window(step_: Step, screen_type: type[s.Screen]) -> None:
     d = Driver.new(checkpoint=checkpoint_at(step_))
@@ -864,7 +864,7 @@ def test_resume_same_card_open_window(step_: Step, screen_type: type[s.Screen]) 
 
 def test_resumed_screens_carry_the_saved_facts() -> None:
     code = resume(checkpoint_at(Step.CODE), LOCKED, T0)
-    assert isinstance(code, s.CodeSent)
+    assert isinstance(code, s.CodeEntry)
     assert (code.sent_to, code.tries_left, code.expires_at) == (
         "j***@nhs.net",
         1,
@@ -930,7 +930,7 @@ def test_secret_fields_are_hidden_from_repr() -> None:
         e.SubmitNewPasscode(NEW_PASSCODE, NEW_PASSCODE),
         c.SendAnswers(UNLOCK_ID, ANSWERS),
         c.SendCode(UNLOCK_ID, CODE),
-        c.WriteNewPasscode(UNLOCK_ID, NEW_PASSCODE),
+        c.WriteNewPasscode(UNLOCK_ID, LOCKED.serial, NEW_PASSCODE),
     ):
         assert not any(secret in repr(thing) for secret in SECRETS), thing
 
@@ -973,11 +973,11 @@ def test_a_card_inserted_while_watching_never_resumes_a_journey() -> None:
     assert isinstance(restarted.screen, s.CardStatus)
 
 
-@pytest.mark.parametrize("gap", [e.CardServiceDown(), e.ReaderRemoved("r")])
+@pytest.mark.parametrize("gap", [e.CardServiceLost(), e.ReaderRemoved("r")])
 def test_after_a_card_service_gap_a_reported_card_may_resume(gap: e.Event) -> None:
     """Nobody watched the reader during the gap: the card may have stayed in."""
     d = Driver.new().at_code()
     d.send(gap, e.CardServiceUp(), e.ReaderAdded("r"), e.CardInserted(fresh=True))
     assert d.state.journey is not None
     d.send(e.CardRead(LOCKED))
-    assert isinstance(d.screen, s.CodeSent)
+    assert isinstance(d.screen, s.CodeEntry)

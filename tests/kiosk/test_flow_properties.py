@@ -48,7 +48,7 @@ HAPPY_PATH: list[e.Event] = [
     e.CardInserted(),
     e.CardRead(LOCKED),
     e.Continue(),
-    e.UnlockStarted(
+    e.UnlockStartedReply(
         unlock_id=UNLOCK_ID,
         next=e.NextStep.ANSWERS,
         expires_at=UNLOCK_EXPIRES,
@@ -57,7 +57,7 @@ HAPPY_PATH: list[e.Event] = [
     e.SubmitAnswers(ANSWERS),
     e.AnswersAccepted(code_sent_to="j***@nhs.net", code_expires_at=CODE_EXPIRES),
     e.SubmitCode(CODE),
-    e.CodeAccepted(expires_at=UNLOCK_EXPIRES),
+    e.CodeAcceptedReply(expires_at=UNLOCK_EXPIRES),
     e.SubmitNewPasscode(NEW_PASSCODE, NEW_PASSCODE),
     e.ChallengeRead(),
     e.CryptogramReceived(),
@@ -72,7 +72,7 @@ REGISTRATION_PATH: list[e.Event] = [
     e.PasscodeVerified(),
     e.AcceptTerms(),
     e.SubmitContactDetails("sam@nhs.net", "07700900003"),
-    e.RegistrationStarted("reg_0001", UNLOCK_EXPIRES),
+    e.RegistrationStartedReply("reg_0001", UNLOCK_EXPIRES),
     e.CatalogueLoaded(CATALOGUE),
     *[e.ToggleQuestion(q) for q in NEW_ANSWERS],
     e.SubmitChosenQuestions(),
@@ -87,7 +87,7 @@ CHANGE_PATH: list[e.Event] = [
     e.CardRead(WORKING),
     e.ChangePasscodeRequested(),
     e.SubmitPasscodeChange(OLD_PASSCODE, NEW_PASSCODE, NEW_PASSCODE),
-    e.PasscodeChanged(),
+    e.CardPasscodeChanged(),
 ]
 
 PATHS = (HAPPY_PATH, REGISTRATION_PATH, CHANGE_PATH)
@@ -98,7 +98,7 @@ OTHER_EVENTS: list[e.Event] = [
     e.CardRead(LOCKED),
     e.CardRead(WORKING),
     e.CardUnreadable(e.UnreadableReason.NOT_OUR_CARD),
-    e.CardServiceDown(),
+    e.CardServiceLost(),
     e.CardServiceUp(),
     e.ReaderAdded("r"),
     e.ReaderRemoved("r"),
@@ -115,7 +115,7 @@ OTHER_EVENTS: list[e.Event] = [
     e.SubmitNewPasscode(NEW_PASSCODE, NEW_PASSCODE),
     e.SubmitNewPasscode(NEW_PASSCODE, BAD_SECRETS[1]),
     e.SubmitNewPasscode(BAD_SECRETS[1], BAD_SECRETS[1]),
-    e.UnlockStarted(
+    e.UnlockStartedReply(
         unlock_id=UNLOCK_ID,
         next=e.NextStep.CODE,
         expires_at=UNLOCK_EXPIRES,
@@ -123,10 +123,10 @@ OTHER_EVENTS: list[e.Event] = [
     ),
     e.AnswersWrong(attempts_left=2),
     e.AnswersWrong(attempts_left=1),
-    e.SelfServiceLocked(),
-    e.NotRegistered(),
+    e.SelfServiceLockedReply(),
+    e.NotRegisteredReply(),
     e.CardProofRefused(),
-    e.CodeAccepted(expires_at=UNLOCK_EXPIRES),
+    e.CodeAcceptedReply(expires_at=UNLOCK_EXPIRES),
     e.CodeWrong(tries_left=1),
     e.CodeVoid(),
     e.CodeExpired(),
@@ -150,14 +150,14 @@ OTHER_EVENTS: list[e.Event] = [
     e.PasscodeVerified(),
     e.PasscodeWrong(tries_left=1),
     e.PasscodeBlocked(),
-    e.PasscodeChanged(),
+    e.CardPasscodeChanged(),
     e.HolderNotVerified(),
     e.CardActionFailed("6A80"),
     e.AcceptTerms(),
     e.DeclineTerms(),
     e.SubmitContactDetails("sam@nhs.net", "07700900003"),
     e.SubmitContactDetails("sam@gmail.com", "0113"),
-    e.RegistrationStarted("reg_0001", UNLOCK_EXPIRES),
+    e.RegistrationStartedReply("reg_0001", UNLOCK_EXPIRES),
     e.EmailNotApproved(("nhs.net",)),
     e.MobileRefused(),
     e.TermsOutdated("2027-01"),
@@ -280,7 +280,7 @@ def test_card_removal_always_ends_the_session(rest: list[Any]) -> None:
     state, commands = step(state, e.CardRemoved())
     assert state.card is None and state.journey is None and state.overlay is None
     assert isinstance(
-        state.screen, s.WaitingForCard | s.CardRemovedNotice | s.NoReader | s.CardServiceDown
+        state.screen, s.WaitingForCard | s.CardRemovedNotice | s.NoReader | s.NoCardService
     )
     if any(isinstance(cmd, c.QueueAudit) for cmd in commands):
         assert c.WipeInputs() in commands

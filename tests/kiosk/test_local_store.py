@@ -138,7 +138,7 @@ def test_resume_rules_through_the_store(
     commands = d.send(e.CardInserted(), e.CardRead(card))  # type: ignore[arg-type]
     apply(store, commands, now)
     if resumed:
-        assert isinstance(d.screen, s.CodeSent)
+        assert isinstance(d.screen, s.CodeEntry)
         assert store.load_checkpoint() == CHECKPOINT
     else:
         assert isinstance(d.screen, s.CardStatus)

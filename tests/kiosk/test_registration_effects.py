@@ -17,10 +17,11 @@ import pytest
 
 from kiosk import service_client as sc
 from kiosk.card_access import CardThread
-from kiosk.effects import Effects, service_event
+from kiosk.effects import Effects
+from kiosk.effects.refusals import refusal_event
+from kiosk.effects.store import CATALOGUE_KEY
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
-from kiosk.registration_effects import CATALOGUE_KEY
 from kiosk.store import LocalStore
 
 T0 = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
@@ -152,4 +153,4 @@ def rejected(status: int, code: str, **extras: Any) -> sc.ServiceRejected:
 def test_registration_refusals_become_flow_events(
     call: e.Call, error: sc.ServiceRejected, event: e.Event
 ) -> None:
-    assert service_event(call, error) == event
+    assert refusal_event(call, error) == event

@@ -65,7 +65,7 @@ def at_contacts() -> Driver:
 def at_choose() -> Driver:
     d = at_contacts()
     d.send(e.SubmitContactDetails(EMAIL, MOBILE))
-    d.send(e.RegistrationStarted(REG_ID, REG_EXPIRES))
+    d.send(e.RegistrationStartedReply(REG_ID, REG_EXPIRES))
     d.send(e.CatalogueLoaded(CATALOGUE))
     return d
 
@@ -120,7 +120,7 @@ def test_no_terms_means_no_registration() -> None:
 
 def test_unregistered_blocked_card_is_told_to_ask_the_ra_and_register_next_time() -> None:
     d = Driver.new(CONFIG).at_card_status(LOCKED)
-    d.send(e.Continue(), e.NotRegistered())
+    d.send(e.Continue(), e.NotRegisteredReply())
     assert isinstance(d.screen, s.NotRegistered)
 
 
@@ -228,7 +228,7 @@ def test_good_contacts_start_the_registration_with_the_terms_version() -> None:
         )
     ]
     assert isinstance(d.screen, s.ContactDetails) and d.screen.busy
-    out = d.send(e.RegistrationStarted(REG_ID, REG_EXPIRES))
+    out = d.send(e.RegistrationStartedReply(REG_ID, REG_EXPIRES))
     assert isinstance(d.screen, s.ChooseQuestions) and d.screen.loading
     assert c.LoadQuestionCatalogue() in out
     saved = of_type(out, c.SaveCheckpoint)[0].checkpoint
@@ -273,7 +273,7 @@ def test_card_reset_since_verify_asks_for_the_passcode_once_more() -> None:
         )
     ]
     assert PASSCODE not in repr(out)
-    d.send(e.RegistrationStarted(REG_ID, REG_EXPIRES))
+    d.send(e.RegistrationStartedReply(REG_ID, REG_EXPIRES))
     assert isinstance(d.screen, s.ChooseQuestions)
 
 
@@ -294,7 +294,7 @@ def test_service_down_while_starting_keeps_the_contacts_and_asks_to_send_again()
 
 def test_catalogue_from_the_cache_is_used_like_a_fresh_one() -> None:
     d = at_contacts()
-    d.send(e.SubmitContactDetails(EMAIL, MOBILE), e.RegistrationStarted(REG_ID, REG_EXPIRES))
+    d.send(e.SubmitContactDetails(EMAIL, MOBILE), e.RegistrationStartedReply(REG_ID, REG_EXPIRES))
     d.send(e.CatalogueLoaded(CATALOGUE, from_cache=True))
     assert isinstance(d.screen, s.ChooseQuestions)
     assert d.screen.from_cache and len(d.screen.catalogue) == 20 and not d.screen.loading
@@ -302,7 +302,7 @@ def test_catalogue_from_the_cache_is_used_like_a_fresh_one() -> None:
 
 def test_no_catalogue_anywhere_retries_by_itself() -> None:
     d = at_contacts()
-    d.send(e.SubmitContactDetails(EMAIL, MOBILE), e.RegistrationStarted(REG_ID, REG_EXPIRES))
+    d.send(e.SubmitContactDetails(EMAIL, MOBILE), e.RegistrationStartedReply(REG_ID, REG_EXPIRES))
     d.send(e.ServiceUnreachable(e.Call.LOAD_QUESTION_CATALOGUE))
     assert isinstance(d.screen, s.ServiceUnavailable)
     assert d.screen.retry == c.LoadQuestionCatalogue()
@@ -310,6 +310,16 @@ def test_no_catalogue_anywhere_retries_by_itself() -> None:
     assert c.LoadQuestionCatalogue() in out
     d.send(e.CatalogueLoaded(CATALOGUE))
     assert isinstance(d.screen, s.ChooseQuestions) and not d.screen.loading
+
+
+def test_a_refused_catalogue_stops_the_registration_rather_than_loading_for_ever() -> None:
+    # Every call's refusal goes through the one service_trouble table; before it,
+    # a refused catalogue (401, say) left the holder on a loading screen.
+    d = at_contacts()
+    d.send(e.SubmitContactDetails(EMAIL, MOBILE), e.RegistrationStartedReply(REG_ID, REG_EXPIRES))
+    out = d.send(e.ServiceRefused(e.Call.LOAD_QUESTION_CATALOGUE, "unauthorized"))
+    assert d.screen == s.RegistrationStopped(reason=s.StopReason.PROBLEM)
+    assert c.ClearCheckpoint() in out and d.state.journey is None
 
 
 def test_choosing_four_different_questions() -> None:
@@ -355,7 +365,7 @@ def test_answers_typed_twice_are_checked_before_the_service() -> None:
 
 def test_answers_accepted_show_the_code_screen_and_save_progress() -> None:
     d = at_code()
-    assert isinstance(d.screen, s.RegistrationCodeSent)
+    assert isinstance(d.screen, s.RegistrationCodeEntry)
     assert d.screen.sent_to == "s***@nhs.net"
     assert d.state.journey is not None and d.state.journey.step is Step.CODE
 
@@ -395,9 +405,9 @@ def test_code_confirms_the_registration() -> None:
 def test_code_wrong_void_and_expired() -> None:
     d = at_code()
     d.send(e.SubmitCode(CODE), e.CodeWrong(tries_left=2))
-    assert isinstance(d.screen, s.RegistrationCodeSent) and d.screen.tries_left == 2
+    assert isinstance(d.screen, s.RegistrationCodeEntry) and d.screen.tries_left == 2
     d.send(e.SubmitCode(CODE), e.CodeExpired())
-    assert isinstance(d.screen, s.RegistrationCodeSent) and "expired" in (d.screen.error or "")
+    assert isinstance(d.screen, s.RegistrationCodeEntry) and "expired" in (d.screen.error or "")
     d.send(e.SubmitCode(CODE), e.CodeVoid())
     assert d.screen == s.RegistrationStopped(reason=s.StopReason.CODE_VOID)
     assert ("registration_stopped", "code_void") in audits(d.commands)
@@ -406,12 +416,12 @@ def test_code_wrong_void_and_expired() -> None:
 def test_resend_for_a_registration() -> None:
     d = at_code()
     d.send(e.ResendCodeRequested())
-    assert isinstance(d.screen, s.RegistrationCodeSent) and "seconds" in (d.screen.error or "")
+    assert isinstance(d.screen, s.RegistrationCodeEntry) and "seconds" in (d.screen.error or "")
     d.tick(61)
     out = d.send(e.ResendCodeRequested())
     assert out == [c.ResendRegistrationCode(registration_id=REG_ID)]
     d.send(e.ResendDone("s***@nhs.net", CODE_EXPIRES + dt.timedelta(minutes=2)))
-    assert isinstance(d.screen, s.RegistrationCodeSent) and d.screen.notice
+    assert isinstance(d.screen, s.RegistrationCodeEntry) and d.screen.notice
     d.tick(61)
     d.send(e.ResendCodeRequested(), e.ServiceUnreachable(e.Call.RESEND_REGISTRATION_CODE))
     assert isinstance(d.screen, s.ServiceUnavailable)
@@ -422,7 +432,7 @@ def test_unlock_replies_mean_nothing_on_the_registration_code_screen() -> None:
     d = at_code()
     d.send(e.SubmitCode(CODE))
     before = d.state
-    for event in (e.CodeAccepted(REG_EXPIRES), e.UnlockExpired()):
+    for event in (e.CodeAcceptedReply(REG_EXPIRES), e.UnlockExpired()):
         assert d.send(event) == []
         assert d.state == before
 
@@ -499,7 +509,7 @@ def _checkpoint(step: Step) -> Checkpoint:
 
 def test_restart_resumes_a_registration_with_the_same_working_card() -> None:
     screen = resume(_checkpoint(Step.CODE), WORKING, T0 + dt.timedelta(minutes=1))
-    assert isinstance(screen, s.RegistrationCodeSent) and screen.sent_to == "s***@nhs.net"
+    assert isinstance(screen, s.RegistrationCodeEntry) and screen.sent_to == "s***@nhs.net"
     d = Driver.new(CONFIG, checkpoint=_checkpoint(Step.QUESTIONS))
     out = d.send(e.CardInserted(), e.CardRead(WORKING))
     assert isinstance(d.screen, s.ChooseQuestions) and c.LoadQuestionCatalogue() in out
@@ -531,7 +541,7 @@ def test_change_passcode_on_the_card_and_audit() -> None:
     assert out == [c.ChangeCardPasscode(serial=WORKING.serial, old=PASSCODE, new=NEW_PASSCODE)]
     assert PASSCODE not in repr(out) and NEW_PASSCODE not in repr(out)
     assert d.send(e.Back()) == []  # no cancelling while the card is being changed
-    out = d.send(e.PasscodeChanged())
+    out = d.send(e.CardPasscodeChanged())
     assert isinstance(d.screen, s.PasscodeChanged) and d.screen.name == WORKING.name
     assert ("passcode_change", "success") in audits(out)
     assert not any(secret in repr(cmd) for cmd in d.commands for secret in SECRETS)

@@ -43,7 +43,7 @@ from card.keys import MasterKeys
 from kiosk.service_client import (
     CardProofInvalid,
     Expired,
-    SelfServiceLocked,
+    SelfServiceLockedError,
     ServiceClient,
     ServiceRejected,
     WrongAnswers,
@@ -317,7 +317,7 @@ async def lockout_journey(run: Run, kiosks: list[Kiosk]) -> dict[str, Any]:
             await kiosk.next().send_unlock_answers(unlock_id, {q: "wrong" for q in asked})
         except WrongAnswers as refused:
             return "answers_wrong", refused.attempts_left
-        except SelfServiceLocked:
+        except SelfServiceLockedError:
             return "self_service_locked", None
         return "accepted", None
 
@@ -329,9 +329,9 @@ async def lockout_journey(run: Run, kiosks: list[Kiosk]) -> dict[str, Any]:
     )
     # Locked now: even the right answers, or a new unlock, get nowhere.
     unlock_id, asked, _ = unlocks[0]
-    with pytest.raises(SelfServiceLocked):
+    with pytest.raises(SelfServiceLockedError):
         await kiosks[0].next().send_unlock_answers(unlock_id, {q: holder.answers[q] for q in asked})
-    with pytest.raises(SelfServiceLocked):
+    with pytest.raises(SelfServiceLockedError):
         await run.start_unlock(kiosks[1], holder)
     run.journeys["locked"] += 1
     return {"uuid": holder.uuid, "outcomes": outcomes}

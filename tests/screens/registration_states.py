@@ -71,7 +71,7 @@ def registration_states() -> dict[str, s.KioskState]:
             journey=registration(),
         ),
         "registration_code_sent": reg_state(
-            s.RegistrationCodeSent(
+            s.RegistrationCodeEntry(
                 sent_to="a***@nhs.net",
                 sent_at=NOW - dt.timedelta(seconds=40),
                 expires_at=NOW + dt.timedelta(minutes=14, seconds=20),

@@ -13,7 +13,7 @@ from tests.screens.harness import CARD, NOW, QUESTIONS, journey, kiosk_state
 from tests.screens.registration_states import registration_states
 
 _QUESTIONS = s.Questions(questions=QUESTIONS, attempts_left=2, error=None)
-_CODE = s.CodeSent(
+_CODE = s.CodeEntry(
     sent_to="a***@nhs.net",
     sent_at=NOW - dt.timedelta(seconds=40),
     expires_at=NOW + dt.timedelta(minutes=14, seconds=20),
@@ -29,7 +29,7 @@ _PASSCODE = s.NewPasscode(
 REPRESENTATIVE: dict[str, s.KioskState] = {
     "waiting": kiosk_state(s.WaitingForCard(), card=None),
     "no_reader": kiosk_state(s.NoReader(), card=None),
-    "card_service_down": kiosk_state(s.CardServiceDown(), card=None),
+    "card_service_down": kiosk_state(s.NoCardService(), card=None),
     "card_removed": kiosk_state(
         s.CardRemovedNotice(until=NOW + dt.timedelta(seconds=5)), card=None
     ),

@@ -49,7 +49,7 @@ STATES = registration_states()
 
 
 def test_every_new_state_has_its_screen() -> None:
-    assert SCREENS[s.RegistrationCodeSent] is RegistrationCodeSentScreen
+    assert SCREENS[s.RegistrationCodeEntry] is RegistrationCodeSentScreen
     for state in STATES.values():
         assert type(state.screen) in SCREENS
 

@@ -59,7 +59,7 @@ def questions_state(**changes: object) -> s.KioskState:
 
 
 def code_state(**changes: object) -> s.KioskState:
-    screen = s.CodeSent(
+    screen = s.CodeEntry(
         sent_to="a***@nhs.net",
         sent_at=NOW - dt.timedelta(seconds=40),
         expires_at=NOW + dt.timedelta(minutes=14, seconds=20),

@@ -15,11 +15,11 @@ from kiosk.service_client import (
     Expired,
     KioskUnauthorized,
     MailUnavailable,
-    NotRegistered,
-    SelfServiceLocked,
+    NotRegisteredError,
+    SelfServiceLockedError,
     ServiceClient,
     ServiceRejected,
-    ServiceUnreachable,
+    ServiceUnreachableError,
     TooManyRequests,
     UnlockStarted,
     WrongAnswers,
@@ -93,13 +93,13 @@ async def test_three_failures_across_two_kiosks_lock_until_ra_clears(
         await client_b.send_unlock_answers(second.unlock_id, wrong(second))
     assert two.value.attempts_left == 1
 
-    with pytest.raises(SelfServiceLocked) as locked:
+    with pytest.raises(SelfServiceLockedError) as locked:
         await client.send_unlock_answers(first.unlock_id, wrong(first))
     assert locked.value.status == 423
     # Right answers after the lock do not help, on either kiosk.
-    with pytest.raises(SelfServiceLocked):
+    with pytest.raises(SelfServiceLockedError):
         await client_b.send_unlock_answers(second.unlock_id, right(holder, second))
-    with pytest.raises(SelfServiceLocked):
+    with pytest.raises(SelfServiceLockedError):
         await start(client_b, masters, holder)
 
     # The lock is in the store: a restarted service (same database) keeps it.
@@ -107,7 +107,7 @@ async def test_three_failures_across_two_kiosks_lock_until_ra_clears(
     restarted = start_service(settings, masters, clock)
     try:
         async with ServiceClient(restarted.url, live_service.tokens["ward-7"]) as again:
-            with pytest.raises(SelfServiceLocked):
+            with pytest.raises(SelfServiceLockedError):
                 await start(again, masters, holder)
             shown = ra_show(settings, holder["uuid"], capsys)
             assert shown["locked"] is True and shown["failed_attempts"] == 3
@@ -155,7 +155,7 @@ async def test_answers_must_match_the_questions_and_are_not_counted(
 async def test_not_registered(
     client: ServiceClient, live_service: RunningService, masters: MasterKeys
 ) -> None:
-    with pytest.raises(NotRegistered) as refused:
+    with pytest.raises(NotRegisteredError) as refused:
         await start(client, masters, live_service.holder("unregistered"))
     assert refused.value.status == 409
 
@@ -677,7 +677,7 @@ async def test_registration_never_clears_a_lock(
     holder = live_service.holder("working")
     for _ in range(3):
         started = await start(client, masters, holder)
-        with pytest.raises((WrongAnswers, SelfServiceLocked)):
+        with pytest.raises((WrongAnswers, SelfServiceLockedError)):
             await client.send_unlock_answers(started.unlock_id, wrong(started))
     nonce = await client.new_nonce()
     mac = card_mac(masters, holder["serial"], nonce.nonce, key="holder_auth")
@@ -694,7 +694,7 @@ async def test_registration_never_clears_a_lock(
         reg.registration_id, {"q01": "abc", "q02": "def", "q03": "ghi", "q04": "jkl"}
     )
     await client.confirm_registration(reg.registration_id, mailbox.code(holder["email"], 1))
-    with pytest.raises(SelfServiceLocked):
+    with pytest.raises(SelfServiceLockedError):
         await start(client, masters, holder)
 
 
@@ -712,7 +712,7 @@ async def test_gateway_errors_are_retried_then_unreachable() -> None:
         retries=2,
         backoff_initial=0.01,
     ) as c:
-        with pytest.raises(ServiceUnreachable):
+        with pytest.raises(ServiceUnreachableError):
             await c.new_nonce()
     assert len(calls) == 3 and len(set(calls)) == 1
 
@@ -723,7 +723,7 @@ async def test_unreachable_service() -> None:
     async with ServiceClient(
         f"http://127.0.0.1:{free_port()}", "t", retries=1, backoff_initial=0.01, timeout=2
     ) as c:
-        with pytest.raises(ServiceUnreachable):
+        with pytest.raises(ServiceUnreachableError):
             await c.health()
 
 

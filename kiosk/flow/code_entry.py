@@ -1,0 +1,203 @@
+"""The emailed-code step, written once for both journeys.
+
+An unlock and a registration show the same code screen with the same checks,
+resend timing and replies; they differ only in the calls the screen makes, the
+reply that ends the step, and the reply that says the journey's window closed.
+`CodeCalls` names those differences; `code_entry_handler` builds the screen's
+handler from them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from contract.problems import ProblemCode
+from kiosk.flow import commands as c
+from kiosk.flow import events as e
+from kiosk.flow import states as s
+from kiosk.flow.common import (
+    RESUMED,
+    Handler,
+    Result,
+    audit,
+    current_time,
+    handler_for,
+    journey_of,
+    seconds_until,
+    stop,
+    with_journey,
+)
+from kiosk.flow.facts import Checkpoint, Step
+from kiosk.flow.service_trouble import service_trouble
+
+NO_MORE_RESENDS = (
+    "No more new codes can be sent for this unlock. Use the last code we sent, "
+    "or press Escape to stop and start again later."
+)
+
+
+@dataclass(frozen=True)
+class CodeCalls:
+    """What one journey's code screen sends, and how that journey's step ends."""
+
+    send: Callable[[str, str], c.Command]
+    """(service id, code) -> the command that sends the code."""
+    resend: Callable[[str], c.Command]
+    """service id -> the command that asks for a new code."""
+    calls: tuple[e.Call, ...]
+    """The service calls those two commands make."""
+    done: type[e.Event]
+    """The reply that accepts the code."""
+    on_done: Callable[[s.KioskState, Checkpoint, e.Event], Result]
+    """What follows an accepted code."""
+    expired: type[e.Event]
+    """The reply that says the journey's window closed."""
+    expired_why: str
+    """The audit's word for that."""
+
+
+def code_sent(
+    state: s.KioskState,
+    journey: Checkpoint,
+    event: e.AnswersAccepted,
+    screen: type[s.CodeEntry],
+    audit_kind: str,
+) -> Result:
+    """Answers accepted and the code mailed (unlock or registration): on to its code screen."""
+    now = current_time(state)
+    code = screen(
+        sent_to=event.code_sent_to,
+        sent_at=now,
+        expires_at=event.code_expires_at,
+        resend_available_at=now + state.config.resend_interval,
+    )
+    progressed = replace(
+        journey,
+        step=Step.CODE,
+        code_sent_to=event.code_sent_to,
+        code_sent_at=now,
+        code_expires_at=event.code_expires_at,
+    )
+    state, commands = with_journey(replace(state, screen=code), progressed)
+    return state, [c.WipeInputs(), *commands, audit(state, audit_kind, "accepted")]
+
+
+def resumed_code_entry(checkpoint: Checkpoint, screen: type[s.CodeEntry]) -> s.CodeEntry:
+    """The code screen of a journey resumed after a restart."""
+    return screen(
+        sent_to=checkpoint.code_sent_to or "",
+        sent_at=checkpoint.code_sent_at or checkpoint.updated_at,
+        expires_at=checkpoint.code_expires_at or checkpoint.expires_at,
+        tries_left=checkpoint.tries_left,
+        notice=RESUMED,
+    )
+
+
+def code_entry_handler(calls: CodeCalls) -> Handler:
+    """The handler of a code screen that makes `calls`."""
+
+    def handle(
+        state: s.KioskState, event: e.Event, screen: s.CodeEntry, journey: Checkpoint
+    ) -> Result:
+        if isinstance(event, e.SubmitCode | e.ResendCodeRequested):
+            return _holder_asks(state, screen, journey, event, calls)
+        if isinstance(event, calls.done):
+            return calls.on_done(state, journey, event)
+        if isinstance(event, calls.expired):
+            return stop(state, s.StopReason.EXPIRED, calls.expired_why)
+        if isinstance(event, e.CodeVoid):
+            return stop(state, s.StopReason.CODE_VOID, ProblemCode.CODE_VOID)
+        trouble = service_trouble(state, event, calls.calls)
+        if trouble is not None:
+            return trouble
+        return _code_reply(state, screen, journey, event)
+
+    return handler_for(s.CodeEntry, journey_of, handle)
+
+
+def _holder_asks(
+    state: s.KioskState,
+    screen: s.CodeEntry,
+    journey: Checkpoint,
+    event: e.SubmitCode | e.ResendCodeRequested,
+    calls: CodeCalls,
+) -> Result:
+    if isinstance(event, e.SubmitCode):
+        # Holders copy codes with spaces ("1234 5678"); the service wants digits.
+        code = "".join(event.code.split())
+        digits = state.config.code_digits
+        if len(code) != digits or not all("0" <= ch <= "9" for ch in code):
+            error = f"The code is {digits} digits. Check the email and type it again."
+            return replace(state, screen=replace(screen, error=error, notice=None)), []
+        sending = replace(screen, sending=True, error=None, notice=None)
+        return replace(state, screen=sending), [calls.send(journey.service_id, code)]
+    now = current_time(state)
+    if screen.resends_exhausted:
+        return replace(state, screen=replace(screen, error=NO_MORE_RESENDS)), []
+    if screen.resend_available_at is not None and now < screen.resend_available_at:
+        wait = seconds_until(now, screen.resend_available_at)
+        error = f"You can ask for a new code in {wait} seconds."
+        return replace(state, screen=replace(screen, error=error, notice=None)), []
+    sending = replace(screen, sending=True, error=None, notice=None)
+    return replace(state, screen=sending), [calls.resend(journey.service_id)]
+
+
+def _code_reply(
+    state: s.KioskState, screen: s.CodeEntry, journey: Checkpoint, event: e.Event
+) -> Result:
+    """The service's replies both journeys' code screens share."""
+    now = current_time(state)
+    if isinstance(event, e.CodeWrong):
+        plural = "try" if event.tries_left == 1 else "tries"
+        error = f"That code is not right. {event.tries_left} {plural} left."
+        wrong = replace(
+            screen, tries_left=event.tries_left, error=error, notice=None, sending=False
+        )
+        state, commands = with_journey(
+            replace(state, screen=wrong), replace(journey, tries_left=event.tries_left)
+        )
+        return state, [
+            c.WipeInputs(),
+            *commands,
+            audit(state, "code", "wrong", tries_left=event.tries_left),
+        ]
+    if isinstance(event, e.CodeExpired):
+        error = "This code has expired. Ask for a new code."
+        expired = replace(screen, error=error, notice=None, sending=False)
+        return replace(state, screen=expired), [c.WipeInputs(), audit(state, "code", "expired")]
+    if isinstance(event, e.ResendDone):
+        notice = f"We sent a new code to {event.code_sent_to}. The old code no longer works."
+        resent = replace(
+            screen,
+            sent_to=event.code_sent_to,
+            sent_at=now,
+            expires_at=event.code_expires_at,
+            resend_available_at=now + state.config.resend_interval,
+            error=None,
+            notice=notice,
+            sending=False,
+        )
+        progressed = replace(
+            journey,
+            code_sent_to=event.code_sent_to,
+            code_sent_at=now,
+            code_expires_at=event.code_expires_at,
+        )
+        state, commands = with_journey(replace(state, screen=resent), progressed)
+        return state, [c.WipeInputs(), *commands, audit(state, "code", "resent")]
+    if isinstance(event, e.ResendRefused):
+        if event.retry_after is None:
+            refused = replace(screen, resends_exhausted=True, error=NO_MORE_RESENDS, sending=False)
+        else:
+            refused = replace(
+                screen,
+                resend_available_at=now + dt.timedelta(seconds=event.retry_after),
+                error=f"You can ask for a new code in {event.retry_after} seconds.",
+                sending=False,
+            )
+        return replace(state, screen=refused), [
+            audit(state, "code", "resend_refused", retry_after=event.retry_after)
+        ]
+    return state, []
