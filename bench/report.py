@@ -608,6 +608,38 @@ def _phase_row(p: dict[str, Any]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _admission_rows(phases: list[dict[str, Any]]) -> list[str]:
+    """Admission under load (issue 14): refusals waited out, abandoned, RSS, health."""
+    if not any("busy_refusals" in p for p in phases):
+        return []
+    out = [
+        "| kiosks | 503 service_busy waited out | refused, then completed | abandoned "
+        "| service peak RSS | /v1/health p50 | p99 | max | health unanswered |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for p in phases:
+        health = p.get("health") or {}
+        rss = p.get("service_peak_rss_kib")
+        out.append(
+            "| "
+            + " | ".join(
+                [
+                    str(p.get("kiosks")),
+                    num(p.get("busy_refusals")),
+                    num(p.get("refused_then_completed")),
+                    num(p.get("abandoned")),
+                    f"{rss / 1024:.0f} MiB" if isinstance(rss, int) else "-",
+                    ms(health.get("median")),
+                    ms(health.get("p99")),
+                    ms(health.get("max")),
+                    num(health.get("failures")),
+                ]
+            )
+            + " |"
+        )
+    return [*out, ""]
+
+
 def _journeys_reading(r: dict[str, Any], service: dict[str, Any] | None, cores: Any) -> list[str]:
     """How to read 6b: the argon2 ceiling from section 6's checks per core, same run."""
     per_check = ((service or {}).get("argon2") or {}).get("cpu_s_per_check")
@@ -661,7 +693,24 @@ def journeys_section(
         "(1.00x: no better than one kiosk alone). Journey time is over every completed "
         f"journey (window and grace). Client: {r.get('client', '-')}.",
         "",
+        "Admission (issue 14): answer checks run on a bounded pool (one worker per CPU); "
+        "an answer step that would wait past `admission.max_wait` (3 s) is refused at "
+        "once with 503 `service_busy` + Retry-After, having counted nothing. The simulated "
+        "kiosk does what a kiosk must: waits the Retry-After times a random 1 to 1.5 and "
+        "sends the same answers with the same Idempotency-Key. *Abandoned* = timed out + "
+        "failed. `/v1/health` is asked every 100 ms from a thread of its own in the "
+        "client process during each phase (it shares the cores and the GIL with the "
+        "kiosks, so its figures are an upper bound on the service's).",
+        "",
     ]
+    if r.get("date"):
+        out += [
+            f"This section was measured on {r['date']} ({r.get('cpus', '-')} usable CPUs, "
+            f"load average at its start {r.get('loadavg_at_start', '-')}), possibly in a "
+            "run of its own (`python -m bench --quick --only journeys`) spliced into this "
+            "file; the machine is described above.",
+            "",
+        ]
     variants = r.get("variants") or []
     for v in variants:
         cost = v.get("argon2") or {}
@@ -678,6 +727,7 @@ def journeys_section(
         ]
         out += [_phase_row(p) for p in v.get("phases") or []]
         out.append("")
+        out += _admission_rows(v.get("phases") or [])
     out += _journeys_reading(r, service, cores)
     if variants and not any(p.get("kiosks") == 1000 for p in variants[0].get("phases") or []):
         out += [
