@@ -704,11 +704,16 @@ def journeys_section(
         "",
     ]
     if r.get("date"):
+        box = r.get("machine") or {}
+        where = (
+            f"{box.get('cpu')}, nproc {box.get('nproc')}, memory {box.get('memory_gib')} GiB"
+            if box
+            else f"{r.get('cpus', '-')} usable CPUs; the machine is described above"
+        )
         out += [
-            f"This section was measured on {r['date']} ({r.get('cpus', '-')} usable CPUs, "
-            f"load average at its start {r.get('loadavg_at_start', '-')}), possibly in a "
-            "run of its own (`python -m bench --quick --only journeys`) spliced into this "
-            "file; the machine is described above.",
+            f"This section was measured on {r['date']} ({where}; load average at its start "
+            f"{r.get('loadavg_at_start', '-')}: the machine was shared with other work, so "
+            "read ratios within the section only).",
             "",
         ]
     variants = r.get("variants") or []
@@ -722,7 +727,8 @@ def journeys_section(
             f"{num(v.get('setup_s'), 2)} s.",
             "",
             "| kiosks | window + grace | journeys/s | ratio to floor | journey p50 "
-            "| journey p95 | completed | timed out | failed | zero 5xx | statuses |",
+            "| journey p95 | completed | timed out | failed | zero 5xx (but 503 service_busy) "
+            "| statuses |",
             "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         out += [_phase_row(p) for p in v.get("phases") or []]
