@@ -73,6 +73,7 @@ class AnswerChecks:
         self.max_wait = max_wait
         self.capacity = workers + max_queue
         """The most requests admitted at once: what bounds threads and memory."""
+        self._fed = min(self.capacity, 2 * workers)
         self._monotonic = monotonic
         self._turns = threading.Condition()
         self._admitted = 0
@@ -112,18 +113,16 @@ class AnswerChecks:
 
     def _refusal_locked(self) -> int | None:
         ahead = self._admitted
-        if ahead < self.workers:
-            return None
-        per_check = self._check_seconds
+        per_check = self._check_seconds or 0.0
+        # A newcomer starts once (ahead - workers + 1) of those ahead are done.
+        wait = max(0, ahead - self.workers + 1) / self.workers * per_check
         if ahead < self.capacity:
-            if per_check is None:
+            # One request queued per worker is always admitted, whatever the estimate:
+            # while one checks, the next does its reads, so no worker waits for work.
+            if ahead < self._fed or wait <= self.max_wait:
                 return None
-            # A newcomer starts once (ahead - workers + 1) of those ahead are done.
-            if (ahead - self.workers + 1) / self.workers * per_check <= self.max_wait:
-                return None
-        # About when the work admitted now is done (the kiosk adds its own jitter).
-        drained = ahead / self.workers * (per_check or 0.0)
-        return max(1, math.ceil(drained))
+        # About when a request like this one would be admitted (the kiosk adds jitter).
+        return max(1, math.ceil(wait - self.max_wait))
 
     @contextmanager
     def admit(self) -> Iterator[None]:

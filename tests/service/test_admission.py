@@ -56,11 +56,11 @@ def test_wait_is_estimated_from_the_queue_and_the_measured_check() -> None:
     with checks.admit(), checks.admit(), checks.admit():
         # Three ahead on one worker at 1 s each: a newcomer would wait 3 s, still usable.
         with checks.admit():
-            # Four ahead: 4 s is past max_wait; come back when they are done.
+            # Four ahead: 4 s is past max_wait; come back in about 1 s, when it is not.
             with pytest.raises(ServiceBusy) as refused:
                 with checks.admit():
                     pass
-    assert refused.value.extras == {"retry_after": 4}
+    assert refused.value.extras == {"retry_after": 1}
     assert checks.load().admitted == 0
     assert checks.load().refused == 1
 
