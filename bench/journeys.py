@@ -18,7 +18,7 @@ a cryptogram, and the result report. Each journey uses a holder of its own, so t
 per-card and per-holder throttles never bite; the per-kiosk throttle (600/min) is
 raised, as in bench/service.py, since one simulated kiosk runs journeys back to back.
 
-Each phase (1 kiosk as the floor, then 50, 200 and in full mode 1000 kiosks) runs on
+Each phase (1 kiosk as the floor, then 20, 100, 200 and in full mode 1000 kiosks) runs on
 a freshly started service process over the same database, so work a cancelled phase
 left queued cannot slow the next. Kiosks start journeys until the phase's deadline;
 then in-flight journeys get a bounded grace period and the rest are cancelled and
@@ -90,7 +90,8 @@ def phases(full: bool) -> list[Phase]:
     if full:
         return [
             Phase(1, 20.0, 20.0, 1_000),
-            Phase(50, 40.0, 20.0, 4_000),
+            Phase(20, 30.0, 20.0, 2_000),
+            Phase(100, 40.0, 20.0, 4_000),
             Phase(200, 40.0, 20.0, 4_000),
             Phase(1000, 90.0, 30.0, 6_000),
         ]

@@ -575,7 +575,7 @@ def service_section(r: dict[str, Any] | None, journeys_measured: bool = False) -
         "- one answers submission checks 3 answers: about "
         f"{num((a.get('checks_per_cpu_s') or 0) / 3, 1)} submissions per core per second",
         "",
-        "Journeys per second with 50, 200 and 1000 simulated kiosks on SQLite: "
+        "Journeys per second with 20, 100, 200 and 1000 simulated kiosks on SQLite: "
         + ("see 6b below." if journeys_measured else NOT_MEASURED + "."),
         "",
     ]
@@ -698,9 +698,13 @@ def journeys_section(
         "once with 503 `service_busy` + Retry-After, having counted nothing. The simulated "
         "kiosk does what a kiosk must: waits the Retry-After times a random 1 to 1.5 and "
         "sends the same answers with the same Idempotency-Key. *Abandoned* = timed out + "
-        "failed. `/v1/health` is asked every 100 ms from a thread of its own in the "
-        "client process during each phase (it shares the cores and the GIL with the "
-        "kiosks, so its figures are an upper bound on the service's).",
+        "failed, where timed out means still under way when the phase's window + grace "
+        "ended: at N kiosks and R journeys/s, about N - R x (window + grace) journeys are "
+        "cut off by the bench itself, not given up by a kiosk (this client's timeout is "
+        "longer than the phase, and no journey failed). `/v1/health` is asked every 100 ms "
+        "from a thread of its own in the client process during each phase (it shares "
+        "the cores and the GIL with the kiosks, so its figures are an upper bound on "
+        "the service's).",
         "",
     ]
     if r.get("date"):
