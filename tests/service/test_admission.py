@@ -323,3 +323,13 @@ def test_registration_answers_are_admitted_too(
             assert_busy(http.put(path, json=answers, headers=key))
         accepted = http.put(path, json=answers, headers=key)
     assert accepted.status_code == 200, accepted.text
+
+
+def test_a_busy_refusal_comes_before_the_token_is_looked_up(busy_live: RunningService) -> None:
+    checks = busy_live.service.answer_checks
+    path = f"{busy_live.url}/v1/unlocks/{'0' * 32}/answers"
+    body = {"answers": {"q01": "anything"}}
+    with pool_held(checks, checks.capacity):
+        # No thread, no store: not even the token is checked while answering is full.
+        assert_busy(httpx.post(path, json=body, timeout=WAIT))
+    assert httpx.post(path, json=body, timeout=WAIT).status_code == 401
