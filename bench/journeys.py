@@ -25,7 +25,7 @@ a cryptogram, and the result report. Each journey uses a holder of its own, so t
 per-card and per-holder throttles never bite; the per-kiosk throttle (600/min) is
 raised, as in bench/service.py, since one simulated kiosk runs journeys back to back.
 
-Each phase (1 kiosk as the floor, then 50, 200 and in full mode 1000 kiosks) runs on
+Each phase (1 kiosk as the floor, then 20, 100, 200 and in full mode 1000 kiosks) runs on
 a freshly started service process over the same database, so work a cancelled phase
 left queued cannot slow the next. Kiosks start journeys until the phase's deadline;
 then in-flight journeys get a bounded grace period and the rest are cancelled and
@@ -36,6 +36,13 @@ The phases run first at the configured argon2id cost (the service settings'
 defaults, what a deployment runs). If at that cost the largest phase completes fewer
 journeys than it has kiosks, the same phases run again at the cheap test cost,
 labelled as such, so the store and the rules under contention are measured as well.
+
+Admission (issue 14): the simulated kiosk honours 503 `service_busy` the way a kiosk
+must: it waits the Retry-After (times a random 1 to 1.5, so kiosks do not come back
+together) and sends the same answers again with the same Idempotency-Key. Each phase
+counts those refusals, the journeys refused and then completed, the journeys
+abandoned (timed out or failed), the service's peak RSS (VmHWM), and `/v1/health`
+answered every 100 ms from a thread of its own (p50/p99/max) during the phase.
 """
 
 from __future__ import annotations
@@ -61,9 +68,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import insert
 
-from bench.common import LOOPBACK, ROOT, emit, free_port, ratio, summary
+from bench.common import LOOPBACK, ROOT, emit, free_port, percentile, ratio, summary
 from card.keys import MasterKeys, aes_cmac
-from kiosk.service_client import ServiceClient
+from kiosk.service_client import ServiceClient, ServiceRejected
 from service.app import mailer_for
 from service.selfservice import SelfService
 from service.settings import Argon2Cost, ServiceSettings, load_settings
@@ -93,13 +100,15 @@ def phases(full: bool) -> list[Phase]:
     if full:
         return [
             Phase(1, 20.0, 20.0, 1_000),
-            Phase(50, 40.0, 20.0, 4_000),
+            Phase(20, 30.0, 20.0, 2_000),
+            Phase(100, 40.0, 20.0, 4_000),
             Phase(200, 40.0, 20.0, 4_000),
             Phase(1000, 90.0, 30.0, 6_000),
         ]
     return [
         Phase(1, 12.0, 10.0, 600),
-        Phase(50, 30.0, 10.0, 3_000),
+        Phase(20, 20.0, 10.0, 1_500),
+        Phase(100, 30.0, 10.0, 3_000),
         Phase(200, 30.0, 10.0, 3_000),
     ]
 
@@ -329,6 +338,10 @@ class Tally:
     failures: Counter[str] = field(default_factory=Counter)
     statuses: Counter[int] = field(default_factory=Counter)
     started: int = 0
+    busy_refusals: int = 0
+    """503 service_busy answers the kiosks waited out."""
+    refused_then_completed: int = 0
+    """Completed journeys that met at least one service_busy first."""
 
 
 async def journey(
@@ -338,10 +351,12 @@ async def journey(
     holder: Holder,
     mail_wait: float,
     step: list[str],
-) -> None:
+    tally: Tally,
+) -> int:
     """One whole unlock journey: nonce, start, answers, code, cryptogram, result.
 
     step[0] names the step under way, so a cancelled journey says where it stood.
+    Returns how many times the answers were refused with service_busy first.
     """
     serial = bytes.fromhex(holder.serial)
     step[0] = "nonce"
@@ -351,7 +366,22 @@ async def journey(
     started = await client.start_unlock(holder.serial, holder.uuid, nonce.nonce, mac)
     asked = [q.id for q in started.questions]
     step[0] = "answers"
-    await client.send_unlock_answers(started.unlock_id, {q: world.answers[q] for q in asked})
+    key = secrets.token_hex(16)
+    busy = 0
+    while True:
+        try:
+            await client.send_unlock_answers(
+                started.unlock_id, {q: world.answers[q] for q in asked}, idempotency_key=key
+            )
+            break
+        except ServiceRejected as exc:
+            if exc.status != 503 or exc.code != "service_busy":
+                raise
+            busy += 1
+            tally.busy_refusals += 1
+            step[0] = "answers (waiting Retry-After)"
+            await asyncio.sleep((exc.retry_after or 1) * random.uniform(1.0, 1.5))
+            step[0] = "answers"
     step[0] = "mail"
     code = await mailbox.code(holder.email, mail_wait)
     step[0] = "code"
@@ -360,6 +390,7 @@ async def journey(
     await client.get_cryptogram(started.unlock_id, secrets.token_bytes(16))
     step[0] = "result"
     await client.report_unlock_result(started.unlock_id, "unlocked", 0x9000)
+    return busy
 
 
 async def run_phase(
@@ -394,7 +425,7 @@ async def run_phase(
             tally.started += 1
             t = time.perf_counter()
             try:
-                await journey(client, world, mailbox, holder, phase.grace, step)
+                busy = await journey(client, world, mailbox, holder, phase.grace, step, tally)
             except Exception as exc:  # a refused or failed journey is counted, not fatal
                 tally.failures[f"{type(exc).__name__} at {step[0]}"] += 1
                 continue
@@ -402,19 +433,27 @@ async def run_phase(
                 step[0] = "idle"
             end = time.perf_counter()
             tally.done.append((end - start, end - t))
+            if busy:
+                tally.refused_then_completed += 1
 
+    probe = HealthProbe(urls[0])
+    probe.start()
     tasks = [asyncio.create_task(kiosk(c, s)) for c, s in zip(clients, steps, strict=True)]
     try:
         await asyncio.wait(tasks, timeout=phase.seconds + phase.grace)
         stuck = Counter(s[0] for t, s in zip(tasks, steps, strict=True) if not t.done())
         timed_out = sum(stuck.values())
     finally:
+        probe.stop()
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await asyncio.gather(*(c.aclose() for c in clients), return_exceptions=True)
     in_window = [s for end, s in tally.done if end <= phase.seconds]
-    server_errors = sum(n for status, n in tally.statuses.items() if status >= 500)
+    # The documented 503 service_busy is an answer the kiosk waits out, not a fault.
+    server_errors = (
+        sum(n for status, n in tally.statuses.items() if status >= 500) - tally.busy_refusals
+    )
     return {
         "kiosks": phase.kiosks,
         "window_s": phase.seconds,
@@ -430,7 +469,69 @@ async def run_phase(
         "statuses": {str(k): v for k, v in sorted(tally.statuses.items())},
         "server_errors": server_errors,
         "zero_5xx": server_errors == 0,
+        "busy_refusals": tally.busy_refusals,
+        "refused_then_completed": tally.refused_then_completed,
+        "abandoned": timed_out + sum(tally.failures.values()),
+        "health": probe.figures(),
     }
+
+
+class HealthProbe:
+    """GET /v1/health every 100 ms from a thread of its own; latencies and failures.
+
+    Its own thread and connection, so it does not wait on the kiosks' event loop
+    (it still shares the cores and the GIL with them: an upper bound on the service's).
+    """
+
+    def __init__(self, url: str) -> None:
+        self._url = f"{url}/v1/health"
+        self._halt = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.latencies: list[float] = []
+        self.failures = 0
+
+    def start(self) -> None:
+        """Start probing."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop probing and wait for the thread."""
+        self._halt.set()
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        with httpx.Client(timeout=5.0) as http:
+            while not self._halt.is_set():
+                t = time.perf_counter()
+                try:
+                    ok = http.get(self._url).status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                if ok:
+                    self.latencies.append(time.perf_counter() - t)
+                else:
+                    self.failures += 1
+                self._halt.wait(0.1)
+
+    def figures(self) -> dict[str, Any]:
+        """n, median, p95, p99, max of the answered probes; failures."""
+        ordered = sorted(self.latencies)
+        return {
+            **summary(ordered),
+            "p99": percentile(ordered, 99) if ordered else None,
+            "failures": self.failures,
+        }
+
+
+def peak_rss_kib(pid: int) -> int | None:
+    """The process's peak resident set (VmHWM) in KiB, from /proc; None if unreadable."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
 
 
 def run_variant(
@@ -467,6 +568,8 @@ def run_variant(
                 procs.append(proc)
                 urls.append(url)
             result = asyncio.run(run_phase(urls, world, mailbox, phase, pool))
+            peaks = [peak_rss_kib(p.pid) for p in procs]
+            result["service_peak_rss_kib"] = max((k for k in peaks if k is not None), default=None)
         finally:
             for proc in procs:
                 stop(proc)
@@ -493,6 +596,8 @@ def run(quick: bool = True) -> dict[str, Any]:
     on PostgreSQL with three instances, so each SQLite row has its PostgreSQL row.
     """
     plan = phases(full=not quick)
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    load_at_start = [round(x, 2) for x in os.getloadavg()]
     mailbox = Mailbox()
     controller = Controller(mailbox, hostname=LOOPBACK, port=free_port())
     controller.start()
@@ -525,6 +630,9 @@ def run(quick: bool = True) -> dict[str, Any]:
         "cheap_variant_reason": cheap_reason,
         "postgresql": "measured" if cluster is not None else "not installed",
         "mails_received": mailbox.received,
+        "date": when,
+        "loadavg_at_start": load_at_start,
+        "cpus": len(os.sched_getaffinity(0)),
         "client": "one asyncio process, one ServiceClient (httpx) per kiosk, on the same cores",
     }
 

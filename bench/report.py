@@ -575,7 +575,7 @@ def service_section(r: dict[str, Any] | None, journeys_measured: bool = False) -
         "- one answers submission checks 3 answers: about "
         f"{num((a.get('checks_per_cpu_s') or 0) / 3, 1)} submissions per core per second",
         "",
-        "Journeys per second with 50, 200 and 1000 simulated kiosks on SQLite: "
+        "Journeys per second with 20, 100, 200 and 1000 simulated kiosks on SQLite: "
         + ("see 6b below." if journeys_measured else NOT_MEASURED + "."),
         "",
     ]
@@ -606,6 +606,38 @@ def _phase_row(p: dict[str, Any]) -> str:
         statuses,
     ]
     return "| " + " | ".join(cells) + " |"
+
+
+def _admission_rows(phases: list[dict[str, Any]]) -> list[str]:
+    """Admission under load (issue 14): refusals waited out, abandoned, RSS, health."""
+    if not any("busy_refusals" in p for p in phases):
+        return []
+    out = [
+        "| kiosks | 503 service_busy waited out | refused, then completed | abandoned "
+        "| service peak RSS | /v1/health p50 | p99 | max | health unanswered |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for p in phases:
+        health = p.get("health") or {}
+        rss = p.get("service_peak_rss_kib")
+        out.append(
+            "| "
+            + " | ".join(
+                [
+                    str(p.get("kiosks")),
+                    num(p.get("busy_refusals")),
+                    num(p.get("refused_then_completed")),
+                    num(p.get("abandoned")),
+                    f"{rss / 1024:.0f} MiB" if isinstance(rss, int) else "-",
+                    ms(health.get("median")),
+                    ms(health.get("p99")),
+                    ms(health.get("max")),
+                    num(health.get("failures")),
+                ]
+            )
+            + " |"
+        )
+    return [*out, ""]
 
 
 def _journeys_reading(r: dict[str, Any], service: dict[str, Any] | None, cores: Any) -> list[str]:
@@ -672,7 +704,33 @@ def journeys_section(
         "(1.00x: no better than one kiosk alone). Journey time is over every completed "
         f"journey (window and grace). Client: {r.get('client', '-')}.",
         "",
+        "Admission (issue 14): answer checks run on a bounded pool (one worker per CPU); "
+        "an answer step that would wait past `admission.max_wait` (3 s) is refused at "
+        "once with 503 `service_busy` + Retry-After, having counted nothing. The simulated "
+        "kiosk does what a kiosk must: waits the Retry-After times a random 1 to 1.5 and "
+        "sends the same answers with the same Idempotency-Key. *Abandoned* = timed out + "
+        "failed, where timed out means still under way when the phase's window + grace "
+        "ended: at N kiosks and R journeys/s, about N - R x (window + grace) journeys are "
+        "cut off by the bench itself, not given up by a kiosk (this client's timeout is "
+        "longer than the phase, and no journey failed). `/v1/health` is asked every 100 ms "
+        "from a thread of its own in the client process during each phase (it shares "
+        "the cores and the GIL with the kiosks, so its figures are an upper bound on "
+        "the service's).",
+        "",
     ]
+    if r.get("date"):
+        box = r.get("machine") or {}
+        where = (
+            f"{box.get('cpu')}, nproc {box.get('nproc')}, memory {box.get('memory_gib')} GiB"
+            if box
+            else f"{r.get('cpus', '-')} usable CPUs; the machine is described above"
+        )
+        out += [
+            f"This section was measured on {r['date']} ({where}; load average at its start "
+            f"{r.get('loadavg_at_start', '-')}: the machine was shared with other work, so "
+            "read ratios within the section only).",
+            "",
+        ]
     variants = r.get("variants") or []
     for v in variants:
         cost = v.get("argon2") or {}
@@ -685,11 +743,13 @@ def journeys_section(
             f"{num(v.get('setup_s'), 2)} s.",
             "",
             "| kiosks | window + grace | journeys/s | ratio to floor | journey p50 "
-            "| journey p95 | completed | timed out | failed | zero 5xx | statuses |",
+            "| journey p95 | completed | timed out | failed | zero 5xx (but 503 service_busy) "
+            "| statuses |",
             "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         out += [_phase_row(p) for p in v.get("phases") or []]
         out.append("")
+        out += _admission_rows(v.get("phases") or [])
     out += _journeys_reading(r, service, cores)
     if variants and not any(p.get("kiosks") == 1000 for p in variants[0].get("phases") or []):
         out += [

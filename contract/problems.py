@@ -41,6 +41,7 @@ class ProblemCode(StrEnum):
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     # Dependencies.
     MAIL_UNAVAILABLE = "mail_unavailable"
+    SERVICE_BUSY = "service_busy"
 
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"

@@ -63,6 +63,13 @@ class Health(WireModel):
     version: str
 
 
+class Readiness(WireModel):
+    """GET /v1/ready when the answer steps would be admitted (else 503 service_busy)."""
+
+    status: Literal["ready"]
+    version: str
+
+
 class Question(WireModel):
     id: str
     text: str

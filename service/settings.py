@@ -46,6 +46,25 @@ class Throttle(BaseModel):
     """Unlock and registration starts naming one holder UUID."""
 
 
+class Admission(BaseModel):
+    """How much answer checking (argon2id) runs at once, and how long a request may wait.
+
+    Past that the answer steps are refused at once with 503 service_busy and a
+    Retry-After, rather than every request slowing down together (issue 14).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    workers: int | None = Field(default=None, ge=1)
+    """Answer checks at once; None: the machine's CPU count."""
+    max_wait: float = Field(default=3.0, ge=0)
+    """Seconds a request may wait for a worker before it is refused: below the kiosk's
+    5 s request timeout, leaving room for the check itself."""
+    max_queue_per_worker: int = Field(default=8, ge=0)
+    """Admitted requests waiting per worker whatever the wait estimate: bounds threads
+    and memory before a check was measured."""
+
+
 class ServiceSettings(BaseSettings):
     """Everything a deployment can change without touching code."""
 
@@ -98,6 +117,8 @@ class ServiceSettings(BaseSettings):
     """Answer hashing cost."""
     throttle: Throttle = Field(default_factory=Throttle)
     """Rate limits."""
+    admission: Admission = Field(default_factory=Admission)
+    """Admission control for the answer steps."""
 
     @classmethod
     def settings_customise_sources(

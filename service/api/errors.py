@@ -46,6 +46,7 @@ STATUS_OF: dict[type[e.DomainError], int] = {
     e.RequestStillRunning: 409,
     e.IdempotencyKeyMismatch: 422,
     e.MailNotSent: 503,
+    e.ServiceBusy: 503,
 }
 """The HTTP status of each error the rules raise; its problem code is the class's `code`."""
 
@@ -119,18 +120,22 @@ def install_handlers(app: FastAPI) -> None:
 
 
 def documented(
-    *refusals: type[e.DomainError], write: bool = True
+    *refusals: type[e.DomainError], write: bool = True, authenticated: bool = True
 ) -> dict[int | str, dict[str, Any]]:
     """A route's documented refusals: each status with the problem codes it can carry.
 
     Every authenticated call can answer 401 unauthorized, 422 request_invalid and
     429 too_many_requests; every POST/PUT also the Idempotency-Key refusals.
     """
-    codes: dict[int, list[str]] = {
-        401: [e.UnknownKiosk.code],
-        422: [REQUEST_INVALID[1]],
-        429: [e.Throttled.code],
-    }
+    codes: dict[int, list[str]] = (
+        {
+            401: [e.UnknownKiosk.code],
+            422: [REQUEST_INVALID[1]],
+            429: [e.Throttled.code],
+        }
+        if authenticated
+        else {}
+    )
     if write:
         codes[422].append(e.IdempotencyKeyMismatch.code)
         codes[409] = [e.RequestStillRunning.code]

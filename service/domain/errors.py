@@ -44,6 +44,17 @@ class MailNotSent(DomainError):
         self.template = template
 
 
+class ServiceBusy(DomainError):
+    """Answer checking is full: refused at the edge before any transaction, so nothing
+    was read, counted or written, and nothing is kept under the Idempotency-Key."""
+
+    code = ProblemCode.SERVICE_BUSY
+    default_detail = "The service is busy; try again shortly."
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after=retry_after)
+
+
 # -- the kiosk and throttles ---------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine
 
 from card.keys import MasterKeys
+from service.domain.answer_checks import AnswerChecks
 from service.domain.catalogue import Catalogue, load_terms_version
 from service.domain.errors import Refusal
 from service.domain.times import Clock, utc_now
@@ -56,6 +58,12 @@ class Parts:
             settings.argon2.time_cost, settings.argon2.memory_cost, settings.argon2.parallelism
         )
         self.fingerprint = Fingerprinter(masters)
+        workers = settings.admission.workers or os.cpu_count() or 1
+        self.answer_checks = AnswerChecks(
+            workers,
+            settings.admission.max_wait,
+            workers * settings.admission.max_queue_per_worker,
+        )
 
     def now(self) -> float:
         """Epoch seconds from the injected clock."""

@@ -143,8 +143,9 @@ def set_answers(
         if row.step != "answers":
             raise StepOutOfOrder("Answers were already accepted.")
         _validate_new_answers(parts, answers)
-    # argon2 outside any transaction: it is slow and must not hold the write lock.
-    hashed = {q: parts.hasher.hash(a) for q, a in answers.items()}
+    # argon2 outside any transaction: it is slow and must not hold the write lock;
+    # on the bounded pool, in arrival order (service/domain/answer_checks.py).
+    hashed = parts.answer_checks.run(lambda: {q: parts.hasher.hash(a) for q, a in answers.items()})
     now = parts.now()
 
     def body(conn: Connection, out: Pass) -> CodeSent:

@@ -146,8 +146,11 @@ def answer(parts: Parts, kiosk: Kiosk, unlock_id: str, answers: Mapping[str, str
             invalid = AnswersMalformed(f"Answer exactly the questions asked: {', '.join(asked)}.")
             refuse(parts, conn, "unlock_answers", invalid, **who)
         hashes = holder_answers.hashes(conn, row.uuid)
-    # argon2 outside any transaction: it is slow and must not hold the write lock.
-    correct = all([parts.hasher.verify(hashes[q], answers[q]) for q in asked])
+    # argon2 outside any transaction: it is slow and must not hold the write lock;
+    # on the bounded pool, in arrival order (service/domain/answer_checks.py).
+    correct = parts.answer_checks.run(
+        lambda: all([parts.hasher.verify(hashes[q], answers[q]) for q in asked])
+    )
     now = parts.now()
 
     def body(conn: Connection, out: Pass) -> CodeSent:

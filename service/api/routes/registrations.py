@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 
 from contract.wire import (
     AnswersIn,
@@ -13,6 +13,7 @@ from contract.wire import (
     RegistrationIn,
     RegistrationOut,
 )
+from service.api.admission import admitted, answer_checks_open
 from service.api.deps import Answer, IdempotentDep, ServiceDep
 from service.api.errors import documented
 from service.domain import errors as e
@@ -38,14 +39,24 @@ def start_registration(body: RegistrationIn, service: ServiceDep, once: Idempote
 @router.put(
     "/{registration_id}/answers",
     response_model=CodeSent,
-    responses=documented(*REGISTRATION, e.AnswersMalformed, e.MailNotSent),
+    responses=documented(*REGISTRATION, e.AnswersMalformed, e.MailNotSent, e.ServiceBusy),
+    # Before the token is looked up: a refusal under overload costs no thread, no store.
+    dependencies=[Depends(answer_checks_open)],
 )
-def registration_answers(
-    registration_id: FlowId, body: AnswersIn, service: ServiceDep, once: IdempotentDep
+async def registration_answers(
+    request: Request,
+    registration_id: FlowId,
+    body: AnswersIn,
+    service: ServiceDep,
+    once: IdempotentDep,
 ) -> Answer:
-    return once.run(
-        body,
-        lambda: registrations.set_answers(service, once.kiosk, registration_id, body.answers),
+    return await admitted(
+        request,
+        service,
+        lambda: once.run(
+            body,
+            lambda: registrations.set_answers(service, once.kiosk, registration_id, body.answers),
+        ),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 
 from contract.wire import (
     AnswersIn,
@@ -17,6 +17,7 @@ from contract.wire import (
     UnlockIn,
     UnlockOut,
 )
+from service.api.admission import admitted, answer_checks_open
 from service.api.deps import Answer, IdempotentDep, ServiceDep
 from service.api.errors import documented
 from service.domain import errors as e
@@ -44,13 +45,26 @@ def start_unlock(body: UnlockIn, service: ServiceDep, once: IdempotentDep) -> An
     "/{unlock_id}/answers",
     response_model=CodeSent,
     responses=documented(
-        *UNLOCK, e.AnswersMalformed, e.AnswersRejected, e.HolderLocked, e.MailNotSent
+        *UNLOCK,
+        e.AnswersMalformed,
+        e.AnswersRejected,
+        e.HolderLocked,
+        e.MailNotSent,
+        e.ServiceBusy,
     ),
+    # Before the token is looked up: a refusal under overload costs no thread, no store.
+    dependencies=[Depends(answer_checks_open)],
 )
-def unlock_answers(
-    unlock_id: FlowId, body: AnswersIn, service: ServiceDep, once: IdempotentDep
+async def unlock_answers(
+    request: Request, unlock_id: FlowId, body: AnswersIn, service: ServiceDep, once: IdempotentDep
 ) -> Answer:
-    return once.run(body, lambda: unlocks.answer(service, once.kiosk, unlock_id, body.answers))
+    return await admitted(
+        request,
+        service,
+        lambda: once.run(
+            body, lambda: unlocks.answer(service, once.kiosk, unlock_id, body.answers)
+        ),
+    )
 
 
 @router.post("/{unlock_id}/code", response_model=CodeAccepted, responses=documented(*UNLOCK, *CODE))
