@@ -37,8 +37,8 @@ def test_journeys_phases_and_report_section() -> None:
     from bench import journeys
 
     quick, full = journeys.phases(full=False), journeys.phases(full=True)
-    assert [p.kiosks for p in quick] == [1, 50, 200]
-    assert [p.kiosks for p in full] == [1, 50, 200, 1000]
+    assert [p.kiosks for p in quick] == [1, 20, 100, 200]
+    assert [p.kiosks for p in full] == [1, 20, 100, 200, 1000]
     assert all(p.seconds <= 40 for p in quick) and max(p.seconds for p in full) <= 90
     phase = {
         "kiosks": 1,
