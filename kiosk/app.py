@@ -157,11 +157,23 @@ class KioskApp(App[None], inherit_bindings=False):
         """No suspending to a shell on a kiosk."""
 
     async def on_event(self, event: events.Event) -> None:
-        """Any key or click is activity: it restarts the inactivity countdown."""
+        """Any key or click is activity: it restarts the inactivity countdown.
+
+        While "Are you still there?" is on show, the key or click that answers
+        it does nothing else.
+        """
         if isinstance(event, events.Key | events.MouseDown):
             if self.demo is not None and self._demo_key(event):
                 return
+            warned = isinstance(self.state.overlay, s.InactivityWarning)
             self._dispatch(e.UserActivity(self.clock()))
+            if warned:
+                # "Press any key to carry on": that key only takes the warning away.
+                # Passed on, it landed in the field beneath (a letter in a masked
+                # answer, or Enter sending the answers and spending an attempt).
+                event.stop()
+                event.prevent_default()
+                return
         await super().on_event(event)
 
     # -- demo keys -------------------------------------------------------------
