@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_tmux_unlock import Terminal
+from kiosk.demo import DemoWorld
+from tests.e2e.test_tmux_unlock import Terminal, kiosk_command
 from tests.support import wait_for
 
 pytestmark = pytest.mark.pcsc
@@ -142,3 +143,31 @@ def test_the_demo_mailbox_stays_until_esc_on_every_screen(demo_terminal) -> None
     term.holds(lambda s: MAILBOX in s, 3)
     term.keys("Escape")
     term.wait_text("Check your email")
+
+
+@pytest.fixture
+def kiosk_terminal(world: DemoWorld, tmp_path: Path) -> Iterator[Terminal]:
+    if shutil.which("tmux") is None:
+        pytest.fail("tmux is not installed: `make test` installs it")
+    command, env = kiosk_command(world, tmp_path / "kiosk.sqlite")
+    term = SizedTerminal("quick", f"env -u COLUMNS -u LINES {command}", env, (100, 32))
+    yield term
+    term.close()
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.3])
+def test_enter_acts_as_soon_as_the_locked_card_screen_is_drawn(
+    world: DemoWorld, kiosk_terminal: Terminal, delay: float
+) -> None:
+    term = kiosk_terminal
+    assert world.cards is not None
+    term.wait_text("Insert your smartcard")
+    # The first card in a fresh kiosk (its screens are built then), and a second.
+    for _ in range(2):
+        world.cards.insert("locked")
+        term.wait_text("Press Enter to start")
+        time.sleep(delay)
+        term.keys("Enter")
+        term.wait_text("Answer your security questions", timeout=10)
+        world.cards.remove()
+        term.wait_text("Insert your smartcard", timeout=20)
