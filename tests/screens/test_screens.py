@@ -193,13 +193,13 @@ async def test_waiting_screen_has_help_but_no_back() -> None:
     assert app.intents == [Help(HelpTopic.CONTACT_RA)]
 
 
-async def test_cancel_confirmation_enter_confirms_and_escape_goes_back() -> None:
+async def test_cancel_confirmation_s_confirms_and_escape_goes_back() -> None:
     state = dataclasses.replace(questions_state(), overlay=s.CancelConfirmation())
     app = ScreenHarness(state, overlay=CancelConfirmationScreen())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert "Stop unlocking your card?" in screen_text(app)
-        await pilot.press("enter", "escape")
+        await pilot.press("s", "escape")
         await pilot.pause()
     assert app.intents == [ConfirmCancel(), Back()]
 
