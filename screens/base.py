@@ -35,6 +35,7 @@ from kiosk.settings import RaContacts
 from screens.widgets import SecretInput, short_contact
 
 SERVICE_NAME = "Smartcard self-service"
+REVEAL_KEY = "f8"
 
 
 def show_text(widget: Static, content: Text | str) -> None:
@@ -200,6 +201,10 @@ class KioskScreen(KioskView, Screen[None]):
     HELP_TOPIC: HelpTopic | None = HelpTopic.CONTACT_RA
     #: Key hints for the footer, (key, what it does), besides F1.
     KEY_HINTS: tuple[tuple[str, str], ...] = ()
+    #: F8 shows what was typed in the field with the cursor (answers; never passcodes).
+    CAN_REVEAL: ClassVar[bool] = False
+
+    _revealing: bool = False
 
     BINDINGS = [
         # Priority: the app runs it before it hands the next key to any widget, so
@@ -207,6 +212,7 @@ class KioskScreen(KioskView, Screen[None]):
         Binding("enter", "enter", "Continue", show=False, priority=True),
         Binding("escape", "back", "Back", show=False),
         Binding("f1", "help", "Help", show=False),
+        Binding(REVEAL_KEY, "reveal", "Show what I typed", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -260,6 +266,9 @@ class KioskScreen(KioskView, Screen[None]):
 
     def _key_hints(self) -> Text:
         hints = list(self.KEY_HINTS)
+        if self.CAN_REVEAL:
+            what = "Hide what I typed" if self._revealing else "Show what I typed"
+            hints.insert(max(0, len(hints) - 1), (REVEAL_KEY.upper(), what))
         if self.HELP_TOPIC is not None:
             hints.append(("F1", "Help"))
         text = Text()
@@ -280,7 +289,26 @@ class KioskScreen(KioskView, Screen[None]):
             return self.ESCAPE_BACKS
         if action == "help":
             return self.HELP_TOPIC is not None
+        if action == "reveal":
+            return self.CAN_REVEAL
         return True
+
+    def action_reveal(self) -> None:
+        """F8: show (or hide again) what was typed, in the field with the cursor only."""
+        self.set_revealing(not self._revealing)
+
+    def set_revealing(self, on: bool) -> None:
+        """Show what was typed in this screen's secret fields while each has the cursor."""
+        self._revealing = on
+        for field in self.query(SecretInput):
+            field.reveal(on)
+        if self._ready:
+            show_text(self.query_one("#keys", Static), self._key_hints())
+
+    def on_screen_suspend(self) -> None:
+        """Leaving the screen masks everything again."""
+        if self._revealing:
+            self.set_revealing(False)
 
     def action_continue(self) -> None:
         """Enter outside a field: go on."""
@@ -333,6 +361,7 @@ class KioskScreen(KioskView, Screen[None]):
         for field in container.query(Input):
             self.text_selection_started_signal.unsubscribe(field)
         container.remove_children()
+        self._revealing = False  # new fields start masked
         container.mount_all(widgets)
         self.call_after_refresh(self.focus_first_empty)
 
@@ -355,6 +384,8 @@ class KioskScreen(KioskView, Screen[None]):
     def wipe(self) -> None:
         """Clear every input, and put the cursor back in the first field."""
         super().wipe()
+        if self._revealing and self._ready:
+            self.set_revealing(False)
         if not self._ready or not self.fields():
             return
         if self.is_current:

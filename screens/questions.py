@@ -31,6 +31,8 @@ class QuestionsScreen(KioskScreen):
     STATE = Questions
     KEY_HINTS = (("Enter", "Next answer / Send"), ("Esc", "Stop"))
 
+    CAN_REVEAL = True
+
     _asked: tuple[str, ...] = ()
 
     def compose_body(self) -> ComposeResult:

@@ -36,6 +36,8 @@ class RegistrationAnswersScreen(KioskScreen):
     STATE = RegistrationAnswers
     KEY_HINTS = (("Enter", "Next field / Send"), ("Esc", "Stop"))
 
+    CAN_REVEAL = True
+
     _asked: tuple[str, ...] = ()
 
     def compose_body(self) -> ComposeResult:

@@ -3,19 +3,35 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import pytest
+from textual.screen import Screen
 
 from kiosk.flow import states as s
-from kiosk.flow.events import Back, ConfirmCancel
+from kiosk.flow.events import Back, ConfirmCancel, SubmitCode
+from kiosk.flow.facts import Step
 from screens import CancelConfirmationScreen, SessionEndedScreen
-from tests.screens.harness import QUESTIONS, ScreenHarness, journey, kiosk_state, screen_text
+from screens.widgets import CodeInput
+from tests.screens.harness import (
+    NOW,
+    QUESTIONS,
+    ScreenHarness,
+    journey,
+    kiosk_state,
+    screen_text,
+)
+from tests.screens.registration_states import reg_state, registration
 
 SIZE = (100, 32)
 
 
 def questions_state() -> s.KioskState:
     return kiosk_state(s.Questions(questions=QUESTIONS, attempts_left=3), journey=journey())
+
+
+def answers_state() -> s.KioskState:
+    return reg_state(s.RegistrationAnswers(questions=QUESTIONS), journey=registration())
 
 
 # -- item 10: the stop dialog -------------------------------------------------------
@@ -66,3 +82,106 @@ async def test_stopping_from_a_menu_does_not_claim_typing_was_cleared() -> None:
         text = screen_text(app)
     assert "You stopped." in text
     assert "typed has been cleared" not in text
+
+
+# -- item 6: codes shown as typed, answers on request --------------------------------
+
+
+def code_state() -> s.KioskState:
+    screen = s.CodeSent(
+        sent_to="a***@nhs.net",
+        sent_at=NOW - dt.timedelta(seconds=40),
+        expires_at=NOW + dt.timedelta(minutes=14),
+        resend_available_at=None,
+        tries_left=3,
+    )
+    return kiosk_state(screen, journey=journey(Step.CODE))
+
+
+async def test_a_code_is_shown_as_typed_in_groups_of_four() -> None:
+    app = ScreenHarness(code_state())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        field = app.focused
+        assert isinstance(field, CodeInput)
+        await pilot.press(*"123456789")  # one digit too many
+        await pilot.pause()
+        assert field.value == "1234 5678"
+        assert "1234 5678" in screen_text(app)
+        assert "•" not in screen_text(app)
+        # Backspace over the group's space takes the digit before it.
+        await pilot.press("backspace", "backspace", "backspace", "backspace", "backspace")
+        await pilot.pause()
+        assert field.value == "123"
+        await pilot.press(*"4 5", "enter")
+        await pilot.pause()
+        assert field.value == "1234 5"
+    assert app.intents == [SubmitCode(code="1234 5")]
+
+
+async def test_a_shown_code_is_masked_once_the_cursor_leaves_it_and_cannot_be_copied() -> None:
+    app = ScreenHarness(code_state())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        field = app.focused
+        assert isinstance(field, CodeInput)
+        await pilot.press(*"24681357", "ctrl+a", "ctrl+c", "ctrl+x")
+        await pilot.pause()
+        assert app.clipboard == "" and field.value == "2468 1357"
+        app.set_focus(None)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "2468" not in text and "1357" not in text and "•••••••••" in text
+        # The screen left (another screen over it): the code is nowhere on screen.
+        field.focus()
+        await pilot.pause()
+        await app.push_screen(Screen())
+        await pilot.pause()
+        assert "2468" not in screen_text(app) and "2468" not in app.export_screenshot()
+
+
+@pytest.mark.parametrize("state", [questions_state(), answers_state()], ids=["unlock", "register"])
+async def test_f8_shows_what_was_typed_in_the_field_with_the_cursor_only(
+    state: s.KioskState,
+) -> None:
+    app = ScreenHarness(state)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "F8  Show what I typed" in screen_text(app)
+        await pilot.press(*"Biscuit")
+        await pilot.pause()
+        assert "Biscuit" not in screen_text(app)
+        await pilot.press("f8")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Biscuit" in text and "F8  Hide what I typed" in text
+        await pilot.press("enter", *"Leeds")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Leeds" in text and "Biscuit" not in text, "only the field with the cursor"
+        await pilot.press("f8")
+        await pilot.pause()
+        assert "Leeds" not in screen_text(app)
+        await pilot.press("f8")
+        await pilot.pause()
+        assert "Leeds" in screen_text(app)
+        # Leaving the screen masks everything, for good.
+        await app.push_screen(Screen())
+        await pilot.pause()
+        app.pop_screen()
+        await pilot.pause()
+        assert "Leeds" not in screen_text(app)
+        assert "F8  Show what I typed" in screen_text(app)
+    assert app.intents == []
+
+
+async def test_f8_does_nothing_on_a_passcode_screen() -> None:
+    state = kiosk_state(
+        s.NewPasscode(rules=("Use 6 to 8 digits.",)), journey=journey(Step.NEW_PASSCODE)
+    )
+    app = ScreenHarness(state)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press(*"402917", "f8")
+        await pilot.pause()
+        assert "402917" not in screen_text(app) and "F8" not in screen_text(app)
