@@ -213,6 +213,10 @@ class KioskScreen(KioskView, Screen[None]):
         Binding("escape", "back", "Back", show=False),
         Binding("f1", "help", "Help", show=False),
         Binding(REVEAL_KEY, "reveal", "Show what I typed", show=False),
+        # Priority, or the scrolling body takes Up/Down first; switched off (so the
+        # key goes on) unless the cursor is in a field: a list keeps its own Up/Down.
+        Binding("down", "next_field", "Next field", show=False, priority=True),
+        Binding("up", "previous_field", "Previous field", show=False, priority=True),
     ]
 
     def compose(self) -> ComposeResult:
@@ -266,6 +270,8 @@ class KioskScreen(KioskView, Screen[None]):
 
     def _key_hints(self) -> Text:
         hints = list(self.KEY_HINTS)
+        if len(self.fields()) > 1:
+            hints.insert(min(1, len(hints)), ("↑ ↓", "Move between fields"))
         if self.CAN_REVEAL:
             what = "Hide what I typed" if self._revealing else "Show what I typed"
             hints.insert(max(0, len(hints) - 1), (REVEAL_KEY.upper(), what))
@@ -291,6 +297,8 @@ class KioskScreen(KioskView, Screen[None]):
             return self.HELP_TOPIC is not None
         if action == "reveal":
             return self.CAN_REVEAL
+        if action in ("next_field", "previous_field"):
+            return isinstance(self.focused, Input)
         return True
 
     def action_reveal(self) -> None:
@@ -344,8 +352,80 @@ class KioskScreen(KioskView, Screen[None]):
         if self.ENTER_CONTINUES:
             self.action_continue()
 
+    def action_next_field(self) -> None:
+        """Down: the next field."""
+        self._move_field(+1)
+
+    def action_previous_field(self) -> None:
+        """Up: the field before."""
+        self._move_field(-1)
+
+    def _move_field(self, step: int) -> None:
+        fields = self.fields()
+        if not fields:
+            return
+        focused = self.focused
+        if isinstance(focused, Input) and focused in fields:
+            index = max(0, min(len(fields) - 1, fields.index(focused) + step))
+        else:
+            index = 0
+        self.set_focus(fields[index])
+
     def submit_step(self) -> None:
         """Post the step's intent with what was typed (form screens)."""
+
+    # -- after an error ------------------------------------------------------------
+
+    _problem_shown: object = None
+
+    def point_at_problem(self, problem: object) -> None:
+        """When a new problem is shown, put the cursor where it needs attention.
+
+        Call from `render_state` with the screen's error(s); when they change to
+        something, the cursor goes to `field_needing_attention()` once the screen
+        is drawn, and the body scrolls so the message and the field are in view.
+
+        Args:
+            problem: The error text or tuple of texts (falsy: no problem).
+        """
+        if problem == self._problem_shown:
+            return
+        self._problem_shown = problem
+        if problem:
+            self.call_after_refresh(self._attend)
+
+    def _attend(self) -> None:
+        field = self.field_needing_attention()
+        if field is None:
+            return
+        anchor = self.problem_anchor(field)
+        body = self.query_one("#body", VerticalScroll)
+        field.focus(scroll_visible=False)
+        # As little scrolling as brings the message into view, then the field
+        # (the field wins when both do not fit).
+        if anchor is not None and anchor.display:
+            body.scroll_to_widget(anchor, animate=False, immediate=True)
+        body.scroll_to_widget(field, animate=False, immediate=True)
+
+    def field_needing_attention(self) -> Input | None:
+        """The first field the problem is about (default: the first empty one, or the first).
+
+        Screens that know which field a message is about override this.
+        """
+        fields = self.fields()
+        for field in fields:
+            if not field.value:
+                return field
+        return fields[0] if fields else None
+
+    def problem_anchor(self, field: Input) -> Widget | None:
+        """What to scroll to the top with `field` (default: the error message)."""
+        for widget_id in ("error", "errors"):
+            try:
+                return self.query_one(f"#{widget_id}", Static)
+            except NoMatches:
+                continue
+        return None
 
     def replace_fields(self, container_id: str, widgets: list[Widget]) -> None:
         """Replace everything in the container `container_id` with `widgets`.

@@ -52,6 +52,7 @@ class ChangePasscodeScreen(KioskScreen):
         self.set_text("tries", tries_text(screen.tries_left))
         self.set_text("warning", LAST_TRY_WARNING if screen.last_try else None)
         self.set_text("errors", Text("\n".join(screen.errors)) if screen.errors else None)
+        self.point_at_problem(screen.errors)
         self.set_text("notice", screen.notice)
         self.set_text(
             "changing",

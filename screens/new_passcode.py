@@ -48,6 +48,7 @@ class NewPasscodeScreen(KioskScreen):
                 errors.append("\n")
             errors.append(error)
         self.set_text("errors", errors if screen.errors else None)
+        self.point_at_problem(screen.errors)
         self.set_text("notice", screen.notice)
 
     def submit_step(self) -> None:

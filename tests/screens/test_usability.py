@@ -7,12 +7,14 @@ import datetime as dt
 
 import pytest
 from textual.screen import Screen
+from textual.widgets import Input
 
 from kiosk.flow import states as s
 from kiosk.flow.events import Back, ConfirmCancel, SubmitCode
 from kiosk.flow.facts import Step
 from screens import CancelConfirmationScreen, SessionEndedScreen
-from screens.widgets import CodeInput
+from screens.questions import AnswerInput
+from screens.widgets import CodeInput, SecretInput
 from tests.screens.harness import (
     NOW,
     QUESTIONS,
@@ -185,3 +187,87 @@ async def test_f8_does_nothing_on_a_passcode_screen() -> None:
         await pilot.press(*"402917", "f8")
         await pilot.pause()
         assert "402917" not in screen_text(app) and "F8" not in screen_text(app)
+
+
+# -- items 12 and 5: the cursor after an error; Up and Down ---------------------------
+
+
+async def test_after_an_error_the_cursor_goes_to_the_first_empty_answer() -> None:
+    state = questions_state()
+    app = ScreenHarness(state)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        fields = list(app.kiosk_screen.query(AnswerInput))
+        fields[1].focus()
+        await pilot.press(*"leeds", "enter", *"pizza")
+        await pilot.pause()
+        assert app.focused is fields[2]
+        app.show(
+            dataclasses.replace(
+                state, screen=dataclasses.replace(state.screen, error="Answer every question.")
+            )
+        )
+        await pilot.pause()
+        await pilot.pause()
+        assert app.focused is fields[0], "the cursor stayed in Q3 while Q1 is empty"
+        assert "Answer every question." in screen_text(app)
+
+
+async def test_up_and_down_move_between_fields_and_the_footer_says_so() -> None:
+    app = ScreenHarness(questions_state())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        fields = list(app.kiosk_screen.query(AnswerInput))
+        assert app.focused is fields[0]
+        assert "↑ ↓  Move between fields" in screen_text(app)
+        await pilot.press("down", "down")
+        assert app.focused is fields[2]
+        await pilot.press("up")
+        assert app.focused is fields[1]
+        await pilot.press("up", "up")
+        assert app.focused is fields[0]
+    assert app.intents == []
+
+
+async def test_a_registration_answer_error_is_shown_beside_its_answer_with_the_cursor_there() -> (
+    None
+):
+    state = answers_state()
+    app = ScreenHarness(state)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for _ in range(8):
+            await pilot.press(*"Kestrel", "down")
+        await pilot.pause()
+        problem = "The two copies are not the same."
+        errors = (f"Answer 3: {problem}",)
+        app.show(
+            dataclasses.replace(state, screen=dataclasses.replace(state.screen, errors=errors))
+        )
+        await pilot.pause()
+        await pilot.pause()
+        await pilot.pause()
+        fields = list(app.kiosk_screen.query(SecretInput))
+        assert app.focused is fields[4], "the cursor is in answer 3"
+        text = screen_text(app)
+        assert problem in text, "the message is drawn off-screen"
+        assert "3. In which town was your mother born?" in text
+        assert "Check answer 3" in text or problem in text
+
+
+async def test_a_contact_details_error_puts_the_cursor_in_the_field_it_is_about() -> None:
+    state = kiosk_state(s.ContactDetails(approved_domains=("nhs.net",)))
+    app = ScreenHarness(state)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press(*"sam.taylor@nhs.net", "enter", *"0123")
+        await pilot.pause()
+        email, mobile = app.kiosk_screen.query(Input)
+        email.focus()
+        errors = ("Type a UK mobile number: 11 digits starting 07.",)
+        app.show(
+            dataclasses.replace(state, screen=dataclasses.replace(state.screen, errors=errors))
+        )
+        await pilot.pause()
+        await pilot.pause()
+        assert app.focused is mobile
