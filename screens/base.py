@@ -16,12 +16,15 @@ to reach the RA team.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
@@ -35,6 +38,12 @@ from kiosk.settings import RaContacts
 from screens.widgets import SecretInput, short_contact
 
 SERVICE_NAME = "Smartcard self-service"
+DEMO_KEYS_LINE = "DEMO  F2 F3 F4 card in  F5 card out  F6 mail and answers"
+"""The demo banner folded to one line (the demo mailbox shows the cards in full)."""
+CHROME_ROWS = 5
+"""Rows around the body: title, outage banner margin, key hints, help line."""
+BODY_ROWS = 20
+"""Rows the body needs before the full demo banner may take rows from it."""
 REVEAL_KEY = "f8"
 
 
@@ -49,6 +58,38 @@ def show_text(widget: Static, content: Text | str) -> None:
         return
     widget._kiosk_shown = content  # type: ignore[attr-defined]
     widget.update(content)
+
+
+def item_list(
+    intro: Text | str | None,
+    items: Sequence[tuple[Text | str, Text | str]],
+    outro: Text | str | None = None,
+) -> Group:
+    """A list whose wrapped lines indent under the item's text, not under its marker.
+
+    Args:
+        intro: A line before the list (None: none).
+        items: (marker, text) pairs: ("•", "Use 6 to 8 digits.") or a key and a choice.
+        outro: A line after the list (None: none).
+
+    Returns:
+        A renderable for a Static (plain text throughout, never markup).
+    """
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1)
+    for marker, text in items:
+        grid.add_row(
+            Text("  ") + (Text(marker) if isinstance(marker, str) else marker),
+            Text(text) if isinstance(text, str) else text,
+        )
+    parts: list[Any] = []
+    if intro:
+        parts.append(Text(intro) if isinstance(intro, str) else intro)
+    parts.append(grid)
+    if outro:
+        parts.append(Text(outro) if isinstance(outro, str) else outro)
+    return Group(*parts)
 
 
 def unwrap(screen: ScreenState) -> tuple[ScreenState, ServiceUnavailable | None]:
@@ -227,7 +268,9 @@ class KioskScreen(KioskView, Screen[None]):
         yield Static("", id="banner")
         yield Static("", id="demo-banner")
         # Not focusable: the first field (or nothing) takes the keys, never the scroller.
-        with VerticalScroll(id="body", can_focus=False):
+        # The measure keeps lines readable on a wide terminal (centred, at most
+        # ~100 columns).
+        with VerticalScroll(id="body", can_focus=False), Vertical(id="measure"):
             yield from self.compose_body()
         yield Static("", id="keys")
         yield Static("", id="help-line")
@@ -248,10 +291,13 @@ class KioskScreen(KioskView, Screen[None]):
         banner.display = outage is not None
         if outage is not None:
             show_text(banner, outage_text(outage, state.now))
-        # Demo mode only: which demo card is which, and their public demo answers.
+        # Demo mode only: which demo card is which, and their public demo answers;
+        # folded to one line of keys when it would crowd out the screen's own body.
         demo_text = getattr(getattr(self.app, "demo", None), "banner", "")
         demo_banner = self.query_one("#demo-banner", Static)
         demo_banner.display = bool(demo_text)
+        if demo_text and not self._room_for(demo_text):
+            demo_text = DEMO_KEYS_LINE
         show_text(demo_banner, Text(demo_text))
         help_line = Text("Need a person? ")
         help_line.append(short_contact(self.ra_contacts))
@@ -259,6 +305,18 @@ class KioskScreen(KioskView, Screen[None]):
         self.render_state(screen_state, state)
         # After render_state: a screen may change its keys with its state.
         show_text(self.query_one("#keys", Static), self._key_hints())
+
+    def _room_for(self, banner: str) -> bool:
+        """Whether the full demo banner leaves the body enough rows."""
+        width, height = self.size
+        if not height:
+            return False  # not laid out yet: fold, and look again on resize
+        rows = sum(max(1, -(-len(line) // max(1, width - 4))) for line in banner.splitlines())
+        return height - rows - CHROME_ROWS >= BODY_ROWS
+
+    def on_resize(self) -> None:
+        """Draw again for the new size (the demo banner folds, the key hints wrap)."""
+        self._draw()
 
     def render_state(self, screen: Any, state: KioskState) -> None:
         """Render this screen's state (subclasses).
@@ -277,12 +335,22 @@ class KioskScreen(KioskView, Screen[None]):
             hints.insert(max(0, len(hints) - 1), (REVEAL_KEY.upper(), what))
         if self.HELP_TOPIC is not None:
             hints.append(("F1", "Help"))
+        # Packed into lines by hand, never wrapped inside a hint: on a narrow
+        # terminal the hints go onto a second line instead of being cut off.
+        width = max(20, (self.size.width or 100) - 4)
         text = Text()
+        used = 0
         for key, what in hints:
-            if text:
+            length = len(key) + len(what) + 3
+            if used and used + 4 + length > width:
+                text.append("\n")
+                used = 0
+            elif used:
                 text.append("    ")
+                used += 4
             text.append(f" {key} ", "reverse bold")
             text.append(f" {what}")
+            used += length
         return text
 
     # -- keys ------------------------------------------------------------------
@@ -474,6 +542,20 @@ class KioskScreen(KioskView, Screen[None]):
             # A screen in the background must not take focus from the one on show;
             # with nothing focused, Textual's auto focus picks the first field on resume.
             self.set_focus(None)
+
+    def set_list(self, widget_id: str, content: Group | None, key: object) -> None:
+        """Show the `item_list` `content` in the Static `widget_id` (None: hide it).
+
+        Args:
+            widget_id: Id of a Static in this screen (without '#').
+            content: From `item_list`.
+            key: What the list was made from: it is drawn again only when this changes.
+        """
+        widget = self.query_one(f"#{widget_id}", Static)
+        widget.display = content is not None
+        if content is not None and getattr(widget, "_kiosk_shown", None) != key:
+            widget._kiosk_shown = key  # type: ignore[attr-defined]
+            widget.update(content)
 
     def set_text(self, widget_id: str, content: Text | str | None) -> None:
         """Show `content` in the Static `widget_id`, or hide it when None or empty.

@@ -61,7 +61,7 @@ class CodeSentScreen(KioskScreen):
         self.set_text(
             "code-label",
             f"Code from the email ({state.config.code_digits} digits), then press Enter. "
-            "It shows as you type it, in groups of four, as in the email:",
+            "It shows as you type it, in groups of four, so you can check it:",
         )
         self.query_one("#code", CodeInput).set_digits(state.config.code_digits)
         if screen.tries_left is not None:

@@ -35,7 +35,7 @@ class DemoMailboxScreen(ModalScreen[None]):
             )
             if self._banner:
                 # The demo cards in full: on a small terminal the banner shows one line.
-                text.append("\n\n" + "-" * 60 + "\n")
+                text.append("\n\n" + "-" * 40 + "\n")
                 text.append("The demo cards\n", "bold")
                 text.append(self._banner)
             yield Static(text, id="demo-mailbox-text")

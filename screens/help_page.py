@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from kiosk.flow.events import Help, HelpTopic
 from kiosk.flow.states import HelpPage, KioskState
-from screens.base import KioskScreen
+from screens.base import KioskScreen, item_list
 from screens.widgets import RaContactsBox
 
 #: Topic -> (menu label, heading, text). The keys 1..5 open them in this order.
@@ -101,12 +101,13 @@ class HelpPageScreen(KioskScreen):
             )
         self.set_text("terms", terms)
         self.query_one("#contacts", RaContactsBox).show_contacts(self.ra_contacts)
-        menu = "\n".join(
-            f"  {number}  {HELP_TEXT[topic][0]}"
+        others = [
+            (str(number), HELP_TEXT[topic][0])
             for number, topic in enumerate(_ORDER, start=1)
             if topic is not screen.topic
-        )
-        self.set_text("menu", "Other help: press a number\n" + menu)
+        ]
+        menu = item_list("Other help: press a number", others)
+        self.set_list("menu", menu, key=tuple(others))
 
     def action_topic(self, index: int) -> None:
         """A number key: open that help page."""

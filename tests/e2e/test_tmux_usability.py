@@ -171,3 +171,33 @@ def test_enter_acts_as_soon_as_the_locked_card_screen_is_drawn(
         term.wait_text("Answer your security questions", timeout=10)
         world.cards.remove()
         term.wait_text("Insert your smartcard", timeout=20)
+
+
+# -- item 13: layout at the sizes a kiosk may have ------------------------------------
+
+CONTACT = "scwcsu.smartcards@nhs.net"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)], ids=["80x24", "60x20"])
+def test_small_terminals_keep_an_answer_field_the_key_hints_and_the_contact(
+    demo_terminal, size: tuple[int, int]
+) -> None:  # type: ignore[no-untyped-def]
+    term = demo_terminal(*size)
+    term.keys("F2")
+    term.wait_text("Your card is locked")
+    term.keys("Enter")
+    screen = term.wait_text("Type your answer")  # a field, not only the banner
+    lines = screen.splitlines()
+    assert any("Esc" in line and "Stop" in line for line in lines), screen
+    assert any("F1  Help" in line for line in lines), "key hints cut off:\n" + screen
+    assert CONTACT in screen.replace("\n", "").replace(" ", ""), "contact cut off:\n" + screen
+    assert all(len(line.rstrip()) <= size[0] for line in lines)
+
+
+def test_a_wide_terminal_keeps_a_readable_measure(demo_terminal) -> None:  # type: ignore[no-untyped-def]
+    term = demo_terminal(200, 50)
+    screen = term.capture()
+    lead = next(line for line in screen.splitlines() if "Use this kiosk if" in line)
+    assert len(lead.strip()) <= 100, f"a {len(lead.strip())}-column line:\n{screen}"
+    # and the text is centred, not left at the edge with 100 empty columns after it
+    assert len(lead) - len(lead.lstrip()) > 20, screen
