@@ -223,6 +223,14 @@ class KioskApp(App[None], inherit_bindings=False):
     def _emit(self, event: e.Event) -> None:
         self.post_message(WorldEvent(event))
 
+    def handle_intent(self, event: e.Event) -> None:
+        """A holder's intent from a screen, taken at once (screens call this).
+
+        Not through the message queue: keys typed after the key that made the
+        intent are already queued, and must reach the screen the intent leads to.
+        """
+        self._dispatch(event)
+
     @on(Intent)
     def _on_intent(self, message: Intent) -> None:
         message.stop()

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -190,10 +191,20 @@ class KioskView:
     def intent(self, event: Event) -> None:
         """Tell the app what the holder wants.
 
+        The kiosk app takes it at once (`handle_intent`), so the next screen is
+        in place before the next key is handled: a posted message queued behind
+        keys already typed, and those keys landed on the screen being left
+        (an email typed straight after accepting the terms was lost). Anything
+        else receives an `Intent` message.
+
         Args:
             event: A holder intent from `kiosk.flow.events`.
         """
-        self.post_message(Intent(event))  # type: ignore[attr-defined]
+        handle = getattr(self.app, "handle_intent", None)  # type: ignore[attr-defined]
+        if callable(handle):
+            handle(event)
+        else:
+            self.post_message(Intent(event))  # type: ignore[attr-defined]
 
     @property
     def ra_contacts(self) -> RaContacts:
@@ -441,6 +452,29 @@ class KioskScreen(KioskView, Screen[None]):
 
     def submit_step(self) -> None:
         """Post the step's intent with what was typed (form screens)."""
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key that reached the screen, not a field: type it into one.
+
+        A field takes every printable key it is given, so a key gets here only when
+        no field had the cursor yet: typed the moment a screen appeared (before the
+        cursor was placed), or straight after the Enter that brought the screen.
+        """
+        if not event.is_printable or event.character is None:
+            return
+        fields = self.fields()
+        if not fields:
+            return
+        target = self.focused if self.focused in fields else None
+        if target is None:
+            target = next((f for f in fields if not f.value), fields[0])
+            self.set_focus(target)
+        assert isinstance(target, Input)
+        # Through the field's own queue, after its Focus (which may select all):
+        # in order with the keys that follow, which go to the field directly.
+        target.call_later(target.insert_text_at_cursor, event.character)
+        event.stop()
+        event.prevent_default()
 
     # -- after an error ------------------------------------------------------------
 

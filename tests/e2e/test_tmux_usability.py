@@ -201,3 +201,40 @@ def test_a_wide_terminal_keeps_a_readable_measure(demo_terminal) -> None:  # typ
     assert len(lead.strip()) <= 100, f"a {len(lead.strip())}-column line:\n{screen}"
     # and the text is centred, not left at the edge with 100 empty columns after it
     assert len(lead) - len(lead.lstrip()) > 20, screen
+
+
+# -- item 16: the first contact-details screen of a fresh kiosk ------------------------
+
+SAM = next(
+    h
+    for h in tomllib.loads((ROOT / "config" / "demo-holders.toml").read_text())["holders"]
+    if h["key"] == "unregistered"
+)
+
+
+def test_typing_straight_on_into_the_first_contact_details_screen_loses_nothing(
+    world: DemoWorld, kiosk_terminal: Terminal
+) -> None:
+    term = kiosk_terminal
+    assert world.cards is not None
+    term.wait_text("Insert your smartcard")
+    world.cards.insert("unregistered")
+    term.wait_text("Your card is working")
+    term.keys("1")
+    term.wait_text("Your passcode:")
+    term.type(SAM["pin"])
+    term.keys("Enter")
+    term.wait_text("Terms and conditions of self-service")
+    # Accept, and type the email at once, as a holder who knows the next step does.
+    term.keys("PageDown", "End")
+    term.wait_text("I accept")
+    term.keys("Enter", *SAM["email"])  # one burst, as from a fast typist
+    term.wait_text("Your contact details")
+    wait_for(
+        lambda: (lambda s: s if SAM["email"] in s else "")(term.capture()),
+        timeout=5,
+        what="the email typed ahead, in its field",
+    )
+    term.keys("Enter")
+    term.type("07700 900003")
+    term.wait_text("07700 900003")

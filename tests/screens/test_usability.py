@@ -271,3 +271,18 @@ async def test_a_contact_details_error_puts_the_cursor_in_the_field_it_is_about(
         await pilot.pause()
         await pilot.pause()
         assert app.focused is mobile
+
+
+# -- item 16 (and 3): keys typed before the cursor is placed --------------------------
+
+
+async def test_a_key_typed_before_the_cursor_is_placed_goes_into_the_first_empty_field() -> None:
+    app = ScreenHarness(kiosk_state(s.ContactDetails(approved_domains=("nhs.net",))))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.set_focus(None)  # as on a screen drawn before its cursor is placed
+        await pilot.press(*"sam@nhs.net")
+        await pilot.pause()
+        email, mobile = app.kiosk_screen.query(Input)
+        assert email.value == "sam@nhs.net" and mobile.value == ""
+        assert app.focused is email
