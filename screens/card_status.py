@@ -106,7 +106,8 @@ class CardStatusScreen(KioskScreen):
         # unlocked, and F1 opens the help page that fits the card.
         self.ENTER_CONTINUES = self._unlockable
         self.KEY_HINTS = hints
-        if self._expiring:
+        if self._expiring or screen.condition is CardCondition.EXPIRED:
+            # Renewing, and who the Sponsor is the text above sends them to.
             self.HELP_TOPIC = HelpTopic.EXPIRING
         elif self._unlockable:
             self.HELP_TOPIC = HelpTopic.CONTACT_RA

@@ -10,12 +10,13 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from kiosk.flow import states as s
-from kiosk.flow.events import Back, ConfirmCancel, SubmitCode
+from kiosk.flow.events import Back, ConfirmCancel, Help, HelpTopic, SubmitCode
 from kiosk.flow.facts import Step
 from screens import CancelConfirmationScreen, SessionEndedScreen
 from screens.questions import AnswerInput
 from screens.widgets import CodeInput, SecretInput
 from tests.screens.harness import (
+    CARD,
     NOW,
     QUESTIONS,
     ScreenHarness,
@@ -286,3 +287,63 @@ async def test_a_key_typed_before_the_cursor_is_placed_goes_into_the_first_empty
         email, mobile = app.kiosk_screen.query(Input)
         assert email.value == "sam@nhs.net" and mobile.value == ""
         assert app.focused is email
+
+
+# -- item 7: F1 is about the screen it was pressed on ---------------------------------
+
+
+def help_over(back_to: s.Screen, topic: HelpTopic = HelpTopic.CONTACT_RA) -> s.KioskState:
+    return kiosk_state(s.HelpPage(topic=topic, back_to=back_to))
+
+
+@pytest.mark.parametrize(
+    ("back_to", "expected"),
+    [
+        (s.Questions(questions=QUESTIONS, attempts_left=2), ["Forgotten your answers?", "F8"]),
+        (code_state().screen, ["No email yet?", "junk", "F7", "newest"]),
+        (
+            s.RegistrationCodeSent(
+                sent_to="a***@nhs.net", sent_at=NOW, expires_at=NOW, resend_available_at=None
+            ),
+            ["No email yet?", "junk"],
+        ),
+        (
+            s.ContactDetails(approved_domains=("nhs.net", "gov.uk")),
+            ["Which email addresses work", "nhs.net or gov.uk", "shared"],
+        ),
+        (s.ChooseQuestions(), ["Choosing your security questions", "Space"]),
+        (s.RegistrationAnswers(questions=QUESTIONS), ["Choosing your answers", "twice"]),
+        (
+            s.ServiceUnavailable(
+                doing="checking your answers",
+                resume_to=s.Questions(questions=QUESTIONS, attempts_left=2),
+            ),
+            ["Forgotten your answers?"],
+        ),
+    ],
+    ids=["questions", "code", "registration_code", "contacts", "choose", "answers", "outage"],
+)
+async def test_f1_help_is_about_the_screen_it_was_opened_on(
+    back_to: s.Screen, expected: list[str]
+) -> None:
+    app = ScreenHarness(help_over(back_to))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+    for words in expected:
+        assert words in text, f"{words!r} not in the help page:\n{text}"
+    assert "1 Contact the RA team" in text.replace("  ", " ")
+
+
+async def test_the_expiring_help_says_what_a_sponsor_is_and_an_expired_card_opens_it() -> None:
+    app = ScreenHarness(help_over(s.WaitingForCard(), HelpTopic.EXPIRING))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        assert "Your Sponsor is the person" in screen_text(app)
+    expired = s.CardStatus(card=CARD, condition=s.CardCondition.EXPIRED, expires_in_days=None)
+    app = ScreenHarness(kiosk_state(expired))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+    assert app.intents == [Help(HelpTopic.EXPIRING)]
