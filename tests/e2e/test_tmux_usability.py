@@ -21,7 +21,7 @@ from kiosk.demo import DemoWorld
 from tests.e2e.test_tmux_unlock import Terminal, kiosk_command
 from tests.support import wait_for
 
-pytestmark = pytest.mark.pcsc
+pytestmark = [pytest.mark.pcsc, pytest.mark.timeout(240)]
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS = {
@@ -78,7 +78,8 @@ def demo_terminal(request: pytest.FixtureRequest) -> Iterator[Callable[[int, int
             f"demo{len(made)}", command, {"TERM": "xterm-256color"}, (width, height)
         )
         made.append(term)
-        term.wait_text("Insert your smartcard", timeout=60)
+        # A whole demo world starts first (pcscd, service, mail): slow on a busy machine.
+        term.wait_text("Insert your smartcard", timeout=100)
         return term
 
     yield start
