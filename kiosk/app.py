@@ -117,6 +117,7 @@ class KioskApp(App[None], inherit_bindings=False):
         self._store_queue: asyncio.Queue[c.Command] = asyncio.Queue()
         self._screens: dict[type[Any], KioskScreen] = {}
         self._overlay: Any = None
+        self._mailbox: DemoMailboxScreen | None = None
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -153,11 +154,23 @@ class KioskApp(App[None], inherit_bindings=False):
         """No suspending to a shell on a kiosk."""
 
     async def on_event(self, event: events.Event) -> None:
-        """Any key or click is activity: it restarts the inactivity countdown."""
+        """Any key or click is activity: it restarts the inactivity countdown.
+
+        While "Are you still there?" is on show, the key or click that answers
+        it does nothing else.
+        """
         if isinstance(event, events.Key | events.MouseDown):
             if self.demo is not None and self._demo_key(event):
                 return
+            warned = isinstance(self.state.overlay, s.InactivityWarning)
             self._dispatch(e.UserActivity(self.clock()))
+            if warned:
+                # "Press any key to carry on": that key only takes the warning away.
+                # Passed on, it landed in the field beneath (a letter in a masked
+                # answer, or Enter sending the answers and spending an attempt).
+                event.stop()
+                event.prevent_default()
+                return
         await super().on_event(event)
 
     # -- demo keys -------------------------------------------------------------
@@ -182,7 +195,21 @@ class KioskApp(App[None], inherit_bindings=False):
         return True
 
     def _show_mailbox(self, demo: DemoControls) -> None:
-        self.push_screen(DemoMailboxScreen(demo.mailbox()))
+        # F6 opens the mailbox, and closes it again when it is on show.
+        if self._overlay is not None:
+            return  # the overlay on show needs an answer first
+        if self._mailbox is not None:
+            if self.screen is self._mailbox:
+                self._mailbox.dismiss(None)
+            return
+        self._open_mailbox(demo)
+
+    def _open_mailbox(self, demo: DemoControls) -> None:
+        self._mailbox = DemoMailboxScreen(demo.mailbox(), banner=demo.banner)
+        self.push_screen(self._mailbox, callback=self._mailbox_closed)
+
+    def _mailbox_closed(self, _result: None) -> None:
+        self._mailbox = None
 
     # -- the flow ---------------------------------------------------------------
 
@@ -192,6 +219,14 @@ class KioskApp(App[None], inherit_bindings=False):
 
     def _emit(self, event: e.Event) -> None:
         self.post_message(WorldEvent(event))
+
+    def handle_intent(self, event: e.Event) -> None:
+        """A holder's intent from a screen, taken at once (screens call this).
+
+        Not through the message queue: keys typed after the key that made the
+        intent are already queued, and must reach the screen the intent leads to.
+        """
+        self._dispatch(event)
 
     @on(Intent)
     def _on_intent(self, message: Intent) -> None:
@@ -286,44 +321,47 @@ class KioskApp(App[None], inherit_bindings=False):
     def _render(self, state: s.KioskState) -> None:
         if not self._mounted or not self.screen_stack:
             return  # not started yet, or shutting down (a late tick or reply)
+        from screens import OVERLAYS
+
         target = self._screen_for(state)
-        base = self.screen_stack[0] if self.screen_stack else None
-        if self._overlay is not None and state.overlay is None:
-            self._close_overlay()
-        if self.screen is not target and base is not target:
-            if self._overlay is not None:
-                self._close_overlay()
-            self._switch_to(target)
+        overlay_kind = None if state.overlay is None else OVERLAYS[type(state.overlay)]
+        # The stack is [Textual's default screen, our screen, mailbox?, overlay?]:
+        # the demo mailbox stays until Esc, whatever the flow does beneath it, and
+        # an overlay (are you still there? stop?) is always in sight, on top.
+        base = self.screen_stack[1] if len(self.screen_stack) > 1 else None
+        overlay_right = type(self._overlay) is overlay_kind if self._overlay else not overlay_kind
+        if base is not target or not overlay_right:
+            self._close_overlay()  # an overlay belongs to the screen it was over
+            if base is not target:
+                lifted = self._lift_mailbox()
+                self._switch_to(target)
+                if lifted and self.demo is not None:
+                    self._open_mailbox(self.demo)  # again, with any new mail
+            if overlay_kind is not None:
+                self._overlay = overlay_kind()
+                self._overlay.settings = self.settings
+                self.push_screen(self._overlay)
         target.show(state)
-        self._show_overlay(state)
+        if self._overlay is not None:
+            self._overlay.show(state)
+
+    def _lift_mailbox(self) -> bool:
+        """Take the demo mailbox off the top of the stack; whether it was there."""
+        mailbox, self._mailbox = self._mailbox, None
+        if mailbox is None or self.screen is not mailbox:
+            return False
+        self.pop_screen()  # pops without its callback
+        return True
 
     def _switch_to(self, target: KioskScreen) -> None:
-        # Keep only our base screen on the stack (demo mailbox etc. close on a change).
-        while len(self.screen_stack) > 2:
-            self.pop_screen()
         if len(self.screen_stack) <= 1:
             self.push_screen(target)
         else:
             self.switch_screen(target)
 
-    def _show_overlay(self, state: s.KioskState) -> None:
-        from screens import OVERLAYS
-
-        overlay = state.overlay
-        if overlay is None:
-            return
-        kind = OVERLAYS[type(overlay)]
-        if self._overlay is None or type(self._overlay) is not kind:
-            if self._overlay is not None:
-                self._close_overlay()
-            self._overlay = kind()
-            self._overlay.settings = self.settings
-            self.push_screen(self._overlay)
-        self._overlay.show(state)
-
     def _close_overlay(self) -> None:
         overlay, self._overlay = self._overlay, None
-        if overlay is not None and overlay in self.screen_stack:
+        if overlay is not None and overlay is self.screen:
             overlay.dismiss(None)
 
     def _wipe(self) -> None:

@@ -16,12 +16,16 @@ to reach the RA team.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
@@ -35,6 +39,13 @@ from kiosk.settings import RaContacts
 from screens.widgets import SecretInput, short_contact
 
 SERVICE_NAME = "Smartcard self-service"
+DEMO_KEYS_LINE = "DEMO  F2 F3 F4 card in  F5 card out  F6 mail and answers"
+"""The demo banner folded to one line (the demo mailbox shows the cards in full)."""
+CHROME_ROWS = 5
+"""Rows around the body: title, outage banner margin, key hints, help line."""
+BODY_ROWS = 20
+"""Rows the body needs before the full demo banner may take rows from it."""
+REVEAL_KEY = "f8"
 
 
 def show_text(widget: Static, content: Text | str) -> None:
@@ -48,6 +59,38 @@ def show_text(widget: Static, content: Text | str) -> None:
         return
     widget._kiosk_shown = content  # type: ignore[attr-defined]
     widget.update(content)
+
+
+def item_list(
+    intro: Text | str | None,
+    items: Sequence[tuple[Text | str, Text | str]],
+    outro: Text | str | None = None,
+) -> Group:
+    """A list whose wrapped lines indent under the item's text, not under its marker.
+
+    Args:
+        intro: A line before the list (None: none).
+        items: (marker, text) pairs: ("•", "Use 6 to 8 digits.") or a key and a choice.
+        outro: A line after the list (None: none).
+
+    Returns:
+        A renderable for a Static (plain text throughout, never markup).
+    """
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1)
+    for marker, text in items:
+        grid.add_row(
+            Text("  ") + (Text(marker) if isinstance(marker, str) else marker),
+            Text(text) if isinstance(text, str) else text,
+        )
+    parts: list[Any] = []
+    if intro:
+        parts.append(Text(intro) if isinstance(intro, str) else intro)
+    parts.append(grid)
+    if outro:
+        parts.append(Text(outro) if isinstance(outro, str) else outro)
+    return Group(*parts)
 
 
 def unwrap(screen: ScreenState) -> tuple[ScreenState, ServiceUnavailable | None]:
@@ -148,10 +191,20 @@ class KioskView:
     def intent(self, event: Event) -> None:
         """Tell the app what the holder wants.
 
+        The kiosk app takes it at once (`handle_intent`), so the next screen is
+        in place before the next key is handled: a posted message queued behind
+        keys already typed, and those keys landed on the screen being left
+        (an email typed straight after accepting the terms was lost). Anything
+        else receives an `Intent` message.
+
         Args:
             event: A holder intent from `kiosk.flow.events`.
         """
-        self.post_message(Intent(event))  # type: ignore[attr-defined]
+        handle = getattr(self.app, "handle_intent", None)  # type: ignore[attr-defined]
+        if callable(handle):
+            handle(event)
+        else:
+            self.post_message(Intent(event))  # type: ignore[attr-defined]
 
     @property
     def ra_contacts(self) -> RaContacts:
@@ -200,6 +253,10 @@ class KioskScreen(KioskView, Screen[None]):
     HELP_TOPIC: HelpTopic | None = HelpTopic.CONTACT_RA
     #: Key hints for the footer, (key, what it does), besides F1.
     KEY_HINTS: tuple[tuple[str, str], ...] = ()
+    #: F8 shows what was typed in the field with the cursor (answers; never passcodes).
+    CAN_REVEAL: ClassVar[bool] = False
+
+    _revealing: bool = False
 
     BINDINGS = [
         # Priority: the app runs it before it hands the next key to any widget, so
@@ -207,6 +264,11 @@ class KioskScreen(KioskView, Screen[None]):
         Binding("enter", "enter", "Continue", show=False, priority=True),
         Binding("escape", "back", "Back", show=False),
         Binding("f1", "help", "Help", show=False),
+        Binding(REVEAL_KEY, "reveal", "Show what I typed", show=False),
+        # Priority, or the scrolling body takes Up/Down first; switched off (so the
+        # key goes on) unless the cursor is in a field: a list keeps its own Up/Down.
+        Binding("down", "next_field", "Next field", show=False, priority=True),
+        Binding("up", "previous_field", "Previous field", show=False, priority=True),
     ]
 
     def compose(self) -> ComposeResult:
@@ -217,7 +279,9 @@ class KioskScreen(KioskView, Screen[None]):
         yield Static("", id="banner")
         yield Static("", id="demo-banner")
         # Not focusable: the first field (or nothing) takes the keys, never the scroller.
-        with VerticalScroll(id="body", can_focus=False):
+        # The measure keeps lines readable on a wide terminal (centred, at most
+        # ~100 columns).
+        with VerticalScroll(id="body", can_focus=False), Vertical(id="measure"):
             yield from self.compose_body()
         yield Static("", id="keys")
         yield Static("", id="help-line")
@@ -238,10 +302,13 @@ class KioskScreen(KioskView, Screen[None]):
         banner.display = outage is not None
         if outage is not None:
             show_text(banner, outage_text(outage, state.now))
-        # Demo mode only: which demo card is which, and their public demo answers.
+        # Demo mode only: which demo card is which, and their public demo answers;
+        # folded to one line of keys when it would crowd out the screen's own body.
         demo_text = getattr(getattr(self.app, "demo", None), "banner", "")
         demo_banner = self.query_one("#demo-banner", Static)
         demo_banner.display = bool(demo_text)
+        if demo_text and not self._room_for(demo_text):
+            demo_text = DEMO_KEYS_LINE
         show_text(demo_banner, Text(demo_text))
         help_line = Text("Need a person? ")
         help_line.append(short_contact(self.ra_contacts))
@@ -249,6 +316,18 @@ class KioskScreen(KioskView, Screen[None]):
         self.render_state(screen_state, state)
         # After render_state: a screen may change its keys with its state.
         show_text(self.query_one("#keys", Static), self._key_hints())
+
+    def _room_for(self, banner: str) -> bool:
+        """Whether the full demo banner leaves the body enough rows."""
+        width, height = self.size
+        if not height:
+            return False  # not laid out yet: fold, and look again on resize
+        rows = sum(max(1, -(-len(line) // max(1, width - 4))) for line in banner.splitlines())
+        return height - rows - CHROME_ROWS >= BODY_ROWS
+
+    def on_resize(self) -> None:
+        """Draw again for the new size (the demo banner folds, the key hints wrap)."""
+        self._draw()
 
     def render_state(self, screen: Any, state: KioskState) -> None:
         """Render this screen's state (subclasses).
@@ -260,14 +339,29 @@ class KioskScreen(KioskView, Screen[None]):
 
     def _key_hints(self) -> Text:
         hints = list(self.KEY_HINTS)
+        if len(self.fields()) > 1:
+            hints.insert(min(1, len(hints)), ("↑ ↓", "Move between fields"))
+        if self.CAN_REVEAL:
+            what = "Hide what I typed" if self._revealing else "Show what I typed"
+            hints.insert(max(0, len(hints) - 1), (REVEAL_KEY.upper(), what))
         if self.HELP_TOPIC is not None:
             hints.append(("F1", "Help"))
+        # Packed into lines by hand, never wrapped inside a hint: on a narrow
+        # terminal the hints go onto a second line instead of being cut off.
+        width = max(20, (self.size.width or 100) - 4)
         text = Text()
+        used = 0
         for key, what in hints:
-            if text:
+            length = len(key) + len(what) + 3
+            if used and used + 4 + length > width:
+                text.append("\n")
+                used = 0
+            elif used:
                 text.append("    ")
+                used += 4
             text.append(f" {key} ", "reverse bold")
             text.append(f" {what}")
+            used += length
         return text
 
     # -- keys ------------------------------------------------------------------
@@ -280,7 +374,28 @@ class KioskScreen(KioskView, Screen[None]):
             return self.ESCAPE_BACKS
         if action == "help":
             return self.HELP_TOPIC is not None
+        if action == "reveal":
+            return self.CAN_REVEAL
+        if action in ("next_field", "previous_field"):
+            return isinstance(self.focused, Input)
         return True
+
+    def action_reveal(self) -> None:
+        """F8: show (or hide again) what was typed, in the field with the cursor only."""
+        self.set_revealing(not self._revealing)
+
+    def set_revealing(self, on: bool) -> None:
+        """Show what was typed in this screen's secret fields while each has the cursor."""
+        self._revealing = on
+        for field in self.query(SecretInput):
+            field.reveal(on)
+        if self._ready:
+            show_text(self.query_one("#keys", Static), self._key_hints())
+
+    def on_screen_suspend(self) -> None:
+        """Leaving the screen masks everything again."""
+        if self._revealing:
+            self.set_revealing(False)
 
     def action_continue(self) -> None:
         """Enter outside a field: go on."""
@@ -316,8 +431,103 @@ class KioskScreen(KioskView, Screen[None]):
         if self.ENTER_CONTINUES:
             self.action_continue()
 
+    def action_next_field(self) -> None:
+        """Down: the next field."""
+        self._move_field(+1)
+
+    def action_previous_field(self) -> None:
+        """Up: the field before."""
+        self._move_field(-1)
+
+    def _move_field(self, step: int) -> None:
+        fields = self.fields()
+        if not fields:
+            return
+        focused = self.focused
+        if isinstance(focused, Input) and focused in fields:
+            index = max(0, min(len(fields) - 1, fields.index(focused) + step))
+        else:
+            index = 0
+        self.set_focus(fields[index])
+
     def submit_step(self) -> None:
         """Post the step's intent with what was typed (form screens)."""
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key that reached the screen, not a field: type it into one.
+
+        A field takes every printable key it is given, so a key gets here only when
+        no field had the cursor yet: typed the moment a screen appeared (before the
+        cursor was placed), or straight after the Enter that brought the screen.
+        """
+        if not event.is_printable or event.character is None:
+            return
+        fields = self.fields()
+        if not fields:
+            return
+        target = self.focused if self.focused in fields else None
+        if target is None:
+            target = next((f for f in fields if not f.value), fields[0])
+            self.set_focus(target)
+        assert isinstance(target, Input)
+        # Through the field's own queue, after its Focus (which may select all):
+        # in order with the keys that follow, which go to the field directly.
+        target.call_later(target.insert_text_at_cursor, event.character)
+        event.stop()
+        event.prevent_default()
+
+    # -- after an error ------------------------------------------------------------
+
+    _problem_shown: object = None
+
+    def point_at_problem(self, problem: object) -> None:
+        """When a new problem is shown, put the cursor where it needs attention.
+
+        Call from `render_state` with the screen's error(s); when they change to
+        something, the cursor goes to `field_needing_attention()` once the screen
+        is drawn, and the body scrolls so the message and the field are in view.
+
+        Args:
+            problem: The error text or tuple of texts (falsy: no problem).
+        """
+        if problem == self._problem_shown:
+            return
+        self._problem_shown = problem
+        if problem:
+            self.call_after_refresh(self._attend)
+
+    def _attend(self) -> None:
+        field = self.field_needing_attention()
+        if field is None:
+            return
+        anchor = self.problem_anchor(field)
+        body = self.query_one("#body", VerticalScroll)
+        field.focus(scroll_visible=False)
+        # As little scrolling as brings the message into view, then the field
+        # (the field wins when both do not fit).
+        if anchor is not None and anchor.display:
+            body.scroll_to_widget(anchor, animate=False, immediate=True)
+        body.scroll_to_widget(field, animate=False, immediate=True)
+
+    def field_needing_attention(self) -> Input | None:
+        """The first field the problem is about (default: the first empty one, or the first).
+
+        Screens that know which field a message is about override this.
+        """
+        fields = self.fields()
+        for field in fields:
+            if not field.value:
+                return field
+        return fields[0] if fields else None
+
+    def problem_anchor(self, field: Input) -> Widget | None:
+        """What to scroll to the top with `field` (default: the error message)."""
+        for widget_id in ("error", "errors"):
+            try:
+                return self.query_one(f"#{widget_id}", Static)
+            except NoMatches:
+                continue
+        return None
 
     def replace_fields(self, container_id: str, widgets: list[Widget]) -> None:
         """Replace everything in the container `container_id` with `widgets`.
@@ -333,6 +543,7 @@ class KioskScreen(KioskView, Screen[None]):
         for field in container.query(Input):
             self.text_selection_started_signal.unsubscribe(field)
         container.remove_children()
+        self._revealing = False  # new fields start masked
         container.mount_all(widgets)
         self.call_after_refresh(self.focus_first_empty)
 
@@ -355,6 +566,8 @@ class KioskScreen(KioskView, Screen[None]):
     def wipe(self) -> None:
         """Clear every input, and put the cursor back in the first field."""
         super().wipe()
+        if self._revealing and self._ready:
+            self.set_revealing(False)
         if not self._ready or not self.fields():
             return
         if self.is_current:
@@ -363,6 +576,20 @@ class KioskScreen(KioskView, Screen[None]):
             # A screen in the background must not take focus from the one on show;
             # with nothing focused, Textual's auto focus picks the first field on resume.
             self.set_focus(None)
+
+    def set_list(self, widget_id: str, content: Group | None, key: object) -> None:
+        """Show the `item_list` `content` in the Static `widget_id` (None: hide it).
+
+        Args:
+            widget_id: Id of a Static in this screen (without '#').
+            content: From `item_list`.
+            key: What the list was made from: it is drawn again only when this changes.
+        """
+        widget = self.query_one(f"#{widget_id}", Static)
+        widget.display = content is not None
+        if content is not None and getattr(widget, "_kiosk_shown", None) != key:
+            widget._kiosk_shown = key  # type: ignore[attr-defined]
+            widget.update(content)
 
     def set_text(self, widget_id: str, content: Text | str | None) -> None:
         """Show `content` in the Static `widget_id`, or hide it when None or empty.

@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from kiosk.flow.events import ChangePasscodeRequested, HelpTopic, RegisterRequested
 from kiosk.flow.states import CardCondition, CardStatus, KioskState
-from screens.base import KioskScreen
+from screens.base import KioskScreen, item_list
 
 
 def _date(day: Any) -> str:
@@ -77,16 +77,19 @@ class CardStatusScreen(KioskScreen):
         self.set_text("lead", lead)
         choices = None
         if self._working:
-            choices = Text("What would you like to do? Press a number:\n")
-            choices.append("  1  ", "reverse bold")
-            choices.append(
-                " Register for self-service (or update your registration), so you can "
-                "unlock your own card if it ever locks\n"
+            choices = item_list(
+                "What would you like to do? Press a number:",
+                [
+                    (
+                        Text(" 1 ", "reverse bold"),
+                        "Register for self-service (or update your registration), so "
+                        "you can unlock your own card if it ever locks",
+                    ),
+                    (Text(" 2 ", "reverse bold"), "Change your passcode"),
+                ],
+                "\nOr take your card if you are done.",
             )
-            choices.append("  2  ", "reverse bold")
-            choices.append(" Change your passcode\n\n")
-            choices.append("Or take your card if you are done.")
-        self.set_text("choices", choices)
+        self.set_list("choices", choices, key=self._working)
         expiring = None
         if screen.expires_in_days is not None and screen.condition is not CardCondition.EXPIRED:
             when = (
@@ -103,7 +106,8 @@ class CardStatusScreen(KioskScreen):
         # unlocked, and F1 opens the help page that fits the card.
         self.ENTER_CONTINUES = self._unlockable
         self.KEY_HINTS = hints
-        if self._expiring:
+        if self._expiring or screen.condition is CardCondition.EXPIRED:
+            # Renewing, and who the Sponsor is the text above sends them to.
             self.HELP_TOPIC = HelpTopic.EXPIRING
         elif self._unlockable:
             self.HELP_TOPIC = HelpTopic.CONTACT_RA

@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from kiosk.flow.events import HelpTopic, SubmitPasscodeChange
 from kiosk.flow.states import ChangePasscode, KioskState
-from screens.base import KioskScreen
+from screens.base import KioskScreen, item_list
 from screens.passcode_entry import LAST_TRY_WARNING, tries_text
 from screens.widgets import SecretInput
 
@@ -45,13 +45,14 @@ class ChangePasscodeScreen(KioskScreen):
     def render_state(self, screen: Any, state: KioskState) -> None:
         """Rules, tries left, the last-try warning and why the last try was refused."""
         assert isinstance(screen, ChangePasscode)
-        rules = Text("Your new passcode must follow these rules:")
-        for rule in screen.rules:
-            rules.append("\n  • " + rule)
-        self.set_text("rules", rules)
+        rules = item_list(
+            "Your new passcode must follow these rules:", [("•", rule) for rule in screen.rules]
+        )
+        self.set_list("rules", rules, key=screen.rules)
         self.set_text("tries", tries_text(screen.tries_left))
         self.set_text("warning", LAST_TRY_WARNING if screen.last_try else None)
         self.set_text("errors", Text("\n".join(screen.errors)) if screen.errors else None)
+        self.point_at_problem(screen.errors)
         self.set_text("notice", screen.notice)
         self.set_text(
             "changing",

@@ -12,7 +12,7 @@ from textual.widgets import Static
 from kiosk.flow.events import ResendCodeRequested, SubmitCode
 from kiosk.flow.states import CodeEntry, KioskState
 from screens.base import KioskScreen, clock_time, duration, seconds_between
-from screens.widgets import SecretInput
+from screens.widgets import CodeInput
 
 RESEND_KEY = "f7"
 
@@ -32,7 +32,7 @@ class CodeSentScreen(KioskScreen):
         yield Static("", id="error", classes="error")
         yield Static("", id="notice", classes="notice")
         yield Static("", id="code-label", classes="field-label")
-        yield SecretInput(placeholder="Type the code", id="code")
+        yield CodeInput(placeholder="Type the code", id="code")
         yield Static("", id="tries", classes="detail")
         yield Static("", id="resend", classes="detail")
         yield Static("", id="sending", classes="sending")
@@ -60,8 +60,10 @@ class CodeSentScreen(KioskScreen):
         self.set_text("notice", screen.notice)
         self.set_text(
             "code-label",
-            f"Code from the email ({state.config.code_digits} digits), then press Enter:",
+            f"Code from the email ({state.config.code_digits} digits), then press Enter. "
+            "It shows as you type it, in groups of four, so you can check it:",
         )
+        self.query_one("#code", CodeInput).set_digits(state.config.code_digits)
         if screen.tries_left is not None:
             tries = "try" if screen.tries_left == 1 else "tries"
             self.set_text("tries", f"You have {screen.tries_left} {tries} left for this code.")
@@ -93,4 +95,4 @@ class CodeSentScreen(KioskScreen):
 
     def submit_step(self) -> None:
         """Send the code as typed."""
-        self.intent(SubmitCode(code=self.query_one("#code", SecretInput).value))
+        self.intent(SubmitCode(code=self.query_one("#code", CodeInput).value))

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Input, Static
 
-from kiosk.contact_rules import domains_text
+from kiosk.contact_rules import domains_text, email_problem, mobile_problem
 from kiosk.flow.events import SubmitContactDetails
 from kiosk.flow.states import ContactDetails, KioskState
 from screens.base import KioskScreen
@@ -44,6 +44,8 @@ class ContactDetailsScreen(KioskScreen):
         )
         errors = Text("\n".join(screen.errors)) if screen.errors else None
         self.set_text("errors", errors)
+        self._domains = screen.approved_domains
+        self.point_at_problem(screen.errors)
         self.set_text("notice", screen.notice)
         self.set_text(
             "sending",
@@ -51,6 +53,18 @@ class ContactDetailsScreen(KioskScreen):
             if screen.sending
             else None,
         )
+
+    _domains: tuple[str, ...] = ()
+
+    def field_needing_attention(self) -> Input | None:
+        """The first field the kiosk's own checks refuse (else the first empty one)."""
+        email = self.query_one("#email", Input)
+        mobile = self.query_one("#mobile", Input)
+        if email_problem(email.value, self._domains):
+            return email
+        if mobile_problem(mobile.value):
+            return mobile
+        return super().field_needing_attention()
 
     def submit_step(self) -> None:
         """Send both values as typed; the flow checks them."""

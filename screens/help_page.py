@@ -8,9 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
+from kiosk.contact_rules import domains_text
+from kiosk.flow import states
 from kiosk.flow.events import Help, HelpTopic
 from kiosk.flow.states import HelpPage, KioskState
-from screens.base import KioskScreen
+from screens.base import KioskScreen, item_list, unwrap
 from screens.widgets import RaContactsBox
 
 #: Topic -> (menu label, heading, text). The keys 1..5 open them in this order.
@@ -63,6 +65,111 @@ HELP_TEXT: dict[HelpTopic, tuple[str, str, str]] = {
 
 _ORDER = tuple(HELP_TEXT)
 
+_NO_EMAIL = (
+    "No email yet?",
+    "The code usually arrives within a minute, at the address shown on the screen "
+    "(the one you registered).\n\n"
+    "  • Look in your junk or spam folder, and in any 'Other' or 'Clutter' folder.\n"
+    "  • Wait a minute or two: some mail systems hold messages for a short while.\n"
+    "  • Still nothing? Press Esc to go back to the code screen and press F7 for a new "
+    "code. Only the newest code works, so use the code from the newest email.\n\n"
+    "If the address shown is not one you can read now, stop here and ask the RA team "
+    "to help: they can unlock your card and update your details.",
+)
+
+_SCREEN_HELP: dict[type, tuple[str, str]] = {
+    states.CardStatus: (
+        "Unlocking your card here",
+        "If you registered for self-service, you can unlock your card here: you answer "
+        "the security questions you chose when you registered, we email a code to the "
+        "address you registered, and you choose a new passcode. It takes a few "
+        "minutes, and you need to read your email (here or on your phone).\n\n"
+        "If you have not registered, or cannot read that email, the RA team can "
+        "unlock your card instead.",
+    ),
+    states.Questions: (
+        "Forgotten your answers?",
+        "Type the answers you gave when you registered for self-service. Capital "
+        "letters and extra spaces do not matter, but the words must be the same. "
+        "Press F8 to see what you typed in the box you are in.\n\n"
+        "Each wrong set of answers uses one attempt. After the last attempt, "
+        "self-service is locked for this card and only the RA team can unlock it.\n\n"
+        "If you cannot remember an answer, do not guess: press Esc to stop (your "
+        "attempts are kept) and ask the RA team to unlock your card.",
+    ),
+    states.CodeSent: _NO_EMAIL,
+    states.RegistrationCodeSent: _NO_EMAIL,
+    states.NewPasscode: (
+        "Choosing a new passcode",
+        "Your passcode is the number you type to use your card. Choose one you can "
+        "remember but nobody could guess: the rules on the screen say what is not "
+        "allowed. Type it twice, the same both times.\n\n"
+        "It goes only to your card: it is never stored or sent anywhere, so nobody "
+        "can tell you it later.",
+    ),
+    states.ContactDetails: (
+        "Which email addresses work",
+        "Your codes are emailed, so give a work email address that only you can read: "
+        "{domains}. A personal address (such as gmail.com) or a shared team mailbox "
+        "cannot be used.\n\n"
+        "Your mobile number must be a UK mobile: 11 digits starting 07, or +44 7 and 9 "
+        "more digits. Spaces are fine.\n\n"
+        "If your work address ends in something else, ask the RA team: they can tell "
+        "you which addresses this kiosk accepts.",
+    ),
+    states.ChooseQuestions: (
+        "Choosing your security questions",
+        "Choose 4 questions whose answers you will remember exactly in years to come, "
+        "and that other people could not find out (avoid anything on social media). "
+        "When you unlock your card, you will be asked some of them.\n\n"
+        "Move with the Up and Down keys and press Space to choose or un-choose a "
+        "question; press Enter when you have chosen 4.",
+    ),
+    states.RegistrationAnswers: (
+        "Choosing your answers",
+        "Type each answer twice, the same both times, so a typing slip is caught now "
+        "rather than when your card is locked. Capital letters and extra spaces do not "
+        "matter. Press F8 to see what you typed in the box you are in.\n\n"
+        "Choose answers you will type the same way every time: for example always "
+        "'St Mary's' or always 'Saint Marys', not one then the other.",
+    ),
+}
+"""Help about the screen F1 was pressed on, when that screen has no topic of its own."""
+
+SPONSOR = (
+    "Your Sponsor is the person at your organisation who approves your smartcard and "
+    "what it lets you do, usually your line manager or a named senior colleague. If "
+    "you do not know who your Sponsor is, the RA team can tell you."
+)
+
+
+def help_for(screen: HelpPage) -> tuple[str, str]:
+    """The heading and text of the help page for `screen`.
+
+    F1 on a screen without a topic of its own opens CONTACT_RA; the page then
+    explains the screen it was opened from (`back_to`), where there is help for it.
+    """
+    if screen.topic is HelpTopic.CONTACT_RA:
+        back, _ = unwrap(screen.back_to)
+        page = _SCREEN_HELP.get(type(back))
+        if page is not None:
+            heading, text = page
+            if isinstance(back, states.ContactDetails):
+                text = text.format(domains=_domains(back.approved_domains))
+            return heading, text
+    _, heading, text = HELP_TEXT.get(screen.topic, HELP_TEXT[HelpTopic.CONTACT_RA])
+    if screen.topic is HelpTopic.EXPIRING:
+        text += "\n\n" + SPONSOR
+    return heading, text
+
+
+def _domains(domains: tuple[str, ...]) -> str:
+    return (
+        "it must end in " + domains_text(domains)
+        if domains
+        else "the address must be on your organisation's email system"
+    )
+
 
 class HelpPageScreen(KioskScreen):
     """One help page; 1-5 open the others; Esc or Enter goes back."""
@@ -87,7 +194,7 @@ class HelpPageScreen(KioskScreen):
     def render_state(self, screen: Any, state: KioskState) -> None:
         """Show the topic's text and the menu of the others."""
         assert isinstance(screen, HelpPage)
-        _, heading, text = HELP_TEXT.get(screen.topic, HELP_TEXT[HelpTopic.CONTACT_RA])
+        heading, text = help_for(screen)
         self.set_text("heading", heading)
         self.set_text("lead", text)
         terms = None
@@ -101,12 +208,14 @@ class HelpPageScreen(KioskScreen):
             )
         self.set_text("terms", terms)
         self.query_one("#contacts", RaContactsBox).show_contacts(self.ra_contacts)
-        menu = "\n".join(
-            f"  {number}  {HELP_TEXT[topic][0]}"
+        own_page = heading != HELP_TEXT[screen.topic][1] if screen.topic in HELP_TEXT else False
+        others = [
+            (str(number), HELP_TEXT[topic][0])
             for number, topic in enumerate(_ORDER, start=1)
-            if topic is not screen.topic
-        )
-        self.set_text("menu", "Other help: press a number\n" + menu)
+            if own_page or topic is not screen.topic
+        ]
+        menu = item_list("Other help: press a number", others)
+        self.set_list("menu", menu, key=tuple(others))
 
     def action_topic(self, index: int) -> None:
         """A number key: open that help page."""

@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from kiosk.flow.events import SubmitNewPasscode
 from kiosk.flow.states import KioskState, NewPasscode
-from screens.base import KioskScreen
+from screens.base import KioskScreen, item_list
 from screens.widgets import SecretInput
 
 
@@ -38,16 +38,17 @@ class NewPasscodeScreen(KioskScreen):
     def render_state(self, screen: Any, state: KioskState) -> None:
         """List the rules and any reasons the last try was refused."""
         assert isinstance(screen, NewPasscode)
-        rules = Text("Your passcode must follow these rules:")
-        for rule in screen.rules:
-            rules.append("\n  • " + rule)
-        self.set_text("rules", rules)
+        rules = item_list(
+            "Your passcode must follow these rules:", [("•", rule) for rule in screen.rules]
+        )
+        self.set_list("rules", rules, key=screen.rules)
         errors = Text()
         for error in screen.errors:
             if errors:
                 errors.append("\n")
             errors.append(error)
         self.set_text("errors", errors if screen.errors else None)
+        self.point_at_problem(screen.errors)
         self.set_text("notice", screen.notice)
 
     def submit_step(self) -> None:

@@ -8,9 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
+from kiosk.flow import states
 from kiosk.flow.events import Back, ConfirmCancel
 from kiosk.flow.states import CancelConfirmation, InactivityWarning, KioskState
-from screens.base import KioskOverlay, duration, seconds_between
+from screens.base import KioskOverlay, duration, seconds_between, unwrap
 
 
 class InactivityWarningScreen(KioskOverlay):
@@ -39,29 +40,61 @@ class InactivityWarningScreen(KioskOverlay):
         )
 
 
+_STOP_UNLOCK = (
+    "Stop unlocking your card?",
+    "If you stop, everything you typed is cleared and your card stays locked. "
+    "You can start again later.",
+)
+_STOP_REGISTERING = (
+    "Stop registering?",
+    "If you stop, everything you typed is cleared and you are not registered for "
+    "self-service. Your card keeps working. You can register another time.",
+)
+_STOP_CHANGING = (
+    "Stop changing your passcode?",
+    "If you stop, everything you typed is cleared and your passcode stays as it was.",
+)
+_STOPPING: dict[type, tuple[str, str]] = {
+    states.PasscodeEntry: _STOP_REGISTERING,
+    states.Terms: _STOP_REGISTERING,
+    states.ContactDetails: _STOP_REGISTERING,
+    states.ChooseQuestions: _STOP_REGISTERING,
+    states.RegistrationAnswers: _STOP_REGISTERING,
+    states.RegistrationCodeSent: _STOP_REGISTERING,
+    states.ChangePasscode: _STOP_CHANGING,
+}
+
+
 class CancelConfirmationScreen(KioskOverlay):
-    """Stop and clear everything? Enter stops; Esc goes back."""
+    """Stop and clear everything? S stops; Esc (or Enter) goes back.
+
+    Enter means "next" on every other screen, so here it never means "yes, stop":
+    a holder who pressed Esc then Enter out of habit keeps their journey.
+    """
 
     STATE = CancelConfirmation
     BINDINGS = [
-        Binding("enter", "confirm", "Yes, stop", show=False),
-        Binding("escape", "back", "No, go back", show=False),
+        Binding("s,S,shift+s", "confirm", "Yes, stop", show=False),
+        Binding("escape,enter", "back", "No, go back", show=False),
     ]
 
     def compose_body(self) -> ComposeResult:
         """Question, consequence, keys."""
-        yield Static("Stop unlocking your card?", classes="heading")
-        yield Static(
-            "If you stop, everything you typed is cleared and your card stays locked. "
-            "You can start again later.",
-            classes="lead",
-        )
-        yield Static("Enter: Yes, stop        Esc: No, go back", classes="keys-line")
+        yield Static("", id="question", classes="heading")
+        yield Static("", id="consequence", classes="lead")
+        yield Static("S: Yes, stop        Esc: No, go back", classes="keys-line")
+
+    def render_overlay(self, overlay: Any, state: KioskState) -> None:
+        """Say what stopping throws away, for the journey under way."""
+        screen, _ = unwrap(state.screen)
+        question, consequence = _STOPPING.get(type(screen), _STOP_UNLOCK)
+        self.query_one("#question", Static).update(question)
+        self.query_one("#consequence", Static).update(consequence)
 
     def action_confirm(self) -> None:
-        """Enter: stop and clear everything."""
+        """S: stop and clear everything."""
         self.intent(ConfirmCancel())
 
     def action_back(self) -> None:
-        """Escape: carry on where you were."""
+        """Escape or Enter: carry on where you were."""
         self.intent(Back())

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from kiosk.flow.events import SubmitAnswers
 from kiosk.flow.states import KioskState, Questions
 from screens.base import KioskScreen
 from screens.widgets import SecretInput
+
+_ANSWER_NUMBER = re.compile(r"\bAnswer (\d+)\b")
 
 
 class AnswerInput(SecretInput):
@@ -31,7 +34,10 @@ class QuestionsScreen(KioskScreen):
     STATE = Questions
     KEY_HINTS = (("Enter", "Next answer / Send"), ("Esc", "Stop"))
 
+    CAN_REVEAL = True
+
     _asked: tuple[str, ...] = ()
+    _problem_text: str | None = None
 
     def compose_body(self) -> ComposeResult:
         """Heading, attempts, the fields, and the message lines."""
@@ -56,6 +62,8 @@ class QuestionsScreen(KioskScreen):
             f"spaces do not matter. You have {screen.attempts_left} {tries} left.",
         )
         self.set_text("error", screen.error)
+        self._problem_text = screen.error
+        self.point_at_problem(screen.error)
         self.set_text("notice", screen.notice)
         self.set_text("sending", "Checking your answers… please wait." if screen.sending else None)
 
@@ -66,6 +74,17 @@ class QuestionsScreen(KioskScreen):
             widgets.append(Static(Text(f"{number}. {question.text}"), classes="field-label"))
             widgets.append(AnswerInput(question.id))
         self.replace_fields("answers", widgets)
+
+    def field_needing_attention(self) -> Input | None:
+        """The first empty answer; else the answer the message names; else the first."""
+        fields = self.fields()
+        named = _ANSWER_NUMBER.search(self._problem_text or "")
+        for field in fields:
+            if not field.value:
+                return field
+        if named and 0 < int(named.group(1)) <= len(fields):
+            return fields[int(named.group(1)) - 1]
+        return fields[0] if fields else None
 
     def submit_step(self) -> None:
         """Send every answer, keyed by question id."""

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from kiosk.answer_rules import ANSWER_MAX, ANSWER_MIN
 from kiosk.flow.events import SubmitRegistrationAnswers
 from kiosk.flow.states import KioskState, RegistrationAnswers
-from screens.base import KioskScreen
+from screens.base import KioskScreen, show_text
 from screens.widgets import SecretInput
 
 
@@ -30,13 +31,34 @@ class NewAnswerInput(SecretInput):
         self.repeat = repeat
 
 
+_ANSWER_ERROR = re.compile(r"^Answer (\d+): (.+)$", re.DOTALL)
+
+
+def split_errors(errors: tuple[str, ...]) -> tuple[tuple[str, ...], dict[int, str]]:
+    """The flow's messages: those about no one answer, and "Answer N: ..." by N."""
+    general: list[str] = []
+    by_answer: dict[int, str] = {}
+    for error in errors:
+        match = _ANSWER_ERROR.match(error)
+        if match and int(match.group(1)) not in by_answer:
+            by_answer[int(match.group(1))] = match.group(2)
+        else:
+            general.append(error)
+    return tuple(general), by_answer
+
+
 class RegistrationAnswersScreen(KioskScreen):
     """Each answer twice; Enter moves on and sends from the last field."""
 
     STATE = RegistrationAnswers
     KEY_HINTS = (("Enter", "Next field / Send"), ("Esc", "Stop"))
 
+    CAN_REVEAL = True
+
     _asked: tuple[str, ...] = ()
+    _by_answer: dict[int, str] = {}  # noqa: RUF012 - replaced, never mutated
+    _labels: dict[int, Static] = {}  # noqa: RUF012
+    _answer_errors: dict[int, Static] = {}  # noqa: RUF012
 
     def compose_body(self) -> ComposeResult:
         """Heading, the rules, messages and the fields."""
@@ -53,23 +75,61 @@ class RegistrationAnswersScreen(KioskScreen):
         yield Static("", id="sending", classes="sending")
 
     def render_state(self, screen: Any, state: KioskState) -> None:
-        """Fields made once per set of questions; messages."""
+        """Fields made once per set of questions; messages beside the answer they are about."""
         assert isinstance(screen, RegistrationAnswers)
         asked = tuple(q.id for q in screen.questions)
         if asked != self._asked:
             self._asked = asked
             self._build(screen)
-        self.set_text("errors", Text("\n".join(screen.errors)) if screen.errors else None)
+        general, by_answer = split_errors(screen.errors)
+        self._by_answer = by_answer
+        if by_answer:
+            # The messages sit beside their answers, which may be out of sight.
+            numbers = " and ".join(str(n) for n in sorted(by_answer))
+            answer_word = "answer" if len(by_answer) == 1 else "answers"
+            general = (*general, f"Check {answer_word} {numbers}: the problem is shown beside it.")
+        self.set_text("errors", Text("\n".join(general)) if general else None)
+        for number, widget in self._answer_errors.items():
+            message = by_answer.get(number)
+            widget.display = bool(message)
+            if message:
+                show_text(widget, Text(message))
         self.set_text("notice", screen.notice)
         self.set_text("sending", "Saving your answers… please wait." if screen.sending else None)
+        self.point_at_problem(screen.errors)
 
     def _build(self, screen: RegistrationAnswers) -> None:
         widgets: list[Widget] = []
+        labels: dict[int, Static] = {}
+        errors: dict[int, Static] = {}
         for number, question in enumerate(screen.questions, start=1):
-            widgets.append(Static(Text(f"{number}. {question.text}"), classes="field-label"))
+            # No ids: the old fields are still being removed while these mount.
+            label = Static(Text(f"{number}. {question.text}"), classes="field-label")
+            error = Static("", classes="error field-error")
+            error.display = False
+            labels[number] = label
+            errors[number] = error
+            widgets += [label, error]
             widgets.append(NewAnswerInput(question.id, repeat=False))
             widgets.append(NewAnswerInput(question.id, repeat=True))
+        self._labels, self._answer_errors = labels, errors
         self.replace_fields("answers", widgets)
+
+    def field_needing_attention(self) -> Input | None:
+        """The first copy of the first answer with a problem, or the first empty field."""
+        fields = self.fields()
+        firsts = [f for f in fields if isinstance(f, NewAnswerInput) and not f.repeat]
+        candidates = [fields.index(firsts[n - 1]) for n in self._by_answer if n <= len(firsts)]
+        candidates += [i for i, f in enumerate(fields) if not f.value][:1]
+        if candidates:
+            return fields[min(candidates)]
+        return super().field_needing_attention()
+
+    def problem_anchor(self, field: Input) -> Widget | None:
+        """The label of the question the field answers (its message is right below it)."""
+        if isinstance(field, NewAnswerInput) and field.question_id in self._asked:
+            return self._labels.get(self._asked.index(field.question_id) + 1)
+        return super().problem_anchor(field)
 
     def submit_step(self) -> None:
         """Send both copies of every answer, keyed by question id."""

@@ -11,7 +11,12 @@ from kiosk.flow.states import EndReason, KioskState, SessionEnded
 from screens.base import KioskScreen
 
 _WHY = {
-    EndReason.TIMED_OUT: "Your session ended because nothing was typed for a while.",
+    EndReason.TIMED_OUT: (
+        "Your session ended because nothing was typed for a while. Anything you had "
+        "typed has been cleared."
+    ),
+    # Esc on a menu ends a session in which nothing was typed, and a holder who
+    # stopped a journey has just been told that stopping clears what they typed.
     EndReason.CANCELLED: "You stopped.",
 }
 
@@ -29,11 +34,7 @@ class SessionEndedScreen(KioskScreen):
         """Heading, the reason, and what to do."""
         yield Static("Your session has ended", classes="heading")
         yield Static("", id="lead", classes="lead")
-        yield Static(
-            "Everything you typed has been cleared.\n\n"
-            "Take your card, or press Enter to start again with it.",
-            classes="lead",
-        )
+        yield Static("Take your card, or press Enter to start again with it.", classes="lead")
 
     def render_state(self, screen: Any, state: KioskState) -> None:
         """Say why it ended."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import unicodedata
 
 from rich.text import Text
+from textual import events
 from textual.widgets import Input, Static
 from textual.widgets._input import Selection
 
@@ -84,9 +85,29 @@ class SecretInput(Input):
             max_length=max_length,
         )
 
+    #: Show the value as typed while the field has the cursor (the holder asked
+    #: to see it: `reveal`). Leaving the field masks it again.
+    revealed: bool = False
+
     def validate_password(self, password: bool) -> bool:
         """Keep the field masked whatever sets `password`."""
         return True
+
+    def reveal(self, on: bool) -> None:
+        """Show (or stop showing) the value as typed while this field has the cursor."""
+        self.revealed = on
+        self.refresh()
+
+    @property
+    def _value(self) -> Text:
+        # Textual draws the field from this; everything else (copy, cut, word
+        # moves) keeps treating the field as a password field.
+        if self.revealed and self.has_focus:
+            return Text(without_controls(self.value), no_wrap=True, overflow="ignore", end="")
+        return Text("•" * len(self.value), no_wrap=True, overflow="ignore", end="")
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self.refresh()  # masked again the moment the cursor leaves
 
     def validate_selection(self, selection: Selection) -> Selection:
         """Collapse any selection to the cursor: there is never text to copy."""
@@ -109,9 +130,60 @@ class SecretInput(Input):
         """Select nothing."""
 
     def wipe(self) -> None:
-        """Empty the field and put the cursor back at the start."""
+        """Empty the field, mask it, and put the cursor back at the start."""
         self.value = ""
         self.cursor_position = 0
+        self.revealed = False
+
+
+def group_code(text: str, size: int = 4) -> str:
+    """`text` without spaces, in groups of `size` ("12345678" -> "1234 5678")."""
+    raw = "".join(text.split())
+    return " ".join(raw[i : i + size] for i in range(0, len(raw), size))
+
+
+class CodeInput(SecretInput):
+    """The field for an emailed one-time code: shown as typed, in groups of four.
+
+    A code is single use, bound to this journey and short-lived, so it is shown
+    while it is typed (as GOV.UK and NHS services do), grouped like the email
+    shows it, so it is easy to check. It is still a secret field: nothing can be
+    copied, cut or selected, and once the cursor leaves it the code is masked.
+    Spaces are the field's own: the flow drops them.
+    """
+
+    GROUP = 4
+    revealed = True
+
+    def reveal(self, on: bool) -> None:
+        """A code is always shown while typed."""
+
+    def wipe(self) -> None:
+        """Empty the field."""
+        super().wipe()
+        self.revealed = True
+
+    def set_digits(self, digits: int) -> None:
+        """Take at most `digits` characters (and the spaces between their groups)."""
+        self.max_length = digits + max(0, digits - 1) // self.GROUP
+
+    def replace(self, text: str, start: int, end: int) -> None:
+        """Edit, then regroup; deleting a group's space deletes the digit beside it."""
+        value = self.value
+        if not text and value[start:end] == " ":
+            if self.cursor_position >= end:
+                start = max(0, start - 1)  # backspace over the space
+            else:
+                end = min(len(value), end + 1)  # delete over the space
+        edited = value[:start] + without_controls(text) + value[end:]
+        cursor = start + len(without_controls(text))
+        before = len("".join(edited[:cursor].split()))
+        grouped = group_code(edited, self.GROUP)
+        if self.max_length and len(grouped) > self.max_length:
+            grouped = grouped[: self.max_length].rstrip()
+        position = before + max(0, before - 1) // self.GROUP
+        self.value = grouped
+        self.cursor_position = min(position, len(grouped))
 
 
 class RaContactsBox(Static):

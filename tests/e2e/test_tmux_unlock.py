@@ -144,8 +144,12 @@ def test_unlock_in_a_real_terminal(world: DemoWorld, terminal: Terminal, tmp_pat
     terminal.wait_text("Check your email")
     code = latest_code(world, alex["email"])
     terminal.type(code)
+    # The code shows as typed, in groups of four, to check against the email.
+    grouped = f"{code[:4]} {code[4:]}"
+    terminal.wait_text(grouped)
     terminal.keys("Enter")
     terminal.wait_text("Choose a new passcode")
+    left_code_screen = len(terminal.screens)
     terminal.type(NEW_PASSCODE)
     terminal.keys("Enter")
     terminal.type(NEW_PASSCODE)
@@ -165,6 +169,8 @@ def test_unlock_in_a_real_terminal(world: DemoWorld, terminal: Terminal, tmp_pat
     for shown in terminal.screens:
         for secret in secrets:
             assert secret not in shown, "a secret was on screen"
+    for shown in terminal.screens[left_code_screen - 1 :]:
+        assert grouped not in shown, "the code stayed on screen after its screen was left"
 
 
 def _text(qid: str) -> str:
