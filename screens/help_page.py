@@ -97,8 +97,8 @@ _SCREEN_HELP: dict[type, tuple[str, str]] = {
         "If you cannot remember an answer, do not guess: press Esc to stop (your "
         "attempts are kept) and ask the RA team to unlock your card.",
     ),
-    states.CodeSent: _NO_EMAIL,
-    states.RegistrationCodeSent: _NO_EMAIL,
+    states.CodeEntry: _NO_EMAIL,
+    states.RegistrationCodeEntry: _NO_EMAIL,
     states.NewPasscode: (
         "Choosing a new passcode",
         "Your passcode is the number you type to use your card. Choose one you can "

@@ -60,7 +60,7 @@ _STOPPING: dict[type, tuple[str, str]] = {
     states.ContactDetails: _STOP_REGISTERING,
     states.ChooseQuestions: _STOP_REGISTERING,
     states.RegistrationAnswers: _STOP_REGISTERING,
-    states.RegistrationCodeSent: _STOP_REGISTERING,
+    states.RegistrationCodeEntry: _STOP_REGISTERING,
     states.ChangePasscode: _STOP_CHANGING,
 }
 

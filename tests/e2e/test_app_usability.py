@@ -13,9 +13,9 @@ from collections.abc import AsyncIterator
 import pytest
 from pydantic import SecretStr
 
+from demo.world import DemoWorld
 from kiosk.app import KioskApp, make_app
 from kiosk.card_access import PcscCardAccess
-from kiosk.demo import DemoWorld
 from kiosk.flow import states as s
 from kiosk.service_client import ServiceClient
 from kiosk.settings import KioskSettings

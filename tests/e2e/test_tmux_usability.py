@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.demo import DemoWorld
+from demo.world import DemoWorld
 from tests.e2e.test_tmux_unlock import Terminal, kiosk_command
 from tests.support import wait_for
 

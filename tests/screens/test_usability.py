@@ -91,7 +91,7 @@ async def test_stopping_from_a_menu_does_not_claim_typing_was_cleared() -> None:
 
 
 def code_state() -> s.KioskState:
-    screen = s.CodeSent(
+    screen = s.CodeEntry(
         sent_to="a***@nhs.net",
         sent_at=NOW - dt.timedelta(seconds=40),
         expires_at=NOW + dt.timedelta(minutes=14),
@@ -302,7 +302,7 @@ def help_over(back_to: s.Screen, topic: HelpTopic = HelpTopic.CONTACT_RA) -> s.K
         (s.Questions(questions=QUESTIONS, attempts_left=2), ["Forgotten your answers?", "F8"]),
         (code_state().screen, ["No email yet?", "junk", "F7", "newest"]),
         (
-            s.RegistrationCodeSent(
+            s.RegistrationCodeEntry(
                 sent_to="a***@nhs.net", sent_at=NOW, expires_at=NOW, resend_available_at=None
             ),
             ["No email yet?", "junk"],
