@@ -46,6 +46,17 @@ class Throttle(BaseModel):
     """Unlock and registration starts naming one holder UUID."""
 
 
+class BodyLimits(BaseModel):
+    """The most bytes a request body may have, checked while it is read (413 beyond)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    default_bytes: int = 256 * 1024
+    """Any endpoint but the audit batch: room for three answers pasted at their limit."""
+    audit_bytes: int = 2 * 1024 * 1024
+    """POST /v1/audit: a batch of kiosk events."""
+
+
 class ServiceSettings(BaseSettings):
     """Everything a deployment can change without touching code."""
 
@@ -98,6 +109,8 @@ class ServiceSettings(BaseSettings):
     """Answer hashing cost."""
     throttle: Throttle = Field(default_factory=Throttle)
     """Rate limits."""
+    body_limits: BodyLimits = Field(default_factory=BodyLimits)
+    """Request body sizes before 413."""
 
     @classmethod
     def settings_customise_sources(

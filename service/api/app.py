@@ -11,6 +11,7 @@ from fastapi.openapi.utils import get_openapi
 from card.keys import MasterKeys
 from contract.wire import ProblemBody
 from service import __version__
+from service.api.body_limit import BodyLimit
 from service.api.errors import install_handlers
 from service.api.routes import ROUTERS
 from service.assembly import check_masters, load_masters, mailer_for
@@ -59,6 +60,14 @@ def create_app(
     )
     app.state.service = SelfService(settings, engine, masters, mailer_for(settings), clock)
     install_handlers(app)
+    # Outermost of the app's own layers: a body is bounded before routing, the
+    # token check or parsing see any of it.
+    limits = settings.body_limits
+    app.add_middleware(
+        BodyLimit,
+        default=limits.default_bytes,
+        per_path={"/v1/audit": limits.audit_bytes},
+    )
     for router in ROUTERS:
         app.include_router(router)
 
