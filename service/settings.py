@@ -41,9 +41,11 @@ class Throttle(BaseModel):
     per_kiosk: int = 600
     """Any authenticated call, per kiosk."""
     per_card: int = 30
-    """Unlock and registration starts naming one card serial."""
+    """Unlock and registration starts whose card proof held, per card serial."""
     per_holder: int = 30
-    """Unlock and registration starts naming one holder UUID."""
+    """Unlock and registration starts whose card proof held, per holder UUID."""
+    bad_proofs_per_kiosk: int = 60
+    """Failed card proofs per kiosk; past it, its starts answer 429 until the minute ends."""
 
 
 class BodyLimits(BaseModel):
