@@ -2,8 +2,9 @@
 
 An ASGI middleware, outside routing, the token check and body parsing: a body
 whose Content-Length, or whose bytes as they arrive, go over its endpoint's limit
-is answered 413 `body_too_large` at once. At most the limit is ever held in
-memory, so a 10 MB body without a token costs neither memory nor a worker thread.
+is answered 413 `body_too_large`: nothing behind it runs. At most the limit is
+ever held in memory, so a 10 MB body without a token costs neither memory nor a
+worker thread; the rest is read into nothing, so the client hears the answer.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api.errors import BODY_TOO_LARGE, problem_response
 from service.problems import Problem
+
+DRAIN_MAX_BYTES = 64 * 1024 * 1024
+"""Most of a refused body read and thrown away so the client hears the 413."""
 
 
 class BodyLimit:
@@ -37,7 +41,7 @@ class BodyLimit:
             return
         limit = self.per_path.get(scope["path"], self.default)
         if _declared_length(scope) > limit:
-            await _refuse(scope, receive, send, limit)
+            await _refuse(scope, receive, send, limit, more=True)
             return
         # Read the whole body here, counting as it comes, so nothing behind this
         # ever sees (or buffers) more than the limit.
@@ -52,7 +56,7 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                await _refuse(scope, receive, send, limit)
+                await _refuse(scope, receive, send, limit, more=bool(message.get("more_body")))
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -84,11 +88,22 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
     return replayed
 
 
-async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int, more: bool) -> None:
+    """Answer 413, after throwing away what is left of the body (up to DRAIN_MAX_BYTES).
+
+    A server that closes a connection with unread bytes in it resets it, and the
+    client may then lose the answer; read into nothing, it costs no memory.
+    """
+    drained = 0
+    while more and drained <= DRAIN_MAX_BYTES:
+        message = await receive()
+        if message["type"] != "http.request":
+            return  # the client went away
+        drained += len(message.get("body", b""))
+        more = bool(message.get("more_body", False))
     status, code = BODY_TOO_LARGE
     response = problem_response(
         Problem(status, code, f"The request body is over this endpoint's {limit} bytes.")
     )
-    # The rest of the body is never read: the connection cannot carry another request.
     response.headers["Connection"] = "close"
     await response(scope, receive, send)
