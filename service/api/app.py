@@ -13,6 +13,7 @@ from contract.wire import ProblemBody
 from service import __version__
 from service.api.body_limit import BodyLimit
 from service.api.errors import install_handlers
+from service.api.log_secrecy import FaultContainment, filter_access_log
 from service.api.routes import ROUTERS
 from service.assembly import check_masters, load_masters, mailer_for
 from service.domain.times import Clock, utc_now
@@ -68,6 +69,9 @@ def create_app(
         default=limits.default_bytes,
         per_path={"/v1/audit": limits.audit_bytes},
     )
+    # Added last, so outermost of the app's layers: no fault reaches the server's log.
+    app.add_middleware(FaultContainment)
+    filter_access_log()
     for router in ROUTERS:
         app.include_router(router)
 
