@@ -45,6 +45,7 @@ STATUS_OF: dict[type[e.DomainError], int] = {
     e.TermsChanged: 422,
     e.RequestStillRunning: 409,
     e.IdempotencyKeyMismatch: 422,
+    e.IdempotencyKeyEmpty: 422,
     e.MailNotSent: 503,
 }
 """The HTTP status of each error the rules raise; its problem code is the class's `code`."""
