@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 APPROVED_DOMAINS_DEFAULT: tuple[str, ...] = ("nhs.net", "gov.uk", "mod.uk")
@@ -23,17 +24,43 @@ def split_email(email: str) -> tuple[str, str] | None:
     before a final newline, which would let "abc\\n@nhs.net" through to a header.
     """
     local, at, domain = email.strip().rpartition("@")
+    # ASCII only, checked before lower-casing: U+212A KELVIN SIGN lower-cases to an
+    # ASCII "k", so "gov.u\u212a" would otherwise pass as gov.uk and be stored as
+    # typed. An international domain is written in its ASCII (xn--) form.
+    if not domain.isascii():
+        return None
     domain = domain.lower()
     if not at or not _LOCAL_PART.fullmatch(local) or not _DOMAIN.fullmatch(domain):
         return None
     return local, domain
 
 
+def comparable_domain(domain: str) -> str | None:
+    """A domain in the one form domains are compared in, or None when it has none.
+
+    NFKC and case-folded, then IDNA-encoded (the ASCII form a mail system uses),
+    so a look-alike typed into the approved list and its plain form compare equal.
+    """
+    name = unicodedata.normalize("NFKC", domain).casefold().strip().strip(".").lstrip("@")
+    if not name:
+        return None
+    try:
+        return name.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+
+
 def domain_approved(domain: str, approved: Iterable[str]) -> bool:
-    """Whether `domain` is an approved domain or one of its subdomains (dwp.gov.uk)."""
+    """Whether `domain` is an approved domain or one of its subdomains (dwp.gov.uk).
+
+    `domain` must be ASCII, as split_email gives it (an international one in its
+    xn-- form); approved names are compared in their IDNA form.
+    """
+    if not domain.isascii():
+        return False
     domain = domain.lower().strip(".")
-    for allowed in approved:
-        allowed = allowed.lower().strip().strip(".").lstrip("@")
+    for entry in approved:
+        allowed = comparable_domain(entry)
         if allowed and (domain == allowed or domain.endswith("." + allowed)):
             return True
     return False

@@ -11,6 +11,7 @@ class ProblemCode(StrEnum):
     UNAUTHORIZED = "unauthorized"
     REQUEST_INVALID = "request_invalid"
     INTERNAL_ERROR = "internal_error"
+    BODY_TOO_LARGE = "body_too_large"
     # Proving the card and the holder.
     CARD_PROOF_INVALID = "card_proof_invalid"
     HOLDER_PROOF_INVALID = "holder_proof_invalid"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from card.keys import MasterKeys, load_dev_keys, load_master_keys
+import hmac
+
+from card.keys import KEY_NAMES, MasterKeys, load_dev_keys, load_master_keys
 from service.mailer import SmtpMailer
 from service.settings import ServiceSettings
 
@@ -41,10 +43,28 @@ def load_masters(settings: ServiceSettings) -> MasterKeys:
 
 
 def check_masters(masters: MasterKeys, settings: ServiceSettings) -> None:
-    """Refuse the published development keys outside demo mode.
+    """Refuse any published development master outside demo mode.
+
+    Each master is checked on its own: one public `unblock` master is enough to
+    mint cryptograms for every card, whatever the other two are.
 
     Raises:
-        KeysRefused: development keys outside demo.
+        KeysRefused: a development master outside demo.
     """
-    if masters.is_development() and not settings.demo:
-        raise KeysRefused("these are the published development keys; they need --demo")
+    if settings.demo:
+        return
+    published = published_masters(masters)
+    if published:
+        raise KeysRefused(
+            f"the {', '.join(published)} master(s) are published development keys; they need --demo"
+        )
+
+
+def published_masters(masters: MasterKeys) -> list[str]:
+    """The names of the masters that equal the published development ones."""
+    try:
+        dev = load_dev_keys()
+    except (OSError, ValueError):
+        # Without the published file there is nothing to compare against.
+        return []
+    return [n for n in KEY_NAMES if hmac.compare_digest(masters.master(n), dev.master(n))]

@@ -13,6 +13,7 @@ from pathlib import Path
 from card.keys import load_dev_keys
 from service.api.app import create_app
 from service.assembly import KeysRefused, load_masters, mailer_for
+from service.secrecy import new_token
 from service.selfservice import SelfService
 from service.settings import ServiceSettings, load_settings
 from service.store import migrate, open_engine
@@ -44,6 +45,13 @@ def _parser() -> argparse.ArgumentParser:
     kiosk = sub.add_parser("kiosk", help="kiosks").add_subparsers(dest="action", required=True)
     add = kiosk.add_parser("add", parents=[common], help="register a kiosk, print its token")
     add.add_argument("name")
+    kiosk.add_parser("list", parents=[common], help="every kiosk as JSON lines, never a token")
+    revoke = kiosk.add_parser("revoke", parents=[common], help="refuse a kiosk's token from now on")
+    revoke.add_argument("kiosk", help="the kiosk's id, or its name when only one has it")
+    rotate = kiosk.add_parser(
+        "rotate", parents=[common], help="give a kiosk a new token (printed once), the old refused"
+    )
+    rotate.add_argument("kiosk", help="the kiosk's id, or its name when only one has it")
 
     ra = sub.add_parser("ra", help="RA tools").add_subparsers(dest="action", required=True)
     clear = ra.add_parser("clear-lock", parents=[common], help="clear a self-service lock")
@@ -108,12 +116,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     service = _offline_service(settings)
     if args.command == "seed-demo":
         print(json.dumps(service.seed_demo(), indent=2))
-    elif args.command == "kiosk":
-        from service.secrecy import new_token
-
+    elif args.command == "kiosk" and args.action == "add":
         token = new_token()
         service.add_kiosk(args.name, token)
         print(token)
+    elif args.command == "kiosk" and args.action == "list":
+        for kiosk in service.list_kiosks():
+            print(json.dumps(kiosk, sort_keys=True))
+    elif args.command == "kiosk":
+        try:
+            if args.action == "revoke":
+                kiosk_id = service.revoke_kiosk(args.kiosk)
+                print(f"kiosk {kiosk_id} revoked")
+            else:
+                token = new_token()
+                service.rotate_kiosk(args.kiosk, token)
+                print(token)
+        except ValueError as exc:
+            print(f"ssu-service: {exc}", file=sys.stderr)
+            return 1
     elif args.command == "ra" and args.action == "clear-lock":
         if not service.clear_lock(args.uuid):
             print(f"ssu-service: no holder {args.uuid}", file=sys.stderr)

@@ -20,6 +20,7 @@ _TITLES = {
     405: "Method not allowed",
     409: "Conflict",
     410: "Gone",
+    413: "Content too large",
     422: "Unprocessable content",
     423: "Locked",
     429: "Too many requests",

@@ -29,6 +29,18 @@ class SelfService(Parts):
         """Register a kiosk by the hash of its token; returns the kiosk id."""
         return kiosks.add_kiosk(self, name, token, demo=demo)
 
+    def list_kiosks(self) -> list[dict[str, Any]]:
+        """Every kiosk, never a token: see `kiosks.list_kiosks`."""
+        return kiosks.list_kiosks(self)
+
+    def revoke_kiosk(self, id_or_name: str) -> str:
+        """Refuse a kiosk's token from now on: see `kiosks.revoke_kiosk`."""
+        return kiosks.revoke_kiosk(self, id_or_name)
+
+    def rotate_kiosk(self, id_or_name: str, token: str) -> str:
+        """Give a kiosk a new token, the old one refused: see `kiosks.rotate_kiosk`."""
+        return kiosks.rotate_kiosk(self, id_or_name, token)
+
     def unlock_code(self, kiosk: Kiosk, unlock_id: str, code: str) -> CodeAccepted:
         """Enter an unlock's mailed code: see `unlocks.enter_code`."""
         return unlocks.enter_code(self, kiosk, unlock_id, code)

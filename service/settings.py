@@ -41,9 +41,22 @@ class Throttle(BaseModel):
     per_kiosk: int = 600
     """Any authenticated call, per kiosk."""
     per_card: int = 30
-    """Unlock and registration starts naming one card serial."""
+    """Unlock and registration starts whose card proof held, per card serial."""
     per_holder: int = 30
-    """Unlock and registration starts naming one holder UUID."""
+    """Unlock and registration starts whose card proof held, per holder UUID."""
+    bad_proofs_per_kiosk: int = 60
+    """Failed card proofs per kiosk; past it, its starts answer 429 until the minute ends."""
+
+
+class BodyLimits(BaseModel):
+    """The most bytes a request body may have, checked while it is read (413 beyond)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    default_bytes: int = 256 * 1024
+    """Any endpoint but the audit batch: room for three answers pasted at their limit."""
+    audit_bytes: int = 2 * 1024 * 1024
+    """POST /v1/audit: a batch of kiosk events."""
 
 
 class Admission(BaseModel):
@@ -119,6 +132,8 @@ class ServiceSettings(BaseSettings):
     """Rate limits."""
     admission: Admission = Field(default_factory=Admission)
     """Admission control for the answer steps."""
+    body_limits: BodyLimits = Field(default_factory=BodyLimits)
+    """Request body sizes before 413."""
 
     @classmethod
     def settings_customise_sources(

@@ -29,6 +29,8 @@ kiosks = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("demo", Boolean, nullable=False, default=False),
     Column("created_at", Float, nullable=False),
+    # Set by `kiosk revoke`: the token is refused from then on, on every instance.
+    Column("revoked_at", Float),
 )
 
 holders = Table(

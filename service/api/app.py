@@ -11,7 +11,9 @@ from fastapi.openapi.utils import get_openapi
 from card.keys import MasterKeys
 from contract.wire import ProblemBody
 from service import __version__
+from service.api.body_limit import BodyLimit
 from service.api.errors import install_handlers
+from service.api.log_secrecy import FaultContainment, filter_access_log
 from service.api.routes import ROUTERS
 from service.assembly import check_masters, load_masters, mailer_for
 from service.domain.times import Clock, utc_now
@@ -59,6 +61,17 @@ def create_app(
     )
     app.state.service = SelfService(settings, engine, masters, mailer_for(settings), clock)
     install_handlers(app)
+    # Outermost of the app's own layers: a body is bounded before routing, the
+    # token check or parsing see any of it.
+    limits = settings.body_limits
+    app.add_middleware(
+        BodyLimit,
+        default=limits.default_bytes,
+        per_path={"/v1/audit": limits.audit_bytes},
+    )
+    # Added last, so outermost of the app's layers: no fault reaches the server's log.
+    app.add_middleware(FaultContainment)
+    filter_access_log()
     for router in ROUTERS:
         app.include_router(router)
 

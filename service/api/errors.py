@@ -45,6 +45,7 @@ STATUS_OF: dict[type[e.DomainError], int] = {
     e.TermsChanged: 422,
     e.RequestStillRunning: 409,
     e.IdempotencyKeyMismatch: 422,
+    e.IdempotencyKeyEmpty: 422,
     e.MailNotSent: 503,
     e.ServiceBusy: 503,
 }
@@ -53,6 +54,7 @@ STATUS_OF: dict[type[e.DomainError], int] = {
 # Refusals made here at the edge rather than by a rule.
 REQUEST_INVALID = (422, ProblemCode.REQUEST_INVALID)
 INTERNAL_ERROR = (500, ProblemCode.INTERNAL_ERROR)
+BODY_TOO_LARGE = (413, ProblemCode.BODY_TOO_LARGE)
 
 
 def problem_for(error: e.DomainError) -> Problem:
@@ -125,7 +127,8 @@ def documented(
     """A route's documented refusals: each status with the problem codes it can carry.
 
     Every authenticated call can answer 401 unauthorized, 422 request_invalid and
-    429 too_many_requests; every POST/PUT also the Idempotency-Key refusals.
+    429 too_many_requests; every POST/PUT also the Idempotency-Key refusals and
+    413 body_too_large.
     """
     codes: dict[int, list[str]] = (
         {
@@ -139,6 +142,7 @@ def documented(
     if write:
         codes[422].append(e.IdempotencyKeyMismatch.code)
         codes[409] = [e.RequestStillRunning.code]
+        codes[BODY_TOO_LARGE[0]] = [BODY_TOO_LARGE[1]]
     for refusal in refusals:
         codes.setdefault(STATUS_OF[refusal], []).append(refusal.code)
     responses: dict[int | str, dict[str, Any]] = {}

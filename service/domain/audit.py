@@ -16,8 +16,42 @@ from service.domain.parts import Kiosk, Parts
 from service.domain.times import rfc3339
 from service.queries import audit as audit_records
 
-# Keys a kiosk must never send in an audit event's detail; dropped if it does.
+# Keys a kiosk must never send in an audit event's detail; dropped if it does, at
+# any depth (a nested new_pin, answers.q01, steps[].passcode).
 SECRET_WORDS = ("pin", "passcode", "code", "answer", "cryptogram", "token", "mac", "key")
+DETAIL_MAX_BYTES = 4096
+"""The most a kiosk event's detail may hold, as stored JSON; a larger one is dropped."""
+DETAIL_MAX_DEPTH = 8
+"""Nesting kept in a kiosk event's detail; anything deeper is cut."""
+CUT = "(nested too deep)"
+
+
+def _secret_name(name: str) -> bool:
+    return any(word in name.lower() for word in SECRET_WORDS)
+
+
+def _without_secrets(value: Any, depth: int = 0) -> Any:
+    """value with every member whose name suggests a secret dropped, at every depth."""
+    if isinstance(value, dict | list) and depth >= DETAIL_MAX_DEPTH:
+        return CUT
+    if isinstance(value, dict):
+        return {
+            str(k): _without_secrets(v, depth + 1)
+            for k, v in value.items()
+            if not _secret_name(str(k))
+        }
+    if isinstance(value, list):
+        return [_without_secrets(v, depth + 1) for v in value]
+    return value
+
+
+def kiosk_detail(detail: dict[str, Any]) -> str:
+    """A kiosk event's detail as stored: no secret-named member, at most DETAIL_MAX_BYTES."""
+    stored = json.dumps(_without_secrets(detail), sort_keys=True, default=str)
+    if len(stored.encode()) > DETAIL_MAX_BYTES:
+        # The event itself is kept (a kiosk must be able to drain its outbox).
+        stored = json.dumps({"detail_dropped": f"over {DETAIL_MAX_BYTES} bytes"})
+    return stored
 
 
 def record(
@@ -78,11 +112,7 @@ def record_kiosk_events(parts: Parts, kiosk: Kiosk, events: list[AuditEvent]) ->
     accepted = duplicates = 0
     now = parts.now()
     for event in events:
-        detail = {
-            k: v
-            for k, v in event.detail.items()
-            if not any(word in k.lower() for word in SECRET_WORDS)
-        }
+        detail = kiosk_detail(event.detail)
         try:
             with parts.transaction() as conn:
                 if audit_records.has_event(conn, event.id):
@@ -99,7 +129,7 @@ def record_kiosk_events(parts: Parts, kiosk: Kiosk, events: list[AuditEvent]) ->
                     uuid=event.uuid,
                     serial=event.serial,
                     outcome=event.outcome,
-                    detail=json.dumps(detail, sort_keys=True, default=str),
+                    detail=detail,
                 )
                 accepted += 1
         except IntegrityError:

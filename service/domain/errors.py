@@ -201,6 +201,11 @@ class RequestStillRunning(Refusal):
     default_detail = "The first request with this key is running."
 
 
+class IdempotencyKeyEmpty(Refusal):
+    code = ProblemCode.REQUEST_INVALID
+    default_detail = "Malformed request: header.Idempotency-Key is empty."
+
+
 class IdempotencyKeyMismatch(Refusal):
     code = ProblemCode.IDEMPOTENCY_KEY_REUSED
     default_detail = "This Idempotency-Key was used for a different request."

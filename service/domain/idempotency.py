@@ -10,7 +10,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
-from service.domain.errors import IdempotencyKeyMismatch, RequestStillRunning
+from service.domain.errors import (
+    IdempotencyKeyEmpty,
+    IdempotencyKeyMismatch,
+    RequestStillRunning,
+)
 from service.domain.parts import Kiosk, Parts
 from service.queries import idempotency
 
@@ -36,7 +40,11 @@ def begin(
     Raises:
         IdempotencyKeyMismatch: the key came with another method, path or body.
         RequestStillRunning: the first request with this key is still running.
+        IdempotencyKeyEmpty: an empty key, which would make every caller's
+            requests one request.
     """
+    if not key.strip():
+        raise IdempotencyKeyEmpty()
     now = parts.now()
     key_hash = parts.fingerprint("idempotency-key", key)
     fingerprint = parts.fingerprint("idempotency-request", method, path, body)

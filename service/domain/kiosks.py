@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import Connection, Row
+
 from service.domain.audit import record
 from service.domain.errors import UnknownKiosk
 from service.domain.parts import Kiosk, Parts
 from service.domain.throttles import throttle
+from service.domain.times import rfc3339
 from service.queries import kiosks
 from service.secrecy import new_id, token_hash
 
@@ -30,8 +35,73 @@ def authenticate(parts: Parts, token: str | None) -> Kiosk:
         raise UnknownKiosk()
     with parts.engine.connect() as conn:
         row = kiosks.by_token_hash(conn, token_hash(token))
-    if row is None or (row.demo and not parts.settings.demo):
+    # Read from the store on every request, never cached: a revoked or rotated
+    # token stops working at once on every instance sharing the store.
+    if row is None or row.revoked_at is not None or (row.demo and not parts.settings.demo):
         raise UnknownKiosk()
     kiosk = Kiosk(id=row.id, name=row.name)
     throttle(parts, f"kiosk:{kiosk.id}", parts.settings.throttle.per_kiosk)
     return kiosk
+
+
+def list_kiosks(parts: Parts) -> list[dict[str, Any]]:
+    """Every kiosk as `kiosk list` shows it: id, name, demo, created, revoked (no token)."""
+    with parts.engine.connect() as conn:
+        rows = kiosks.every(conn)
+    return [
+        {
+            "id": row.id,
+            "name": row.name,
+            "demo": bool(row.demo),
+            "created_at": rfc3339(row.created_at),
+            "revoked_at": rfc3339(row.revoked_at) if row.revoked_at is not None else None,
+        }
+        for row in rows
+    ]
+
+
+def _the_kiosk(conn: Connection, id_or_name: str) -> Row[Any]:
+    found = kiosks.named(conn, id_or_name)
+    by_id = [row for row in found if row.id == id_or_name]
+    if by_id:
+        return by_id[0]
+    if not found:
+        raise ValueError(f"no kiosk {id_or_name!r}")
+    if len(found) > 1:
+        raise ValueError(f"{len(found)} kiosks are named {id_or_name!r}; give the id")
+    return found[0]
+
+
+def revoke_kiosk(parts: Parts, id_or_name: str) -> str:
+    """Refuse a kiosk's token from now on, on every instance; returns the kiosk id.
+
+    Raises:
+        ValueError: no such kiosk, a name several kiosks share, or already revoked.
+    """
+    with parts.transaction() as conn:
+        row = _the_kiosk(conn, id_or_name)
+        if row.revoked_at is not None:
+            raise ValueError(f"kiosk {row.id} ({row.name}) is already revoked")
+        kiosks.revoke(conn, row.id, parts.now())
+        record(
+            parts, conn, "kiosk_revoked", "ok", source="ra", kiosk_name=row.name, kiosk_id=row.id
+        )
+    return str(row.id)
+
+
+def rotate_kiosk(parts: Parts, id_or_name: str, token: str) -> str:
+    """Give a kiosk a new token; the old one is refused from now on. Returns the kiosk id.
+
+    Raises:
+        ValueError: no such kiosk, a name several kiosks share, or a revoked kiosk
+            (a revoked kiosk stays revoked: add a new one).
+    """
+    with parts.transaction() as conn:
+        row = _the_kiosk(conn, id_or_name)
+        if row.revoked_at is not None:
+            raise ValueError(f"kiosk {row.id} ({row.name}) is revoked; add a new kiosk")
+        kiosks.replace_token(conn, row.id, token_hash(token))
+        record(
+            parts, conn, "kiosk_rotated", "ok", source="ra", kiosk_name=row.name, kiosk_id=row.id
+        )
+    return str(row.id)

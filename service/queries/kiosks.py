@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy import Connection, Row, insert, or_, select, update
 
 from service.tables import kiosks
 
@@ -23,3 +23,25 @@ def add(
             id=kiosk_id, name=name, token_hash=token_hash, demo=demo, created_at=at
         )
     )
+
+
+def every(conn: Connection) -> list[Row[Any]]:
+    """Every kiosk, oldest first (token hashes left out)."""
+    columns = (kiosks.c.id, kiosks.c.name, kiosks.c.demo, kiosks.c.created_at, kiosks.c.revoked_at)
+    return list(conn.execute(select(*columns).order_by(kiosks.c.created_at, kiosks.c.id)))
+
+
+def named(conn: Connection, id_or_name: str) -> list[Row[Any]]:
+    """The kiosks (locked for update) whose id or name this is."""
+    query = select(kiosks).where(or_(kiosks.c.id == id_or_name, kiosks.c.name == id_or_name))
+    return list(conn.execute(query.with_for_update()))
+
+
+def revoke(conn: Connection, kiosk_id: str, at: float) -> None:
+    """Mark a kiosk revoked: its token is refused from now on."""
+    conn.execute(update(kiosks).where(kiosks.c.id == kiosk_id).values(revoked_at=at))
+
+
+def replace_token(conn: Connection, kiosk_id: str, token_hash: str) -> None:
+    """Give a kiosk a new token hash; the old token is unknown from now on."""
+    conn.execute(update(kiosks).where(kiosks.c.id == kiosk_id).values(token_hash=token_hash))

@@ -22,6 +22,12 @@ def count_one(conn: Connection, bucket: str, window: int) -> int:
     return int(count) + 1
 
 
+def count_of(conn: Connection, bucket: str, window: int) -> int:
+    """The requests counted so far in the bucket's window (nothing counted)."""
+    where = (rate_limits.c.bucket == bucket) & (rate_limits.c.window == window)
+    return int(conn.execute(select(rate_limits.c.count).where(where)).scalar() or 0)
+
+
 def forget_before(conn: Connection, window: int) -> None:
     """Delete the counts of windows before this one."""
     conn.execute(delete(rate_limits).where(rate_limits.c.window < window))

@@ -164,6 +164,7 @@ COMMON = {
     (429, "too_many_requests"),
     (422, "idempotency_key_reused"),
     (409, "request_in_progress"),
+    (413, "body_too_large"),
 }
 # Answers outside any endpoint (unknown path, wrong method, a fault), not in OpenAPI.
 OUTSIDE = {(404, "not_found"), (405, "method_not_allowed"), (500, "internal_error")}

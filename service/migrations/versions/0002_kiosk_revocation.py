@@ -1,0 +1,25 @@
+"""Kiosks can be revoked.
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("kiosks") as batch:
+        batch.add_column(sa.Column("revoked_at", sa.Float(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("kiosks") as batch:
+        batch.drop_column("revoked_at")
