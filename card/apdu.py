@@ -233,23 +233,39 @@ def _apdu(ins: int, p1: int, p2: int, data: bytes = b"", le: int | None = None) 
     return out
 
 
+def encode_digits(value: str, min_digits: int, what: str = "a passcode") -> bytes:
+    """ASCII digits padded with FF to 8 bytes: the PIN block both profiles use.
+
+    Args:
+        value: The digits.
+        min_digits: Fewest digits the card takes.
+        what: How an error names the value ("a passcode", "a PIN or PUK").
+    """
+    if not value.isascii() or not value.isdigit():
+        raise ValueError(f"{what} is digits only")
+    if not min_digits <= len(value) <= PIN_LENGTH:
+        raise ValueError(f"{what} is {min_digits} to {PIN_LENGTH} digits")
+    return value.encode("ascii").ljust(PIN_LENGTH, bytes([PIN_PAD]))
+
+
+def decode_digits(block: bytes, min_digits: int, what: str = "a PIN block") -> str:
+    """Inverse of encode_digits; raises ValueError on a malformed block."""
+    if len(block) != PIN_LENGTH:
+        raise ValueError(f"{what} is 8 bytes")
+    digits = block.rstrip(bytes([PIN_PAD]))
+    if bytes([PIN_PAD]) in digits or not digits.isdigit() or len(digits) < min_digits:
+        raise ValueError(f"{what} is {min_digits}-8 ASCII digits padded with FF")
+    return digits.decode("ascii")
+
+
 def encode_pin(passcode: str) -> bytes:
     """The passcode's ASCII digits padded with FF to 8 bytes."""
-    if not passcode.isascii() or not passcode.isdigit():
-        raise ValueError("a passcode is digits only")
-    if not MIN_PIN_DIGITS <= len(passcode) <= PIN_LENGTH:
-        raise ValueError(f"a passcode is {MIN_PIN_DIGITS} to {PIN_LENGTH} digits")
-    return passcode.encode("ascii").ljust(PIN_LENGTH, bytes([PIN_PAD]))
+    return encode_digits(passcode, MIN_PIN_DIGITS)
 
 
 def decode_pin(block: bytes) -> str:
     """Inverse of encode_pin; raises ValueError on a malformed block."""
-    if len(block) != PIN_LENGTH:
-        raise ValueError("a PIN block is 8 bytes")
-    digits = block.rstrip(bytes([PIN_PAD]))
-    if bytes([PIN_PAD]) in digits or not digits.isdigit() or len(digits) < MIN_PIN_DIGITS:
-        raise ValueError("a PIN block is 4-8 ASCII digits padded with FF")
-    return digits.decode("ascii")
+    return decode_digits(block, MIN_PIN_DIGITS)
 
 
 def select() -> bytes:

@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from card import tlv
-from card.apdu import CardError, CardProtocolError
+from card.apdu import CardError, CardProtocolError, decode_digits, encode_digits
 
 AID = bytes.fromhex("A000000308000010000100")
 #: The AID without its version, which SP 800-73-4 also lets a client SELECT by.
@@ -167,21 +167,12 @@ class Puk:
 
 def encode_reference(value: str) -> bytes:
     """A PIN or PUK: 6 to 8 ASCII digits padded with FF to 8 bytes."""
-    if not value.isascii() or not value.isdigit():
-        raise ValueError("a PIN or PUK is digits only")
-    if not MIN_DIGITS <= len(value) <= REFERENCE_LENGTH:
-        raise ValueError(f"a PIN or PUK is {MIN_DIGITS} to {REFERENCE_LENGTH} digits")
-    return value.encode("ascii").ljust(REFERENCE_LENGTH, bytes([PAD]))
+    return encode_digits(value, MIN_DIGITS, "a PIN or PUK")
 
 
 def decode_reference(block: bytes) -> str:
     """Inverse of encode_reference; raises ValueError on a malformed block."""
-    if len(block) != REFERENCE_LENGTH:
-        raise ValueError("a PIN or PUK block is 8 bytes")
-    digits = block.rstrip(bytes([PAD]))
-    if bytes([PAD]) in digits or not digits.isdigit() or len(digits) < MIN_DIGITS:
-        raise ValueError("a PIN or PUK block is 6-8 ASCII digits padded with FF")
-    return digits.decode("ascii")
+    return decode_digits(block, MIN_DIGITS, "a PIN or PUK block")
 
 
 def application_property_template() -> bytes:

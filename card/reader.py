@@ -12,12 +12,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from types import TracebackType
 
 from smartcard import scard
 
 from card import apdu
 from card.apdu import AuthKey, CardInfo, DataObject, PinStatus, Response
+from card.closing import Closing
 from card.pcsc import CardUnresponsive, Context, NoCardError, NoReaderError, check
 
 READER_ENV = "SSU_READER"
@@ -62,7 +62,7 @@ def choose_reader(requested: str | None, readers: list[ReaderState]) -> str:
     raise NoCardError("There is no card in any reader", scard.SCARD_E_NO_SMARTCARD)
 
 
-class CardSession:
+class CardSession(Closing):
     """One connection to a card, with the applet selected.
 
     Use as a context manager: `with CardSession.open() as card: card.info()`.
@@ -137,17 +137,6 @@ class CardSession:
             pass
         if self._owns_context:
             self._ctx.release()
-
-    def __enter__(self) -> CardSession:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- transport --------------------------------------------------------
 

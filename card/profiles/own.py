@@ -6,10 +6,10 @@ callers that use it directly: the answers are the same APDUs.
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import ClassVar
 
 from card.apdu import AuthKey, PinStatus
+from card.closing import Closing
 from card.profiles.base import (
     CardIdentity,
     CardProof,
@@ -20,7 +20,7 @@ from card.profiles.base import (
 from card.reader import CardSession
 
 
-class OwnProfile:
+class OwnProfile(Closing):
     """A card with the unlock applet, selected in `session`.
 
     Unblock (`UnblockMethod.CRYPTOGRAM`): inside `session.transaction()`, read
@@ -84,17 +84,6 @@ class OwnProfile:
     def close(self) -> None:
         """Close the session."""
         self.session.close()
-
-    def __enter__(self) -> OwnProfile:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 __all__ = ["OwnProfile"]

@@ -25,7 +25,6 @@ APDUs only; nothing here logs or stores it.
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import ClassVar
 
 from cryptography import x509
@@ -34,12 +33,13 @@ from cryptography.x509.oid import NameOID
 
 from card import apdu, piv
 from card.apdu import PinStatus, Response
+from card.closing import Closing
 from card.piv import SW, DataObject, Puk, Slot
 from card.profiles.base import CardIdentity, CardProof, KeyRole, ProfileName, UnblockMethod
 from card.reader import CardSession
 
 
-class PivProfile:
+class PivProfile(Closing):
     """A card with the PIV application, selected in `session`."""
 
     name: ClassVar[ProfileName] = ProfileName.PIV
@@ -216,17 +216,6 @@ class PivProfile:
     def close(self) -> None:
         """Close the session."""
         self.session.close()
-
-    def __enter__(self) -> PivProfile:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _der(cert: x509.Certificate) -> bytes:
