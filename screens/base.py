@@ -114,6 +114,16 @@ def clock_time(when: dt.datetime) -> str:
     return when.astimezone().strftime("%H:%M")
 
 
+def new_passcode_works(name: str | None, at: dt.datetime | None, tail: str) -> Text:
+    """ "Priya, your new passcode works from now on (changed at 14:05)" and then `tail`."""
+    lead = Text(f"{name}, your" if name else "Your")
+    lead.append(" new passcode works from now on")
+    if at is not None:
+        lead.append(f" (changed at {clock_time(at)})")
+    lead.append(tail)
+    return lead
+
+
 def seconds_between(now: dt.datetime | None, then: dt.datetime) -> int | None:
     """Whole seconds from `now` to `then`, rounded up, never negative (None: no clock)."""
     if now is None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
 from kiosk.flow.states import KioskState, PasscodeChanged
-from screens.base import KioskScreen, clock_time
+from screens.base import KioskScreen, new_passcode_works
 
 
 class PasscodeChangedScreen(KioskScreen):
@@ -28,13 +27,7 @@ class PasscodeChangedScreen(KioskScreen):
     def render_state(self, screen: Any, state: KioskState) -> None:
         """Whose card, and when."""
         assert isinstance(screen, PasscodeChanged)
-        lead = Text()
-        if screen.name:
-            lead.append(screen.name + ", y")
-        else:
-            lead.append("Y")
-        lead.append("our new passcode works from now on")
-        if screen.at is not None:
-            lead.append(f" (changed at {clock_time(screen.at)})")
-        lead.append(". Your old passcode no longer works.\n\nTake your card now.")
+        lead = new_passcode_works(
+            screen.name, screen.at, ". Your old passcode no longer works.\n\nTake your card now."
+        )
         self.set_text("lead", lead)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
 from kiosk.flow.states import KioskState, Unlocked
-from screens.base import KioskScreen, clock_time
+from screens.base import KioskScreen, new_passcode_works
 from screens.widgets import short_contact
 
 
@@ -30,15 +29,7 @@ class UnlockedScreen(KioskScreen):
     def render_state(self, screen: Any, state: KioskState) -> None:
         """Say whose card, when, and what email follows."""
         assert isinstance(screen, Unlocked)
-        lead = Text()
-        if screen.name:
-            lead.append(screen.name + ", y")
-        else:
-            lead.append("Y")
-        lead.append("our new passcode works from now on")
-        if screen.at is not None:
-            lead.append(f" (changed at {clock_time(screen.at)})")
-        lead.append(".\n\nTake your card now.")
+        lead = new_passcode_works(screen.name, screen.at, ".\n\nTake your card now.")
         self.set_text("lead", lead)
         where = f" at {self.kiosk_name}" if self.kiosk_name else ""
         self.set_text(
