@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import logging
 import sys
@@ -37,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", parents=[common], help="serve the API")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--tls-cert", type=Path, help="PEM certificate chain: serve HTTPS")
+    serve.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
     serve.add_argument("--smtp-host")
     serve.add_argument("--smtp-port", type=int)
 
@@ -85,6 +88,35 @@ def _offline_service(settings: ServiceSettings) -> SelfService:
     return SelfService(settings, engine, masters, mailer_for(settings))
 
 
+def transport_refusal(settings: ServiceSettings) -> str | None:
+    """Why the service must not listen as configured, or None.
+
+    Kiosk tokens, card proofs and answers cross this connection: off the machine it
+    is HTTPS, unless a TLS proxy in front is declared (`plain_http_ok`).
+    """
+    if (settings.tls_cert is None) != (settings.tls_key is None):
+        return "give both --tls-cert and --tls-key, or neither"
+    for path in (settings.tls_cert, settings.tls_key):
+        if path is not None and not path.is_file():
+            return f"{path} is not a readable file"
+    if settings.tls_cert is None and not is_loopback(settings.host) and not settings.plain_http_ok:
+        return (
+            f"plain HTTP on {settings.host}: give --tls-cert and --tls-key, or set "
+            "plain_http_ok only behind a TLS-terminating proxy"
+        )
+    return None
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a listening address never leaves this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `ssu-service`."""
     args = _parser().parse_args(argv)
@@ -94,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "demo": args.demo,
         "host": getattr(args, "host", None),
         "port": getattr(args, "port", None),
+        "tls_cert": getattr(args, "tls_cert", None),
+        "tls_key": getattr(args, "tls_key", None),
         "smtp_host": getattr(args, "smtp_host", None),
         "smtp_port": getattr(args, "smtp_port", None),
     }
@@ -105,12 +139,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         import uvicorn
 
+        refusal = transport_refusal(settings)
+        if refusal is not None:
+            print(f"ssu-service: refused: {refusal}", file=sys.stderr)
+            return 2
         try:
             app = create_app(settings)
         except KeysRefused as exc:
             print(f"ssu-service: refused: {exc}", file=sys.stderr)
             return 2
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+            ssl_certfile=settings.tls_cert,
+            ssl_keyfile=settings.tls_key,
+        )
         return 0
 
     service = _offline_service(settings)

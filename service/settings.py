@@ -94,6 +94,12 @@ class ServiceSettings(BaseSettings):
     """Address to listen on."""
     port: int = 8750
     """Port to listen on."""
+    tls_cert: Path | None = None
+    """PEM certificate chain to serve HTTPS with (kiosks check it against their CA file)."""
+    tls_key: Path | None = None
+    """PEM private key of tls_cert (readable by the service's user only)."""
+    plain_http_ok: bool = False
+    """Serve plain HTTP on an address other than loopback: only behind a TLS proxy."""
     smtp_host: str = "127.0.0.1"
     """SMTP relay for codes and notices."""
     smtp_port: int = 25
