@@ -85,11 +85,13 @@ def build_app(
     from kiosk.app import make_app
     from kiosk.card_access import PcscCardAccess
     from kiosk.service_client import ServiceClient
+    from kiosk.service_tls import trust_context
 
     client = ServiceClient(
         settings.service_url,
         settings.kiosk_token.get_secret_value(),
         timeout=settings.timeouts.service_seconds,
+        verify=trust_context(settings.service_ca_file),
     )
     return make_app(
         settings=settings,

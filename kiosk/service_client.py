@@ -8,6 +8,7 @@ classes are named here again, so callers import everything from this module.
 from __future__ import annotations
 
 import functools
+import ssl
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -204,7 +205,7 @@ class ServiceClient:
     """Async client for the unlock service.
 
     The arguments are `kiosk.service_http.ServiceHttp`'s (base URL, kiosk token,
-    timeout, retries, transport and backoff), with the kiosk's defaults.
+    timeout, retries, transport, backoff and TLS trust), with the kiosk's defaults.
     """
 
     def __init__(
@@ -217,6 +218,7 @@ class ServiceClient:
         transport: httpx.AsyncBaseTransport | None = None,
         backoff_initial: float = 0.2,
         backoff_max: float = 2.0,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self._service = ServiceHttp(
             base_url,
@@ -226,6 +228,7 @@ class ServiceClient:
             transport=transport,
             backoff_initial=backoff_initial,
             backoff_max=backoff_max,
+            verify=verify,
         )
         self._call = self._service.call
         self._json = self._service.json

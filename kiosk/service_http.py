@@ -10,6 +10,7 @@ problem's extension members. `kiosk.service_client` makes the endpoint calls.
 
 from __future__ import annotations
 
+import ssl
 import uuid as uuid_module
 from collections.abc import Mapping
 from typing import Any
@@ -199,6 +200,8 @@ class ServiceHttp:
         transport: an httpx transport (tests, proxies); the default one otherwise.
         backoff_initial: first wait between attempts, seconds (and the jitter).
         backoff_max: longest wait between attempts, seconds.
+        verify: the TLS context the service's certificate is checked with
+            (`kiosk.service_tls.trust_context`), or True for the system's CAs.
     """
 
     def __init__(
@@ -211,6 +214,7 @@ class ServiceHttp:
         transport: httpx.AsyncBaseTransport | None,
         backoff_initial: float,
         backoff_max: float,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self._retries = retries
         self._backoff_initial = backoff_initial
@@ -221,6 +225,7 @@ class ServiceHttp:
             "timeout": httpx.Timeout(timeout),
             "transport": transport,
             "follow_redirects": False,
+            "verify": verify,
         }
         self._pool: httpx.AsyncClient | None = None
 

@@ -13,7 +13,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -24,6 +24,7 @@ from pydantic_settings import (
 from contract.contacts import APPROVED_DOMAINS_DEFAULT
 from kiosk.flow.facts import FlowConfig
 from kiosk.passcode_rules import PasscodeRules
+from kiosk.service_tls import read_token_file, url_problem
 from kiosk.terms import load_terms
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
@@ -92,6 +93,10 @@ class KioskSettings(BaseSettings):
     """Base URL of the unlock service (the /v1 paths are added to it)."""
     kiosk_token: SecretStr = SecretStr("")
     """This kiosk's bearer token (`ssu-service kiosk add NAME`); never logged."""
+    kiosk_token_file: Path | None = None
+    """A file holding the token instead (owner-only: refused if others may read it)."""
+    service_ca_file: Path | None = None
+    """PEM CAs trusted for the service instead of the system's; its own cert here pins it."""
     kiosk_name: str = "kiosk"
     """Where this kiosk is, in words a holder recognises (shown on the kiosk's screens).
 
@@ -119,9 +124,23 @@ class KioskSettings(BaseSettings):
     @field_validator("service_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("service_url must start with http:// or https://")
+        problem = url_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
         return value.rstrip("/")
+
+    @field_validator("service_ca_file")
+    @classmethod
+    def _ca_file_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"service_ca_file {value} is not a readable file")
+        return value
+
+    @model_validator(mode="after")
+    def _token_from_file(self) -> KioskSettings:
+        if self.kiosk_token_file is not None:
+            self.kiosk_token = SecretStr(read_token_file(self.kiosk_token_file))
+        return self
 
     @field_validator("approved_email_domains")
     @classmethod

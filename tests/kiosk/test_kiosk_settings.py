@@ -186,4 +186,4 @@ def test_the_entry_hands_the_service_timeout_to_the_client(
     finally:
         store.close()
     assert isinstance(app.client, RecordingClient)
-    assert made == [{"args": ("http://127.0.0.1:9", "tok-timeout"), "timeout": 3.5}]
+    assert made == [{"args": ("http://127.0.0.1:9", "tok-timeout"), "timeout": 3.5, "verify": True}]

@@ -3,43 +3,13 @@ and the service refusing to listen in clear off the machine."""
 
 from __future__ import annotations
 
-import os
-import ssl
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.service.conftest import free_port, wait_for
-from tests.tls import TlsFiles, make_tls_files
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def environment(tmp_path: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
-    env["SSU_SERVICE_DB"] = f"sqlite:///{tmp_path / 'service.db'}"
-    return env
-
-
-def serve(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "service", "serve", "--demo", *args],
-        env=environment(tmp_path),
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def trusting(tls: TlsFiles) -> ssl.SSLContext:
-    """A client context that trusts only the test's CA."""
-    return ssl.create_default_context(cafile=str(tls.ca))
+from tests.tls import TlsFiles, free_port, https_service, make_tls_files, serve_service, trusting
 
 
 @pytest.fixture
@@ -48,46 +18,25 @@ def tls(tmp_path: Path) -> TlsFiles:
 
 
 @pytest.fixture
-def https_service(tmp_path: Path, tls: TlsFiles) -> Iterator[str]:
-    port = free_port()
-    process = serve(
-        tmp_path,
-        *("--host", "127.0.0.1", "--port", str(port)),
-        *("--tls-cert", str(tls.cert), "--tls-key", str(tls.key)),
-    )
-    url = f"https://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        assert process.poll() is None, "ssu-service serve exited"
-        try:
-            return httpx.get(f"{url}/v1/health", verify=trusting(tls), timeout=1).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    try:
-        wait_for(healthy, timeout=30, what="ssu-service serve over TLS")
+def https_url(tmp_path: Path, tls: TlsFiles) -> Iterator[str]:
+    with https_service(tmp_path, tls) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        assert process.stderr is not None
-        process.stderr.close()
 
 
 def test_the_service_answers_over_https_to_a_client_that_trusts_its_ca(
-    https_service: str, tls: TlsFiles
+    https_url: str, tls: TlsFiles
 ) -> None:
-    answer = httpx.get(f"{https_service}/v1/health", verify=trusting(tls), timeout=5)
+    answer = httpx.get(f"{https_url}/v1/health", verify=trusting(tls), timeout=5)
     assert answer.status_code == 200
 
 
-def test_a_client_without_the_ca_refuses_the_handshake(https_service: str) -> None:
+def test_a_client_without_the_ca_refuses_the_handshake(https_url: str) -> None:
     with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
-        httpx.get(f"{https_service}/v1/health", timeout=5)
+        httpx.get(f"{https_url}/v1/health", timeout=5)
 
 
-def test_plain_http_to_the_tls_port_gets_no_api_answer(https_service: str) -> None:
-    clear = https_service.replace("https://", "http://")
+def test_plain_http_to_the_tls_port_gets_no_api_answer(https_url: str) -> None:
+    clear = https_url.replace("https://", "http://")
     try:
         answer = httpx.get(f"{clear}/v1/health", timeout=5)
     except httpx.TransportError:
@@ -106,7 +55,7 @@ def test_plain_http_to_the_tls_port_gets_no_api_answer(https_service: str) -> No
     ids=["all-addresses-in-clear", "lan-address-in-clear", "cert-without-key", "missing-files"],
 )
 def test_the_service_refuses_to_listen_as_configured(tmp_path: Path, args: tuple[str, ...]) -> None:
-    process = serve(tmp_path, *args, "--port", str(free_port()))
+    process = serve_service(tmp_path, *args, "--port", str(free_port()))
     try:
         _, err = process.communicate(timeout=60)
     finally:
