@@ -50,7 +50,6 @@ async def app(world: DemoWorld, tmp_path, clock: Clock) -> AsyncIterator[KioskAp
         store=tmp_path / "kiosk.sqlite",
         reader=READER,
         kiosk_name="Ward 7 kiosk",
-        demo=True,
     )
     store = LocalStore(settings.store)
     kiosk = make_app(
