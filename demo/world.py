@@ -172,8 +172,15 @@ def _banner(holders: list[dict[str, Any]]) -> str:
 class DemoWorld:
     """pcscd + vpcd, the SMTP catcher and the unlock service in demo mode, on loopback."""
 
-    def __init__(self, workdir: Path | None = None, pcscd: PrivatePcscd | None = None) -> None:
+    def __init__(
+        self,
+        workdir: Path | None = None,
+        pcscd: PrivatePcscd | None = None,
+        service_env: dict[str, str] | None = None,
+    ) -> None:
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="ssu-demo-"))
+        #: Extra SSU_SERVICE_* variables for the service (tests: a cheap argon2 cost).
+        self._service_env = dict(service_env or {})
         #: An already running pcscd to share (tests: libpcsclite allows one per process).
         self._own_pcscd = pcscd is None
         self.pcscd = pcscd or PrivatePcscd(self.workdir / "pcscd")
@@ -201,7 +208,11 @@ class DemoWorld:
             os.environ.update(self.pcscd.environ())
         self.mail.start()
         seeded = subprocess.run(
-            self._service_cmd("seed-demo"), capture_output=True, check=True, timeout=120
+            self._service_cmd("seed-demo"),
+            capture_output=True,
+            check=True,
+            timeout=120,
+            env={**os.environ, **self._service_env},
         )
         self.kiosk_token = json.loads(seeded.stdout)["kiosk_token"]
         self.start_service()
@@ -227,6 +238,7 @@ class DemoWorld:
             stdout=log,
             stderr=subprocess.STDOUT,
             preexec_fn=die_with_parent,
+            env={**os.environ, **self._service_env},
         )
         log.close()
         deadline = time.monotonic() + timeout

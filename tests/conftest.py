@@ -153,11 +153,22 @@ def insert_card(live_pcscd: PrivatePcscd) -> Iterator[InsertCard]:
         wait_for(lambda: reader_has_card(False), what="pcscd to see the card removed")
 
 
+# The kiosk's tests drive whole journeys, not the hashing: argon2id at its configured
+# cost (about 0.2 s of CPU per answer) only made them slow and, on a busy machine,
+# late past the test client's timeout. The service's own tests keep their costs.
+CHEAP_ANSWER_HASHING = {
+    "SSU_SERVICE_ARGON2__TIME_COST": "1",
+    "SSU_SERVICE_ARGON2__MEMORY_COST": "64",
+    "SSU_SERVICE_ARGON2__PARALLELISM": "1",
+}
+
+
 @pytest.fixture
 def world(live_pcscd: PrivatePcscd, tmp_path: Path) -> Iterator[DemoWorld]:
     """A fresh demo world (service database, mailbox, cards) on the session pcscd."""
     with recording_cryptograms() as cryptograms:
-        demo = DemoWorld(tmp_path / "world", pcscd=live_pcscd).start()
+        demo = DemoWorld(tmp_path / "world", pcscd=live_pcscd, service_env=CHEAP_ANSWER_HASHING)
+        demo.start()
         try:
             yield demo
         finally:
