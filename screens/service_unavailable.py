@@ -35,5 +35,5 @@ class ServiceUnavailableScreen(KioskScreen):
         """Say what failed and when the next try goes (the base shows the banner too)."""
         self.query_one("#banner", Static).display = False
         outage = state.screen if isinstance(state.screen, ServiceUnavailable) else None
-        self.set_text("lead", outage_text(outage, state.now) if outage else None)
+        self.set_text("lead", outage_text(outage, state.now, self.ra_contacts) if outage else None)
         self.query_one("#contacts", RaContactsBox).show_contacts(self.ra_contacts)

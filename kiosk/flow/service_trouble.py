@@ -157,6 +157,7 @@ def unreachable(state: s.KioskState, event: e.ServiceUnreachable) -> Result:
         attempts=1,
         retry_at=current_time(state) + delay,
         mail=event.mail,
+        typed=trouble.back is ComesBack.SEND_AGAIN,
     )
     return replace(state, screen=screen), [audit(state, "service_unreachable", event.failed.value)]
 

@@ -229,6 +229,9 @@ class ServiceUnavailable(Screen):
     """When the next try goes out; None while one is under way."""
     mail: bool = False
     """The service is there but could not send the code email: say that, not "unreachable"."""
+    typed: bool = False
+    """The screen underneath holds what the holder typed for this call (kept there); only
+    then does the holder read that it is kept."""
 
 
 @dataclass(frozen=True)

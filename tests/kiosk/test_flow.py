@@ -734,6 +734,19 @@ def test_answers_unreachable_keeps_inputs_and_comes_back() -> None:
     assert d.send(e.SubmitAnswers(ANSWERS)) == [c.SendAnswers(UNLOCK_ID, ANSWERS)]
 
 
+def test_an_outage_says_what_was_typed_is_kept_only_when_something_was() -> None:
+    # Issue 12 item 15: "everything you typed is kept" was said while nothing was typed.
+    d = Driver.new().at_starting()
+    d.send(e.ServiceUnreachable(e.Call.START_UNLOCK))
+    assert isinstance(d.screen, s.ServiceUnavailable) and not d.screen.typed
+    d = Driver.new().at_writing()
+    d.send(e.ChallengeRead(), e.ServiceUnreachable(e.Call.WRITE_NEW_PASSCODE))
+    assert isinstance(d.screen, s.ServiceUnavailable) and not d.screen.typed  # typed again
+    d = Driver.new().at_questions()
+    d.send(e.SubmitAnswers(ANSWERS), e.ServiceUnreachable(e.Call.SEND_ANSWERS))
+    assert isinstance(d.screen, s.ServiceUnavailable) and d.screen.typed
+
+
 def test_code_unreachable_comes_back_to_code_entry() -> None:
     d = Driver.new().at_code()
     d.send(e.SubmitCode(CODE), e.ServiceUnreachable(e.Call.SEND_CODE))
