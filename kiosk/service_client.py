@@ -23,6 +23,7 @@ from kiosk.service_http import (
     MailUnavailable,
     NotRegisteredError,
     SelfServiceLockedError,
+    ServiceBusy,
     ServiceError,
     ServiceHttp,
     ServiceRejected,
@@ -32,6 +33,7 @@ from kiosk.service_http import (
     WrongCode,
     WrongStep,
     rejection,
+    telling_busy,
 )
 
 __all__ = [
@@ -50,6 +52,7 @@ __all__ = [
     "QuestionCatalogue",
     "RegistrationStarted",
     "SelfServiceLockedError",
+    "ServiceBusy",
     "ServiceClient",
     "ServiceError",
     "ServiceRejected",
@@ -60,6 +63,7 @@ __all__ = [
     "WrongCode",
     "WrongStep",
     "rejection",
+    "telling_busy",
 ]
 
 
@@ -204,7 +208,8 @@ class ServiceClient:
     """Async client for the unlock service.
 
     The arguments are `kiosk.service_http.ServiceHttp`'s (base URL, kiosk token,
-    timeout, retries, transport and backoff), with the kiosk's defaults.
+    timeout, retries, transport, backoff and how long to wait while it is busy),
+    with the kiosk's defaults.
     """
 
     def __init__(
@@ -217,6 +222,8 @@ class ServiceClient:
         transport: httpx.AsyncBaseTransport | None = None,
         backoff_initial: float = 0.2,
         backoff_max: float = 2.0,
+        busy_wait_max: float = 60.0,
+        busy_jitter: float = 1.0,
     ) -> None:
         self._service = ServiceHttp(
             base_url,
@@ -226,6 +233,8 @@ class ServiceClient:
             transport=transport,
             backoff_initial=backoff_initial,
             backoff_max=backoff_max,
+            busy_wait_max=busy_wait_max,
+            busy_jitter=busy_jitter,
         )
         self._call = self._service.call
         self._json = self._service.json

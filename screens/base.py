@@ -138,7 +138,12 @@ def outage_text(outage: ServiceUnavailable, now: dt.datetime | None, contacts: R
 
     No attempt count: it tells the holder nothing they can act on.
     """
-    if outage.mail:
+    if outage.overloaded:
+        text = Text.assemble(
+            ("The unlock service is busy just now", "bold"),
+            f" while {outage.doing}. Nothing was counted against you. ",
+        )
+    elif outage.mail:
         text = Text.assemble(
             ("We could not send your code email just now", "bold"),
             f" while {outage.doing}. Nothing was counted against you. ",

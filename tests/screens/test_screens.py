@@ -366,6 +366,33 @@ async def test_outage_banner_says_what_to_do_and_never_counts_attempts(typed: bo
     assert "everything you typed" not in text.lower()
 
 
+async def test_busy_banner_is_calm_and_keeps_what_was_typed() -> None:
+    # Issue 14 item 3: "busy", not "cannot be reached"; answers stay in their fields.
+    state = questions_state()
+    app = ScreenHarness(state)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press(*"first", "enter", *"second")
+        sending = dataclasses.replace(state.screen, sending=True)
+        busy = s.ServiceUnavailable(
+            doing="checking your answers",
+            resume_to=sending,
+            retry_at=NOW + dt.timedelta(seconds=5),
+            typed=True,
+            overloaded=True,
+            call_waiting=True,
+        )
+        app.show(dataclasses.replace(state, screen=busy))
+        await pilot.pause()
+        text = " ".join(screen_text(app).replace("█", " ").split())
+        assert "The unlock service is busy just now while checking your answers" in text
+        assert "Nothing was counted against you" in text
+        assert "try again by itself in 5 seconds" in text
+        assert "What you typed is kept" in text
+        assert "cannot be reached" not in text
+        assert [f.value for f in secret_fields(app)][:2] == ["first", "second"]
+
+
 async def test_new_questions_replace_the_fields_but_the_same_ones_keep_them() -> None:
     state = questions_state()
     app = ScreenHarness(state)
