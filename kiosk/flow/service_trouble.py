@@ -4,6 +4,9 @@ Every service call a screen makes is named by an `e.Call`. When a call gets no
 usable answer the holder sees `ServiceUnavailable` saying what was in progress,
 over the screen to come back to; inputs already typed stay in that screen's
 widgets. A call the journey cannot go on from (ServiceRefused) stops the journey.
+When the service says it is busy (ServiceBusy) the call itself waits and goes
+again with the same Idempotency-Key (`kiosk.service_http`); the holder reads that
+the service is busy over the screen as it was sent, and no probe goes meanwhile.
 `TROUBLE` says, call by call, what the holder reads and what comes back.
 """
 
