@@ -24,6 +24,7 @@ from kiosk.service_http import (
     MailUnavailable,
     NotRegisteredError,
     SelfServiceLockedError,
+    ServiceBusy,
     ServiceError,
     ServiceHttp,
     ServiceRejected,
@@ -33,6 +34,7 @@ from kiosk.service_http import (
     WrongCode,
     WrongStep,
     rejection,
+    telling_busy,
 )
 
 __all__ = [
@@ -51,6 +53,7 @@ __all__ = [
     "QuestionCatalogue",
     "RegistrationStarted",
     "SelfServiceLockedError",
+    "ServiceBusy",
     "ServiceClient",
     "ServiceError",
     "ServiceRejected",
@@ -61,6 +64,7 @@ __all__ = [
     "WrongCode",
     "WrongStep",
     "rejection",
+    "telling_busy",
 ]
 
 
@@ -205,7 +209,8 @@ class ServiceClient:
     """Async client for the unlock service.
 
     The arguments are `kiosk.service_http.ServiceHttp`'s (base URL, kiosk token,
-    timeout, retries, transport, backoff and TLS trust), with the kiosk's defaults.
+    timeout, retries, transport, backoff, TLS trust and how long to wait while it is
+    busy), with the kiosk's defaults.
     """
 
     def __init__(
@@ -219,6 +224,8 @@ class ServiceClient:
         backoff_initial: float = 0.2,
         backoff_max: float = 2.0,
         verify: ssl.SSLContext | bool = True,
+        busy_wait_max: float = 60.0,
+        busy_jitter: float = 1.0,
     ) -> None:
         self._service = ServiceHttp(
             base_url,
@@ -229,6 +236,8 @@ class ServiceClient:
             backoff_initial=backoff_initial,
             backoff_max=backoff_max,
             verify=verify,
+            busy_wait_max=busy_wait_max,
+            busy_jitter=busy_jitter,
         )
         self._call = self._service.call
         self._json = self._service.json

@@ -6,13 +6,23 @@ or counts a second failure. Transport failures are retried with backoff and end
 as ServiceUnreachableError; refusals end as ServiceRejected (or one of its
 subclasses) carrying the problem code (`contract.problems.ProblemCode`) and the
 problem's extension members. `kiosk.service_client` makes the endpoint calls.
+
+A 503 `service_busy` (answer checking is full) counted nothing and left the key
+unused (docs/api.md "Busy"), so the call waits the service's Retry-After plus
+jitter and sends the very same request again, same key, by itself, for at most
+`busy_wait_max` seconds in all; whoever made the call hears of each wait through
+`telling_busy` (the kiosk shows it) and of the end only as the call's outcome.
 """
 
 from __future__ import annotations
 
+import asyncio
+import random
 import ssl
 import uuid as uuid_module
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import httpx
@@ -73,7 +83,7 @@ class ServiceRejected(ServiceError):
 
     @property
     def retry_after(self) -> int | None:
-        """Seconds to wait before trying again (429s)."""
+        """Seconds to wait before trying again (429s, 503 service_busy)."""
         return _int_or_none(self.extras.get("retry_after"))
 
 
@@ -137,6 +147,12 @@ class MailUnavailable(ServiceRejected):
     problems = frozenset({ProblemCode.MAIL_UNAVAILABLE})
 
 
+class ServiceBusy(ServiceRejected):
+    """503 service_busy, still busy after `busy_wait_max`: nothing was counted or kept."""
+
+    problems = frozenset({ProblemCode.SERVICE_BUSY})
+
+
 _REJECTIONS: dict[ProblemCode, type[ServiceRejected]] = {
     problem: cls
     for cls in (
@@ -150,6 +166,7 @@ _REJECTIONS: dict[ProblemCode, type[ServiceRejected]] = {
         WrongStep,
         TooManyRequests,
         MailUnavailable,
+        ServiceBusy,
     )
     for problem in cls.problems
 }
@@ -186,6 +203,41 @@ class _Gateway(Exception):
     """502/503/504 that is not the service's own problem: a proxy could not reach it."""
 
 
+BusyListener = Callable[[int], None]
+"""Told the seconds the service asked for, each time a call waits on 503 service_busy."""
+
+_busy_listener: ContextVar[BusyListener | None] = ContextVar("busy_listener", default=None)
+
+
+@contextmanager
+def telling_busy(listener: BusyListener) -> Iterator[None]:
+    """Within the block, every call that waits because the service is busy tells `listener`.
+
+    A context variable rather than an argument: the endpoint methods stay as the
+    API has them, and only the caller that shows the wait needs to know of it.
+    """
+    token = _busy_listener.set(listener)
+    try:
+        yield
+    finally:
+        _busy_listener.reset(token)
+
+
+def busy_seconds(response: httpx.Response) -> int | None:
+    """The Retry-After of a 503 service_busy (header, else body), or None: not busy."""
+    if response.status_code != 503 or _problem(response) is not ProblemCode.SERVICE_BUSY:
+        return None
+    header = response.headers.get("Retry-After", "")
+    if header.isdigit():
+        return max(1, int(header))
+    try:
+        body = response.json()
+    except ValueError:
+        return 1
+    seconds = _int_or_none(body.get("retry_after")) if isinstance(body, dict) else None
+    return max(1, seconds) if seconds is not None else 1
+
+
 # -- the exchange ---------------------------------------------------------------------
 
 
@@ -202,6 +254,10 @@ class ServiceHttp:
         backoff_max: longest wait between attempts, seconds.
         verify: the TLS context the service's certificate is checked with
             (`kiosk.service_tls.trust_context`), or True for the system's CAs.
+        busy_wait_max: longest a call waits in all on 503 service_busy before it
+            fails with ServiceBusy, seconds (0: never wait).
+        busy_jitter: up to this many seconds added to each Retry-After, so kiosks
+            turned away together do not all come back together.
     """
 
     def __init__(
@@ -215,7 +271,11 @@ class ServiceHttp:
         backoff_initial: float,
         backoff_max: float,
         verify: ssl.SSLContext | bool = True,
+        busy_wait_max: float = 60.0,
+        busy_jitter: float = 1.0,
     ) -> None:
+        self._busy_wait_max = busy_wait_max
+        self._busy_jitter = busy_jitter
         self._retries = retries
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max
@@ -260,8 +320,34 @@ class ServiceHttp:
         """
         send_headers = dict(headers or {})
         if method in ("POST", "PUT"):
-            # One key per logical call: every retry below reuses it.
+            # One key per logical call: every retry below reuses it, the busy ones too.
             send_headers["Idempotency-Key"] = idempotency_key or uuid_module.uuid4().hex
+        waited = 0.0
+        while True:
+            response = await self._exchange(method, path, json, send_headers)
+            seconds = busy_seconds(response)
+            if seconds is None:
+                break
+            pause = seconds + random.uniform(0, self._busy_jitter)
+            if waited + pause > self._busy_wait_max:
+                break
+            listener = _busy_listener.get()
+            if listener is not None:
+                listener(seconds)
+            await asyncio.sleep(pause)
+            waited += pause
+        if response.status_code in expect:
+            return response
+        raise _rejection_from(response)
+
+    async def _exchange(
+        self,
+        method: str,
+        path: str,
+        json: Mapping[str, Any] | None,
+        send_headers: Mapping[str, str],
+    ) -> httpx.Response:
+        """One request, retried on transport failures, a call in progress or a gateway."""
 
         def retryable(exc: BaseException) -> bool:
             return isinstance(exc, httpx.TransportError | _InProgress | _Gateway)
@@ -300,9 +386,7 @@ class ServiceHttp:
             if isinstance(last, _Gateway):
                 raise ServiceUnreachableError("a gateway could not reach the service") from None
             raise ServiceUnreachableError(f"service unreachable: {type(last).__name__}") from last
-        if response.status_code in expect:
-            return response
-        raise _rejection_from(response)
+        return response
 
     async def json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         """`call`, and its answer as a JSON object."""

@@ -142,9 +142,18 @@ def duration(seconds: int) -> str:
     return " ".join(parts)
 
 
-def outage_text(outage: ServiceUnavailable, now: dt.datetime | None) -> Text:
-    """What the outage banner says: what failed, that we retry, that nothing is lost."""
-    if outage.mail:
+def outage_text(outage: ServiceUnavailable, now: dt.datetime | None, contacts: RaContacts) -> Text:
+    """What the outage banner says: what failed, that the kiosk tries again by itself,
+    what the holder can do meanwhile, and that what they typed is kept (only when it is).
+
+    No attempt count: it tells the holder nothing they can act on.
+    """
+    if outage.overloaded:
+        text = Text.assemble(
+            ("The unlock service is busy just now", "bold"),
+            f" while {outage.doing}. Nothing was counted against you. ",
+        )
+    elif outage.mail:
         text = Text.assemble(
             ("We could not send your code email just now", "bold"),
             f" while {outage.doing}. Nothing was counted against you. ",
@@ -156,11 +165,14 @@ def outage_text(outage: ServiceUnavailable, now: dt.datetime | None) -> Text:
         )
     wait = None if outage.retry_at is None else seconds_between(now, outage.retry_at)
     if wait is None or wait == 0:
-        text.append("Trying again now")
+        text.append("The kiosk is trying again now. ")
     else:
-        text.append(f"Trying again in {duration(wait)}")
-    text.append(f" (attempt {outage.attempts + 1}). ")
-    text.append("Everything you typed is kept. Please wait, or press Esc to stop.")
+        text.append(f"The kiosk will try again by itself in {duration(wait)}. ")
+    if outage.typed:
+        text.append("What you typed is kept. ")
+    text.append("You can wait here, or press Esc to stop and contact ")
+    text.append(short_contact(contacts), "bold")
+    text.append(".")
     return text
 
 
@@ -311,7 +323,7 @@ class KioskScreen(KioskView, Screen[None]):
         banner = self.query_one("#banner", Static)
         banner.display = outage is not None
         if outage is not None:
-            show_text(banner, outage_text(outage, state.now))
+            show_text(banner, outage_text(outage, state.now, self.ra_contacts))
         # Demo mode only: which demo card is which, and their public demo answers;
         # folded to one line of keys when it would crowd out the screen's own body.
         demo_text = getattr(getattr(self.app, "demo", None), "banner", "")

@@ -27,7 +27,7 @@ class ServiceUnavailableScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         """Heading, what happens, the RA team."""
-        yield Static("Please wait: the unlock service is not answering", classes="heading")
+        yield Static("", id="heading", classes="heading")
         yield Static("", id="lead", classes="lead")
         yield RaContactsBox(id="contacts", classes="contacts")
 
@@ -35,5 +35,8 @@ class ServiceUnavailableScreen(KioskScreen):
         """Say what failed and when the next try goes (the base shows the banner too)."""
         self.query_one("#banner", Static).display = False
         outage = state.screen if isinstance(state.screen, ServiceUnavailable) else None
-        self.set_text("lead", outage_text(outage, state.now) if outage else None)
+        busy = outage is not None and outage.overloaded
+        what = "is busy just now" if busy else "is not answering"
+        self.set_text("heading", f"Please wait: the unlock service {what}")
+        self.set_text("lead", outage_text(outage, state.now, self.ra_contacts) if outage else None)
         self.query_one("#contacts", RaContactsBox).show_contacts(self.ra_contacts)

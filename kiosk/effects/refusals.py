@@ -25,7 +25,9 @@ _REGISTRATION_CALLS = frozenset(
     }
 )
 
-_OUTAGES = frozenset({ProblemCode.MAIL_UNAVAILABLE, ProblemCode.TOO_MANY_REQUESTS})
+_OUTAGES = frozenset(
+    {ProblemCode.MAIL_UNAVAILABLE, ProblemCode.TOO_MANY_REQUESTS, ProblemCode.SERVICE_BUSY}
+)
 """Refusals that say "not now" rather than "no": they are retried like an outage."""
 
 
@@ -71,7 +73,16 @@ REFUSALS: dict[ProblemCode, Refusal] = {
         lambda call, exc: e.ServiceUnreachable(failed=call, retry_after=exc.retry_after, mail=True)
     ),
     ProblemCode.TOO_MANY_REQUESTS: Refusal(
-        lambda call, exc: e.ServiceUnreachable(failed=call, retry_after=exc.retry_after)
+        lambda call, exc: e.ServiceUnreachable(
+            failed=call, retry_after=exc.retry_after, overloaded=True
+        )
+    ),
+    # Still busy after the client waited as long as it will (kiosk.service_http):
+    # nothing was counted, so the holder may simply send again.
+    ProblemCode.SERVICE_BUSY: Refusal(
+        lambda call, exc: e.ServiceUnreachable(
+            failed=call, retry_after=exc.retry_after, overloaded=True
+        )
     ),
     ProblemCode.TOO_MANY_RESENDS: Refusal(
         lambda _call, exc: e.ResendRefused(retry_after=exc.retry_after)

@@ -33,8 +33,14 @@ def asking_service(reply: Reply) -> Effect:
     async def effect(parts: EffectParts, cmd: c.Command) -> None:
         call = cmd.call
         assert call is not None, f"{type(cmd).__name__} names no service call"
+
+        def busy(seconds: int) -> None:
+            # The call waits and goes again by itself; the holder is told meanwhile.
+            parts.emit(e.ServiceBusy(failed=call, retry_after=seconds))
+
         try:
-            event = await reply(parts, cmd)
+            with sc.telling_busy(busy):
+                event = await reply(parts, cmd)
         except sc.ServiceError as exc:
             event = refusal_event(call, exc)
         if event is not None:

@@ -421,6 +421,18 @@ class ServiceUnreachable(Event):
     retry_after: int | None = None
     mail: bool = False
     """The service answered but could not send the email (503 mail_unavailable)."""
+    overloaded: bool = False
+    """The service answered that it is too busy (service_busy, too_many_requests)."""
+
+
+@dataclass(frozen=True)
+class ServiceBusy(Event):
+    """The service is too busy to take this call just now (503 service_busy): nothing
+    was counted, and the call itself goes again by itself after `retry_after` seconds,
+    with the same Idempotency-Key. Its answer (or failure) follows as usual."""
+
+    failed: Call
+    retry_after: int
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,9 @@ Every service call a screen makes is named by an `e.Call`. When a call gets no
 usable answer the holder sees `ServiceUnavailable` saying what was in progress,
 over the screen to come back to; inputs already typed stay in that screen's
 widgets. A call the journey cannot go on from (ServiceRefused) stops the journey.
+When the service says it is busy (ServiceBusy) the call itself waits and goes
+again with the same Idempotency-Key (`kiosk.service_http`); the holder reads that
+the service is busy over the screen as it was sent, and no probe goes meanwhile.
 `TROUBLE` says, call by call, what the holder reads and what comes back.
 """
 
@@ -140,6 +143,8 @@ def service_trouble(
     """
     if isinstance(event, e.ServiceUnreachable) and event.failed in calls:
         return unreachable(state, event)
+    if isinstance(event, e.ServiceBusy) and event.failed in calls:
+        return busy(state, event)
     if isinstance(event, e.ServiceRefused) and event.failed in calls:
         registration = event.failed in REGISTRATION_CALLS
         return stop(state, s.StopReason.PROBLEM, event.code, registration=registration)
@@ -157,8 +162,29 @@ def unreachable(state: s.KioskState, event: e.ServiceUnreachable) -> Result:
         attempts=1,
         retry_at=current_time(state) + delay,
         mail=event.mail,
+        typed=trouble.back is ComesBack.SEND_AGAIN,
+        overloaded=event.overloaded,
     )
     return replace(state, screen=screen), [audit(state, "service_unreachable", event.failed.value)]
+
+
+def busy(state: s.KioskState, event: e.ServiceBusy) -> Result:
+    """Show that the service is busy over the screen as it is, still sending.
+
+    The call itself waits and goes again (same Idempotency-Key), so nothing is
+    scheduled here: its answer comes to the screen underneath, and if it gives up
+    a ServiceUnreachable follows.
+    """
+    trouble = TROUBLE[event.failed]
+    screen = s.ServiceUnavailable(
+        doing=trouble.doing,
+        resume_to=state.screen,
+        retry_at=current_time(state) + dt.timedelta(seconds=event.retry_after),
+        typed=trouble.back is ComesBack.SEND_AGAIN,
+        overloaded=True,
+        call_waiting=True,
+    )
+    return replace(state, screen=screen), [audit(state, "service_busy", event.failed.value)]
 
 
 def while_unavailable(state: s.KioskState, event: e.Event, underneath: Handler | None) -> Result:
@@ -175,13 +201,21 @@ def while_unavailable(state: s.KioskState, event: e.Event, underneath: Handler |
     """
     screen = state.screen
     assert isinstance(screen, s.ServiceUnavailable)
+    if isinstance(event, e.ServiceBusy):
+        # A call of this screen's waits again (or a retried one met a busy service).
+        at = current_time(state) + dt.timedelta(seconds=event.retry_after)
+        waiting = replace(screen, overloaded=True, call_waiting=True, retry_at=at)
+        return replace(state, screen=waiting), []
+    if isinstance(event, e.ServiceUnreachable) and screen.call_waiting and event.failed in TROUBLE:
+        # The waiting call gave up: the usual outage, from the screen underneath.
+        return unreachable(replace(state, screen=screen.resume_to), event)
     if isinstance(event, e.ServiceUnreachable):
         attempts = screen.attempts + 1
         delay = retry_delay(state.config, attempts, event.retry_after)
         waiting = replace(screen, attempts=attempts, retry_at=current_time(state) + delay)
         return replace(state, screen=waiting), []
     if isinstance(event, e.ServiceReachable):
-        if screen.retry is not None:
+        if screen.retry is not None or screen.call_waiting:
             # The retried call itself will answer; keep waiting for it.
             return state, []
         return replace(state, screen=screen.resume_to), [audit(state, "service", "reachable")]
@@ -199,7 +233,12 @@ def while_unavailable(state: s.KioskState, event: e.Event, underneath: Handler |
 def retry_due(state: s.KioskState, now: dt.datetime) -> Result:
     """On a Tick: send the retry (or the probe) once its time has come."""
     screen = state.screen
-    if isinstance(screen, s.ServiceUnavailable) and screen.retry_at and now >= screen.retry_at:
+    if (
+        isinstance(screen, s.ServiceUnavailable)
+        and not screen.call_waiting  # the call goes again by itself
+        and screen.retry_at
+        and now >= screen.retry_at
+    ):
         command = screen.retry if screen.retry is not None else c.CheckService()
         return replace(state, screen=replace(screen, retry_at=None)), [command]
     return state, []

@@ -229,6 +229,15 @@ class ServiceUnavailable(Screen):
     """When the next try goes out; None while one is under way."""
     mail: bool = False
     """The service is there but could not send the code email: say that, not "unreachable"."""
+    typed: bool = False
+    """The screen underneath holds what the holder typed for this call (kept there); only
+    then does the holder read that it is kept."""
+    overloaded: bool = False
+    """The service answered that it is too busy just now (503 service_busy, 429): say
+    that, not "cannot be reached"; nothing was counted."""
+    call_waiting: bool = False
+    """The call itself waits out the service's Retry-After and goes again by itself,
+    with the same Idempotency-Key: no probe goes, and `retry_at` is only shown."""
 
 
 @dataclass(frozen=True)

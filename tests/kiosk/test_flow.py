@@ -734,6 +734,56 @@ def test_answers_unreachable_keeps_inputs_and_comes_back() -> None:
     assert d.send(e.SubmitAnswers(ANSWERS)) == [c.SendAnswers(UNLOCK_ID, ANSWERS)]
 
 
+def test_an_outage_says_what_was_typed_is_kept_only_when_something_was() -> None:
+    # Issue 12 item 15: "everything you typed is kept" was said while nothing was typed.
+    d = Driver.new().at_starting()
+    d.send(e.ServiceUnreachable(e.Call.START_UNLOCK))
+    assert isinstance(d.screen, s.ServiceUnavailable) and not d.screen.typed
+    d = Driver.new().at_writing()
+    d.send(e.ChallengeRead(), e.ServiceUnreachable(e.Call.WRITE_NEW_PASSCODE))
+    assert isinstance(d.screen, s.ServiceUnavailable) and not d.screen.typed  # typed again
+    d = Driver.new().at_questions()
+    d.send(e.SubmitAnswers(ANSWERS), e.ServiceUnreachable(e.Call.SEND_ANSWERS))
+    assert isinstance(d.screen, s.ServiceUnavailable) and d.screen.typed
+
+
+def test_a_busy_service_keeps_the_screen_sending_and_the_call_goes_again_by_itself() -> None:
+    # Issue 14 item 3: 503 service_busy; the call waits and retries with the same key.
+    d = Driver.new().at_questions()
+    d.send(e.SubmitAnswers(ANSWERS))
+    out = d.send(e.ServiceBusy(e.Call.SEND_ANSWERS, retry_after=7))
+    assert c.WipeInputs() not in out
+    assert ("service_busy", "send_answers") in audits(out)
+    outage = d.screen
+    assert isinstance(outage, s.ServiceUnavailable)
+    assert outage.overloaded and outage.call_waiting and outage.typed
+    assert isinstance(outage.resume_to, s.Questions) and outage.resume_to.sending
+    assert outage.retry_at == d.now + dt.timedelta(seconds=7)
+    assert not any(secret in repr(d.state) for secret in SECRETS)
+    # No probe and no second call from the flow: the waiting call goes by itself.
+    assert d.tick(10) == []
+    assert d.send(e.ServiceReachable()) == []
+    d.send(e.ServiceBusy(e.Call.SEND_ANSWERS, retry_after=3))
+    assert isinstance(d.screen, s.ServiceUnavailable)
+    assert d.screen.retry_at == d.now + dt.timedelta(seconds=3)
+    d.send(e.AnswersAccepted("j***@nhs.net", CODE_EXPIRES))
+    assert isinstance(d.screen, s.CodeEntry)
+
+
+def test_a_busy_call_that_gives_up_is_an_outage_the_holder_sends_again_from() -> None:
+    d = Driver.new().at_questions()
+    d.send(e.SubmitAnswers(ANSWERS), e.ServiceBusy(e.Call.SEND_ANSWERS, retry_after=2))
+    d.send(e.ServiceUnreachable(e.Call.SEND_ANSWERS, retry_after=20, overloaded=True))
+    outage = d.screen
+    assert isinstance(outage, s.ServiceUnavailable)
+    assert outage.overloaded and not outage.call_waiting and outage.typed
+    assert isinstance(outage.resume_to, s.Questions) and not outage.resume_to.sending
+    assert outage.retry_at == d.now + dt.timedelta(seconds=20)
+    assert d.tick(20) == [c.CheckService()]
+    d.send(e.ServiceReachable())
+    assert isinstance(d.screen, s.Questions) and d.screen.notice
+
+
 def test_code_unreachable_comes_back_to_code_entry() -> None:
     d = Driver.new().at_code()
     d.send(e.SubmitCode(CODE), e.ServiceUnreachable(e.Call.SEND_CODE))

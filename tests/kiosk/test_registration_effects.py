@@ -154,3 +154,56 @@ def test_registration_refusals_become_flow_events(
     call: e.Call, error: sc.ServiceRejected, event: e.Event
 ) -> None:
     assert refusal_event(call, error) == event
+
+
+# ---------------------------------------------------------------- the service busy
+
+
+def _busy_client(answers: list[httpx.Response], **options: Any) -> tuple[Any, list[str]]:
+    keys: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        keys.append(request.headers["Idempotency-Key"])
+        return answers.pop(0)
+
+    client = sc.ServiceClient(
+        "http://service.invalid", "token", transport=httpx.MockTransport(handle), **options
+    )
+    return client, keys
+
+
+BUSY = httpx.Response(
+    503,
+    json={"code": "service_busy", "detail": "busy", "retry_after": 1},
+    headers={"Retry-After": "1", "content-type": "application/problem+json"},
+)
+
+
+async def test_a_busy_answer_step_waits_and_goes_again_with_the_same_key() -> None:
+    sent = {"code_sent_to": "a***@nhs.net", "code_expires_at": T0.isoformat()}
+    client, keys = _busy_client(
+        [BUSY, BUSY, httpx.Response(200, json=sent)], retries=0, busy_jitter=0.01
+    )
+    told: list[int] = []
+    with sc.telling_busy(told.append):
+        got = await client.send_unlock_answers("u1", {"q1": "a"})
+    await client.aclose()
+    assert got.code_sent_to == "a***@nhs.net"
+    assert told == [1, 1]
+    assert len(keys) == 3 and len(set(keys)) == 1
+
+
+async def test_a_busy_wait_is_bounded_and_then_the_holder_is_told_it_is_busy() -> None:
+    client, keys = _busy_client([BUSY], retries=0, busy_wait_max=0)
+    with pytest.raises(sc.ServiceBusy) as refused:
+        await client.send_unlock_answers("u1", {"q1": "a"})
+    await client.aclose()
+    assert len(keys) == 1
+    event = refusal_event(e.Call.SEND_ANSWERS, refused.value)
+    assert event == e.ServiceUnreachable(e.Call.SEND_ANSWERS, retry_after=1, overloaded=True)
+
+
+def test_a_throttle_reads_as_busy_and_is_retried_after_its_retry_after() -> None:
+    refused = sc.rejection(429, {"code": "too_many_requests", "retry_after": 30})
+    event = refusal_event(e.Call.START_UNLOCK, refused)
+    assert event == e.ServiceUnreachable(e.Call.START_UNLOCK, retry_after=30, overloaded=True)

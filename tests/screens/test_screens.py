@@ -332,13 +332,64 @@ async def test_outage_banner_shows_over_the_fields_and_keeps_what_was_typed() ->
         )
         app.show(dataclasses.replace(state, screen=outage))
         await pilot.pause()
-        text = screen_text(app)
+        text = " ".join(screen_text(app).replace("█", " ").split())
         assert "The unlock service cannot be reached while checking your answers" in text
-        assert "Trying again in 4 seconds" in text
+        assert "try again by itself in 4 seconds" in text
         assert [f.value for f in secret_fields(app)][:2] == ["first", "second"]
         app.show(state)
         await pilot.pause()
         assert "cannot be reached" not in screen_text(app)
+        assert [f.value for f in secret_fields(app)][:2] == ["first", "second"]
+
+
+@pytest.mark.parametrize("typed", [False, True])
+async def test_outage_banner_says_what_to_do_and_never_counts_attempts(typed: bool) -> None:
+    # Issue 12 item 15: no "(attempt 6)", what the holder can do (wait, or the RA team,
+    # with its contact), and "kept" only when something typed is kept.
+    state = questions_state()
+    outage = s.ServiceUnavailable(
+        doing="checking your answers",
+        resume_to=state.screen,
+        attempts=5,
+        retry_at=NOW + dt.timedelta(seconds=19),
+        typed=typed,
+    )
+    app = ScreenHarness(dataclasses.replace(state, screen=outage))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = " ".join(screen_text(app).replace("█", " ").split())
+    assert "(attempt" not in text and "attempt 6" not in text
+    assert "try again by itself in 19 seconds" in text
+    assert "You can wait here, or press Esc to stop and contact Example Trust RA team" in text
+    assert "0113 496 0000" in text.split("press Esc to stop", 1)[1]
+    assert ("What you typed is kept" in text) is typed
+    assert "everything you typed" not in text.lower()
+
+
+async def test_busy_banner_is_calm_and_keeps_what_was_typed() -> None:
+    # Issue 14 item 3: "busy", not "cannot be reached"; answers stay in their fields.
+    state = questions_state()
+    app = ScreenHarness(state)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press(*"first", "enter", *"second")
+        sending = dataclasses.replace(state.screen, sending=True)
+        busy = s.ServiceUnavailable(
+            doing="checking your answers",
+            resume_to=sending,
+            retry_at=NOW + dt.timedelta(seconds=5),
+            typed=True,
+            overloaded=True,
+            call_waiting=True,
+        )
+        app.show(dataclasses.replace(state, screen=busy))
+        await pilot.pause()
+        text = " ".join(screen_text(app).replace("█", " ").split())
+        assert "The unlock service is busy just now while checking your answers" in text
+        assert "Nothing was counted against you" in text
+        assert "try again by itself in 5 seconds" in text
+        assert "What you typed is kept" in text
+        assert "cannot be reached" not in text
         assert [f.value for f in secret_fields(app)][:2] == ["first", "second"]
 
 
