@@ -347,3 +347,18 @@ async def test_the_expiring_help_says_what_a_sponsor_is_and_an_expired_card_open
         await pilot.press("f1")
         await pilot.pause()
     assert app.intents == [Help(HelpTopic.EXPIRING)]
+
+
+# -- item 11: the lock message once ----------------------------------------------
+
+
+async def test_card_just_locked_says_why_once() -> None:
+    from kiosk.flow.card_passcode import CARD_NOW_LOCKED
+    from kiosk.flow.common import card_status
+
+    status = dataclasses.replace(card_status(CARD, NOW, 90), notice=CARD_NOW_LOCKED)
+    app = ScreenHarness(kiosk_state(status))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+        assert text.count("too many times") == 1, text
