@@ -152,7 +152,9 @@ def stop(
         screen: s.Screen = s.RegistrationStopped(reason=reason)
     else:
         commands.append(audit(state, "unlock_stopped", reason.value, why=why))
-        screen = s.UnlockStopped(reason=reason)
+        # Questions come again only where this unlock asked them.
+        asked = state.journey is None or bool(state.journey.questions)
+        screen = s.UnlockStopped(reason=reason, questions_next=asked)
     return replace(state, screen=screen, journey=None), commands
 
 

@@ -208,6 +208,9 @@ class UnlockStopped(Screen):
     """The unlock cannot go on; Continue starts a new one with the same card."""
 
     reason: StopReason
+    questions_next: bool = True
+    """Starting again asks the security questions before a new code (as this unlock
+    did); False where the service mails the code at once."""
 
 
 @dataclass(frozen=True)

@@ -311,6 +311,55 @@ def test_void_code_stops_and_continue_starts_again() -> None:
     assert isinstance(d.screen, s.StartingUnlock) and of_type(out, c.StartUnlock)
 
 
+def test_wrong_code_says_what_the_last_try_means() -> None:
+    # The service voids the code after three wrong tries in all (docs/api.md), and
+    # a void code means starting the unlock again: the last try says so.
+    d = Driver.new().at_code()
+    d.send(e.SubmitCode(CODE))
+    d.send(e.CodeWrong(tries_left=2))
+    assert isinstance(d.screen, s.CodeEntry)
+    assert "newest email" in (d.screen.error or "")
+    d.send(e.SubmitCode(CODE))
+    d.send(e.CodeWrong(tries_left=1))
+    assert isinstance(d.screen, s.CodeEntry)
+    assert "If the next code is also wrong" in (d.screen.error or "")
+    assert "start again" in (d.screen.error or "")
+
+
+def test_a_new_code_says_the_tries_left_do_not_change() -> None:
+    # A resend leaves the wrong tries as they were (docs/api.md, .../resend).
+    d = Driver.new().at_code()
+    d.send(e.SubmitCode(CODE))
+    d.send(e.CodeWrong(tries_left=2))
+    d.tick(61)
+    d.send(e.ResendCodeRequested())
+    d.send(e.ResendDone(code_sent_to="j***@nhs.net", code_expires_at=d.now))
+    assert isinstance(d.screen, s.CodeEntry)
+    notice = d.screen.notice or ""
+    assert "the old one no longer works" in notice
+    assert "You still have 2 tries left" in notice
+    assert "does not give you more tries" in notice
+
+
+def test_void_code_says_whether_the_questions_come_again() -> None:
+    d = Driver.new().at_code()
+    d.send(e.SubmitCode(CODE))
+    d.send(e.CodeVoid())
+    assert isinstance(d.screen, s.UnlockStopped) and d.screen.questions_next
+    off = Driver.new().at_starting()
+    off.send(
+        e.UnlockStartedReply(
+            unlock_id=UNLOCK_ID,
+            next=e.NextStep.CODE,
+            expires_at=UNLOCK_EXPIRES,
+            code_sent_to="j***@nhs.net",
+        )
+    )
+    off.send(e.SubmitCode(CODE))
+    off.send(e.CodeVoid())
+    assert isinstance(off.screen, s.UnlockStopped) and not off.screen.questions_next
+
+
 def test_expired_code_offers_resend() -> None:
     d = Driver.new().at_code()
     d.send(e.SubmitCode(CODE))

@@ -362,3 +362,43 @@ async def test_card_just_locked_says_why_once() -> None:
         await pilot.pause()
         text = " ".join(screen_text(app).split())
         assert text.count("too many times") == 1, text
+
+
+# -- item 9: code tries, and what a void code means ---------------------------------
+
+
+async def test_code_tries_are_for_the_unlock_not_for_one_code() -> None:
+    now = NOW
+    code = s.CodeEntry(
+        sent_to="j***@nhs.net",
+        sent_at=now,
+        expires_at=now + dt.timedelta(minutes=15),
+        tries_left=2,
+    )
+    app = ScreenHarness(kiosk_state(code, journey=journey(Step.CODE)))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+        assert "for this code" not in text
+        assert "2 tries left to type a code" in text
+        assert "A new code does not give you more tries" in text
+
+
+@pytest.mark.parametrize(
+    ("questions_next", "said", "not_said"),
+    [
+        (True, "answer your security questions again", None),
+        (False, "we will email you a new code", "security questions"),
+    ],
+)
+async def test_a_void_code_says_exactly_what_starting_again_means(
+    questions_next: bool, said: str, not_said: str | None
+) -> None:
+    stopped = s.UnlockStopped(reason=s.StopReason.CODE_VOID, questions_next=questions_next)
+    app = ScreenHarness(kiosk_state(stopped))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+        assert "typed wrongly 3 times" in text
+        assert said in text
+        assert not_said is None or not_said not in text
