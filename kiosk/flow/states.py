@@ -259,6 +259,9 @@ class SessionEnded(Screen):
 
     interactive: ClassVar[bool] = False
     reason: EndReason
+    typed: bool = False
+    """The session left a screen with fields, or a journey the holder had typed
+    into: only then is there typing to say was cleared."""
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,11 @@ from tests.kiosk.kiosk_journey import (
 )
 
 
+def ended(screen: s.Screen, reason: s.EndReason) -> bool:
+    """The session ended for `reason` (whatever it says about typing)."""
+    return isinstance(screen, s.SessionEnded) and screen.reason is reason
+
+
 def audits(commands: list[c.Command]) -> list[tuple[str, str]]:
     return [(a.type, a.outcome) for a in commands if isinstance(a, c.QueueAudit)]
 
@@ -561,7 +566,7 @@ def test_inactivity_warns_then_ends_the_session(where: str) -> None:
     )
     had_journey = d.state.journey is not None
     out = d.tick(20)
-    assert d.screen == s.SessionEnded(reason=s.EndReason.TIMED_OUT)
+    assert ended(d.screen, s.EndReason.TIMED_OUT)
     assert d.state.overlay is None and d.state.journey is None
     assert c.WipeInputs() in out and (c.ClearCheckpoint() in out) == had_journey
     assert ("session_ended", "timed_out") in audits(out)
@@ -589,7 +594,7 @@ def test_a_key_press_intent_also_counts_as_activity() -> None:
 def test_a_long_gap_between_ticks_ends_the_session_at_once() -> None:
     d = Driver.new().at_questions()
     d.tick(600)
-    assert d.screen == s.SessionEnded(reason=s.EndReason.TIMED_OUT)
+    assert ended(d.screen, s.EndReason.TIMED_OUT)
 
 
 @pytest.mark.parametrize("where", ["starting", "writing"])
@@ -657,7 +662,7 @@ def test_cancel_mid_journey_asks_first(where: str, ask: e.Event) -> None:
     assert d.state.overlay is None and d.screen == screen
     d.send(ask)
     out = d.send(e.ConfirmCancel())
-    assert d.screen == s.SessionEnded(reason=s.EndReason.CANCELLED)
+    assert ended(d.screen, s.EndReason.CANCELLED)
     assert c.WipeInputs() in out and c.ClearCheckpoint() in out
 
 
@@ -667,10 +672,27 @@ def test_intents_are_held_while_cancel_is_asked() -> None:
     assert d.send(e.SubmitAnswers(ANSWERS)) == []
 
 
+@pytest.mark.parametrize(
+    ("where", "typed"), [("card_status", False), ("questions", True), ("code", True)]
+)
+@pytest.mark.parametrize("how", ["timed_out", "cancelled"])
+def test_session_ended_says_whether_anything_typed_was_cleared(
+    where: str, typed: bool, how: str
+) -> None:
+    # Only a screen with fields (or a journey already under way) had typing to clear.
+    d = REACH[where](Driver.new())
+    if how == "timed_out":
+        d.tick(600)
+    else:
+        d.send(e.Cancel(), e.ConfirmCancel())
+    assert isinstance(d.screen, s.SessionEnded)
+    assert d.screen.typed is typed
+
+
 def test_cancel_on_card_status_ends_at_once() -> None:
     d = Driver.new().at_card_status()
     out = d.send(e.Back())
-    assert d.screen == s.SessionEnded(reason=s.EndReason.CANCELLED)
+    assert ended(d.screen, s.EndReason.CANCELLED)
     assert c.WipeInputs() in out and c.ClearCheckpoint() not in out
 
 
@@ -828,9 +850,9 @@ def test_service_unavailable_still_times_out() -> None:
     d.send(e.SubmitAnswers(ANSWERS), e.ServiceUnreachable(e.Call.SEND_ANSWERS))
     for _ in range(130):
         d.tick(1)
-        if d.state.screen == s.SessionEnded(reason=s.EndReason.TIMED_OUT):
+        if ended(d.state.screen, s.EndReason.TIMED_OUT):
             break
-    assert d.screen == s.SessionEnded(reason=s.EndReason.TIMED_OUT)
+    assert ended(d.screen, s.EndReason.TIMED_OUT)
 
 
 @pytest.mark.parametrize(

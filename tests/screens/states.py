@@ -75,7 +75,7 @@ REPRESENTATIVE: dict[str, s.KioskState] = {
     ),
     "self_service_locked": kiosk_state(s.SelfServiceLocked()),
     "not_registered": kiosk_state(s.NotRegistered(card=CARD)),
-    "session_ended": kiosk_state(s.SessionEnded(reason=s.EndReason.TIMED_OUT)),
+    "session_ended": kiosk_state(s.SessionEnded(reason=s.EndReason.TIMED_OUT, typed=True)),
     "help_forgotten_passcode": kiosk_state(
         s.HelpPage(topic=HelpTopic.FORGOTTEN_PASSCODE, back_to=s.WaitingForCard()), card=None
     ),

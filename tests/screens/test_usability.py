@@ -87,6 +87,18 @@ async def test_stopping_from_a_menu_does_not_claim_typing_was_cleared() -> None:
     assert "typed has been cleared" not in text
 
 
+@pytest.mark.parametrize("reason", list(s.EndReason))
+@pytest.mark.parametrize("typed", [True, False])
+async def test_session_ended_says_typing_was_cleared_only_when_there_was_some(
+    reason: s.EndReason, typed: bool
+) -> None:
+    app = ScreenHarness(kiosk_state(s.SessionEnded(reason=reason, typed=typed)))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+    assert ("typed has been cleared" in text) is typed, text
+
+
 # -- item 6: codes shown as typed, answers on request --------------------------------
 
 
