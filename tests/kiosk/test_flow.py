@@ -27,6 +27,7 @@ from tests.kiosk.kiosk_journey import (
     UNLOCK_ID,
     WORKING,
     Driver,
+    first_screen,
     of_type,
 )
 
@@ -60,6 +61,75 @@ def test_locked_card_shows_blocked_status_and_can_unlock() -> None:
     )
     assert isinstance(d.screen, s.CardStatus) and d.screen.can_unlock
     assert ("card_read", "blocked") in audits(d.commands)
+
+
+def read_locked_card() -> tuple[Driver, list[c.Command]]:
+    d = Driver.new()
+    out = d.send(e.CardInserted(), e.CardRead(LOCKED))
+    return d, out
+
+
+def test_a_blocked_card_is_checked_with_the_service_before_its_first_screen() -> None:
+    # Only the service knows whether the holder registered or is locked out of
+    # self-service, and it says so only after the card proof that starts an unlock.
+    d, out = read_locked_card()
+    assert d.screen == s.StartingUnlock(first_look=True)
+    assert of_type(out, c.StartUnlock) == [c.StartUnlock(serial=LOCKED.serial, uuid=LOCKED.uuid)]
+    # Nothing but the proof: no answers, no code, nothing saved.
+    sent = [cmd for cmd in out if not isinstance(cmd, c.QueueAudit)]
+    assert sent == [c.ReadCard(), c.StartUnlock(serial=LOCKED.serial, uuid=LOCKED.uuid)]
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        (e.SelfServiceLockedReply(), s.SelfServiceLocked()),
+        (e.NotRegisteredReply(), s.NotRegistered(card=LOCKED)),
+    ],
+)
+def test_a_card_that_cannot_be_unlocked_here_says_so_on_its_first_screen(
+    reply: e.Event, expected: s.Screen
+) -> None:
+    d, _ = read_locked_card()
+    out = d.send(reply)
+    assert d.screen == expected
+    assert not any(isinstance(st.screen, s.CardStatus) for st in d.states), "promised an unlock"
+    assert not of_type(out, c.SaveCheckpoint) and audits(out)
+
+
+def test_a_card_that_can_be_unlocked_is_offered_it_and_enter_goes_straight_on() -> None:
+    d, _ = read_locked_card()
+    started = e.UnlockStartedReply(
+        unlock_id=UNLOCK_ID,
+        next=e.NextStep.ANSWERS,
+        expires_at=UNLOCK_EXPIRES,
+        questions=QUESTIONS,
+        attempts_left=3,
+    )
+    out = d.send(started)
+    assert isinstance(d.screen, s.CardStatus) and d.screen.can_unlock
+    assert d.screen.started == started
+    assert d.state.journey is None and not of_type(out, c.SaveCheckpoint)
+    assert ("card_checked", "can_unlock") in audits(out)
+    out = d.send(e.Continue())
+    assert d.screen == s.Questions(questions=QUESTIONS, attempts_left=3)
+    assert not of_type(out, c.StartUnlock), "the unlock opened at the first look goes on"
+    assert of_type(out, c.SaveCheckpoint) and ("unlock_started", "answers") in audits(out)
+
+
+def test_esc_during_the_first_look_ends_at_once() -> None:
+    d, _ = read_locked_card()
+    d.send(e.Cancel())
+    assert d.state.overlay is None and ended(d.screen, s.EndReason.CANCELLED)
+    assert isinstance(d.screen, s.SessionEnded) and not d.screen.typed
+
+
+def test_a_first_look_the_service_cannot_answer_offers_the_unlock_as_before() -> None:
+    d, _ = read_locked_card()
+    d.send(e.ServiceUnreachable(e.Call.START_UNLOCK))
+    assert isinstance(d.screen, s.CardStatus) and d.screen.started is None
+    out = d.send(e.Continue())
+    assert d.screen == s.StartingUnlock() and of_type(out, c.StartUnlock)
 
 
 def test_working_card_shows_tries_left_and_continue_does_nothing() -> None:
@@ -524,7 +594,7 @@ def test_card_inserted_during_removed_notice_reads_at_once() -> None:
     d.send(e.CardRemoved())
     assert d.send(e.CardInserted()) == [c.ReadCard()]
     d.send(e.CardRead(LOCKED))
-    assert isinstance(d.screen, s.CardStatus)  # a fresh session: nothing resumed
+    assert first_screen(d.screen)  # a fresh session: nothing resumed
 
 
 @pytest.mark.parametrize(
@@ -638,7 +708,7 @@ def test_session_ended_continue_reads_the_card_again() -> None:
     d.tick(200)
     assert d.send(e.Continue()) == [c.ReadCard()]
     d.send(e.CardRead(LOCKED))
-    assert isinstance(d.screen, s.CardStatus)
+    assert first_screen(d.screen)
 
 
 def test_session_ended_and_card_removed_goes_to_waiting() -> None:
@@ -966,7 +1036,7 @@ def test_resume_then_carry_on_to_the_end() -> None:
 def test_no_resume_wipes_the_checkpoint(checkpoint: Checkpoint, card: object) -> None:
     d = Driver.new(checkpoint=checkpoint)
     out = d.send(e.CardInserted(), e.CardRead(card))  # type: ignore[arg-type]
-    assert isinstance(d.screen, s.CardStatus)
+    assert first_screen(d.screen)
     assert c.ClearCheckpoint() in out and d.state.journey is None
 
 
@@ -1041,7 +1111,7 @@ def test_a_card_inserted_while_watching_never_resumes_a_journey() -> None:
     out = restarted.send(e.CardInserted(fresh=True))
     assert c.ClearCheckpoint() in out and restarted.state.journey is None
     restarted.send(e.CardRead(LOCKED))
-    assert isinstance(restarted.screen, s.CardStatus)
+    assert first_screen(restarted.screen)
 
 
 @pytest.mark.parametrize("gap", [e.CardServiceLost(), e.ReaderRemoved("r")])

@@ -414,3 +414,17 @@ async def test_a_void_code_says_exactly_what_starting_again_means(
         assert "typed wrongly 3 times" in text
         assert said in text
         assert not_said is None or not_said not in text
+
+
+# -- item 4: a card that cannot be unlocked here says so, why, and what to bring -----
+
+
+async def test_self_service_locked_says_why_and_what_to_take_to_the_ra_team() -> None:
+    app = ScreenHarness(kiosk_state(s.SelfServiceLocked()))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+    assert "cannot be unlocked at a kiosk" in text
+    assert "answered wrongly 3 times" in text, "why"
+    assert "Take this card and photo ID to the RA team" in text, "what to take"
+    assert "Press Enter to start" not in text
