@@ -95,9 +95,10 @@ def _starting_unlock(
     state: s.KioskState, event: e.Event, screen: s.StartingUnlock, card: CardFacts
 ) -> Result:
     if isinstance(event, e.UnlockStartedReply):
-        if screen.first_look:
+        if screen.first_look and event.next is e.NextStep.ANSWERS:
             # The card can be unlocked here: its status says so, and Enter goes on
-            # with this unlock (nothing is saved until then).
+            # with this unlock (nothing is saved until then). Where questions are off
+            # the code is already mailed, so its screen comes at once instead.
             status = replace(status_of(state, card), started=event)
             return replace(state, screen=status), [audit(state, "card_checked", "can_unlock")]
         return unlock_started(state, card, event)

@@ -117,6 +117,22 @@ def test_a_card_that_can_be_unlocked_is_offered_it_and_enter_goes_straight_on() 
     assert of_type(out, c.SaveCheckpoint) and ("unlock_started", "answers") in audits(out)
 
 
+def test_a_first_look_where_the_code_is_mailed_at_once_shows_the_code_screen() -> None:
+    # With questions off the service mails the code with the proof: saying "we will
+    # email you a code, press Enter" would be untrue, so the code screen comes now.
+    d, _ = read_locked_card()
+    d.send(
+        e.UnlockStartedReply(
+            unlock_id=UNLOCK_ID,
+            next=e.NextStep.CODE,
+            expires_at=UNLOCK_EXPIRES,
+            code_sent_to="j***@nhs.net",
+        )
+    )
+    assert isinstance(d.screen, s.CodeEntry) and d.screen.sent_to == "j***@nhs.net"
+    assert d.state.journey is not None
+
+
 def test_esc_during_the_first_look_ends_at_once() -> None:
     d, _ = read_locked_card()
     d.send(e.Cancel())
