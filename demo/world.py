@@ -16,12 +16,15 @@ import email.policy
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import tomllib
+from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -104,16 +107,49 @@ def load_demo_data(path: Path = DEMO_HOLDERS_PATH) -> dict[str, Any]:
         return tomllib.load(f)
 
 
+@dataclass(frozen=True)
+class HolderStatus:
+    """What the demo service holds about a demo holder now (for the banner)."""
+
+    registered: bool
+    answers_changed: bool = False
+    """Registered again at the kiosk since the demo started: the seeded answers are gone."""
+    self_service_locked: bool = False
+
+
 class DemoCards(DemoControls):
     """The three demo cards, one in the reader at a time."""
 
-    def __init__(self, port: int, mailbox: Mailbox, holders: list[dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        port: int,
+        mailbox: Mailbox,
+        holders: list[dict[str, Any]],
+        holder_status: Callable[[str], HolderStatus | None] | None = None,
+        status_every: float = 1.0,
+    ) -> None:
         self.port = port
         self._mailbox = mailbox
         self._cards: dict[str, CardPersonalisation] = {}
         self._holders = {h["key"]: h for h in holders}
         self._inserted: VirtualCard | None = None
-        self.banner = _banner(holders)
+        self._holder_status = holder_status or (lambda _uuid: None)
+        self._status: dict[str, HolderStatus | None] = {}
+        self._status_read_at: float | None = None
+        self._status_every = status_every
+
+    @property
+    def banner(self) -> str:
+        """The demo cards as they are now: passcode, locked or not, registration."""
+        # Every screen draw reads this: look at the service's database at most once
+        # every `status_every` seconds, so the app thread never waits on it more than that.
+        now = time.monotonic()
+        if self._status_read_at is None or now - self._status_read_at >= self._status_every:
+            self._status = {
+                h["uuid"]: self._holder_status(h["uuid"]) for h in self._holders.values()
+            }
+            self._status_read_at = now
+        return _banner(list(self._holders.values()), self._cards, self._status.get)
 
     def personalisation(self, key: str) -> CardPersonalisation:
         """The demo card of holder `key`, remembered for the whole demo."""
@@ -154,16 +190,33 @@ def _question_texts() -> dict[str, str]:
         return {q["id"]: q["text"] for q in tomllib.load(f)["questions"]}
 
 
-def _banner(holders: list[dict[str, Any]]) -> str:
+def _banner(
+    holders: list[dict[str, Any]],
+    cards: dict[str, CardPersonalisation],
+    holder_status: Callable[[str], HolderStatus | None],
+) -> str:
     texts = _question_texts()
     lines = ["DEMO - public test data. F2 locked card, F3 working card, F4 unregistered card,"]
     lines.append("F5 remove card, F6 mailbox (codes arrive there).")
     labels = {"locked": "F2", "working": "F3", "unregistered": "F4"}
     for h in holders:
-        lines.append(
-            f"{labels.get(h['key'], '')} {h['name']} ({h['key']} card), passcode {h['pin']}"
-            + ("" if h.get("answers") else ", not registered")
-        )
+        # A card inserted once keeps its own passcode and counter (changed by an
+        # unlock, a passcode change or wrong tries); the service keeps the rest.
+        card = cards.get(h["key"])
+        pin = card.pin if card is not None else h["pin"]
+        locked = card.tries_left == 0 if card is not None else h["card_state"] == "locked"
+        status = holder_status(h["uuid"]) or HolderStatus(registered=bool(h.get("answers")))
+        facts = [f"passcode {pin}", "card locked" if locked else "card works"]
+        if not status.registered:
+            facts.append("not registered")
+        elif status.self_service_locked:
+            facts.append("self-service locked (the RA team must clear it)")
+        lines.append(f"{labels.get(h['key'], '')} {h['name']}: " + ", ".join(facts))
+        if not status.registered:
+            continue
+        if status.answers_changed:
+            lines.append("     answers: the answers you chose when you registered")
+            continue
         for qid, answer in sorted(h.get("answers", {}).items()):
             lines.append(f"     {texts.get(qid, qid)} {answer}")
     return "\n".join(lines)
@@ -191,6 +244,7 @@ class DemoWorld:
         self.demo_data = load_demo_data()
         self.kiosk_token = ""
         self.cards: DemoCards | None = None
+        self._seeded: dict[str, float | None] = {}
 
     @property
     def service_url(self) -> str:
@@ -215,9 +269,40 @@ class DemoWorld:
             env={**os.environ, **self._service_env},
         )
         self.kiosk_token = json.loads(seeded.stdout)["kiosk_token"]
+        self._seeded = self._registrations()
         self.start_service()
-        self.cards = DemoCards(self.pcscd.port, self.mail.mailbox, self.demo_data["holders"])
+        self.cards = DemoCards(
+            self.pcscd.port, self.mail.mailbox, self.demo_data["holders"], self.holder_status
+        )
         return self
+
+    def _registrations(self) -> dict[str, float | None]:
+        """uuid -> when the holder registered, as the service's database holds it."""
+        path = self.workdir / "service.db"
+        if not path.exists():
+            return {}
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)) as conn:
+            return dict(conn.execute("SELECT uuid, registered_at FROM holders").fetchall())
+
+    def holder_status(self, uuid: str) -> HolderStatus | None:
+        """A demo holder as the service holds them now (None: not readable now)."""
+        path = self.workdir / "service.db"
+        try:
+            with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.2)) as conn:
+                row = conn.execute(
+                    "SELECT registered, registered_at, locked_at FROM holders WHERE uuid = ?",
+                    (uuid,),
+                ).fetchone()
+        except sqlite3.Error:
+            return None
+        if row is None:
+            return None
+        registered, registered_at, locked_at = row
+        return HolderStatus(
+            registered=bool(registered),
+            answers_changed=registered_at != self._seeded.get(uuid),
+            self_service_locked=locked_at is not None,
+        )
 
     def start_service(self, timeout: float = 30.0) -> None:
         """Start (or restart) the unlock service and wait for its health check."""

@@ -47,7 +47,10 @@ def utc_now() -> dt.datetime:
 class DemoControls:
     """Demo-only keys (F2-F6); `demo.world` provides the real one."""
 
-    banner: str = ""
+    @property
+    def banner(self) -> str:
+        """The demo cards as they are now (read on every draw, so never stale)."""
+        return ""
 
     def insert(self, key: str) -> None:
         """Insert the demo card of holder `key` (locked, working, unregistered)."""

@@ -29,6 +29,7 @@ CARD_MIN_DIGITS = 4
 NOT_DIGITS = "Use digits (0 to 9) only."
 MISMATCH = "The two passcodes are not the same. Type the same passcode twice."
 EMPTY = "Type a passcode."
+REPEAT_MISSING = "Type the new passcode again in the second box."
 
 
 class PasscodeRules(BaseModel):
@@ -105,7 +106,8 @@ class PasscodeRules(BaseModel):
             reasons.append("Do not repeat one digit, like 111111. Choose a mix of digits.")
         elif self.refuse_runs and is_run(passcode):
             reasons.append("Do not use digits in order, like 123456 or 876543.")
-        if self.refuse_dates and is_date_like(passcode, self.date_years):
+        elif self.refuse_dates and is_date_like(passcode, self.date_years):
+            # 111111 also reads as 11/11/11: one reason, the one the holder can act on.
             reasons.append("Do not use a date, like a birthday. Choose digits that are not a date.")
         return reasons
 
@@ -120,7 +122,9 @@ class PasscodeRules(BaseModel):
             Plain-language reasons, the rules first, then a mismatch; empty when allowed.
         """
         reasons = self.check(new)
-        if new != repeat:
+        if repeat == "" and new != "":
+            reasons.append(REPEAT_MISSING)
+        elif new != repeat:
             reasons.append(MISMATCH)
         return reasons
 

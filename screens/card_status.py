@@ -52,10 +52,15 @@ class CardStatusScreen(KioskScreen):
         if screen.condition is CardCondition.BLOCKED:
             heading = "Your card is locked"
             lead = (
-                "The passcode was typed wrongly too many times, so the card is locked.\n\n"
                 "You can unlock it here and choose a new passcode. We will email you "
                 "a code, so have your email ready.\n\nPress Enter to start."
             )
+            if screen.notice is None:
+                # A notice (the card just locked here) has already said why.
+                lead = (
+                    "The passcode was typed wrongly too many times, so the card is locked.\n\n"
+                    + lead
+                )
             hints: tuple[tuple[str, str], ...] = (("Enter", "Unlock my card"), ("Esc", "Stop"))
         elif screen.condition is CardCondition.EXPIRED:
             heading = "Your card has expired"

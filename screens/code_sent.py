@@ -66,7 +66,12 @@ class CodeSentScreen(KioskScreen):
         self.query_one("#code", CodeInput).set_digits(state.config.code_digits)
         if screen.tries_left is not None:
             tries = "try" if screen.tries_left == 1 else "tries"
-            self.set_text("tries", f"You have {screen.tries_left} {tries} left for this code.")
+            # The service counts wrong codes per journey: a new code keeps the count.
+            self.set_text(
+                "tries",
+                f"You have {screen.tries_left} {tries} left to type a code. "
+                "A new code does not give you more tries.",
+            )
         else:
             self.set_text("tries", None)
         self.set_text("resend", self._resend_line(screen, now))

@@ -24,7 +24,10 @@ class SelfServiceLockedScreen(KioskScreen):
         """Heading, one line, the contacts."""
         yield Static("Contact the RA team to unlock your card", classes="heading")
         yield Static(
-            "Your card cannot be unlocked at a kiosk. Only the RA team can unlock it now.",
+            "Your card cannot be unlocked at a kiosk: self-service is locked for you "
+            "because the security questions were answered wrongly 3 times.\n\n"
+            "Take this card and photo ID to the RA team. They can unlock your card and "
+            "clear the lock, so you can use self-service again.",
             classes="lead",
         )
         yield RaContactsBox(id="contacts", classes="contacts")

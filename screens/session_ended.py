@@ -11,14 +11,10 @@ from kiosk.flow.states import EndReason, KioskState, SessionEnded
 from screens.base import KioskScreen
 
 _WHY = {
-    EndReason.TIMED_OUT: (
-        "Your session ended because nothing was typed for a while. Anything you had "
-        "typed has been cleared."
-    ),
-    # Esc on a menu ends a session in which nothing was typed, and a holder who
-    # stopped a journey has just been told that stopping clears what they typed.
+    EndReason.TIMED_OUT: "Your session ended because nothing was typed for a while.",
     EndReason.CANCELLED: "You stopped.",
 }
+CLEARED = "Everything you typed has been cleared."
 
 
 class SessionEndedScreen(KioskScreen):
@@ -39,4 +35,7 @@ class SessionEndedScreen(KioskScreen):
     def render_state(self, screen: Any, state: KioskState) -> None:
         """Say why it ended."""
         assert isinstance(screen, SessionEnded)
-        self.set_text("lead", _WHY.get(screen.reason))
+        # Said only when the flow knows there was typing to clear (not after Esc
+        # on a menu, or a wait on the card's status).
+        why = _WHY.get(screen.reason, "")
+        self.set_text("lead", f"{why} {CLEARED}" if screen.typed else why)

@@ -12,7 +12,9 @@ from screens.base import KioskScreen
 
 _WHY = {
     StopReason.EXPIRED: "The time to finish unlocking your card ran out.",
-    StopReason.CODE_VOID: ("The code was typed wrongly too many times, so it no longer works."),
+    StopReason.CODE_VOID: (
+        "The code was typed wrongly 3 times, so it no longer works and this unlock has stopped."
+    ),
     StopReason.PROBLEM: "Something went wrong with the unlock service.",
 }
 
@@ -28,13 +30,20 @@ class UnlockStoppedScreen(KioskScreen):
         """Heading, the reason, and what to do."""
         yield Static("Your card was not unlocked", classes="heading")
         yield Static("", id="lead", classes="lead")
-        yield Static(
-            "Your passcode has not changed. Everything you typed has been cleared.\n\n"
-            "Press Enter to start again with the same card. You will get a new code.",
-            classes="lead",
-        )
+        yield Static("", id="next", classes="lead")
 
     def render_state(self, screen: Any, state: KioskState) -> None:
-        """Say why it stopped."""
+        """Say why it stopped, and exactly what starting again involves."""
         assert isinstance(screen, UnlockStopped)
         self.set_text("lead", _WHY.get(screen.reason, _WHY[StopReason.PROBLEM]))
+        if screen.questions_next:
+            again = (
+                "Press Enter to start again with the same card: you will answer your "
+                "security questions again, then we will email you a new code."
+            )
+        else:
+            again = "Press Enter to start again with the same card: we will email you a new code."
+        self.set_text(
+            "next",
+            "Your passcode has not changed. Everything you typed has been cleared.\n\n" + again,
+        )

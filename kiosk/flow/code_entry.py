@@ -38,6 +38,34 @@ NO_MORE_RESENDS = (
 )
 
 
+def code_wrong_message(tries_left: int) -> str:
+    """A wrong code: the tries left, and what the last one means.
+
+    The service voids the code after three wrong tries in all, a new code
+    included, and a void code cannot be resent: the journey starts again.
+    """
+    if tries_left <= 1:
+        return (
+            "That code is not right. You have 1 try left. Check it against the newest "
+            "email. If the next code is also wrong, the code stops working and you will "
+            "have to start again."
+        )
+    return (
+        f"That code is not right. You have {tries_left} tries left. Check it against "
+        "the newest email."
+    )
+
+
+def resent_message(sent_to: str, tries_left: int | None) -> str:
+    """A new code was sent: the old one is dead, the tries left are as they were."""
+    message = f"We sent a new code to {sent_to}. Use it: the old one no longer works."
+    if tries_left is not None:
+        plural = "try" if tries_left == 1 else "tries"
+        message += f" You still have {tries_left} {plural} left:"
+        return message + " a new code does not give you more tries."
+    return message + " A new code does not give you more tries."
+
+
 @dataclass(frozen=True)
 class CodeCalls:
     """What one journey's code screen sends, and how that journey's step ends."""
@@ -150,8 +178,7 @@ def _code_reply(
     """The service's replies both journeys' code screens share."""
     now = current_time(state)
     if isinstance(event, e.CodeWrong):
-        plural = "try" if event.tries_left == 1 else "tries"
-        error = f"That code is not right. {event.tries_left} {plural} left."
+        error = code_wrong_message(event.tries_left)
         wrong = replace(
             screen, tries_left=event.tries_left, error=error, notice=None, sending=False
         )
@@ -168,7 +195,7 @@ def _code_reply(
         expired = replace(screen, error=error, notice=None, sending=False)
         return replace(state, screen=expired), [c.WipeInputs(), audit(state, "code", "expired")]
     if isinstance(event, e.ResendDone):
-        notice = f"We sent a new code to {event.code_sent_to}. The old code no longer works."
+        notice = resent_message(event.code_sent_to, journey.tries_left)
         resent = replace(
             screen,
             sent_to=event.code_sent_to,

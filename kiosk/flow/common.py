@@ -16,7 +16,7 @@ from typing import TypeVar
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow import states as s
-from kiosk.flow.facts import CardFacts, Checkpoint, FlowConfig, Journey, PinState
+from kiosk.flow.facts import CardFacts, Checkpoint, FlowConfig, Journey, PinState, Step
 
 Result = tuple[s.KioskState, list[c.Command]]
 """What a handler returns: the new state and the commands for the app, in order."""
@@ -130,11 +130,44 @@ def wipe_and_forget(state: s.KioskState) -> list[c.Command]:
     return commands
 
 
+FORM_SCREENS: tuple[type[s.Screen], ...] = (
+    s.Questions,
+    s.CodeEntry,
+    s.NewPasscode,
+    s.PasscodeEntry,
+    s.ContactDetails,
+    s.RegistrationAnswers,
+    s.ChangePasscode,
+)
+"""Screens with fields the holder types into."""
+
+
+def _had_typing(state: s.KioskState) -> bool:
+    """Whether the session may have typing to clear.
+
+    The flow never sees keystrokes, so this is judged from where the holder was:
+    on a screen with fields (under help or an outage notice too), or in a journey
+    that already took something typed (a checkpoint is only saved after a reply).
+    """
+    screen = state.screen
+    if isinstance(screen, s.HelpPage):
+        screen = screen.back_to
+    if isinstance(screen, s.ServiceUnavailable):
+        screen = screen.resume_to
+    journey = state.journey
+    if journey is None:
+        return isinstance(screen, FORM_SCREENS)
+    # An unlock at its questions has had nothing typed before them; a registration
+    # has (its passcode and contact details came first).
+    typed_before = journey.journey is Journey.REGISTRATION or journey.step is not Step.QUESTIONS
+    return typed_before or isinstance(screen, FORM_SCREENS)
+
+
 def end_session(state: s.KioskState, reason: s.EndReason) -> Result:
     """End the session with the card still in (timed out, or cancelled)."""
     commands = wipe_and_forget(state)
     commands.append(audit(state, "session_ended", reason.value, screen=screen_name(state.screen)))
-    screen = s.SessionEnded(reason=reason)
+    screen = s.SessionEnded(reason=reason, typed=_had_typing(state))
     return replace(state, screen=screen, journey=None, overlay=None), commands
 
 
@@ -152,7 +185,9 @@ def stop(
         screen: s.Screen = s.RegistrationStopped(reason=reason)
     else:
         commands.append(audit(state, "unlock_stopped", reason.value, why=why))
-        screen = s.UnlockStopped(reason=reason)
+        # Questions come again only where this unlock asked them.
+        asked = state.journey is None or bool(state.journey.questions)
+        screen = s.UnlockStopped(reason=reason, questions_next=asked)
     return replace(state, screen=screen, journey=None), commands
 
 

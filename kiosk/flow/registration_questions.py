@@ -89,7 +89,7 @@ def _registration_answers(
             repeat = event.repeats.get(question.id, "")
             problem = answer_problem(answer)
             if problem is None and normalise_answer(answer) != normalise_answer(repeat):
-                problem = "The two copies are not the same. Type the answer again, twice."
+                problem = "The two copies are different. Type the answer in both boxes again."
             if problem is not None:
                 errors.append(f"Answer {number}: {problem}")
             answers[question.id] = answer

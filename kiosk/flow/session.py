@@ -202,6 +202,12 @@ def _on_card_read(state: s.KioskState, card: CardFacts) -> Result:
         state = replace(state, journey=None)
     status = status_of(state, card)
     commands.append(audit(state, "card_read", status.condition.value, tries_left=card.tries_left))
+    if status.can_unlock:
+        # Only the service knows whether this holder registered and whether their
+        # self-service is locked; it says so when the unlock starts, after the card
+        # proof. Ask now, so the first screen says what is true.
+        state, more = unlock.first_look(state)
+        return state, commands + more
     return replace(state, screen=status), commands
 
 
@@ -227,7 +233,10 @@ def on_cancel(state: s.KioskState, *, confirmed: bool) -> Result:
         return state, []
     if isinstance(screen, s.HelpPage) or isinstance(screen, s.SessionEnded):
         return state, []
-    if not confirmed and (state.journey is not None or isinstance(screen, JOURNEY_SCREENS)):
+    # The first look at a card is not yet a journey the holder started: nothing to confirm.
+    first_look = isinstance(screen, s.StartingUnlock) and screen.first_look
+    under_way = state.journey is not None or isinstance(screen, JOURNEY_SCREENS)
+    if not confirmed and under_way and not first_look:
         return replace(state, overlay=s.CancelConfirmation()), []
     return end_session(state, s.EndReason.CANCELLED)
 
@@ -239,6 +248,8 @@ def _card_status(state: s.KioskState, event: e.Event) -> Result:
     screen = state.screen
     assert isinstance(screen, s.CardStatus)
     if isinstance(event, e.Continue) and screen.can_unlock:
+        if screen.started is not None and state.card is not None:
+            return unlock.unlock_started(state, state.card, screen.started)
         return unlock.start_unlock(state)
     if isinstance(event, e.RegisterRequested) and screen.can_register:
         return registration.start_registration(state)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from kiosk.flow.commands import Command
-from kiosk.flow.events import HelpTopic, UnreadableReason
+from kiosk.flow.events import HelpTopic, UnlockStartedReply, UnreadableReason
 from kiosk.flow.facts import CardFacts, Checkpoint, FlowConfig, Question
 
 
@@ -102,6 +102,10 @@ class CardStatus(Screen):
     """Days until the card expires, when within the warning period (0 = today)."""
     notice: str | None = None
     """Why the holder is back here (terms declined, card just locked ...)."""
+    started: UnlockStartedReply | None = None
+    """A blocked card the service already checked when it was read: the unlock it
+    opened, which Enter goes on with. None: not checked (the service could not be
+    reached), so Enter asks the service then."""
 
     @property
     def can_unlock(self) -> bool:
@@ -122,6 +126,9 @@ class StartingUnlock(Screen):
     """Checking your card with the unlock service."""
 
     interactive: ClassVar[bool] = False
+    first_look: bool = False
+    """Checking a blocked card just read, before its first screen: whether it can be
+    unlocked here (registered, self-service not locked). Nothing more is asked."""
 
 
 @dataclass(frozen=True)
@@ -208,6 +215,9 @@ class UnlockStopped(Screen):
     """The unlock cannot go on; Continue starts a new one with the same card."""
 
     reason: StopReason
+    questions_next: bool = True
+    """Starting again asks the security questions before a new code (as this unlock
+    did); False where the service mails the code at once."""
 
 
 @dataclass(frozen=True)
@@ -265,6 +275,9 @@ class SessionEnded(Screen):
 
     interactive: ClassVar[bool] = False
     reason: EndReason
+    typed: bool = False
+    """The session left a screen with fields, or a journey the holder had typed
+    into: only then is there typing to say was cleared."""
 
 
 @dataclass(frozen=True)

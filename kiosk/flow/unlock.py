@@ -25,6 +25,7 @@ from kiosk.flow.common import (
     current_time,
     handler_for,
     journey_of,
+    status_of,
     stop,
     wipe_and_forget,
     with_journey,
@@ -52,6 +53,25 @@ def start_unlock(state: s.KioskState) -> Result:
     return replace(state, screen=s.StartingUnlock(), journey=None), commands
 
 
+def first_look(state: s.KioskState) -> Result:
+    """Check a blocked card just read with the service, before its first screen.
+
+    The card proof and POST /v1/unlocks: the one way the service says whether the
+    holder registered and whether their self-service is locked. No attempt is
+    spent (answers are not sent) and nothing else goes until the holder presses
+    Enter. Where the service mails the code at once (questions_required off), the
+    code goes now: that deployment asks nothing before the code anyway.
+    """
+    card = state.card
+    if card is None:
+        return state, []
+    commands: list[c.Command] = [
+        c.StartUnlock(serial=card.serial, uuid=card.uuid),
+        audit(state, "unlock_requested", "sent", by="card_read"),
+    ]
+    return replace(state, screen=s.StartingUnlock(first_look=True), journey=None), commands
+
+
 def resume_unlock(checkpoint: Checkpoint, card: CardFacts, config: FlowConfig) -> s.Screen | None:
     """The screen a saved unlock resumes at, or None when there is nothing to resume."""
     # A card that works again (unblocked elsewhere, or just before a crash) has
@@ -72,10 +92,16 @@ def resume_unlock(checkpoint: Checkpoint, card: CardFacts, config: FlowConfig) -
 
 
 def _starting_unlock(
-    state: s.KioskState, event: e.Event, _screen: s.StartingUnlock, card: CardFacts
+    state: s.KioskState, event: e.Event, screen: s.StartingUnlock, card: CardFacts
 ) -> Result:
     if isinstance(event, e.UnlockStartedReply):
-        return _unlock_started(state, card, event)
+        if screen.first_look and event.next is e.NextStep.ANSWERS:
+            # The card can be unlocked here: its status says so, and Enter goes on
+            # with this unlock (nothing is saved until then). Where questions are off
+            # the code is already mailed, so its screen comes at once instead.
+            status = replace(status_of(state, card), started=event)
+            return replace(state, screen=status), [audit(state, "card_checked", "can_unlock")]
+        return unlock_started(state, card, event)
     if isinstance(event, e.NotRegisteredReply):
         return replace(state, screen=s.NotRegistered(card=card)), [
             audit(state, "unlock_started", ProblemCode.NOT_REGISTERED)
@@ -85,14 +111,24 @@ def _starting_unlock(
             audit(state, "unlock_started", ProblemCode.SELF_SERVICE_LOCKED)
         ]
     if isinstance(event, e.CardProofRefused):
-        screen = s.CardNotRecognised(reason=e.UnreadableReason.SERVICE_REFUSED)
-        return replace(state, screen=screen), [
+        refused = s.CardNotRecognised(reason=e.UnreadableReason.SERVICE_REFUSED)
+        return replace(state, screen=refused), [
             audit(state, "unlock_started", ProblemCode.CARD_PROOF_INVALID)
+        ]
+    if screen.first_look and _failed(event, e.Call.START_UNLOCK):
+        # Not known now: the status offers the unlock as before, and Enter asks again
+        # (with the usual outage screen and retries).
+        return replace(state, screen=status_of(state, card)), [
+            audit(state, "card_checked", "service_unavailable")
         ]
     return service_trouble(state, event, (e.Call.START_UNLOCK,)) or (state, [])
 
 
-def _unlock_started(state: s.KioskState, card: CardFacts, event: e.UnlockStartedReply) -> Result:
+def _failed(event: e.Event, call: e.Call) -> bool:
+    return isinstance(event, e.ServiceUnreachable | e.ServiceRefused) and event.failed is call
+
+
+def unlock_started(state: s.KioskState, card: CardFacts, event: e.UnlockStartedReply) -> Result:
     now = current_time(state)
     journey = Checkpoint(
         journey=Journey.UNLOCK,

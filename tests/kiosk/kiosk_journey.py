@@ -93,7 +93,16 @@ class Driver:
     # ------------------------------------------------ reach a step of the journey
 
     def at_card_status(self, card: CardFacts = LOCKED) -> Driver:
+        """The card's status screen, as it was before the first look at a blocked card.
+
+        A blocked card is checked with the service at once (`first_look`); here that
+        check finds the service unreachable, so the status offers the unlock and
+        Enter starts it: the path the journey tests walk.
+        """
         self.send(e.CardInserted(), e.CardRead(card))
+        screen = self.screen
+        if isinstance(screen, s.StartingUnlock) and screen.first_look:
+            self.send(e.ServiceUnreachable(e.Call.START_UNLOCK))
         return self
 
     def at_starting(self) -> Driver:
@@ -134,6 +143,13 @@ class Driver:
         self.at_writing()
         self.send(e.ChallengeRead(), e.CryptogramReceived(), e.CardWritten())
         return self
+
+
+def first_screen(screen: s.Screen) -> bool:
+    """A fresh session's first screen: the card's status, or (a blocked card) the
+    first look with the service that comes before it."""
+    first_look = isinstance(screen, s.StartingUnlock) and screen.first_look
+    return isinstance(screen, s.CardStatus) or first_look
 
 
 def of_type(commands: list[c.Command], kind: type[CommandT]) -> list[CommandT]:

@@ -27,8 +27,14 @@ from tests.kiosk.kiosk_journey import (
     UNLOCK_ID,
     WORKING,
     Driver,
+    first_screen,
     of_type,
 )
+
+
+def ended(screen: s.Screen, reason: s.EndReason) -> bool:
+    """The session ended for `reason` (whatever it says about typing)."""
+    return isinstance(screen, s.SessionEnded) and screen.reason is reason
 
 
 def audits(commands: list[c.Command]) -> list[tuple[str, str]]:
@@ -55,6 +61,91 @@ def test_locked_card_shows_blocked_status_and_can_unlock() -> None:
     )
     assert isinstance(d.screen, s.CardStatus) and d.screen.can_unlock
     assert ("card_read", "blocked") in audits(d.commands)
+
+
+def read_locked_card() -> tuple[Driver, list[c.Command]]:
+    d = Driver.new()
+    out = d.send(e.CardInserted(), e.CardRead(LOCKED))
+    return d, out
+
+
+def test_a_blocked_card_is_checked_with_the_service_before_its_first_screen() -> None:
+    # Only the service knows whether the holder registered or is locked out of
+    # self-service, and it says so only after the card proof that starts an unlock.
+    d, out = read_locked_card()
+    assert d.screen == s.StartingUnlock(first_look=True)
+    assert of_type(out, c.StartUnlock) == [c.StartUnlock(serial=LOCKED.serial, uuid=LOCKED.uuid)]
+    # Nothing but the proof: no answers, no code, nothing saved.
+    sent = [cmd for cmd in out if not isinstance(cmd, c.QueueAudit)]
+    assert sent == [c.ReadCard(), c.StartUnlock(serial=LOCKED.serial, uuid=LOCKED.uuid)]
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        (e.SelfServiceLockedReply(), s.SelfServiceLocked()),
+        (e.NotRegisteredReply(), s.NotRegistered(card=LOCKED)),
+    ],
+)
+def test_a_card_that_cannot_be_unlocked_here_says_so_on_its_first_screen(
+    reply: e.Event, expected: s.Screen
+) -> None:
+    d, _ = read_locked_card()
+    out = d.send(reply)
+    assert d.screen == expected
+    assert not any(isinstance(st.screen, s.CardStatus) for st in d.states), "promised an unlock"
+    assert not of_type(out, c.SaveCheckpoint) and audits(out)
+
+
+def test_a_card_that_can_be_unlocked_is_offered_it_and_enter_goes_straight_on() -> None:
+    d, _ = read_locked_card()
+    started = e.UnlockStartedReply(
+        unlock_id=UNLOCK_ID,
+        next=e.NextStep.ANSWERS,
+        expires_at=UNLOCK_EXPIRES,
+        questions=QUESTIONS,
+        attempts_left=3,
+    )
+    out = d.send(started)
+    assert isinstance(d.screen, s.CardStatus) and d.screen.can_unlock
+    assert d.screen.started == started
+    assert d.state.journey is None and not of_type(out, c.SaveCheckpoint)
+    assert ("card_checked", "can_unlock") in audits(out)
+    out = d.send(e.Continue())
+    assert d.screen == s.Questions(questions=QUESTIONS, attempts_left=3)
+    assert not of_type(out, c.StartUnlock), "the unlock opened at the first look goes on"
+    assert of_type(out, c.SaveCheckpoint) and ("unlock_started", "answers") in audits(out)
+
+
+def test_a_first_look_where_the_code_is_mailed_at_once_shows_the_code_screen() -> None:
+    # With questions off the service mails the code with the proof: saying "we will
+    # email you a code, press Enter" would be untrue, so the code screen comes now.
+    d, _ = read_locked_card()
+    d.send(
+        e.UnlockStartedReply(
+            unlock_id=UNLOCK_ID,
+            next=e.NextStep.CODE,
+            expires_at=UNLOCK_EXPIRES,
+            code_sent_to="j***@nhs.net",
+        )
+    )
+    assert isinstance(d.screen, s.CodeEntry) and d.screen.sent_to == "j***@nhs.net"
+    assert d.state.journey is not None
+
+
+def test_esc_during_the_first_look_ends_at_once() -> None:
+    d, _ = read_locked_card()
+    d.send(e.Cancel())
+    assert d.state.overlay is None and ended(d.screen, s.EndReason.CANCELLED)
+    assert isinstance(d.screen, s.SessionEnded) and not d.screen.typed
+
+
+def test_a_first_look_the_service_cannot_answer_offers_the_unlock_as_before() -> None:
+    d, _ = read_locked_card()
+    d.send(e.ServiceUnreachable(e.Call.START_UNLOCK))
+    assert isinstance(d.screen, s.CardStatus) and d.screen.started is None
+    out = d.send(e.Continue())
+    assert d.screen == s.StartingUnlock() and of_type(out, c.StartUnlock)
 
 
 def test_working_card_shows_tries_left_and_continue_does_nothing() -> None:
@@ -311,6 +402,55 @@ def test_void_code_stops_and_continue_starts_again() -> None:
     assert isinstance(d.screen, s.StartingUnlock) and of_type(out, c.StartUnlock)
 
 
+def test_wrong_code_says_what_the_last_try_means() -> None:
+    # The service voids the code after three wrong tries in all (docs/api.md), and
+    # a void code means starting the unlock again: the last try says so.
+    d = Driver.new().at_code()
+    d.send(e.SubmitCode(CODE))
+    d.send(e.CodeWrong(tries_left=2))
+    assert isinstance(d.screen, s.CodeEntry)
+    assert "newest email" in (d.screen.error or "")
+    d.send(e.SubmitCode(CODE))
+    d.send(e.CodeWrong(tries_left=1))
+    assert isinstance(d.screen, s.CodeEntry)
+    assert "If the next code is also wrong" in (d.screen.error or "")
+    assert "start again" in (d.screen.error or "")
+
+
+def test_a_new_code_says_the_tries_left_do_not_change() -> None:
+    # A resend leaves the wrong tries as they were (docs/api.md, .../resend).
+    d = Driver.new().at_code()
+    d.send(e.SubmitCode(CODE))
+    d.send(e.CodeWrong(tries_left=2))
+    d.tick(61)
+    d.send(e.ResendCodeRequested())
+    d.send(e.ResendDone(code_sent_to="j***@nhs.net", code_expires_at=d.now))
+    assert isinstance(d.screen, s.CodeEntry)
+    notice = d.screen.notice or ""
+    assert "the old one no longer works" in notice
+    assert "You still have 2 tries left" in notice
+    assert "does not give you more tries" in notice
+
+
+def test_void_code_says_whether_the_questions_come_again() -> None:
+    d = Driver.new().at_code()
+    d.send(e.SubmitCode(CODE))
+    d.send(e.CodeVoid())
+    assert isinstance(d.screen, s.UnlockStopped) and d.screen.questions_next
+    off = Driver.new().at_starting()
+    off.send(
+        e.UnlockStartedReply(
+            unlock_id=UNLOCK_ID,
+            next=e.NextStep.CODE,
+            expires_at=UNLOCK_EXPIRES,
+            code_sent_to="j***@nhs.net",
+        )
+    )
+    off.send(e.SubmitCode(CODE))
+    off.send(e.CodeVoid())
+    assert isinstance(off.screen, s.UnlockStopped) and not off.screen.questions_next
+
+
 def test_expired_code_offers_resend() -> None:
     d = Driver.new().at_code()
     d.send(e.SubmitCode(CODE))
@@ -470,7 +610,7 @@ def test_card_inserted_during_removed_notice_reads_at_once() -> None:
     d.send(e.CardRemoved())
     assert d.send(e.CardInserted()) == [c.ReadCard()]
     d.send(e.CardRead(LOCKED))
-    assert isinstance(d.screen, s.CardStatus)  # a fresh session: nothing resumed
+    assert first_screen(d.screen)  # a fresh session: nothing resumed
 
 
 @pytest.mark.parametrize(
@@ -512,7 +652,7 @@ def test_inactivity_warns_then_ends_the_session(where: str) -> None:
     )
     had_journey = d.state.journey is not None
     out = d.tick(20)
-    assert d.screen == s.SessionEnded(reason=s.EndReason.TIMED_OUT)
+    assert ended(d.screen, s.EndReason.TIMED_OUT)
     assert d.state.overlay is None and d.state.journey is None
     assert c.WipeInputs() in out and (c.ClearCheckpoint() in out) == had_journey
     assert ("session_ended", "timed_out") in audits(out)
@@ -540,7 +680,7 @@ def test_a_key_press_intent_also_counts_as_activity() -> None:
 def test_a_long_gap_between_ticks_ends_the_session_at_once() -> None:
     d = Driver.new().at_questions()
     d.tick(600)
-    assert d.screen == s.SessionEnded(reason=s.EndReason.TIMED_OUT)
+    assert ended(d.screen, s.EndReason.TIMED_OUT)
 
 
 @pytest.mark.parametrize("where", ["starting", "writing"])
@@ -584,7 +724,7 @@ def test_session_ended_continue_reads_the_card_again() -> None:
     d.tick(200)
     assert d.send(e.Continue()) == [c.ReadCard()]
     d.send(e.CardRead(LOCKED))
-    assert isinstance(d.screen, s.CardStatus)
+    assert first_screen(d.screen)
 
 
 def test_session_ended_and_card_removed_goes_to_waiting() -> None:
@@ -608,7 +748,7 @@ def test_cancel_mid_journey_asks_first(where: str, ask: e.Event) -> None:
     assert d.state.overlay is None and d.screen == screen
     d.send(ask)
     out = d.send(e.ConfirmCancel())
-    assert d.screen == s.SessionEnded(reason=s.EndReason.CANCELLED)
+    assert ended(d.screen, s.EndReason.CANCELLED)
     assert c.WipeInputs() in out and c.ClearCheckpoint() in out
 
 
@@ -618,10 +758,27 @@ def test_intents_are_held_while_cancel_is_asked() -> None:
     assert d.send(e.SubmitAnswers(ANSWERS)) == []
 
 
+@pytest.mark.parametrize(
+    ("where", "typed"), [("card_status", False), ("questions", True), ("code", True)]
+)
+@pytest.mark.parametrize("how", ["timed_out", "cancelled"])
+def test_session_ended_says_whether_anything_typed_was_cleared(
+    where: str, typed: bool, how: str
+) -> None:
+    # Only a screen with fields (or a journey already under way) had typing to clear.
+    d = REACH[where](Driver.new())
+    if how == "timed_out":
+        d.tick(600)
+    else:
+        d.send(e.Cancel(), e.ConfirmCancel())
+    assert isinstance(d.screen, s.SessionEnded)
+    assert d.screen.typed is typed
+
+
 def test_cancel_on_card_status_ends_at_once() -> None:
     d = Driver.new().at_card_status()
     out = d.send(e.Back())
-    assert d.screen == s.SessionEnded(reason=s.EndReason.CANCELLED)
+    assert ended(d.screen, s.EndReason.CANCELLED)
     assert c.WipeInputs() in out and c.ClearCheckpoint() not in out
 
 
@@ -829,9 +986,9 @@ def test_service_unavailable_still_times_out() -> None:
     d.send(e.SubmitAnswers(ANSWERS), e.ServiceUnreachable(e.Call.SEND_ANSWERS))
     for _ in range(130):
         d.tick(1)
-        if d.state.screen == s.SessionEnded(reason=s.EndReason.TIMED_OUT):
+        if ended(d.state.screen, s.EndReason.TIMED_OUT):
             break
-    assert d.screen == s.SessionEnded(reason=s.EndReason.TIMED_OUT)
+    assert ended(d.screen, s.EndReason.TIMED_OUT)
 
 
 @pytest.mark.parametrize(
@@ -945,7 +1102,7 @@ def test_resume_then_carry_on_to_the_end() -> None:
 def test_no_resume_wipes_the_checkpoint(checkpoint: Checkpoint, card: object) -> None:
     d = Driver.new(checkpoint=checkpoint)
     out = d.send(e.CardInserted(), e.CardRead(card))  # type: ignore[arg-type]
-    assert isinstance(d.screen, s.CardStatus)
+    assert first_screen(d.screen)
     assert c.ClearCheckpoint() in out and d.state.journey is None
 
 
@@ -1020,7 +1177,7 @@ def test_a_card_inserted_while_watching_never_resumes_a_journey() -> None:
     out = restarted.send(e.CardInserted(fresh=True))
     assert c.ClearCheckpoint() in out and restarted.state.journey is None
     restarted.send(e.CardRead(LOCKED))
-    assert isinstance(restarted.screen, s.CardStatus)
+    assert first_screen(restarted.screen)
 
 
 @pytest.mark.parametrize("gap", [e.CardServiceLost(), e.ReaderRemoved("r")])

@@ -9,7 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from kiosk.passcode_rules import MISMATCH, PasscodeRules, is_date_like, is_repeated, is_run
+from kiosk.passcode_rules import (
+    MISMATCH,
+    REPEAT_MISSING,
+    PasscodeRules,
+    is_date_like,
+    is_repeated,
+    is_run,
+)
 
 RULES = PasscodeRules()
 
@@ -164,4 +171,17 @@ def test_every_run_and_repeat_is_refused(start: int, length: int, direction: int
 @given(digits, digits)
 def test_pair_refuses_every_mismatch(new: str, repeat: str) -> None:
     reasons = RULES.check_pair(new, repeat)
-    assert (MISMATCH in reasons) == (new != repeat)
+    # An empty second box is asked for by name rather than called a mismatch.
+    assert (MISMATCH in reasons or REPEAT_MISSING in reasons) == (new != repeat)
+
+
+@pytest.mark.parametrize("value", ["111111", "00000000", "222222"])
+def test_a_repeated_digit_gets_one_reason_not_also_a_date(value: str) -> None:
+    # 111111 also reads as 11/11/11: the holder is told the one thing to change.
+    assert RULES.check(value) == ["Do not repeat one digit, like 111111. Choose a mix of digits."]
+
+
+def test_an_empty_confirmation_asks_for_it_not_that_they_differ() -> None:
+    reasons = RULES.check_pair("583920", "")
+    assert reasons == ["Type the new passcode again in the second box."]
+    assert MISMATCH not in reasons

@@ -342,6 +342,15 @@ def test_choosing_four_different_questions() -> None:
 # ---------------------------------------------------------------- answers
 
 
+def test_copies_that_differ_say_plainly_what_to_do() -> None:
+    d = at_answers()
+    mismatch = dict(NEW_ANSWERS, q11="something else")
+    d.send(e.SubmitRegistrationAnswers(NEW_ANSWERS, mismatch))
+    assert d.screen.errors == (  # type: ignore[attr-defined]
+        "Answer 3: The two copies are different. Type the answer in both boxes again.",
+    )
+
+
 def test_answers_typed_twice_are_checked_before_the_service() -> None:
     d = at_answers()
     short = dict(NEW_ANSWERS, q02="  a  b ")  # "a b": 3 characters, allowed

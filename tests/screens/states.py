@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 
 from kiosk.flow import states as s
+from kiosk.flow.code_entry import code_wrong_message
 from kiosk.flow.events import HelpTopic, UnreadableReason
 from kiosk.flow.facts import PinState, Step
 from kiosk.passcode_rules import PasscodeRules
@@ -19,7 +20,7 @@ _CODE = s.CodeEntry(
     expires_at=NOW + dt.timedelta(minutes=14, seconds=20),
     tries_left=2,
     resend_available_at=NOW + dt.timedelta(seconds=20),
-    error="That code is not right. 2 tries left.",
+    error=code_wrong_message(2),
 )
 _PASSCODE = s.NewPasscode(
     rules=tuple(PasscodeRules().describe()),
@@ -74,7 +75,7 @@ REPRESENTATIVE: dict[str, s.KioskState] = {
     ),
     "self_service_locked": kiosk_state(s.SelfServiceLocked()),
     "not_registered": kiosk_state(s.NotRegistered(card=CARD)),
-    "session_ended": kiosk_state(s.SessionEnded(reason=s.EndReason.TIMED_OUT)),
+    "session_ended": kiosk_state(s.SessionEnded(reason=s.EndReason.TIMED_OUT, typed=True)),
     "help_forgotten_passcode": kiosk_state(
         s.HelpPage(topic=HelpTopic.FORGOTTEN_PASSCODE, back_to=s.WaitingForCard()), card=None
     ),

@@ -87,6 +87,18 @@ async def test_stopping_from_a_menu_does_not_claim_typing_was_cleared() -> None:
     assert "typed has been cleared" not in text
 
 
+@pytest.mark.parametrize("reason", list(s.EndReason))
+@pytest.mark.parametrize("typed", [True, False])
+async def test_session_ended_says_typing_was_cleared_only_when_there_was_some(
+    reason: s.EndReason, typed: bool
+) -> None:
+    app = ScreenHarness(kiosk_state(s.SessionEnded(reason=reason, typed=typed)))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+    assert ("typed has been cleared" in text) is typed, text
+
+
 # -- item 6: codes shown as typed, answers on request --------------------------------
 
 
@@ -347,3 +359,72 @@ async def test_the_expiring_help_says_what_a_sponsor_is_and_an_expired_card_open
         await pilot.press("f1")
         await pilot.pause()
     assert app.intents == [Help(HelpTopic.EXPIRING)]
+
+
+# -- item 11: the lock message once ----------------------------------------------
+
+
+async def test_card_just_locked_says_why_once() -> None:
+    from kiosk.flow.card_passcode import CARD_NOW_LOCKED
+    from kiosk.flow.common import card_status
+
+    status = dataclasses.replace(card_status(CARD, NOW, 90), notice=CARD_NOW_LOCKED)
+    app = ScreenHarness(kiosk_state(status))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+        assert text.count("too many times") == 1, text
+
+
+# -- item 9: code tries, and what a void code means ---------------------------------
+
+
+async def test_code_tries_are_for_the_unlock_not_for_one_code() -> None:
+    now = NOW
+    code = s.CodeEntry(
+        sent_to="j***@nhs.net",
+        sent_at=now,
+        expires_at=now + dt.timedelta(minutes=15),
+        tries_left=2,
+    )
+    app = ScreenHarness(kiosk_state(code, journey=journey(Step.CODE)))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+        assert "for this code" not in text
+        assert "2 tries left to type a code" in text
+        assert "A new code does not give you more tries" in text
+
+
+@pytest.mark.parametrize(
+    ("questions_next", "said", "not_said"),
+    [
+        (True, "answer your security questions again", None),
+        (False, "we will email you a new code", "security questions"),
+    ],
+)
+async def test_a_void_code_says_exactly_what_starting_again_means(
+    questions_next: bool, said: str, not_said: str | None
+) -> None:
+    stopped = s.UnlockStopped(reason=s.StopReason.CODE_VOID, questions_next=questions_next)
+    app = ScreenHarness(kiosk_state(stopped))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+        assert "typed wrongly 3 times" in text
+        assert said in text
+        assert not_said is None or not_said not in text
+
+
+# -- item 4: a card that cannot be unlocked here says so, why, and what to bring -----
+
+
+async def test_self_service_locked_says_why_and_what_to_take_to_the_ra_team() -> None:
+    app = ScreenHarness(kiosk_state(s.SelfServiceLocked()))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+    assert "cannot be unlocked at a kiosk" in text
+    assert "answered wrongly 3 times" in text, "why"
+    assert "Take this card and photo ID to the RA team" in text, "what to take"
+    assert "Press Enter to start" not in text
