@@ -38,7 +38,8 @@ class NotifyMailer:
 
     The same interface as `SmtpMailer`: `send(to, template, **values)`, raising
     MailNotSent when the mail did not go, which the rules answer with 503
-    mail_unavailable and nothing counted.
+    mail_unavailable and nothing counted. `send_text` does the same by text message,
+    for the policies that will send codes by SMS (nothing calls it yet).
     """
 
     api_key: str = field(repr=False)
@@ -51,6 +52,8 @@ class NotifyMailer:
     backoff: float = 0.5
     """Seconds before the second try, doubled before each later one."""
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+    sms_templates: dict[str, str] = field(default_factory=dict)
+    """Notify text message template id per kind; empty until a policy sends texts."""
 
     def send(self, to: str, template: str, **values: str) -> None:
         """Ask Notify to email `to` with the template for this kind, filled with `values`.
@@ -60,12 +63,26 @@ class NotifyMailer:
                 (400 validation, 403 auth ...), or it stayed unavailable (5xx, 429,
                 unreachable) for every try.
         """
-        template_id = self.email_templates.get(template)
+        self._deliver("email", self.email_templates, to, template, values)
+
+    def send_text(self, to: str, template: str, **values: str) -> None:
+        """Ask Notify to text the mobile `to` with the SMS template for this kind.
+
+        Raises:
+            MailNotSent: as for `send` (the one "could not reach the holder" error
+                the rules map to 503 mail_unavailable, nothing counted).
+        """
+        self._deliver("sms", self.sms_templates, to, template, values)
+
+    def _deliver(
+        self, channel: str, templates: dict[str, str], to: str, kind: str, values: dict[str, str]
+    ) -> None:
+        template_id = templates.get(kind)
         if not template_id:
-            log.warning("mail %s not sent: no Notify template id for it", template)
-            raise MailNotSent(template)
-        # One client per mail: the client keeps a requests session and says it is
-        # not thread-safe, and mails go out from several worker threads.
+            log.warning("%s %s not sent: no Notify template id for it", channel, kind)
+            raise MailNotSent(kind)
+        # One client per message: the client keeps a requests session and says it is
+        # not thread-safe, and messages go out from several worker threads.
         # The client is untyped (it ships py.typed but no annotations).
         client = NotificationsAPIClient(  # type: ignore[no-untyped-call]
             self.api_key, base_url=self.base_url, timeout=self.timeout
@@ -73,22 +90,30 @@ class NotifyMailer:
         try:
             for attempt in range(1, self.attempts + 1):
                 try:
-                    client.send_email_notification(  # type: ignore[no-untyped-call]
-                        email_address=to, template_id=template_id, personalisation=dict(values)
-                    )
+                    if channel == "email":
+                        client.send_email_notification(  # type: ignore[no-untyped-call]
+                            email_address=to, template_id=template_id, personalisation=values
+                        )
+                    else:
+                        client.send_sms_notification(  # type: ignore[no-untyped-call]
+                            phone_number=to, template_id=template_id, personalisation=values
+                        )
                     return
                 except APIError as exc:
                     # The status only: Notify's message may quote the personalisation.
                     if not is_transient(exc) or attempt == self.attempts:
                         log.warning(
-                            "mail %s not sent: Notify answered %s (try %d of %d)",
-                            template,
+                            "%s %s not sent: Notify answered %s (try %d of %d)",
+                            channel,
+                            kind,
                             exc.status_code,
                             attempt,
                             self.attempts,
                         )
-                        raise MailNotSent(template) from None
-                    log.info("mail %s: Notify answered %s, trying again", template, exc.status_code)
+                        raise MailNotSent(kind) from None
+                    log.info(
+                        "%s %s: Notify answered %s, trying again", channel, kind, exc.status_code
+                    )
                     self.sleep(self.backoff * 2 ** (attempt - 1))
         finally:
             client.request_session.close()
@@ -108,10 +133,16 @@ def notify_mailer(settings: ServiceSettings) -> NotifyMailer:
         "registration-code": notify.registration_code_email,
         "unlock-notice": notify.unlock_notice_email,
     }
+    texts = {
+        "unlock-code": notify.unlock_code_sms,
+        "registration-code": notify.registration_code_sms,
+        "unlock-notice": notify.unlock_notice_sms,
+    }
     return NotifyMailer(
         read_api_key(notify.api_key_file),
         {kind: tid for kind, tid in templates.items() if tid},
         notify.base_url,
         timeout=notify.timeout,
         attempts=notify.attempts,
+        sms_templates={kind: tid for kind, tid in texts.items() if tid},
     )

@@ -140,6 +140,13 @@ class Notify(BaseModel):
     """Template id of the registration code email (name, code, expires_at, ra_contact)."""
     unlock_notice_email: str | None = None
     """Template id of the "your card was unlocked" email (name, kiosk, time, ra_contact)."""
+    unlock_code_sms: str | None = None
+    """Template id of the unlock code text message (same fields as its email); texts are
+    sent only once a policy asks for them (issue 18 item 3)."""
+    registration_code_sms: str | None = None
+    """Template id of the registration code text message (same fields as its email)."""
+    unlock_notice_sms: str | None = None
+    """Template id of the "your card was unlocked" text message (same fields as its email)."""
 
     @field_validator("api_key_file")
     @classmethod

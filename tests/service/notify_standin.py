@@ -79,6 +79,10 @@ class NotifyStandIn:
         with self.lock:
             return [r for r in self.received if r.kind == "email" and r.to == address]
 
+    def texts_to(self, number: str) -> list[Received]:
+        with self.lock:
+            return [r for r in self.received if r.kind == "sms" and r.to == number]
+
     def wait_count(self, address: str, count: int) -> list[Received]:
         """Wait until address has received count emails; all of them."""
         return wait_for(  # type: ignore[no-any-return]

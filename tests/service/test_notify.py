@@ -41,6 +41,8 @@ TEMPLATES = {
     TEMPLATE_IDS["registration-code"]: NotifyTemplate("email", CODE_FIELDS),
     TEMPLATE_IDS["unlock-notice"]: NotifyTemplate("email", ("name", "kiosk", "time", "ra_contact")),
 }
+SMS_CODE_ID = str(uuid.uuid4())
+TEMPLATES[SMS_CODE_ID] = NotifyTemplate("sms", CODE_FIELDS)
 CODE_VALUES = {
     "name": "Alex Morgan",
     "code": "12345678",
@@ -80,6 +82,7 @@ def notify_settings(world: NotifyWorld, **more: object) -> ServiceSettings:
             unlock_code_email=TEMPLATE_IDS["unlock-code"],
             registration_code_email=TEMPLATE_IDS["registration-code"],
             unlock_notice_email=TEMPLATE_IDS["unlock-notice"],
+            unlock_code_sms=SMS_CODE_ID,
         ),
         **more,  # type: ignore[arg-type]
     )
@@ -104,6 +107,29 @@ def test_code_mail_reaches_notify_with_its_template_and_fields(notify: NotifyWor
     assert sent.template_id == TEMPLATE_IDS["unlock-code"]
     assert sent.personalisation == CODE_VALUES
     assert notify.standin.code("alex.morgan@nhs.net", 1) == "12345678"
+
+
+def test_a_text_reaches_notify_and_a_429_is_tried_again(notify: NotifyWorld) -> None:
+    notify.standin.fail_next(429)
+    notify_mailer(notify).send_text("+44 7700 900 001", "unlock-code", **CODE_VALUES)
+    assert notify.standin.refused == [429]
+    [sent] = notify.standin.texts_to("+44 7700 900 001")
+    assert sent.template_id == SMS_CODE_ID and sent.personalisation == CODE_VALUES
+
+
+def test_a_text_without_its_template_id_is_not_sent(notify: NotifyWorld) -> None:
+    with pytest.raises(MailNotSent):
+        notify_mailer(notify).send_text("+44 7700 900 001", "unlock-notice", **CODE_VALUES)
+    assert notify.standin.requests == 0
+
+
+def test_an_email_template_id_is_refused_for_a_text(notify: NotifyWorld) -> None:
+    mailer = dataclasses.replace(
+        notify_mailer(notify), sms_templates={"unlock-code": TEMPLATE_IDS["unlock-code"]}
+    )
+    with pytest.raises(MailNotSent):
+        mailer.send_text("+44 7700 900 001", "unlock-code", **CODE_VALUES)
+    assert notify.standin.refused == [400]  # Notify: template not found for this type
 
 
 def test_smtp_stays_the_default() -> None:
