@@ -67,6 +67,8 @@ class NotifyStandIn:
     """Statuses of every answer that was not 201, in order."""
     faults: list[int] = field(default_factory=list)
     """Statuses to answer the next requests with (after auth), one each."""
+    delay: float = 0.0
+    """Seconds to sit on every request before answering (Notify slow)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
 
@@ -126,6 +128,8 @@ class NotifyStandIn:
     def answer(self, kind: str, auth: str | None, body: bytes) -> tuple[int, dict[str, Any]]:
         with self.lock:
             self.requests += 1
+        if self.delay:
+            time.sleep(self.delay)
         why = self.check_token(auth)
         if why is not None:
             return _error(403, "AuthError", why)
@@ -204,11 +208,14 @@ class _Handler(BaseHTTPRequestHandler):
             with self.standin.lock:
                 self.standin.refused.append(status)
         payload = json.dumps(answer).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up waiting (Notify slow): nobody to answer
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass  # quiet: pytest shows failures, not every request

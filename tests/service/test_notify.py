@@ -22,7 +22,14 @@ from service.assembly import mailer_for
 from service.domain.errors import MailNotSent
 from service.notify import NotifyMailer
 from service.settings import Notify, ServiceSettings
-from tests.service.conftest import CHEAP_ARGON2, MovableClock, card_mac, free_port, start_service
+from tests.service.conftest import (
+    CHEAP_ARGON2,
+    MovableClock,
+    card_mac,
+    free_port,
+    start_service,
+    wait_for,
+)
 from tests.service.notify_standin import (
     NotifyStandIn,
     NotifyTemplate,
@@ -173,6 +180,18 @@ def test_notify_unreachable_is_mail_not_sent(notify: NotifyWorld) -> None:
     mailer = dataclasses.replace(notify_mailer(notify), base_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(MailNotSent):
         mailer.send("alex.morgan@nhs.net", "unlock-code", **CODE_VALUES)
+
+
+def test_notify_slow_is_mail_not_sent_within_tries_times_timeout(notify: NotifyWorld) -> None:
+    import time
+
+    notify.standin.delay = 1.0
+    mailer = dataclasses.replace(notify_mailer(notify), timeout=0.2)
+    began = time.monotonic()
+    with pytest.raises(MailNotSent):
+        mailer.send("alex.morgan@nhs.net", "unlock-code", **CODE_VALUES)
+    assert time.monotonic() - began < 3 * 0.2 + 0.5  # attempts x timeout, and a margin
+    assert wait_for(lambda: notify.standin.requests == 3, what="three tries")
 
 
 def test_a_wrong_key_gets_403_and_the_key_is_never_told(
