@@ -12,6 +12,7 @@ Modules:
     assembly: master keys and mailer from the settings; app: the public entry points.
     secrecy: answer hashing (argon2id), codes, keyed fingerprints, address checks.
     mailing / mailer: mail sent with no transaction open; SMTP with config/mail/ templates.
+    notify: mail through GOV.UK Notify's client (mail_channel = "notify").
     store / tables / migrations: SQLAlchemy Core tables and their alembic migrations.
     settings: pydantic-settings (flags > SSU_SERVICE_* > TOML file > defaults).
     cli: `ssu-service`.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 
 from card.keys import KEY_NAMES, MasterKeys, load_dev_keys, load_master_keys
-from service.mailer import SmtpMailer
+from service.mailer import Mailer, SmtpMailer
 from service.settings import ServiceSettings
 
 
@@ -13,8 +13,13 @@ class KeysRefused(RuntimeError):
     """The master keys cannot be used in this mode."""
 
 
-def mailer_for(settings: ServiceSettings) -> SmtpMailer:
-    """The SMTP mailer the settings describe."""
+def mailer_for(settings: ServiceSettings) -> Mailer:
+    """The mailer the settings choose (mail_channel): SMTP by default, or GOV.UK Notify."""
+    if settings.mail_channel == "notify":
+        # Imported here so an SMTP-only install never loads the Notify client.
+        from service.notify import notify_mailer
+
+        return notify_mailer(settings)
     return SmtpMailer(
         settings.smtp_host,
         settings.smtp_port,

@@ -9,10 +9,23 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 from string import Template
+from typing import Protocol
 
 from service.domain.errors import MailNotSent
 
 log = logging.getLogger(__name__)
+
+
+class Mailer(Protocol):
+    """What the rules send mail through: SMTP (below) or GOV.UK Notify (service/notify.py)."""
+
+    def send(self, to: str, template: str, **values: str) -> None:
+        """Send the mail of kind `template` (a config/mail/ name) filled with `values`.
+
+        Raises:
+            MailNotSent: the mail did not go; nothing may be counted.
+        """
+        ...
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import stat
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -78,6 +80,84 @@ class Admission(BaseModel):
     and memory before a check was measured."""
 
 
+# `{key_name}-{service_id}-{secret}`: the client takes the last 73 characters apart.
+_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_API_KEY = re.compile(rf".+-{_UUID}-{_UUID}")
+
+
+def read_api_key(path: Path) -> str:
+    """The Notify API key in `path`, refused when anyone but its owner may read it.
+
+    Messages name the file, never what is in it.
+
+    Raises:
+        ValueError: the file is missing, empty, readable or writable by others, or
+            does not hold a key of Notify's form.
+    """
+    try:
+        mode = path.stat().st_mode
+        key = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ValueError(f"notify.api_key_file {path}: {exc.strerror or exc}") from None
+    if mode & (stat.S_IRWXO | stat.S_IWGRP | stat.S_IRGRP):
+        raise ValueError(
+            f"notify.api_key_file {path} may be read by others: chmod 600 it (owner: the "
+            "service's user)"
+        )
+    if not _API_KEY.fullmatch(key):
+        raise ValueError(
+            f"notify.api_key_file {path} does not hold a Notify API key "
+            "(key name, service id and secret joined by '-')"
+        )
+    return key
+
+
+NOTIFY_API_URL = "https://api.notifications.service.gov.uk"
+
+
+class Notify(BaseModel):
+    """GOV.UK Notify, used when mail_channel = "notify" (design.md section 4, "Mail").
+
+    Notify holds the templates; each mail kind has its own email template there, filled
+    from the same fields as config/mail/ (`((name))`, `((code))`, `((expires_at))`,
+    `((kiosk))`, `((time))`, `((ra_contact))`).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    api_key_file: Path | None = None
+    """File holding the API key, readable by the service's user only (refused otherwise)."""
+    base_url: str = NOTIFY_API_URL
+    """Notify's API; tests point it at a stand-in on loopback."""
+    timeout: float = Field(default=10.0, gt=0)
+    """Seconds one request to Notify may take."""
+    attempts: int = Field(default=3, ge=1, le=5)
+    """Tries per mail when Notify answers 5xx or 429 (rate limit) or cannot be reached; a
+    400 or 403 is not tried again. Kept small: the kiosk waits for the answer."""
+    unlock_code_email: str | None = None
+    """Template id of the unlock code email (fields name, code, expires_at, ra_contact)."""
+    registration_code_email: str | None = None
+    """Template id of the registration code email (name, code, expires_at, ra_contact)."""
+    unlock_notice_email: str | None = None
+    """Template id of the "your card was unlocked" email (name, kiosk, time, ra_contact)."""
+    unlock_code_sms: str | None = None
+    """Template id of the unlock code text message (same fields as its email); texts are
+    sent only once a policy asks for them (issue 18 item 3)."""
+    registration_code_sms: str | None = None
+    """Template id of the registration code text message (same fields as its email)."""
+    unlock_notice_sms: str | None = None
+    """Template id of the "your card was unlocked" text message (same fields as its email)."""
+
+    @field_validator("api_key_file")
+    @classmethod
+    def _key_file_private(cls, value: Path | None) -> Path | None:
+        # Read here only to refuse a bad file at start-up; the mailer reads it again
+        # when the mailer is built, so the key is never held by the settings.
+        if value is not None:
+            read_api_key(value)
+        return value
+
+
 class ServiceSettings(BaseSettings):
     """Everything a deployment can change without touching code."""
 
@@ -113,7 +193,11 @@ class ServiceSettings(BaseSettings):
     smtp_timeout: float = 10.0
     """Seconds before an SMTP exchange counts as failed (503 mail_unavailable)."""
     mail_from: str = "smartcard-self-service@localhost"
-    """Sender address of every mail."""
+    """Sender address of every mail (SMTP; Notify sends from its own service settings)."""
+    mail_channel: Literal["smtp", "notify"] = "smtp"
+    """How codes and notices are sent: the SMTP relay above, or GOV.UK Notify ([notify])."""
+    notify: Notify = Field(default_factory=Notify)
+    """GOV.UK Notify's API key file, URL and template ids."""
     keys: Path | None = None
     """TOML file with the master keys; the development masters only with demo."""
     demo: bool = False
@@ -140,6 +224,25 @@ class ServiceSettings(BaseSettings):
     """Admission control for the answer steps."""
     body_limits: BodyLimits = Field(default_factory=BodyLimits)
     """Request body sizes before 413."""
+
+    @model_validator(mode="after")
+    def _notify_complete(self) -> ServiceSettings:
+        if self.mail_channel == "notify":
+            missing = [
+                name
+                for name in (
+                    "api_key_file",
+                    "unlock_code_email",
+                    "registration_code_email",
+                    "unlock_notice_email",
+                )
+                if getattr(self.notify, name) is None
+            ]
+            if missing:
+                raise ValueError(
+                    f'mail_channel = "notify" needs notify.{", notify.".join(missing)}'
+                )
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from kiosk.passcode_rules import PasscodeRules
 from kiosk.settings import KioskSettings, RaContacts, Timeouts
-from service.settings import Argon2Cost, ServiceSettings, Throttle
+from service.settings import Argon2Cost, Notify, ServiceSettings, Throttle
 
 ROOT = Path(__file__).resolve().parents[1]
 KIOSK_SIDE = ("kiosk", "screens")
@@ -35,6 +35,7 @@ MODELS: list[tuple[type[BaseModel], tuple[str, ...]]] = [
     (ServiceSettings, SERVICE_SIDE),
     (Argon2Cost, SERVICE_SIDE),
     (Throttle, SERVICE_SIDE),
+    (Notify, SERVICE_SIDE),
 ]
 
 

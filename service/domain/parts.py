@@ -15,7 +15,7 @@ from service.domain.answer_checks import AnswerChecks
 from service.domain.catalogue import Catalogue, load_terms_version
 from service.domain.errors import Refusal
 from service.domain.times import Clock, utc_now
-from service.mailer import SmtpMailer
+from service.mailer import Mailer
 from service.mailing import Mail, Pass, run_mailing
 from service.secrecy import AnswerHasher, Fingerprinter
 from service.settings import ServiceSettings
@@ -44,7 +44,7 @@ class Parts:
         settings: ServiceSettings,
         engine: Engine,
         masters: MasterKeys,
-        mailer: SmtpMailer,
+        mailer: Mailer,
         clock: Clock = utc_now,
     ) -> None:
         self.settings = settings
