@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import (
@@ -134,6 +134,12 @@ class ServiceSettings(BaseSettings):
     """Admission control for the answer steps."""
     body_limits: BodyLimits = Field(default_factory=BodyLimits)
     """Request body sizes before 413."""
+    log_format: Literal["json", "text"] = "json"
+    """How `serve` writes its log on stderr: one JSON object per line, or plain text."""
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    """Port of the Prometheus /metrics endpoint (no token asked); None: not served."""
+    metrics_host: str = "127.0.0.1"
+    """Address /metrics listens on: loopback unless a scraper elsewhere must reach it."""
 
     @classmethod
     def settings_customise_sources(
