@@ -104,6 +104,8 @@ class ServiceSettings(BaseSettings):
     """SMTP login, when the relay needs one (only over STARTTLS)."""
     smtp_password: SecretStr | None = None
     """SMTP password (from SSU_SERVICE_SMTP_PASSWORD; never logged)."""
+    smtp_password_file: Path | None = None
+    """File holding the SMTP password (a systemd credential), read when no password is set."""
     smtp_timeout: float = 10.0
     """Seconds before an SMTP exchange counts as failed (503 mail_unavailable)."""
     mail_from: str = "smartcard-self-service@localhost"
