@@ -1,20 +1,18 @@
 """The service's log lines: one JSON object per line (or plain text), nothing secret in them.
 
-A JSON line carries the time, level, logger and message, and for a request the
-allow-listed fields the access log sets (`REQUEST_FIELDS`). Nothing else on a
-record is written, so whatever a caller passes in `extra` or `exc_info` cannot
-reach the log: a fault is named by its type only (docs/design.md section 4, "Logs
-carry no traceback, SQL parameter or query string").
+A JSON line (`contract.log_lines.JsonLines`) carries the time, level, logger and
+message, and for a request the allow-listed fields the access log sets
+(`REQUEST_FIELDS`); a fault is named by its type only (docs/design.md section 4,
+"Logs carry no traceback, SQL parameter or query string").
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
-from datetime import UTC, datetime
 from typing import Literal
 
+from contract.log_lines import JsonLines
 from service.api.log_secrecy import ACCESS_LOGGER, NoQueryStrings
 
 LogFormat = Literal["json", "text"]
@@ -23,26 +21,6 @@ REQUEST_FIELDS = ("method", "path", "route", "status", "duration_ms", "kiosk_id"
 """What a request's line may carry besides its message: never a token, body or query."""
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
-
-
-class JsonLines(logging.Formatter):
-    """One JSON object per record, from an allow-list of fields."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, object] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        for name in REQUEST_FIELDS:
-            value = record.__dict__.get(name)
-            if value is not None:
-                line[name] = value
-        if record.exc_info and record.exc_info[0] is not None:
-            # The type only: a message or traceback may quote SQL and its parameters.
-            line["exc_type"] = record.exc_info[0].__name__
-        return json.dumps(line, ensure_ascii=False, default=str)
 
 
 class PlainText(logging.Formatter):
@@ -74,7 +52,9 @@ def configure_logging(log_format: LogFormat, level: int = logging.INFO) -> None:
         level: the root logger's level.
     """
     handler = _ServiceHandler(sys.stderr)
-    handler.setFormatter(JsonLines() if log_format == "json" else PlainText(TEXT_FORMAT))
+    handler.setFormatter(
+        JsonLines(REQUEST_FIELDS) if log_format == "json" else PlainText(TEXT_FORMAT)
+    )
     handler.addFilter(NoQueryStrings())
     root = logging.getLogger()
     # Only our own handler is replaced: one called twice in a process (the tests run the
