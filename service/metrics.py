@@ -8,6 +8,7 @@ instance serves its own; several instances are several scrape targets.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from typing import Any, TypeVar
@@ -16,8 +17,12 @@ from prometheus_client import REGISTRY, Counter, Histogram, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
+from sqlalchemy import Engine
 
 from service.domain.answer_checks import AnswerChecks
+from service.queries import holders
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -62,13 +67,15 @@ def counted(answer: T, journey: str, stage: str, *, when: bool = True) -> T:
     return answer
 
 
-class AnswerCheckLoad(Collector):
-    """The answer-check pool's load, read at scrape time from the serving app's pool."""
+class ServiceState(Collector):
+    """Read at scrape time: the serving app's answer-check pool, and locked holders."""
 
     def __init__(self) -> None:
         self.pool: AnswerChecks | None = None
+        self.engine: Engine | None = None
 
     def collect(self) -> Iterator[Metric]:
+        yield from self._locked_holders()
         pool = self.pool
         if pool is None:
             return
@@ -91,24 +98,42 @@ class AnswerCheckLoad(Collector):
             value=load.refused,
         )
 
+    def _locked_holders(self) -> Iterator[Metric]:
+        engine = self.engine
+        if engine is None:
+            return
+        try:
+            with engine.connect() as conn:
+                locked = holders.count_locked(conn)
+        except Exception as exc:  # noqa: BLE001 - a scrape must not fail with the store
+            log.warning("locked holders not counted: %s", type(exc).__name__)
+            return
+        yield GaugeMetricFamily(
+            "ssu_holders_locked",
+            "Holders whose self-service is locked now (the same on every instance of a store).",
+            value=locked,
+        )
 
-ANSWER_CHECKS = AnswerCheckLoad()
-REGISTRY.register(ANSWER_CHECKS)
+
+SERVICE_STATE = ServiceState()
+REGISTRY.register(SERVICE_STATE)
 
 
 class MetricsServer:
     """`/metrics` on its own address, for the life of the app."""
 
-    def __init__(self, host: str, port: int, pool: AnswerChecks) -> None:
+    def __init__(self, host: str, port: int, pool: AnswerChecks, engine: Engine) -> None:
         self.host = host
         self.port = port
         self.pool = pool
+        self.engine = engine
         self._server: Any = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         """Serve the metrics (and watch this app's pool: one app per process when served)."""
-        ANSWER_CHECKS.pool = self.pool
+        SERVICE_STATE.pool = self.pool
+        SERVICE_STATE.engine = self.engine
         self._server, self._thread = start_http_server(self.port, addr=self.host)
 
     def stop(self) -> None:

@@ -63,7 +63,7 @@ def create_app(
         exporter = None
         if settings.metrics_port is not None:
             exporter = MetricsServer(
-                settings.metrics_host, settings.metrics_port, service.answer_checks
+                settings.metrics_host, settings.metrics_port, service.answer_checks, engine
             )
             exporter.start()
             log.info(

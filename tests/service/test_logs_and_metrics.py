@@ -131,6 +131,30 @@ def unlock_journey(served: Served, mailbox: Mailbox) -> set[str]:
     return secrets
 
 
+def lock_out(served: Served) -> None:
+    """Three wrong answer attempts by the demo's working holder: self-service locked."""
+    keys = load_dev_keys()
+    holder = next(
+        h for h in served.seeded["holders"] if h["card_state"] == "working" and h["registered"]
+    )
+    serial = holder["serial"]
+    with httpx.Client(
+        base_url=served.url,
+        headers={"Authorization": f"Bearer {served.seeded['kiosk_token']}"},
+        timeout=10,
+    ) as http:
+        nonce = http.post("/v1/nonces").json()["nonce"]
+        mac = aes_cmac(keys.derive("card_auth", bytes.fromhex(serial)), bytes.fromhex(nonce))
+        body = {"serial": serial, "uuid": holder["uuid"], "nonce": nonce, "mac": mac.hex()}
+        unlock = http.post("/v1/unlocks", json=body).json()
+        wrong = {q["id"]: "nope nope" for q in unlock["questions"]}
+        for expected in (422, 422, 423):
+            answered = http.post(
+                f"/v1/unlocks/{unlock['unlock_id']}/answers", json={"answers": wrong}
+            )
+            assert answered.status_code == expected, answered.text
+
+
 def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
     """Every sample of a Prometheus text exposition, by name and labels."""
     return {
@@ -145,6 +169,7 @@ def test_serve_logs_json_lines_without_secrets_and_counts_in_metrics(
 ) -> None:
     token = served.seeded["kiosk_token"]
     secrets = unlock_journey(served, mailbox)
+    lock_out(served)
     # Refused: a token in a query string, not in the header.
     assert httpx.get(f"{served.url}/v1/questions?token={token}").status_code == 401
     # A broken store: the nonces table is gone.
@@ -166,10 +191,12 @@ def test_serve_logs_json_lines_without_secrets_and_counts_in_metrics(
     assert value("ssu_requests_total", **answers_route, status="200") == 1
     assert value("ssu_request_duration_seconds_count", **answers_route, status="200") == 1
     assert value("ssu_requests_total", method="POST", route="/v1/nonces", status="500") == 1
-    assert value("ssu_journeys_total", journey="unlock", stage="started") == 1
+    assert value("ssu_journeys_total", journey="unlock", stage="started") == 2
     assert value("ssu_journeys_total", journey="unlock", stage="completed") == 1
-    for code in ("code_wrong", "unauthorized", "internal_error"):
+    for code in ("code_wrong", "unauthorized", "internal_error", "self_service_locked"):
         assert value("ssu_refusals_total", code=code) == 1, code
+    assert value("ssu_refusals_total", code="answers_wrong") == 2
+    assert value("ssu_holders_locked") == 1
     assert (
         sum(
             v
