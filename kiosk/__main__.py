@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 from pydantic import SecretStr, ValidationError
 from textual.app import App
 
+from contract.log_lines import JsonLines
+
 if TYPE_CHECKING:
     from kiosk.app import DemoControls, KioskApp
     from kiosk.settings import KioskSettings
@@ -44,6 +46,20 @@ def _parser() -> argparse.ArgumentParser:
         help="start a private pcscd, virtual cards, a mail catcher and a demo service first",
     )
     return p
+
+
+def log_handler(log_file: Path, log_format: str) -> logging.Handler:
+    """The kiosk log's handler: a file beside the store, JSON lines or plain text.
+
+    Raises:
+        OSError: the file cannot be opened.
+    """
+    handler = logging.FileHandler(log_file, encoding="utf-8")
+    if log_format == "json":
+        handler.setFormatter(JsonLines())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+    return handler
 
 
 def _exit_when_orphaned(app: App[None]) -> None:
@@ -149,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The terminal belongs to the holder: logs go to a file, never to the screen.
     try:
         logging.basicConfig(
-            filename=log_file, level=logging.INFO, format="%(asctime)s %(name)s %(message)s"
+            level=logging.INFO, handlers=[log_handler(log_file, settings.log_format)]
         )
     except OSError:
         logging.basicConfig(handlers=[logging.NullHandler()])  # never onto the screen

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
@@ -106,6 +106,8 @@ class KioskSettings(BaseSettings):
     """PC/SC reader name to use; None: the first reader found."""
     store: Path = Path("var/kiosk.sqlite")
     """The local store (checkpoint, outbox, cache), an SQLite file."""
+    log_format: Literal["json", "text"] = "json"
+    """The log beside the store (`<store>.log`): one JSON object per line, or plain text."""
     timeouts: Timeouts = Field(default_factory=Timeouts)
     """Inactivity and service timeouts."""
     passcode_rules: PasscodeRules = Field(default_factory=PasscodeRules)

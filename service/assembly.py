@@ -28,8 +28,17 @@ def mailer_for(settings: ServiceSettings) -> Mailer:
         timeout=settings.smtp_timeout,
         starttls=settings.smtp_starttls,
         user=settings.smtp_user,
-        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        password=smtp_password(settings),
     )
+
+
+def smtp_password(settings: ServiceSettings) -> str | None:
+    """The SMTP password: the setting, else the file it names (without its line end)."""
+    if settings.smtp_password is not None:
+        return settings.smtp_password.get_secret_value()
+    if settings.smtp_password_file is not None:
+        return settings.smtp_password_file.read_text("utf-8").rstrip("\r\n")
+    return None
 
 
 def load_masters(settings: ServiceSettings) -> MasterKeys:

@@ -14,6 +14,7 @@ from pathlib import Path
 from card.keys import load_dev_keys
 from service.api.app import create_app
 from service.assembly import KeysRefused, load_masters, mailer_for
+from service.logs import configure_logging
 from service.secrecy import new_token
 from service.selfservice import SelfService
 from service.settings import ServiceSettings, load_settings
@@ -133,8 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     settings = load_settings(args.config, **overrides)
     # Tools print their answer on stdout; only serve reports progress in the log.
-    level = logging.INFO if args.command == "serve" else logging.WARNING
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    serving = args.command == "serve"
+    configure_logging(
+        settings.log_format if serving else "text", logging.INFO if serving else logging.WARNING
+    )
 
     if args.command == "serve":
         import uvicorn
@@ -148,11 +151,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeysRefused as exc:
             print(f"ssu-service: refused: {exc}", file=sys.stderr)
             return 2
+        # log_config=None: uvicorn keeps configure_logging's handler and format.
         uvicorn.run(
             app,
             host=settings.host,
             port=settings.port,
             log_level="info",
+            log_config=None,
             ssl_certfile=settings.tls_cert,
             ssl_keyfile=settings.tls_key,
         )

@@ -11,6 +11,7 @@ from pathlib import Path
 from string import Template
 from typing import Protocol
 
+from service import metrics
 from service.domain.errors import MailNotSent
 
 log = logging.getLogger(__name__)
@@ -67,4 +68,6 @@ class SmtpMailer:
         except (OSError, smtplib.SMTPException) as exc:
             # Never log the message: it may hold a code.
             log.warning("mail %s not sent: %s", template, type(exc).__name__)
+            metrics.MAIL.labels(template, "failed").inc()
             raise MailNotSent(template) from exc
+        metrics.MAIL.labels(template, "sent").inc()

@@ -190,6 +190,8 @@ class ServiceSettings(BaseSettings):
     """SMTP login, when the relay needs one (only over STARTTLS)."""
     smtp_password: SecretStr | None = None
     """SMTP password (from SSU_SERVICE_SMTP_PASSWORD; never logged)."""
+    smtp_password_file: Path | None = None
+    """File holding the SMTP password (a systemd credential), read when no password is set."""
     smtp_timeout: float = 10.0
     """Seconds before an SMTP exchange counts as failed (503 mail_unavailable)."""
     mail_from: str = "smartcard-self-service@localhost"
@@ -224,6 +226,12 @@ class ServiceSettings(BaseSettings):
     """Admission control for the answer steps."""
     body_limits: BodyLimits = Field(default_factory=BodyLimits)
     """Request body sizes before 413."""
+    log_format: Literal["json", "text"] = "json"
+    """How `serve` writes its log on stderr: one JSON object per line, or plain text."""
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    """Port of the Prometheus /metrics endpoint (no token asked); None: not served."""
+    metrics_host: str = "127.0.0.1"
+    """Address /metrics listens on: loopback unless a scraper elsewhere must reach it."""
 
     @model_validator(mode="after")
     def _notify_complete(self) -> ServiceSettings:

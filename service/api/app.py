@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -14,9 +16,11 @@ from service import __version__
 from service.api.body_limit import BodyLimit
 from service.api.errors import install_handlers
 from service.api.log_secrecy import FaultContainment, filter_access_log
+from service.api.request_log import RequestLog
 from service.api.routes import ROUTERS
 from service.assembly import check_masters, load_masters, mailer_for
 from service.domain.times import Clock, utc_now
+from service.metrics import MetricsServer
 from service.selfservice import SelfService
 from service.settings import ServiceSettings
 from service.store import migrate, open_engine
@@ -51,7 +55,28 @@ def create_app(
         log.warning("DEMO MODE: public development keys and the demo kiosk token are accepted")
     engine = open_engine(settings.db)
     migrate(engine)
+    service = SelfService(settings, engine, masters, mailer_for(settings), clock)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Served by the server's lifespan, so only a served app opens the metrics port.
+        exporter = None
+        if settings.metrics_port is not None:
+            exporter = MetricsServer(
+                settings.metrics_host, settings.metrics_port, service.answer_checks, engine
+            )
+            exporter.start()
+            log.info(
+                "metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port
+            )
+        try:
+            yield
+        finally:
+            if exporter is not None:
+                exporter.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Smartcard self-service unlock service",
         version=__version__,
         description="Wire contract v1 (docs/api.md).",
@@ -59,7 +84,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
-    app.state.service = SelfService(settings, engine, masters, mailer_for(settings), clock)
+    app.state.service = service
     install_handlers(app)
     # Outermost of the app's own layers: a body is bounded before routing, the
     # token check or parsing see any of it.
@@ -71,6 +96,8 @@ def create_app(
     )
     # Added last, so outermost of the app's layers: no fault reaches the server's log.
     app.add_middleware(FaultContainment)
+    # Outside even that: the access line and request metrics see the 500 it answers.
+    app.add_middleware(RequestLog)
     filter_access_log()
     for router in ROUTERS:
         app.include_router(router)

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from contract.problems import PROBLEM_MEDIA_TYPE
 from service.api.errors import problem_for
+from service.api.request_log import KIOSK_ID
 from service.domain import idempotency, kiosks
 from service.domain.errors import Refusal
 from service.domain.parts import Kiosk
@@ -38,11 +39,15 @@ _bearer = HTTPBearer(auto_error=False, description="Kiosk token")
 
 
 def get_kiosk(
+    request: Request,
     service: ServiceDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Kiosk:
     """The calling kiosk, from its bearer token (counted against its throttle)."""
-    return kiosks.authenticate(service, credentials.credentials if credentials else None)
+    kiosk = kiosks.authenticate(service, credentials.credentials if credentials else None)
+    # For the access log line: the kiosk's id, never its token.
+    setattr(request.state, KIOSK_ID, kiosk.id)
+    return kiosk
 
 
 KioskDep = Annotated[Kiosk, Depends(get_kiosk)]

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contract.problems import PROBLEM_MEDIA_TYPE, ProblemCode
+from service import metrics
 from service.domain import errors as e
 from service.problems import Problem
 
@@ -64,6 +65,7 @@ def problem_for(error: e.DomainError) -> Problem:
 
 def problem_response(problem: Problem) -> Response:
     """The problem as an HTTP response (with Retry-After when it says when to retry)."""
+    metrics.REFUSALS.labels(str(problem.code)).inc()
     retry_after = problem.extras.get("retry_after")
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return JSONResponse(

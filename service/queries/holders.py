@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, func, insert, select, update
 
 from service.tables import holders
 
@@ -62,4 +62,11 @@ def register(
             terms_version=terms_version,
             registered_at=at,
         )
+    )
+
+
+def count_locked(conn: Connection) -> int:
+    """How many holders' self-service is locked now (until the RA team clears it)."""
+    return int(
+        conn.execute(select(func.count()).where(holders.c.locked_at.is_not(None))).scalar_one()
     )

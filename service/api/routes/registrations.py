@@ -18,6 +18,7 @@ from service.api.deps import Answer, IdempotentDep, ServiceDep
 from service.api.errors import documented
 from service.domain import errors as e
 from service.domain import registrations
+from service.metrics import counted
 
 router = APIRouter(prefix="/v1/registrations", tags=["registration"])
 
@@ -33,7 +34,10 @@ REGISTRATION = (e.UnknownRegistration, e.StepOutOfOrder, e.RegistrationLapsed)
     ),
 )
 def start_registration(body: RegistrationIn, service: ServiceDep, once: IdempotentDep) -> Answer:
-    return once.run(body, lambda: registrations.start(service, once.kiosk, body))
+    return once.run(
+        body,
+        lambda: counted(registrations.start(service, once.kiosk, body), "registration", "started"),
+    )
 
 
 @router.put(
@@ -69,7 +73,12 @@ def registration_confirm(
     registration_id: FlowId, body: CodeIn, service: ServiceDep, once: IdempotentDep
 ) -> Answer:
     return once.run(
-        body, lambda: registrations.confirm(service, once.kiosk, registration_id, body.code)
+        body,
+        lambda: counted(
+            registrations.confirm(service, once.kiosk, registration_id, body.code),
+            "registration",
+            "completed",
+        ),
     )
 
 

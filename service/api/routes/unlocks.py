@@ -22,6 +22,7 @@ from service.api.deps import Answer, IdempotentDep, ServiceDep
 from service.api.errors import documented
 from service.domain import errors as e
 from service.domain import unlocks
+from service.metrics import counted
 
 router = APIRouter(prefix="/v1/unlocks", tags=["unlock"])
 
@@ -38,7 +39,9 @@ CODE = (e.CodeLapsed, e.CodeVoided, e.CodeRejected)
     responses=documented(e.CardNotProven, e.HolderNotRegistered, e.HolderLocked, e.MailNotSent),
 )
 def start_unlock(body: UnlockIn, service: ServiceDep, once: IdempotentDep) -> Answer:
-    return once.run(body, lambda: unlocks.start(service, once.kiosk, body))
+    return once.run(
+        body, lambda: counted(unlocks.start(service, once.kiosk, body), "unlock", "started")
+    )
 
 
 @router.post(
@@ -108,7 +111,10 @@ def unlock_result(
 ) -> Answer:
     return once.run(
         body,
-        lambda: unlocks.report_result(
-            service, once.kiosk, unlock_id, body.outcome, body.status_word
+        lambda: counted(
+            unlocks.report_result(service, once.kiosk, unlock_id, body.outcome, body.status_word),
+            "unlock",
+            "completed",
+            when=body.outcome == "unlocked",
         ),
     )

@@ -1,0 +1,66 @@
+"""The service's log lines: one JSON object per line (or plain text), nothing secret in them.
+
+A JSON line (`contract.log_lines.JsonLines`) carries the time, level, logger and
+message, and for a request the allow-listed fields the access log sets
+(`REQUEST_FIELDS`); a fault is named by its type only (docs/design.md section 4,
+"Logs carry no traceback, SQL parameter or query string").
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Literal
+
+from contract.log_lines import JsonLines
+from service.api.log_secrecy import ACCESS_LOGGER, NoQueryStrings
+
+LogFormat = Literal["json", "text"]
+
+REQUEST_FIELDS = ("method", "path", "route", "status", "duration_ms", "kiosk_id")
+"""What a request's line may carry besides its message: never a token, body or query."""
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+class PlainText(logging.Formatter):
+    """The text format, with no traceback either."""
+
+    def formatException(self, ei: object) -> str:  # noqa: N802 - logging's name
+        return ""
+
+    def formatStack(self, stack_info: str) -> str:  # noqa: N802 - logging's name
+        return ""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.exc_text = None
+        return super().format(record).rstrip("\n")
+
+
+class _ServiceHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The handler configure_logging puts on the root logger."""
+
+
+def configure_logging(log_format: LogFormat, level: int = logging.INFO) -> None:
+    """Send every log record to stderr (the journal under systemd) in one format.
+
+    The server's own access log is switched off: the service writes its own
+    (`service.api.request_log`), with the route, duration and kiosk, and no query.
+
+    Args:
+        log_format: "json" (one object per line) or "text".
+        level: the root logger's level.
+    """
+    handler = _ServiceHandler(sys.stderr)
+    handler.setFormatter(
+        JsonLines(REQUEST_FIELDS) if log_format == "json" else PlainText(TEXT_FORMAT)
+    )
+    handler.addFilter(NoQueryStrings())
+    root = logging.getLogger()
+    # Only our own handler is replaced: one called twice in a process (the tests run the
+    # command line in theirs) writes each line once, beside whatever else listens.
+    for old in [h for h in root.handlers if isinstance(h, _ServiceHandler)]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    logging.getLogger(ACCESS_LOGGER).disabled = True
