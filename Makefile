@@ -10,8 +10,12 @@ DEBS := pcscd vsmartcard-vpcd swig libpcsclite-dev tmux opensc postgresql
 demo: system-deps $(STAMP)
 	$(VENV)/bin/ssu-kiosk --demo
 
+# Workers: the tests mostly wait (pcscd polls, subprocesses), so three share two cores well;
+# each worker has its own private pcscd and PostgreSQL cluster. TEST_WORKERS=0 runs serially.
+TEST_WORKERS ?= 3
+
 test: system-deps $(STAMP) lint
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist worksteal)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
