@@ -11,7 +11,8 @@ from textual.widgets import Static
 
 from kiosk.flow.events import ChangePasscodeRequested, HelpTopic, RegisterRequested
 from kiosk.flow.states import CardCondition, CardStatus, KioskState
-from screens.base import KioskScreen, item_list
+from screens.base import KioskScreen
+from screens.wording import item_list
 
 
 def _date(day: Any) -> str:

@@ -10,9 +10,10 @@ from textual.widgets import Static
 
 from kiosk.flow.events import HelpTopic, SubmitPasscodeChange
 from kiosk.flow.states import ChangePasscode, KioskState
-from screens.base import KioskScreen, item_list
+from screens.base import KioskScreen
 from screens.passcode_entry import LAST_TRY_WARNING, tries_text
 from screens.widgets import SecretInput
+from screens.wording import item_list
 
 
 class ChangePasscodeScreen(KioskScreen):

@@ -11,8 +11,9 @@ from textual.widgets import Static
 
 from kiosk.flow.events import ResendCodeRequested, SubmitCode
 from kiosk.flow.states import CodeEntry, KioskState
-from screens.base import KioskScreen, clock_time, duration, seconds_between
+from screens.base import KioskScreen
 from screens.widgets import CodeInput
+from screens.wording import clock_time, duration, seconds_between
 
 RESEND_KEY = "f7"
 

@@ -12,8 +12,9 @@ from kiosk.contact_rules import domains_text
 from kiosk.flow import states
 from kiosk.flow.events import Help, HelpTopic
 from kiosk.flow.states import HelpPage, KioskState
-from screens.base import KioskScreen, item_list, unwrap
+from screens.base import KioskScreen, unwrap
 from screens.widgets import RaContactsBox
+from screens.wording import item_list
 
 #: Topic -> (menu label, heading, text). The keys 1..5 open them in this order.
 HELP_TEXT: dict[HelpTopic, tuple[str, str, str]] = {

@@ -10,8 +10,9 @@ from textual.widgets import Static
 
 from kiosk.flow.events import SubmitNewPasscode
 from kiosk.flow.states import KioskState, NewPasscode
-from screens.base import KioskScreen, item_list
+from screens.base import KioskScreen
 from screens.widgets import SecretInput
+from screens.wording import item_list
 
 
 class NewPasscodeScreen(KioskScreen):

@@ -11,7 +11,8 @@ from textual.widgets import Static
 from kiosk.flow import states
 from kiosk.flow.events import Back, ConfirmCancel
 from kiosk.flow.states import CancelConfirmation, InactivityWarning, KioskState
-from screens.base import KioskOverlay, duration, seconds_between, unwrap
+from screens.base import KioskOverlay, unwrap
+from screens.wording import duration, seconds_between
 
 
 class InactivityWarningScreen(KioskOverlay):

@@ -8,7 +8,8 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from kiosk.flow.states import KioskState, PasscodeChanged
-from screens.base import KioskScreen, new_passcode_works
+from screens.base import KioskScreen
+from screens.wording import new_passcode_works
 
 
 class PasscodeChangedScreen(KioskScreen):

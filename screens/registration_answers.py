@@ -14,8 +14,9 @@ from textual.widgets import Input, Static
 from kiosk.answer_rules import ANSWER_MAX, ANSWER_MIN
 from kiosk.flow.events import SubmitRegistrationAnswers
 from kiosk.flow.states import KioskState, RegistrationAnswers
-from screens.base import KioskScreen, show_text
+from screens.base import KioskScreen
 from screens.widgets import SecretInput
+from screens.wording import show_text
 
 
 class NewAnswerInput(SecretInput):

@@ -15,8 +15,9 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from kiosk.flow.states import KioskState, ServiceUnavailable
-from screens.base import KioskScreen, outage_text
+from screens.base import KioskScreen
 from screens.widgets import RaContactsBox
+from screens.wording import outage_text
 
 
 class ServiceUnavailableScreen(KioskScreen):

@@ -8,8 +8,9 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from kiosk.flow.states import KioskState, Unlocked
-from screens.base import KioskScreen, new_passcode_works
+from screens.base import KioskScreen
 from screens.widgets import short_contact
+from screens.wording import new_passcode_works
 
 
 class UnlockedScreen(KioskScreen):

@@ -28,7 +28,7 @@ from kiosk.flow.facts import Question
 from kiosk.service_client import ServiceClient
 from kiosk.settings import RaContacts
 from kiosk.store import LocalStore
-from screens.base import outage_text
+from screens.wording import outage_text
 from service.settings import Admission, ServiceSettings
 from tests.kiosk.kiosk_journey import T0, Driver
 from tests.service.conftest import WAIT, MovableClock, RunningService, start_service

@@ -1,0 +1,129 @@
+"""The words and small layouts several screens share: times, durations, lists, the
+outage banner. Pure functions of what they are given; no screen state."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from kiosk.flow.states import ServiceUnavailable
+from kiosk.settings import RaContacts
+from screens.widgets import short_contact
+
+
+def show_text(widget: Static, content: Text | str) -> None:
+    """Show `content` in `widget`, unless it shows exactly that already.
+
+    Screens are rendered again on every clock tick; a Static updated with the same
+    text is still laid out and redrawn, and the whole screen went to the terminal
+    once a second.
+    """
+    if getattr(widget, "_kiosk_shown", None) == content:
+        return
+    widget._kiosk_shown = content  # type: ignore[attr-defined]
+    widget.update(content)
+
+
+def item_list(
+    intro: Text | str | None,
+    items: Sequence[tuple[Text | str, Text | str]],
+    outro: Text | str | None = None,
+) -> Group:
+    """A list whose wrapped lines indent under the item's text, not under its marker.
+
+    Args:
+        intro: A line before the list (None: none).
+        items: (marker, text) pairs: ("•", "Use 6 to 8 digits.") or a key and a choice.
+        outro: A line after the list (None: none).
+
+    Returns:
+        A renderable for a Static (plain text throughout, never markup).
+    """
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1)
+    for marker, text in items:
+        grid.add_row(
+            Text("  ") + (Text(marker) if isinstance(marker, str) else marker),
+            Text(text) if isinstance(text, str) else text,
+        )
+    parts: list[Any] = []
+    if intro:
+        parts.append(Text(intro) if isinstance(intro, str) else intro)
+    parts.append(grid)
+    if outro:
+        parts.append(Text(outro) if isinstance(outro, str) else outro)
+    return Group(*parts)
+
+
+def clock_time(when: dt.datetime) -> str:
+    """A time as the holder reads a wall clock: 24-hour, in the kiosk's time zone."""
+    return when.astimezone().strftime("%H:%M")
+
+
+def new_passcode_works(name: str | None, at: dt.datetime | None, tail: str) -> Text:
+    """ "Priya, your new passcode works from now on (changed at 14:05)" and then `tail`."""
+    lead = Text(f"{name}, your" if name else "Your")
+    lead.append(" new passcode works from now on")
+    if at is not None:
+        lead.append(f" (changed at {clock_time(at)})")
+    lead.append(tail)
+    return lead
+
+
+def seconds_between(now: dt.datetime | None, then: dt.datetime) -> int | None:
+    """Whole seconds from `now` to `then`, rounded up, never negative (None: no clock)."""
+    if now is None:
+        return None
+    return max(0, -int((now - then).total_seconds() // 1))
+
+
+def duration(seconds: int) -> str:
+    """A short wait in words: "45 seconds", "1 minute 5 seconds", "12 minutes"."""
+    minutes, secs = divmod(max(0, seconds), 60)
+    parts = []
+    if minutes:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    if secs or not minutes:
+        parts.append(f"{secs} second{'s' if secs != 1 else ''}")
+    return " ".join(parts)
+
+
+def outage_text(outage: ServiceUnavailable, now: dt.datetime | None, contacts: RaContacts) -> Text:
+    """What the outage banner says: what failed, that the kiosk tries again by itself,
+    what the holder can do meanwhile, and that what they typed is kept (only when it is).
+
+    No attempt count: it tells the holder nothing they can act on.
+    """
+    if outage.overloaded:
+        text = Text.assemble(
+            ("The unlock service is busy just now", "bold"),
+            f" while {outage.doing}. Nothing was counted against you. ",
+        )
+    elif outage.mail:
+        text = Text.assemble(
+            ("We could not send your code email just now", "bold"),
+            f" while {outage.doing}. Nothing was counted against you. ",
+        )
+    else:
+        text = Text.assemble(
+            ("The unlock service cannot be reached", "bold"),
+            f" while {outage.doing}. ",
+        )
+    wait = None if outage.retry_at is None else seconds_between(now, outage.retry_at)
+    if wait is None or wait == 0:
+        text.append("The kiosk is trying again now. ")
+    else:
+        text.append(f"The kiosk will try again by itself in {duration(wait)}. ")
+    if outage.typed:
+        text.append("What you typed is kept. ")
+    text.append("You can wait here, or press Esc to stop and contact ")
+    text.append(short_contact(contacts), "bold")
+    text.append(".")
+    return text
