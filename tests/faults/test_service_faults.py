@@ -11,7 +11,7 @@ blocked further or half-written by the kiosk.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, ExitStack
 
 import pytest
 
@@ -74,10 +74,16 @@ async def test_service_fault_at_each_step(
     world: DemoWorld, kiosk: KioskApp, fault: str, step: str
 ) -> None:
     assert world.cards is not None
+    fault_on = ExitStack()
     async with kiosk.run_test(size=SIZE) as pilot:
         alex = Holder(world, kiosk, pilot)
         if step == "start_unlock":
-            await alex.to_status()
+            # The kiosk asks the service about a blocked card as soon as it reads it, so
+            # the fault is there before the card: that first look fails, the card status
+            # screen offers the unlock without one open, and Enter meets the fault.
+            fault_on.enter_context(SERVICE_FAULTS[fault](world))
+            state = await alex.to_status()
+            assert isinstance(state.screen, s.CardStatus) and state.screen.started is None
         elif step == "answers":
             state = await alex.to_questions()
             await alex.type_answers(state, submit=False)
@@ -90,7 +96,9 @@ async def test_service_fault_at_each_step(
             await pilot.press("enter")
             await alex.type(NEW)
         typed = field_values(kiosk)
-        with SERVICE_FAULTS[fault](world):
+        if step != "start_unlock":
+            fault_on.enter_context(SERVICE_FAULTS[fault](world))
+        with fault_on:
             await pilot.press("enter")
             await until(pilot, kiosk, outage, timeout=20)
             banner = str(kiosk.screen.query_one("#banner").render())
