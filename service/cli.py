@@ -7,9 +7,12 @@ import ipaddress
 import json
 import logging
 import sys
+import tomllib
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+
+from pydantic import ValidationError
 
 from card.keys import load_dev_keys
 from service.api.app import create_app
@@ -132,7 +135,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         "smtp_host": getattr(args, "smtp_host", None),
         "smtp_port": getattr(args, "smtp_port", None),
     }
-    settings = load_settings(args.config, **overrides)
+    if args.config is not None and not args.config.is_file():
+        print(f"ssu-service: settings file {args.config} not found", file=sys.stderr)
+        return 2
+    try:
+        settings = load_settings(args.config, **overrides)
+    except ValidationError as exc:
+        # Which setting and why, never the value given: it may be a secret.
+        for error in exc.errors(include_input=False, include_url=False):
+            where = ".".join(str(part) for part in error["loc"]) or "settings"
+            print(f"ssu-service: setting {where}: {error['msg']}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, tomllib.TOMLDecodeError) as exc:
+        print(f"ssu-service: settings file: {exc}", file=sys.stderr)
+        return 2
     # Tools print their answer on stdout; only serve reports progress in the log.
     serving = args.command == "serve"
     configure_logging(

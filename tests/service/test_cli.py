@@ -117,3 +117,24 @@ def test_holder_add(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(argv) == 1  # already bound
     shown = json.loads(run(capsys, "ra", "show", "123456789012", "--db", db))
     assert shown["serial"] == "a1b2c3d4e5f60718" and shown["registered"] is False
+
+
+def test_bad_settings_are_refused_in_one_line_each_without_their_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A wrong value names its setting and why, never the value (it may be a secret)."""
+    config = tmp_path / "service.toml"
+    config.write_text('smtp_password = 12345\n[throttle]\nper_kiosk = "lots-of-them"\n')
+    assert cli_main(["serve", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "ssu-service: setting smtp_password:" in err
+    assert "ssu-service: setting throttle.per_kiosk:" in err
+    assert "12345" not in err and "lots-of-them" not in err
+    assert "Traceback" not in err
+
+
+def test_a_settings_file_that_is_not_there_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli_main(["serve", "--config", str(tmp_path / "absent.toml")]) == 2
+    assert "not found" in capsys.readouterr().err
