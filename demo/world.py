@@ -42,6 +42,10 @@ from kiosk.app import DemoControls
 LOOPBACK = "127.0.0.1"
 
 
+class PortTaken(RuntimeError):
+    """The service could not bind its port: something else took it first."""
+
+
 def free_port() -> int:
     """A free TCP port on loopback."""
     with socket.socket() as sock:
@@ -270,7 +274,16 @@ class DemoWorld:
         )
         self.kiosk_token = json.loads(seeded.stdout)["kiosk_token"]
         self._seeded = self._registrations()
-        self.start_service()
+        for tries_left in range(4, -1, -1):
+            try:
+                self.start_service()
+                break
+            except PortTaken:
+                # Another process (a parallel test worker) took the free port between
+                # our choosing it and the service binding it: choose again.
+                if not tries_left:
+                    raise
+                self.service_port = free_port()
         self.cards = DemoCards(
             self.pcscd.port, self.mail.mailbox, self.demo_data["holders"], self.holder_status
         )
@@ -306,7 +319,9 @@ class DemoWorld:
 
     def start_service(self, timeout: float = 30.0) -> None:
         """Start (or restart) the unlock service and wait for its health check."""
-        log = open(self.workdir / "service.log", "ab")  # noqa: SIM115 - owned by the child
+        log_path = self.workdir / "service.log"
+        logged_before = log_path.stat().st_size if log_path.exists() else 0
+        log = open(log_path, "ab")  # noqa: SIM115 - owned by the child
         self.service = subprocess.Popen(
             self._service_cmd(
                 "serve",
@@ -329,6 +344,9 @@ class DemoWorld:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.service.poll() is not None:
+                this_start = log_path.read_bytes()[logged_before:]
+                if b"address already in use" in this_start:
+                    raise PortTaken(f"port {self.service_port} was taken")
                 raise RuntimeError(f"the service exited; see {self.workdir / 'service.log'}")
             try:
                 if httpx.get(f"{self.service_url}/v1/health", timeout=1).status_code == 200:
