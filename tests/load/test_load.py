@@ -13,7 +13,8 @@ every side at once:
 - one Idempotency-Key sent to every instance: counted once, mailed once;
 - one nonce used on every instance at once: exactly one unlock starts.
 
-Nothing may answer 5xx. Throughput and latency are printed (run with -s) for
+Nothing may answer 5xx but the documented 503 service_busy, which the client waits
+out. Throughput and latency are printed (run with -s) for
 docs/reliability.md. Bounded: a fixed number of kiosks, and the whole run must end
 inside RUN_LIMIT seconds.
 """
@@ -507,9 +508,13 @@ async def test_instances_on_one_store_hold_every_rule_under_load(
             await kiosk.aclose()
     _, lockouts, voids, idempotents, races = results
 
-    # No 5xx, from any instance, at any point.
+    # No 5xx, from any instance, at any point, but the documented 503 service_busy
+    # (answer checking full: nothing counted; the client waits Retry-After and sends the
+    # same call again, so every journey below still completes and counts once).
     statuses = Counter(x.status for x in run.exchanges)
-    assert [x for x in run.exchanges if x.status >= 500] == [], statuses
+    busy = [x for x in run.exchanges if x.status == 503 and x.code == "service_busy"]
+    assert [x for x in run.exchanges if x.status >= 500 and x not in busy] == [], statuses
+    assert all(x.path.endswith("/answers") for x in busy), busy
     assert run.journeys == {
         "unlocked": HAPPY_KIOSKS,
         "locked": ADVERSARIAL,
@@ -586,6 +591,7 @@ async def test_instances_on_one_store_hold_every_rule_under_load(
         "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
         "max_ms": round(max(latencies) * 1000, 1),
         "statuses": dict(sorted(statuses.items())),
+        "service_busy_503": len(busy),
         "request_in_progress_409": sum(1 for x in run.exchanges if x.code == "request_in_progress"),
     }
     print(f"\nLOAD FIGURES {figures}")
