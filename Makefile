@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-DEBS := pcscd vsmartcard-vpcd swig libpcsclite-dev tmux opensc postgresql
+DEBS := pcscd vsmartcard-vpcd swig libpcsclite-dev tmux opensc postgresql systemd
 
 .PHONY: demo test lint unit system-deps venv bench clean
 

@@ -10,11 +10,13 @@ serves its metrics.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
+import json
 import re
 import secrets
 import shlex
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,10 +25,12 @@ import httpx
 import pytest
 from pydantic import BaseModel
 
+from card.keys import MasterKeys, aes_cmac
+from kiosk.service_client import ServiceClient
 from kiosk.settings import KioskSettings
 from service.assembly import mailer_for
 from service.settings import ServiceSettings, load_settings
-from tests.service.conftest import free_port, wait_for
+from tests.service.conftest import Mailbox, card_mac, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -79,7 +83,6 @@ def assert_flags_exist(program: str, argv: list[str]) -> None:
         assert re.search(rf"(^|[\s,\[]){re.escape(flag)}\b", shown), (program, command, flag)
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze")
 @pytest.mark.parametrize("unit", [SERVICE_UNIT, KIOSK_UNIT], ids=lambda p: p.name)
 def test_systemd_analyze_verify_accepts_the_unit(unit: Path, tmp_path: Path) -> None:
     # verify checks the command exists: point it at this checkout's venv.
@@ -181,17 +184,61 @@ def test_the_smtp_password_comes_from_its_credential_file(tmp_path: Path) -> Non
     assert "correct horse" not in repr(mailer)
 
 
-def test_the_service_starts_as_its_unit_starts_it(tmp_path: Path) -> None:
-    """The unit's command line and environment, with systemd's specifiers filled in."""
+def run_tool(argv: list[str], env: dict[str, str]) -> str:
+    """An `ssu-service` tool run as an operator would beside the unit; its stdout."""
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=True)
+    return done.stdout.strip()
+
+
+async def unlock_journey(
+    url: str, token: str, masters: MasterKeys, mailbox: Mailbox, seeded: str
+) -> None:
+    """The demo's locked holder unlocks: card proof, answers, the mailed code, cryptogram."""
+    holder = json.loads(seeded)["holders"][0]
+    assert holder["card_state"] == "locked", holder
+    async with contextlib.AsyncExitStack() as stack:
+        client = ServiceClient(url, token, timeout=10.0, retries=2)
+        stack.push_async_callback(client.aclose)
+        nonce = await client.new_nonce()
+        started = await client.start_unlock(
+            holder["serial"],
+            holder["uuid"],
+            nonce.nonce,
+            card_mac(masters, holder["serial"], nonce.nonce),
+        )
+        answers = {q.id: holder["answers"][q.id] for q in started.questions}
+        await client.send_unlock_answers(started.unlock_id, answers)
+        await client.send_unlock_code(started.unlock_id, mailbox.code(holder["email"], 1))
+        challenge = secrets.token_bytes(16)
+        cryptogram = await client.get_cryptogram(started.unlock_id, challenge)
+        assert cryptogram == aes_cmac(
+            masters.derive("unblock", bytes.fromhex(holder["serial"])), challenge
+        )
+        await client.report_unlock_result(started.unlock_id, "unlocked", 0x9000)
+        mailbox.wait_count(holder["email"], 2)
+
+
+def test_the_service_starts_as_its_unit_starts_it(
+    tmp_path: Path, smtp_server: tuple[Mailbox, int]
+) -> None:
+    """The unit's command line and environment, with systemd's specifiers filled in; then
+    the demo holders are seeded and a kiosk added with the same command, settings and
+    credentials, and a whole unlock runs against it, its code read from the mail relay."""
+    mailbox, smtp_port = smtp_server
     credentials = tmp_path / "credentials"
     credentials.mkdir()
+    masters = MasterKeys(*(secrets.token_bytes(32) for _ in range(3)))
     lines = ["[masters]"] + [
-        f'{name} = "{secrets.token_hex(32)}"' for name in ("unblock", "card_auth", "holder_auth")
+        f'{name} = "{getattr(masters, name).hex()}"'
+        for name in ("unblock", "card_auth", "holder_auth")
     ]
     (credentials / "master-keys.toml").write_text("\n".join(lines) + "\n")
     (credentials / "smtp-password").write_text("relay-secret\n")
     config = tmp_path / "service.toml"
-    config.write_text(f'db = "sqlite:///{tmp_path / "service.db"}"\n')
+    config.write_text(
+        f'db = "sqlite:///{tmp_path / "service.db"}"\n'
+        f'smtp_host = "127.0.0.1"\nsmtp_port = {smtp_port}\n'
+    )
     port, metrics_port = free_port(), free_port()
 
     def fill(value: str) -> str:
@@ -226,6 +273,10 @@ def test_the_service_starts_as_its_unit_starts_it(tmp_path: Path) -> None:
         wait_for(ready, timeout=30, what="the service as its unit starts it")
         scraped = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text
         assert 'ssu_requests_total{method="GET",route="/v1/ready",status="200"}' in scraped
+        tool = [argv[0], "--config", str(config), "--keys", fill("%d/master-keys.toml")]
+        seeded = run_tool([*tool[:1], "seed-demo", *tool[1:]], env)
+        token = run_tool([*tool[:1], "kiosk", "add", "ward-unit", *tool[1:]], env)
+        asyncio.run(unlock_journey(f"http://127.0.0.1:{port}", token, masters, mailbox, seeded))
     finally:
         process.terminate()
         process.wait(timeout=10)
