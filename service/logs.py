@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Literal
+from typing import Literal, TextIO
 
 from contract.log_lines import JsonLines
 from service.api.log_secrecy import ACCESS_LOGGER, NoQueryStrings
@@ -38,7 +38,24 @@ class PlainText(logging.Formatter):
 
 
 class _ServiceHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """The handler configure_logging puts on the root logger."""
+    """The handler configure_logging puts on the root logger.
+
+    It writes to whatever `sys.stderr` is when a record comes, not the stream it was
+    made with (as logging's own last-resort handler does): a process that swaps
+    stderr (a test capturing it, a tool redirecting it) never has records written to
+    a stream that was closed since.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass  # always the current sys.stderr
 
 
 def configure_logging(log_format: LogFormat, level: int = logging.INFO) -> None:
@@ -51,7 +68,7 @@ def configure_logging(log_format: LogFormat, level: int = logging.INFO) -> None:
         log_format: "json" (one object per line) or "text".
         level: the root logger's level.
     """
-    handler = _ServiceHandler(sys.stderr)
+    handler = _ServiceHandler()
     handler.setFormatter(
         JsonLines(REQUEST_FIELDS) if log_format == "json" else PlainText(TEXT_FORMAT)
     )

@@ -225,3 +225,22 @@ def test_serve_logs_json_lines_without_secrets_and_counts_in_metrics(
     for leak in ("Traceback", "nonces_gone", "SELECT", "INSERT", "?token", "Bearer"):
         assert leak not in logged, leak
     assert scan([served.log.parent], secrets) == []
+
+
+def test_log_lines_follow_stderr_when_it_is_swapped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tool run in-process (the tests do) swaps stderr; lines go to the current one,
+    never to one closed since (that printed "--- Logging error ---" tracebacks)."""
+    import io
+    import logging
+
+    from service.logs import configure_logging
+
+    first, second = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    configure_logging("text")
+    first.close()
+    monkeypatch.setattr(sys, "stderr", second)
+    monkeypatch.setattr(logging, "raiseExceptions", True)
+    logging.getLogger("service.test").warning("after the swap")
+    assert "after the swap" in second.getvalue()
+    assert "Logging error" not in second.getvalue()
