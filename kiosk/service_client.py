@@ -10,12 +10,14 @@ from __future__ import annotations
 import functools
 import ssl
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, ParamSpec, TypeVar
+from typing import Literal, ParamSpec, TypeVar
 
 import httpx
+from pydantic import BaseModel
 
+from contract import wire
 from kiosk.flow.facts import Question
 from kiosk.service_http import (
     CardProofInvalid,
@@ -38,13 +40,10 @@ from kiosk.service_http import (
 )
 
 __all__ = [
-    "AuditEvent",
-    "AuditReceipt",
     "CardProofInvalid",
-    "CodeAccepted",
-    "CodeSent",
+    "CodeMailed",
+    "CodeWindow",
     "Expired",
-    "Health",
     "KioskUnauthorized",
     "MailUnavailable",
     "Nonce",
@@ -69,14 +68,10 @@ __all__ = [
 
 
 # -- results --------------------------------------------------------------------------
+# The kiosk's views of the contract's responses (`contract.wire`), with bytes and times
+# parsed; where nothing needs parsing (health, audit) the contract's model is returned.
 
-
-@dataclass(frozen=True)
-class Health:
-    """GET /v1/health."""
-
-    status: str
-    version: str
+_M = TypeVar("_M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -109,16 +104,16 @@ class UnlockStarted:
 
 
 @dataclass(frozen=True)
-class CodeSent:
-    """A code was emailed (answers accepted, or a resend)."""
+class CodeMailed:
+    """A code was emailed (answers accepted, or a resend): `wire.CodeSent`, times parsed."""
 
     code_sent_to: str
     code_expires_at: datetime
 
 
 @dataclass(frozen=True)
-class CodeAccepted:
-    """POST /v1/unlocks/{id}/code: the window for the cryptogram and the result."""
+class CodeWindow:
+    """POST /v1/unlocks/{id}/code accepted the code: the window for the cryptogram and result."""
 
     expires_at: datetime
 
@@ -131,57 +126,28 @@ class RegistrationStarted:
     expires_at: datetime
 
 
-@dataclass(frozen=True)
-class AuditEvent:
-    """One kiosk audit event; `id` is stable so redelivery is harmless."""
-
-    id: str
-    at: str
-    type: str
-    outcome: str
-    serial: str | None = None
-    uuid: str | None = None
-    detail: Mapping[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        """The wire form."""
-        return {
-            "id": self.id,
-            "at": self.at,
-            "type": self.type,
-            "serial": self.serial,
-            "uuid": self.uuid,
-            "outcome": self.outcome,
-            "detail": dict(self.detail),
-        }
-
-
-@dataclass(frozen=True)
-class AuditReceipt:
-    """POST /v1/audit."""
-
-    accepted: int
-    duplicates: int
-
-
 def _hex(value: bytes | str) -> str:
     return value.hex() if isinstance(value, bytes) else value.lower()
 
 
-def _time(value: object) -> datetime:
-    return datetime.fromisoformat(str(value))
+def _time(value: str) -> datetime:
+    return datetime.fromisoformat(value)
 
 
-def _questions(items: object) -> tuple[Question, ...]:
-    if not isinstance(items, list):
-        return ()
-    return tuple(Question(id=str(q["id"]), text=str(q["text"])) for q in items)
+def _questions(items: Sequence[wire.Question]) -> tuple[Question, ...]:
+    return tuple(Question(id=q.id, text=q.text) for q in items)
 
 
-def _code_sent(body: Mapping[str, Any]) -> CodeSent:
-    return CodeSent(
-        code_sent_to=str(body["code_sent_to"]), code_expires_at=_time(body["code_expires_at"])
-    )
+def _read(model: type[_M], body: object) -> _M:
+    """A response body read by the contract's own model (`contract.wire`), so the kiosk
+    and the service agree on its shape in one place; members a later service adds are
+    ignored (the contract only ever adds optional ones)."""
+    return model.model_validate(body, extra="ignore")
+
+
+def _code_mailed(body: object) -> CodeMailed:
+    sent = _read(wire.CodeSent, body)
+    return CodeMailed(code_sent_to=sent.code_sent_to, code_expires_at=_time(sent.code_expires_at))
 
 
 # -- the client -----------------------------------------------------------------------
@@ -255,10 +221,9 @@ class ServiceClient:
     # -- endpoints ------------------------------------------------------------------
 
     @_answers_checked
-    async def health(self) -> Health:
+    async def health(self) -> wire.Health:
         """GET /v1/health."""
-        body = await self._json("GET", "/v1/health")
-        return Health(status=str(body["status"]), version=str(body["version"]))
+        return _read(wire.Health, await self._json("GET", "/v1/health"))
 
     @_answers_checked
     async def questions(self, etag: str | None = None) -> QuestionCatalogue | None:
@@ -267,18 +232,18 @@ class ServiceClient:
         response = await self._call("GET", "/v1/questions", headers=headers, expect=(200, 304))
         if response.status_code == 304:
             return None
-        body = response.json()
+        body = _read(wire.Questions, response.json())
         return QuestionCatalogue(
-            version=str(body["version"]),
-            questions=_questions(body["questions"]),
+            version=body.version,
+            questions=_questions(body.questions),
             etag=response.headers.get("ETag"),
         )
 
     @_answers_checked
     async def new_nonce(self) -> Nonce:
         """POST /v1/nonces."""
-        body = await self._json("POST", "/v1/nonces")
-        return Nonce(nonce=bytes.fromhex(body["nonce"]), expires_at=_time(body["expires_at"]))
+        body = _read(wire.NonceOut, await self._json("POST", "/v1/nonces"))
+        return Nonce(nonce=bytes.fromhex(body.nonce), expires_at=_time(body.expires_at))
 
     @_answers_checked
     async def start_unlock(
@@ -297,20 +262,20 @@ class ServiceClient:
             json={"serial": _hex(serial), "uuid": uuid, "nonce": _hex(nonce), "mac": _hex(mac)},
             idempotency_key=idempotency_key,
         )
-        sent_to = body.get("code_sent_to")
+        started = _read(wire.UnlockOut, body)
         return UnlockStarted(
-            unlock_id=str(body["unlock_id"]),
-            next="code" if body["next"] == "code" else "answers",
-            questions=_questions(body.get("questions")),
-            attempts_left=int(body["attempts_left"]),
-            expires_at=_time(body["expires_at"]),
-            code_sent_to=str(sent_to) if sent_to is not None else None,
+            unlock_id=started.unlock_id,
+            next=started.next,
+            questions=_questions(started.questions),
+            attempts_left=started.attempts_left,
+            expires_at=_time(started.expires_at),
+            code_sent_to=started.code_sent_to,
         )
 
     @_answers_checked
     async def send_unlock_answers(
         self, unlock_id: str, answers: Mapping[str, str], *, idempotency_key: str | None = None
-    ) -> CodeSent:
+    ) -> CodeMailed:
         """POST /v1/unlocks/{id}/answers; the code is emailed when they are right."""
         body = await self._json(
             "POST",
@@ -318,12 +283,12 @@ class ServiceClient:
             json={"answers": dict(answers)},
             idempotency_key=idempotency_key,
         )
-        return _code_sent(body)
+        return _code_mailed(body)
 
     @_answers_checked
     async def send_unlock_code(
         self, unlock_id: str, code: str, *, idempotency_key: str | None = None
-    ) -> CodeAccepted:
+    ) -> CodeWindow:
         """POST /v1/unlocks/{id}/code."""
         body = await self._json(
             "POST",
@@ -331,7 +296,7 @@ class ServiceClient:
             json={"code": code},
             idempotency_key=idempotency_key,
         )
-        return CodeAccepted(expires_at=_time(body["expires_at"]))
+        return CodeWindow(expires_at=_time(_read(wire.CodeAccepted, body).expires_at))
 
     @_answers_checked
     async def get_cryptogram(
@@ -344,17 +309,17 @@ class ServiceClient:
             json={"challenge": _hex(challenge)},
             idempotency_key=idempotency_key,
         )
-        return bytes.fromhex(str(body["cryptogram"]))
+        return bytes.fromhex(_read(wire.CryptogramOut, body).cryptogram)
 
     @_answers_checked
     async def resend_unlock_code(
         self, unlock_id: str, *, idempotency_key: str | None = None
-    ) -> CodeSent:
+    ) -> CodeMailed:
         """POST /v1/unlocks/{id}/resend."""
         body = await self._json(
             "POST", f"/v1/unlocks/{unlock_id}/resend", idempotency_key=idempotency_key
         )
-        return _code_sent(body)
+        return _code_mailed(body)
 
     @_answers_checked
     async def report_unlock_result(
@@ -402,8 +367,9 @@ class ServiceClient:
             },
             idempotency_key=idempotency_key,
         )
+        started = _read(wire.RegistrationOut, body)
         return RegistrationStarted(
-            registration_id=str(body["registration_id"]), expires_at=_time(body["expires_at"])
+            registration_id=started.registration_id, expires_at=_time(started.expires_at)
         )
 
     @_answers_checked
@@ -413,7 +379,7 @@ class ServiceClient:
         answers: Mapping[str, str],
         *,
         idempotency_key: str | None = None,
-    ) -> CodeSent:
+    ) -> CodeMailed:
         """PUT /v1/registrations/{id}/answers; the registration code is emailed."""
         body = await self._json(
             "PUT",
@@ -421,7 +387,7 @@ class ServiceClient:
             json={"answers": dict(answers)},
             idempotency_key=idempotency_key,
         )
-        return _code_sent(body)
+        return _code_mailed(body)
 
     @_answers_checked
     async def confirm_registration(
@@ -438,24 +404,24 @@ class ServiceClient:
     @_answers_checked
     async def resend_registration_code(
         self, registration_id: str, *, idempotency_key: str | None = None
-    ) -> CodeSent:
+    ) -> CodeMailed:
         """POST /v1/registrations/{id}/resend."""
         body = await self._json(
             "POST",
             f"/v1/registrations/{registration_id}/resend",
             idempotency_key=idempotency_key,
         )
-        return _code_sent(body)
+        return _code_mailed(body)
 
     @_answers_checked
     async def send_audit(
-        self, events: Sequence[AuditEvent], *, idempotency_key: str | None = None
-    ) -> AuditReceipt:
+        self, events: Sequence[wire.AuditEvent], *, idempotency_key: str | None = None
+    ) -> wire.AuditOut:
         """POST /v1/audit; events seen before count as duplicates, not errors."""
         body = await self._json(
             "POST",
             "/v1/audit",
-            json={"events": [e.to_json() for e in events]},
+            json={"events": [e.model_dump(mode="json") for e in events]},
             idempotency_key=idempotency_key,
         )
-        return AuditReceipt(accepted=int(body["accepted"]), duplicates=int(body["duplicates"]))
+        return _read(wire.AuditOut, body)

@@ -623,7 +623,7 @@ async def test_throttling(
 async def test_questions_health_and_audit(
     client: ServiceClient, live_service: RunningService
 ) -> None:
-    from kiosk.service_client import AuditEvent
+    from contract.wire import AuditEvent
 
     catalogue = await client.questions()
     assert catalogue is not None and len(catalogue.questions) == 20
