@@ -1,10 +1,14 @@
-"""Contact details a holder registers: approved email domains and UK mobile numbers."""
+"""Contact details: what a holder registers (approved email domains, UK mobile numbers),
+and how holders reach the RA team."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 APPROVED_DOMAINS_DEFAULT: tuple[str, ...] = ("nhs.net", "gov.uk", "mod.uk")
 """The approved email domains when a deployment names none (subdomains admitted)."""
@@ -82,3 +86,41 @@ def mask_email(email: str) -> str:
     """j***@nhs.net: the first character of the local part, then stars."""
     local, _, domain = email.partition("@")
     return f"{local[:1]}***@{domain}"
+
+
+class RaContacts(BaseModel):
+    """How holders reach the deployment's Registration Authority (RA) team.
+
+    One source per deployment: the service's settings (`[ra_contacts]`). The service
+    quotes `one_line()` in every mail and serves the whole at `GET /v1/ra-contacts`;
+    each kiosk shows what the service last sent (kept in its local store for outages).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    organisation: Annotated[str, StringConstraints(min_length=1, max_length=120)] = (
+        "your local RA team"
+    )
+    """The team's name as holders know it."""
+    email: Annotated[str, StringConstraints(max_length=254)] = ""
+    """The team's email address."""
+    phone: Annotated[str, StringConstraints(max_length=40)] = ""
+    """The team's phone number."""
+    opening_hours: Annotated[str, StringConstraints(max_length=200)] = ""
+    """When the team answers, in plain words a holder reads (no notes to administrators)."""
+    example: bool = False
+    """True for the shipped example contacts: every screen and mail says they are not set up."""
+
+    def how_to_reach(self) -> str:
+        """Phone and email, "or" between them; "" when neither is set."""
+        return " or ".join(part for part in (self.phone, self.email) if part)
+
+    def one_line(self) -> str:
+        """The contacts as a phrase for a mail: "the X team on PHONE or EMAIL (HOURS)"."""
+        how = self.how_to_reach()
+        line = f"{self.organisation} on {how}" if how else self.organisation
+        if self.opening_hours:
+            line += f" ({self.opening_hours})"
+        if self.example:
+            line += " [example contact details: this service is not set up yet]"
+        return line

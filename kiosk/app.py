@@ -19,7 +19,7 @@ from textual.app import App
 from textual.message import Message
 
 from card.watcher import CardWatcher, WatcherEvent
-from kiosk import flow
+from kiosk import flow, ra_contacts
 from kiosk.card_access import CardAccess, CardThread
 from kiosk.effects import IN_ORDER, ON_SCREEN, Effects
 from kiosk.flow import commands as c
@@ -111,6 +111,8 @@ class KioskApp(App[None], inherit_bindings=False):
             emit=self._emit,
             clock=clock,
         )
+        self.ra_contacts = ra_contacts.cached(store)
+        """The RA team's contacts the screens show: the service's, as last sent."""
         now = clock()
         self.state = s.KioskState.start(
             settings.flow_config(), now=now, checkpoint=store.load_checkpoint()
@@ -133,6 +135,8 @@ class KioskApp(App[None], inherit_bindings=False):
         self._watcher.start()
         self.set_interval(self._tick_seconds, self._tick)
         self.set_interval(self._outbox_seconds, self._flush_outbox)
+        self._refresh_contacts()
+        self.set_interval(ra_contacts.REFRESH_SECONDS, self._refresh_contacts)
 
     async def on_unmount(self) -> None:
         """Stop the watcher and the card thread; close the client."""
@@ -307,6 +311,13 @@ class KioskApp(App[None], inherit_bindings=False):
             log.exception("outbox delivery failed")
         finally:
             self._flushing = False
+
+    @work(group="ra-contacts", exclusive=True, exit_on_error=False)
+    async def _refresh_contacts(self) -> None:
+        fresh = await ra_contacts.refresh(self.client, self.store, self.clock)
+        if fresh is not None and fresh != self.ra_contacts:
+            self.ra_contacts = fresh
+            self._render(self.state)
 
     # -- rendering ----------------------------------------------------------------
 

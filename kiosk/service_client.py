@@ -18,6 +18,7 @@ import httpx
 from pydantic import BaseModel
 
 from contract import wire
+from contract.contacts import RaContacts
 from kiosk.flow.facts import Question
 from kiosk.service_http import (
     CardProofInvalid,
@@ -238,6 +239,11 @@ class ServiceClient:
             questions=_questions(body.questions),
             etag=response.headers.get("ETag"),
         )
+
+    @_answers_checked
+    async def ra_contacts(self) -> RaContacts:
+        """GET /v1/ra-contacts: how holders reach the RA team (as the mails say)."""
+        return _read(RaContacts, await self._json("GET", "/v1/ra-contacts"))
 
     @_answers_checked
     async def new_nonce(self) -> Nonce:

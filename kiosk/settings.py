@@ -63,23 +63,6 @@ class Timeouts(BaseModel):
     """Longest wait between tries of an unreachable service."""
 
 
-class RaContacts(BaseModel):
-    """How holders reach the local Registration Authority (RA) team."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    organisation: str = "your local RA team"
-    """The team's name as holders know it."""
-    email: str = ""
-    """The team's email address."""
-    phone: str = ""
-    """The team's phone number."""
-    opening_hours: str = ""
-    """When the team answers, in plain words."""
-    example: bool = False
-    """True for the shipped example contacts: the app can flag them until replaced."""
-
-
 class KioskSettings(BaseSettings):
     """Everything a deployment can change about a kiosk without touching code."""
 
@@ -112,8 +95,6 @@ class KioskSettings(BaseSettings):
     """Inactivity and service timeouts."""
     passcode_rules: PasscodeRules = Field(default_factory=PasscodeRules)
     """Rules a new passcode must meet, checked before the card is touched."""
-    ra_contacts: RaContacts = Field(default_factory=RaContacts)
-    """The local RA team, shown whenever the holder needs a person."""
     approved_email_domains: list[str] = Field(
         default_factory=lambda: list(APPROVED_DOMAINS_DEFAULT)
     )

@@ -28,11 +28,11 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
+from contract.contacts import RaContacts
 from kiosk.flow.events import Back, Continue, Event, Help, HelpTopic
 from kiosk.flow.states import KioskState, ServiceUnavailable
 from kiosk.flow.states import Screen as ScreenState
 from kiosk.messages import Intent
-from kiosk.settings import RaContacts
 from screens.widgets import SecretInput, short_contact
 from screens.wording import outage_text, show_text
 
@@ -72,7 +72,7 @@ class KioskView:
     #: The flow state type this view renders (a screen state or an overlay).
     STATE: ClassVar[type[Any]]
 
-    #: Settings the screens may show (RA contacts ...), set by the app.
+    #: Settings the screens may show (kiosk name, passcode rules ...), set by the app.
     settings: Any = None
 
     _state: KioskState | None = None
@@ -116,8 +116,9 @@ class KioskView:
 
     @property
     def ra_contacts(self) -> RaContacts:
-        """The RA team's contacts from the settings (placeholders when none are set)."""
-        contacts = getattr(self.settings, "ra_contacts", None)
+        """The RA team's contacts as the service last sent them (`KioskApp.ra_contacts`;
+        the neutral "your local RA team" when it never has)."""
+        contacts = getattr(self.app, "ra_contacts", None)  # type: ignore[attr-defined]
         return contacts if isinstance(contacts, RaContacts) else RaContacts()
 
     @property

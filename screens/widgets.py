@@ -15,7 +15,7 @@ from textual import events
 from textual.widgets import Input, Static
 from textual.widgets._input import Selection
 
-from kiosk.settings import RaContacts
+from contract.contacts import RaContacts
 
 
 def without_controls(text: str) -> str:
@@ -226,5 +226,7 @@ def contacts_text(contacts: RaContacts) -> Text:
 
 def short_contact(contacts: RaContacts) -> str:
     """One line saying how to reach the RA team, for the footer of every screen."""
-    how = " or ".join(part for part in (contacts.phone, contacts.email) if part)
-    return f"{contacts.organisation}: {how}" if how else contacts.organisation
+    how = contacts.how_to_reach()
+    line = f"{contacts.organisation}: {how}" if how else contacts.organisation
+    # The shipped example is flagged wherever it shows, until a deployment sets its own.
+    return f"{line} (example)" if contacts.example else line

@@ -12,8 +12,8 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from contract.contacts import RaContacts
 from kiosk.flow.states import ServiceUnavailable
-from kiosk.settings import RaContacts
 from screens.widgets import short_contact
 
 

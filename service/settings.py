@@ -15,7 +15,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from contract.contacts import APPROVED_DOMAINS_DEFAULT
+from contract.contacts import APPROVED_DOMAINS_DEFAULT, RaContacts
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 DEFAULT_CONFIG_FILE = CONFIG_DIR / "service.toml"
@@ -208,8 +208,9 @@ class ServiceSettings(BaseSettings):
     """Email domains a holder may register (subdomains admitted)."""
     questions_required: bool = True
     """Ask security questions before sending an unlock code (off: card + code only)."""
-    ra_contact: str = "your local RA team"
-    """How to reach the RA team, quoted in mails."""
+    ra_contacts: RaContacts = Field(default_factory=RaContacts)
+    """How holders reach the RA team: quoted in every mail and served to the kiosks
+    (`GET /v1/ra-contacts`), so screens and mails say the same."""
     questions_file: Path = CONFIG_DIR / "questions.toml"
     """The question catalogue."""
     terms_file: Path = CONFIG_DIR / "terms.toml"

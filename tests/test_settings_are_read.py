@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
+from contract.contacts import RaContacts
 from kiosk.passcode_rules import PasscodeRules
-from kiosk.settings import KioskSettings, RaContacts, Timeouts
+from kiosk.settings import KioskSettings, Timeouts
 from service.settings import Argon2Cost, Notify, ServiceSettings, Throttle
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,7 +31,7 @@ SERVICE_SIDE = ("service",)
 MODELS: list[tuple[type[BaseModel], tuple[str, ...]]] = [
     (KioskSettings, KIOSK_SIDE),
     (Timeouts, KIOSK_SIDE),
-    (RaContacts, KIOSK_SIDE),
+    (RaContacts, (*KIOSK_SIDE, *SERVICE_SIDE)),
     (PasscodeRules, KIOSK_SIDE),
     (ServiceSettings, SERVICE_SIDE),
     (Argon2Cost, SERVICE_SIDE),

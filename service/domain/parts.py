@@ -96,5 +96,8 @@ class Parts:
     def send(self, mail: Mail) -> None:
         """Send one mail now (raising MailNotSent)."""
         self.mailer.send(
-            mail.to, mail.template, ra_contact=self.settings.ra_contact, **dict(mail.values)
+            mail.to,
+            mail.template,
+            ra_contact=self.settings.ra_contacts.one_line(),
+            **dict(mail.values),
         )

@@ -35,6 +35,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from card.keys import MasterKeys
+from contract.contacts import RaContacts
 from service.settings import ServiceSettings, Throttle
 from tests.service.conftest import CHEAP_ARGON2, Mailbox, RunningService, card_mac
 
@@ -59,7 +60,7 @@ def settings(db_url: str, smtp_server: tuple[Mailbox, int]) -> ServiceSettings:
         smtp_host="127.0.0.1",
         smtp_port=smtp_server[1],
         smtp_timeout=5.0,
-        ra_contact="the RA team on 0300 555 0100",
+        ra_contacts=RaContacts(organisation="the RA team", phone="0300 555 0100"),
         argon2=CHEAP_ARGON2,
         throttle=Throttle(per_kiosk=100_000, per_card=100_000, per_holder=100_000),
     )

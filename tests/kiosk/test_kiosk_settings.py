@@ -25,22 +25,14 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
-def test_shipped_file_loads_with_the_example_ra_contacts() -> None:
+def test_shipped_file_loads() -> None:
     assert DEFAULT_CONFIG_FILE.name == "kiosk.toml" and DEFAULT_CONFIG_FILE.is_file()
     settings = load_settings()
-    ra = settings.ra_contacts
-    assert ra.example is True
-    assert (ra.organisation, ra.email, ra.phone) == (
-        "SCW CSU RA team",
-        "scwcsu.smartcards@nhs.net",
-        "0300 5610429",
-    )
     assert settings.approved_email_domains == ["nhs.net", "gov.uk", "mod.uk"]
     assert settings.expiring_warning_days == 90
     assert settings.timeouts.inactivity_seconds == 90
     assert settings.timeouts.warning_seconds == 30
     assert settings.passcode_rules == PasscodeRules()
-    assert "EXAMPLE" in DEFAULT_CONFIG_FILE.read_text()
 
 
 def test_defaults_without_any_file() -> None:
@@ -58,7 +50,6 @@ def test_config_file_override(tmp_path: Path) -> None:
         'reader = "Virtual PCD 00 01"\n'
         "[timeouts]\ninactivity_seconds = 120\n"
         "[passcode_rules]\nmin_digits = 8\n"
-        '[ra_contacts]\norganisation = "Our RA"\nphone = "01234 567890"\n'
     )
     settings = load_settings(config)
     assert settings.service_url == "https://unlock.example.nhs.uk"
@@ -66,8 +57,6 @@ def test_config_file_override(tmp_path: Path) -> None:
     assert settings.timeouts.inactivity_seconds == 120
     assert settings.timeouts.warning_seconds == 30
     assert settings.passcode_rules.min_digits == 8
-    assert settings.ra_contacts.organisation == "Our RA"
-    assert settings.ra_contacts.example is False
 
 
 def test_missing_config_file_is_an_error(tmp_path: Path) -> None:
@@ -112,9 +101,9 @@ def test_domains_are_normalised() -> None:
 
 
 def test_every_field_is_documented() -> None:
-    from kiosk.settings import RaContacts, Timeouts
+    from kiosk.settings import Timeouts
 
-    for model in (KioskSettings, Timeouts, RaContacts, PasscodeRules):
+    for model in (KioskSettings, Timeouts, PasscodeRules):
         documented = attribute_docstrings(model)
         for name in model.model_fields:
             assert documented.get(name, "").strip(), f"{model.__name__}.{name} has no docstring"

@@ -17,11 +17,12 @@ from rich.console import Console
 from textual import on
 from textual.app import App
 
+from contract.contacts import RaContacts
 from kiosk.flow.events import Event
 from kiosk.flow.facts import CardFacts, Checkpoint, Journey, PinState, Question, Step
 from kiosk.flow.states import KioskState, Screen
 from kiosk.messages import Intent
-from kiosk.settings import KioskSettings, RaContacts
+from kiosk.settings import KioskSettings
 from screens import SCREENS, KioskOverlay, KioskScreen, WaitingForCardScreen, screen_key
 
 STYLESHEET = Path(__file__).resolve().parents[2] / "screens" / "kiosk.tcss"
@@ -46,16 +47,17 @@ QUESTIONS = (
 
 
 def settings() -> KioskSettings:
-    """Kiosk settings with made-up RA contacts (no TOML file is read)."""
-    return KioskSettings(
-        kiosk_name="Ward 7 kiosk, St Example's Hospital",
-        ra_contacts=RaContacts(
-            organisation="Example Trust RA team",
-            phone="0113 496 0000",
-            email="ra.team@example.nhs.net",
-            opening_hours="Monday to Friday, 8am to 6pm",
-        ),
-    )
+    """Kiosk settings (no TOML file is read)."""
+    return KioskSettings(kiosk_name="Ward 7 kiosk, St Example's Hospital")
+
+
+RA_CONTACTS = RaContacts(
+    organisation="Example Trust RA team",
+    phone="0113 496 0000",
+    email="ra.team@example.nhs.net",
+    opening_hours="Monday to Friday, 8am to 6pm",
+)
+"""Made-up RA contacts, as the kiosk app holds what its service sent."""
 
 
 def journey(step: Step = Step.QUESTIONS) -> Checkpoint:
@@ -94,6 +96,7 @@ class ScreenHarness(App[None], inherit_bindings=False):
         """
         super().__init__()
         self.state = state
+        self.ra_contacts = RA_CONTACTS
         kind = SCREENS.get(screen_key(state.screen), WaitingForCardScreen)
         self.kiosk_screen: KioskScreen = kind()
         self.kiosk_screen.settings = settings()

@@ -21,6 +21,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from card.keys import MasterKeys, aes_cmac
+from contract.contacts import RaContacts
 from kiosk.service_client import ServiceClient
 from service.app import create_app
 from service.selfservice import SelfService
@@ -194,7 +195,7 @@ def settings(db_url: str, smtp_server: tuple[Mailbox, int]) -> ServiceSettings:
         smtp_host="127.0.0.1",
         smtp_port=smtp_server[1],
         smtp_timeout=5.0,
-        ra_contact="the RA team on 0300 555 0100",
+        ra_contacts=RaContacts(organisation="the RA team", phone="0300 555 0100"),
         argon2=CHEAP_ARGON2,
     )
 

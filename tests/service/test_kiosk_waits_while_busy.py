@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from card.keys import MasterKeys
+from contract.contacts import RaContacts
 from kiosk.card_access import CardThread
 from kiosk.effects import Effects
 from kiosk.flow import commands as c
@@ -26,7 +27,6 @@ from kiosk.flow import events as e
 from kiosk.flow import states as s
 from kiosk.flow.facts import Question
 from kiosk.service_client import ServiceClient
-from kiosk.settings import RaContacts
 from kiosk.store import LocalStore
 from screens.wording import outage_text
 from service.settings import Admission, ServiceSettings

@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import Connection, insert, select
 
 from card.keys import MasterKeys
+from contract.contacts import RaContacts
 from kiosk.service_client import Expired, MailUnavailable, ServiceClient
 from service.api.errors import problem_for
 from service.domain.errors import Refusal
@@ -92,7 +93,7 @@ async def test_a_silent_relay_holds_up_only_the_holder_waiting_for_mail(
         smtp_host="127.0.0.1",
         smtp_port=relay.port,
         smtp_timeout=RELAY_TIMEOUT,
-        ra_contact="the RA team on 0300 555 0100",
+        ra_contacts=RaContacts(organisation="the RA team", phone="0300 555 0100"),
         argon2=CHEAP_ARGON2,
     )
     running = start_service(settings, masters, clock)

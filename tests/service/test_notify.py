@@ -17,6 +17,7 @@ import pytest
 from pydantic import ValidationError
 
 from card.keys import MasterKeys
+from contract.contacts import RaContacts
 from kiosk.service_client import MailUnavailable, ServiceClient, WrongAnswers
 from service.assembly import mailer_for
 from service.domain.errors import MailNotSent
@@ -250,7 +251,7 @@ async def test_unlock_journey_with_codes_from_notify(
     settings = notify_settings(
         notify,
         db=f"sqlite:///{tmp_path / 'service.db'}",
-        ra_contact="the RA team on 0300 555 0100",
+        ra_contacts=RaContacts(organisation="the RA team", phone="0300 555 0100"),
         argon2=CHEAP_ARGON2,
     )
     running = start_service(settings, masters, clock)

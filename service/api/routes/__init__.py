@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from service.api.routes import audit, health, nonces, questions, registrations, unlocks
+from service.api.routes import (
+    audit,
+    health,
+    nonces,
+    questions,
+    ra_contacts,
+    registrations,
+    unlocks,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
     questions.router,
+    ra_contacts.router,
     nonces.router,
     unlocks.router,
     registrations.router,
