@@ -18,7 +18,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,27 +62,60 @@ def log_handler(log_file: Path, log_format: str) -> logging.Handler:
     return handler
 
 
-def _exit_when_orphaned(app: App[None]) -> None:
-    """Demo only: end the app when its terminal or whatever started it is gone.
+SHUTDOWN_GRACE_SECONDS = 10.0
+"""Demo: how long the app may take to end after a hang-up or stop before it is cut short."""
 
-    Closing a terminal does not always reach a full-screen app as a signal; the
-    demo must not leave its pcscd and service running behind it.
+
+class DemoShutdown:
+    """Demo only: end the app, and with it the demo world, whatever state it is in.
+
+    A hang-up (the terminal closed), a stop (SIGTERM) or losing the terminal or the
+    parent asks the app to exit. Textual's own shutdown can block for good once its
+    terminal is gone (its output thread's queue, on a dead terminal), so each request
+    also arms a deadline: past it the world is stopped here and the process ends,
+    so no pcscd or service is ever left running behind a closed demo.
     """
-    parent = os.getppid()
 
-    def terminal_gone() -> bool:
-        try:
-            os.tcgetpgrp(sys.stdin.fileno())  # EIO once the terminal has hung up
-        except OSError:
-            return True
-        return False
+    def __init__(self, app: App[None], stop_world: Callable[[], None]) -> None:
+        self._app = app
+        self._stop_world = stop_world
+        self._armed = threading.Event()
 
-    def watch() -> None:
-        while os.getppid() == parent and not terminal_gone():
+    def install(self) -> None:
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            signal.signal(signum, lambda *_: self.request())
+        threading.Thread(target=self._watch, name="demo-orphan-watch", daemon=True).start()
+
+    def request(self) -> None:
+        """Ask the app to end (never blocks); cut it short if it has not in time."""
+        loop = getattr(self._app, "_loop", None)
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._app.exit)
+        if not self._armed.is_set():
+            self._armed.set()
+            threading.Thread(target=self._deadline, name="demo-deadline", daemon=True).start()
+
+    def _deadline(self) -> None:
+        time.sleep(SHUTDOWN_GRACE_SECONDS)
+        stopper = threading.Thread(target=self._stop_world, name="demo-stop", daemon=True)
+        stopper.start()
+        stopper.join(SHUTDOWN_GRACE_SECONDS)
+        os._exit(1)
+
+    def _watch(self) -> None:
+        """Closing a terminal does not always reach a full-screen app as a signal."""
+        parent = os.getppid()
+        while os.getppid() == parent and not _terminal_gone():
             time.sleep(1)
-        app.call_from_thread(app.exit)
+        self.request()
 
-    threading.Thread(target=watch, name="demo-orphan-watch", daemon=True).start()
+
+def _terminal_gone() -> bool:
+    try:
+        os.tcgetpgrp(sys.stdin.fileno())  # EIO once the terminal has hung up
+    except OSError:
+        return True
+    return False
 
 
 def build_app(
@@ -175,10 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = build_app(settings, store, demo=world.cards if world is not None else None)
     if world is not None:
         # Closing the demo's terminal (SIGHUP) or stopping it (SIGTERM) ends the
-        # app normally, so the demo's pcscd, service and mail catcher stop too.
-        for signum in (signal.SIGHUP, signal.SIGTERM):
-            signal.signal(signum, lambda *_: app.exit())
-        _exit_when_orphaned(app)
+        # app, so the demo's pcscd, service and mail catcher stop too.
+        DemoShutdown(app, world.stop).install()
     try:
         app.run()
     finally:

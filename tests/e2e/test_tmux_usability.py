@@ -239,3 +239,49 @@ def test_typing_straight_on_into_the_first_contact_details_screen_loses_nothing(
     term.keys("Enter")
     term.type("07700 900003")
     term.wait_text("07700 900003")
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below `pid` now (children of children too)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an exited child nobody reaped has stopped running)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_closing_the_demos_terminal_ends_the_kiosk_and_everything_it_started(
+    demo_terminal,  # type: ignore[no-untyped-def]
+) -> None:
+    term = demo_terminal(80, 24)
+    started = _descendants(term.pid())
+    commands = " ".join(Path(f"/proc/{p}/cmdline").read_text() for p in started if _running(p))
+    assert "kiosk" in commands and "pcscd" in commands and "service" in commands, commands
+    term.keys("F2")  # a card in: the card thread and the reader are busy too
+    term.wait_text("Alex Morgan", timeout=30)
+    term.close()  # the terminal hangs up, as closing its window does
+    wait_for(
+        lambda: not any(_running(p) for p in started),
+        timeout=45,
+        interval=0.5,
+        what="the demo kiosk, its pcscd and its service to end",
+    )
