@@ -49,6 +49,10 @@ class FlowKind:
     code_step: str
     """The audit type of the step that takes the code."""
 
+    def flow(self, flow_id: str) -> str:
+        """The flow's name for its mail claim (service/domain/mail_claims.py)."""
+        return f"{self.table.name}:{flow_id}"
+
     def who(self, kiosk: Kiosk, row: Row[Any]) -> dict[str, Any]:
         """Whom an audit record of this flow's step is about."""
         return {"kiosk": kiosk, "uuid": row.uuid, "serial": row.serial, f"{self.name}_id": row.id}
@@ -164,7 +168,11 @@ def _reissue(
 
 
 def resend_code(
-    parts: Parts, kiosk: Kiosk, kind: FlowKind, load: Callable[[Connection], Row[Any]]
+    parts: Parts,
+    kiosk: Kiosk,
+    kind: FlowKind,
+    flow_id: str,
+    load: Callable[[Connection], Row[Any]],
 ) -> CodeSent:
     """POST /v1/{unlocks,registrations}/{id}/resend: the old code stops, a new one is mailed.
 
@@ -172,6 +180,7 @@ def resend_code(
         parts: the service's parts.
         kiosk: the calling kiosk.
         kind: unlock or registration.
+        flow_id: the unlock's or registration's id.
         load: loads the flow row for update (refusing unknown or expired flows).
 
     Raises:
@@ -189,4 +198,4 @@ def resend_code(
         record(parts, conn, f"{kind.name}_resend", "ok", **who)
         return result
 
-    return parts.mailing(body)
+    return parts.mailing(body, flow=kind.flow(flow_id))

@@ -14,10 +14,11 @@ from card.keys import MasterKeys
 from service.domain.answer_checks import AnswerChecks
 from service.domain.catalogue import Catalogue, load_terms_version
 from service.domain.errors import Refusal
+from service.domain.mail_claims import MailClaims
 from service.domain.times import Clock, utc_now
 from service.mailer import Mailer
 from service.mailing import Mail, Pass, run_mailing
-from service.secrecy import AnswerHasher, Fingerprinter
+from service.secrecy import AnswerHasher, Fingerprinter, new_id
 from service.settings import ServiceSettings
 
 T = TypeVar("T")
@@ -58,6 +59,9 @@ class Parts:
             settings.argon2.time_cost, settings.argon2.memory_cost, settings.argon2.parallelism
         )
         self.fingerprint = Fingerprinter(masters)
+        self.instance_id = new_id()
+        """This instance, as the records of the work it holds name it."""
+        self.mail_claims = MailClaims(engine, clock, self.instance_id)
         workers = settings.admission.workers or os.cpu_count() or 1
         self.answer_checks = AnswerChecks(
             workers,
@@ -89,9 +93,19 @@ class Parts:
                 raise
             conn.commit()
 
-    def mailing(self, body: Callable[[Connection, Pass], T]) -> T:
-        """Run a step that mails with no transaction open while it mails (service/mailing.py)."""
-        return run_mailing(self.transaction, self.send, body)
+    def mailing(self, body: Callable[[Connection, Pass], T], *, flow: str | None = None) -> T:
+        """Run a step that mails with no transaction open while it mails (service/mailing.py).
+
+        Args:
+            body: the step.
+            flow: the flow it changes ("unlocks:<id>"): steps of one flow then mail
+                one at a time (service/domain/mail_claims.py). None for a step that
+                creates its flow, which nobody else can reach yet.
+        """
+        if flow is None:
+            return run_mailing(self.transaction, self.send, body)
+        with self.mail_claims.held(flow):
+            return run_mailing(self.transaction, self.send, body)
 
     def send(self, mail: Mail) -> None:
         """Send one mail now (raising MailNotSent)."""

@@ -159,7 +159,7 @@ def set_answers(
         record(parts, conn, "registration_answers", "ok", **who, question_ids=sorted(answers))
         return result
 
-    return parts.mailing(body)
+    return parts.mailing(body, flow=REGISTRATION.flow(registration_id))
 
 
 def confirm(parts: Parts, kiosk: Kiosk, registration_id: str, code: str) -> Registered:
@@ -186,5 +186,9 @@ def confirm(parts: Parts, kiosk: Kiosk, registration_id: str, code: str) -> Regi
 def resend(parts: Parts, kiosk: Kiosk, registration_id: str) -> CodeSent:
     """POST /v1/registrations/{id}/resend."""
     return resend_code(
-        parts, kiosk, REGISTRATION, lambda conn: load(parts, conn, kiosk, registration_id)
+        parts,
+        kiosk,
+        REGISTRATION,
+        registration_id,
+        lambda conn: load(parts, conn, kiosk, registration_id),
     )

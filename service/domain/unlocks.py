@@ -167,7 +167,7 @@ def answer(parts: Parts, kiosk: Kiosk, unlock_id: str, answers: Mapping[str, str
         record(parts, conn, "unlock_answers", "ok", **who)
         return result
 
-    return parts.mailing(body)
+    return parts.mailing(body, flow=UNLOCK.flow(unlock_id))
 
 
 def _count_failure(
@@ -221,7 +221,9 @@ def replay_cryptogram(parts: Parts, kiosk: Kiosk, unlock_id: str, challenge: str
 
 def resend(parts: Parts, kiosk: Kiosk, unlock_id: str) -> CodeSent:
     """POST /v1/unlocks/{id}/resend."""
-    return resend_code(parts, kiosk, UNLOCK, lambda conn: load(parts, conn, kiosk, unlock_id))
+    return resend_code(
+        parts, kiosk, UNLOCK, unlock_id, lambda conn: load(parts, conn, kiosk, unlock_id)
+    )
 
 
 def report_result(
@@ -248,4 +250,4 @@ def report_result(
         record(parts, conn, "unlock_result", outcome, **who, status_word=status_word.upper())
         return Empty()
 
-    return parts.mailing(body)
+    return parts.mailing(body, flow=UNLOCK.flow(unlock_id))
