@@ -16,10 +16,12 @@ from sqlalchemy import Connection, Row, Table
 
 from contract.wire import CodeSent
 from service.domain.audit import record, refusals_recorded
+from service.domain.code_guesses import count_wrong_code, refuse_if_paused
 from service.domain.errors import (
     CodeLapsed,
     CodeRejected,
     CodeVoided,
+    HolderPaused,
     ResendLimited,
     StepOutOfOrder,
 )
@@ -89,7 +91,11 @@ def check_code(
 ) -> None:
     """Accept the code (it cannot be used again) or count a wrong try.
 
+    A wrong try counts against the code (3, then void) and against the holder
+    (service/domain/code_guesses.py).
+
     Raises:
+        HolderPaused: this wrong try paused self-service for the holder.
         CodeVoided: three wrong tries, now or before.
         CodeLapsed: no live code.
         CodeRejected: a wrong try, with the tries left.
@@ -103,6 +109,9 @@ def check_code(
         return
     tries_left = row.code_tries_left - 1
     flows.change(conn, kind.table, row.id, code_tries_left=tries_left, code_void=tries_left <= 0)
+    paused_until = count_wrong_code(parts, conn, row.uuid, now)
+    if paused_until is not None:
+        raise HolderPaused(retry_after=max(1, math.ceil(paused_until - now)))
     if tries_left <= 0:
         raise CodeVoided("Three wrong codes: this code no longer works.")
     raise CodeRejected(tries_left=tries_left)
@@ -124,12 +133,14 @@ def take_code(
 
     Raises:
         StepOutOfOrder: no code is expected now.
+        HolderPaused: too many wrong codes for the holder lately; nothing counted.
         CodeVoided, CodeLapsed, CodeRejected: see `check_code`.
     """
     who = kind.who(kiosk, row)
     if row.step != "code":
         raise StepOutOfOrder("No code is expected now.")
     with refusals_recorded(parts, conn, kind.code_step, **who):
+        refuse_if_paused(parts, conn, row.uuid, now)
         check_code(parts, conn, kind, row, code, now)
     return who
 
@@ -154,6 +165,7 @@ def _reissue(
         raise StepOutOfOrder("No code is waiting to be entered.")
     if row.code_void:
         raise CodeVoided()
+    refuse_if_paused(parts, conn, row.uuid, now)
     if row.resends >= MAX_RESENDS:
         raise ResendLimited(
             retry_after=max(1, math.ceil(row.expires_at - now)),

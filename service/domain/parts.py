@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +23,9 @@ from service.secrecy import AnswerHasher, Fingerprinter, new_id
 from service.settings import ServiceSettings
 
 T = TypeVar("T")
+
+OWES_NOTICE = "ssu_owes_notice"
+"""Set in a connection's info by a transaction that recorded a notice owed."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,8 @@ class Parts:
         self.instance_id = new_id()
         """This instance, as the records of the work it holds name it."""
         self.mail_claims = MailClaims(engine, clock, self.instance_id)
+        self.notices_owed = threading.Event()
+        """Set when a committed transaction owed a notice: wakes the notice sweep."""
         workers = settings.admission.workers or os.cpu_count() or 1
         self.answer_checks = AnswerChecks(
             workers,
@@ -83,15 +89,23 @@ class Parts:
         """
         with self.engine.connect() as conn:
             conn.begin()
+            conn.info.pop(OWES_NOTICE, None)
             try:
                 yield conn
             except Refusal:
                 conn.commit()
+                self._wake_notices(conn)
                 raise
             except BaseException:
                 conn.rollback()
+                conn.info.pop(OWES_NOTICE, None)
                 raise
             conn.commit()
+            self._wake_notices(conn)
+
+    def _wake_notices(self, conn: Connection) -> None:
+        if conn.info.pop(OWES_NOTICE, False):
+            self.notices_owed.set()
 
     def mailing(self, body: Callable[[Connection, Pass], T], *, flow: str | None = None) -> T:
         """Run a step that mails with no transaction open while it mails (service/mailing.py).

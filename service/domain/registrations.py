@@ -15,6 +15,7 @@ from contract.answers import ANSWER_MAX, ANSWER_MIN, QUESTIONS_TO_CHOOSE
 from contract.wire import CodeSent, Registered, RegistrationIn, RegistrationOut
 from service.domain.audit import record, refusals_recorded
 from service.domain.card_proofs import proven_holder
+from service.domain.code_guesses import refuse_if_paused
 from service.domain.codes import (
     CODE_TRIES,
     FlowKind,
@@ -108,6 +109,7 @@ def _checked_details(parts: Parts, conn: Connection, kiosk: Kiosk, request: Regi
     holder = proven_holder(parts, conn, kiosk, request, "holder_auth")
     if holder is None:
         raise HolderNotProven()
+    refuse_if_paused(parts, conn, request.uuid, parts.now())
     mobile = normalise_mobile(request.mobile)
     if not email_domain_approved(request.email, parts.settings.approved_domains):
         raise EmailDomainRefused(approved_domains=list(parts.settings.approved_domains))

@@ -13,6 +13,7 @@ from contract.answers import MAX_FAILED_ANSWERS
 from contract.wire import CodeAccepted, CodeSent, CryptogramOut, Empty, UnlockIn, UnlockOut
 from service.domain.audit import record, refusals_recorded, refuse
 from service.domain.card_proofs import cryptogram_for, proven_holder
+from service.domain.code_guesses import refuse_if_paused
 from service.domain.codes import (
     CODE_TRIES,
     CODE_TTL,
@@ -73,6 +74,7 @@ def start(parts: Parts, kiosk: Kiosk, request: UnlockIn) -> UnlockOut:
     def body(conn: Connection, out: Pass) -> UnlockOut:
         with refusals_recorded(parts, conn, "unlock_start", **who):
             holder, registered = _registered_holder(parts, conn, kiosk, request)
+            refuse_if_paused(parts, conn, uuid, now)
         unlock_id = out.new_id()
         asked: list[str] = []
         issued: IssuedCode | None = None
@@ -139,6 +141,8 @@ def answer(parts: Parts, kiosk: Kiosk, unlock_id: str, answers: Mapping[str, str
         holder = holders.get(conn, row.uuid)
         if holder.locked_at is not None:
             refuse(parts, conn, "unlock_answers", HolderLocked(), **who)
+        with refusals_recorded(parts, conn, "unlock_answers", **who):
+            refuse_if_paused(parts, conn, row.uuid, parts.now())
         asked = json.loads(row.question_ids)
         if sorted(answers) != sorted(asked):
             invalid = AnswersMalformed(f"Answer exactly the questions asked: {', '.join(asked)}.")
@@ -158,6 +162,7 @@ def answer(parts: Parts, kiosk: Kiosk, unlock_id: str, answers: Mapping[str, str
         holder = holders.get(conn, row.uuid, for_update=True)
         if holder.locked_at is not None:
             raise HolderLocked()
+        refuse_if_paused(parts, conn, row.uuid, now)
         if not correct:
             _count_failure(parts, conn, holder, now, who)
         issued = issue_code(parts, UNLOCK, unlock_id, now, out)
