@@ -25,6 +25,7 @@ from service.domain.errors import (
     ResendLimited,
     StepOutOfOrder,
 )
+from service.domain.kept_answers import keep
 from service.domain.parts import Kiosk, Parts
 from service.domain.times import human_time, rfc3339
 from service.mailing import Pass
@@ -208,6 +209,7 @@ def resend_code(
         holder = holders.get(conn, row.uuid)
         result = send_code(out, kind, row, holder, issued)
         record(parts, conn, f"{kind.name}_resend", "ok", **who)
+        keep(conn, result)
         return result
 
     return parts.mailing(body, flow=kind.flow(flow_id))

@@ -12,6 +12,7 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine
 
 from card.keys import MasterKeys
+from service.domain import kept_answers
 from service.domain.answer_checks import AnswerChecks
 from service.domain.catalogue import Catalogue, load_terms_version
 from service.domain.errors import Refusal
@@ -84,24 +85,34 @@ class Parts:
         """A transaction that is committed on success and on a Refusal.
 
         A refusal still keeps what was written before it (a counted failure, a
-        used nonce, the audit record); any other exception rolls everything back.
+        used nonce, the audit record), and with it the refusal as the answer to the
+        request's Idempotency-Key (service/domain/kept_answers.py); any other
+        exception rolls everything back.
         Nothing is mailed inside one: see `mailing`.
         """
         with self.engine.connect() as conn:
             conn.begin()
             conn.info.pop(OWES_NOTICE, None)
+            kept_answers.rolled_back(conn)
             try:
                 yield conn
-            except Refusal:
+            except Refusal as refusal:
+                # The refusal ends the request: its answer is kept with what led to it.
+                kept_answers.keep_refusal(conn, refusal)
                 conn.commit()
-                self._wake_notices(conn)
+                self._committed(conn)
                 raise
             except BaseException:
                 conn.rollback()
                 conn.info.pop(OWES_NOTICE, None)
+                kept_answers.rolled_back(conn)
                 raise
             conn.commit()
-            self._wake_notices(conn)
+            self._committed(conn)
+
+    def _committed(self, conn: Connection) -> None:
+        kept_answers.committed(conn)
+        self._wake_notices(conn)
 
     def _wake_notices(self, conn: Connection) -> None:
         if conn.info.pop(OWES_NOTICE, False):

@@ -34,6 +34,7 @@ from service.domain.errors import (
     TermsChanged,
     UnknownRegistration,
 )
+from service.domain.kept_answers import keep
 from service.domain.parts import Kiosk, Parts
 from service.domain.times import rfc3339
 from service.mailing import Pass
@@ -101,7 +102,11 @@ def start(parts: Parts, kiosk: Kiosk, request: RegistrationIn) -> RegistrationOu
             registration_id=registration_id,
             terms_version=request.terms_version,
         )
-    return RegistrationOut(registration_id=registration_id, expires_at=rfc3339(now + FLOW_TTL))
+        started = RegistrationOut(
+            registration_id=registration_id, expires_at=rfc3339(now + FLOW_TTL)
+        )
+        keep(conn, started)
+    return started
 
 
 def _checked_details(parts: Parts, conn: Connection, kiosk: Kiosk, request: RegistrationIn) -> str:
@@ -159,6 +164,7 @@ def set_answers(
         holder = holders.get(conn, row.uuid)
         result = send_code(out, REGISTRATION, row, holder, issued)
         record(parts, conn, "registration_answers", "ok", **who, question_ids=sorted(answers))
+        keep(conn, result)
         return result
 
     return parts.mailing(body, flow=REGISTRATION.flow(registration_id))
@@ -182,6 +188,7 @@ def confirm(parts: Parts, kiosk: Kiosk, registration_id: str, code: str) -> Regi
         )
         holder_answers.replace(conn, row.uuid, registration_answers.take(conn, registration_id))
         record(parts, conn, "registration_confirm", "ok", **who)
+        keep(conn, Registered(status="registered"))
     return Registered(status="registered")
 
 

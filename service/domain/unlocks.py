@@ -35,6 +35,7 @@ from service.domain.errors import (
     UnknownUnlock,
     UnlockLapsed,
 )
+from service.domain.kept_answers import keep
 from service.domain.parts import Kiosk, Parts
 from service.domain.times import human_time, rfc3339
 from service.mailing import Pass
@@ -104,7 +105,7 @@ def start(parts: Parts, kiosk: Kiosk, request: UnlockIn) -> UnlockOut:
         if issued is not None:
             code_sent_to = send_code(out, UNLOCK, holder, holder, issued).code_sent_to
         record(parts, conn, "unlock_start", "ok", unlock_id=unlock_id, next=step, **who)
-        return UnlockOut(
+        started = UnlockOut(
             unlock_id=unlock_id,
             next=step,
             questions=parts.catalogue.asked(asked),
@@ -112,6 +113,8 @@ def start(parts: Parts, kiosk: Kiosk, request: UnlockIn) -> UnlockOut:
             expires_at=rfc3339(now + FLOW_TTL),
             code_sent_to=code_sent_to,
         )
+        keep(conn, started)
+        return started
 
     return parts.mailing(body)
 
@@ -170,6 +173,7 @@ def answer(parts: Parts, kiosk: Kiosk, unlock_id: str, answers: Mapping[str, str
         holders.reset_failures(conn, row.uuid)
         result = send_code(out, UNLOCK, row, holder, issued)
         record(parts, conn, "unlock_answers", "ok", **who)
+        keep(conn, result)
         return result
 
     return parts.mailing(body, flow=UNLOCK.flow(unlock_id))
@@ -198,7 +202,9 @@ def enter_code(parts: Parts, kiosk: Kiosk, unlock_id: str, code: str) -> CodeAcc
         who = take_code(parts, conn, kiosk, UNLOCK, row, code, now)
         flows.change(conn, unlocks, unlock_id, step="accepted", accepted_expires_at=now + CODE_TTL)
         record(parts, conn, "unlock_code", "ok", **who)
-    return CodeAccepted(status="code_accepted", expires_at=rfc3339(now + CODE_TTL))
+        accepted = CodeAccepted(status="code_accepted", expires_at=rfc3339(now + CODE_TTL))
+        keep(conn, accepted)
+    return accepted
 
 
 def cryptogram(parts: Parts, kiosk: Kiosk, unlock_id: str, challenge: str) -> CryptogramOut:
@@ -212,6 +218,7 @@ def cryptogram(parts: Parts, kiosk: Kiosk, unlock_id: str, challenge: str) -> Cr
             refuse(parts, conn, "unlock_cryptogram", CryptogramLimitReached(), **who)
         flows.change(conn, unlocks, unlock_id, cryptograms=row.cryptograms + 1)
         record(parts, conn, "unlock_cryptogram", "ok", **who, count=row.cryptograms + 1)
+        keep(conn, None)  # a repeat computes the cryptogram again: it is never stored
     return CryptogramOut(cryptogram=cryptogram_for(parts, row.serial, challenge))
 
 
@@ -253,6 +260,7 @@ def report_result(
                 time=human_time(now),
             )
         record(parts, conn, "unlock_result", outcome, **who, status_word=status_word.upper())
+        keep(conn, Empty())
         return Empty()
 
     return parts.mailing(body, flow=UNLOCK.flow(unlock_id))
