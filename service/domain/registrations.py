@@ -35,11 +35,18 @@ from service.domain.errors import (
     UnknownRegistration,
 )
 from service.domain.kept_answers import keep
+from service.domain.notices import owe
 from service.domain.parts import Kiosk, Parts
-from service.domain.times import rfc3339
+from service.domain.times import human_time, rfc3339
 from service.mailing import Pass
 from service.queries import flows, holder_answers, holders, registration_answers
-from service.secrecy import email_domain_approved, new_id, normalise_answer, normalise_mobile
+from service.secrecy import (
+    email_domain_approved,
+    mask_email,
+    new_id,
+    normalise_answer,
+    normalise_mobile,
+)
 from service.tables import registrations
 
 FLOW_TTL = 30 * 60.0
@@ -177,6 +184,7 @@ def confirm(parts: Parts, kiosk: Kiosk, registration_id: str, code: str) -> Regi
         row = load(parts, conn, kiosk, registration_id)
         who = take_code(parts, conn, kiosk, REGISTRATION, row, code, now)
         flows.change(conn, registrations, registration_id, step="registered")
+        _tell_old_address(parts, conn, kiosk, row, now)
         # The new answers replace the old ones only now; a lock stays for the RA.
         holders.register(
             conn,
@@ -190,6 +198,32 @@ def confirm(parts: Parts, kiosk: Kiosk, registration_id: str, code: str) -> Regi
         record(parts, conn, "registration_confirm", "ok", **who)
         keep(conn, Registered(status="registered"))
     return Registered(status="registered")
+
+
+def _tell_old_address(
+    parts: Parts, conn: Connection, kiosk: Kiosk, row: Row[Any], now: float
+) -> None:
+    """A registration moving codes and notices to a new address is told to the old one.
+
+    Whoever holds the card and its passcode can re-register; the holder hears of
+    it at the address it replaces, so a takeover cannot pass unseen (a notice owed
+    in this transaction, sent by the sweep: no kiosk can stop it).
+    """
+    holder = holders.get(conn, row.uuid)
+    if not holder.registered or holder.email.strip().casefold() == row.email.casefold():
+        return
+    owe(
+        parts,
+        conn,
+        uuid=row.uuid,
+        to=holder.email,
+        template="contact-changed",
+        due_at=now,
+        name=holder.name,
+        new_address=mask_email(row.email),
+        kiosk=kiosk.name,
+        time=human_time(now),
+    )
 
 
 def resend(parts: Parts, kiosk: Kiosk, registration_id: str) -> CodeSent:

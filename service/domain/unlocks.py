@@ -36,6 +36,7 @@ from service.domain.errors import (
     UnlockLapsed,
 )
 from service.domain.kept_answers import keep
+from service.domain.notices import cancel, owe
 from service.domain.parts import Kiosk, Parts
 from service.domain.times import human_time, rfc3339
 from service.mailing import Pass
@@ -217,9 +218,39 @@ def cryptogram(parts: Parts, kiosk: Kiosk, unlock_id: str, challenge: str) -> Cr
         if row.cryptograms >= MAX_CRYPTOGRAMS:
             refuse(parts, conn, "unlock_cryptogram", CryptogramLimitReached(), **who)
         flows.change(conn, unlocks, unlock_id, cryptograms=row.cryptograms + 1)
+        if row.cryptograms == 0:
+            _owe_attempt_notice(parts, conn, kiosk, row)
         record(parts, conn, "unlock_cryptogram", "ok", **who, count=row.cryptograms + 1)
         keep(conn, None)  # a repeat computes the cryptogram again: it is never stored
     return CryptogramOut(cryptogram=cryptogram_for(parts, row.serial, challenge))
+
+
+def _owe_attempt_notice(parts: Parts, conn: Connection, kiosk: Kiosk, row: Row[Any]) -> None:
+    """Owe the holder word of this unlock unless its kiosk reports it unlocked in time.
+
+    A kiosk that took the cryptogram may have unblocked the card and set a passcode
+    of its choosing; if it never reports, the holder still hears of it, from the
+    notice sweep, `notices.unreported_after` seconds after the first cryptogram. An
+    "unlocked" result cancels this notice and sends its own.
+    """
+    now = parts.now()
+    holder = holders.get(conn, row.uuid)
+    owe(
+        parts,
+        conn,
+        uuid=row.uuid,
+        to=holder.email,
+        template="unlock-attempt",
+        due_at=now + parts.settings.notices.unreported_after,
+        about=_attempt(row.id),
+        name=holder.name,
+        kiosk=kiosk.name,
+        time=human_time(now),
+    )
+
+
+def _attempt(unlock_id: str) -> str:
+    return f"unlock-attempt:{unlock_id}"
 
 
 def replay_cryptogram(parts: Parts, kiosk: Kiosk, unlock_id: str, challenge: str) -> CryptogramOut:
@@ -251,6 +282,7 @@ def report_result(
             raise StepOutOfOrder("No card result is expected now.")
         if outcome == "unlocked":
             flows.change(conn, unlocks, unlock_id, step="closed", closed_at=now)
+            cancel(conn, _attempt(unlock_id))  # told by the notice below instead
             holder = holders.get(conn, row.uuid)
             out.send(
                 holder.email,
