@@ -18,6 +18,7 @@ class ProblemCode(StrEnum):
     # Who may use self-service.
     NOT_REGISTERED = "not_registered"
     SELF_SERVICE_LOCKED = "self_service_locked"
+    SELF_SERVICE_PAUSED = "self_service_paused"
     # Journeys and their steps.
     UNKNOWN_UNLOCK = "unknown_unlock"
     UNKNOWN_REGISTRATION = "unknown_registration"

@@ -132,6 +132,9 @@ def notify_mailer(settings: ServiceSettings) -> NotifyMailer:
         "unlock-code": notify.unlock_code_email,
         "registration-code": notify.registration_code_email,
         "unlock-notice": notify.unlock_notice_email,
+        "unlock-attempt": notify.unlock_attempt_email,
+        "contact-changed": notify.contact_changed_email,
+        "self-service-paused": notify.self_service_paused_email,
     }
     texts = {
         "unlock-code": notify.unlock_code_sms,

@@ -12,6 +12,7 @@ from typing import Any, TypedDict
 
 from sqlalchemy.exc import IntegrityError
 
+from service.domain import code_guesses
 from service.domain.audit import record
 from service.domain.parts import Parts
 from service.domain.times import rfc3339
@@ -78,9 +79,11 @@ def add_holder(parts: Parts, uuid: str, serial: str, name: str, email: str, mobi
 
 
 def clear_lock(parts: Parts, uuid: str) -> bool:
-    """Clear a holder's self-service lock and failure count; False if unknown."""
+    """Clear a holder's self-service lock and failure count, and lift a pause after
+    wrong codes (its count starts again); False if unknown."""
     with parts.transaction() as conn:
         done = holders.clear_lock(conn, uuid)
+        code_guesses.clear(conn, uuid)
         if done:
             record(parts, conn, "ra_clear_lock", "ok", source="ra", uuid=uuid)
     return done

@@ -50,6 +50,28 @@ class Throttle(BaseModel):
     """Failed card proofs per kiosk; past it, its starts answer 429 until the minute ends."""
 
 
+class CodeGuesses(BaseModel):
+    """Wrong codes a holder's card may have entered, across unlocks, registrations and
+    kiosks, before self-service pauses for that holder (issue 13 item 6)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    per_holder: int = Field(default=10, ge=1)
+    """Wrong codes within `window`; the one that reaches it pauses self-service."""
+    window: float = Field(default=24 * 3600.0, gt=0)
+    """Seconds a wrong code counts for; the pause ends when enough of them age out."""
+
+
+class Notices(BaseModel):
+    """Notices the service sends whatever a kiosk does (issue 13 item 11)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    unreported_after: float = Field(default=300.0, gt=0)
+    """Seconds after a cryptogram with no "unlocked" result before the holder is told an
+    unlock was attempted (sent by the next sweep, at most 30 s later)."""
+
+
 class BodyLimits(BaseModel):
     """The most bytes a request body may have, checked while it is read (413 beyond)."""
 
@@ -147,6 +169,15 @@ class Notify(BaseModel):
     """Template id of the registration code text message (same fields as its email)."""
     unlock_notice_sms: str | None = None
     """Template id of the "your card was unlocked" text message (same fields as its email)."""
+    unlock_attempt_email: str | None = None
+    """Template id of the "an unlock of your card was started and not finished" email (name,
+    kiosk, time, ra_contact). Until set, those notices wait in the store, unsent."""
+    contact_changed_email: str | None = None
+    """Template id of the "your self-service address was changed" email, to the old
+    address (name, new_address, kiosk, time, ra_contact)."""
+    self_service_paused_email: str | None = None
+    """Template id of the "self-service paused after wrong codes" email (name, until,
+    ra_contact)."""
 
     @field_validator("api_key_file")
     @classmethod
@@ -225,6 +256,10 @@ class ServiceSettings(BaseSettings):
     """Rate limits."""
     admission: Admission = Field(default_factory=Admission)
     """Admission control for the answer steps."""
+    code_guesses: CodeGuesses = Field(default_factory=CodeGuesses)
+    """Wrong codes per holder before self-service pauses."""
+    notices: Notices = Field(default_factory=Notices)
+    """When owed notices are sent."""
     body_limits: BodyLimits = Field(default_factory=BodyLimits)
     """Request body sizes before 413."""
     log_format: Literal["json", "text"] = "json"

@@ -133,6 +133,9 @@ idempotency = Table(
     Column("status", Integer),
     Column("body", Text),
     Column("created_at", Float, nullable=False),
+    # The instance running the request (while "running"): if that instance stops
+    # beating (kill -9), the record is abandoned at once, not after IDEMPOTENCY_STALE.
+    Column("instance_id", String(32)),
 )
 
 rate_limits = Table(
@@ -159,8 +162,64 @@ audit = Table(
     Column("detail", Text, nullable=False),
 )
 
+instances = Table(
+    "instances",
+    metadata,
+    # One row per running service instance, beaten every few seconds: work an
+    # instance holds (a running request, a mail being sent) is abandoned once its
+    # beat stops, so a kill -9 frees it within seconds.
+    Column("id", String(32), primary_key=True),
+    Column("started_at", Float, nullable=False),
+    Column("seen_at", Float, nullable=False),
+)
+
+mail_claims = Table(
+    "mail_claims",
+    metadata,
+    # At most one mail in flight per flow ("unlocks:<id>"): concurrent steps of one
+    # journey queue here, so two right answers at once send one code, not two.
+    Column("key", String(120), primary_key=True),
+    Column("token", String(32), nullable=False),
+    Column("instance_id", String(32), nullable=False),
+    Column("claimed_at", Float, nullable=False),
+)
+
+code_guesses = Table(
+    "code_guesses",
+    metadata,
+    # One row per wrong code, per holder, across unlocks and registrations: too many
+    # in the window pause self-service for the holder (docs/api.md).
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("uuid", String(12), nullable=False),
+    Column("at", Float, nullable=False),
+)
+
+notices = Table(
+    "notices",
+    metadata,
+    # Notices the service owes a holder, written in the transaction of the event
+    # they tell of and sent after it (and by the sweep, until sent): no kiosk can
+    # stop one. Values hold names, times and masked addresses, never a secret.
+    Column("id", String(32), primary_key=True),
+    Column("uuid", String(12), nullable=False),
+    Column("to_address", String(320), nullable=False),
+    Column("template", String(64), nullable=False),
+    Column("fields", Text, nullable=False),
+    Column("due_at", Float, nullable=False),
+    Column("created_at", Float, nullable=False),
+    # What may cancel it before it is due ("unlock-attempt:<unlock id>").
+    Column("about", String(120)),
+    Column("claimed_at", Float),
+    Column("claim", String(32)),
+    Column("sent_at", Float),
+    Column("attempts", Integer, nullable=False, default=0),
+)
+
 # Housekeeping and `audit export --since` scan by time.
 Index("ix_audit_recorded_at", audit.c.recorded_at)
 Index("ix_nonces_expires_at", nonces.c.expires_at)
 Index("ix_idempotency_created_at", idempotency.c.created_at)
 Index("ix_rate_limits_window", rate_limits.c.window)
+Index("ix_code_guesses_uuid_at", code_guesses.c.uuid, code_guesses.c.at)
+Index("ix_notices_due", notices.c.sent_at, notices.c.due_at)
+Index("ix_notices_about", notices.c.about)

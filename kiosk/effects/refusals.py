@@ -88,6 +88,9 @@ REFUSALS: dict[ProblemCode, Refusal] = {
         lambda _call, exc: e.ResendRefused(retry_after=exc.retry_after)
     ),
     ProblemCode.SELF_SERVICE_LOCKED: Refusal(_always(e.SelfServiceLockedReply())),
+    ProblemCode.SELF_SERVICE_PAUSED: Refusal(
+        lambda _call, exc: e.SelfServiceLockedReply(paused_for=exc.retry_after or 1)
+    ),
     ProblemCode.NOT_REGISTERED: Refusal(_always(e.NotRegisteredReply())),
     ProblemCode.CARD_PROOF_INVALID: Refusal(_always(e.CardProofRefused())),
     ProblemCode.HOLDER_PROOF_INVALID: Refusal(_always(e.CardProofRefused()), _REGISTRATION_CALLS),

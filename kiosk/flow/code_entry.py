@@ -27,6 +27,7 @@ from kiosk.flow.common import (
     journey_of,
     seconds_until,
     stop,
+    wipe_and_forget,
     with_journey,
 )
 from kiosk.flow.facts import Checkpoint, Step
@@ -123,6 +124,13 @@ def resumed_code_entry(checkpoint: Checkpoint, screen: type[s.CodeEntry]) -> s.C
     )
 
 
+def self_service_refusal(event: e.SelfServiceLockedReply) -> ProblemCode:
+    """The problem code a locked or paused reply audits."""
+    if event.paused_for is None:
+        return ProblemCode.SELF_SERVICE_LOCKED
+    return ProblemCode.SELF_SERVICE_PAUSED
+
+
 def code_entry_handler(calls: CodeCalls) -> Handler:
     """The handler of a code screen that makes `calls`."""
 
@@ -137,6 +145,11 @@ def code_entry_handler(calls: CodeCalls) -> Handler:
             return stop(state, s.StopReason.EXPIRED, calls.expired_why)
         if isinstance(event, e.CodeVoid):
             return stop(state, s.StopReason.CODE_VOID, ProblemCode.CODE_VOID)
+        if isinstance(event, e.SelfServiceLockedReply):
+            # Too many wrong codes for this holder lately (issue 13 item 6).
+            commands = [*wipe_and_forget(state), audit(state, "code", self_service_refusal(event))]
+            locked = s.SelfServiceLocked(paused_for=event.paused_for)
+            return replace(state, screen=locked, journey=None), commands
         trouble = service_trouble(state, event, calls.calls)
         if trouble is not None:
             return trouble

@@ -350,7 +350,10 @@ class AnswersWrong(Event):
 
 @dataclass(frozen=True)
 class SelfServiceLockedReply(Event):
-    """423 self_service_locked."""
+    """423 self_service_locked, or self_service_paused (too many wrong codes lately)."""
+
+    paused_for: int | None = None
+    """Paused, not locked: seconds until self-service lifts by itself."""
 
 
 @dataclass(frozen=True)

@@ -254,6 +254,9 @@ class ServiceUnavailable(Screen):
 class SelfServiceLocked(Screen):
     """Self-service is locked for you: contact the RA team (contacts only)."""
 
+    paused_for: int | None = None
+    """Paused after too many wrong codes, not locked: seconds until it lifts by itself."""
+
 
 @dataclass(frozen=True)
 class NotRegistered(Screen):

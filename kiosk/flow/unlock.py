@@ -15,7 +15,13 @@ from contract.problems import ProblemCode
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow import states as s
-from kiosk.flow.code_entry import CodeCalls, code_entry_handler, code_sent, resumed_code_entry
+from kiosk.flow.code_entry import (
+    CodeCalls,
+    code_entry_handler,
+    code_sent,
+    resumed_code_entry,
+    self_service_refusal,
+)
 from kiosk.flow.common import (
     RESUMED,
     HandlerTable,
@@ -107,8 +113,8 @@ def _starting_unlock(
             audit(state, "unlock_started", ProblemCode.NOT_REGISTERED)
         ]
     if isinstance(event, e.SelfServiceLockedReply):
-        return replace(state, screen=s.SelfServiceLocked()), [
-            audit(state, "unlock_started", ProblemCode.SELF_SERVICE_LOCKED)
+        return replace(state, screen=s.SelfServiceLocked(paused_for=event.paused_for)), [
+            audit(state, "unlock_started", self_service_refusal(event))
         ]
     if isinstance(event, e.CardProofRefused):
         refused = s.CardNotRecognised(reason=e.UnreadableReason.SERVICE_REFUSED)
@@ -198,8 +204,9 @@ def _questions(
         return state, [c.WipeInputs(), *commands, audited]
     if isinstance(event, e.SelfServiceLockedReply):
         commands = wipe_and_forget(state)
-        commands.append(audit(state, "answers", ProblemCode.SELF_SERVICE_LOCKED))
-        return replace(state, screen=s.SelfServiceLocked(), journey=None), commands
+        commands.append(audit(state, "answers", self_service_refusal(event)))
+        locked = s.SelfServiceLocked(paused_for=event.paused_for)
+        return replace(state, screen=locked, journey=None), commands
     if isinstance(event, e.UnlockExpired):
         return stop(state, s.StopReason.EXPIRED, ProblemCode.UNLOCK_EXPIRED)
     return service_trouble(state, event, (e.Call.SEND_ANSWERS,)) or (state, [])

@@ -20,6 +20,7 @@ from service.api.request_log import RequestLog
 from service.api.routes import ROUTERS
 from service.assembly import check_masters, load_masters, mailer_for
 from service.domain.times import Clock, utc_now
+from service.housekeeping import Housekeeping
 from service.metrics import MetricsServer
 from service.selfservice import SelfService
 from service.settings import ServiceSettings
@@ -69,9 +70,13 @@ def create_app(
             log.info(
                 "metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port
             )
+        # Beats and the notice sweep: served apps only, like the metrics port.
+        housekeeping = Housekeeping(service)
+        housekeeping.start()
         try:
             yield
         finally:
+            housekeeping.stop()
             if exporter is not None:
                 exporter.stop()
 

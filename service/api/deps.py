@@ -16,6 +16,7 @@ from service.api.errors import problem_for
 from service.api.request_log import KIOSK_ID
 from service.domain import idempotency, kiosks
 from service.domain.errors import Refusal
+from service.domain.kept_answers import Keeping, keeping
 from service.domain.parts import Kiosk
 from service.selfservice import SelfService
 
@@ -105,26 +106,42 @@ class Idempotent:
             if stored.status >= 400:
                 return JSONResponse(content, stored.status, media_type=PROBLEM_MEDIA_TYPE)
             return dict(content)
-        try:
-            result = action()
-        except Refusal as refusal:
-            problem = problem_for(refusal)
-            self._finish(problem.status, json.dumps(problem.body()))
-            raise
-        except BaseException:
-            self._finish(500, None)
-            raise
-        kept = (
-            None
-            if replay is not None
-            else json.dumps(result.model_dump(mode="json", exclude_none=True))
+        request = Keeping(
+            self.kiosk.id,
+            idempotency.hash_of(self.service, self.key),
+            status,
+            recomputed=replay is not None,
+            problem=_problem_json,
         )
-        self._finish(status, kept)
+        with keeping(request):
+            try:
+                result = action()
+            except Refusal as refusal:
+                if not request.kept:
+                    self._finish(*_problem_json(refusal))
+                raise
+            except BaseException:
+                # A step whose answer is kept happened: a fault after it changes nothing.
+                if not request.kept:
+                    self._finish(500, None)
+                raise
+        if not request.kept:
+            kept = (
+                None
+                if replay is not None
+                else json.dumps(result.model_dump(mode="json", exclude_none=True))
+            )
+            self._finish(status, kept)
         return result
 
     def _finish(self, status: int, body: str | None) -> None:
         assert self.key is not None
         idempotency.finish(self.service, self.kiosk, self.key, status, body)
+
+
+def _problem_json(refusal: Refusal) -> tuple[int, str]:
+    problem = problem_for(refusal)
+    return problem.status, json.dumps(problem.body())
 
 
 async def get_idempotent(

@@ -29,6 +29,7 @@ STATUS_OF: dict[type[e.DomainError], int] = {
     e.HolderNotProven: 403,
     e.HolderNotRegistered: 409,
     e.HolderLocked: 423,
+    e.HolderPaused: 423,
     e.UnknownUnlock: 404,
     e.UnknownRegistration: 404,
     e.UnlockLapsed: 410,

@@ -16,13 +16,16 @@ from sqlalchemy import Connection, Row, Table
 
 from contract.wire import CodeSent
 from service.domain.audit import record, refusals_recorded
+from service.domain.code_guesses import count_wrong_code, refuse_if_paused
 from service.domain.errors import (
     CodeLapsed,
     CodeRejected,
     CodeVoided,
+    HolderPaused,
     ResendLimited,
     StepOutOfOrder,
 )
+from service.domain.kept_answers import keep
 from service.domain.parts import Kiosk, Parts
 from service.domain.times import human_time, rfc3339
 from service.mailing import Pass
@@ -48,6 +51,10 @@ class FlowKind:
     """Mail the address being registered (registration), not the holder's own."""
     code_step: str
     """The audit type of the step that takes the code."""
+
+    def flow(self, flow_id: str) -> str:
+        """The flow's name for its mail claim (service/domain/mail_claims.py)."""
+        return f"{self.table.name}:{flow_id}"
 
     def who(self, kiosk: Kiosk, row: Row[Any]) -> dict[str, Any]:
         """Whom an audit record of this flow's step is about."""
@@ -85,7 +92,11 @@ def check_code(
 ) -> None:
     """Accept the code (it cannot be used again) or count a wrong try.
 
+    A wrong try counts against the code (3, then void) and against the holder
+    (service/domain/code_guesses.py).
+
     Raises:
+        HolderPaused: this wrong try paused self-service for the holder.
         CodeVoided: three wrong tries, now or before.
         CodeLapsed: no live code.
         CodeRejected: a wrong try, with the tries left.
@@ -99,6 +110,9 @@ def check_code(
         return
     tries_left = row.code_tries_left - 1
     flows.change(conn, kind.table, row.id, code_tries_left=tries_left, code_void=tries_left <= 0)
+    paused_until = count_wrong_code(parts, conn, row.uuid, now)
+    if paused_until is not None:
+        raise HolderPaused(retry_after=max(1, math.ceil(paused_until - now)))
     if tries_left <= 0:
         raise CodeVoided("Three wrong codes: this code no longer works.")
     raise CodeRejected(tries_left=tries_left)
@@ -120,12 +134,14 @@ def take_code(
 
     Raises:
         StepOutOfOrder: no code is expected now.
+        HolderPaused: too many wrong codes for the holder lately; nothing counted.
         CodeVoided, CodeLapsed, CodeRejected: see `check_code`.
     """
     who = kind.who(kiosk, row)
     if row.step != "code":
         raise StepOutOfOrder("No code is expected now.")
     with refusals_recorded(parts, conn, kind.code_step, **who):
+        refuse_if_paused(parts, conn, row.uuid, now)
         check_code(parts, conn, kind, row, code, now)
     return who
 
@@ -150,6 +166,7 @@ def _reissue(
         raise StepOutOfOrder("No code is waiting to be entered.")
     if row.code_void:
         raise CodeVoided()
+    refuse_if_paused(parts, conn, row.uuid, now)
     if row.resends >= MAX_RESENDS:
         raise ResendLimited(
             retry_after=max(1, math.ceil(row.expires_at - now)),
@@ -164,7 +181,11 @@ def _reissue(
 
 
 def resend_code(
-    parts: Parts, kiosk: Kiosk, kind: FlowKind, load: Callable[[Connection], Row[Any]]
+    parts: Parts,
+    kiosk: Kiosk,
+    kind: FlowKind,
+    flow_id: str,
+    load: Callable[[Connection], Row[Any]],
 ) -> CodeSent:
     """POST /v1/{unlocks,registrations}/{id}/resend: the old code stops, a new one is mailed.
 
@@ -172,6 +193,7 @@ def resend_code(
         parts: the service's parts.
         kiosk: the calling kiosk.
         kind: unlock or registration.
+        flow_id: the unlock's or registration's id.
         load: loads the flow row for update (refusing unknown or expired flows).
 
     Raises:
@@ -187,6 +209,7 @@ def resend_code(
         holder = holders.get(conn, row.uuid)
         result = send_code(out, kind, row, holder, issued)
         record(parts, conn, f"{kind.name}_resend", "ok", **who)
+        keep(conn, result)
         return result
 
-    return parts.mailing(body)
+    return parts.mailing(body, flow=kind.flow(flow_id))

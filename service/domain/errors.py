@@ -94,6 +94,16 @@ class HolderLocked(Refusal):
     default_detail = "Self-service is locked for this card."
 
 
+class HolderPaused(Refusal):
+    """Too many wrong codes for this holder lately: self-service waits (code_guesses)."""
+
+    code = ProblemCode.SELF_SERVICE_PAUSED
+    default_detail = "Too many wrong codes: self-service is paused for this card for now."
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after=retry_after)
+
+
 # -- journeys and their steps -------------------------------------------------------------------
 
 

@@ -1,7 +1,11 @@
 """Idempotency: a repeated request (same kiosk, same key) gets the first answer.
 
 Records hold no secret: fingerprints are keyed hashes, and a cryptogram is
-recomputed on a replay rather than stored.
+recomputed on a replay rather than stored. The answer is kept in the same
+transaction as the step (service/domain/kept_answers.py); a record still
+"running" belongs to a request under way, unless the instance running it has
+stopped beating (service/domain/instances.py: a kill -9 frees its keys within
+seconds) or it is older than IDEMPOTENCY_STALE.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
+from service.domain import instances
 from service.domain.errors import (
     IdempotencyKeyEmpty,
     IdempotencyKeyMismatch,
@@ -19,7 +24,8 @@ from service.domain.parts import Kiosk, Parts
 from service.queries import idempotency
 
 IDEMPOTENCY_TTL = 24 * 3600.0
-# A "running" record older than this was left by a crashed instance.
+# A "running" record older than this is abandoned even if its instance still beats
+# (a request cannot take longer: the mail and store timeouts end it first).
 IDEMPOTENCY_STALE = 120.0
 
 
@@ -46,14 +52,20 @@ def begin(
     if not key.strip():
         raise IdempotencyKeyEmpty()
     now = parts.now()
-    key_hash = parts.fingerprint("idempotency-key", key)
+    key_hash = hash_of(parts, key)
     fingerprint = parts.fingerprint("idempotency-request", method, path, body)
     try:
         with parts.transaction() as conn:
             row = idempotency.find_for_update(conn, kiosk.id, key_hash)
             stale = row is not None and (
                 row.created_at < now - IDEMPOTENCY_TTL
-                or (row.state == "running" and row.created_at < now - IDEMPOTENCY_STALE)
+                or (
+                    row.state == "running"
+                    and (
+                        row.created_at < now - IDEMPOTENCY_STALE
+                        or not instances.alive(conn, row.instance_id, parts.instance_id, now)
+                    )
+                )
             )
             if row is not None and not stale:
                 if row.method != method or row.path != path or row.fingerprint != fingerprint:
@@ -71,6 +83,7 @@ def begin(
                 path=path,
                 fingerprint=fingerprint,
                 at=now,
+                instance_id=parts.instance_id,
             )
     except IntegrityError:
         # A concurrent first request inserted the same key a moment before us.
@@ -78,9 +91,15 @@ def begin(
     return None
 
 
+def hash_of(parts: Parts, key: str) -> str:
+    """How a key is stored: a keyed hash, never the key."""
+    return parts.fingerprint("idempotency-key", key)
+
+
 def finish(parts: Parts, kiosk: Kiosk, key: str, status: int, body: str | None) -> None:
-    """Keep the answer to replay (5xx answers are forgotten instead)."""
-    key_hash = parts.fingerprint("idempotency-key", key)
+    """Keep the answer to replay (5xx answers are forgotten instead), when the step
+    did not keep it in its own transaction (service/domain/kept_answers.py)."""
+    key_hash = hash_of(parts, key)
     with parts.transaction() as conn:
         if status >= 500:
             idempotency.forget(conn, kiosk.id, key_hash)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,16 +12,21 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine
 
 from card.keys import MasterKeys
+from service.domain import kept_answers
 from service.domain.answer_checks import AnswerChecks
 from service.domain.catalogue import Catalogue, load_terms_version
 from service.domain.errors import Refusal
+from service.domain.mail_claims import MailClaims
 from service.domain.times import Clock, utc_now
 from service.mailer import Mailer
 from service.mailing import Mail, Pass, run_mailing
-from service.secrecy import AnswerHasher, Fingerprinter
+from service.secrecy import AnswerHasher, Fingerprinter, new_id
 from service.settings import ServiceSettings
 
 T = TypeVar("T")
+
+OWES_NOTICE = "ssu_owes_notice"
+"""Set in a connection's info by a transaction that recorded a notice owed."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,11 @@ class Parts:
             settings.argon2.time_cost, settings.argon2.memory_cost, settings.argon2.parallelism
         )
         self.fingerprint = Fingerprinter(masters)
+        self.instance_id = new_id()
+        """This instance, as the records of the work it holds name it."""
+        self.mail_claims = MailClaims(engine, clock, self.instance_id)
+        self.notices_owed = threading.Event()
+        """Set when a committed transaction owed a notice: wakes the notice sweep."""
         workers = settings.admission.workers or os.cpu_count() or 1
         self.answer_checks = AnswerChecks(
             workers,
@@ -74,24 +85,52 @@ class Parts:
         """A transaction that is committed on success and on a Refusal.
 
         A refusal still keeps what was written before it (a counted failure, a
-        used nonce, the audit record); any other exception rolls everything back.
+        used nonce, the audit record), and with it the refusal as the answer to the
+        request's Idempotency-Key (service/domain/kept_answers.py); any other
+        exception rolls everything back.
         Nothing is mailed inside one: see `mailing`.
         """
         with self.engine.connect() as conn:
             conn.begin()
+            conn.info.pop(OWES_NOTICE, None)
+            kept_answers.rolled_back(conn)
             try:
                 yield conn
-            except Refusal:
+            except Refusal as refusal:
+                # The refusal ends the request: its answer is kept with what led to it.
+                kept_answers.keep_refusal(conn, refusal)
                 conn.commit()
+                self._committed(conn)
                 raise
             except BaseException:
                 conn.rollback()
+                conn.info.pop(OWES_NOTICE, None)
+                kept_answers.rolled_back(conn)
                 raise
             conn.commit()
+            self._committed(conn)
 
-    def mailing(self, body: Callable[[Connection, Pass], T]) -> T:
-        """Run a step that mails with no transaction open while it mails (service/mailing.py)."""
-        return run_mailing(self.transaction, self.send, body)
+    def _committed(self, conn: Connection) -> None:
+        kept_answers.committed(conn)
+        self._wake_notices(conn)
+
+    def _wake_notices(self, conn: Connection) -> None:
+        if conn.info.pop(OWES_NOTICE, False):
+            self.notices_owed.set()
+
+    def mailing(self, body: Callable[[Connection, Pass], T], *, flow: str | None = None) -> T:
+        """Run a step that mails with no transaction open while it mails (service/mailing.py).
+
+        Args:
+            body: the step.
+            flow: the flow it changes ("unlocks:<id>"): steps of one flow then mail
+                one at a time (service/domain/mail_claims.py). None for a step that
+                creates its flow, which nobody else can reach yet.
+        """
+        if flow is None:
+            return run_mailing(self.transaction, self.send, body)
+        with self.mail_claims.held(flow):
+            return run_mailing(self.transaction, self.send, body)
 
     def send(self, mail: Mail) -> None:
         """Send one mail now (raising MailNotSent)."""

@@ -15,6 +15,7 @@ from contract.answers import ANSWER_MAX, ANSWER_MIN, QUESTIONS_TO_CHOOSE
 from contract.wire import CodeSent, Registered, RegistrationIn, RegistrationOut
 from service.domain.audit import record, refusals_recorded
 from service.domain.card_proofs import proven_holder
+from service.domain.code_guesses import refuse_if_paused
 from service.domain.codes import (
     CODE_TRIES,
     FlowKind,
@@ -33,11 +34,19 @@ from service.domain.errors import (
     TermsChanged,
     UnknownRegistration,
 )
+from service.domain.kept_answers import keep
+from service.domain.notices import owe
 from service.domain.parts import Kiosk, Parts
-from service.domain.times import rfc3339
+from service.domain.times import human_time, rfc3339
 from service.mailing import Pass
 from service.queries import flows, holder_answers, holders, registration_answers
-from service.secrecy import email_domain_approved, new_id, normalise_answer, normalise_mobile
+from service.secrecy import (
+    email_domain_approved,
+    mask_email,
+    new_id,
+    normalise_answer,
+    normalise_mobile,
+)
 from service.tables import registrations
 
 FLOW_TTL = 30 * 60.0
@@ -100,7 +109,11 @@ def start(parts: Parts, kiosk: Kiosk, request: RegistrationIn) -> RegistrationOu
             registration_id=registration_id,
             terms_version=request.terms_version,
         )
-    return RegistrationOut(registration_id=registration_id, expires_at=rfc3339(now + FLOW_TTL))
+        started = RegistrationOut(
+            registration_id=registration_id, expires_at=rfc3339(now + FLOW_TTL)
+        )
+        keep(conn, started)
+    return started
 
 
 def _checked_details(parts: Parts, conn: Connection, kiosk: Kiosk, request: RegistrationIn) -> str:
@@ -108,6 +121,7 @@ def _checked_details(parts: Parts, conn: Connection, kiosk: Kiosk, request: Regi
     holder = proven_holder(parts, conn, kiosk, request, "holder_auth")
     if holder is None:
         raise HolderNotProven()
+    refuse_if_paused(parts, conn, request.uuid, parts.now())
     mobile = normalise_mobile(request.mobile)
     if not email_domain_approved(request.email, parts.settings.approved_domains):
         raise EmailDomainRefused(approved_domains=list(parts.settings.approved_domains))
@@ -157,9 +171,10 @@ def set_answers(
         holder = holders.get(conn, row.uuid)
         result = send_code(out, REGISTRATION, row, holder, issued)
         record(parts, conn, "registration_answers", "ok", **who, question_ids=sorted(answers))
+        keep(conn, result)
         return result
 
-    return parts.mailing(body)
+    return parts.mailing(body, flow=REGISTRATION.flow(registration_id))
 
 
 def confirm(parts: Parts, kiosk: Kiosk, registration_id: str, code: str) -> Registered:
@@ -169,6 +184,7 @@ def confirm(parts: Parts, kiosk: Kiosk, registration_id: str, code: str) -> Regi
         row = load(parts, conn, kiosk, registration_id)
         who = take_code(parts, conn, kiosk, REGISTRATION, row, code, now)
         flows.change(conn, registrations, registration_id, step="registered")
+        _tell_old_address(parts, conn, kiosk, row, now)
         # The new answers replace the old ones only now; a lock stays for the RA.
         holders.register(
             conn,
@@ -180,11 +196,42 @@ def confirm(parts: Parts, kiosk: Kiosk, registration_id: str, code: str) -> Regi
         )
         holder_answers.replace(conn, row.uuid, registration_answers.take(conn, registration_id))
         record(parts, conn, "registration_confirm", "ok", **who)
+        keep(conn, Registered(status="registered"))
     return Registered(status="registered")
+
+
+def _tell_old_address(
+    parts: Parts, conn: Connection, kiosk: Kiosk, row: Row[Any], now: float
+) -> None:
+    """A registration moving codes and notices to a new address is told to the old one.
+
+    Whoever holds the card and its passcode can re-register; the holder hears of
+    it at the address it replaces, so a takeover cannot pass unseen (a notice owed
+    in this transaction, sent by the sweep: no kiosk can stop it).
+    """
+    holder = holders.get(conn, row.uuid)
+    if not holder.registered or holder.email.strip().casefold() == row.email.casefold():
+        return
+    owe(
+        parts,
+        conn,
+        uuid=row.uuid,
+        to=holder.email,
+        template="contact-changed",
+        due_at=now,
+        name=holder.name,
+        new_address=mask_email(row.email),
+        kiosk=kiosk.name,
+        time=human_time(now),
+    )
 
 
 def resend(parts: Parts, kiosk: Kiosk, registration_id: str) -> CodeSent:
     """POST /v1/registrations/{id}/resend."""
     return resend_code(
-        parts, kiosk, REGISTRATION, lambda conn: load(parts, conn, kiosk, registration_id)
+        parts,
+        kiosk,
+        REGISTRATION,
+        registration_id,
+        lambda conn: load(parts, conn, kiosk, registration_id),
     )

@@ -13,6 +13,7 @@ from contract.answers import MAX_FAILED_ANSWERS
 from contract.wire import CodeAccepted, CodeSent, CryptogramOut, Empty, UnlockIn, UnlockOut
 from service.domain.audit import record, refusals_recorded, refuse
 from service.domain.card_proofs import cryptogram_for, proven_holder
+from service.domain.code_guesses import refuse_if_paused
 from service.domain.codes import (
     CODE_TRIES,
     CODE_TTL,
@@ -34,6 +35,8 @@ from service.domain.errors import (
     UnknownUnlock,
     UnlockLapsed,
 )
+from service.domain.kept_answers import keep
+from service.domain.notices import cancel, owe
 from service.domain.parts import Kiosk, Parts
 from service.domain.times import human_time, rfc3339
 from service.mailing import Pass
@@ -73,6 +76,7 @@ def start(parts: Parts, kiosk: Kiosk, request: UnlockIn) -> UnlockOut:
     def body(conn: Connection, out: Pass) -> UnlockOut:
         with refusals_recorded(parts, conn, "unlock_start", **who):
             holder, registered = _registered_holder(parts, conn, kiosk, request)
+            refuse_if_paused(parts, conn, uuid, now)
         unlock_id = out.new_id()
         asked: list[str] = []
         issued: IssuedCode | None = None
@@ -102,7 +106,7 @@ def start(parts: Parts, kiosk: Kiosk, request: UnlockIn) -> UnlockOut:
         if issued is not None:
             code_sent_to = send_code(out, UNLOCK, holder, holder, issued).code_sent_to
         record(parts, conn, "unlock_start", "ok", unlock_id=unlock_id, next=step, **who)
-        return UnlockOut(
+        started = UnlockOut(
             unlock_id=unlock_id,
             next=step,
             questions=parts.catalogue.asked(asked),
@@ -110,6 +114,8 @@ def start(parts: Parts, kiosk: Kiosk, request: UnlockIn) -> UnlockOut:
             expires_at=rfc3339(now + FLOW_TTL),
             code_sent_to=code_sent_to,
         )
+        keep(conn, started)
+        return started
 
     return parts.mailing(body)
 
@@ -139,6 +145,8 @@ def answer(parts: Parts, kiosk: Kiosk, unlock_id: str, answers: Mapping[str, str
         holder = holders.get(conn, row.uuid)
         if holder.locked_at is not None:
             refuse(parts, conn, "unlock_answers", HolderLocked(), **who)
+        with refusals_recorded(parts, conn, "unlock_answers", **who):
+            refuse_if_paused(parts, conn, row.uuid, parts.now())
         asked = json.loads(row.question_ids)
         if sorted(answers) != sorted(asked):
             invalid = AnswersMalformed(f"Answer exactly the questions asked: {', '.join(asked)}.")
@@ -158,6 +166,7 @@ def answer(parts: Parts, kiosk: Kiosk, unlock_id: str, answers: Mapping[str, str
         holder = holders.get(conn, row.uuid, for_update=True)
         if holder.locked_at is not None:
             raise HolderLocked()
+        refuse_if_paused(parts, conn, row.uuid, now)
         if not correct:
             _count_failure(parts, conn, holder, now, who)
         issued = issue_code(parts, UNLOCK, unlock_id, now, out)
@@ -165,9 +174,10 @@ def answer(parts: Parts, kiosk: Kiosk, unlock_id: str, answers: Mapping[str, str
         holders.reset_failures(conn, row.uuid)
         result = send_code(out, UNLOCK, row, holder, issued)
         record(parts, conn, "unlock_answers", "ok", **who)
+        keep(conn, result)
         return result
 
-    return parts.mailing(body)
+    return parts.mailing(body, flow=UNLOCK.flow(unlock_id))
 
 
 def _count_failure(
@@ -193,7 +203,9 @@ def enter_code(parts: Parts, kiosk: Kiosk, unlock_id: str, code: str) -> CodeAcc
         who = take_code(parts, conn, kiosk, UNLOCK, row, code, now)
         flows.change(conn, unlocks, unlock_id, step="accepted", accepted_expires_at=now + CODE_TTL)
         record(parts, conn, "unlock_code", "ok", **who)
-    return CodeAccepted(status="code_accepted", expires_at=rfc3339(now + CODE_TTL))
+        accepted = CodeAccepted(status="code_accepted", expires_at=rfc3339(now + CODE_TTL))
+        keep(conn, accepted)
+    return accepted
 
 
 def cryptogram(parts: Parts, kiosk: Kiosk, unlock_id: str, challenge: str) -> CryptogramOut:
@@ -206,8 +218,39 @@ def cryptogram(parts: Parts, kiosk: Kiosk, unlock_id: str, challenge: str) -> Cr
         if row.cryptograms >= MAX_CRYPTOGRAMS:
             refuse(parts, conn, "unlock_cryptogram", CryptogramLimitReached(), **who)
         flows.change(conn, unlocks, unlock_id, cryptograms=row.cryptograms + 1)
+        if row.cryptograms == 0:
+            _owe_attempt_notice(parts, conn, kiosk, row)
         record(parts, conn, "unlock_cryptogram", "ok", **who, count=row.cryptograms + 1)
+        keep(conn, None)  # a repeat computes the cryptogram again: it is never stored
     return CryptogramOut(cryptogram=cryptogram_for(parts, row.serial, challenge))
+
+
+def _owe_attempt_notice(parts: Parts, conn: Connection, kiosk: Kiosk, row: Row[Any]) -> None:
+    """Owe the holder word of this unlock unless its kiosk reports it unlocked in time.
+
+    A kiosk that took the cryptogram may have unblocked the card and set a passcode
+    of its choosing; if it never reports, the holder still hears of it, from the
+    notice sweep, `notices.unreported_after` seconds after the first cryptogram. An
+    "unlocked" result cancels this notice and sends its own.
+    """
+    now = parts.now()
+    holder = holders.get(conn, row.uuid)
+    owe(
+        parts,
+        conn,
+        uuid=row.uuid,
+        to=holder.email,
+        template="unlock-attempt",
+        due_at=now + parts.settings.notices.unreported_after,
+        about=_attempt(row.id),
+        name=holder.name,
+        kiosk=kiosk.name,
+        time=human_time(now),
+    )
+
+
+def _attempt(unlock_id: str) -> str:
+    return f"unlock-attempt:{unlock_id}"
 
 
 def replay_cryptogram(parts: Parts, kiosk: Kiosk, unlock_id: str, challenge: str) -> CryptogramOut:
@@ -221,7 +264,9 @@ def replay_cryptogram(parts: Parts, kiosk: Kiosk, unlock_id: str, challenge: str
 
 def resend(parts: Parts, kiosk: Kiosk, unlock_id: str) -> CodeSent:
     """POST /v1/unlocks/{id}/resend."""
-    return resend_code(parts, kiosk, UNLOCK, lambda conn: load(parts, conn, kiosk, unlock_id))
+    return resend_code(
+        parts, kiosk, UNLOCK, unlock_id, lambda conn: load(parts, conn, kiosk, unlock_id)
+    )
 
 
 def report_result(
@@ -237,6 +282,7 @@ def report_result(
             raise StepOutOfOrder("No card result is expected now.")
         if outcome == "unlocked":
             flows.change(conn, unlocks, unlock_id, step="closed", closed_at=now)
+            cancel(conn, _attempt(unlock_id))  # told by the notice below instead
             holder = holders.get(conn, row.uuid)
             out.send(
                 holder.email,
@@ -246,6 +292,7 @@ def report_result(
                 time=human_time(now),
             )
         record(parts, conn, "unlock_result", outcome, **who, status_word=status_word.upper())
+        keep(conn, Empty())
         return Empty()
 
-    return parts.mailing(body)
+    return parts.mailing(body, flow=UNLOCK.flow(unlock_id))

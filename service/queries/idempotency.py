@@ -28,6 +28,7 @@ def claim(
     path: str,
     fingerprint: str,
     at: float,
+    instance_id: str,
 ) -> None:
     """Insert a "running" record (IntegrityError if another request claimed the key)."""
     conn.execute(
@@ -39,6 +40,7 @@ def claim(
             fingerprint=fingerprint,
             state="running",
             created_at=at,
+            instance_id=instance_id,
         )
     )
 

@@ -30,7 +30,7 @@ REGISTRATION = (e.UnknownRegistration, e.StepOutOfOrder, e.RegistrationLapsed)
     status_code=201,
     response_model=RegistrationOut,
     responses=documented(
-        e.HolderNotProven, e.EmailDomainRefused, e.MobileMalformed, e.TermsChanged
+        e.HolderNotProven, e.EmailDomainRefused, e.MobileMalformed, e.TermsChanged, e.HolderPaused
     ),
 )
 def start_registration(body: RegistrationIn, service: ServiceDep, once: IdempotentDep) -> Answer:
@@ -67,7 +67,7 @@ async def registration_answers(
 @router.post(
     "/{registration_id}/confirm",
     response_model=Registered,
-    responses=documented(*REGISTRATION, e.CodeLapsed, e.CodeVoided, e.CodeRejected),
+    responses=documented(*REGISTRATION, e.CodeLapsed, e.CodeVoided, e.CodeRejected, e.HolderPaused),
 )
 def registration_confirm(
     registration_id: FlowId, body: CodeIn, service: ServiceDep, once: IdempotentDep
@@ -85,7 +85,9 @@ def registration_confirm(
 @router.post(
     "/{registration_id}/resend",
     response_model=CodeSent,
-    responses=documented(*REGISTRATION, e.CodeVoided, e.ResendLimited, e.MailNotSent),
+    responses=documented(
+        *REGISTRATION, e.CodeVoided, e.ResendLimited, e.MailNotSent, e.HolderPaused
+    ),
 )
 def registration_resend(
     registration_id: FlowId, service: ServiceDep, once: IdempotentDep

@@ -36,7 +36,9 @@ CODE = (e.CodeLapsed, e.CodeVoided, e.CodeRejected)
     response_model=UnlockOut,
     # code_sent_to only when the code was mailed at once.
     response_model_exclude_none=True,
-    responses=documented(e.CardNotProven, e.HolderNotRegistered, e.HolderLocked, e.MailNotSent),
+    responses=documented(
+        e.CardNotProven, e.HolderNotRegistered, e.HolderLocked, e.HolderPaused, e.MailNotSent
+    ),
 )
 def start_unlock(body: UnlockIn, service: ServiceDep, once: IdempotentDep) -> Answer:
     return once.run(
@@ -52,6 +54,7 @@ def start_unlock(body: UnlockIn, service: ServiceDep, once: IdempotentDep) -> An
         e.AnswersMalformed,
         e.AnswersRejected,
         e.HolderLocked,
+        e.HolderPaused,
         e.MailNotSent,
         e.ServiceBusy,
     ),
@@ -70,7 +73,11 @@ async def unlock_answers(
     )
 
 
-@router.post("/{unlock_id}/code", response_model=CodeAccepted, responses=documented(*UNLOCK, *CODE))
+@router.post(
+    "/{unlock_id}/code",
+    response_model=CodeAccepted,
+    responses=documented(*UNLOCK, *CODE, e.HolderPaused),
+)
 def unlock_code(
     unlock_id: FlowId, body: CodeIn, service: ServiceDep, once: IdempotentDep
 ) -> Answer:
@@ -95,7 +102,7 @@ def unlock_cryptogram(
 @router.post(
     "/{unlock_id}/resend",
     response_model=CodeSent,
-    responses=documented(*UNLOCK, e.CodeVoided, e.ResendLimited, e.MailNotSent),
+    responses=documented(*UNLOCK, e.CodeVoided, e.ResendLimited, e.MailNotSent, e.HolderPaused),
 )
 def unlock_resend(unlock_id: FlowId, service: ServiceDep, once: IdempotentDep) -> Answer:
     return once.run(None, lambda: unlocks.resend(service, once.kiosk, unlock_id))
