@@ -19,6 +19,7 @@ from service.mailer import Mailer
 from service.mailing import Mail, Pass, run_mailing
 from service.secrecy import AnswerHasher, Fingerprinter
 from service.settings import ServiceSettings
+from service.store import begin
 
 T = TypeVar("T")
 
@@ -63,6 +64,7 @@ class Parts:
             workers,
             settings.admission.max_wait,
             workers * settings.admission.max_queue_per_worker,
+            nice=settings.admission.check_nice,
         )
 
     def now(self) -> float:
@@ -70,15 +72,19 @@ class Parts:
         return self.clock().timestamp()
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
+    def transaction(self, *, durable: bool = True) -> Iterator[Connection]:
         """A transaction that is committed on success and on a Refusal.
 
         A refusal still keeps what was written before it (a counted failure, a
         used nonce, the audit record); any other exception rolls everything back.
         Nothing is mailed inside one: see `mailing`.
+
+        Args:
+            durable: False commits without waiting for the disk (`store.begin`):
+                only for writes a power cut may lose harmlessly, never a rule's state.
         """
         with self.engine.connect() as conn:
-            conn.begin()
+            begin(conn, durable=durable)
             try:
                 yield conn
             except Refusal:

@@ -7,7 +7,9 @@ assertion here is about time: how fast health answers is measured in bench/.
 
 from __future__ import annotations
 
+import os
 import secrets
+import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -333,3 +335,19 @@ def test_a_busy_refusal_comes_before_the_token_is_looked_up(busy_live: RunningSe
         # No thread, no store: not even the token is checked while answering is full.
         assert_busy(httpx.post(path, json=body, timeout=WAIT))
     assert httpx.post(path, json=body, timeout=WAIT).status_code == 401
+
+
+def test_checks_run_on_nicer_threads_than_their_callers() -> None:
+    """Hashing yields the CPU to health and the cheap endpoints (issue 14)."""
+    if sys.platform != "linux":
+        pytest.skip("niceness per thread is Linux's")
+
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    checks = AnswerChecks(workers=1, max_wait=3.0, max_queue=1, nice=5)
+    with checks.admit():
+        assert checks.run(niceness) == min(19, niceness() + 5)
+    plain = AnswerChecks(workers=1, max_wait=3.0, max_queue=1)
+    with plain.admit():
+        assert plain.run(niceness) == niceness()
