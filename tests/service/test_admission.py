@@ -351,3 +351,37 @@ def test_checks_run_on_nicer_threads_than_their_callers() -> None:
     plain = AnswerChecks(workers=1, max_wait=3.0, max_queue=1)
     with plain.admit():
         assert plain.run(niceness) == niceness()
+
+
+@contextmanager
+def store_held(live: RunningService) -> Iterator[None]:
+    """Hold what every authenticated request must write (its kiosk's count) until the end."""
+    engine = live.service.engine
+    with engine.connect() as conn:
+        conn.begin()  # on SQLite, this is the store's one write turn
+        if conn.dialect.name == "postgresql":
+            # Reads go on; every insert or update of a count waits.
+            conn.exec_driver_sql("LOCK TABLE rate_limits IN EXCLUSIVE MODE")
+        try:
+            yield
+        finally:
+            conn.rollback()
+
+
+def test_health_and_ready_answer_while_requests_are_stuck_on_the_store(
+    live_service: RunningService,
+) -> None:
+    """Workers parked on a locked store take no turn from health or readiness (issue 14)."""
+    engine = live_service.service.engine
+    callers = 45  # more than the server's 40 worker threads
+    with ThreadPoolExecutor(callers) as pool, kiosk(live_service) as http:
+        with store_held(live_service):
+            stuck = [pool.submit(http.get, "/v1/questions") for _ in range(callers)]
+            # The holder's connection and at least 20 parked requests' connections.
+            wait_for(lambda: engine.pool.checkedout() > 20, what="requests to park on the store")
+            health = httpx.get(f"{live_service.url}/v1/health", timeout=WAIT)
+            ready = httpx.get(f"{live_service.url}/v1/ready", timeout=WAIT)
+            assert health.status_code == 200 and health.json()["status"] == "ok"
+            assert ready.status_code == 200 and ready.json()["status"] == "ready"
+            assert not any(f.done() for f in stuck)  # none can pass the held store
+        assert [f.result().status_code for f in stuck] == [200] * callers
