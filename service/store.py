@@ -83,6 +83,15 @@ def open_engine(url: str, pool_size: int = 20) -> Engine:
     return engine
 
 
+_TURNS_LOCK = threading.Lock()
+_TURNS: dict[str, tuple[threading.Lock, list[int]]] = {}
+
+
+def _new_turn() -> tuple[threading.Lock, list[int]]:
+    # The lock file's descriptor, opened by the first writer, is kept in the list.
+    return threading.Lock(), []
+
+
 def _writer_connection(database: str | None) -> type[sqlite3.Connection]:
     """A sqlite3 connection class whose writers take turns before BEGIN IMMEDIATE.
 
@@ -90,13 +99,16 @@ def _writer_connection(database: str | None) -> type[sqlite3.Connection]:
     apart), so with many writers at once a cheap transaction waited up to seconds
     behind ones that took a millisecond (issue 14 item 4: p95 of 0.2-0.7 s on
     /v1/nonces at 16 connections). Here writers queue where a release wakes the next
-    at once: a lock per engine for this process's threads, then an exclusive `flock`
-    on a file beside the database for the other instances on the same file. SQLite's
+    at once: a lock per file for this process's threads, then an exclusive `flock` on a
+    file beside the database for the other instances on the same file. SQLite's
     own lock stays the authority; the queue only means it is free when asked for.
     """
-    turn = threading.Lock()
-    lock_path = f"{database}-writers" if database and database != ":memory:" else None
-    shared: list[int] = []  # the lock file, opened once per process and engine
+    on_file = database is not None and database not in ("", ":memory:")
+    lock_path = str(Path(f"{database}-writers").expanduser().resolve()) if on_file else None
+    with _TURNS_LOCK:
+        # One turn per file and process, whatever the engines: two engines on one file
+        # in one process never wait on each other's flock (which has no timeout).
+        turn, shared = _TURNS.setdefault(lock_path or f"memory-{len(_TURNS)}", _new_turn())
 
     class TakingTurns(sqlite3.Connection):
         _turn_held = False
@@ -110,8 +122,7 @@ def _writer_connection(database: str | None) -> type[sqlite3.Connection]:
             try:
                 if lock_path is not None:
                     if not shared:
-                        path = str(Path(lock_path).expanduser())
-                        shared.append(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+                        shared.append(os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600))
                     fcntl.flock(shared[0], fcntl.LOCK_EX)
             except BaseException:
                 turn.release()
