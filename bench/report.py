@@ -658,7 +658,12 @@ def _admission_rows(phases: list[dict[str, Any]]) -> list[str]:
             + " | ".join(
                 [
                     str(p.get("kiosks")),
-                    num(p.get("busy_refusals")),
+                    num(p.get("busy_refusals"))
+                    + (
+                        " (" + ", ".join(f"{k} {v}" for k, v in p["busy_by_call"].items()) + ")"
+                        if p.get("busy_by_call")
+                        else ""
+                    ),
                     num(p.get("refused_then_completed")),
                     num(p.get("abandoned")),
                     num(cut_off) if cut_off is not None else "(in abandoned)",
@@ -830,6 +835,17 @@ def journeys_section(
     return out
 
 
+def _apart_note(results: dict[str, Any]) -> str:
+    """Which sections were re-measured later on their own (`python -m bench --only`)."""
+    apart = [k for k, v in results.items() if isinstance(v, dict) and "machine" in v]
+    if not apart:
+        return ""
+    return (
+        f" Re-measured later on their own (`python -m bench --only {' '.join(apart)}`): "
+        "those sections say when, on what and under what load; the rest are from this run."
+    )
+
+
 def render(info: dict[str, Any], results: dict[str, Any], mode: str, total: float) -> str:
     """The whole RESULTS.md."""
     lines = [
@@ -839,7 +855,8 @@ def render(info: dict[str, Any], results: dict[str, Any], mode: str, total: floa
         + (" FULL=1" if mode == "full" else "")
         + f") on {info['date']}, {total:.0f} s in all. Every ratio is against a floor "
         "measured in the same run on the same machine; these machines are shared and "
-        "noisy, so read ratios rather than absolute figures. Raw numbers: `RESULTS.json`.",
+        "noisy, so read ratios rather than absolute figures. Raw numbers: `RESULTS.json`."
+        + _apart_note(results),
         "",
         "## Machine",
         "",
