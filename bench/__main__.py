@@ -1,5 +1,9 @@
 """`python -m bench [--quick|--full]`: run every benchmark, write bench/RESULTS.md.
 
+`--only NAME ...` re-measures those benchmarks and keeps every other section of the
+last report (from RESULTS.json); the re-measured sections carry their own date and
+load average.
+
 Each benchmark runs in its own subprocess (`python -m bench.<name>`), bounded in
 time: libpcsclite reads PCSCLITE_CSOCK_NAME once per process, so each card
 benchmark starts its own private pcscd, and one benchmark's leftovers cannot skew
@@ -63,7 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=RESULTS, help="report file")
     args = parser.parse_args(argv)
     full = bool(args.full)
+    mode = "full" if full else "quick"
     info = machine()
+    raw = args.output.with_suffix(".json")
+    kept = _last_report(raw) if args.only else None
     results: dict[str, Any] = {}
     start = time.perf_counter()
     for name, quick_limit, full_limit in BENCHMARKS:
@@ -73,12 +80,33 @@ def main(argv: list[str] | None = None) -> int:
         results[name] = run_one(name, full, full_limit if full else quick_limit)
         status = "error" if "error" in results[name] else f"{results[name]['bench_seconds']} s"
         print(f"bench: {name} {status}", flush=True)
+        if kept is not None:
+            results[name]["machine"] = {**machine(), "mode": mode}
     total = time.perf_counter() - start
-    args.output.write_text(render(info, results, "full" if full else "quick", total))
-    raw = args.output.with_suffix(".json")
-    raw.write_text(json.dumps({"machine": info, "results": results}, indent=2, default=str))
+    report: dict[str, Any] = {"machine": info, "mode": mode, "total_s": total, "results": results}
+    if kept is not None:
+        # The last report's header and sections stay; the ones run now replace theirs.
+        report = {**kept, "results": {**kept["results"], **results}}
+    args.output.write_text(
+        render(report["machine"], report["results"], report["mode"], report["total_s"])
+    )
+    raw.write_text(json.dumps(report, indent=2, default=str))
     print(f"bench: wrote {args.output} and {raw.name} in {total:.0f} s", flush=True)
     return 0
+
+
+def _last_report(raw: Path) -> dict[str, Any] | None:
+    """The last full report (RESULTS.json), to keep the sections not run now; or None."""
+    try:
+        last = json.loads(raw.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(last, dict) or "machine" not in last or "results" not in last:
+        return None
+    # Reports before this key were all written by a full run (1438 s for the last one).
+    last.setdefault("mode", "full")
+    last.setdefault("total_s", 1438.0)
+    return last
 
 
 if __name__ == "__main__":

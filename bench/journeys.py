@@ -33,16 +33,19 @@ counted as timed out. Bounded in count too: a phase never starts more journeys t
 it has holders.
 
 The phases run first at the configured argon2id cost (the service settings'
-defaults, what a deployment runs). If at that cost the largest phase completes fewer
-journeys than it has kiosks, the same phases run again at the cheap test cost,
-labelled as such, so the store and the rules under contention are measured as well.
+defaults, what a deployment runs). In quick mode, if at that cost the largest phase
+completes fewer journeys than it has kiosks, the same phases run again at the cheap
+test cost, labelled as such, so the store and the rules under contention are
+measured as well (full mode spends that time on the 1000-kiosk phase instead).
 
 Admission (issue 14): the simulated kiosk honours 503 `service_busy` the way a kiosk
 must: it waits the Retry-After (times a random 1 to 1.5, so kiosks do not come back
 together) and sends the same answers again with the same Idempotency-Key. Each phase
 counts those refusals, the journeys refused and then completed, the journeys
-abandoned (timed out or failed), the service's peak RSS (VmHWM), and `/v1/health`
-answered every 100 ms from a thread of its own (p50/p99/max) during the phase.
+abandoned (the kiosk met an error it does not wait out) apart from those cut off
+(still under way when the bench stopped the phase), the service's peak RSS (VmHWM),
+and `/v1/health` and `/v1/ready` asked every 100 ms by a probe process of its own
+(`bench.health_probe`; p50/p99/max) during the phase.
 """
 
 from __future__ import annotations
@@ -68,7 +71,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import insert
 
-from bench.common import LOOPBACK, ROOT, emit, free_port, percentile, ratio, summary
+from bench.common import LOOPBACK, ROOT, emit, free_port, parse_emitted, ratio, summary
 from card.keys import MasterKeys, aes_cmac
 from kiosk.service_client import ServiceClient, ServiceRejected
 from service.app import mailer_for
@@ -156,13 +159,17 @@ class CountingTransport(httpx.AsyncBaseTransport):
     """Wraps the default transport; counts every raw status (retries included)."""
 
     statuses: Counter[int]
+    busy: Counter[str] = field(default_factory=Counter)
+    """503 service_busy answers by path kind (the client waits them out itself)."""
     inner: httpx.AsyncBaseTransport = field(default_factory=httpx.AsyncHTTPTransport)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Send, read the body, count the status."""
+        """Send, read the body, count the status (and a 503 service_busy apart)."""
         response = await self.inner.handle_async_request(request)
-        await response.aread()
+        body = await response.aread()
         self.statuses[response.status_code] += 1
+        if response.status_code == 503 and b'"service_busy"' in body:
+            self.busy[request.url.path.rsplit("/", 1)[-1]] += 1
         return response
 
     async def aclose(self) -> None:
@@ -338,8 +345,10 @@ class Tally:
     failures: Counter[str] = field(default_factory=Counter)
     statuses: Counter[int] = field(default_factory=Counter)
     started: int = 0
+    busy: Counter[str] = field(default_factory=Counter)
+    """503 service_busy answers by what was asked (nonces, answers), every one waited out."""
     busy_refusals: int = 0
-    """503 service_busy answers the kiosks waited out."""
+    """503 service_busy answers on the answer step that the journey itself waited out."""
     refused_then_completed: int = 0
     """Completed journeys that met at least one service_busy first."""
 
@@ -360,7 +369,18 @@ async def journey(
     """
     serial = bytes.fromhex(holder.serial)
     step[0] = "nonce"
-    nonce = await client.new_nonce()
+    while True:
+        try:
+            nonce = await client.new_nonce()
+            break
+        except ServiceRejected as exc:
+            # The client waited out service_busy for a minute already; a kiosk whose
+            # holder is still there asks again, as the bench's kiosks always do.
+            if exc.status != 503 or exc.code != "service_busy":
+                raise
+            step[0] = "nonce (waiting Retry-After)"
+            await asyncio.sleep((exc.retry_after or 1) * random.uniform(1.0, 1.5))
+            step[0] = "nonce"
     mac = aes_cmac(world.masters.derive("card_auth", serial), nonce.nonce)
     step[0] = "start"
     started = await client.start_unlock(holder.serial, holder.uuid, nonce.nonce, mac)
@@ -400,13 +420,14 @@ async def run_phase(
     tally = Tally()
     todo = iter(pool)
     timeout = phase.seconds + phase.grace + 5
+    transports = [CountingTransport(tally.statuses) for _ in range(phase.kiosks)]
     clients = [
         ServiceClient(
             urls[n % len(urls)],
             world.tokens[n],
             timeout=timeout,
             retries=1,
-            transport=CountingTransport(tally.statuses),
+            transport=transports[n],
         )
         for n in range(phase.kiosks)
     ]
@@ -415,7 +436,7 @@ async def run_phase(
 
     steps = [["idle"] for _ in clients]
 
-    async def kiosk(client: ServiceClient, step: list[str]) -> None:
+    async def kiosk(client: ServiceClient, counted: CountingTransport, step: list[str]) -> None:
         await asyncio.sleep(random.uniform(0, 0.2))
         while time.perf_counter() < deadline:
             holder = next(todo, None)
@@ -424,8 +445,9 @@ async def run_phase(
                 return
             tally.started += 1
             t = time.perf_counter()
+            refused_before = sum(counted.busy.values())
             try:
-                busy = await journey(client, world, mailbox, holder, phase.grace, step, tally)
+                await journey(client, world, mailbox, holder, phase.grace, step, tally)
             except Exception as exc:  # a refused or failed journey is counted, not fatal
                 tally.failures[f"{type(exc).__name__} at {step[0]}"] += 1
                 continue
@@ -433,27 +455,32 @@ async def run_phase(
                 step[0] = "idle"
             end = time.perf_counter()
             tally.done.append((end - start, end - t))
-            if busy:
+            if sum(counted.busy.values()) > refused_before:
                 tally.refused_then_completed += 1
 
-    probe = HealthProbe(urls[0])
+    probe = HealthProbe(urls[0], phase.seconds + phase.grace + 10)
     probe.start()
-    tasks = [asyncio.create_task(kiosk(c, s)) for c, s in zip(clients, steps, strict=True)]
+    probed: dict[str, Any] = {}
+    tasks = [
+        asyncio.create_task(kiosk(c, x, s))
+        for c, x, s in zip(clients, transports, steps, strict=True)
+    ]
     try:
         await asyncio.wait(tasks, timeout=phase.seconds + phase.grace)
         stuck = Counter(s[0] for t, s in zip(tasks, steps, strict=True) if not t.done())
         timed_out = sum(stuck.values())
     finally:
-        probe.stop()
+        probed = probe.stop()
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await asyncio.gather(*(c.aclose() for c in clients), return_exceptions=True)
     in_window = [s for end, s in tally.done if end <= phase.seconds]
+    for counted in transports:
+        tally.busy.update(counted.busy)
     # The documented 503 service_busy is an answer the kiosk waits out, not a fault.
-    server_errors = (
-        sum(n for status, n in tally.statuses.items() if status >= 500) - tally.busy_refusals
-    )
+    busy = sum(tally.busy.values())
+    server_errors = sum(n for status, n in tally.statuses.items() if status >= 500) - busy
     return {
         "kiosks": phase.kiosks,
         "window_s": phase.seconds,
@@ -469,58 +496,52 @@ async def run_phase(
         "statuses": {str(k): v for k, v in sorted(tally.statuses.items())},
         "server_errors": server_errors,
         "zero_5xx": server_errors == 0,
-        "busy_refusals": tally.busy_refusals,
+        "busy_refusals": busy,
+        "busy_by_call": dict(tally.busy),
         "refused_then_completed": tally.refused_then_completed,
-        "abandoned": timed_out + sum(tally.failures.values()),
-        "health": probe.figures(),
+        # Given up by the kiosk (an error it does not wait out), not cut off by the bench.
+        "abandoned": sum(tally.failures.values()),
+        "cut_off": timed_out,
+        "health": probed.get("health") or probed,
+        "ready": probed.get("ready"),
     }
 
 
 class HealthProbe:
-    """GET /v1/health every 100 ms from a thread of its own; latencies and failures.
+    """`bench.health_probe` in a process of its own: /v1/health and /v1/ready every 100 ms.
 
-    Its own thread and connection, so it does not wait on the kiosks' event loop
-    (it still shares the cores and the GIL with them: an upper bound on the service's).
+    Not a thread of the kiosks' process: there it waited on their interpreter lock
+    and measured the client's backlog as much as the service (issue 14).
     """
 
-    def __init__(self, url: str) -> None:
-        self._url = f"{url}/v1/health"
-        self._halt = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self.latencies: list[float] = []
-        self.failures = 0
+    def __init__(self, url: str, seconds: float) -> None:
+        self._command = [sys.executable, "-m", "bench.health_probe", url, str(seconds)]
+        self._proc: subprocess.Popen[str] | None = None
+        self._seconds = seconds
 
     def start(self) -> None:
         """Start probing."""
-        self._thread.start()
+        self._proc = subprocess.Popen(
+            self._command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            cwd=ROOT,
+        )
 
-    def stop(self) -> None:
-        """Stop probing and wait for the thread."""
-        self._halt.set()
-        self._thread.join(10)
-
-    def _run(self) -> None:
-        with httpx.Client(timeout=5.0) as http:
-            while not self._halt.is_set():
-                t = time.perf_counter()
-                try:
-                    ok = http.get(self._url).status_code == 200
-                except httpx.HTTPError:
-                    ok = False
-                if ok:
-                    self.latencies.append(time.perf_counter() - t)
-                else:
-                    self.failures += 1
-                self._halt.wait(0.1)
-
-    def figures(self) -> dict[str, Any]:
-        """n, median, p95, p99, max of the answered probes; failures."""
-        ordered = sorted(self.latencies)
-        return {
-            **summary(ordered),
-            "p99": percentile(ordered, 99) if ordered else None,
-            "failures": self.failures,
-        }
+    def stop(self) -> dict[str, Any]:
+        """Stop probing; its figures (`health` and `ready`), or an error entry."""
+        proc = self._proc
+        if proc is None:
+            return {"error": "not started"}
+        try:
+            out, _ = proc.communicate("stop\n", timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            return {"error": "the probe did not stop"}
+        return parse_emitted(out) or {"error": f"probe exit {proc.returncode}"}
 
 
 def peak_rss_kib(pid: int) -> int | None:
@@ -611,7 +632,8 @@ def run(quick: bool = True) -> dict[str, Any]:
         ]
         largest = variants[0]["phases"][-1]
         cheap_reason = None
-        if largest["completed"] < largest["kiosks"]:
+        # Full mode spends its time on 1000 kiosks at the configured cost instead.
+        if quick and largest["completed"] < largest["kiosks"]:
             cheap_reason = (
                 f"at the configured cost {largest['kiosks']} kiosks completed only "
                 f"{largest['completed']} journeys in {largest['window_s']:.0f} s + "

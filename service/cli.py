@@ -87,7 +87,7 @@ def _offline_service(settings: ServiceSettings) -> SelfService:
         # Tools that only read or clear flags work without the real keys; codes
         # and idempotency fingerprints are never computed here.
         masters = load_dev_keys()
-    engine = open_engine(settings.db)
+    engine = open_engine(settings.db, settings.db_pool_size)
     migrate(engine)
     return SelfService(settings, engine, masters, mailer_for(settings))
 

@@ -100,6 +100,9 @@ class Admission(BaseModel):
     max_queue_per_worker: int = Field(default=8, ge=0)
     """Admitted requests waiting per worker whatever the wait estimate: bounds threads
     and memory before a check was measured."""
+    check_nice: int = Field(default=10, ge=0, le=19)
+    """Niceness added to the threads that hash answers, so health, readiness and the
+    cheap endpoints go before hashing on a busy machine; 0: no threads of their own."""
 
 
 # `{key_name}-{service_id}-{secret}`: the client takes the last 73 characters apart.
@@ -201,6 +204,9 @@ class ServiceSettings(BaseSettings):
 
     db: str = "sqlite:///var/service.db"
     """SQLAlchemy URL of the store (sqlite:///path, postgresql+psycopg://...)."""
+    db_pool_size: int = Field(default=20, ge=1)
+    """PostgreSQL connections each instance keeps open (10 more may open under load):
+    instances x (this + 10) must stay under the server's max_connections (default 100)."""
     host: str = "127.0.0.1"
     """Address to listen on."""
     port: int = 8750

@@ -54,7 +54,7 @@ def create_app(
         check_masters(masters, settings)
     if settings.demo:
         log.warning("DEMO MODE: public development keys and the demo kiosk token are accepted")
-    engine = open_engine(settings.db)
+    engine = open_engine(settings.db, settings.db_pool_size)
     migrate(engine)
     service = SelfService(settings, engine, masters, mailer_for(settings), clock)
 

@@ -22,6 +22,7 @@ from service.mailer import Mailer
 from service.mailing import Mail, Pass, run_mailing
 from service.secrecy import AnswerHasher, Fingerprinter, new_id
 from service.settings import ServiceSettings
+from service.store import begin
 
 T = TypeVar("T")
 
@@ -74,6 +75,7 @@ class Parts:
             workers,
             settings.admission.max_wait,
             workers * settings.admission.max_queue_per_worker,
+            nice=settings.admission.check_nice,
         )
 
     def now(self) -> float:
@@ -81,7 +83,7 @@ class Parts:
         return self.clock().timestamp()
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
+    def transaction(self, *, durable: bool = True) -> Iterator[Connection]:
         """A transaction that is committed on success and on a Refusal.
 
         A refusal still keeps what was written before it (a counted failure, a
@@ -89,9 +91,13 @@ class Parts:
         request's Idempotency-Key (service/domain/kept_answers.py); any other
         exception rolls everything back.
         Nothing is mailed inside one: see `mailing`.
+
+        Args:
+            durable: False commits without waiting for the disk (`store.begin`):
+                only for writes a power cut may lose harmlessly, never a rule's state.
         """
         with self.engine.connect() as conn:
-            conn.begin()
+            begin(conn, durable=durable)
             conn.info.pop(OWES_NOTICE, None)
             kept_answers.rolled_back(conn)
             try:

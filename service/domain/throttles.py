@@ -5,34 +5,10 @@ from __future__ import annotations
 import math
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
 
 from service.domain.errors import Throttled
 from service.domain.parts import Parts
 from service.queries import rate_limits
-
-
-def throttle(parts: Parts, bucket: str, limit: int) -> None:
-    """Count one request in bucket's current minute.
-
-    Raises:
-        Throttled: over limit (with the seconds until the next minute).
-    """
-    now = parts.now()
-    window = int(now // 60)
-    for _attempt in range(3):
-        try:
-            with parts.transaction() as conn:
-                count = rate_limits.count_one(conn, bucket, window)
-            break
-        except IntegrityError:
-            # Another instance opened this window first (PostgreSQL cannot lock a
-            # row that does not exist yet): count again on its row.
-            continue
-    else:
-        raise RuntimeError(f"could not count requests for {bucket}")
-    if count > limit:
-        raise Throttled(retry_after=_retry_after(now, window))
 
 
 def _retry_after(now: float, window: int) -> int:
@@ -41,6 +17,9 @@ def _retry_after(now: float, window: int) -> int:
 
 def count_within(parts: Parts, conn: Connection, bucket: str, limit: int | None = None) -> None:
     """Count one request in bucket's current minute, inside the caller's transaction.
+
+    The count is one atomic statement (`rate_limits.count_one`), so it holds exactly
+    across instances on one SQLite file or one PostgreSQL database.
 
     Args:
         parts: the service's parts.
@@ -53,17 +32,7 @@ def count_within(parts: Parts, conn: Connection, bucket: str, limit: int | None 
     """
     now = parts.now()
     window = int(now // 60)
-    for _attempt in range(3):
-        try:
-            # A savepoint, so another instance opening this window first costs
-            # only the insert, not the caller's transaction.
-            with conn.begin_nested():
-                count = rate_limits.count_one(conn, bucket, window)
-            break
-        except IntegrityError:
-            continue
-    else:
-        raise RuntimeError(f"could not count requests for {bucket}")
+    count = rate_limits.count_one(conn, bucket, window)
     if limit is not None and count > limit:
         raise Throttled(retry_after=_retry_after(now, window))
 

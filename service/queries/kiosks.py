@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, insert, or_, select, update
 
 from service.tables import kiosks
+
+# Built once: it runs on every authenticated request.
+_BY_TOKEN_HASH = select(kiosks).where(kiosks.c.token_hash == bindparam("token_hash"))
 
 
 def by_token_hash(conn: Connection, token_hash: str) -> Row[Any] | None:
     """The kiosk whose token has this hash, or None."""
-    return conn.execute(select(kiosks).where(kiosks.c.token_hash == token_hash)).first()
+    return conn.execute(_BY_TOKEN_HASH, {"token_hash": token_hash}).first()
 
 
 def add(

@@ -5,6 +5,9 @@ No timing assertions: the benchmarks are run and read (`make bench`), never judg
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from bench import card_noticed, cold_start, service, unlock
 from bench.common import machine, parse_emitted, percentile, summary
 from bench.memory import _journeys
@@ -57,3 +60,29 @@ def test_journeys_phases_and_report_section() -> None:
     variant = {"label": "configured cost", "argon2": {}, "phases": [phase]}
     text = render(machine(), {"journeys": {"variants": [variant]}}, "quick", 0.0)
     assert "## 6b." in text and "| 1 (floor) |" in text
+
+
+def test_journeys_targets_and_a_report_kept_apart(tmp_path: Path) -> None:
+    from bench import health_probe  # noqa: F401 - the probe process's module imports
+    from bench.__main__ import _last_report
+
+    loaded = {
+        "kiosks": 100,
+        "journeys_per_s": 0.9,
+        "ratio_to_floor": 0.9,
+        "zero_5xx": True,
+        "busy_refusals": 3,
+        "abandoned": 0,
+        "cut_off": 7,
+        "health": {"p99": 0.012},
+        "ready": {"p99": 0.013},
+    }
+    variant = {"label": "configured cost", "argon2": {}, "phases": [loaded]}
+    text = render(machine(), {"journeys": {"variants": [variant]}}, "quick", 0.0)
+    assert "journeys/s >= 0.8x the 1-kiosk rate" in text
+    assert "| 100 | met (0.90x) | met (0) | met | met (12.0 ms) |" in text
+    raw = tmp_path / "RESULTS.json"
+    assert _last_report(raw) is None
+    raw.write_text(json.dumps({"machine": machine(), "results": {"service": {}}}))
+    kept = _last_report(raw)
+    assert kept is not None and kept["mode"] == "full" and "service" in kept["results"]

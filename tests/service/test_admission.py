@@ -7,7 +7,9 @@ assertion here is about time: how fast health answers is measured in bench/.
 
 from __future__ import annotations
 
+import os
 import secrets
+import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -333,3 +335,53 @@ def test_a_busy_refusal_comes_before_the_token_is_looked_up(busy_live: RunningSe
         # No thread, no store: not even the token is checked while answering is full.
         assert_busy(httpx.post(path, json=body, timeout=WAIT))
     assert httpx.post(path, json=body, timeout=WAIT).status_code == 401
+
+
+def test_checks_run_on_nicer_threads_than_their_callers() -> None:
+    """Hashing yields the CPU to health and the cheap endpoints (issue 14)."""
+    if sys.platform != "linux":
+        pytest.skip("niceness per thread is Linux's")
+
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    checks = AnswerChecks(workers=1, max_wait=3.0, max_queue=1, nice=5)
+    with checks.admit():
+        assert checks.run(niceness) == min(19, niceness() + 5)
+    plain = AnswerChecks(workers=1, max_wait=3.0, max_queue=1)
+    with plain.admit():
+        assert plain.run(niceness) == niceness()
+
+
+@contextmanager
+def store_held(live: RunningService) -> Iterator[None]:
+    """Hold what every authenticated request must write (its kiosk's count) until the end."""
+    engine = live.service.engine
+    with engine.connect() as conn:
+        conn.begin()  # on SQLite, this is the store's one write turn
+        if conn.dialect.name == "postgresql":
+            # Reads go on; every insert or update of a count waits.
+            conn.exec_driver_sql("LOCK TABLE rate_limits IN EXCLUSIVE MODE")
+        try:
+            yield
+        finally:
+            conn.rollback()
+
+
+def test_health_and_ready_answer_while_requests_are_stuck_on_the_store(
+    live_service: RunningService,
+) -> None:
+    """Workers parked on a locked store take no turn from health or readiness (issue 14)."""
+    engine = live_service.service.engine
+    callers = 45  # more than the server's 40 worker threads
+    with ThreadPoolExecutor(callers) as pool, kiosk(live_service) as http:
+        with store_held(live_service):
+            stuck = [pool.submit(http.get, "/v1/questions") for _ in range(callers)]
+            # The holder's connection and at least 20 parked requests' connections.
+            wait_for(lambda: engine.pool.checkedout() > 20, what="requests to park on the store")
+            health = httpx.get(f"{live_service.url}/v1/health", timeout=WAIT)
+            ready = httpx.get(f"{live_service.url}/v1/ready", timeout=WAIT)
+            assert health.status_code == 200 and health.json()["status"] == "ok"
+            assert ready.status_code == 200 and ready.json()["status"] == "ready"
+            assert not any(f.done() for f in stuck)  # none can pass the held store
+        assert [f.result().status_code for f in stuck] == [200] * callers

@@ -12,13 +12,15 @@ from service.api.errors import documented
 
 router = APIRouter(prefix="/v1", tags=["service"])
 
+# A coroutine: the catalogue is in memory, so only the token check takes a thread.
+
 
 @router.get(
     "/questions",
     response_model=Questions,
     responses={304: {"description": "Not modified"}, **documented(write=False)},
 )
-def questions(
+async def questions(
     service: ServiceDep,
     _kiosk: KioskDep,
     response: Response,
