@@ -15,6 +15,7 @@ from kiosk.flow.events import SubmitChosenQuestions, ToggleQuestion
 from kiosk.flow.facts import Question
 from kiosk.flow.states import ChooseQuestions, KioskState
 from screens.base import KioskScreen
+from screens.language import _
 
 
 def _prompt(question: Question, chosen: tuple[str, ...]) -> Text:
@@ -28,7 +29,12 @@ class ChooseQuestionsScreen(KioskScreen):
     """Up/Down to move, Space to choose or unchoose, Enter when 4 are chosen."""
 
     STATE = ChooseQuestions
-    KEY_HINTS = (("↑ ↓", "Move"), ("Space", "Choose"), ("Enter", "Done"), ("Esc", "Stop"))
+    KEY_HINTS = (
+        ("↑ ↓", _("Move")),
+        ("Space", _("Choose")),
+        ("Enter", _("Done")),
+        ("Esc", _("Stop")),
+    )
     BINDINGS = [Binding("space", "toggle_question", "Choose", show=False)]
 
     _ids: tuple[str, ...] = ()
@@ -36,11 +42,14 @@ class ChooseQuestionsScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         """Heading, how to choose, messages and the list."""
-        yield Static("Choose your security questions", classes="heading")
+        yield Static(_("Choose your security questions"), classes="heading")
         yield Static(
-            f"Choose {QUESTIONS_TO_CHOOSE} different questions whose answers you will "
-            "remember and others cannot guess. To unlock your card later you will be "
-            "asked some of them.",
+            _(
+                "Choose {count} different questions whose answers you will "
+                "remember and others cannot guess. To unlock your card later you will be "
+                "asked some of them.",
+                count=QUESTIONS_TO_CHOOSE,
+            ),
             classes="lead",
         )
         yield Static("", id="count", classes="detail")
@@ -69,11 +78,15 @@ class ChooseQuestionsScreen(KioskScreen):
         options.display = bool(ids)
         self.set_text(
             "count",
-            f"Chosen: {len(screen.chosen)} of {QUESTIONS_TO_CHOOSE}." if ids else None,
+            _("Chosen: {chosen} of {count}.", chosen=len(screen.chosen), count=QUESTIONS_TO_CHOOSE)
+            if ids
+            else None,
         )
         self.set_text("error", screen.error)
         self.set_text("notice", screen.notice)
-        self.set_text("loading", "Getting the questions… please wait." if screen.loading else None)
+        self.set_text(
+            "loading", _("Getting the questions… please wait.") if screen.loading else None
+        )
         if ids and self.is_current and self.focused is None:
             options.focus()
 
