@@ -18,6 +18,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.console import Group
+from rich.errors import MarkupError
+from rich.table import Table
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -45,6 +47,16 @@ CHROME_ROWS = 5
 BODY_ROWS = 20
 """Rows the body needs before the full demo banner may take rows from it."""
 REVEAL_KEY = "f8"
+
+
+def access_hints() -> list[tuple[str, str]]:
+    """The access keys every screen shows (kiosk.access acts on them)."""
+    return [
+        ("F9", current().other.own_name),
+        ("F10", _("Read aloud")),
+        ("F11", _("High contrast")),
+        ("F12", _("Large text")),
+    ]
 
 
 def unwrap(screen: ScreenState) -> tuple[ScreenState, ServiceUnavailable | None]:
@@ -164,6 +176,50 @@ class KioskView:
     def _apply(self, state: KioskState) -> None:
         """Render `state` (subclasses)."""
 
+    #: Statics never read aloud: the demo banner lists the demo cards' passcodes.
+    UNSPOKEN: ClassVar[frozenset[str]] = frozenset({"demo-banner", "kiosk-name"})
+
+    def spoken_parts(self) -> list[str]:
+        """What "read this screen aloud" says: every text on show, top to bottom.
+
+        Only the screen's own words (heading, question or message, labels, keys),
+        read from its Statics: never a field, so never what was typed into one.
+        """
+        parts: list[str] = []
+        for widget in self.query(Static):  # type: ignore[attr-defined]
+            if widget.id in self.UNSPOKEN or not _on_show(widget):
+                continue
+            words = plain_words(widget.content)
+            if words.strip():
+                parts.append(words)
+        return parts
+
+
+def _on_show(widget: Widget) -> bool:
+    node: Any = widget
+    while node is not None and isinstance(node, Widget):
+        if not node.display:
+            return False
+        node = node.parent
+    return True
+
+
+def plain_words(content: Any) -> str:
+    """The words of what a Static shows (str as markup, rich Text, a list of them)."""
+    if isinstance(content, Text):
+        return content.plain
+    if isinstance(content, str):
+        try:
+            return Text.from_markup(tr(content)).plain
+        except MarkupError:
+            return str(tr(content))
+    if isinstance(content, Group):
+        return "\n".join(plain_words(part) for part in content.renderables)
+    if isinstance(content, Table):
+        rows = zip(*(column.cells for column in content.columns), strict=False)
+        return "\n".join(" ".join(plain_words(cell) for cell in row) for row in rows)
+    return ""
+
 
 class KioskScreen(KioskView, Screen[None]):
     """Base of every kiosk screen: the chrome, the keys, Enter-to-next-field.
@@ -276,6 +332,7 @@ class KioskScreen(KioskView, Screen[None]):
             hints.insert(max(0, len(hints) - 1), (REVEAL_KEY.upper(), what))
         if self.HELP_TOPIC is not None:
             hints.append(("F1", _("Help")))
+        hints.extend(access_hints())
         # Packed into lines by hand, never wrapped inside a hint: on a narrow
         # terminal the hints go onto a second line instead of being cut off.
         width = max(20, (self.size.width or 100) - 4)

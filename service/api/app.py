@@ -21,6 +21,7 @@ from service.api.routes import ROUTERS
 from service.assembly import check_masters, load_masters, mailer_for
 from service.domain.times import Clock, utc_now
 from service.housekeeping import Housekeeping
+from service.mail_language import MailLanguage
 from service.metrics import MetricsServer
 from service.selfservice import SelfService
 from service.settings import ServiceSettings
@@ -100,6 +101,7 @@ def create_app(
         per_path={"/v1/audit": limits.audit_bytes},
     )
     # Added last, so outermost of the app's layers: no fault reaches the server's log.
+    app.add_middleware(MailLanguage)
     app.add_middleware(FaultContainment)
     # Outside even that: the access line and request metrics see the 500 it answers.
     app.add_middleware(RequestLog)
