@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-DEBS := pcscd vsmartcard-vpcd swig libpcsclite-dev tmux opensc postgresql systemd
+DEBS := pcscd vsmartcard-vpcd swig libpcsclite-dev tmux opensc postgresql systemd espeak-ng sox
 
 .PHONY: demo test lint unit system-deps venv bench clean catalogues compile-catalogues
 
