@@ -1,0 +1,192 @@
+"""A Welsh holder unlocks their card through the real app, card, service and mail,
+switching language mid-answer without losing what they typed; read-aloud, high
+contrast and large text on every screen of the journey (Pilot)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Input, Static
+
+from contract.language import Language
+from demo.world import DemoWorld
+from kiosk.access import HIGH_CONTRAST, LARGE_TEXT
+from kiosk.app import KioskApp, make_app
+from kiosk.card_access import PcscCardAccess
+from kiosk.flow import states as s
+from kiosk.service_client import ServiceClient
+from kiosk.settings import KioskSettings
+from kiosk.speech import Speaker
+from kiosk.store import LocalStore
+from screens.base import plain_words
+from screens.language import current, set_current
+from tests.app.conftest import holder
+from tests.app.journey import SIZE, fields_ready, on, until
+from tests.conftest import READER
+from tests.support import wait_for
+
+pytestmark = pytest.mark.pcsc
+
+NEW_PASSCODE = "258147"
+
+
+class SpeechLog:
+    """A stand-in speech engine: a real program that writes what it was given."""
+
+    def __init__(self, folder: Path) -> None:
+        self.words = folder / "spoken.txt"
+        self.argv = folder / "argv.txt"
+        self.program = folder / "fake-espeak-ng"
+        self.program.write_text(
+            "#!/bin/sh\n"
+            f'printf "%s\\n" "$@" >> "{self.argv}"\n'
+            f'{{ cat; printf "\\n<<END>>\\n"; }} >> "{self.words}"\n'
+        )
+        self.program.chmod(0o755)
+
+    def said(self) -> list[str]:
+        if not self.words.exists():
+            return []
+        return [t.strip() for t in self.words.read_text("utf-8").split("<<END>>") if t.strip()]
+
+
+@pytest.fixture
+def speech(tmp_path: Path) -> SpeechLog:
+    return SpeechLog(tmp_path)
+
+
+@pytest.fixture
+async def welsh_kiosk(
+    world: DemoWorld, kiosk_settings: KioskSettings, speech: SpeechLog
+) -> AsyncIterator[KioskApp]:
+    store = LocalStore(kiosk_settings.store)
+    app = make_app(
+        settings=kiosk_settings,
+        card=PcscCardAccess(READER),
+        client=ServiceClient(world.service_url, world.kiosk_token, timeout=3.0, retries=1),
+        store=store,
+        demo=world.cards,
+        outbox_seconds=0.5,
+        speaker=Speaker(str(speech.program)),
+    )
+    yield app
+    store.close()
+    set_current(Language.ENGLISH)
+
+
+def heading(app: KioskApp) -> str:
+    """The heading on show (some screens fill theirs when they draw a state)."""
+    for widget in app.screen.query(".heading").results(Static):
+        words = plain_words(widget.content)
+        if widget.display and words:
+            return words
+    return ""
+
+
+async def check_access_keys(pilot: Any, app: KioskApp, speech: SpeechLog, secrets: list[str]):  # type: ignore[no-untyped-def]
+    """F10 says this screen (its heading; never a secret), F11 and F12 switch on and off."""
+    before = len(speech.said())
+    await pilot.press("f10")
+    said = wait_for(lambda: speech.said()[before:], timeout=10, what="speech")[-1]
+    assert heading(app) in said
+    for secret in secrets:
+        assert secret not in said
+    argv = speech.argv.read_text("utf-8")
+    assert "-v" in argv and ("cy" in argv.split() or "en-gb" in argv.split())
+    assert heading(app) not in argv  # the words go through stdin, never the command line
+    for key, css in (("f11", HIGH_CONTRAST), ("f12", LARGE_TEXT)):
+        await pilot.press(key)
+        assert app.has_class(css)
+        await pilot.press(key)
+        assert not app.has_class(css)
+    return said
+
+
+async def test_a_welsh_holder_unlocks_and_gets_welsh_mail(
+    world: DemoWorld, welsh_kiosk: KioskApp, speech: SpeechLog
+) -> None:
+    app = welsh_kiosk
+    alex = holder(world, "locked")
+    assert world.cards is not None
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, app, on(s.WaitingForCard))
+        await pilot.press("f9")
+        assert current() is Language.WELSH
+        await pilot.pause()
+        assert heading(app) == "Rhowch eich cerdyn clyfar i mewn"
+        await check_access_keys(pilot, app, speech, [])
+        world.cards.insert("locked")
+        await until(pilot, app, on(s.CardStatus))
+        await pilot.pause()
+        assert heading(app) == "Mae eich cerdyn wedi'i gloi"
+        await check_access_keys(pilot, app, speech, [])
+        await pilot.press("enter")
+        state = await until(pilot, app, on(s.Questions))
+        await fields_ready(pilot, app)
+        assert isinstance(state.screen, s.Questions)
+        questions = state.screen.questions
+        answers = [alex["answers"][q.id] for q in questions]
+        # Half of the first answer, then English and back: nothing typed is lost.
+        await pilot.press(*answers[0][:3])
+        await pilot.press("f9")
+        await pilot.pause()
+        assert heading(app) == "Answer your security questions"
+        assert app.screen.query(Input).first().value == answers[0][:3]
+        await pilot.press("f9")
+        await pilot.pause()
+        assert heading(app) == "Atebwch eich cwestiynau diogelwch"
+        assert app.screen.query(Input).first().value == answers[0][:3]
+        await pilot.press(*answers[0][3:])
+        said = await check_access_keys(pilot, app, speech, answers)
+        assert "Beth" in said or "Ym mha" in said  # the questions, in Welsh
+        for i, answer in enumerate(answers):
+            if i:
+                await pilot.press(*answer)
+            await pilot.press("enter")
+        await until(pilot, app, on(s.CodeEntry))
+        await fields_ready(pilot, app)
+        mail = wait_for(
+            lambda: [m for m in world.mail.mailbox.snapshot() if alex["email"] in str(m["To"])],
+            timeout=15,
+            what="the code mail",
+        )[-1]
+        body = mail.get_body(("plain",)).get_content()
+        assert mail["Subject"] == "Cod datgloi eich cerdyn clyfar"
+        assert "Eich cod datgloi yw:" in body
+        code = next(word for word in body.split() if word.isdigit() and len(word) == 8)
+        await pilot.press(*code[:4])
+        await check_access_keys(pilot, app, speech, [code, code[:4]])
+        await pilot.press(*code[4:], "enter")
+        await until(pilot, app, on(s.NewPasscode))
+        await fields_ready(pilot, app)
+        await pilot.press(*NEW_PASSCODE)
+        await check_access_keys(pilot, app, speech, [NEW_PASSCODE])
+        await pilot.press("enter", *NEW_PASSCODE, "enter")
+        await until(pilot, app, on(s.Unlocked), timeout=20)
+        assert heading(app) == "Mae eich cerdyn wedi'i ddatgloi"
+        await check_access_keys(pilot, app, speech, [NEW_PASSCODE])
+        notice = wait_for(
+            lambda: [
+                m
+                for m in world.mail.mailbox.snapshot()
+                if alex["email"] in str(m["To"])
+                and "datgloi" in str(m["Subject"])
+                and "Cod" not in str(m["Subject"])
+            ],
+            timeout=15,
+            what="the unlock notice",
+        )[-1]
+        assert notice["Subject"] == "Cafodd eich cerdyn clyfar ei ddatgloi"
+        # The card comes out: the next holder is greeted in the deployment's language.
+        world.cards.remove()
+        await until(pilot, app, lambda st: st.card is None)
+        await pilot.pause()
+        assert current() is Language.ENGLISH
+        await asyncio.sleep(0)
+    everything = "\n".join(speech.said())
+    for secret in (NEW_PASSCODE, code, *answers):
+        assert secret not in everything
