@@ -16,12 +16,12 @@ from service import __version__
 from service.api.body_limit import BodyLimit
 from service.api.errors import install_handlers
 from service.api.log_secrecy import FaultContainment, filter_access_log
+from service.api.mail_language import MailLanguage
 from service.api.request_log import RequestLog
 from service.api.routes import ROUTERS
 from service.assembly import check_masters, load_masters, mailer_for
 from service.domain.times import Clock, utc_now
 from service.housekeeping import Housekeeping
-from service.mail_language import MailLanguage
 from service.metrics import MetricsServer
 from service.selfservice import SelfService
 from service.settings import ServiceSettings
