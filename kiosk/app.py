@@ -382,12 +382,19 @@ class KioskApp(App[None], inherit_bindings=False):
                 self._overlay = overlay_kind()
                 self._overlay.settings = self.settings
                 self.push_screen(self._overlay)
-                if isinstance(state.overlay, s.InactivityWarning):
-                    # Said as well as shown, to a holder using speech (WCAG 2.2.1).
-                    self.call_after_refresh(self.access.announce)
         target.show(state)
         if self._overlay is not None:
             self._overlay.show(state)
+        if target.announcement_due:
+            target.announcement_due = False
+            self.announce()
+
+    def announce(self) -> None:
+        """Something time-critical came up (a time-out warning, a code about to expire):
+        heard as well as shown (WCAG 2.2.1), with the terminal's bell, and read aloud
+        to a holder who uses speech. Screens call it when they are drawn."""
+        self.bell()
+        self.access.announce()
 
     def _lift_mailbox(self) -> bool:
         """Take the demo mailbox off the top of the stack; whether it was there."""

@@ -91,6 +91,10 @@ class KioskView:
     _state: KioskState | None = None
     _ready: bool = False
 
+    #: Set by a render that shows something time-critical for the first time (a code
+    #: about to expire); the app says the screen aloud to a holder who uses speech.
+    announcement_due: bool = False
+
     def show(self, state: KioskState) -> None:
         """Render the whole kiosk state (`state.screen` is an instance of STATE).
 

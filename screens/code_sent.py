@@ -19,6 +19,10 @@ from screens.wording import clock_time, duration, seconds_between
 RESEND_KEY = "f7"
 
 
+HURRY_SECONDS = 120
+"""When the code has this little time left, the screen warns (and says so aloud)."""
+
+
 class CodeSentScreen(KioskScreen):
     """We emailed you a code: type it here. F7 asks for a new one."""
 
@@ -39,6 +43,8 @@ class CodeSentScreen(KioskScreen):
         yield Static("", id="resend", classes="detail")
         yield Static("", id="sending", classes="sending")
 
+    _hurried: object = None
+
     def render_state(self, screen: Any, state: KioskState) -> None:
         """Render address, times, a countdown from the state's clock, and resend."""
         assert isinstance(screen, CodeEntry)
@@ -51,11 +57,25 @@ class CodeSentScreen(KioskScreen):
         until = clock_time(screen.expires_at)
         if left is None:
             expiry = _("The code works until {time}.", time=until)
-        elif left > 0:
+        elif left > HURRY_SECONDS:
             expiry = _("The code works until {time}: {left} left.", time=until, left=duration(left))
+        elif left > 0:
+            expiry = _(
+                "Hurry: the code stops working at {time}, in {left}. "
+                "If it runs out, press F7 for a new code.",
+                time=until,
+                left=duration(left),
+            )
         else:
             expiry = _("The code expired at {time}. Press F7 for a new code.", time=until)
         self.set_text("expiry", expiry)
+        # Near the end the line becomes a warning (bold, with a bar), said aloud once
+        # to a holder who uses speech (WCAG 2.2.1: shown and announced before it acts).
+        hurry = left is not None and left <= HURRY_SECONDS
+        self.query_one("#expiry", Static).set_class(hurry, "warning")
+        if hurry and screen.expires_at != self._hurried:
+            self._hurried = screen.expires_at
+            self.announcement_due = True
         self.set_text("error", screen.error)
         self.set_text("notice", screen.notice)
         self.set_text(

@@ -25,6 +25,13 @@ class InactivityWarningScreen(KioskOverlay):
 
     STATE = InactivityWarning
 
+    def on_mount(self) -> None:
+        """Render, then have the warning heard as well as seen (WCAG 2.2.1)."""
+        super().on_mount()
+        announce = getattr(self.app, "announce", None)
+        if callable(announce):
+            self.call_after_refresh(announce)
+
     def compose_body(self) -> ComposeResult:
         """Question, countdown, what to do."""
         yield Static(_("Are you still there?"), classes="heading")

@@ -5,6 +5,7 @@ contrast and large text on every screen of the journey (Pilot)."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,18 @@ async def welsh_kiosk(
     set_current(Language.ENGLISH)
 
 
+async def heard(pilot: Any, speech: SpeechLog, words: str, timeout: float = 10) -> str:
+    """The latest speech that says `words` (the app keeps running while we wait)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        found = [text for text in speech.said() if words in text]
+        if found:
+            return found[-1]
+        await pilot.pause(0.1)
+    raise AssertionError(f"never heard {words!r}; heard {speech.said()}")
+
+
 def heading(app: KioskApp) -> str:
     """The heading on show (some screens fill theirs when they draw a state)."""
     for widget in app.screen.query(".heading").results(Static):
@@ -89,10 +102,8 @@ def heading(app: KioskApp) -> str:
 
 async def check_access_keys(pilot: Any, app: KioskApp, speech: SpeechLog, secrets: list[str]):  # type: ignore[no-untyped-def]
     """F10 says this screen (its heading; never a secret), F11 and F12 switch on and off."""
-    before = len(speech.said())
     await pilot.press("f10")
-    said = wait_for(lambda: speech.said()[before:], timeout=10, what="speech")[-1]
-    assert heading(app) in said
+    said = await heard(pilot, speech, heading(app))
     for secret in secrets:
         assert secret not in said
     argv = speech.argv.read_text("utf-8")
@@ -190,3 +201,50 @@ async def test_a_welsh_holder_unlocks_and_gets_welsh_mail(
     everything = "\n".join(speech.said())
     for secret in (NEW_PASSCODE, code, *answers):
         assert secret not in everything
+
+
+async def test_the_inactivity_warning_is_said_and_any_key_gives_more_time(
+    world: DemoWorld, kiosk_settings: KioskSettings, speech: SpeechLog
+) -> None:
+    """WCAG 2.2.1: the time-out is shown and heard before it acts, and a key extends it."""
+    clock = [dt.datetime.now(dt.UTC)]
+    store = LocalStore(kiosk_settings.store)
+    app = make_app(
+        settings=kiosk_settings.model_copy(update={"language": Language.WELSH}),
+        card=PcscCardAccess(READER),
+        client=ServiceClient(world.service_url, world.kiosk_token, timeout=3.0, retries=1),
+        store=store,
+        demo=world.cards,
+        clock=lambda: clock[0],
+        tick_seconds=0.1,
+        speaker=Speaker(str(speech.program)),
+    )
+    assert world.cards is not None
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            assert current() is Language.WELSH  # the deployment's default
+            await until(pilot, app, on(s.WaitingForCard))
+            world.cards.insert("locked")
+            await until(pilot, app, on(s.CardStatus))
+            await pilot.press("enter")
+            await until(pilot, app, on(s.Questions))
+            await fields_ready(pilot, app)
+            await pilot.press("f10")  # the holder uses speech
+            await heard(pilot, speech, "Atebwch eich cwestiynau diogelwch")
+            await pilot.press("a", "b", "c")
+            timeouts = kiosk_settings.timeouts
+            quiet = timeouts.inactivity_seconds + 1  # the warning then counts down
+            clock[0] += dt.timedelta(seconds=quiet)
+            await until(pilot, app, lambda st: isinstance(st.overlay, s.InactivityWarning))
+            said = await heard(pilot, speech, "Ydych chi dal yna?")
+            assert "Pwyswch unrhyw fysell i barhau." in said
+            assert "abc" not in said
+            await pilot.press("space")  # any key: more time
+            state = await until(pilot, app, lambda st: st.overlay is None)
+            assert isinstance(state.screen, s.Questions)
+            assert app.screen.query(Input).first().value == "abc"  # nothing was lost
+            world.cards.remove()
+            await until(pilot, app, lambda st: st.card is None)
+    finally:
+        store.close()
+        set_current(Language.ENGLISH)
