@@ -15,14 +15,14 @@ from kiosk.flow.events import SubmitChosenQuestions, ToggleQuestion
 from kiosk.flow.facts import Question
 from kiosk.flow.states import ChooseQuestions, KioskState
 from screens.base import KioskScreen
-from screens.language import _
+from screens.language import Language, _, current, tr
 
 
 def _prompt(question: Question, chosen: tuple[str, ...]) -> Text:
     # Catalogue text comes from the service: plain Text, never markup.
     if question.id in chosen:
-        return Text.assemble(("[✓] ", "bold"), (question.text, "bold"))
-    return Text.assemble("[ ] ", question.text)
+        return Text.assemble(("[✓] ", "bold"), (tr(question.text), "bold"))
+    return Text.assemble("[ ] ", tr(question.text))
 
 
 class ChooseQuestionsScreen(KioskScreen):
@@ -39,6 +39,7 @@ class ChooseQuestionsScreen(KioskScreen):
 
     _ids: tuple[str, ...] = ()
     _chosen: tuple[str, ...] = ()
+    _language: Language | None = None
 
     def compose_body(self) -> ComposeResult:
         """Heading, how to choose, messages and the list."""
@@ -71,10 +72,11 @@ class ChooseQuestionsScreen(KioskScreen):
             )
             if ids:
                 options.highlighted = 0
-        elif screen.chosen != self._chosen:
+        elif screen.chosen != self._chosen or current() is not self._language:
             for index, question in enumerate(screen.catalogue):
                 options.replace_option_prompt_at_index(index, _prompt(question, screen.chosen))
         self._chosen = screen.chosen
+        self._language = current()
         options.display = bool(ids)
         self.set_text(
             "count",
