@@ -16,7 +16,7 @@ from textual.widgets import Input, Static
 from textual.widgets._input import Selection
 
 from contract.contacts import RaContacts
-from screens.language import _
+from screens.language import _, tr
 
 
 def without_controls(text: str) -> str:
@@ -209,7 +209,7 @@ def contacts_text(contacts: RaContacts) -> Text:
         Text with the team's name, phone, email and opening hours.
     """
     # Text built from parts, never markup: settings values are shown as they are.
-    text = Text.assemble((_("Contact ") + contacts.organisation, "bold"))
+    text = Text.assemble((_("Contact ") + tr(contacts.organisation), "bold"))
     if contacts.phone:
         text.append(_("\nPhone: "))
         text.append(contacts.phone, "bold")
@@ -229,6 +229,7 @@ def short_contact(contacts: RaContacts) -> str:
     """One line saying how to reach the RA team, for the footer of every screen."""
     # Not contacts.how_to_reach(): its "or" is English.
     how = _(" or ").join(part for part in (contacts.phone, contacts.email) if part)
-    line = f"{contacts.organisation}: {how}" if how else contacts.organisation
+    team = tr(contacts.organisation)  # the neutral default has a translation
+    line = f"{team}: {how}" if how else team
     # The shipped example is flagged wherever it shows, until a deployment sets its own.
     return line + _(" (example)") if contacts.example else line
