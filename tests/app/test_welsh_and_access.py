@@ -91,6 +91,16 @@ async def heard(pilot: Any, speech: SpeechLog, words: str, timeout: float = 10) 
     raise AssertionError(f"never heard {words!r}; heard {speech.said()}")
 
 
+async def until_drawn(pilot: Any, app: KioskApp, timeout: float = 10) -> None:
+    """Until the screen the state names is on show with its heading drawn."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not heading(app):
+        if loop.time() > deadline:
+            raise AssertionError(f"no heading drawn on {app.screen!r}")
+        await pilot.pause(0.05)
+
+
 def heading(app: KioskApp) -> str:
     """The heading on show (some screens fill theirs when they draw a state)."""
     for widget in app.screen.query(".heading").results(Static):
@@ -132,7 +142,7 @@ async def test_a_welsh_holder_unlocks_and_gets_welsh_mail(
         await check_access_keys(pilot, app, speech, [])
         world.cards.insert("locked")
         await until(pilot, app, on(s.CardStatus))
-        await pilot.pause()
+        await until_drawn(pilot, app)
         assert heading(app) == "Mae eich cerdyn wedi'i gloi"
         await check_access_keys(pilot, app, speech, [])
         await pilot.press("enter")
@@ -178,6 +188,7 @@ async def test_a_welsh_holder_unlocks_and_gets_welsh_mail(
         await check_access_keys(pilot, app, speech, [NEW_PASSCODE])
         await pilot.press("enter", *NEW_PASSCODE, "enter")
         await until(pilot, app, on(s.Unlocked), timeout=20)
+        await until_drawn(pilot, app)
         assert heading(app) == "Mae eich cerdyn wedi'i ddatgloi"
         await check_access_keys(pilot, app, speech, [NEW_PASSCODE])
         notice = wait_for(

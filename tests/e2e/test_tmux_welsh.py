@@ -109,13 +109,25 @@ def test_a_welsh_holder_registers_and_unlocks_in_a_real_terminal(
     world.cards.insert("unregistered")
     term.wait_text("Mae eich cerdyn wedi'i gloi")
     term.keys("Enter")
-    screen = term.wait_text("Teipiwch yr atebion a roesoch wrth gofrestru")
-    # The questions are asked in Welsh; the first few words identify each one.
-    asked = [qid for qid in CHOSEN if WELSH[qid][:30] in screen]
-    assert len(asked) == 3, screen
-    for qid in sorted(asked, key=lambda q: screen.index(WELSH[q][:30])):
+    term.wait_text("Teipiwch yr atebion a roesoch wrth gofrestru")
+    # The questions are asked in Welsh; the first few words identify each one. Welsh
+    # runs longer, so the third may be below the fold until the cursor reaches it
+    # (the body scrolls to the field): the top-most one not yet answered is the
+    # one the cursor is in.
+    answered: list[str] = []
+    for _ in range(3):
+
+        def next_question() -> tuple[str, str] | None:
+            screen = term.capture()
+            waiting = [q for q in CHOSEN if WELSH[q][:30] in screen and q not in answered]
+            if not waiting:
+                return None  # the body has not scrolled to the next field yet
+            return screen, min(waiting, key=lambda q: screen.index(WELSH[q][:30]))
+
+        screen, qid = wait_for(next_question, timeout=20, what="the next question")
         term.type(ANSWERS[qid].lower())
         term.keys("Enter")
+        answered.append(qid)
     term.wait_text("Gwiriwch eich e-bost")
     unlock_code = latest_code(world, sam["email"], count=2)
     code_mail = mails_to(world, sam["email"])[1]
