@@ -18,8 +18,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.console import Group
-from rich.errors import MarkupError
-from rich.table import Table
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -37,7 +35,7 @@ from kiosk.flow.states import Screen as ScreenState
 from kiosk.messages import Intent
 from screens.language import Language, Phrase, _, current, tr
 from screens.widgets import SecretInput, short_contact
-from screens.wording import outage_text, show_text
+from screens.wording import access_hints, on_show, outage_text, plain_words, show_text
 
 SERVICE_NAME = _("Smartcard self-service")
 DEMO_KEYS_LINE = _("DEMO  F2 F3 F4 card in  F5 card out  F6 mail and answers")
@@ -47,16 +45,6 @@ CHROME_ROWS = 5
 BODY_ROWS = 20
 """Rows the body needs before the full demo banner may take rows from it."""
 REVEAL_KEY = "f8"
-
-
-def access_hints() -> list[tuple[str, str]]:
-    """The access keys every screen shows (kiosk.access acts on them)."""
-    return [
-        ("F9", current().other.own_name),
-        ("F10", _("Read aloud")),
-        ("F11", _("High contrast")),
-        ("F12", _("Large text")),
-    ]
 
 
 def unwrap(screen: ScreenState) -> tuple[ScreenState, ServiceUnavailable | None]:
@@ -191,38 +179,12 @@ class KioskView:
         """
         parts: list[str] = []
         for widget in self.query(Static):  # type: ignore[attr-defined]
-            if widget.id in self.UNSPOKEN or not _on_show(widget):
+            if widget.id in self.UNSPOKEN or not on_show(widget):
                 continue
             words = plain_words(widget.content)
             if words.strip():
                 parts.append(words)
         return parts
-
-
-def _on_show(widget: Widget) -> bool:
-    node: Any = widget
-    while node is not None and isinstance(node, Widget):
-        if not node.display:
-            return False
-        node = node.parent
-    return True
-
-
-def plain_words(content: Any) -> str:
-    """The words of what a Static shows (str as markup, rich Text, a list of them)."""
-    if isinstance(content, Text):
-        return content.plain
-    if isinstance(content, str):
-        try:
-            return Text.from_markup(tr(content)).plain
-        except MarkupError:
-            return str(tr(content))
-    if isinstance(content, Group):
-        return "\n".join(plain_words(part) for part in content.renderables)
-    if isinstance(content, Table):
-        rows = zip(*(column.cells for column in content.columns), strict=False)
-        return "\n".join(" ".join(plain_words(cell) for cell in row) for row in rows)
-    return ""
 
 
 class KioskScreen(KioskView, Screen[None]):

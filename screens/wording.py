@@ -8,13 +8,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Group
+from rich.errors import MarkupError
 from rich.table import Table
 from rich.text import Text
+from textual.widget import Widget
 from textual.widgets import Static
 
 from contract.contacts import RaContacts
 from kiosk.flow.states import ServiceUnavailable
-from screens.language import _, ngettext, tr
+from screens.language import _, current, ngettext, tr
 from screens.widgets import short_contact
 
 
@@ -185,3 +187,40 @@ def bold_value(words: str, value: str) -> Text:
     """
     before, _nul, after = words.partition("\0")
     return Text.assemble(before, (value, "bold"), after)
+
+
+def access_hints() -> list[tuple[str, str]]:
+    """The access keys every screen shows (kiosk.access acts on them)."""
+    return [
+        ("F9", current().other.own_name),
+        ("F10", _("Read aloud")),
+        ("F11", _("High contrast")),
+        ("F12", _("Large text")),
+    ]
+
+
+def on_show(widget: Widget) -> bool:
+    """Whether `widget` and everything it sits in is displayed."""
+    node: Any = widget
+    while node is not None and isinstance(node, Widget):
+        if not node.display:
+            return False
+        node = node.parent
+    return True
+
+
+def plain_words(content: Any) -> str:
+    """The words of what a Static shows (str as markup, rich Text, a list of them)."""
+    if isinstance(content, Text):
+        return content.plain
+    if isinstance(content, str):
+        try:
+            return Text.from_markup(tr(content)).plain
+        except MarkupError:
+            return str(tr(content))
+    if isinstance(content, Group):
+        return "\n".join(plain_words(part) for part in content.renderables)
+    if isinstance(content, Table):
+        rows = zip(*(column.cells for column in content.columns), strict=False)
+        return "\n".join(" ".join(plain_words(cell) for cell in row) for row in rows)
+    return ""

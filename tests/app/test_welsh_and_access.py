@@ -23,8 +23,8 @@ from kiosk.service_client import ServiceClient
 from kiosk.settings import KioskSettings
 from kiosk.speech import Speaker
 from kiosk.store import LocalStore
-from screens.base import plain_words
 from screens.language import current, set_current
+from screens.wording import plain_words
 from tests.app.conftest import holder
 from tests.app.journey import SIZE, fields_ready, on, until
 from tests.conftest import READER

@@ -13,8 +13,9 @@ from textual.widgets import Input, Static
 from contract.language import Language
 from kiosk.speech import VOICES, speech_command, spoken
 from screens import OVERLAYS
-from screens.base import KioskView, plain_words
+from screens.base import KioskView
 from screens.language import set_current
+from screens.wording import plain_words
 from tests.screens.harness import ScreenHarness
 from tests.screens.states import REPRESENTATIVE
 

@@ -9,8 +9,8 @@ from dataclasses import replace
 from textual.widgets import Static
 
 from kiosk.flow import states as s
-from screens.base import plain_words
 from screens.code_sent import HURRY_SECONDS
+from screens.wording import plain_words
 from tests.screens.harness import ScreenHarness
 from tests.screens.states import REPRESENTATIVE
 
