@@ -3,18 +3,18 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-DEBS := pcscd vsmartcard-vpcd swig libpcsclite-dev tmux opensc postgresql systemd
+DEBS := pcscd vsmartcard-vpcd swig libpcsclite-dev tmux opensc postgresql systemd espeak-ng sox
 
-.PHONY: demo test lint unit system-deps venv bench clean
+.PHONY: demo test lint unit system-deps venv bench clean catalogues compile-catalogues
 
-demo: system-deps $(STAMP)
+demo: system-deps $(STAMP) compile-catalogues
 	$(VENV)/bin/ssu-kiosk --demo
 
 # Workers: the tests mostly wait (pcscd polls, subprocesses), so three share two cores well;
 # each worker has its own private pcscd and PostgreSQL cluster. TEST_WORKERS=0 runs serially.
 TEST_WORKERS ?= 3
 
-test: system-deps $(STAMP) lint
+test: system-deps $(STAMP) compile-catalogues lint
 	$(VENV)/bin/pytest -q $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist worksteal)
 
 lint: $(STAMP)
@@ -22,6 +22,25 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+
+# The English and Welsh catalogues (Babel): `make catalogues` extracts every holder-facing
+# text and updates the .po files for the translator; demo and test compile them (the .mo
+# files are committed too, so a kiosk installed from a clone speaks Welsh without Babel).
+BABEL := $(VENV)/bin/pybabel
+LANGUAGES := en cy
+
+catalogues: $(STAMP)
+	PYTHONPATH=. $(BABEL) extract -F catalogues/babel.cfg -k N_ -k plural:1,2 -k ngettext:1,2 \
+	  --no-location --sort-output --add-comments=Translators: -o catalogues/ssu.pot .
+	for l in $(LANGUAGES); do \
+	  if [ -f catalogues/$$l/LC_MESSAGES/ssu.po ]; then \
+	    $(BABEL) update -D ssu -i catalogues/ssu.pot -d catalogues -l $$l --no-fuzzy-matching --ignore-obsolete; \
+	  else $(BABEL) init -D ssu -i catalogues/ssu.pot -d catalogues -l $$l; fi; \
+	done
+	$(MAKE) compile-catalogues
+
+compile-catalogues: $(STAMP)
+	$(BABEL) compile -D ssu -d catalogues
 
 # Debian packages: installed only when one is not fully installed (dpkg -s alone would
 # count a removed package whose config files remain), so re-runs cost nothing.

@@ -10,6 +10,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
+from contract.language import N_
+
 APPROVED_DOMAINS_DEFAULT: tuple[str, ...] = ("nhs.net", "gov.uk", "mod.uk")
 """The approved email domains when a deployment names none (subdomains admitted)."""
 
@@ -98,7 +100,7 @@ class RaContacts(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    organisation: Annotated[str, StringConstraints(min_length=1, max_length=120)] = (
+    organisation: Annotated[str, StringConstraints(min_length=1, max_length=120)] = N_(
         "your local RA team"
     )
     """The team's name as holders know it."""

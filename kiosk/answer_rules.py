@@ -7,6 +7,7 @@ this module turns them into the plain-language reasons a holder reads.
 from __future__ import annotations
 
 from contract.answers import ANSWER_MAX, ANSWER_MIN, QUESTIONS_TO_CHOOSE, normalise_answer
+from contract.language import N_
 
 __all__ = ["ANSWER_MAX", "ANSWER_MIN", "QUESTIONS_TO_CHOOSE", "answer_problem", "normalise_answer"]
 
@@ -22,9 +23,9 @@ def answer_problem(answer: str) -> str | None:
     """
     size = len(normalise_answer(answer))
     if size == 0:
-        return "Type an answer."
+        return N_("Type an answer.")
     if size < ANSWER_MIN:
-        return f"Use at least {ANSWER_MIN} letters or digits."
+        return N_("Use at least {count} letters or digits.", count=ANSWER_MIN)
     if size > ANSWER_MAX:
-        return f"Use at most {ANSWER_MAX} characters."
+        return N_("Use at most {count} characters.", count=ANSWER_MAX)
     return None

@@ -20,6 +20,7 @@ from textual.message import Message
 
 from card.watcher import CardWatcher, WatcherEvent
 from kiosk import flow, ra_contacts
+from kiosk.access import AccessKeys
 from kiosk.card_access import CardAccess, CardThread
 from kiosk.effects import IN_ORDER, ON_SCREEN, Effects
 from kiosk.flow import commands as c
@@ -29,6 +30,7 @@ from kiosk.messages import Intent, WorldEvent
 from kiosk.reader_events import ReaderFilter
 from kiosk.service_client import ServiceClient
 from kiosk.settings import KioskSettings
+from kiosk.speech import Speaker
 from kiosk.store import LocalStore
 from screens.base import KioskScreen
 from screens.demo_mailbox import DemoMailboxScreen
@@ -89,6 +91,7 @@ class KioskApp(App[None], inherit_bindings=False):
         clock: Clock = utc_now,
         watcher_factory: Callable[[Callable[[WatcherEvent], None]], Any] | None = None,
         demo: DemoControls | None = None,
+        speaker: Speaker | None = None,
         tick_seconds: float = 1.0,
         outbox_seconds: float = 5.0,
     ) -> None:
@@ -118,11 +121,17 @@ class KioskApp(App[None], inherit_bindings=False):
             settings.flow_config(), now=now, checkpoint=store.load_checkpoint()
         )
         self._mounted = False
+        self._card_in = False
         self._flushing = False
         self._store_queue: asyncio.Queue[c.Command] = asyncio.Queue()
         self._screens: dict[type[Any], KioskScreen] = {}
         self._overlay: Any = None
         self._mailbox: DemoMailboxScreen | None = None
+        self.access = AccessKeys(
+            self, settings.language, speaker or Speaker(settings.speech_program)
+        )
+        if hasattr(client, "language"):
+            client.language = settings.language.value
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -141,6 +150,7 @@ class KioskApp(App[None], inherit_bindings=False):
     async def on_unmount(self) -> None:
         """Stop the watcher and the card thread; close the client."""
         self._mounted = False
+        self.access.speaker.stop()
         if self._watcher is not None:
             self._watcher.stop()
         self.card_thread.shutdown()
@@ -171,6 +181,12 @@ class KioskApp(App[None], inherit_bindings=False):
                 return
             warned = isinstance(self.state.overlay, s.InactivityWarning)
             self._dispatch(e.UserActivity(self.clock()))
+            if isinstance(event, events.Key) and self.access.handle(event.key):
+                # An access key (language, read aloud, contrast, text size): activity,
+                # and nothing else; never typed into a field.
+                event.stop()
+                event.prevent_default()
+                return
             if warned:
                 # "Press any key to carry on": that key only takes the warning away.
                 # Passed on, it landed in the field beneath (a letter in a masked
@@ -332,10 +348,21 @@ class KioskApp(App[None], inherit_bindings=False):
             self.install_screen(screen, name=f"kiosk-{kind.__name__}")
         return self._screens[kind]
 
+    def redraw(self) -> None:
+        """Draw what is on show again (the language changed)."""
+        self._render(self.state)
+        if self._mailbox is not None:
+            self._mailbox.refresh()
+
     def _render(self, state: s.KioskState) -> None:
         if not self._mounted or not self.screen_stack:
             return  # not started yet, or shutting down (a late tick or reply)
         from screens import OVERLAYS
+
+        card_gone = self._card_in and state.card is None
+        self._card_in = state.card is not None
+        if card_gone:
+            self.access.card_gone()  # the next holder starts afresh
 
         target = self._screen_for(state)
         overlay_kind = None if state.overlay is None else OVERLAYS[type(state.overlay)]
@@ -358,6 +385,16 @@ class KioskApp(App[None], inherit_bindings=False):
         target.show(state)
         if self._overlay is not None:
             self._overlay.show(state)
+        if target.announcement_due:
+            target.announcement_due = False
+            self.announce()
+
+    def announce(self) -> None:
+        """Something time-critical came up (a time-out warning, a code about to expire):
+        heard as well as shown (WCAG 2.2.1), with the terminal's bell, and read aloud
+        to a holder who uses speech. Screens call it when they are drawn."""
+        self.bell()
+        self.access.announce()
 
     def _lift_mailbox(self) -> bool:
         """Take the demo mailbox off the top of the stack; whether it was there."""

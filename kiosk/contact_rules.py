@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from contract.contacts import domain_approved, normalise_mobile, split_email
+from contract.language import N_
 
 __all__ = ["domain_approved", "domains_text", "email_problem", "mobile_problem", "normalise_mobile"]
 
@@ -18,10 +19,10 @@ def domains_text(domains: Iterable[str]) -> str:
     """The approved domains as holders read them: "nhs.net, gov.uk or mod.uk"."""
     names = [d for d in domains if d]
     if not names:
-        return "an approved domain"
+        return N_("an approved domain")
     if len(names) == 1:
         return names[0]
-    return ", ".join(names[:-1]) + " or " + names[-1]
+    return N_("{names} or {last}", names=", ".join(names[:-1]), last=names[-1])
 
 
 def email_problem(email: str, approved: Iterable[str]) -> str | None:
@@ -37,15 +38,17 @@ def email_problem(email: str, approved: Iterable[str]) -> str | None:
     approved = list(approved)
     email = email.strip()
     if not email:
-        return "Type your work email address."
+        return N_("Type your work email address.")
     parts = split_email(email)
     if parts is None:
-        return "That does not look like an email address. Check it and type it again."
+        return N_("That does not look like an email address. Check it and type it again.")
     domain = parts[1]
     if not domain_approved(domain, approved):
-        return (
-            f"Use a work email address ending in {domains_text(approved)}. "
-            f"Addresses at {domain} cannot be used for self-service."
+        return N_(
+            "Use a work email address ending in {domains}. "
+            "Addresses at {domain} cannot be used for self-service.",
+            domains=domains_text(approved),
+            domain=domain,
         )
     return None
 
@@ -60,9 +63,9 @@ def mobile_problem(mobile: str) -> str | None:
         A plain-language reason, or None.
     """
     if not mobile.strip():
-        return "Type your mobile phone number."
+        return N_("Type your mobile phone number.")
     if normalise_mobile(mobile) is None:
-        return (
+        return N_(
             "Type a UK mobile number: 11 digits starting 07, or +44 7 and 9 more digits "
             "(spaces are fine)."
         )

@@ -21,15 +21,17 @@ import calendar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from contract.language import N_
+
 # The card stores the passcode in 8 bytes (docs/design.md section 3), and the card layer
 # refuses fewer than 4 digits: configured bounds must stay inside both.
 CARD_MAX_DIGITS = 8
 CARD_MIN_DIGITS = 4
 
-NOT_DIGITS = "Use digits (0 to 9) only."
-MISMATCH = "The two passcodes are not the same. Type the same passcode twice."
-EMPTY = "Type a passcode."
-REPEAT_MISSING = "Type the new passcode again in the second box."
+NOT_DIGITS = N_("Use digits (0 to 9) only.")
+MISMATCH = N_("The two passcodes are not the same. Type the same passcode twice.")
+EMPTY = N_("Type a passcode.")
+REPEAT_MISSING = N_("Type the new passcode again in the second box.")
 
 
 class PasscodeRules(BaseModel):
@@ -71,15 +73,17 @@ class PasscodeRules(BaseModel):
             One sentence per rule that is switched on.
         """
         if self.min_digits == self.max_digits:
-            lines = [f"Use {self.min_digits} digits."]
+            lines: list[str] = [N_("Use {count} digits.", count=self.min_digits)]
         else:
-            lines = [f"Use {self.min_digits} to {self.max_digits} digits."]
+            lines = [
+                N_("Use {least} to {most} digits.", least=self.min_digits, most=self.max_digits)
+            ]
         if self.refuse_repeated:
-            lines.append("Do not repeat one digit, like 111111.")
+            lines.append(N_("Do not repeat one digit, like 111111."))
         if self.refuse_runs:
-            lines.append("Do not use digits in order, like 123456 or 876543.")
+            lines.append(N_("Do not use digits in order, like 123456 or 876543."))
         if self.refuse_dates:
-            lines.append("Do not use a date, like 250190 or 25011990.")
+            lines.append(N_("Do not use a date, like 250190 or 25011990."))
         return lines
 
     def check(self, passcode: str) -> list[str]:
@@ -99,16 +103,18 @@ class PasscodeRules(BaseModel):
             return [NOT_DIGITS]
         reasons: list[str] = []
         if len(passcode) < self.min_digits:
-            reasons.append(f"Use at least {self.min_digits} digits.")
+            reasons.append(N_("Use at least {count} digits.", count=self.min_digits))
         elif len(passcode) > self.max_digits:
-            reasons.append(f"Use no more than {self.max_digits} digits.")
+            reasons.append(N_("Use no more than {count} digits.", count=self.max_digits))
         if self.refuse_repeated and is_repeated(passcode):
-            reasons.append("Do not repeat one digit, like 111111. Choose a mix of digits.")
+            reasons.append(N_("Do not repeat one digit, like 111111. Choose a mix of digits."))
         elif self.refuse_runs and is_run(passcode):
-            reasons.append("Do not use digits in order, like 123456 or 876543.")
+            reasons.append(N_("Do not use digits in order, like 123456 or 876543."))
         elif self.refuse_dates and is_date_like(passcode, self.date_years):
             # 111111 also reads as 11/11/11: one reason, the one the holder can act on.
-            reasons.append("Do not use a date, like a birthday. Choose digits that are not a date.")
+            reasons.append(
+                N_("Do not use a date, like a birthday. Choose digits that are not a date.")
+            )
         return reasons
 
     def check_pair(self, new: str, repeat: str) -> list[str]:

@@ -209,6 +209,15 @@ class ServiceClient:
         self._call = self._service.call
         self._json = self._service.json
 
+    @property
+    def language(self) -> str:
+        """The holder's language ("en", "cy"), sent with every call (`Accept-Language`)."""
+        return self._service.language
+
+    @language.setter
+    def language(self, value: str) -> None:
+        self._service.language = value
+
     async def aclose(self) -> None:
         """Close the connection pool (if a call ever opened it)."""
         await self._service.aclose()

@@ -288,6 +288,8 @@ class ServiceHttp:
             "verify": verify,
         }
         self._pool: httpx.AsyncClient | None = None
+        self.language = "en"
+        """The holder's language, sent as `Accept-Language`: the service mails in it."""
 
     @property
     def _http(self) -> httpx.AsyncClient:
@@ -318,7 +320,7 @@ class ServiceHttp:
             ServiceUnreachableError: No usable answer after the retries.
             ServiceRejected: The service refused (a problem body, or another status).
         """
-        send_headers = dict(headers or {})
+        send_headers = {"Accept-Language": self.language, **(headers or {})}
         if method in ("POST", "PUT"):
             # One key per logical call: every retry below reuses it, the busy ones too.
             send_headers["Idempotency-Key"] = idempotency_key or uuid_module.uuid4().hex

@@ -22,6 +22,7 @@ from pydantic_settings import (
 )
 
 from contract.contacts import APPROVED_DOMAINS_DEFAULT
+from contract.language import Language
 from kiosk.flow.facts import FlowConfig
 from kiosk.passcode_rules import PasscodeRules
 from kiosk.service_tls import read_token_file, url_problem
@@ -99,6 +100,10 @@ class KioskSettings(BaseSettings):
         default_factory=lambda: list(APPROVED_DOMAINS_DEFAULT)
     )
     """Email domains a holder may register (subdomains admitted, as the service does)."""
+    language: Language = Language.ENGLISH
+    """The language each holder is first greeted in ("en" or "cy"; F9 switches)."""
+    speech_program: str | None = "espeak-ng"
+    """The speech engine the read-aloud key (F10) uses; empty: no read-aloud."""
     expiring_warning_days: int = Field(default=90, ge=0)
     """Warn on the card status screen when the card expires within this many days."""
     terms_file: Path = CONFIG_DIR / "terms.toml"

@@ -33,11 +33,12 @@ from kiosk.flow.events import Back, Continue, Event, Help, HelpTopic
 from kiosk.flow.states import KioskState, ServiceUnavailable
 from kiosk.flow.states import Screen as ScreenState
 from kiosk.messages import Intent
+from screens.language import Language, Phrase, _, current, tr
 from screens.widgets import SecretInput, short_contact
-from screens.wording import outage_text, show_text
+from screens.wording import access_hints, on_show, outage_text, plain_words, show_text
 
-SERVICE_NAME = "Smartcard self-service"
-DEMO_KEYS_LINE = "DEMO  F2 F3 F4 card in  F5 card out  F6 mail and answers"
+SERVICE_NAME = _("Smartcard self-service")
+DEMO_KEYS_LINE = _("DEMO  F2 F3 F4 card in  F5 card out  F6 mail and answers")
 """The demo banner folded to one line (the demo mailbox shows the cards in full)."""
 CHROME_ROWS = 5
 """Rows around the body: title, outage banner margin, key hints, help line."""
@@ -77,6 +78,10 @@ class KioskView:
 
     _state: KioskState | None = None
     _ready: bool = False
+
+    #: Set by a render that shows something time-critical for the first time (a code
+    #: about to expire); the app says the screen aloud to a holder who uses speech.
+    announcement_due: bool = False
 
     def show(self, state: KioskState) -> None:
         """Render the whole kiosk state (`state.screen` is an instance of STATE).
@@ -130,10 +135,15 @@ class KioskView:
         self._ready = True
         self._draw()
 
+    _drawn_in: Language | None = None
+
     def _draw(self) -> None:
         if self._state is None:
             return
         try:
+            if self._drawn_in is not current():
+                self._drawn_in = current()
+                self.retranslate()
             self._apply(self._state)
         except NoMatches:
             # Its widgets are gone (the app is shutting down, which can also
@@ -141,8 +151,40 @@ class KioskView:
             # and drawn on the next mount.
             pass
 
+    def retranslate(self) -> None:
+        """Draw the words this screen was composed with in the current language.
+
+        Statics made with a phrase (`_`) and the placeholders of fields; what the
+        holder typed is left as it is. Words set while rendering a state are drawn
+        again by `_apply`.
+        """
+        for widget in self.query(Static):  # type: ignore[attr-defined]
+            if isinstance(widget.content, Phrase):
+                widget.update(tr(widget.content))
+        for field in self.query(Input):  # type: ignore[attr-defined]
+            if isinstance(field.placeholder, Phrase):
+                field.placeholder = tr(field.placeholder)
+
     def _apply(self, state: KioskState) -> None:
         """Render `state` (subclasses)."""
+
+    #: Statics never read aloud: the demo banner lists the demo cards' passcodes.
+    UNSPOKEN: ClassVar[frozenset[str]] = frozenset({"demo-banner", "kiosk-name"})
+
+    def spoken_parts(self) -> list[str]:
+        """What "read this screen aloud" says: every text on show, top to bottom.
+
+        Only the screen's own words (heading, question or message, labels, keys),
+        read from its Statics: never a field, so never what was typed into one.
+        """
+        parts: list[str] = []
+        for widget in self.query(Static):  # type: ignore[attr-defined]
+            if widget.id in self.UNSPOKEN or not on_show(widget):
+                continue
+            words = plain_words(widget.content)
+            if words.strip():
+                parts.append(words)
+        return parts
 
 
 class KioskScreen(KioskView, Screen[None]):
@@ -211,6 +253,7 @@ class KioskScreen(KioskView, Screen[None]):
         banner.display = outage is not None
         if outage is not None:
             show_text(banner, outage_text(outage, state.now, self.ra_contacts))
+        show_text(self.query_one("#title", Static), tr(SERVICE_NAME))
         # Demo mode only: which demo card is which, and their public demo answers;
         # folded to one line of keys when it would crowd out the screen's own body.
         demo_text = getattr(getattr(self.app, "demo", None), "banner", "")
@@ -219,7 +262,7 @@ class KioskScreen(KioskView, Screen[None]):
         if demo_text and not self._room_for(demo_text):
             demo_text = DEMO_KEYS_LINE
         show_text(demo_banner, Text(demo_text))
-        help_line = Text("Need a person? ")
+        help_line = Text(_("Need a person? "))
         help_line.append(short_contact(self.ra_contacts))
         show_text(self.query_one("#help-line", Static), help_line)
         self.render_state(screen_state, state)
@@ -247,14 +290,15 @@ class KioskScreen(KioskView, Screen[None]):
         """
 
     def _key_hints(self) -> Text:
-        hints = list(self.KEY_HINTS)
+        hints = [(tr(key), tr(what)) for key, what in self.KEY_HINTS]
         if len(self.fields()) > 1:
-            hints.insert(min(1, len(hints)), ("↑ ↓", "Move between fields"))
+            hints.insert(min(1, len(hints)), ("↑ ↓", _("Move between fields")))
         if self.CAN_REVEAL:
-            what = "Hide what I typed" if self._revealing else "Show what I typed"
+            what = _("Hide what I typed") if self._revealing else _("Show what I typed")
             hints.insert(max(0, len(hints) - 1), (REVEAL_KEY.upper(), what))
         if self.HELP_TOPIC is not None:
-            hints.append(("F1", "Help"))
+            hints.append(("F1", _("Help")))
+        hints.extend(access_hints())
         # Packed into lines by hand, never wrapped inside a hint: on a narrow
         # terminal the hints go onto a second line instead of being cut off.
         width = max(20, (self.size.width or 100) - 4)
@@ -496,6 +540,7 @@ class KioskScreen(KioskView, Screen[None]):
         """
         widget = self.query_one(f"#{widget_id}", Static)
         widget.display = content is not None
+        key = (current(), key)  # drawn again in a new language
         if content is not None and getattr(widget, "_kiosk_shown", None) != key:
             widget._kiosk_shown = key  # type: ignore[attr-defined]
             widget.update(content)
@@ -510,7 +555,7 @@ class KioskScreen(KioskView, Screen[None]):
         widget = self.query_one(f"#{widget_id}", Static)
         widget.display = bool(content)
         if content:
-            show_text(widget, Text(content) if isinstance(content, str) else content)
+            show_text(widget, Text(tr(content)) if isinstance(content, str) else content)
 
 
 class KioskOverlay(KioskView, ModalScreen[None]):

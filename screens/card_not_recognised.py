@@ -10,20 +10,27 @@ from textual.widgets import Static
 from kiosk.flow.events import UnreadableReason
 from kiosk.flow.states import CardNotRecognised, KioskState
 from screens.base import KioskScreen
+from screens.language import _
 from screens.widgets import RaContactsBox
 
 _WHY = {
     UnreadableReason.NOT_OUR_CARD: (
-        "This is not a smartcard this kiosk can unlock. Check that you put in your "
-        "NHS smartcard, not another card."
+        _(
+            "This is not a smartcard this kiosk can unlock. Check that you put in your "
+            "NHS smartcard, not another card."
+        )
     ),
     UnreadableReason.READ_ERROR: (
-        "The kiosk could not read your card. Take it out, check it is the right way "
-        "up with the chip first, and put it in again."
+        _(
+            "The kiosk could not read your card. Take it out, check it is the right way "
+            "up with the chip first, and put it in again."
+        )
     ),
     UnreadableReason.SERVICE_REFUSED: (
-        "The unlock service does not know this card, so it cannot be unlocked here. "
-        "The RA team can help."
+        _(
+            "The unlock service does not know this card, so it cannot be unlocked here. "
+            "The RA team can help."
+        )
     ),
 }
 
@@ -36,10 +43,10 @@ class CardNotRecognisedScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         """Heading, the reason, and the RA team."""
-        yield Static("This card cannot be used here", classes="heading")
+        yield Static(_("This card cannot be used here"), classes="heading")
         yield Static("", id="lead", classes="lead")
         yield Static(
-            "Take your card. If your card is damaged, report it to the RA team.",
+            _("Take your card. If your card is damaged, report it to the RA team."),
             classes="detail",
         )
         yield RaContactsBox(id="contacts", classes="contacts")

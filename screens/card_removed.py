@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 from kiosk.flow.states import CardRemovedNotice
 from screens.base import KioskScreen
+from screens.language import _
 
 
 class CardRemovedScreen(KioskScreen):
@@ -18,9 +19,11 @@ class CardRemovedScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         """Heading and what to do next."""
-        yield Static("Your card was removed", classes="heading")
+        yield Static(_("Your card was removed"), classes="heading")
         yield Static(
-            "Everything you typed has been cleared.\n\n"
-            "To start again, put your card back into the reader.",
+            _(
+                "Everything you typed has been cleared.\n\n"
+                "To start again, put your card back into the reader."
+            ),
             classes="lead",
         )

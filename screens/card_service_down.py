@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from kiosk.flow.states import KioskState, NoCardService
 from screens.base import KioskScreen
+from screens.language import _
 from screens.widgets import RaContactsBox
 
 
@@ -21,11 +22,13 @@ class CardServiceDownScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         """Heading, what to do, and the RA team."""
-        yield Static("This kiosk is restarting its card service", classes="heading")
+        yield Static(_("This kiosk is restarting its card service"), classes="heading")
         yield Static(
-            "The kiosk cannot talk to card readers for a moment. It is fixing this by "
-            "itself; please wait a minute.\n\nIf this screen does not go away, please "
-            "use another kiosk, or contact the RA team.",
+            _(
+                "The kiosk cannot talk to card readers for a moment. It is fixing this by "
+                "itself; please wait a minute.\n\nIf this screen does not go away, please "
+                "use another kiosk, or contact the RA team."
+            ),
             classes="lead",
         )
         yield RaContactsBox(id="contacts", classes="contacts")

@@ -12,11 +12,12 @@ from textual.widgets import Static
 from kiosk.flow.events import ChangePasscodeRequested, HelpTopic, RegisterRequested
 from kiosk.flow.states import CardCondition, CardStatus, KioskState
 from screens.base import KioskScreen
-from screens.wording import item_list
+from screens.language import _, ngettext
+from screens.wording import date_words, item_list
 
 
 def _date(day: Any) -> str:
-    return f"{day.day} {day:%B %Y}"
+    return date_words(day)
 
 
 class CardStatusScreen(KioskScreen):
@@ -49,63 +50,81 @@ class CardStatusScreen(KioskScreen):
         self._expiring = screen.expires_in_days is not None
         self._working = screen.can_register
         self.set_text("notice", screen.notice)
-        self.set_text("holder", Text.assemble("Card holder: ", (card.name, "bold")))
+        self.set_text("holder", Text.assemble(_("Card holder: "), (card.name, "bold")))
         if screen.condition is CardCondition.BLOCKED:
-            heading = "Your card is locked"
-            lead = (
+            heading: str = _("Your card is locked")
+            lead: str = _(
                 "You can unlock it here and choose a new passcode. We will email you "
                 "a code, so have your email ready.\n\nPress Enter to start."
             )
             if screen.notice is None:
                 # A notice (the card just locked here) has already said why.
                 lead = (
-                    "The passcode was typed wrongly too many times, so the card is locked.\n\n"
+                    _("The passcode was typed wrongly too many times, so the card is locked.\n\n")
                     + lead
                 )
-            hints: tuple[tuple[str, str], ...] = (("Enter", "Unlock my card"), ("Esc", "Stop"))
-        elif screen.condition is CardCondition.EXPIRED:
-            heading = "Your card has expired"
-            lead = (
-                f"This card expired on {_date(card.expiry)}. An expired card cannot be "
-                "unlocked here.\n\nContact your Sponsor or the RA team for a new card. "
-                "Take your card."
+            hints: tuple[tuple[str, str], ...] = (
+                ("Enter", _("Unlock my card")),
+                ("Esc", _("Stop")),
             )
-            hints = (("Esc", "Finish"),)
+        elif screen.condition is CardCondition.EXPIRED:
+            heading = _("Your card has expired")
+            lead = _(
+                "This card expired on {date}. An expired card cannot be "
+                "unlocked here.\n\nContact your Sponsor or the RA team for a new card. "
+                "Take your card.",
+                date=_date(card.expiry),
+            )
+            hints = (("Esc", _("Finish")),)
         else:
-            heading = "Your card is working"
-            lead = "Your card is not locked, so there is nothing to unlock."
+            heading = _("Your card is working")
+            lead = _("Your card is not locked, so there is nothing to unlock.")
             if card.tries_left is not None:
-                tries = "try" if card.tries_left == 1 else "tries"
-                lead += f" You have {card.tries_left} passcode {tries} left before it locks."
-            lead += "\n\nIf you have forgotten your passcode, press F1."
-            hints = (("1", "Register"), ("2", "Change passcode"), ("Esc", "Finish"))
+                lead += " " + ngettext(
+                    "You have {count} passcode try left before it locks.",
+                    "You have {count} passcode tries left before it locks.",
+                    card.tries_left,
+                )
+            lead += _("\n\nIf you have forgotten your passcode, press F1.")
+            hints = (("1", _("Register")), ("2", _("Change passcode")), ("Esc", _("Finish")))
         self.set_text("heading", heading)
         self.set_text("lead", lead)
         choices = None
         if self._working:
             choices = item_list(
-                "What would you like to do? Press a number:",
+                _("What would you like to do? Press a number:"),
                 [
                     (
                         Text(" 1 ", "reverse bold"),
-                        "Register for self-service (or update your registration), so "
-                        "you can unlock your own card if it ever locks",
+                        _(
+                            "Register for self-service (or update your registration), so "
+                            "you can unlock your own card if it ever locks"
+                        ),
                     ),
-                    (Text(" 2 ", "reverse bold"), "Change your passcode"),
+                    (Text(" 2 ", "reverse bold"), _("Change your passcode")),
                 ],
-                "\nOr take your card if you are done.",
+                _("\nOr take your card if you are done."),
             )
         self.set_list("choices", choices, key=self._working)
         expiring = None
         if screen.expires_in_days is not None and screen.condition is not CardCondition.EXPIRED:
             when = (
-                "today"
+                _("Your card expires today ({date}).", date=_date(card.expiry))
                 if screen.expires_in_days == 0
-                else f"in {screen.expires_in_days} day{'s' if screen.expires_in_days != 1 else ''}"
+                else ngettext(
+                    "Your card expires in {count} day ({date}).",
+                    "Your card expires in {count} days ({date}).",
+                    screen.expires_in_days,
+                    date=_date(card.expiry),
+                )
             )
             expiring = (
-                f"Your card expires {when} ({_date(card.expiry)}). Renew it through your "
-                "Sponsor or the RA team before then. Press F1 to find out how."
+                when
+                + " "
+                + _(
+                    "Renew it through your Sponsor or the RA team before then. "
+                    "Press F1 to find out how."
+                )
             )
         self.set_text("expiring", expiring)
         # Per-card keys: Enter starts an unlock only on a card that can be

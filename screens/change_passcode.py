@@ -11,6 +11,7 @@ from textual.widgets import Static
 from kiosk.flow.events import HelpTopic, SubmitPasscodeChange
 from kiosk.flow.states import ChangePasscode, KioskState
 from screens.base import KioskScreen
+from screens.language import _
 from screens.passcode_entry import LAST_TRY_WARNING, tries_text
 from screens.widgets import SecretInput
 from screens.wording import item_list
@@ -21,25 +22,25 @@ class ChangePasscodeScreen(KioskScreen):
 
     STATE = ChangePasscode
     HELP_TOPIC = HelpTopic.FORGOTTEN_PASSCODE
-    KEY_HINTS = (("Enter", "Next / Change passcode"), ("Esc", "Stop"))
+    KEY_HINTS = (("Enter", _("Next / Change passcode")), ("Esc", _("Stop")))
 
     def compose_body(self) -> ComposeResult:
         """Heading, rules, tries, messages and the three fields."""
-        yield Static("Change your passcode", classes="heading")
+        yield Static(_("Change your passcode"), classes="heading")
         yield Static("", id="rules", classes="lead")
         yield Static("", id="tries", classes="detail")
         yield Static("", id="warning", classes="warning")
         yield Static("", id="errors", classes="error")
         yield Static("", id="notice", classes="notice")
-        yield Static("Your passcode now:", classes="field-label")
-        yield SecretInput(placeholder="Type your passcode now", id="old", max_length=8)
-        yield Static("New passcode:", classes="field-label")
-        yield SecretInput(placeholder="Type your new passcode", id="new", max_length=8)
-        yield Static("Type the new passcode again:", classes="field-label")
-        yield SecretInput(placeholder="Type it again", id="repeat", max_length=8)
+        yield Static(_("Your passcode now:"), classes="field-label")
+        yield SecretInput(placeholder=_("Type your passcode now"), id="old", max_length=8)
+        yield Static(_("New passcode:"), classes="field-label")
+        yield SecretInput(placeholder=_("Type your new passcode"), id="new", max_length=8)
+        yield Static(_("Type the new passcode again:"), classes="field-label")
+        yield SecretInput(placeholder=_("Type it again"), id="repeat", max_length=8)
         yield Static("", id="changing", classes="sending")
         yield Static(
-            "Your passcodes go only to your card. They are never stored or sent anywhere.",
+            _("Your passcodes go only to your card. They are never stored or sent anywhere."),
             classes="detail",
         )
 
@@ -47,7 +48,7 @@ class ChangePasscodeScreen(KioskScreen):
         """Rules, tries left, the last-try warning and why the last try was refused."""
         assert isinstance(screen, ChangePasscode)
         rules = item_list(
-            "Your new passcode must follow these rules:", [("•", rule) for rule in screen.rules]
+            _("Your new passcode must follow these rules:"), [("•", rule) for rule in screen.rules]
         )
         self.set_list("rules", rules, key=screen.rules)
         self.set_text("tries", tries_text(screen.tries_left))
@@ -57,7 +58,7 @@ class ChangePasscodeScreen(KioskScreen):
         self.set_text("notice", screen.notice)
         self.set_text(
             "changing",
-            "Changing the passcode on your card… do not remove it." if screen.changing else None,
+            _("Changing the passcode on your card… do not remove it.") if screen.changing else None,
         )
 
     def submit_step(self) -> None:

@@ -15,32 +15,42 @@ from kiosk.flow.events import SubmitChosenQuestions, ToggleQuestion
 from kiosk.flow.facts import Question
 from kiosk.flow.states import ChooseQuestions, KioskState
 from screens.base import KioskScreen
+from screens.language import Language, _, current, tr
 
 
 def _prompt(question: Question, chosen: tuple[str, ...]) -> Text:
     # Catalogue text comes from the service: plain Text, never markup.
     if question.id in chosen:
-        return Text.assemble(("[✓] ", "bold"), (question.text, "bold"))
-    return Text.assemble("[ ] ", question.text)
+        return Text.assemble(("[✓] ", "bold"), (tr(question.text), "bold"))
+    return Text.assemble("[ ] ", tr(question.text))
 
 
 class ChooseQuestionsScreen(KioskScreen):
     """Up/Down to move, Space to choose or unchoose, Enter when 4 are chosen."""
 
     STATE = ChooseQuestions
-    KEY_HINTS = (("↑ ↓", "Move"), ("Space", "Choose"), ("Enter", "Done"), ("Esc", "Stop"))
+    KEY_HINTS = (
+        ("↑ ↓", _("Move")),
+        ("Space", _("Choose")),
+        ("Enter", _("Done")),
+        ("Esc", _("Stop")),
+    )
     BINDINGS = [Binding("space", "toggle_question", "Choose", show=False)]
 
     _ids: tuple[str, ...] = ()
     _chosen: tuple[str, ...] = ()
+    _language: Language | None = None
 
     def compose_body(self) -> ComposeResult:
         """Heading, how to choose, messages and the list."""
-        yield Static("Choose your security questions", classes="heading")
+        yield Static(_("Choose your security questions"), classes="heading")
         yield Static(
-            f"Choose {QUESTIONS_TO_CHOOSE} different questions whose answers you will "
-            "remember and others cannot guess. To unlock your card later you will be "
-            "asked some of them.",
+            _(
+                "Choose {count} different questions whose answers you will "
+                "remember and others cannot guess. To unlock your card later you will be "
+                "asked some of them.",
+                count=QUESTIONS_TO_CHOOSE,
+            ),
             classes="lead",
         )
         yield Static("", id="count", classes="detail")
@@ -62,18 +72,23 @@ class ChooseQuestionsScreen(KioskScreen):
             )
             if ids:
                 options.highlighted = 0
-        elif screen.chosen != self._chosen:
+        elif screen.chosen != self._chosen or current() is not self._language:
             for index, question in enumerate(screen.catalogue):
                 options.replace_option_prompt_at_index(index, _prompt(question, screen.chosen))
         self._chosen = screen.chosen
+        self._language = current()
         options.display = bool(ids)
         self.set_text(
             "count",
-            f"Chosen: {len(screen.chosen)} of {QUESTIONS_TO_CHOOSE}." if ids else None,
+            _("Chosen: {chosen} of {count}.", chosen=len(screen.chosen), count=QUESTIONS_TO_CHOOSE)
+            if ids
+            else None,
         )
         self.set_text("error", screen.error)
         self.set_text("notice", screen.notice)
-        self.set_text("loading", "Getting the questions… please wait." if screen.loading else None)
+        self.set_text(
+            "loading", _("Getting the questions… please wait.") if screen.loading else None
+        )
         if ids and self.is_current and self.focused is None:
             options.focus()
 

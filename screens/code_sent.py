@@ -12,88 +12,115 @@ from textual.widgets import Static
 from kiosk.flow.events import ResendCodeRequested, SubmitCode
 from kiosk.flow.states import CodeEntry, KioskState
 from screens.base import KioskScreen
+from screens.language import _, ngettext
 from screens.widgets import CodeInput
 from screens.wording import clock_time, duration, seconds_between
 
 RESEND_KEY = "f7"
 
 
+HURRY_SECONDS = 120
+"""When the code has this little time left, the screen warns (and says so aloud)."""
+
+
 class CodeSentScreen(KioskScreen):
     """We emailed you a code: type it here. F7 asks for a new one."""
 
     STATE = CodeEntry
-    KEY_HINTS = (("Enter", "Send code"), ("F7", "New code"), ("Esc", "Stop"))
+    KEY_HINTS = (("Enter", _("Send code")), ("F7", _("New code")), ("Esc", _("Stop")))
     BINDINGS = [Binding(RESEND_KEY, "resend", "New code", show=False)]
 
     def compose_body(self) -> ComposeResult:
         """Heading, where and when, the field, and the message lines."""
-        yield Static("Check your email", classes="heading")
+        yield Static(_("Check your email"), classes="heading")
         yield Static("", id="sent", classes="lead")
         yield Static("", id="expiry", classes="lead")
         yield Static("", id="error", classes="error")
         yield Static("", id="notice", classes="notice")
         yield Static("", id="code-label", classes="field-label")
-        yield CodeInput(placeholder="Type the code", id="code")
+        yield CodeInput(placeholder=_("Type the code"), id="code")
         yield Static("", id="tries", classes="detail")
         yield Static("", id="resend", classes="detail")
         yield Static("", id="sending", classes="sending")
+
+    _hurried: object = None
 
     def render_state(self, screen: Any, state: KioskState) -> None:
         """Render address, times, a countdown from the state's clock, and resend."""
         assert isinstance(screen, CodeEntry)
         now = state.now
-        sent = Text("We emailed a code to ")
+        sent = Text(_("We emailed a code to "))
         sent.append(screen.sent_to, "bold")
-        sent.append(f" at {clock_time(screen.sent_at)}.")
+        sent.append(_(" at {time}.", time=clock_time(screen.sent_at)))
         self.set_text("sent", sent)
         left = seconds_between(now, screen.expires_at)
-        until = f"The code works until {clock_time(screen.expires_at)}"
+        until = clock_time(screen.expires_at)
         if left is None:
-            expiry = until + "."
+            expiry = _("The code works until {time}.", time=until)
+        elif left > HURRY_SECONDS:
+            expiry = _("The code works until {time}: {left} left.", time=until, left=duration(left))
         elif left > 0:
-            expiry = f"{until}: {duration(left)} left."
-        else:
-            expiry = (
-                f"The code expired at {clock_time(screen.expires_at)}. Press F7 for a new code."
+            expiry = _(
+                "Hurry: the code stops working at {time}, in {left}. "
+                "If it runs out, press F7 for a new code.",
+                time=until,
+                left=duration(left),
             )
+        else:
+            expiry = _("The code expired at {time}. Press F7 for a new code.", time=until)
         self.set_text("expiry", expiry)
+        # Near the end the line becomes a warning (bold, with a bar), said aloud once
+        # to a holder who uses speech (WCAG 2.2.1: shown and announced before it acts).
+        hurry = left is not None and left <= HURRY_SECONDS
+        self.query_one("#expiry", Static).set_class(hurry, "warning")
+        if hurry and screen.expires_at != self._hurried:
+            self._hurried = screen.expires_at
+            self.announcement_due = True
         self.set_text("error", screen.error)
         self.set_text("notice", screen.notice)
         self.set_text(
             "code-label",
-            f"Code from the email ({state.config.code_digits} digits), then press Enter. "
-            "It shows as you type it, in groups of four, so you can check it:",
+            _(
+                "Code from the email ({digits} digits), then press Enter. "
+                "It shows as you type it, in groups of four, so you can check it:",
+                digits=state.config.code_digits,
+            ),
         )
         self.query_one("#code", CodeInput).set_digits(state.config.code_digits)
         if screen.tries_left is not None:
-            tries = "try" if screen.tries_left == 1 else "tries"
             # The service counts wrong codes per journey: a new code keeps the count.
             self.set_text(
                 "tries",
-                f"You have {screen.tries_left} {tries} left to type a code. "
-                "A new code does not give you more tries.",
+                ngettext(
+                    "You have {count} try left to type a code. "
+                    "A new code does not give you more tries.",
+                    "You have {count} tries left to type a code. "
+                    "A new code does not give you more tries.",
+                    screen.tries_left,
+                ),
             )
         else:
             self.set_text("tries", None)
         self.set_text("resend", self._resend_line(screen, now))
         self.set_text(
-            "sending", "Talking to the unlock service… please wait." if screen.sending else None
+            "sending", _("Talking to the unlock service… please wait.") if screen.sending else None
         )
 
     @staticmethod
     def _resend_line(screen: CodeEntry, now: Any) -> str:
         if screen.resends_exhausted:
-            return "No more new codes can be sent for this unlock."
+            return _("No more new codes can be sent for this unlock.")
         wait = (
             None
             if screen.resend_available_at is None
             else seconds_between(now, screen.resend_available_at)
         )
         if wait:
-            return (
-                f"No email? Check your junk folder. You can ask for a new code in {duration(wait)}."
+            return _(
+                "No email? Check your junk folder. You can ask for a new code in {wait}.",
+                wait=duration(wait),
             )
-        return "No email? Check your junk folder, or press F7 for a new code."
+        return _("No email? Check your junk folder, or press F7 for a new code.")
 
     def action_resend(self) -> None:
         """F7: ask for a new code (the flow says if that is allowed yet)."""

@@ -12,6 +12,7 @@ from kiosk.contact_rules import domains_text, email_problem, mobile_problem
 from kiosk.flow.events import SubmitContactDetails
 from kiosk.flow.states import ContactDetails, KioskState
 from screens.base import KioskScreen
+from screens.language import _
 from screens.widgets import TextInput
 
 
@@ -19,17 +20,17 @@ class ContactDetailsScreen(KioskScreen):
     """Your work email and mobile number; checked here before they are sent."""
 
     STATE = ContactDetails
-    KEY_HINTS = (("Enter", "Next / Send"), ("Esc", "Stop"))
+    KEY_HINTS = (("Enter", _("Next / Send")), ("Esc", _("Stop")))
 
     def compose_body(self) -> ComposeResult:
         """Heading, the approved domains, messages and the two fields."""
-        yield Static("Your contact details", classes="heading")
+        yield Static(_("Your contact details"), classes="heading")
         yield Static("", id="lead", classes="lead")
         yield Static("", id="errors", classes="error")
         yield Static("", id="notice", classes="notice")
-        yield Static("Work email address:", classes="field-label")
+        yield Static(_("Work email address:"), classes="field-label")
         yield TextInput(placeholder="name@nhs.net", id="email", classes="contact", max_length=254)
-        yield Static("Mobile phone number:", classes="field-label")
+        yield Static(_("Mobile phone number:"), classes="field-label")
         yield TextInput(placeholder="07700 900123", id="mobile", classes="contact", max_length=20)
         yield Static("", id="sending", classes="sending")
 
@@ -38,9 +39,12 @@ class ContactDetailsScreen(KioskScreen):
         assert isinstance(screen, ContactDetails)
         self.set_text(
             "lead",
-            "We email your codes to this address, so use one only you can read. It must "
-            f"end in {domains_text(screen.approved_domains)}. Your mobile number must be a "
-            "UK mobile (07… or +44 7…).",
+            _(
+                "We email your codes to this address, so use one only you can read. It must "
+                "end in {domains}. Your mobile number must be a "
+                "UK mobile (07… or +44 7…).",
+                domains=domains_text(screen.approved_domains),
+            ),
         )
         errors = Text("\n".join(screen.errors)) if screen.errors else None
         self.set_text("errors", errors)
@@ -49,7 +53,7 @@ class ContactDetailsScreen(KioskScreen):
         self.set_text("notice", screen.notice)
         self.set_text(
             "sending",
-            "Checking your card and starting your registration… please wait."
+            _("Checking your card and starting your registration… please wait.")
             if screen.sending
             else None,
         )

@@ -13,131 +13,156 @@ from kiosk.flow import states
 from kiosk.flow.events import Help, HelpTopic
 from kiosk.flow.states import HelpPage, KioskState
 from screens.base import KioskScreen, unwrap
+from screens.language import _, current, tr
 from screens.widgets import RaContactsBox
-from screens.wording import item_list
+from screens.wording import item_list, terms_in_language
 
 #: Topic -> (menu label, heading, text). The keys 1..5 open them in this order.
 HELP_TEXT: dict[HelpTopic, tuple[str, str, str]] = {
     HelpTopic.CONTACT_RA: (
-        "Contact the RA team",
-        "Contact your RA team",
-        "The Registration Authority (RA) team looks after smartcards where you work. "
-        "They can unlock your card, replace it, and help with anything this kiosk "
-        "cannot do.",
+        _("Contact the RA team"),
+        _("Contact your RA team"),
+        _(
+            "The Registration Authority (RA) team looks after smartcards where you work. "
+            "They can unlock your card, replace it, and help with anything this kiosk "
+            "cannot do."
+        ),
     ),
     HelpTopic.FORGOTTEN_PASSCODE: (
-        "Forgotten passcode",
-        "Forgotten your passcode?",
-        "Three wrong passcodes lock your card. Self-service unlock lets you unlock a "
-        "locked card yourself at this kiosk: you answer the security questions you "
-        "chose, we email you a code, and you choose a new passcode.\n\n"
-        "Who can use it: anyone who registered for self-service while their card still "
-        "worked. To register, put your working card in this kiosk and choose "
-        '"Register for self-service"; you need your passcode and your work email.\n\n'
-        "If you have not registered and your card is locked, ask the RA team to unlock "
-        "it now, and register next time.",
+        _("Forgotten passcode"),
+        _("Forgotten your passcode?"),
+        _(
+            "Three wrong passcodes lock your card. Self-service unlock lets you unlock a "
+            "locked card yourself at this kiosk: you answer the security questions you "
+            "chose, we email you a code, and you choose a new passcode.\n\n"
+            "Who can use it: anyone who registered for self-service while their card still "
+            "worked. To register, put your working card in this kiosk and choose "
+            '"Register for self-service"; you need your passcode and your work email.\n\n'
+            "If you have not registered and your card is locked, ask the RA team to unlock "
+            "it now, and register next time."
+        ),
     ),
     HelpTopic.LOST_OR_STOLEN: (
-        "Lost, stolen or damaged card",
-        "Lost, stolen or damaged card",
-        "Report a lost or stolen card to the RA team at once, so that nobody else can "
-        "use it: do not wait until you need it. A damaged card (cracked, bent, or not "
-        "read by any reader) cannot be unlocked or repaired here: the RA team will "
-        "cancel it and give you a new one.",
+        _("Lost, stolen or damaged card"),
+        _("Lost, stolen or damaged card"),
+        _(
+            "Report a lost or stolen card to the RA team at once, so that nobody else can "
+            "use it: do not wait until you need it. A damaged card (cracked, bent, or not "
+            "read by any reader) cannot be unlocked or repaired here: the RA team will "
+            "cancel it and give you a new one."
+        ),
     ),
     HelpTopic.EXPIRING: (
-        "Card expiring",
-        "Your card is expiring",
-        "Smartcards last 2 years. When you put your card in this kiosk it tells you "
-        "if the card expires within 90 days.\n\n"
-        "To renew, ask your Sponsor (usually your manager) or the RA team before the "
-        "expiry date; they will arrange a new card. An expired card cannot be "
-        "unlocked or used, so renew in good time.",
+        _("Card expiring"),
+        _("Your card is expiring"),
+        _(
+            "Smartcards last 2 years. When you put your card in this kiosk it tells you "
+            "if the card expires within 90 days.\n\n"
+            "To renew, ask your Sponsor (usually your manager) or the RA team before the "
+            "expiry date; they will arrange a new card. An expired card cannot be "
+            "unlocked or used, so renew in good time."
+        ),
     ),
     HelpTopic.TERMS: (
-        "Terms of self-service",
-        "Terms of self-service",
-        "In short: self-service is for your own card only; keep your passcode, "
-        "security answers and codes to yourself; use an email address only you can "
-        "read; report a lost or stolen card at once; three wrong answers lock "
-        "self-service; and every use is recorded. The full terms follow.",
+        _("Terms of self-service"),
+        _("Terms of self-service"),
+        _(
+            "In short: self-service is for your own card only; keep your passcode, "
+            "security answers and codes to yourself; use an email address only you can "
+            "read; report a lost or stolen card at once; three wrong answers lock "
+            "self-service; and every use is recorded. The full terms follow."
+        ),
     ),
 }
 
 _ORDER = tuple(HELP_TEXT)
 
 _NO_EMAIL = (
-    "No email yet?",
-    "The code usually arrives within a minute, at the address shown on the screen "
-    "(the one you registered).\n\n"
-    "  • Look in your junk or spam folder, and in any 'Other' or 'Clutter' folder.\n"
-    "  • Wait a minute or two: some mail systems hold messages for a short while.\n"
-    "  • Still nothing? Press Esc to go back to the code screen and press F7 for a new "
-    "code. Only the newest code works, so use the code from the newest email.\n\n"
-    "If the address shown is not one you can read now, stop here and ask the RA team "
-    "to help: they can unlock your card and update your details.",
+    _("No email yet?"),
+    _(
+        "The code usually arrives within a minute, at the address shown on the screen "
+        "(the one you registered).\n\n"
+        "  • Look in your junk or spam folder, and in any 'Other' or 'Clutter' folder.\n"
+        "  • Wait a minute or two: some mail systems hold messages for a short while.\n"
+        "  • Still nothing? Press Esc to go back to the code screen and press F7 for a new "
+        "code. Only the newest code works, so use the code from the newest email.\n\n"
+        "If the address shown is not one you can read now, stop here and ask the RA team "
+        "to help: they can unlock your card and update your details."
+    ),
 )
 
 _SCREEN_HELP: dict[type, tuple[str, str]] = {
     states.CardStatus: (
-        "Unlocking your card here",
-        "If you registered for self-service, you can unlock your card here: you answer "
-        "the security questions you chose when you registered, we email a code to the "
-        "address you registered, and you choose a new passcode. It takes a few "
-        "minutes, and you need to read your email (here or on your phone).\n\n"
-        "If you have not registered, or cannot read that email, the RA team can "
-        "unlock your card instead.",
+        _("Unlocking your card here"),
+        _(
+            "If you registered for self-service, you can unlock your card here: you answer "
+            "the security questions you chose when you registered, we email a code to the "
+            "address you registered, and you choose a new passcode. It takes a few "
+            "minutes, and you need to read your email (here or on your phone).\n\n"
+            "If you have not registered, or cannot read that email, the RA team can "
+            "unlock your card instead."
+        ),
     ),
     states.Questions: (
-        "Forgotten your answers?",
-        "Type the answers you gave when you registered for self-service. Capital "
-        "letters and extra spaces do not matter, but the words must be the same. "
-        "Press F8 to see what you typed in the box you are in.\n\n"
-        "Each wrong set of answers uses one attempt. After the last attempt, "
-        "self-service is locked for this card and only the RA team can unlock it.\n\n"
-        "If you cannot remember an answer, do not guess: press Esc to stop (your "
-        "attempts are kept) and ask the RA team to unlock your card.",
+        _("Forgotten your answers?"),
+        _(
+            "Type the answers you gave when you registered for self-service. Capital "
+            "letters and extra spaces do not matter, but the words must be the same. "
+            "Press F8 to see what you typed in the box you are in.\n\n"
+            "Each wrong set of answers uses one attempt. After the last attempt, "
+            "self-service is locked for this card and only the RA team can unlock it.\n\n"
+            "If you cannot remember an answer, do not guess: press Esc to stop (your "
+            "attempts are kept) and ask the RA team to unlock your card."
+        ),
     ),
     states.CodeEntry: _NO_EMAIL,
     states.RegistrationCodeEntry: _NO_EMAIL,
     states.NewPasscode: (
-        "Choosing a new passcode",
-        "Your passcode is the number you type to use your card. Choose one you can "
-        "remember but nobody could guess: the rules on the screen say what is not "
-        "allowed. Type it twice, the same both times.\n\n"
-        "It goes only to your card: it is never stored or sent anywhere, so nobody "
-        "can tell you it later.",
+        _("Choosing a new passcode"),
+        _(
+            "Your passcode is the number you type to use your card. Choose one you can "
+            "remember but nobody could guess: the rules on the screen say what is not "
+            "allowed. Type it twice, the same both times.\n\n"
+            "It goes only to your card: it is never stored or sent anywhere, so nobody "
+            "can tell you it later."
+        ),
     ),
     states.ContactDetails: (
-        "Which email addresses work",
-        "Your codes are emailed, so give a work email address that only you can read: "
-        "{domains}. A personal address (such as gmail.com) or a shared team mailbox "
-        "cannot be used.\n\n"
-        "Your mobile number must be a UK mobile: 11 digits starting 07, or +44 7 and 9 "
-        "more digits. Spaces are fine.\n\n"
-        "If your work address ends in something else, ask the RA team: they can tell "
-        "you which addresses this kiosk accepts.",
+        _("Which email addresses work"),
+        _(
+            "Your codes are emailed, so give a work email address that only you can read: "
+            "{domains}. A personal address (such as gmail.com) or a shared team mailbox "
+            "cannot be used.\n\n"
+            "Your mobile number must be a UK mobile: 11 digits starting 07, or +44 7 and 9 "
+            "more digits. Spaces are fine.\n\n"
+            "If your work address ends in something else, ask the RA team: they can tell "
+            "you which addresses this kiosk accepts."
+        ),
     ),
     states.ChooseQuestions: (
-        "Choosing your security questions",
-        "Choose 4 questions whose answers you will remember exactly in years to come, "
-        "and that other people could not find out (avoid anything on social media). "
-        "When you unlock your card, you will be asked some of them.\n\n"
-        "Move with the Up and Down keys and press Space to choose or un-choose a "
-        "question; press Enter when you have chosen 4.",
+        _("Choosing your security questions"),
+        _(
+            "Choose 4 questions whose answers you will remember exactly in years to come, "
+            "and that other people could not find out (avoid anything on social media). "
+            "When you unlock your card, you will be asked some of them.\n\n"
+            "Move with the Up and Down keys and press Space to choose or un-choose a "
+            "question; press Enter when you have chosen 4."
+        ),
     ),
     states.RegistrationAnswers: (
-        "Choosing your answers",
-        "Type each answer twice, the same both times, so a typing slip is caught now "
-        "rather than when your card is locked. Capital letters and extra spaces do not "
-        "matter. Press F8 to see what you typed in the box you are in.\n\n"
-        "Choose answers you will type the same way every time: for example always "
-        "'St Mary's' or always 'Saint Marys', not one then the other.",
+        _("Choosing your answers"),
+        _(
+            "Type each answer twice, the same both times, so a typing slip is caught now "
+            "rather than when your card is locked. Capital letters and extra spaces do not "
+            "matter. Press F8 to see what you typed in the box you are in.\n\n"
+            "Choose answers you will type the same way every time: for example always "
+            "'St Mary's' or always 'Saint Marys', not one then the other."
+        ),
     ),
 }
 """Help about the screen F1 was pressed on, when that screen has no topic of its own."""
 
-SPONSOR = (
+SPONSOR = _(
     "Your Sponsor is the person at your organisation who approves your smartcard and "
     "what it lets you do, usually your line manager or a named senior colleague. If "
     "you do not know who your Sponsor is, the RA team can tell you."
@@ -151,24 +176,25 @@ def help_for(screen: HelpPage) -> tuple[str, str]:
     explains the screen it was opened from (`back_to`), where there is help for it.
     """
     if screen.topic is HelpTopic.CONTACT_RA:
-        back, _ = unwrap(screen.back_to)
+        back, _outage = unwrap(screen.back_to)
         page = _SCREEN_HELP.get(type(back))
         if page is not None:
-            heading, text = page
+            heading, text = tr(page[0]), tr(page[1])
             if isinstance(back, states.ContactDetails):
                 text = text.format(domains=_domains(back.approved_domains))
             return heading, text
-    _, heading, text = HELP_TEXT.get(screen.topic, HELP_TEXT[HelpTopic.CONTACT_RA])
+    _label, heading, text = HELP_TEXT.get(screen.topic, HELP_TEXT[HelpTopic.CONTACT_RA])
+    heading, text = tr(heading), tr(text)
     if screen.topic is HelpTopic.EXPIRING:
-        text += "\n\n" + SPONSOR
+        text += "\n\n" + tr(SPONSOR)
     return heading, text
 
 
 def _domains(domains: tuple[str, ...]) -> str:
     return (
-        "it must end in " + domains_text(domains)
+        _("it must end in ") + domains_text(domains)
         if domains
-        else "the address must be on your organisation's email system"
+        else _("the address must be on your organisation's email system")
     )
 
 
@@ -178,7 +204,7 @@ class HelpPageScreen(KioskScreen):
     STATE = HelpPage
     HELP_TOPIC = None
     ENTER_CONTINUES = True
-    KEY_HINTS = (("Esc", "Back"), ("1-5", "Other help"))
+    KEY_HINTS = (("Esc", _("Back")), ("1-5", _("Other help")))
     BINDINGS = [
         Binding(str(number), f"topic({number - 1})", show=False)
         for number in range(1, len(_ORDER) + 1)
@@ -203,20 +229,22 @@ class HelpPageScreen(KioskScreen):
             config = state.config
             # The terms file's own text, shown as plain text (never markup).
             terms = (
-                f"Terms version {config.terms_version}\n\n{config.terms_text}"
+                _("Terms version {version}", version=config.terms_version)
+                + "\n\n"
+                + terms_in_language(config.terms_text)
                 if config.terms_text
-                else "The full terms are not available at this kiosk; ask the RA team."
+                else _("The full terms are not available at this kiosk; ask the RA team.")
             )
         self.set_text("terms", terms)
         self.query_one("#contacts", RaContactsBox).show_contacts(self.ra_contacts)
-        own_page = heading != HELP_TEXT[screen.topic][1] if screen.topic in HELP_TEXT else False
+        own_page = heading != tr(HELP_TEXT[screen.topic][1]) if screen.topic in HELP_TEXT else False
         others = [
-            (str(number), HELP_TEXT[topic][0])
+            (str(number), tr(HELP_TEXT[topic][0]))
             for number, topic in enumerate(_ORDER, start=1)
             if own_page or topic is not screen.topic
         ]
-        menu = item_list("Other help: press a number", others)
-        self.set_list("menu", menu, key=tuple(others))
+        menu = item_list(_("Other help: press a number"), others)
+        self.set_list("menu", menu, key=(current(), tuple(others)))
 
     def action_topic(self, index: int) -> None:
         """A number key: open that help page."""

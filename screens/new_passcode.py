@@ -11,6 +11,7 @@ from textual.widgets import Static
 from kiosk.flow.events import SubmitNewPasscode
 from kiosk.flow.states import KioskState, NewPasscode
 from screens.base import KioskScreen
+from screens.language import _
 from screens.widgets import SecretInput
 from screens.wording import item_list
 
@@ -19,20 +20,20 @@ class NewPasscodeScreen(KioskScreen):
     """Type a new passcode, then the same again; the rules come from the state."""
 
     STATE = NewPasscode
-    KEY_HINTS = (("Enter", "Next / Save passcode"), ("Esc", "Stop"))
+    KEY_HINTS = (("Enter", _("Next / Save passcode")), ("Esc", _("Stop")))
 
     def compose_body(self) -> ComposeResult:
         """Heading, rules, messages and the two fields."""
-        yield Static("Choose a new passcode", classes="heading")
+        yield Static(_("Choose a new passcode"), classes="heading")
         yield Static("", id="rules", classes="lead")
         yield Static("", id="errors", classes="error")
         yield Static("", id="notice", classes="notice")
-        yield Static("New passcode:", classes="field-label")
-        yield SecretInput(placeholder="Type your new passcode", id="new")
-        yield Static("Type it again:", classes="field-label")
-        yield SecretInput(placeholder="Type it again", id="repeat")
+        yield Static(_("New passcode:"), classes="field-label")
+        yield SecretInput(placeholder=_("Type your new passcode"), id="new")
+        yield Static(_("Type it again:"), classes="field-label")
+        yield SecretInput(placeholder=_("Type it again"), id="repeat")
         yield Static(
-            "Your new passcode goes only to your card. It is never stored or sent anywhere.",
+            _("Your new passcode goes only to your card. It is never stored or sent anywhere."),
             classes="detail",
         )
 
@@ -40,7 +41,7 @@ class NewPasscodeScreen(KioskScreen):
         """List the rules and any reasons the last try was refused."""
         assert isinstance(screen, NewPasscode)
         rules = item_list(
-            "Your passcode must follow these rules:", [("•", rule) for rule in screen.rules]
+            _("Your passcode must follow these rules:"), [("•", rule) for rule in screen.rules]
         )
         self.set_list("rules", rules, key=screen.rules)
         errors = Text()

@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from kiosk.flow.states import KioskState, NoReader
 from screens.base import KioskScreen
+from screens.language import _
 from screens.widgets import RaContactsBox
 
 
@@ -21,10 +22,12 @@ class NoReaderScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         """Heading, what to do, and the RA team."""
-        yield Static("This kiosk cannot read cards right now", classes="heading")
+        yield Static(_("This kiosk cannot read cards right now"), classes="heading")
         yield Static(
-            "The card reader is not connected. This screen will change by itself when "
-            "the reader is back.\n\nPlease use another kiosk, or contact the RA team.",
+            _(
+                "The card reader is not connected. This screen will change by itself when "
+                "the reader is back.\n\nPlease use another kiosk, or contact the RA team."
+            ),
             classes="lead",
         )
         yield RaContactsBox(id="contacts", classes="contacts")

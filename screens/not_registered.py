@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from kiosk.flow.states import KioskState, NotRegistered
 from screens.base import KioskScreen
+from screens.language import _
 from screens.widgets import RaContactsBox
 
 
@@ -17,18 +18,20 @@ class NotRegisteredScreen(KioskScreen):
     """You have not registered for self-service: the RA team can unlock the card."""
 
     STATE = NotRegistered
-    KEY_HINTS = (("Esc", "Finish"),)
+    KEY_HINTS = (("Esc", _("Finish")),)
 
     def compose_body(self) -> ComposeResult:
         """Heading, what it means, the contacts."""
-        yield Static("You have not registered for self-service", classes="heading")
+        yield Static(_("You have not registered for self-service"), classes="heading")
         yield Static("", id="holder", classes="holder")
         yield Static(
-            "A locked card can only be unlocked here if its holder registered for "
-            "self-service first. Ask the RA team to unlock your card now, and register "
-            "next time.\n\n"
-            'Once your card works again, put it in this kiosk and choose "Register for '
-            'self-service": then next time you can unlock it yourself.',
+            _(
+                "A locked card can only be unlocked here if its holder registered for "
+                "self-service first. Ask the RA team to unlock your card now, and register "
+                "next time.\n\n"
+                'Once your card works again, put it in this kiosk and choose "Register for '
+                'self-service": then next time you can unlock it yourself.'
+            ),
             classes="lead",
         )
         yield RaContactsBox(id="contacts", classes="contacts")
@@ -36,5 +39,5 @@ class NotRegisteredScreen(KioskScreen):
     def render_state(self, screen: Any, state: KioskState) -> None:
         """Show whose card it is and the RA team's contacts."""
         assert isinstance(screen, NotRegistered)
-        self.set_text("holder", Text.assemble("Card holder: ", (screen.card.name, "bold")))
+        self.set_text("holder", Text.assemble(_("Card holder: "), (screen.card.name, "bold")))
         self.query_one("#contacts", RaContactsBox).show_contacts(self.ra_contacts)

@@ -12,6 +12,7 @@ from kiosk.flow import states
 from kiosk.flow.events import Back, ConfirmCancel
 from kiosk.flow.states import CancelConfirmation, InactivityWarning, KioskState
 from screens.base import KioskOverlay, unwrap
+from screens.language import _, tr
 from screens.wording import duration, seconds_between
 
 
@@ -24,11 +25,18 @@ class InactivityWarningScreen(KioskOverlay):
 
     STATE = InactivityWarning
 
+    def on_mount(self) -> None:
+        """Render, then have the warning heard as well as seen (WCAG 2.2.1)."""
+        super().on_mount()
+        announce = getattr(self.app, "announce", None)
+        if callable(announce):
+            self.call_after_refresh(announce)
+
     def compose_body(self) -> ComposeResult:
         """Question, countdown, what to do."""
-        yield Static("Are you still there?", classes="heading")
+        yield Static(_("Are you still there?"), classes="heading")
         yield Static("", id="countdown", classes="lead")
-        yield Static("Press any key to carry on.", classes="keys-line")
+        yield Static(_("Press any key to carry on."), classes="keys-line")
 
     def render_overlay(self, overlay: Any, state: KioskState) -> None:
         """Seconds left, from the state (the flow's clock)."""
@@ -37,23 +45,30 @@ class InactivityWarningScreen(KioskOverlay):
         if left is None:
             left = overlay.seconds_left
         self.query_one("#countdown", Static).update(
-            f"Your session will end in {duration(left)}, and everything you typed will be cleared."
+            _(
+                "Your session will end in {left}, and everything you typed will be cleared.",
+                left=duration(left),
+            )
         )
 
 
 _STOP_UNLOCK = (
-    "Stop unlocking your card?",
-    "If you stop, everything you typed is cleared and your card stays locked. "
-    "You can start again later.",
+    _("Stop unlocking your card?"),
+    _(
+        "If you stop, everything you typed is cleared and your card stays locked. "
+        "You can start again later."
+    ),
 )
 _STOP_REGISTERING = (
-    "Stop registering?",
-    "If you stop, everything you typed is cleared and you are not registered for "
-    "self-service. Your card keeps working. You can register another time.",
+    _("Stop registering?"),
+    _(
+        "If you stop, everything you typed is cleared and you are not registered for "
+        "self-service. Your card keeps working. You can register another time."
+    ),
 )
 _STOP_CHANGING = (
-    "Stop changing your passcode?",
-    "If you stop, everything you typed is cleared and your passcode stays as it was.",
+    _("Stop changing your passcode?"),
+    _("If you stop, everything you typed is cleared and your passcode stays as it was."),
 )
 _STOPPING: dict[type, tuple[str, str]] = {
     states.PasscodeEntry: _STOP_REGISTERING,
@@ -83,14 +98,14 @@ class CancelConfirmationScreen(KioskOverlay):
         """Question, consequence, keys."""
         yield Static("", id="question", classes="heading")
         yield Static("", id="consequence", classes="lead")
-        yield Static("S: Yes, stop        Esc: No, go back", classes="keys-line")
+        yield Static(_("S: Yes, stop        Esc: No, go back"), classes="keys-line")
 
     def render_overlay(self, overlay: Any, state: KioskState) -> None:
         """Say what stopping throws away, for the journey under way."""
         screen, _ = unwrap(state.screen)
         question, consequence = _STOPPING.get(type(screen), _STOP_UNLOCK)
-        self.query_one("#question", Static).update(question)
-        self.query_one("#consequence", Static).update(consequence)
+        self.query_one("#question", Static).update(tr(question))
+        self.query_one("#consequence", Static).update(tr(consequence))
 
     def action_confirm(self) -> None:
         """S: stop and clear everything."""

@@ -10,9 +10,10 @@ from textual.widgets import Static
 from kiosk.flow.events import HelpTopic, SubmitPasscode
 from kiosk.flow.states import KioskState, PasscodeEntry
 from screens.base import KioskScreen
+from screens.language import _, ngettext
 from screens.widgets import SecretInput
 
-LAST_TRY_WARNING = (
+LAST_TRY_WARNING = _(
     "Warning: this is your last try. If this passcode is wrong, your card will lock "
     "and you will need to unlock it before you can use it again."
 )
@@ -22,8 +23,11 @@ def tries_text(tries_left: int | None) -> str | None:
     """How many passcode tries the card has left, in words (None when unknown)."""
     if tries_left is None:
         return None
-    plural = "try" if tries_left == 1 else "tries"
-    return f"Your card allows {tries_left} more passcode {plural} before it locks."
+    return ngettext(
+        "Your card allows {count} more passcode try before it locks.",
+        "Your card allows {count} more passcode tries before it locks.",
+        tries_left,
+    )
 
 
 class PasscodeEntryScreen(KioskScreen):
@@ -31,22 +35,24 @@ class PasscodeEntryScreen(KioskScreen):
 
     STATE = PasscodeEntry
     HELP_TOPIC = HelpTopic.FORGOTTEN_PASSCODE
-    KEY_HINTS = (("Enter", "Check passcode"), ("Esc", "Stop"))
+    KEY_HINTS = (("Enter", _("Check passcode")), ("Esc", _("Stop")))
 
     def compose_body(self) -> ComposeResult:
         """Heading, what happens, tries, warnings and the field."""
-        yield Static("Register for self-service", classes="heading")
+        yield Static(_("Register for self-service"), classes="heading")
         yield Static(
-            "First, type your card's passcode so the card can check it is yours. "
-            "Your passcode goes only to your card: it is never stored or sent anywhere.",
+            _(
+                "First, type your card's passcode so the card can check it is yours. "
+                "Your passcode goes only to your card: it is never stored or sent anywhere."
+            ),
             classes="lead",
         )
         yield Static("", id="tries", classes="detail")
         yield Static("", id="warning", classes="warning")
         yield Static("", id="error", classes="error")
         yield Static("", id="notice", classes="notice")
-        yield Static("Your passcode:", classes="field-label")
-        yield SecretInput(placeholder="Type your passcode", id="passcode", max_length=8)
+        yield Static(_("Your passcode:"), classes="field-label")
+        yield SecretInput(placeholder=_("Type your passcode"), id="passcode", max_length=8)
         yield Static("", id="checking", classes="sending")
 
     def render_state(self, screen: Any, state: KioskState) -> None:
@@ -57,7 +63,7 @@ class PasscodeEntryScreen(KioskScreen):
         self.set_text("error", screen.error)
         self.set_text("notice", screen.notice)
         self.set_text(
-            "checking", "Your card is checking the passcode…" if screen.checking else None
+            "checking", _("Your card is checking the passcode…") if screen.checking else None
         )
 
     def submit_step(self) -> None:

@@ -14,6 +14,7 @@ from textual.widgets import Input, Static
 from kiosk.flow.events import SubmitAnswers
 from kiosk.flow.states import KioskState, Questions
 from screens.base import KioskScreen
+from screens.language import _, ngettext, tr
 from screens.widgets import SecretInput
 
 _ANSWER_NUMBER = re.compile(r"\bAnswer (\d+)\b")
@@ -24,7 +25,7 @@ class AnswerInput(SecretInput):
 
     def __init__(self, question_id: str) -> None:
         """Make the field for question `question_id`."""
-        super().__init__(placeholder="Type your answer", classes="answer")
+        super().__init__(placeholder=_("Type your answer"), classes="answer")
         self.question_id = question_id
 
 
@@ -32,7 +33,7 @@ class QuestionsScreen(KioskScreen):
     """Answer your security questions, then Enter to send them."""
 
     STATE = Questions
-    KEY_HINTS = (("Enter", "Next answer / Send"), ("Esc", "Stop"))
+    KEY_HINTS = (("Enter", _("Next answer / Send")), ("Esc", _("Stop")))
 
     CAN_REVEAL = True
 
@@ -41,7 +42,7 @@ class QuestionsScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         """Heading, attempts, the fields, and the message lines."""
-        yield Static("Answer your security questions", classes="heading")
+        yield Static(_("Answer your security questions"), classes="heading")
         yield Static("", id="lead", classes="lead")
         yield Static("", id="error", classes="error")
         yield Static("", id="notice", classes="notice")
@@ -55,23 +56,29 @@ class QuestionsScreen(KioskScreen):
         if asked != self._asked:
             self._asked = asked
             self._build(screen)
-        tries = "attempt" if screen.attempts_left == 1 else "attempts"
         self.set_text(
             "lead",
-            "Type the answers you gave when you registered. Capital letters and extra "
-            f"spaces do not matter. You have {screen.attempts_left} {tries} left.",
+            ngettext(
+                "Type the answers you gave when you registered. Capital letters and extra "
+                "spaces do not matter. You have {count} attempt left.",
+                "Type the answers you gave when you registered. Capital letters and extra "
+                "spaces do not matter. You have {count} attempts left.",
+                screen.attempts_left,
+            ),
         )
         self.set_text("error", screen.error)
         self._problem_text = screen.error
         self.point_at_problem(screen.error)
         self.set_text("notice", screen.notice)
-        self.set_text("sending", "Checking your answers… please wait." if screen.sending else None)
+        self.set_text(
+            "sending", _("Checking your answers… please wait.") if screen.sending else None
+        )
 
     def _build(self, screen: Questions) -> None:
         widgets: list[Widget] = []
         for number, question in enumerate(screen.questions, start=1):
             # Question text comes from the service: shown as plain text, never markup.
-            widgets.append(Static(Text(f"{number}. {question.text}"), classes="field-label"))
+            widgets.append(Static(Text(f"{number}. {tr(question.text)}"), classes="field-label"))
             widgets.append(AnswerInput(question.id))
         self.replace_fields("answers", widgets)
 

@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 from kiosk.flow.states import ReadingCard
 from screens.base import KioskScreen
+from screens.language import _
 
 
 class ReadingCardScreen(KioskScreen):
@@ -18,8 +19,8 @@ class ReadingCardScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         """A please-wait message."""
-        yield Static("Reading your card…", classes="heading")
+        yield Static(_("Reading your card…"), classes="heading")
         yield Static(
-            "Please wait. This takes a few seconds.\n\nDo not remove your card.",
+            _("Please wait. This takes a few seconds.\n\nDo not remove your card."),
             classes="lead",
         )

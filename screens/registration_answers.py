@@ -15,6 +15,7 @@ from kiosk.answer_rules import ANSWER_MAX, ANSWER_MIN
 from kiosk.flow.events import SubmitRegistrationAnswers
 from kiosk.flow.states import KioskState, RegistrationAnswers
 from screens.base import KioskScreen
+from screens.language import _, ngettext, tr
 from screens.widgets import SecretInput
 from screens.wording import show_text
 
@@ -25,7 +26,7 @@ class NewAnswerInput(SecretInput):
     def __init__(self, question_id: str, *, repeat: bool) -> None:
         """Make the first (or, with `repeat`, the second) field for `question_id`."""
         super().__init__(
-            placeholder="Type the answer again" if repeat else "Type your answer",
+            placeholder=_("Type the answer again") if repeat else _("Type your answer"),
             classes="answer",
         )
         self.question_id = question_id
@@ -52,7 +53,7 @@ class RegistrationAnswersScreen(KioskScreen):
     """Each answer twice; Enter moves on and sends from the last field."""
 
     STATE = RegistrationAnswers
-    KEY_HINTS = (("Enter", "Next field / Send"), ("Esc", "Stop"))
+    KEY_HINTS = (("Enter", _("Next field / Send")), ("Esc", _("Stop")))
 
     CAN_REVEAL = True
 
@@ -63,11 +64,15 @@ class RegistrationAnswersScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         """Heading, the rules, messages and the fields."""
-        yield Static("Answer your security questions", classes="heading")
+        yield Static(_("Answer your security questions"), classes="heading")
         yield Static(
-            f"Type each answer twice. Answers are {ANSWER_MIN} to {ANSWER_MAX} characters; "
-            "capital letters and extra spaces do not matter. Choose answers you will "
-            "remember exactly.",
+            _(
+                "Type each answer twice. Answers are {least} to {most} characters; "
+                "capital letters and extra spaces do not matter. Choose answers you will "
+                "remember exactly.",
+                least=ANSWER_MIN,
+                most=ANSWER_MAX,
+            ),
             classes="lead",
         )
         yield Static("", id="errors", classes="error")
@@ -86,9 +91,16 @@ class RegistrationAnswersScreen(KioskScreen):
         self._by_answer = by_answer
         if by_answer:
             # The messages sit beside their answers, which may be out of sight.
-            numbers = " and ".join(str(n) for n in sorted(by_answer))
-            answer_word = "answer" if len(by_answer) == 1 else "answers"
-            general = (*general, f"Check {answer_word} {numbers}: the problem is shown beside it.")
+            numbers = _(" and ").join(str(n) for n in sorted(by_answer))
+            general = (
+                *general,
+                ngettext(
+                    "Check answer {numbers}: the problem is shown beside it.",
+                    "Check answers {numbers}: the problem is shown beside it.",
+                    len(by_answer),
+                    numbers=numbers,
+                ),
+            )
         self.set_text("errors", Text("\n".join(general)) if general else None)
         for number, widget in self._answer_errors.items():
             message = by_answer.get(number)
@@ -96,7 +108,7 @@ class RegistrationAnswersScreen(KioskScreen):
             if message:
                 show_text(widget, Text(message))
         self.set_text("notice", screen.notice)
-        self.set_text("sending", "Saving your answers… please wait." if screen.sending else None)
+        self.set_text("sending", _("Saving your answers… please wait.") if screen.sending else None)
         self.point_at_problem(screen.errors)
 
     def _build(self, screen: RegistrationAnswers) -> None:
@@ -105,7 +117,7 @@ class RegistrationAnswersScreen(KioskScreen):
         errors: dict[int, Static] = {}
         for number, question in enumerate(screen.questions, start=1):
             # No ids: the old fields are still being removed while these mount.
-            label = Static(Text(f"{number}. {question.text}"), classes="field-label")
+            label = Static(Text(f"{number}. {tr(question.text)}"), classes="field-label")
             error = Static("", classes="error field-error")
             error.display = False
             labels[number] = label

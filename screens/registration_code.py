@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from kiosk.flow.states import CodeEntry, KioskState, RegistrationCodeEntry
 from screens.code_sent import CodeSentScreen
+from screens.language import _
 
 
 class RegistrationCodeSentScreen(CodeSentScreen):
@@ -20,7 +21,7 @@ class RegistrationCodeSentScreen(CodeSentScreen):
         """The code screen with a line saying what the code is for."""
         yield from super().compose_body()
         yield Static(
-            "This code finishes your registration. It works once, for 15 minutes.",
+            _("This code finishes your registration. It works once, for 15 minutes."),
             classes="detail",
         )
 
@@ -28,4 +29,4 @@ class RegistrationCodeSentScreen(CodeSentScreen):
         """As the unlock's code screen, with registration wording."""
         super().render_state(screen, state)
         if isinstance(screen, CodeEntry) and screen.resends_exhausted:
-            self.set_text("resend", "No more new codes can be sent for this registration.")
+            self.set_text("resend", _("No more new codes can be sent for this registration."))

@@ -9,11 +9,12 @@ from textual.widgets import Static
 
 from kiosk.flow.states import KioskState, RegistrationStopped, StopReason
 from screens.base import KioskScreen
+from screens.language import _
 
 _WHY = {
-    StopReason.EXPIRED: "The time to finish registering ran out.",
-    StopReason.CODE_VOID: "The code was typed wrongly too many times, so it no longer works.",
-    StopReason.PROBLEM: "Something went wrong with the unlock service.",
+    StopReason.EXPIRED: _("The time to finish registering ran out."),
+    StopReason.CODE_VOID: _("The code was typed wrongly too many times, so it no longer works."),
+    StopReason.PROBLEM: _("Something went wrong with the unlock service."),
 }
 
 
@@ -22,15 +23,17 @@ class RegistrationStoppedScreen(KioskScreen):
 
     STATE = RegistrationStopped
     ENTER_CONTINUES = True
-    KEY_HINTS = (("Enter", "Back to my card"), ("Esc", "Finish"))
+    KEY_HINTS = (("Enter", _("Back to my card")), ("Esc", _("Finish")))
 
     def compose_body(self) -> ComposeResult:
         """Heading, the reason, and what to do."""
-        yield Static("You have not been registered", classes="heading")
+        yield Static(_("You have not been registered"), classes="heading")
         yield Static("", id="lead", classes="lead")
         yield Static(
-            "Any registration you made before is unchanged. Everything you typed has "
-            "been cleared.\n\nPress Enter to go back and start again.",
+            _(
+                "Any registration you made before is unchanged. Everything you typed has "
+                "been cleared.\n\nPress Enter to go back and start again."
+            ),
             classes="lead",
         )
 

@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from kiosk.flow.states import KioskState, SelfServiceLocked
 from screens.base import KioskScreen
+from screens.language import _, ngettext
 from screens.widgets import RaContactsBox
 
 
@@ -18,24 +19,22 @@ class SelfServiceLockedScreen(KioskScreen):
     STATE = SelfServiceLocked
     HELP_TOPIC = None
     ESCAPE_BACKS = False
-    KEY_HINTS = (("Take your card", "to finish"),)
+    KEY_HINTS = ((_("Take your card"), _("to finish")),)
 
     def compose_body(self) -> ComposeResult:
         """Heading, one line, the contacts."""
-        yield Static("Contact the RA team to unlock your card", classes="heading")
+        yield Static(_("Contact the RA team to unlock your card"), classes="heading")
         yield Static(LOCKED, id="why", classes="lead")
         yield RaContactsBox(id="contacts", classes="contacts")
 
     def render_state(self, screen: Any, state: KioskState) -> None:
         """Say why (locked, or paused for a while), then the RA team's contacts."""
         paused_for = screen.paused_for if isinstance(screen, SelfServiceLocked) else None
-        self.query_one("#why", Static).update(
-            LOCKED if paused_for is None else paused_text(paused_for)
-        )
+        self.set_text("why", LOCKED if paused_for is None else paused_text(paused_for))
         self.query_one("#contacts", RaContactsBox).show_contacts(self.ra_contacts)
 
 
-LOCKED = (
+LOCKED = _(
     "Your card cannot be unlocked at a kiosk: self-service is locked for you "
     "because the security questions were answered wrongly 3 times.\n\n"
     "Take this card and photo ID to the RA team. They can unlock your card and "
@@ -47,15 +46,15 @@ def paused_text(seconds: int) -> str:
     """Why self-service is paused, and when it can be tried again, in plain words."""
     hours, minutes = divmod(max(1, (seconds + 59) // 60), 60)
     parts = [
-        f"{n} {unit}{'s' if n != 1 else ''}"
-        for n, unit in ((hours, "hour"), (minutes, "minute"))
-        if n
+        ngettext("{count} hour", "{count} hours", hours) if hours else "",
+        ngettext("{count} minute", "{count} minutes", minutes) if minutes else "",
     ]
-    wait = " and ".join(parts)
-    return (
+    wait = _(" and ").join(part for part in parts if part)
+    return _(
         "Self-service is paused for your card because too many wrong codes were "
         "typed for it. We have emailed you about it.\n\n"
-        f"You can try again here in about {wait}, or the RA team can unlock your "
+        "You can try again here in about {wait}, or the RA team can unlock your "
         "card now: take this card and photo ID to them. If you did not type those "
-        "codes, tell the RA team."
+        "codes, tell the RA team.",
+        wait=wait,
     )

@@ -16,6 +16,7 @@ from textual.widgets import Static
 
 from kiosk.flow.states import KioskState, ServiceUnavailable
 from screens.base import KioskScreen
+from screens.language import _
 from screens.widgets import RaContactsBox
 from screens.wording import outage_text
 
@@ -24,7 +25,7 @@ class ServiceUnavailableScreen(KioskScreen):
     """The unlock service cannot be reached; retrying in the background."""
 
     STATE = ServiceUnavailable
-    KEY_HINTS = (("Esc", "Stop"),)
+    KEY_HINTS = (("Esc", _("Stop")),)
 
     def compose_body(self) -> ComposeResult:
         """Heading, what happens, the RA team."""
@@ -37,7 +38,11 @@ class ServiceUnavailableScreen(KioskScreen):
         self.query_one("#banner", Static).display = False
         outage = state.screen if isinstance(state.screen, ServiceUnavailable) else None
         busy = outage is not None and outage.overloaded
-        what = "is busy just now" if busy else "is not answering"
-        self.set_text("heading", f"Please wait: the unlock service {what}")
+        heading = (
+            _("Please wait: the unlock service is busy just now")
+            if busy
+            else _("Please wait: the unlock service is not answering")
+        )
+        self.set_text("heading", heading)
         self.set_text("lead", outage_text(outage, state.now, self.ra_contacts) if outage else None)
         self.query_one("#contacts", RaContactsBox).show_contacts(self.ra_contacts)

@@ -9,12 +9,13 @@ from textual.widgets import Static
 
 from kiosk.flow.states import EndReason, KioskState, SessionEnded
 from screens.base import KioskScreen
+from screens.language import _, tr
 
 _WHY = {
-    EndReason.TIMED_OUT: "Your session ended because nothing was typed for a while.",
-    EndReason.CANCELLED: "You stopped.",
+    EndReason.TIMED_OUT: _("Your session ended because nothing was typed for a while."),
+    EndReason.CANCELLED: _("You stopped."),
 }
-CLEARED = "Everything you typed has been cleared."
+CLEARED = _("Everything you typed has been cleared.")
 
 
 class SessionEndedScreen(KioskScreen):
@@ -24,18 +25,18 @@ class SessionEndedScreen(KioskScreen):
     HELP_TOPIC = None
     ESCAPE_BACKS = False
     ENTER_CONTINUES = True
-    KEY_HINTS = (("Enter", "Start again"),)
+    KEY_HINTS = (("Enter", _("Start again")),)
 
     def compose_body(self) -> ComposeResult:
         """Heading, the reason, and what to do."""
-        yield Static("Your session has ended", classes="heading")
+        yield Static(_("Your session has ended"), classes="heading")
         yield Static("", id="lead", classes="lead")
-        yield Static("Take your card, or press Enter to start again with it.", classes="lead")
+        yield Static(_("Take your card, or press Enter to start again with it."), classes="lead")
 
     def render_state(self, screen: Any, state: KioskState) -> None:
         """Say why it ended."""
         assert isinstance(screen, SessionEnded)
         # Said only when the flow knows there was typing to clear (not after Esc
         # on a menu, or a wait on the card's status).
-        why = _WHY.get(screen.reason, "")
-        self.set_text("lead", f"{why} {CLEARED}" if screen.typed else why)
+        why = tr(_WHY.get(screen.reason, ""))
+        self.set_text("lead", f"{why} {tr(CLEARED)}" if screen.typed else why)

@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 from kiosk.flow.states import StartingUnlock
 from screens.base import KioskScreen
+from screens.language import _
 
 
 class StartingUnlockScreen(KioskScreen):
@@ -14,13 +15,15 @@ class StartingUnlockScreen(KioskScreen):
 
     STATE = StartingUnlock
     HELP_TOPIC = None
-    KEY_HINTS = (("Esc", "Stop"),)
+    KEY_HINTS = (("Esc", _("Stop")),)
 
     def compose_body(self) -> ComposeResult:
         """A please-wait message."""
-        yield Static("Checking your card…", classes="heading")
+        yield Static(_("Checking your card…"), classes="heading")
         yield Static(
-            "We are checking your card with the unlock service. Please wait.\n\n"
-            "Do not remove your card.",
+            _(
+                "We are checking your card with the unlock service. Please wait.\n\n"
+                "Do not remove your card."
+            ),
             classes="lead",
         )

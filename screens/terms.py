@@ -12,6 +12,8 @@ from textual.widgets import Static
 from kiosk.flow.events import AcceptTerms, DeclineTerms, HelpTopic
 from kiosk.flow.states import KioskState, Terms
 from screens.base import KioskScreen
+from screens.language import _
+from screens.wording import terms_in_language
 
 
 class TermsScreen(KioskScreen):
@@ -20,9 +22,9 @@ class TermsScreen(KioskScreen):
     STATE = Terms
     HELP_TOPIC = HelpTopic.TERMS
     KEY_HINTS = (
-        ("↑ ↓ PgUp PgDn", "Read"),
-        ("Enter", "I accept"),
-        ("Esc", "I do not accept"),
+        (_("↑ ↓ PgUp PgDn"), _("Read")),
+        ("Enter", _("I accept")),
+        ("Esc", _("I do not accept")),
     )
     BINDINGS = [
         Binding("up", "scroll_terms('up')", show=False),
@@ -35,21 +37,23 @@ class TermsScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         """Heading, version, the terms in their own scroller, what the keys do."""
-        yield Static("Terms and conditions of self-service", classes="heading")
+        yield Static(_("Terms and conditions of self-service"), classes="heading")
         yield Static("", id="version", classes="detail")
         with VerticalScroll(id="terms-box", can_focus=False):
             yield Static("", id="terms-text")
         yield Static(
-            "Press Enter to accept these terms and go on, or Esc if you do not accept "
-            "them (you will not be registered).",
+            _(
+                "Press Enter to accept these terms and go on, or Esc if you do not accept "
+                "them (you will not be registered)."
+            ),
             classes="lead",
         )
 
     def render_state(self, screen: Any, state: KioskState) -> None:
         """The terms as plain text (never markup) and their version."""
         assert isinstance(screen, Terms)
-        self.set_text("version", f"Version {screen.version}")
-        self.query_one("#terms-text", Static).update(screen.text)
+        self.set_text("version", _("Version {version}", version=screen.version))
+        self.query_one("#terms-text", Static).update(terms_in_language(screen.text))
 
     def action_scroll_terms(self, how: str) -> None:
         """Scroll the terms by keyboard."""

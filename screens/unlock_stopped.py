@@ -9,13 +9,14 @@ from textual.widgets import Static
 
 from kiosk.flow.states import KioskState, StopReason, UnlockStopped
 from screens.base import KioskScreen
+from screens.language import _
 
 _WHY = {
-    StopReason.EXPIRED: "The time to finish unlocking your card ran out.",
+    StopReason.EXPIRED: _("The time to finish unlocking your card ran out."),
     StopReason.CODE_VOID: (
-        "The code was typed wrongly 3 times, so it no longer works and this unlock has stopped."
+        _("The code was typed wrongly 3 times, so it no longer works and this unlock has stopped.")
     ),
-    StopReason.PROBLEM: "Something went wrong with the unlock service.",
+    StopReason.PROBLEM: _("Something went wrong with the unlock service."),
 }
 
 
@@ -24,11 +25,11 @@ class UnlockStoppedScreen(KioskScreen):
 
     STATE = UnlockStopped
     ENTER_CONTINUES = True
-    KEY_HINTS = (("Enter", "Start again"), ("Esc", "Finish"))
+    KEY_HINTS = (("Enter", _("Start again")), ("Esc", _("Finish")))
 
     def compose_body(self) -> ComposeResult:
         """Heading, the reason, and what to do."""
-        yield Static("Your card was not unlocked", classes="heading")
+        yield Static(_("Your card was not unlocked"), classes="heading")
         yield Static("", id="lead", classes="lead")
         yield Static("", id="next", classes="lead")
 
@@ -37,13 +38,15 @@ class UnlockStoppedScreen(KioskScreen):
         assert isinstance(screen, UnlockStopped)
         self.set_text("lead", _WHY.get(screen.reason, _WHY[StopReason.PROBLEM]))
         if screen.questions_next:
-            again = (
+            again = _(
                 "Press Enter to start again with the same card: you will answer your "
                 "security questions again, then we will email you a new code."
             )
         else:
-            again = "Press Enter to start again with the same card: we will email you a new code."
+            again = _(
+                "Press Enter to start again with the same card: we will email you a new code."
+            )
         self.set_text(
             "next",
-            "Your passcode has not changed. Everything you typed has been cleared.\n\n" + again,
+            _("Your passcode has not changed. Everything you typed has been cleared.\n\n") + again,
         )

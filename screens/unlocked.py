@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from kiosk.flow.states import KioskState, Unlocked
 from screens.base import KioskScreen
+from screens.language import _
 from screens.widgets import short_contact
 from screens.wording import new_passcode_works
 
@@ -19,22 +20,32 @@ class UnlockedScreen(KioskScreen):
     STATE = Unlocked
     HELP_TOPIC = None
     ESCAPE_BACKS = False
-    KEY_HINTS = (("Take your card", "to finish"),)
+    KEY_HINTS = ((_("Take your card"), _("to finish")),)
 
     def compose_body(self) -> ComposeResult:
         """Heading, confirmation and the notice about the email."""
-        yield Static("Your card is unlocked", classes="heading success")
+        yield Static(_("Your card is unlocked"), classes="heading success")
         yield Static("", id="lead", classes="lead")
         yield Static("", id="detail", classes="detail")
 
     def render_state(self, screen: Any, state: KioskState) -> None:
         """Say whose card, when, and what email follows."""
         assert isinstance(screen, Unlocked)
-        lead = new_passcode_works(screen.name, screen.at, ".\n\nTake your card now.")
+        lead = new_passcode_works(screen.name, screen.at, _(".\n\nTake your card now."))
         self.set_text("lead", lead)
-        where = f" at {self.kiosk_name}" if self.kiosk_name else ""
-        self.set_text(
-            "detail",
-            f"We will email you to say your card was unlocked{where}. If it was not you "
-            f"who unlocked it, contact {short_contact(self.ra_contacts)} at once.",
+        contact = short_contact(self.ra_contacts)
+        detail = (
+            _(
+                "We will email you to say your card was unlocked at {kiosk}. If it was not "
+                "you who unlocked it, contact {contact} at once.",
+                kiosk=self.kiosk_name,
+                contact=contact,
+            )
+            if self.kiosk_name
+            else _(
+                "We will email you to say your card was unlocked. If it was not "
+                "you who unlocked it, contact {contact} at once.",
+                contact=contact,
+            )
         )
+        self.set_text("detail", detail)

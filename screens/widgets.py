@@ -16,6 +16,7 @@ from textual.widgets import Input, Static
 from textual.widgets._input import Selection
 
 from contract.contacts import RaContacts
+from screens.language import _, tr
 
 
 def without_controls(text: str) -> str:
@@ -208,25 +209,27 @@ def contacts_text(contacts: RaContacts) -> Text:
         Text with the team's name, phone, email and opening hours.
     """
     # Text built from parts, never markup: settings values are shown as they are.
-    text = Text.assemble(("Contact " + contacts.organisation, "bold"))
+    text = Text.assemble((_("Contact ") + tr(contacts.organisation), "bold"))
     if contacts.phone:
-        text.append("\nPhone: ")
+        text.append(_("\nPhone: "))
         text.append(contacts.phone, "bold")
     if contacts.email:
-        text.append("\nEmail: ")
+        text.append(_("\nEmail: "))
         text.append(contacts.email, "bold")
     if contacts.opening_hours:
-        text.append("\nOpen: " + contacts.opening_hours)
+        text.append(_("\nOpen: ") + contacts.opening_hours)
     if not (contacts.phone or contacts.email):
-        text.append("\nAsk a member of staff how to reach them.")
+        text.append(_("\nAsk a member of staff how to reach them."))
     if contacts.example:
-        text.append("\n(Example contact details: this kiosk is not set up yet.)", "italic")
+        text.append(_("\n(Example contact details: this kiosk is not set up yet.)"), "italic")
     return text
 
 
 def short_contact(contacts: RaContacts) -> str:
     """One line saying how to reach the RA team, for the footer of every screen."""
-    how = contacts.how_to_reach()
-    line = f"{contacts.organisation}: {how}" if how else contacts.organisation
+    # Not contacts.how_to_reach(): its "or" is English.
+    how = _(" or ").join(part for part in (contacts.phone, contacts.email) if part)
+    team = tr(contacts.organisation)  # the neutral default has a translation
+    line = f"{team}: {how}" if how else team
     # The shipped example is flagged wherever it shows, until a deployment sets its own.
-    return f"{line} (example)" if contacts.example else line
+    return line + _(" (example)") if contacts.example else line

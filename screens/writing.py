@@ -10,11 +10,12 @@ from textual.widgets import Static
 
 from kiosk.flow.states import KioskState, WriteStage, WritingCard
 from screens.base import KioskScreen
+from screens.language import _, tr
 
 _STAGES = (
-    (WriteStage.STARTING, "Getting your card ready"),
-    (WriteStage.ASKING_SERVICE, "Getting the unlock key from the unlock service"),
-    (WriteStage.WRITING, "Saving your new passcode on your card"),
+    (WriteStage.STARTING, _("Getting your card ready")),
+    (WriteStage.ASKING_SERVICE, _("Getting the unlock key from the unlock service")),
+    (WriteStage.WRITING, _("Saving your new passcode on your card")),
 )
 
 
@@ -28,16 +29,17 @@ class WritingCardScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         """Heading, warning and the stages."""
-        yield Static("Updating your card…", classes="heading")
-        yield Static("Do not remove your card.", classes="warning")
+        yield Static(_("Updating your card…"), classes="heading")
+        yield Static(_("Do not remove your card."), classes="warning")
         yield Static("", id="stages", classes="lead")
 
     def render_state(self, screen: Any, state: KioskState) -> None:
         """Tick off the stages done so far."""
         assert isinstance(screen, WritingCard)
-        current = [stage for stage, _ in _STAGES].index(screen.stage)
+        current = [stage for stage, _label in _STAGES].index(screen.stage)
         text = Text()
-        for index, (_, label) in enumerate(_STAGES):
+        for index, (_stage, phrase) in enumerate(_STAGES):
+            label = tr(phrase)
             if index < current:
                 text.append("  ✓ " + label + "\n")
             elif index == current:

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from service import metrics
 from service.domain.errors import MailNotSent
+from service.mail_language import in_language
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,8 @@ class SmtpMailer:
         Raises:
             MailNotSent: the relay could not be reached or refused the mail.
         """
-        text = Template((self.templates / f"{template}.txt").read_text("utf-8"))
+        written = (self.templates / f"{template}.txt").read_text("utf-8")
+        text = Template(in_language(written))
         filled = text.substitute(values)
         first, _, body = filled.partition("\n")
         message = EmailMessage()

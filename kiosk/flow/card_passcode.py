@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from contract.language import N_, plural
 from kiosk.flow import commands as c
 from kiosk.flow import states as s
 from kiosk.flow.common import Result, audit, screen_name, status_of, wipe_and_forget
@@ -18,7 +19,7 @@ from kiosk.flow.facts import CardFacts, PinState
 PASSCODE_MAX_DIGITS = 8
 """A card passcode fits the 8-byte PIN block (docs/design.md section 3)."""
 
-CARD_NOW_LOCKED = (
+CARD_NOW_LOCKED = N_(
     "Your card is now locked: the passcode was typed wrongly too many times. "
     "Nothing was changed on the card."
 )
@@ -27,11 +28,12 @@ CARD_NOW_LOCKED = (
 def passcode_format_problem(passcode: str) -> str | None:
     """Why a typed value cannot be the card's passcode (no card try is spent on it)."""
     if not passcode:
-        return "Type your passcode."
+        return N_("Type your passcode.")
     if not passcode.isascii() or not passcode.isdigit() or len(passcode) > PASSCODE_MAX_DIGITS:
-        return (
-            f"A passcode is digits only, at most {PASSCODE_MAX_DIGITS}. Check it and type "
-            "it again (no try was used)."
+        return N_(
+            "A passcode is digits only, at most {most}. Check it and type "
+            "it again (no try was used).",
+            most=PASSCODE_MAX_DIGITS,
         )
     return None
 
@@ -39,17 +41,22 @@ def passcode_format_problem(passcode: str) -> str | None:
 def passcode_wrong_message(tries_left: int) -> str:
     """What the holder reads after a wrong passcode, with the plain last-try warning."""
     if tries_left <= 1:
-        return (
+        return N_(
             "That passcode is not right. You have 1 try left: if the next passcode is "
             "wrong, your card will lock."
         )
-    return f"That passcode is not right. You have {tries_left} tries left."
+    return plural(
+        "That passcode is not right. You have {count} try left.",
+        "That passcode is not right. You have {count} tries left.",
+        tries_left,
+    )
 
 
 def card_action_failed_message(reason: str) -> str:
     """What the holder reads when the card did not answer a passcode command properly."""
-    return (
-        f"Your card did not answer properly ({reason}). Take it out, put it back in and try again."
+    return N_(
+        "Your card did not answer properly ({reason}). Take it out, put it back in and try again.",
+        reason=reason,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from contract.language import N_
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow import states as s
@@ -40,10 +41,10 @@ def _change_passcode(
         errors: list[str] = []
         old_problem = passcode_format_problem(event.old)
         if old_problem is not None:
-            errors.append("Your passcode now: " + old_problem)
+            errors.append(N_("Your passcode now: {problem}", problem=old_problem))
         errors.extend(state.config.passcode_rules.check_pair(event.new, event.repeat))
         if not errors and event.new == event.old:
-            errors.append("Choose a new passcode that is different from the one you have now.")
+            errors.append(N_("Choose a new passcode that is different from the one you have now."))
         if errors:
             refused = replace(screen, errors=tuple(errors), notice=None)
             return replace(state, screen=refused), [c.WipeInputs()]

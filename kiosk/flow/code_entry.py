@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from contract.language import N_, plural
 from contract.problems import ProblemCode
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
@@ -33,7 +34,7 @@ from kiosk.flow.common import (
 from kiosk.flow.facts import Checkpoint, Step
 from kiosk.flow.service_trouble import service_trouble
 
-NO_MORE_RESENDS = (
+NO_MORE_RESENDS = N_(
     "No more new codes can be sent for this unlock. Use the last code we sent, "
     "or press Escape to stop and start again later."
 )
@@ -46,25 +47,34 @@ def code_wrong_message(tries_left: int) -> str:
     included, and a void code cannot be resent: the journey starts again.
     """
     if tries_left <= 1:
-        return (
+        return N_(
             "That code is not right. You have 1 try left. Check it against the newest "
             "email. If the next code is also wrong, the code stops working and you will "
             "have to start again."
         )
-    return (
-        f"That code is not right. You have {tries_left} tries left. Check it against "
-        "the newest email."
+    return plural(
+        "That code is not right. You have {count} try left. Check it against the newest email.",
+        "That code is not right. You have {count} tries left. Check it against the newest email.",
+        tries_left,
     )
 
 
 def resent_message(sent_to: str, tries_left: int | None) -> str:
     """A new code was sent: the old one is dead, the tries left are as they were."""
-    message = f"We sent a new code to {sent_to}. Use it: the old one no longer works."
     if tries_left is not None:
-        plural = "try" if tries_left == 1 else "tries"
-        message += f" You still have {tries_left} {plural} left:"
-        return message + " a new code does not give you more tries."
-    return message + " A new code does not give you more tries."
+        return plural(
+            "We sent a new code to {sent_to}. Use it: the old one no longer works. You still "
+            "have {count} try left: a new code does not give you more tries.",
+            "We sent a new code to {sent_to}. Use it: the old one no longer works. You still "
+            "have {count} tries left: a new code does not give you more tries.",
+            tries_left,
+            sent_to=sent_to,
+        )
+    return N_(
+        "We sent a new code to {sent_to}. Use it: the old one no longer works. "
+        "A new code does not give you more tries.",
+        sent_to=sent_to,
+    )
 
 
 @dataclass(frozen=True)
@@ -170,7 +180,9 @@ def _holder_asks(
         code = "".join(event.code.split())
         digits = state.config.code_digits
         if len(code) != digits or not all("0" <= ch <= "9" for ch in code):
-            error = f"The code is {digits} digits. Check the email and type it again."
+            error = N_(
+                "The code is {digits} digits. Check the email and type it again.", digits=digits
+            )
             return replace(state, screen=replace(screen, error=error, notice=None)), []
         sending = replace(screen, sending=True, error=None, notice=None)
         return replace(state, screen=sending), [calls.send(journey.service_id, code)]
@@ -179,7 +191,11 @@ def _holder_asks(
         return replace(state, screen=replace(screen, error=NO_MORE_RESENDS)), []
     if screen.resend_available_at is not None and now < screen.resend_available_at:
         wait = seconds_until(now, screen.resend_available_at)
-        error = f"You can ask for a new code in {wait} seconds."
+        error = plural(
+            "You can ask for a new code in {count} second.",
+            "You can ask for a new code in {count} seconds.",
+            wait,
+        )
         return replace(state, screen=replace(screen, error=error, notice=None)), []
     sending = replace(screen, sending=True, error=None, notice=None)
     return replace(state, screen=sending), [calls.resend(journey.service_id)]
@@ -204,7 +220,7 @@ def _code_reply(
             audit(state, "code", "wrong", tries_left=event.tries_left),
         ]
     if isinstance(event, e.CodeExpired):
-        error = "This code has expired. Ask for a new code."
+        error = N_("This code has expired. Ask for a new code.")
         expired = replace(screen, error=error, notice=None, sending=False)
         return replace(state, screen=expired), [c.WipeInputs(), audit(state, "code", "expired")]
     if isinstance(event, e.ResendDone):
@@ -234,7 +250,11 @@ def _code_reply(
             refused = replace(
                 screen,
                 resend_available_at=now + dt.timedelta(seconds=event.retry_after),
-                error=f"You can ask for a new code in {event.retry_after} seconds.",
+                error=plural(
+                    "You can ask for a new code in {count} second.",
+                    "You can ask for a new code in {count} seconds.",
+                    event.retry_after,
+                ),
                 sending=False,
             )
         return replace(state, screen=refused), [

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TypeVar
 
+from contract.language import N_
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow import states as s
@@ -31,7 +32,7 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 """Only for replies that arrive before the app's first Tick (it ticks at once, so in
 practice never); keeps the machine total rather than crashing."""
 
-RESUMED = "Welcome back. You can carry on where you left off."
+RESUMED = N_("Welcome back. You can carry on where you left off.")
 
 INTENTS: tuple[type[e.Event], ...] = (
     e.Continue,

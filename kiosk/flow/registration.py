@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from contract.language import N_
 from contract.problems import ProblemCode
 from kiosk.contact_rules import domains_text, email_problem, mobile_problem, normalise_mobile
 from kiosk.flow import commands as c
@@ -42,13 +43,13 @@ from kiosk.flow.common import (
 from kiosk.flow.facts import CardFacts, Checkpoint, Journey, PinState, Step
 from kiosk.flow.service_trouble import service_trouble
 
-TERMS_MISSING = (
+TERMS_MISSING = N_(
     "Registering for self-service is not available at this kiosk just now. Please ask the RA team."
 )
-TERMS_DECLINED = (
+TERMS_DECLINED = N_(
     "You did not accept the terms, so you have not registered. Nothing you typed was kept."
 )
-HOLDER_NOT_VERIFIED = (
+HOLDER_NOT_VERIFIED = N_(
     "Your card needs your passcode once more to finish. Type it and press Enter: "
     "your contact details are kept."
 )
@@ -121,7 +122,7 @@ def _passcode_entry(
     if isinstance(event, e.PasscodeBlocked):
         return card_now_blocked(state)
     if isinstance(event, e.CardActionFailed | e.HolderNotVerified):
-        reason = event.reason if isinstance(event, e.CardActionFailed) else "not verified"
+        reason = event.reason if isinstance(event, e.CardActionFailed) else N_("not verified")
         failed = replace(screen, error=card_action_failed_message(reason), checking=False)
         return replace(state, screen=failed), [
             c.WipeInputs(),
@@ -226,9 +227,10 @@ def _registration_reply(state: s.KioskState, card: CardFacts, event: e.Event) ->
     details = s.ContactDetails(approved_domains=config.approved_email_domains)
     if isinstance(event, e.EmailNotApproved):
         domains = event.approved_domains or config.approved_email_domains
-        error = (
-            f"Use a work email address ending in {domains_text(domains)}. "
-            "The address you gave cannot be used for self-service."
+        error = N_(
+            "Use a work email address ending in {domains}. "
+            "The address you gave cannot be used for self-service.",
+            domains=domains_text(domains),
         )
         refused = replace(details, approved_domains=domains, errors=(error,))
         return replace(state, screen=refused), [

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from contract.answers import ANSWER_MAX, ANSWER_MIN, QUESTIONS_TO_CHOOSE, normalise_answer
+from contract.language import N_
 from contract.problems import ProblemCode
 from kiosk.answer_rules import answer_problem
 from kiosk.flow import commands as c
@@ -49,9 +50,10 @@ def _choose_questions(
         return _toggle(state, screen, event.question_id)
     if isinstance(event, e.SubmitChosenQuestions):
         if len(screen.chosen) != QUESTIONS_TO_CHOOSE:
-            error = (
-                f"Choose {QUESTIONS_TO_CHOOSE} different questions "
-                f"(you have chosen {len(screen.chosen)})."
+            error = N_(
+                "Choose {count} different questions (you have chosen {chosen}).",
+                count=QUESTIONS_TO_CHOOSE,
+                chosen=len(screen.chosen),
             )
             return replace(state, screen=replace(screen, error=error, notice=None)), []
         by_id = {q.id: q for q in screen.catalogue}
@@ -69,9 +71,10 @@ def _toggle(state: s.KioskState, screen: s.ChooseQuestions, question_id: str) ->
         chosen = tuple(q for q in screen.chosen if q != question_id)
         return replace(state, screen=replace(screen, chosen=chosen, error=None)), []
     if len(screen.chosen) >= QUESTIONS_TO_CHOOSE:
-        error = (
-            f"You have chosen {QUESTIONS_TO_CHOOSE} questions already. Press Space on "
-            "one of them to unchoose it, then choose another."
+        error = N_(
+            "You have chosen {count} questions already. Press Space on "
+            "one of them to unchoose it, then choose another.",
+            count=QUESTIONS_TO_CHOOSE,
         )
         return replace(state, screen=replace(screen, error=error)), []
     chosen = (*screen.chosen, question_id)
@@ -89,9 +92,9 @@ def _registration_answers(
             repeat = event.repeats.get(question.id, "")
             problem = answer_problem(answer)
             if problem is None and normalise_answer(answer) != normalise_answer(repeat):
-                problem = "The two copies are different. Type the answer in both boxes again."
+                problem = N_("The two copies are different. Type the answer in both boxes again.")
             if problem is not None:
-                errors.append(f"Answer {number}: {problem}")
+                errors.append(N_("Answer {number}: {problem}", number=number, problem=problem))
             answers[question.id] = answer
         if errors:
             return replace(state, screen=replace(screen, errors=tuple(errors), notice=None)), []
@@ -104,9 +107,11 @@ def _registration_answers(
     if isinstance(event, e.AnswersAccepted):
         return code_sent(state, journey, event, s.RegistrationCodeEntry, "registration_answers")
     if isinstance(event, e.RegistrationAnswersRefused):
-        error = (
+        error = N_(
             "The unlock service did not accept these answers. Make each answer "
-            f"{ANSWER_MIN} to {ANSWER_MAX} characters and try again."
+            "{least} to {most} characters and try again.",
+            least=ANSWER_MIN,
+            most=ANSWER_MAX,
         )
         refused = replace(screen, errors=(error,), sending=False)
         return replace(state, screen=refused), [

@@ -17,6 +17,7 @@ import enum
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, fields, replace
 
+from contract.language import N_
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow import states as s
@@ -30,10 +31,10 @@ from kiosk.flow.common import (
     stop,
 )
 
-SERVICE_BACK_SEND_AGAIN = (
+SERVICE_BACK_SEND_AGAIN = N_(
     "The unlock service is working again. What you typed is still here: press Enter to send it."
 )
-SERVICE_BACK_TRY_AGAIN = (
+SERVICE_BACK_TRY_AGAIN = N_(
     "The unlock service is working again. Type your new passcode twice and press Enter."
 )
 
@@ -74,23 +75,25 @@ def _service_id(state: s.KioskState) -> str:
 
 
 TROUBLE: dict[e.Call, Trouble] = {
-    e.Call.START_UNLOCK: Trouble("checking your card", ComesBack.AS_IS, _start_unlock_again),
-    e.Call.SEND_ANSWERS: Trouble("checking your answers", ComesBack.SEND_AGAIN),
-    e.Call.SEND_CODE: Trouble("checking your code", ComesBack.SEND_AGAIN),
+    e.Call.START_UNLOCK: Trouble(N_("checking your card"), ComesBack.AS_IS, _start_unlock_again),
+    e.Call.SEND_ANSWERS: Trouble(N_("checking your answers"), ComesBack.SEND_AGAIN),
+    e.Call.SEND_CODE: Trouble(N_("checking your code"), ComesBack.SEND_AGAIN),
     e.Call.RESEND_CODE: Trouble(
-        "sending you a new code", ComesBack.QUIET, lambda state: c.ResendCode(_service_id(state))
+        N_("sending you a new code"),
+        ComesBack.QUIET,
+        lambda state: c.ResendCode(_service_id(state)),
     ),
     e.Call.WRITE_NEW_PASSCODE: Trouble(
-        "getting the key to unlock your card", ComesBack.NEW_PASSCODE
+        N_("getting the key to unlock your card"), ComesBack.NEW_PASSCODE
     ),
-    e.Call.START_REGISTRATION: Trouble("starting your registration", ComesBack.SEND_AGAIN),
+    e.Call.START_REGISTRATION: Trouble(N_("starting your registration"), ComesBack.SEND_AGAIN),
     e.Call.LOAD_QUESTION_CATALOGUE: Trouble(
-        "fetching the security questions", ComesBack.AS_IS, lambda _: c.LoadQuestionCatalogue()
+        N_("fetching the security questions"), ComesBack.AS_IS, lambda _: c.LoadQuestionCatalogue()
     ),
-    e.Call.SEND_REGISTRATION_ANSWERS: Trouble("saving your answers", ComesBack.SEND_AGAIN),
-    e.Call.CONFIRM_REGISTRATION: Trouble("checking your code", ComesBack.SEND_AGAIN),
+    e.Call.SEND_REGISTRATION_ANSWERS: Trouble(N_("saving your answers"), ComesBack.SEND_AGAIN),
+    e.Call.CONFIRM_REGISTRATION: Trouble(N_("checking your code"), ComesBack.SEND_AGAIN),
     e.Call.RESEND_REGISTRATION_CODE: Trouble(
-        "sending you a new code",
+        N_("sending you a new code"),
         ComesBack.QUIET,
         lambda state: c.ResendRegistrationCode(_service_id(state)),
     ),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from contract.answers import ANSWER_MAX, ANSWER_MIN, normalise_answer
+from contract.language import N_, plural
 from contract.problems import ProblemCode
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
@@ -39,10 +40,10 @@ from kiosk.flow.common import (
 from kiosk.flow.facts import CardFacts, Checkpoint, FlowConfig, Journey, PinState, Step
 from kiosk.flow.service_trouble import service_trouble
 
-ANSWER_EVERY_QUESTION = "Answer every question, then press Enter."
-ANSWER_LENGTH = (
+ANSWER_EVERY_QUESTION = N_("Answer every question, then press Enter.")
+ANSWER_LENGTH = N_(
     "Answer {number} cannot be right: answers are "
-    f"{ANSWER_MIN} to {ANSWER_MAX} characters long. Check it and try again. "
+    "{least} to {most} characters long. Check it and try again. "
     "Nothing was sent, so this did not use up an attempt."
 )
 
@@ -180,7 +181,7 @@ def _questions(
         # paste, be refused as a malformed request and end the unlock).
         for number, answer in enumerate(answers.values(), start=1):
             if not ANSWER_MIN <= len(normalise_answer(answer)) <= ANSWER_MAX:
-                error = ANSWER_LENGTH.format(number=number)
+                error = N_(ANSWER_LENGTH, number=number, least=ANSWER_MIN, most=ANSWER_MAX)
                 return replace(state, screen=replace(screen, error=error, notice=None)), []
         sending = replace(screen, sending=True, error=None, notice=None)
         return replace(state, screen=sending), [
@@ -214,13 +215,16 @@ def _questions(
 
 def _answers_wrong_message(attempts_left: int) -> str:
     if attempts_left == 1:
-        return (
+        return N_(
             "One or more answers did not match. This is your last attempt: one more "
             "wrong answer locks self-service, and only the RA team can then unlock your card."
         )
-    return (
-        f"One or more answers did not match. You have {attempts_left} attempts left. "
-        "Check each answer and try again."
+    return plural(
+        "One or more answers did not match. You have {count} attempt left. "
+        "Check each answer and try again.",
+        "One or more answers did not match. You have {count} attempts left. "
+        "Check each answer and try again.",
+        attempts_left,
     )
 
 
@@ -286,9 +290,10 @@ def _writing_card(
         unlocked = s.Unlocked(name=card.name, at=state.now)
         return replace(state, screen=unlocked, journey=None), commands
     if isinstance(event, e.CardWriteFailed):
-        error = (
-            f"Your card could not be updated ({event.reason}). Your passcode has not "
-            "changed. Type a new passcode twice and press Enter to try again."
+        error = N_(
+            "Your card could not be updated ({reason}). Your passcode has not "
+            "changed. Type a new passcode twice and press Enter to try again.",
+            reason=event.reason,
         )
         rules = tuple(state.config.passcode_rules.describe())
         audited = audit(

@@ -16,6 +16,7 @@ from service import __version__
 from service.api.body_limit import BodyLimit
 from service.api.errors import install_handlers
 from service.api.log_secrecy import FaultContainment, filter_access_log
+from service.api.mail_language import MailLanguage
 from service.api.request_log import RequestLog
 from service.api.routes import ROUTERS
 from service.assembly import check_masters, load_masters, mailer_for
@@ -100,6 +101,7 @@ def create_app(
         per_path={"/v1/audit": limits.audit_bytes},
     )
     # Added last, so outermost of the app's layers: no fault reaches the server's log.
+    app.add_middleware(MailLanguage)
     app.add_middleware(FaultContainment)
     # Outside even that: the access line and request metrics see the 500 it answers.
     app.add_middleware(RequestLog)

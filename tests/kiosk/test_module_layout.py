@@ -16,6 +16,8 @@ def _private_imports(path: Path) -> list[str]:
             if node.module.split(".")[0] not in PACKAGES:
                 continue
             for alias in node.names:
+                if alias.name == "_":
+                    continue  # gettext's `_` (screens.language): a public convention
                 if alias.name.startswith("_") and not alias.name.startswith("__"):
                     found.append(f"{path.relative_to(ROOT)}: {node.module}.{alias.name}")
     return found
