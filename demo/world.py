@@ -122,7 +122,7 @@ class HolderStatus:
 
 
 class DemoCards(DemoControls):
-    """The three demo cards, one in the reader at a time."""
+    """The demo cards (three holders and an RA), one in the reader at a time."""
 
     def __init__(
         self,
@@ -201,8 +201,8 @@ def _banner(
 ) -> str:
     texts = _question_texts()
     lines = ["DEMO - public test data. F2 locked card, F3 working card, F4 unregistered card,"]
-    lines.append("F5 remove card, F6 mailbox (codes arrive there).")
-    labels = {"locked": "F2", "working": "F3", "unregistered": "F4"}
+    lines.append("F5 remove card, F6 mailbox (codes arrive there), F9 the RA's card.")
+    labels = {"locked": "F2", "working": "F3", "unregistered": "F4", "ra": "F9"}
     for h in holders:
         # A card inserted once keeps its own passcode and counter (changed by an
         # unlock, a passcode change or wrong tries); the service keeps the rest.
@@ -211,7 +211,9 @@ def _banner(
         locked = card.tries_left == 0 if card is not None else h["card_state"] == "locked"
         status = holder_status(h["uuid"]) or HolderStatus(registered=bool(h.get("answers")))
         facts = [f"passcode {pin}", "card locked" if locked else "card works"]
-        if not status.registered:
+        if h.get("ra_role"):
+            facts.append(f"RA {'manager' if h['ra_role'] == 'manager' else ''}".strip() + " (3)")
+        elif not status.registered:
             facts.append("not registered")
         elif status.self_service_locked:
             facts.append("self-service locked (the RA team must clear it)")

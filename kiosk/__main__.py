@@ -181,6 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             kiosk_token=SecretStr(world.kiosk_token),
             store=args.store or world.workdir / "kiosk.sqlite",
             kiosk_name="Demo kiosk",
+            # The demo service knows its kiosk as an RA desk too (F9: the RA's card).
+            ra_desk=True,
             reader=world.pcscd.reader_names[0],
         )
     try:

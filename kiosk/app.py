@@ -53,7 +53,7 @@ class DemoControls:
         return ""
 
     def insert(self, key: str) -> None:
-        """Insert the demo card of holder `key` (locked, working, unregistered)."""
+        """Insert the demo card of holder `key` (locked, working, unregistered, ra)."""
 
     def remove(self) -> None:
         """Remove the demo card."""
@@ -192,6 +192,7 @@ class KioskApp(App[None], inherit_bindings=False):
             "f4": lambda: demo.insert("unregistered"),
             "f5": demo.remove,
             "f6": lambda: self._show_mailbox(demo),
+            "f9": lambda: demo.insert("ra"),
         }
         action = actions.get(event.key)
         if action is None:

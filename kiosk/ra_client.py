@@ -51,6 +51,13 @@ class RaClient:
             verify=verify,
         )
 
+    @classmethod
+    def over(cls, http: ServiceHttp) -> RaClient:
+        """An RA client on an existing connection (the kiosk's service client's)."""
+        client = cls.__new__(cls)
+        client._service = http
+        return client
+
     async def aclose(self) -> None:
         """Close the connection pool (if a call ever opened it)."""
         await self._service.aclose()

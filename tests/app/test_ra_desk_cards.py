@@ -16,13 +16,9 @@ from kiosk.card_access import PcscCardAccess
 from kiosk.flow.facts import PinState
 from kiosk.ra_client import RaClient
 from kiosk.ra_desk import RaCardRemoved, RaDesk, RaDeskCards
-from kiosk.service_client import (
-    SelfServiceLockedError,
-    ServiceClient,
-    ServiceRejected,
-    WrongAnswers,
-)
+from kiosk.service_client import ServiceRejected
 from tests.app.conftest import holder
+from tests.app.ra_support import lock_self_service
 from tests.conftest import READER, reader_has_card
 from tests.support import wait_for
 
@@ -73,29 +69,13 @@ async def two_reader_desk(world: DemoWorld) -> AsyncIterator[RaDesk]:
     cards.shutdown()
 
 
-async def lock_self_service(world: DemoWorld, key: str) -> None:
-    """Three wrong answer sets at the kiosk, with the card in the first reader."""
-    card = PcscCardAccess(READER)
-    facts = card.read()
-    async with ServiceClient(world.service_url, world.kiosk_token) as client:
-        nonce = await client.new_nonce()
-        mac = card.card_mac(facts.serial, nonce.nonce)
-        started = await client.start_unlock(facts.serial, facts.uuid, nonce.nonce, mac)
-        wrong = {q.id: "not the answer" for q in started.questions}
-        for _ in range(2):
-            with pytest.raises(WrongAnswers):
-                await client.send_unlock_answers(started.unlock_id, wrong)
-        with pytest.raises(SelfServiceLockedError):
-            await client.send_unlock_answers(started.unlock_id, wrong)
-
-
 async def test_an_ra_signs_in_clears_a_lock_unlocks_and_signs_out_by_pulling_the_card(
     world: DemoWorld, ra_slot: dict[str, VirtualCard], two_reader_desk: RaDesk
 ) -> None:
     desk = two_reader_desk
     ra, alex = holder(world, "ra"), holder(world, "locked")
     into_first_reader(world, "locked")
-    await lock_self_service(world, "locked")
+    await lock_self_service(world)
 
     into_second_reader(world, ra_slot, "ra")
     session = await desk.sign_in(await desk.read_ra_card(), ra["pin"])

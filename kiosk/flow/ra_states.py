@@ -1,0 +1,123 @@
+"""The RA desk's screen states (issue 17): an RA signed in, a holder's card in the reader.
+
+Like `kiosk.flow.states`, each dataclass is what one screen needs to render and no
+state holds a secret: the RA's passcode and the holder's new passcode live in the
+screens' fields only. Every RA screen state is an `RaScreen`, so the machine hands
+its events to `kiosk.flow.ra_desk`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from kiosk.flow.facts import CardFacts
+from kiosk.flow.states import Screen
+
+
+@dataclass(frozen=True)
+class RaSession:
+    """The RA's session on the service (no secret: the id is bound to this kiosk)."""
+
+    session_id: str
+    ra_name: str
+    ra_serial: str
+    role: str
+    idle_seconds: int
+
+
+@dataclass(frozen=True)
+class RaHolderView:
+    """What the RA sees of the holder whose card is in (from the service)."""
+
+    name: str
+    registered: bool
+    locked: bool
+    failed_attempts: int
+    email: str
+    mobile: str
+    recent: tuple[str, ...] = ()
+    """The newest audit records about the holder, one line each (time, what, outcome)."""
+
+
+class RaScreen(Screen):
+    """Base of the RA desk's screen states."""
+
+
+@dataclass(frozen=True)
+class RaPasscode(RaScreen):
+    """RA sign-in: type your own passcode; your card checks it."""
+
+    card: CardFacts
+    error: str | None = None
+    checking: bool = False
+
+    @property
+    def busy(self) -> bool:
+        """True while the card and the service check the RA."""
+        return self.checking
+
+
+@dataclass(frozen=True)
+class RaHome(RaScreen):
+    """Signed in: put the holder's card in the reader."""
+
+    session: RaSession
+    ra_card_in: bool = False
+    """The RA's own card is in the reader (right after sign-in, or put back)."""
+    returned: bool = False
+    """The RA put their own card back: pulling it now signs out."""
+    reading: bool = False
+    notice: str | None = None
+
+
+@dataclass(frozen=True)
+class RaHolder(RaScreen):
+    """The holder's self-service state, and what the RA can do for them."""
+
+    session: RaSession
+    holder: CardFacts
+    view: RaHolderView | None = None
+    """None while the service is asked."""
+    notice: str | None = None
+    error: str | None = None
+    working: bool = False
+
+    @property
+    def busy(self) -> bool:
+        """True while the service is asked."""
+        return self.view is None or self.working
+
+
+@dataclass(frozen=True)
+class RaConfirmHolder(RaScreen):
+    """Before an assisted unlock: the holder is here and matches the card's photo?"""
+
+    session: RaSession
+    holder: CardFacts
+    view: RaHolderView
+
+
+@dataclass(frozen=True)
+class RaNewPasscode(RaScreen):
+    """The holder types a new passcode twice; the RA looks away and never types it."""
+
+    session: RaSession
+    holder: CardFacts
+    view: RaHolderView
+    rules: tuple[str, ...]
+    errors: tuple[str, ...] = ()
+    writing: bool = False
+
+    @property
+    def busy(self) -> bool:
+        """True while the card is written."""
+        return self.writing
+
+
+@dataclass(frozen=True)
+class RaEnded(RaScreen):
+    """The RA session has ended; take the card."""
+
+    interactive: ClassVar[bool] = False
+    why: str
