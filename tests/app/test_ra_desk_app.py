@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from textual.widgets import Input
 
 from demo.world import DemoWorld
 from kiosk.app import KioskApp, make_app
@@ -100,6 +101,10 @@ async def test_an_ra_signs_in_clears_a_lock_unlocks_a_card_and_signs_out(
         state = await until(pilot, app, lambda st: on(RaHolder)(st) and st.screen.notice)  # type: ignore[attr-defined]
         assert "unlocked" in (state.screen.notice or "")  # type: ignore[attr-defined]
         world.cards.personalisation("locked").pin = NEW_PASSCODE  # for the banner and the scan
+        # Neither passcode stays in a field once its screen is left.
+        for name in ("kiosk-RaPasscode", "kiosk-RaNewPasscode"):
+            left = app.get_screen(name)
+            assert [field.value for field in left.query(Input)] == [""] * len(left.query(Input))
 
         # Signing out: S; then the card comes out.
         await pilot.press("s")
