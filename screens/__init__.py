@@ -29,6 +29,7 @@ from screens.passcode_changed import PasscodeChangedScreen
 from screens.passcode_entry import PasscodeEntryScreen
 from screens.questions import QuestionsScreen
 from screens.ra_confirm import RaConfirmHolderScreen
+from screens.ra_contacts import RaContactsScreen
 from screens.ra_ended import RaEndedScreen
 from screens.ra_holder import RaHolderScreen
 from screens.ra_home import RaHomeScreen
@@ -85,6 +86,7 @@ _SCREEN_CLASSES: tuple[type[KioskScreen], ...] = (
     RaHolderScreen,
     RaConfirmHolderScreen,
     RaNewPasscodeScreen,
+    RaContactsScreen,
     RaEndedScreen,
 )
 
@@ -139,6 +141,7 @@ __all__ = [
     "QuestionsScreen",
     "RaConfirmHolderScreen",
     "RaContactsBox",
+    "RaContactsScreen",
     "RaEndedScreen",
     "RaHolderScreen",
     "RaHomeScreen",

@@ -10,7 +10,12 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from kiosk.flow.facts import PinState
-from kiosk.flow.ra_events import RaClearLockRequested, RaSignOutRequested, RaUnlockRequested
+from kiosk.flow.ra_events import (
+    RaClearLockRequested,
+    RaContactsRequested,
+    RaSignOutRequested,
+    RaUnlockRequested,
+)
 from kiosk.flow.ra_states import RaHolder
 from kiosk.flow.states import KioskState
 from screens.base import KioskScreen
@@ -26,11 +31,13 @@ class RaHolderScreen(KioskScreen):
     BINDINGS = [
         Binding("c", "clear_lock", "Clear the self-service lock", show=False),
         Binding("u", "unlock", "Unlock the card", show=False),
+        Binding("e", "contacts", "Email and mobile", show=False),
         Binding("s", "sign_out", "Sign out", show=False),
     ]
 
     _can_clear: bool = False
     _can_unlock: bool = False
+    _can_edit: bool = False
 
     def compose_body(self) -> ComposeResult:
         """The holder, their state, what the RA can do, the recent events."""
@@ -52,6 +59,7 @@ class RaHolderScreen(KioskScreen):
         blocked = screen.holder.pin is PinState.BLOCKED
         self._can_clear = bool(view and view.locked) and not screen.working
         self._can_unlock = view is not None and blocked and not screen.working
+        self._can_edit = view is not None and not screen.working
         if view is None:
             self.set_text("state", None)
             self.set_text("working", "Checking the holder's card with the unlock service…")
@@ -78,6 +86,7 @@ class RaHolderScreen(KioskScreen):
             choices.append(
                 (Text(" U ", "reverse bold"), "Unlock the card: the holder chooses a new passcode")
             )
+        choices.append((Text(" E ", "reverse bold"), "Record or correct the email and mobile"))
         choices.append((Text(" S ", "reverse bold"), "Sign out"))
         self.set_list(
             "choices",
@@ -91,7 +100,7 @@ class RaHolderScreen(KioskScreen):
             hints.append(("C", "Clear lock"))
         if self._can_unlock:
             hints.append(("U", "Unlock card"))
-        self.KEY_HINTS = (*hints, ("S", "Sign out"))
+        self.KEY_HINTS = (*hints, ("E", "Contacts"), ("S", "Sign out"))
 
     def action_clear_lock(self) -> None:
         """C: clear the holder's self-service lock."""
@@ -102,6 +111,11 @@ class RaHolderScreen(KioskScreen):
         """U: an assisted unlock."""
         if self._can_unlock:
             self.intent(RaUnlockRequested())
+
+    def action_contacts(self) -> None:
+        """E: record or correct the holder's email and mobile."""
+        if self._can_edit:
+            self.intent(RaContactsRequested())
 
     def action_sign_out(self) -> None:
         """S: sign out."""

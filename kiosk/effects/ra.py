@@ -34,6 +34,8 @@ MESSAGES = {
     ProblemCode.OWN_CARD: "That is your own card; an RA cannot act on it here.",
     ProblemCode.RA_SESSION_ENDED: "Your RA session has ended. Sign in again with your card.",
     ProblemCode.HOLDER_CARD_REQUIRED: "Put the holder's card in again.",
+    ProblemCode.EMAIL_NOT_APPROVED: "Use an email address on an approved domain.",
+    ProblemCode.MOBILE_INVALID: "Give a UK mobile number (07... or +447...).",
     ProblemCode.MAIL_UNAVAILABLE: "The email could not be sent; nothing was changed. Try again.",
 }
 UNREACHABLE = "The unlock service cannot be reached just now. Try again in a moment."
@@ -122,6 +124,19 @@ async def ra_clear_lock(parts: EffectParts, cmd: r.RaClearLock) -> None:
     parts.emit(r.RaHolderRead(holder_view(state), notice=notice))
 
 
+async def ra_change_contacts(parts: EffectParts, cmd: r.RaChangeContacts) -> None:
+    """RaChangeContacts: the service tells the old and new address, then records them."""
+    try:
+        state = await parts.client.ra_client().change_contacts(
+            cmd.session_id, cmd.email, cmd.mobile
+        )
+    except ServiceError as exc:
+        parts.emit(refused(exc))
+        return
+    notice = "Contact details saved. A notice went to the old and the new email address."
+    parts.emit(r.RaHolderRead(holder_view(state), notice=notice))
+
+
 async def ra_assisted_unlock(parts: EffectParts, cmd: r.RaAssistedUnlock) -> None:
     """RaAssistedUnlock: the holder's card proved again, GET CHALLENGE, the cryptogram of
     the RA session, RESET RETRY COUNTER with the new passcode, the result reported."""
@@ -201,6 +216,7 @@ EFFECTS: dict[type[c.Command], Effect] = {
     r.RaSignIn: ra_sign_in,
     r.RaTakeHolderCard: ra_take_holder_card,
     r.RaClearLock: ra_clear_lock,
+    r.RaChangeContacts: ra_change_contacts,
     r.RaAssistedUnlock: ra_assisted_unlock,
     r.RaSignOut: ra_sign_out,
 }

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+from kiosk.contact_rules import email_problem, mobile_problem
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow import ra_events as r
@@ -26,6 +27,7 @@ from kiosk.flow.common import Result, audit, current_time, status_of
 from kiosk.flow.facts import CardFacts, PinState
 from kiosk.flow.ra_states import (
     RaConfirmHolder,
+    RaContacts,
     RaEnded,
     RaHolder,
     RaHome,
@@ -212,6 +214,12 @@ def _holder(state: s.KioskState, event: e.Event) -> Result:
     if isinstance(event, r.RaClearLockRequested) and view.locked:
         command = r.RaClearLock(screen.session.session_id)
         return replace(state, screen=replace(screen, working=True, notice=None)), [command]
+    if isinstance(event, r.RaContactsRequested):
+        domains = state.config.approved_email_domains
+        contacts = RaContacts(
+            session=screen.session, holder=screen.holder, view=view, approved_domains=domains
+        )
+        return replace(state, screen=contacts), []
     if isinstance(event, r.RaUnlockRequested) and screen.holder.pin is PinState.BLOCKED:
         confirm = RaConfirmHolder(session=screen.session, holder=screen.holder, view=view)
         return replace(state, screen=confirm), []
@@ -263,6 +271,35 @@ def _new_passcode(state: s.KioskState, event: e.Event) -> Result:
     return state, []
 
 
+def _contacts(state: s.KioskState, event: e.Event) -> Result:
+    screen = state.screen
+    assert isinstance(screen, RaContacts)
+    if isinstance(event, e.SubmitContactDetails) and not screen.sending:
+        problems = [
+            problem
+            for problem in (
+                email_problem(event.email, screen.approved_domains),
+                mobile_problem(event.mobile),
+            )
+            if problem is not None
+        ]
+        if problems:
+            return replace(state, screen=replace(screen, errors=tuple(problems))), []
+        command = r.RaChangeContacts(screen.session.session_id, event.email.strip(), event.mobile)
+        return replace(state, screen=replace(screen, sending=True, errors=())), [command]
+    if isinstance(event, r.RaHolderRead):
+        done = RaHolder(
+            session=screen.session, holder=screen.holder, view=event.view, notice=event.notice
+        )
+        return replace(state, screen=done), [c.WipeInputs(), audit(state, "ra_contacts", "ok")]
+    if isinstance(event, r.RaRefused):
+        return replace(state, screen=replace(screen, sending=False, errors=(event.message,))), []
+    if isinstance(event, e.Back) and not screen.sending:
+        back = RaHolder(session=screen.session, holder=screen.holder, view=screen.view)
+        return replace(state, screen=back), [c.WipeInputs()]
+    return state, []
+
+
 def _ended(state: s.KioskState, event: e.Event) -> Result:
     if isinstance(event, e.Continue) and state.card is not None:
         return replace(state, screen=s.ReadingCard(), card=None), [c.ReadCard()]
@@ -275,6 +312,7 @@ HANDLERS = {
     RaHolder: _holder,
     RaConfirmHolder: _confirm,
     RaNewPasscode: _new_passcode,
+    RaContacts: _contacts,
     RaEnded: _ended,
 }
 """RA screen-state type -> handler."""

@@ -39,6 +39,11 @@ class RaUnlockRequested(Event):
     """Start an assisted unlock of the holder's blocked card."""
 
 
+@dataclass(frozen=True)
+class RaContactsRequested(Event):
+    """Record or correct the holder's email and mobile."""
+
+
 # -- answers ---------------------------------------------------------------------------
 
 
@@ -100,6 +105,15 @@ class RaClearLock(Command):
     """Clear the holder's lock; answers RaHolderRead or RaRefused."""
 
     session_id: str
+
+
+@dataclass(frozen=True)
+class RaChangeContacts(Command):
+    """Record the holder's email and mobile; answers RaHolderRead or RaRefused."""
+
+    session_id: str
+    email: str
+    mobile: str
 
 
 @dataclass(frozen=True)

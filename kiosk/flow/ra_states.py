@@ -116,6 +116,23 @@ class RaNewPasscode(RaScreen):
 
 
 @dataclass(frozen=True)
+class RaContacts(RaScreen):
+    """Record or correct the holder's email and mobile (a notice to old and new)."""
+
+    session: RaSession
+    holder: CardFacts
+    view: RaHolderView
+    approved_domains: tuple[str, ...]
+    errors: tuple[str, ...] = ()
+    sending: bool = False
+
+    @property
+    def busy(self) -> bool:
+        """True while the service is asked."""
+        return self.sending
+
+
+@dataclass(frozen=True)
 class RaEnded(RaScreen):
     """The RA session has ended; take the card."""
 

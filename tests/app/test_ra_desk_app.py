@@ -15,6 +15,7 @@ from kiosk.card_access import PcscCardAccess
 from kiosk.flow import states as s
 from kiosk.flow.ra_states import (
     RaConfirmHolder,
+    RaContacts,
     RaEnded,
     RaHolder,
     RaHome,
@@ -133,3 +134,37 @@ async def test_a_holder_card_cannot_start_an_ra_session(
         # The way forward: Esc back to the card's own choices.
         await pilot.press("escape")
         await until(pilot, app, on(s.CardStatus))
+
+
+async def test_an_ra_corrects_a_holders_contacts_and_both_addresses_are_told(
+    world: DemoWorld, ra_kiosk: KioskApp
+) -> None:
+    ra, sam = holder(world, "ra"), holder(world, "unregistered")
+    app = ra_kiosk
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, app, on(s.WaitingForCard))
+        await pilot.press("f9")
+        await until(pilot, app, on(s.CardStatus))
+        await pilot.press("3")
+        await until(pilot, app, on(RaPasscode))
+        await fields_ready(pilot, app)
+        await pilot.press(*ra["pin"], "enter")
+        await until(pilot, app, on(RaHome))
+        swap_card(world, "unregistered")
+        await until(pilot, app, on(RaHolder))
+        await pilot.press("e")
+        await until(pilot, app, on(RaContacts))
+        await fields_ready(pilot, app)
+        # Bad input: a clear error, nothing sent or changed.
+        await pilot.press(*"sam@example.com", "enter", *"07700900123", "enter")
+        state = await until(pilot, app, lambda st: on(RaContacts)(st) and st.screen.errors)  # type: ignore[attr-defined]
+        assert "nhs.net" in " ".join(state.screen.errors)  # type: ignore[attr-defined]
+        for field in app.screen.query(Input):
+            field.value = ""
+        await pilot.press(*"sam.t@gov.uk", "enter", *"07700 900123", "enter")
+        state = await until(pilot, app, lambda st: on(RaHolder)(st) and st.screen.notice)  # type: ignore[attr-defined]
+        assert state.screen.view.email == "sam.t@gov.uk"  # type: ignore[attr-defined]
+        await pilot.press("s")
+        await until(pilot, app, lambda st: isinstance(st.screen, RaEnded))
+    wait_for(lambda: sam["email"] in world.mail.mailbox.text(), timeout=15, what="the old address")
+    assert "sam.t@gov.uk" in world.mail.mailbox.text()

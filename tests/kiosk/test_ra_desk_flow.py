@@ -14,6 +14,7 @@ from kiosk.flow import states as s
 from kiosk.flow.facts import FlowConfig
 from kiosk.flow.ra_states import (
     RaConfirmHolder,
+    RaContacts,
     RaEnded,
     RaHolder,
     RaHolderView,
@@ -170,3 +171,20 @@ def test_every_ra_command_has_an_effect() -> None:
         if issubclass(cls, c.Command) and cls.__module__ == r.__name__
     ]
     assert commands and all(cls in EFFECTS for cls in commands)
+
+
+def test_contact_details_are_checked_on_the_kiosk_first_then_sent() -> None:
+    driver = with_holder_card()
+    driver.send(r.RaContactsRequested())
+    assert isinstance(driver.screen, RaContacts)
+    bad = driver.send(e.SubmitContactDetails(email="jo@example.com", mobile="12"))
+    assert not of_type(bad, r.RaChangeContacts) and len(driver.screen.errors) == 2
+    good = driver.send(e.SubmitContactDetails(email=" jo.b@nhs.net ", mobile="07700 900123"))
+    (change,) = of_type(good, r.RaChangeContacts)
+    assert (change.email, change.session_id) == ("jo.b@nhs.net", "ses_1")
+    driver.send(r.RaRefused("The email could not be sent.", "mail_unavailable"))
+    screen = driver.screen
+    assert isinstance(screen, RaContacts) and not screen.busy and screen.errors
+    driver.send(e.SubmitContactDetails(email="jo.b@nhs.net", mobile="07700900123"))
+    driver.send(r.RaHolderRead(LOCKED_VIEW, notice="Contact details saved."))
+    assert isinstance(driver.screen, RaHolder) and driver.screen.notice == "Contact details saved."
