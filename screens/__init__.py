@@ -35,6 +35,7 @@ from screens.ra_holder import RaHolderScreen
 from screens.ra_home import RaHomeScreen
 from screens.ra_new_passcode import RaNewPasscodeScreen
 from screens.ra_passcode import RaPasscodeScreen
+from screens.ra_report import RaReportScreen
 from screens.reading import ReadingCardScreen
 from screens.registered import RegisteredScreen
 from screens.registration_answers import RegistrationAnswersScreen
@@ -87,6 +88,7 @@ _SCREEN_CLASSES: tuple[type[KioskScreen], ...] = (
     RaConfirmHolderScreen,
     RaNewPasscodeScreen,
     RaContactsScreen,
+    RaReportScreen,
     RaEndedScreen,
 )
 
@@ -147,6 +149,7 @@ __all__ = [
     "RaHomeScreen",
     "RaNewPasscodeScreen",
     "RaPasscodeScreen",
+    "RaReportScreen",
     "ReadingCardScreen",
     "RegisteredScreen",
     "RegistrationAnswersScreen",

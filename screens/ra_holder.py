@@ -13,6 +13,7 @@ from kiosk.flow.facts import PinState
 from kiosk.flow.ra_events import (
     RaClearLockRequested,
     RaContactsRequested,
+    RaReportRequested,
     RaSignOutRequested,
     RaUnlockRequested,
 )
@@ -33,6 +34,7 @@ class RaHolderScreen(KioskScreen):
         Binding("u", "unlock", "Unlock the card", show=False),
         Binding("e", "contacts", "Email and mobile", show=False),
         Binding("s", "sign_out", "Sign out", show=False),
+        Binding("r", "report", "Report", show=False),
     ]
 
     _can_clear: bool = False
@@ -100,6 +102,8 @@ class RaHolderScreen(KioskScreen):
             hints.append(("C", "Clear lock"))
         if self._can_unlock:
             hints.append(("U", "Unlock card"))
+        if screen.session.role == "manager":
+            hints.append(("R", "Report"))
         self.KEY_HINTS = (*hints, ("E", "Contacts"), ("S", "Sign out"))
 
     def action_clear_lock(self) -> None:
@@ -116,6 +120,10 @@ class RaHolderScreen(KioskScreen):
         """E: record or correct the holder's email and mobile."""
         if self._can_edit:
             self.intent(RaContactsRequested())
+
+    def action_report(self) -> None:
+        """R: the RA manager's report (the flow ignores it for an RA who is not one)."""
+        self.intent(RaReportRequested())
 
     def action_sign_out(self) -> None:
         """S: sign out."""

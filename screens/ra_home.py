@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from kiosk.flow.ra_events import RaSignOutRequested
+from kiosk.flow.ra_events import RaReportRequested, RaSignOutRequested
 from kiosk.flow.ra_states import RaHome
 from kiosk.flow.states import KioskState
 from screens.base import KioskScreen
@@ -20,8 +20,11 @@ class RaHomeScreen(KioskScreen):
     STATE = RaHome
     HELP_TOPIC = None
     ESCAPE_BACKS = False
-    KEY_HINTS = (("S", "Sign out"),)
-    BINDINGS = [Binding("s", "sign_out", "Sign out", show=False)]
+    KEY_HINTS: tuple[tuple[str, str], ...] = (("S", "Sign out"),)
+    BINDINGS = [
+        Binding("s", "sign_out", "Sign out", show=False),
+        Binding("r", "report", "Report", show=False),
+    ]
 
     def compose_body(self) -> ComposeResult:
         """Who is signed in, what to do next, any notice."""
@@ -48,7 +51,16 @@ class RaHomeScreen(KioskScreen):
                 "Put the holder's card in the reader. The holder must be here with you.\n\n"
                 "Press S to sign out when you are done."
             )
+        if session.role == "manager":
+            lead += "\n\nPress R for the self-service and RA desk report."
+            self.KEY_HINTS = (("R", "Report"), ("S", "Sign out"))
+        else:
+            self.KEY_HINTS = (("S", "Sign out"),)
         self.set_text("lead", lead)
+
+    def action_report(self) -> None:
+        """R: the RA manager's report (the flow ignores it for an RA who is not one)."""
+        self.intent(RaReportRequested())
 
     def action_sign_out(self) -> None:
         """S: sign out."""

@@ -9,17 +9,18 @@ put into an event. One reader: the kiosk's card thread serves both cards in turn
 from __future__ import annotations
 
 import logging
+from datetime import date, timedelta
 
 from card import apdu
 from card.pcsc import CardRemovedError, NoCardError
 from contract.problems import ProblemCode
-from contract.ra_wire import HolderStateOut
+from contract.ra_wire import HolderStateOut, ReportOut
 from kiosk.card_access import CardAccess, WrongCard
 from kiosk.effects.card import passcode_refused
 from kiosk.effects.parts import Effect, EffectParts
 from kiosk.flow import commands as c
 from kiosk.flow import ra_events as r
-from kiosk.flow.ra_states import RaHolderView, RaSession
+from kiosk.flow.ra_states import RaHolderView, RaReportView, RaSession
 from kiosk.service_http import ServiceError, ServiceRejected
 
 log = logging.getLogger(__name__)
@@ -203,6 +204,57 @@ async def _report(
     return True
 
 
+async def ra_load_report(parts: EffectParts, cmd: r.RaLoadReport) -> None:
+    """RaLoadReport: the service's report, made into what the report screen shows."""
+    since, until = date.fromisoformat(cmd.since), date.fromisoformat(cmd.until)
+    try:
+        report = await parts.client.ra_client().report(cmd.session_id, since, until)
+    except ServiceError as exc:
+        parts.emit(refused(exc))
+        return
+    parts.emit(r.RaReportRead(report_view(report)))
+
+
+def report_view(report: ReportOut) -> RaReportView:
+    """The report screen's view of the service's report."""
+    first, last = date.fromisoformat(report.since), date.fromisoformat(report.until)
+    days = [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+    per_day = dict.fromkeys(days, 0)
+    per_kiosk: dict[str, list[int]] = {}
+    for row in report.rows:
+        if row.day in per_day:
+            per_day[row.day] += row.unlocks_self_service + row.unlocks_assisted
+        figures = per_kiosk.setdefault(row.kiosk, [0, 0, 0, 0, 0])
+        for i, n in enumerate(
+            (
+                row.registrations,
+                row.unlocks_self_service,
+                row.unlocks_assisted,
+                row.locks,
+                sum(row.refusals.values()),
+            )
+        ):
+            figures[i] += n
+    totals = report.totals
+    kiosks = tuple(
+        f"{name}: {f[0]} registrations, {f[1]} + {f[2]} unlocks, {f[3]} locks, {f[4]} refusals"
+        for name, f in sorted(per_kiosk.items())
+    )
+    return RaReportView(
+        since=report.since,
+        until=report.until,
+        days=tuple(days),
+        unlocks_per_day=tuple(per_day.values()),
+        registrations=totals.registrations,
+        unlocks_self_service=totals.unlocks_self_service,
+        unlocks_assisted=totals.unlocks_assisted,
+        locks=totals.locks,
+        codes_not_delivered=totals.codes_not_delivered,
+        refusals=tuple(sorted(totals.refusals.items(), key=lambda kv: (-kv[1], kv[0]))),
+        kiosks=kiosks,
+    )
+
+
 async def ra_sign_out(parts: EffectParts, cmd: r.RaSignOut) -> None:
     """RaSignOut: end the session on the service; the kiosk has moved on already."""
     try:
@@ -218,6 +270,7 @@ EFFECTS: dict[type[c.Command], Effect] = {
     r.RaClearLock: ra_clear_lock,
     r.RaChangeContacts: ra_change_contacts,
     r.RaAssistedUnlock: ra_assisted_unlock,
+    r.RaLoadReport: ra_load_report,
     r.RaSignOut: ra_sign_out,
 }
 """Command type -> effect, for the RA desk."""

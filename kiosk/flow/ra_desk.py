@@ -33,6 +33,7 @@ from kiosk.flow.ra_states import (
     RaHome,
     RaNewPasscode,
     RaPasscode,
+    RaReport,
     RaScreen,
     RaSession,
 )
@@ -85,6 +86,8 @@ def step(state: s.KioskState, event: e.Event) -> Result:
             s.NoCardService() if isinstance(event, e.CardServiceLost) else s.NoReader()
         )
         return replace(ended, screen=screen_now, card=None, unwatched=True), commands
+    if isinstance(event, r.RaReportRequested) and isinstance(screen, RaHome | RaHolder):
+        return _open_report(state, screen)
     if isinstance(event, r.RaRefused) and event.code == "ra_session_ended":
         return replace(state, screen=RaEnded(why=SESSION_ENDED)), [c.WipeInputs()]
     handler = HANDLERS.get(type(screen))
@@ -124,7 +127,9 @@ def _tick(state: s.KioskState, now: dt.datetime) -> Result:
 
 def _card_removed(state: s.KioskState) -> Result:
     screen = state.screen
-    state = replace(state, card=None)
+    if isinstance(screen, RaReport):
+        screen = screen.back_to  # a card pulled under the report is pulled from there
+    state = replace(state, card=None, screen=screen)
     if isinstance(screen, RaPasscode | RaEnded):
         # Not signed in yet (nothing to end), or already ended.
         return replace(state, screen=s.WaitingForCard()), [c.WipeInputs()]
@@ -300,6 +305,33 @@ def _contacts(state: s.KioskState, event: e.Event) -> Result:
     return state, []
 
 
+REPORT_DAYS = 30
+"""The report screen's period: the last 30 UTC days, today included."""
+
+
+def _open_report(state: s.KioskState, screen: RaHome | RaHolder) -> Result:
+    session = screen.session
+    if session.role != "manager":
+        return state, []
+    until = current_time(state).astimezone(dt.UTC).date()
+    since = until - dt.timedelta(days=REPORT_DAYS - 1)
+    report = RaReport(session=session, back_to=screen)
+    command = r.RaLoadReport(session.session_id, since.isoformat(), until.isoformat())
+    return replace(state, screen=report), [command]
+
+
+def _report(state: s.KioskState, event: e.Event) -> Result:
+    screen = state.screen
+    assert isinstance(screen, RaReport)
+    if isinstance(event, r.RaReportRead):
+        return replace(state, screen=replace(screen, report=event.report)), []
+    if isinstance(event, r.RaRefused):
+        return replace(state, screen=replace(screen, error=event.message)), []
+    if isinstance(event, e.Back | e.Continue) and not screen.busy:
+        return replace(state, screen=screen.back_to), []
+    return state, []
+
+
 def _ended(state: s.KioskState, event: e.Event) -> Result:
     if isinstance(event, e.Continue) and state.card is not None:
         return replace(state, screen=s.ReadingCard(), card=None), [c.ReadCard()]
@@ -313,6 +345,7 @@ HANDLERS = {
     RaConfirmHolder: _confirm,
     RaNewPasscode: _new_passcode,
     RaContacts: _contacts,
+    RaReport: _report,
     RaEnded: _ended,
 }
 """RA screen-state type -> handler."""

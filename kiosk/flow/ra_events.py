@@ -12,7 +12,7 @@ from typing import Literal
 
 from kiosk.flow.commands import Command
 from kiosk.flow.events import Event
-from kiosk.flow.ra_states import RaHolderView, RaSession
+from kiosk.flow.ra_states import RaHolderView, RaReportView, RaSession
 
 SignOutReason = Literal["card_removed", "signed_out", "idle"]
 
@@ -44,6 +44,11 @@ class RaContactsRequested(Event):
     """Record or correct the holder's email and mobile."""
 
 
+@dataclass(frozen=True)
+class RaReportRequested(Event):
+    """An RA manager asks for the report."""
+
+
 # -- answers ---------------------------------------------------------------------------
 
 
@@ -67,6 +72,13 @@ class RaUnlockDone(Event):
     """The holder's card took the new passcode; the service recorded it."""
 
     view: RaHolderView
+
+
+@dataclass(frozen=True)
+class RaReportRead(Event):
+    """The service's report."""
+
+    report: RaReportView
 
 
 @dataclass(frozen=True)
@@ -125,6 +137,16 @@ class RaAssistedUnlock(Command):
     serial: str
     uuid: str
     new_passcode: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RaLoadReport(Command):
+    """Ask the service for the report of the UTC days since..until (ISO dates);
+    answers RaReportRead or RaRefused."""
+
+    session_id: str
+    since: str
+    until: str
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,26 @@ class RaHolderView:
     """The newest audit records about the holder, one line each (time, what, outcome)."""
 
 
+@dataclass(frozen=True)
+class RaReportView:
+    """The RA manager's report for a period, as the report screen shows it."""
+
+    since: str
+    until: str
+    days: tuple[str, ...]
+    unlocks_per_day: tuple[int, ...]
+    """Unlocks (self-service and assisted, every kiosk) on each of `days`."""
+    registrations: int
+    unlocks_self_service: int
+    unlocks_assisted: int
+    locks: int
+    codes_not_delivered: int
+    refusals: tuple[tuple[str, int], ...]
+    """(problem code, count), most frequent first."""
+    kiosks: tuple[str, ...]
+    """One line per kiosk: its name and its figures."""
+
+
 class RaScreen(Screen):
     """Base of the RA desk's screen states."""
 
@@ -130,6 +150,21 @@ class RaContacts(RaScreen):
     def busy(self) -> bool:
         """True while the service is asked."""
         return self.sending
+
+
+@dataclass(frozen=True)
+class RaReport(RaScreen):
+    """The RA manager's report: the last days' figures, with a chart of the unlocks."""
+
+    session: RaSession
+    back_to: RaScreen
+    report: RaReportView | None = None
+    error: str | None = None
+
+    @property
+    def busy(self) -> bool:
+        """True while the service counts."""
+        return self.report is None and self.error is None
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, Sparkline
 
 from demo.world import DemoWorld
 from kiosk.app import KioskApp, make_app
@@ -21,6 +21,7 @@ from kiosk.flow.ra_states import (
     RaHome,
     RaNewPasscode,
     RaPasscode,
+    RaReport,
 )
 from kiosk.service_client import ServiceClient
 from kiosk.settings import KioskSettings
@@ -106,6 +107,15 @@ async def test_an_ra_signs_in_clears_a_lock_unlocks_a_card_and_signs_out(
         for name in ("kiosk-RaPasscode", "kiosk-RaNewPasscode"):
             left = app.get_screen(name)
             assert [field.value for field in left.query(Input)] == [""] * len(left.query(Input))
+
+        # The manager's report counts this desk's assisted unlock, with a chart.
+        await pilot.press("r")
+        report = await until(pilot, app, on(RaReport))
+        view = report.screen.report  # type: ignore[attr-defined]
+        assert view.unlocks_assisted == 1 and view.locks == 1 and sum(view.unlocks_per_day) == 1
+        assert len(app.screen.query_one(Sparkline).data or []) == 30
+        await pilot.press("escape")
+        await until(pilot, app, on(RaHolder))
 
         # Signing out: S; then the card comes out.
         await pilot.press("s")

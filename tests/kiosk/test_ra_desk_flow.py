@@ -21,6 +21,7 @@ from kiosk.flow.ra_states import (
     RaHome,
     RaNewPasscode,
     RaPasscode,
+    RaReport,
     RaSession,
 )
 from tests.kiosk.kiosk_journey import LOCKED, NEW_PASSCODE, WORKING, Driver
@@ -188,3 +189,20 @@ def test_contact_details_are_checked_on_the_kiosk_first_then_sent() -> None:
     driver.send(e.SubmitContactDetails(email="jo.b@nhs.net", mobile="07700900123"))
     driver.send(r.RaHolderRead(LOCKED_VIEW, notice="Contact details saved."))
     assert isinstance(driver.screen, RaHolder) and driver.screen.notice == "Contact details saved."
+
+
+def test_the_report_is_for_a_manager_and_goes_back_where_it_came_from() -> None:
+    driver = with_holder_card()
+    (load,) = of_type(driver.send(r.RaReportRequested()), r.RaLoadReport)
+    assert (load.since, load.until) == ("2026-10-24", "2026-11-22")  # 30 UTC days to today
+    assert isinstance(driver.screen, RaReport) and driver.screen.busy
+    driver.send(r.RaRefused("The unlock service cannot be reached just now."))
+    assert not driver.screen.busy
+    driver.send(e.Back())
+    assert isinstance(driver.screen, RaHolder)
+
+    not_manager = at_ra_desk().at_card_status(RA_CARD)
+    ra_only = dataclasses.replace(SESSION, role="ra")
+    not_manager.send(r.RaSignInRequested(), e.SubmitPasscode(RA_PASSCODE), r.RaSignedIn(ra_only))
+    assert not not_manager.send(r.RaReportRequested())
+    assert isinstance(not_manager.screen, RaHome)
