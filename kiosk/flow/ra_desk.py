@@ -296,7 +296,10 @@ def _contacts(state: s.KioskState, event: e.Event) -> Result:
         done = RaHolder(
             session=screen.session, holder=screen.holder, view=event.view, notice=event.notice
         )
-        return replace(state, screen=done), [c.WipeInputs(), audit(state, "ra_contacts", "ok")]
+        return replace(state, screen=done), [
+            c.WipeInputs(),
+            audit(state, "ra_holder_contacts", "ok"),
+        ]
     if isinstance(event, r.RaRefused):
         return replace(state, screen=replace(screen, sending=False, errors=(event.message,))), []
     if isinstance(event, e.Back) and not screen.sending:
