@@ -15,7 +15,7 @@ from card import apdu
 from card.pcsc import CardRemovedError, NoCardError
 from contract.problems import ProblemCode
 from contract.ra_wire import HolderStateOut, ReportOut
-from kiosk.card_access import CardAccess, WrongCard
+from kiosk.card_access import CardAccess, CardThread, WrongCard
 from kiosk.effects.card import passcode_refused
 from kiosk.effects.parts import Effect, EffectParts
 from kiosk.flow import commands as c
@@ -70,9 +70,28 @@ def holder_view(state: HolderStateOut) -> RaHolderView:
     )
 
 
+def _ra_thread(parts: EffectParts, ra_reader: bool) -> CardThread:
+    if ra_reader and parts.ra_card is not None:
+        return parts.ra_card
+    return parts.card
+
+
+async def ra_read_ra_card(parts: EffectParts, _cmd: r.RaReadRaCard) -> None:
+    """RaReadRaCard: the facts of the card in the RA's own reader."""
+    try:
+        card = await _ra_thread(parts, True).call(lambda access: access.read())
+    except GONE:
+        return  # the watcher reports the removal
+    except apdu.CardError as exc:
+        parts.emit(r.RaRefused(message=f"The card in the RA reader cannot be read: {exc}"))
+        return
+    parts.emit(r.RaCardRead(card))
+
+
 async def ra_sign_in(parts: EffectParts, cmd: r.RaSignIn) -> None:
     """RaSignIn: VERIFY on the RA's card, its holder-key MAC, then the service."""
     ra = parts.client.ra_client()
+    thread = _ra_thread(parts, cmd.ra_reader)
     serial, passcode = cmd.serial, cmd.passcode
     try:
         nonce = await ra.new_nonce()
@@ -80,7 +99,7 @@ async def ra_sign_in(parts: EffectParts, cmd: r.RaSignIn) -> None:
         def prove(access: CardAccess) -> bytes:
             return access.holder_mac(serial, nonce, passcode)
 
-        mac = await parts.card.call(prove)
+        mac = await thread.call(prove)
         out = await ra.sign_in(serial, cmd.uuid, nonce, mac)
     except GONE:
         return  # the watcher reports the removal
@@ -265,6 +284,7 @@ async def ra_sign_out(parts: EffectParts, cmd: r.RaSignOut) -> None:
 
 
 EFFECTS: dict[type[c.Command], Effect] = {
+    r.RaReadRaCard: ra_read_ra_card,
     r.RaSignIn: ra_sign_in,
     r.RaTakeHolderCard: ra_take_holder_card,
     r.RaClearLock: ra_clear_lock,

@@ -196,3 +196,5 @@ class FlowConfig:
     """The self-service terms and conditions, as plain text."""
     ra_desk: bool = False
     """This kiosk is an RA desk: an RA may sign in here with their own card (issue 17)."""
+    ra_reader: bool = False
+    """The RA desk has a reader of its own for the RA's card (two readers)."""

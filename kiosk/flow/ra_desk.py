@@ -51,6 +51,8 @@ def handles(state: s.KioskState, event: e.Event) -> bool:
     """Whether `step` here takes this event (the machine asks before its own handlers)."""
     if isinstance(state.screen, RaScreen):
         return True
+    if isinstance(event, RA_READER_EVENTS):
+        return state.config.ra_reader
     return (
         isinstance(event, r.RaSignInRequested)
         and state.config.ra_desk
@@ -60,9 +62,14 @@ def handles(state: s.KioskState, event: e.Event) -> bool:
     )
 
 
+RA_READER_EVENTS = (r.RaCardInserted, r.RaCardRemoved, r.RaCardRead)
+
+
 def step(state: s.KioskState, event: e.Event) -> Result:
     """One event at the RA desk."""
     screen = state.screen
+    if isinstance(event, RA_READER_EVENTS):
+        return _ra_reader(state, event)
     if isinstance(screen, s.CardStatus):
         assert state.card is not None
         return replace(state, screen=RaPasscode(card=state.card)), [
@@ -125,8 +132,40 @@ def _tick(state: s.KioskState, now: dt.datetime) -> Result:
     return state, []
 
 
+def _ra_reader(state: s.KioskState, event: e.Event) -> Result:
+    """Two readers: the RA's own reader. A card in it starts the sign-in (unless a holder
+    is mid-way through a journey of their own); pulling it signs out."""
+    screen = state.screen
+    signed_in = _session(screen) is not None
+    if isinstance(event, r.RaCardRemoved):
+        if isinstance(screen, RaPasscode) and screen.ra_reader and not screen.checking:
+            return replace(state, screen=screen.back_to or s.WaitingForCard()), [c.WipeInputs()]
+        if not signed_in:
+            return state, []
+        _, commands = _signed_out(state, SIGNED_OUT, "card_removed")
+        if state.card is not None:
+            # Back to the holder whose card is in: self-service, as at any kiosk.
+            return replace(state, screen=s.ReadingCard(), card=None), [*commands, c.ReadCard()]
+        return replace(state, screen=s.WaitingForCard()), commands
+    # Not over a holder's journey of their own, nor while anything is being written.
+    mid_way = screen.busy or state.journey is not None or isinstance(screen, s.WritingCard)
+    if signed_in or isinstance(screen, RaScreen) or mid_way:
+        return state, []
+    if isinstance(event, r.RaCardInserted):
+        return state, [r.RaReadRaCard()]
+    assert isinstance(event, r.RaCardRead)
+    passcode = RaPasscode(
+        card=event.card, ra_reader=True, back_to=screen, holder_card_in=state.card is not None
+    )
+    return replace(state, screen=passcode), [audit(state, "ra_sign_in", "asked")]
+
+
 def _card_removed(state: s.KioskState) -> Result:
     screen = state.screen
+    if isinstance(screen, RaPasscode) and screen.ra_reader:
+        # The holders' reader: the RA's sign-in goes on.
+        waiting = replace(screen, back_to=s.WaitingForCard(), holder_card_in=False)
+        return replace(state, screen=waiting, card=None), []
     if isinstance(screen, RaReport):
         screen = screen.back_to  # a card pulled under the report is pulled from there
     state = replace(state, card=None, screen=screen)
@@ -144,7 +183,11 @@ def _card_removed(state: s.KioskState) -> Result:
 
 
 def _card_inserted(state: s.KioskState) -> Result:
-    session = _session(state.screen)
+    screen = state.screen
+    if isinstance(screen, RaPasscode) and screen.ra_reader:
+        # The holders' reader: read once the RA is signed in.
+        return replace(state, screen=replace(screen, holder_card_in=True)), []
+    session = _session(screen)
     if session is None:
         return replace(state, screen=s.ReadingCard(), card=None), [c.WipeInputs(), c.ReadCard()]
     return replace(state, screen=RaHome(session=session, reading=True), card=None), [c.ReadCard()]
@@ -175,7 +218,7 @@ def _passcode(state: s.KioskState, event: e.Event) -> Result:
         if not event.passcode:
             return replace(state, screen=replace(screen, error="Type your passcode.")), []
         card = screen.card
-        command = r.RaSignIn(card.serial, card.uuid, event.passcode)
+        command = r.RaSignIn(card.serial, card.uuid, event.passcode, ra_reader=screen.ra_reader)
         return replace(state, screen=replace(screen, checking=True, error=None)), [command]
     if isinstance(event, e.PasscodeWrong):
         plural = "try" if event.tries_left == 1 else "tries"
@@ -193,9 +236,18 @@ def _passcode(state: s.KioskState, event: e.Event) -> Result:
             audit(state, "ra_sign_in", event.code or "refused"),
         ]
     if isinstance(event, r.RaSignedIn):
+        signed_in: list[c.Command] = [c.WipeInputs(), audit(state, "ra_sign_in", "ok")]
+        if screen.ra_reader:
+            # Two readers: the RA's card stays in; a holder's card already in is read now.
+            if screen.holder_card_in:
+                home = RaHome(session=event.session, reading=True)
+                return replace(state, screen=home, card=None), [*signed_in, c.ReadCard()]
+            return replace(state, screen=RaHome(session=event.session)), signed_in
         home = RaHome(session=event.session, ra_card_in=True)
-        return replace(state, screen=home), [c.WipeInputs(), audit(state, "ra_sign_in", "ok")]
+        return replace(state, screen=home), signed_in
     if isinstance(event, e.Back) and not screen.checking:
+        if screen.ra_reader:
+            return replace(state, screen=screen.back_to or s.WaitingForCard()), [c.WipeInputs()]
         back = s.WaitingForCard() if state.card is None else status_of(state, state.card)
         return replace(state, screen=back), [c.WipeInputs()]
     return state, []

@@ -12,6 +12,7 @@ from typing import Literal
 
 from kiosk.flow.commands import Command
 from kiosk.flow.events import Event
+from kiosk.flow.facts import CardFacts
 from kiosk.flow.ra_states import RaHolderView, RaReportView, RaSession
 
 SignOutReason = Literal["card_removed", "signed_out", "idle"]
@@ -47,6 +48,26 @@ class RaContactsRequested(Event):
 @dataclass(frozen=True)
 class RaReportRequested(Event):
     """An RA manager asks for the report."""
+
+
+# -- the RA's own reader (two readers) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RaCardInserted(Event):
+    """A card went into the RA's own reader."""
+
+
+@dataclass(frozen=True)
+class RaCardRemoved(Event):
+    """The card left the RA's own reader."""
+
+
+@dataclass(frozen=True)
+class RaCardRead(Event):
+    """The card in the RA's own reader."""
+
+    card: CardFacts
 
 
 # -- answers ---------------------------------------------------------------------------
@@ -94,6 +115,11 @@ class RaRefused(Event):
 
 
 @dataclass(frozen=True)
+class RaReadRaCard(Command):
+    """Read the card in the RA's own reader; answers RaCardRead or RaRefused."""
+
+
+@dataclass(frozen=True)
 class RaSignIn(Command):
     """VERIFY the RA's passcode on their card, prove it, open the session. Answers:
     RaSignedIn, PasscodeWrong, PasscodeBlocked, RaRefused."""
@@ -101,6 +127,8 @@ class RaSignIn(Command):
     serial: str
     uuid: str
     passcode: str = field(repr=False)
+    ra_reader: bool = False
+    """The card is in the RA's own reader (two readers), not the holders' one."""
 
 
 @dataclass(frozen=True)

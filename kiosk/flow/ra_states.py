@@ -71,6 +71,12 @@ class RaPasscode(RaScreen):
     card: CardFacts
     error: str | None = None
     checking: bool = False
+    ra_reader: bool = False
+    """The RA's card is in the RA's own reader (two readers)."""
+    back_to: Screen | None = None
+    """Two readers: the screen to go back to (the holders' reader's, left as it was)."""
+    holder_card_in: bool = False
+    """Two readers: a card is in the holders' reader (read once the RA is signed in)."""
 
     @property
     def busy(self) -> bool:

@@ -206,3 +206,42 @@ def test_the_report_is_for_a_manager_and_goes_back_where_it_came_from() -> None:
     not_manager.send(r.RaSignInRequested(), e.SubmitPasscode(RA_PASSCODE), r.RaSignedIn(ra_only))
     assert not not_manager.send(r.RaReportRequested())
     assert isinstance(not_manager.screen, RaHome)
+
+
+def two_readers() -> Driver:
+    return Driver.new(FlowConfig(ra_desk=True, ra_reader=True))
+
+
+def test_two_readers_the_ras_card_in_its_own_reader_signs_in_and_pulling_it_signs_out() -> None:
+    driver = two_readers()
+    driver.send(e.CardInserted(), e.CardRead(LOCKED))  # a holder's card in the holders' reader
+    driver.send(e.ServiceUnreachable(e.Call.START_UNLOCK))  # its first look, not answered
+    (read,) = of_type(driver.send(r.RaCardInserted()), r.RaReadRaCard)
+    assert read is not None
+    driver.send(r.RaCardRead(RA_CARD))
+    screen = driver.screen
+    assert isinstance(screen, RaPasscode) and screen.ra_reader and screen.holder_card_in
+    (sign_in,) = of_type(driver.send(e.SubmitPasscode(RA_PASSCODE)), r.RaSignIn)
+    assert sign_in.ra_reader
+    # Signed in: the holder's card already in is read at once.
+    signed = driver.send(r.RaSignedIn(SESSION))
+    assert of_type(signed, c.ReadCard) and isinstance(driver.screen, RaHome)
+    driver.send(e.CardRead(LOCKED), r.RaHolderRead(LOCKED_VIEW))
+    assert isinstance(driver.screen, RaHolder)
+    driver.send(r.RaUnlockRequested(), e.Continue())
+    assert isinstance(driver.screen, RaNewPasscode)
+
+    # The RA's card pulled mid-way: signed out, nothing sent to the holder's card, and
+    # the kiosk goes back to the holder's card as at any kiosk.
+    out = driver.send(r.RaCardRemoved())
+    (sign_out,) = of_type(out, r.RaSignOut)
+    assert sign_out.reason == "card_removed"
+    assert of_type(out, c.WipeInputs) and of_type(out, c.ReadCard)
+    assert not of_type(driver.commands, r.RaAssistedUnlock)
+    assert isinstance(driver.screen, s.ReadingCard)
+
+
+def test_two_readers_no_sign_in_over_a_holders_journey() -> None:
+    driver = two_readers().at_questions()
+    assert not driver.send(r.RaCardInserted())
+    assert isinstance(driver.screen, s.Questions)
