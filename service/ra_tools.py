@@ -12,8 +12,8 @@ from typing import Any, TypedDict
 
 from sqlalchemy.exc import IntegrityError
 
-from service.domain import code_guesses
 from contract.ra_wire import RA_ROLES
+from service.domain import code_guesses
 from service.domain.audit import record
 from service.domain.parts import Parts
 from service.domain.times import rfc3339

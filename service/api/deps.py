@@ -17,10 +17,9 @@ from contract.problems import PROBLEM_MEDIA_TYPE
 from service.api.errors import problem_for
 from service.api.request_log import KIOSK_ID
 from service.domain import idempotency, kiosks
-from service.domain.errors import Refusal
-from service.domain.kept_answers import Keeping, keeping
 from service.domain.audit import record_mail_not_sent
 from service.domain.errors import MailNotSent, Refusal
+from service.domain.kept_answers import Keeping, keeping
 from service.domain.parts import Kiosk
 from service.selfservice import SelfService
 
