@@ -41,6 +41,15 @@ class ProblemCode(StrEnum):
     TOO_MANY_ATTEMPTS = "too_many_attempts"
     REQUEST_IN_PROGRESS = "request_in_progress"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    # The RA desk (docs/api.md "The RA desk").
+    RA_DESK_REQUIRED = "ra_desk_required"
+    RA_ROLE_REQUIRED = "ra_role_required"
+    RA_MANAGER_REQUIRED = "ra_manager_required"
+    RA_SESSION_ENDED = "ra_session_ended"
+    HOLDER_CARD_REQUIRED = "holder_card_required"
+    OWN_CARD = "own_card"
+    UNKNOWN_ASSISTED_UNLOCK = "unknown_assisted_unlock"
+    PERIOD_INVALID = "period_invalid"
     # Dependencies.
     MAIL_UNAVAILABLE = "mail_unavailable"
     SERVICE_BUSY = "service_busy"

@@ -122,7 +122,7 @@ class HolderStatus:
 
 
 class DemoCards(DemoControls):
-    """The three demo cards, one in the reader at a time."""
+    """The demo cards (three holders and an RA), one in the reader at a time."""
 
     def __init__(
         self,
@@ -168,12 +168,29 @@ class DemoCards(DemoControls):
             )
         return self._cards[key]
 
+    #: `make demo`: the RA's card (key "ra") goes into the second reader, the RA's own.
+    ra_second_reader: bool = False
+    _ra_inserted: VirtualCard | None = None
+
     def insert(self, key: str) -> None:
-        """Insert holder `key`'s card (removing any card in the reader first)."""
+        """Insert holder `key`'s card (removing any card in the reader first); the RA's
+        card into the second reader when `ra_second_reader`."""
+        if key == "ra" and self.ra_second_reader:
+            self.remove_ra()
+            card = VirtualCard(make_applet(self.personalisation(key)), port=self.port + 1)
+            card.start()
+            self._ra_inserted = card
+            return
         self.remove()
         card = VirtualCard(make_applet(self.personalisation(key)), port=self.port)
         card.start()
         self._inserted = card
+
+    def remove_ra(self) -> None:
+        """Pull the RA's card out of the second reader."""
+        card, self._ra_inserted = self._ra_inserted, None
+        if card is not None:
+            card.stop()
 
     def remove(self) -> None:
         """Pull the card out."""
@@ -201,8 +218,8 @@ def _banner(
 ) -> str:
     texts = _question_texts()
     lines = ["DEMO - public test data. F2 locked card, F3 working card, F4 unregistered card,"]
-    lines.append("F5 remove card, F6 mailbox (codes arrive there).")
-    labels = {"locked": "F2", "working": "F3", "unregistered": "F4"}
+    lines.append("F5 remove card, F6 mailbox (codes arrive there), F9/F10 RA card in/out.")
+    labels = {"locked": "F2", "working": "F3", "unregistered": "F4", "ra": "F9"}
     for h in holders:
         # A card inserted once keeps its own passcode and counter (changed by an
         # unlock, a passcode change or wrong tries); the service keeps the rest.
@@ -211,7 +228,9 @@ def _banner(
         locked = card.tries_left == 0 if card is not None else h["card_state"] == "locked"
         status = holder_status(h["uuid"]) or HolderStatus(registered=bool(h.get("answers")))
         facts = [f"passcode {pin}", "card locked" if locked else "card works"]
-        if not status.registered:
+        if h.get("ra_role"):
+            facts.append(f"RA {'manager' if h['ra_role'] == 'manager' else ''}".strip() + " (3)")
+        elif not status.registered:
             facts.append("not registered")
         elif status.self_service_locked:
             facts.append("self-service locked (the RA team must clear it)")
@@ -371,6 +390,7 @@ class DemoWorld:
         """Stop everything this world started."""
         if self.cards is not None:
             self.cards.remove()
+            self.cards.remove_ra()
         self.stop_service()
         self.mail.stop()
         if self._own_pcscd:

@@ -148,6 +148,7 @@ def build_app(
         client=client,
         store=store,
         demo=demo,
+        ra_card=PcscCardAccess(settings.ra_reader) if settings.ra_reader else None,
     )
 
 
@@ -181,6 +182,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             kiosk_token=SecretStr(world.kiosk_token),
             store=args.store or world.workdir / "kiosk.sqlite",
             kiosk_name="Demo kiosk",
+            # The demo service knows its kiosk as an RA desk too; the RA's card (F9/F10)
+            # goes into the second reader, the RA's own.
+            ra_desk=True,
+            ra_reader=world.pcscd.reader_names[1],
             reader=world.pcscd.reader_names[0],
         )
     try:
@@ -204,6 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.basicConfig(handlers=[logging.NullHandler()])  # never onto the screen
     from kiosk.store import open_store
 
+    if world is not None and world.cards is not None and settings.ra_reader is not None:
+        world.cards.ra_second_reader = True
     store = open_store(settings.store)
     app = build_app(settings, store, demo=world.cards if world is not None else None)
     if world is not None:

@@ -27,7 +27,7 @@ from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow import states as s
 from kiosk.messages import Intent, WorldEvent
-from kiosk.reader_events import ReaderFilter
+from kiosk.reader_events import IGNORED, ReaderFilter, ra_reader_event
 from kiosk.service_client import ServiceClient
 from kiosk.settings import KioskSettings
 from kiosk.speech import Speaker
@@ -55,10 +55,13 @@ class DemoControls:
         return ""
 
     def insert(self, key: str) -> None:
-        """Insert the demo card of holder `key` (locked, working, unregistered)."""
+        """Insert the demo card of holder `key` (locked, working, unregistered, ra)."""
 
     def remove(self) -> None:
         """Remove the demo card."""
+
+    def remove_ra(self) -> None:
+        """Remove the demo RA's card from the second reader (two-reader demo)."""
 
     def mailbox(self) -> str:
         """The demo mailbox as text, newest first."""
@@ -92,6 +95,7 @@ class KioskApp(App[None], inherit_bindings=False):
         watcher_factory: Callable[[Callable[[WatcherEvent], None]], Any] | None = None,
         demo: DemoControls | None = None,
         speaker: Speaker | None = None,
+        ra_card: CardAccess | None = None,
         tick_seconds: float = 1.0,
         outbox_seconds: float = 5.0,
     ) -> None:
@@ -102,6 +106,8 @@ class KioskApp(App[None], inherit_bindings=False):
         self.client = client
         self.demo = demo
         self.card_thread = CardThread(card)
+        #: At a two-reader RA desk, the RA's own reader (settings.ra_reader).
+        self.ra_card_thread = CardThread(ra_card) if ra_card is not None else None
         self.reader_filter = ReaderFilter(settings.reader)
         self._watcher_factory = watcher_factory or (lambda cb: CardWatcher(cb))
         self._watcher: Any = None
@@ -109,6 +115,7 @@ class KioskApp(App[None], inherit_bindings=False):
         self._outbox_seconds = outbox_seconds
         self.effects = Effects(
             card=self.card_thread,
+            ra_card=self.ra_card_thread,
             client=client,
             store=store,
             emit=self._emit,
@@ -154,6 +161,8 @@ class KioskApp(App[None], inherit_bindings=False):
         if self._watcher is not None:
             self._watcher.stop()
         self.card_thread.shutdown()
+        if self.ra_card_thread is not None:
+            self.ra_card_thread.shutdown()
         await self.client.aclose()
 
     # -- lock-down -----------------------------------------------------------
@@ -208,6 +217,8 @@ class KioskApp(App[None], inherit_bindings=False):
             "f4": lambda: demo.insert("unregistered"),
             "f5": demo.remove,
             "f6": lambda: self._show_mailbox(demo),
+            "f9": lambda: demo.insert("ra"),
+            "f10": demo.remove_ra,
         }
         action = actions.get(event.key)
         if action is None:
@@ -262,6 +273,12 @@ class KioskApp(App[None], inherit_bindings=False):
 
     @on(WatcherReport)
     def _on_watcher_report(self, message: WatcherReport) -> None:
+        ra_event = ra_reader_event(self.settings.ra_reader, message.report)
+        if ra_event is IGNORED:
+            return
+        if ra_event is not None:
+            self._dispatch(ra_event)
+            return
         event = self.reader_filter.translate(message.report)
         if event is not None:
             self._dispatch(event)
@@ -429,6 +446,7 @@ def make_app(
     clock: Clock = utc_now,
     watcher_factory: Callable[[Callable[[WatcherEvent], None]], Any] | None = None,
     demo: DemoControls | None = None,
+    ra_card: CardAccess | None = None,
     **options: Any,
 ) -> KioskApp:
     """Build the kiosk from its parts (tests pass loopback or fake parts the same way)."""
@@ -440,5 +458,6 @@ def make_app(
         clock=clock,
         watcher_factory=watcher_factory,
         demo=demo,
+        ra_card=ra_card,
         **options,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from card import watcher as w
 from kiosk.flow import events as e
+from kiosk.flow import ra_events as r
 
 
 class ReaderFilter:
@@ -38,3 +39,23 @@ class ReaderFilter:
         if isinstance(event, w.CardInserted):
             return e.CardInserted(fresh=not event.present_at_start)
         return e.CardRemoved()
+
+
+def ra_reader_event(ra_reader: str | None, event: w.WatcherEvent) -> e.Event | None:
+    """At a two-reader RA desk, the flow event for a watcher event about the RA's own
+    reader (None for any other event, which `ReaderFilter` then takes).
+
+    Its reader coming and going is not the holders' reader's: those return
+    `IGNORED`, so the caller drops them instead of handing them to the filter.
+    """
+    if ra_reader is None or getattr(event, "reader", None) != ra_reader:
+        return None
+    if isinstance(event, w.CardInserted):
+        return r.RaCardInserted()
+    if isinstance(event, w.CardRemoved):
+        return r.RaCardRemoved()
+    return IGNORED
+
+
+IGNORED = e.Event()
+"""What `ra_reader_event` answers for the RA reader's own comings and goings."""

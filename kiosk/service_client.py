@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from contract import wire
 from contract.contacts import RaContacts
 from kiosk.flow.facts import Question
+from kiosk.ra_client import RaClient
 from kiosk.service_http import (
     CardProofInvalid,
     Expired,
@@ -221,6 +222,10 @@ class ServiceClient:
     async def aclose(self) -> None:
         """Close the connection pool (if a call ever opened it)."""
         await self._service.aclose()
+
+    def ra_client(self) -> RaClient:
+        """The RA desk's calls (docs/api.md "The RA desk") on this client's connection."""
+        return RaClient.over(self._service)
 
     async def __aenter__(self) -> ServiceClient:
         return self

@@ -88,6 +88,12 @@ class KioskSettings(BaseSettings):
     """
     reader: str | None = None
     """PC/SC reader name to use; None: the first reader found."""
+    ra_desk: bool = False
+    """This kiosk is an RA desk: an RA may sign in with their own card (3 on a working
+    card's screen). The service must know the kiosk as one too (`kiosk add --ra-desk`)."""
+    ra_reader: str | None = None
+    """At a two-reader RA desk, the reader for the RA's own card (set `reader` to the
+    holders' one): the RA's card in it starts the sign-in, pulling it signs out."""
     store: Path = Path("var/kiosk.sqlite")
     """The local store (checkpoint, outbox, cache), an SQLite file."""
     log_format: Literal["json", "text"] = "json"
@@ -193,6 +199,8 @@ class KioskSettings(BaseSettings):
             approved_email_domains=tuple(self.approved_email_domains),
             terms_version=terms.version,
             terms_text=terms.text,
+            ra_desk=self.ra_desk or self.ra_reader is not None,
+            ra_reader=self.ra_reader is not None,
         )
 
 

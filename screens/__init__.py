@@ -28,6 +28,14 @@ from screens.overlays import CancelConfirmationScreen, InactivityWarningScreen
 from screens.passcode_changed import PasscodeChangedScreen
 from screens.passcode_entry import PasscodeEntryScreen
 from screens.questions import QuestionsScreen
+from screens.ra_confirm import RaConfirmHolderScreen
+from screens.ra_contacts import RaContactsScreen
+from screens.ra_ended import RaEndedScreen
+from screens.ra_holder import RaHolderScreen
+from screens.ra_home import RaHomeScreen
+from screens.ra_new_passcode import RaNewPasscodeScreen
+from screens.ra_passcode import RaPasscodeScreen
+from screens.ra_report import RaReportScreen
 from screens.reading import ReadingCardScreen
 from screens.registered import RegisteredScreen
 from screens.registration_answers import RegistrationAnswersScreen
@@ -74,6 +82,14 @@ _SCREEN_CLASSES: tuple[type[KioskScreen], ...] = (
     RegistrationStoppedScreen,
     ChangePasscodeScreen,
     PasscodeChangedScreen,
+    RaPasscodeScreen,
+    RaHomeScreen,
+    RaHolderScreen,
+    RaConfirmHolderScreen,
+    RaNewPasscodeScreen,
+    RaContactsScreen,
+    RaReportScreen,
+    RaEndedScreen,
 )
 
 SCREENS: dict[type, type[KioskScreen]] = {cls.STATE: cls for cls in _SCREEN_CLASSES}
@@ -125,7 +141,15 @@ __all__ = [
     "PasscodeChangedScreen",
     "PasscodeEntryScreen",
     "QuestionsScreen",
+    "RaConfirmHolderScreen",
     "RaContactsBox",
+    "RaContactsScreen",
+    "RaEndedScreen",
+    "RaHolderScreen",
+    "RaHomeScreen",
+    "RaNewPasscodeScreen",
+    "RaPasscodeScreen",
+    "RaReportScreen",
     "ReadingCardScreen",
     "RegisteredScreen",
     "RegistrationAnswersScreen",

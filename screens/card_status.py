@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from kiosk.flow.events import ChangePasscodeRequested, HelpTopic, RegisterRequested
+from kiosk.flow.ra_events import RaSignInRequested
 from kiosk.flow.states import CardCondition, CardStatus, KioskState
 from screens.base import KioskScreen
 from screens.language import _, ngettext
@@ -27,11 +28,13 @@ class CardStatusScreen(KioskScreen):
     BINDINGS = [
         Binding("1", "register", "Register", show=False),
         Binding("2", "change_passcode", "Change passcode", show=False),
+        Binding("3", "ra_sign_in", "Sign in as an RA", show=False),
     ]
 
     _unlockable: bool = False
     _expiring: bool = False
     _working: bool = False
+    _ra_desk: bool = False
 
     def compose_body(self) -> ComposeResult:
         """Heading, the holder, what it means and what to do."""
@@ -49,6 +52,7 @@ class CardStatusScreen(KioskScreen):
         self._unlockable = screen.can_unlock
         self._expiring = screen.expires_in_days is not None
         self._working = screen.can_register
+        self._ra_desk = state.config.ra_desk and screen.can_register
         self.set_text("notice", screen.notice)
         self.set_text("holder", Text.assemble(_("Card holder: "), (card.name, "bold")))
         if screen.condition is CardCondition.BLOCKED:
@@ -87,6 +91,8 @@ class CardStatusScreen(KioskScreen):
                 )
             lead += _("\n\nIf you have forgotten your passcode, press F1.")
             hints = (("1", _("Register")), ("2", _("Change passcode")), ("Esc", _("Finish")))
+            if self._ra_desk:
+                hints = (*hints[:2], ("3", _("RA sign-in")), hints[2])
         self.set_text("heading", heading)
         self.set_text("lead", lead)
         choices = None
@@ -102,10 +108,15 @@ class CardStatusScreen(KioskScreen):
                         ),
                     ),
                     (Text(" 2 ", "reverse bold"), _("Change your passcode")),
+                    *(
+                        [(Text(" 3 ", "reverse bold"), _("Sign in as an RA (RA staff, own card)"))]
+                        if self._ra_desk
+                        else []
+                    ),
                 ],
                 _("\nOr take your card if you are done."),
             )
-        self.set_list("choices", choices, key=self._working)
+        self.set_list("choices", choices, key=(self._working, self._ra_desk))
         expiring = None
         if screen.expires_in_days is not None and screen.condition is not CardCondition.EXPIRED:
             when = (
@@ -148,3 +159,8 @@ class CardStatusScreen(KioskScreen):
         """2: change the passcode (working cards only)."""
         if self._working:
             self.intent(ChangePasscodeRequested())
+
+    def action_ra_sign_in(self) -> None:
+        """3: sign in as an RA, at an RA desk (working cards only)."""
+        if self._ra_desk:
+            self.intent(RaSignInRequested())

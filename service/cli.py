@@ -9,14 +9,17 @@ import logging
 import sys
 import tomllib
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from card.keys import load_dev_keys
+from contract.ra_wire import RA_ROLES
 from service.api.app import create_app
 from service.assembly import KeysRefused, load_masters, mailer_for
+from service.domain.ra_errors import ReportPeriodInvalid
+from service.domain.ra_report import as_csv
 from service.logs import configure_logging
 from service.secrecy import new_token
 from service.selfservice import SelfService
@@ -52,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     kiosk = sub.add_parser("kiosk", help="kiosks").add_subparsers(dest="action", required=True)
     add = kiosk.add_parser("add", parents=[common], help="register a kiosk, print its token")
     add.add_argument("name")
+    add.add_argument(
+        "--ra-desk", action="store_true", help="an RA desk: RAs may sign in at it with their card"
+    )
     kiosk.add_parser("list", parents=[common], help="every kiosk as JSON lines, never a token")
     revoke = kiosk.add_parser("revoke", parents=[common], help="refuse a kiosk's token from now on")
     revoke.add_argument("kiosk", help="the kiosk's id, or its name when only one has it")
@@ -65,6 +71,20 @@ def _parser() -> argparse.ArgumentParser:
     clear.add_argument("uuid")
     show = ra.add_parser("show", parents=[common], help="show a holder")
     show.add_argument("uuid")
+    grant = ra.add_parser("grant", parents=[common], help="give a holder an RA role")
+    grant.add_argument("uuid")
+    grant.add_argument(
+        "--role", choices=RA_ROLES, default="ra", help="ra (default), or manager (also the report)"
+    )
+    take = ra.add_parser("revoke", parents=[common], help="take a holder's RA role away")
+    take.add_argument("uuid")
+
+    report = sub.add_parser(
+        "report", parents=[common], help="the RA manager's report as CSV (per day and kiosk)"
+    )
+    report.add_argument("--since", required=True, help="first UTC day, YYYY-MM-DD")
+    report.add_argument("--until", required=True, help="last UTC day (included), YYYY-MM-DD")
+    report.add_argument("--json", action="store_true", help="JSON, as the RA desk reads it")
 
     holder = sub.add_parser("holder", help="holder directory").add_subparsers(
         dest="action", required=True
@@ -184,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(service.seed_demo(), indent=2))
     elif args.command == "kiosk" and args.action == "add":
         token = new_token()
-        service.add_kiosk(args.name, token)
+        service.add_kiosk(args.name, token, ra_desk=args.ra_desk)
         print(token)
     elif args.command == "kiosk" and args.action == "list":
         for kiosk in service.list_kiosks():
@@ -212,6 +232,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"ssu-service: no holder {args.uuid}", file=sys.stderr)
             return 1
         print(json.dumps(shown, indent=2))
+    elif args.command == "ra" and args.action in ("grant", "revoke"):
+        role = args.role if args.action == "grant" else None
+        if not service.set_ra_role(args.uuid, role):
+            print(f"ssu-service: no holder {args.uuid}", file=sys.stderr)
+            return 1
+        print(f"RA role of {args.uuid}: {role or 'none'}")
+    elif args.command == "report":
+        return _report(service, args.since, args.until, as_json=args.json)
     elif args.command == "holder":
         try:
             service.add_holder(args.uuid, args.serial, args.name, args.email, args.mobile)
@@ -225,6 +253,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             since = datetime.fromisoformat(args.since.replace("Z", "+00:00")).timestamp()
         for record in service.export_audit(since):
             print(json.dumps(record, sort_keys=True))
+    return 0
+
+
+def _report(service: SelfService, since: str, until: str, *, as_json: bool) -> int:
+    try:
+        first, last = date.fromisoformat(since), date.fromisoformat(until)
+        figures = service.report(first, last)
+    except ValueError:
+        print("ssu-service: --since and --until are days, YYYY-MM-DD", file=sys.stderr)
+        return 2
+    except ReportPeriodInvalid as exc:
+        print(f"ssu-service: {exc.detail}", file=sys.stderr)
+        return 2
+    print(
+        figures.model_dump_json(indent=2) if as_json else as_csv(figures),
+        end="\n" if as_json else "",
+    )
     return 0
 
 

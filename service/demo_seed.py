@@ -21,7 +21,16 @@ def seed_demo(parts: Parts) -> dict[str, Any]:
     token = str(data["demo_kiosk_token"])
     with parts.transaction() as conn:
         if kiosks.by_token_hash(conn, token_hash(token)) is None:
-            kiosks.add(conn, new_id(), "demo kiosk", token_hash(token), demo=True, at=parts.now())
+            # The demo kiosk is also an RA desk, so the demo's RA card can sign in at it.
+            kiosks.add(
+                conn,
+                new_id(),
+                "demo kiosk",
+                token_hash(token),
+                demo=True,
+                at=parts.now(),
+                ra_desk=True,
+            )
     return {"kiosk_token": token, "holders": [_seed_holder(parts, h) for h in data["holders"]]}
 
 
@@ -48,6 +57,7 @@ def _seed_holder(parts: Parts, h: dict[str, Any]) -> dict[str, Any]:
                 failed_attempts=0,
                 locked_at=None,
                 demo=True,
+                ra_role=h.get("ra_role"),
             )
             holder_answers.add(conn, h["uuid"], hashed)
             record(
@@ -63,4 +73,5 @@ def _seed_holder(parts: Parts, h: dict[str, Any]) -> dict[str, Any]:
         "card_state": h["card_state"],
         "registered": bool(h["registered"]),
         "answers": answers,
+        "ra_role": h.get("ra_role"),
     }

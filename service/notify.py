@@ -135,6 +135,7 @@ def notify_mailer(settings: ServiceSettings) -> NotifyMailer:
         "unlock-attempt": notify.unlock_attempt_email,
         "contact-changed": notify.contact_changed_email,
         "self-service-paused": notify.self_service_paused_email,
+        "contact-change-notice": notify.contact_change_email,
     }
     texts = {
         "unlock-code": notify.unlock_code_sms,

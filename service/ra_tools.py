@@ -12,6 +12,7 @@ from typing import Any, TypedDict
 
 from sqlalchemy.exc import IntegrityError
 
+from contract.ra_wire import RA_ROLES
 from service.domain import code_guesses
 from service.domain.audit import record
 from service.domain.parts import Parts
@@ -34,6 +35,7 @@ class HolderView(TypedDict):
     failed_attempts: int
     locked: bool
     locked_at: str | None
+    ra_role: str | None
 
 
 class AuditRecord(TypedDict):
@@ -89,6 +91,24 @@ def clear_lock(parts: Parts, uuid: str) -> bool:
     return done
 
 
+def set_ra_role(parts: Parts, uuid: str, role: str | None) -> bool:
+    """Give a holder an RA role (`ra` or `manager`), or take it (None); False if unknown.
+
+    Taking the role ends the holder's open RA session at its next call.
+
+    Raises:
+        ValueError: a role that is not one of RA_ROLES.
+    """
+    if role is not None and role not in RA_ROLES:
+        raise ValueError(f"role is one of {', '.join(RA_ROLES)}")
+    with parts.transaction() as conn:
+        done = holders.set_ra_role(conn, uuid, role)
+        if done:
+            kind = "ra_role_granted" if role else "ra_role_revoked"
+            record(parts, conn, kind, "ok", source="ra", uuid=uuid, role=role)
+    return done
+
+
 def show_holder(parts: Parts, uuid: str) -> HolderView | None:
     """What the RA may see about a holder (never answers, hashes or codes)."""
     with parts.engine.connect() as conn:
@@ -109,6 +129,7 @@ def show_holder(parts: Parts, uuid: str) -> HolderView | None:
         failed_attempts=row.failed_attempts,
         locked=row.locked_at is not None,
         locked_at=rfc3339(row.locked_at) if row.locked_at else None,
+        ra_role=row.ra_role,
     )
 
 

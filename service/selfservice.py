@@ -8,11 +8,13 @@ which only hand over to the module that owns the rule.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
+from contract.ra_wire import ReportOut
 from contract.wire import CodeAccepted
 from service import demo_seed, ra_tools
-from service.domain import idempotency, kiosks, unlocks
+from service.domain import idempotency, kiosks, ra_report, unlocks
 from service.domain.idempotency import StoredAnswer
 from service.domain.parts import Kiosk, Parts
 from service.ra_tools import AuditRecord, HolderView
@@ -25,9 +27,9 @@ class SelfService(Parts):
         """The kiosk holding this bearer token: see `kiosks.authenticate`."""
         return kiosks.authenticate(self, token)
 
-    def add_kiosk(self, name: str, token: str, *, demo: bool = False) -> str:
+    def add_kiosk(self, name: str, token: str, *, demo: bool = False, ra_desk: bool = False) -> str:
         """Register a kiosk by the hash of its token; returns the kiosk id."""
-        return kiosks.add_kiosk(self, name, token, demo=demo)
+        return kiosks.add_kiosk(self, name, token, demo=demo, ra_desk=ra_desk)
 
     def list_kiosks(self) -> list[dict[str, Any]]:
         """Every kiosk, never a token: see `kiosks.list_kiosks`."""
@@ -62,6 +64,14 @@ class SelfService(Parts):
     def clear_lock(self, uuid: str) -> bool:
         """Clear a holder's self-service lock and failure count; False if unknown."""
         return ra_tools.clear_lock(self, uuid)
+
+    def set_ra_role(self, uuid: str, role: str | None) -> bool:
+        """Give or take a holder's RA role: see `ra_tools.set_ra_role`."""
+        return ra_tools.set_ra_role(self, uuid, role)
+
+    def report(self, since: date, until: date) -> ReportOut:
+        """The RA manager's report: see `ra_report.figures`."""
+        return ra_report.figures(self, since, until)
 
     def show_holder(self, uuid: str) -> HolderView | None:
         """What the RA may see about a holder (never answers, hashes or codes)."""

@@ -140,6 +140,19 @@ def read_api_key(path: Path) -> str:
 NOTIFY_API_URL = "https://api.notifications.service.gov.uk"
 
 
+class RaDesk(BaseModel):
+    """RA sessions at RA desks (docs/api.md "The RA desk")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    idle_seconds: int = Field(default=300, ge=30, le=3600)
+    """An RA session with no call for this long has ended (the RA walked away)."""
+    max_seconds: int = Field(default=4 * 3600, ge=60, le=12 * 3600)
+    """An RA session ends this long after sign-in, however busy."""
+    recent_events: int = Field(default=10, ge=0, le=100)
+    """How many of a holder's newest audit records the RA sees."""
+
+
 class Notify(BaseModel):
     """GOV.UK Notify, used when mail_channel = "notify" (design.md section 4, "Mail").
 
@@ -165,6 +178,10 @@ class Notify(BaseModel):
     """Template id of the registration code email (name, code, expires_at, ra_contact)."""
     unlock_notice_email: str | None = None
     """Template id of the "your card was unlocked" email (name, kiosk, time, ra_contact)."""
+    contact_change_email: str | None = None
+    """Template id of the "your contact details were changed" email sent by the RA desk
+    to the old and the new address (name, kiosk, time, ra_contact); until set, a contact
+    change at an RA desk answers 503 mail_unavailable and changes nothing."""
     unlock_code_sms: str | None = None
     """Template id of the unlock code text message (same fields as its email); texts are
     sent only once a policy asks for them (issue 18 item 3)."""
@@ -268,6 +285,8 @@ class ServiceSettings(BaseSettings):
     """When owed notices are sent."""
     body_limits: BodyLimits = Field(default_factory=BodyLimits)
     """Request body sizes before 413."""
+    ra: RaDesk = Field(default_factory=RaDesk)
+    """RA sessions at RA desks."""
     log_format: Literal["json", "text"] = "json"
     """How `serve` writes its log on stderr: one JSON object per line, or plain text."""
     metrics_port: int | None = Field(default=None, ge=1, le=65535)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 metadata = MetaData()
@@ -31,6 +32,8 @@ kiosks = Table(
     Column("created_at", Float, nullable=False),
     # Set by `kiosk revoke`: the token is refused from then on, on every instance.
     Column("revoked_at", Float),
+    # Set by `kiosk add --ra-desk`: only such a kiosk may call the RA endpoints.
+    Column("ra_desk", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 holders = Table(
@@ -47,6 +50,8 @@ holders = Table(
     Column("failed_attempts", Integer, nullable=False, default=0),
     Column("locked_at", Float),
     Column("demo", Boolean, nullable=False, default=False),
+    # `ra` or `manager` (contract/ra_wire.py RA_ROLES), set by `ssu-service ra grant`.
+    Column("ra_role", String(16)),
 )
 
 holder_answers = Table(
@@ -119,6 +124,39 @@ registration_answers = Table(
     Column("registration_id", String(32), primary_key=True),
     Column("question_id", String(8), primary_key=True),
     Column("answer_hash", String(200), nullable=False),
+)
+
+# An RA's session at an RA desk (docs/api.md "The RA desk"): bound to the kiosk and
+# the RA's card, ended by sign-out (the card pulled), idle time or its maximum age.
+ra_sessions = Table(
+    "ra_sessions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("kiosk_id", String(32), nullable=False),
+    Column("ra_uuid", String(12), nullable=False),
+    Column("ra_serial", String(16), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("last_seen_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    # The holder whose card the kiosk last proved in this session (None before one).
+    Column("holder_uuid", String(12)),
+    Column("holder_serial", String(16)),
+    Column("ended_at", Float),
+    Column("ended_why", String(32)),
+)
+
+# An RA-assisted unlock: no questions or code; the cryptogram path of an unlock.
+ra_unlocks = Table(
+    "ra_unlocks",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("session_id", String(32), nullable=False),
+    Column("uuid", String(12), nullable=False),
+    Column("serial", String(16), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("cryptograms", Integer, nullable=False, default=0),
+    Column("closed_at", Float),
 )
 
 idempotency = Table(

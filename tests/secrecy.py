@@ -48,7 +48,7 @@ def world_secrets(world: DemoWorld, cryptograms: Iterable[bytes]) -> set[str]:
         found.add(holder["pin"])
         found.update(str(a) for a in holder.get("answers", {}).values())
     if world.cards is not None:
-        for key in ("locked", "working", "unregistered"):
+        for key in ("locked", "working", "unregistered", "ra"):
             found.add(world.cards.personalisation(key).pin)
     for message in world.mail.mailbox.snapshot():
         body = message.get_body(("plain",))

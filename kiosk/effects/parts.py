@@ -27,6 +27,8 @@ class EffectParts:
 
     card: CardThread
     client: ServiceClient
+    ra_card: CardThread | None = None
+    """At a two-reader RA desk, the RA's own reader (None: one reader)."""
     store: LocalStore
     emit: Emit
     """Posts a flow event back into the app (thread-safe)."""

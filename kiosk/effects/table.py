@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from kiosk.effects import card, outbox, service, store, unblock
+from kiosk.effects import card, outbox, ra, service, store, unblock
 from kiosk.effects.parts import Effect, EffectParts
 from kiosk.flow import commands as c
 
@@ -20,6 +20,7 @@ EFFECTS: dict[type[c.Command], Effect] = {
     **card.EFFECTS,
     **service.EFFECTS,
     **unblock.EFFECTS,
+    **ra.EFFECTS,
     **store.EFFECTS,
 }
 """Command type -> the effect that carries it out."""

@@ -194,3 +194,7 @@ class FlowConfig:
     """Version of the self-service terms shown here (sent with a registration)."""
     terms_text: str = ""
     """The self-service terms and conditions, as plain text."""
+    ra_desk: bool = False
+    """This kiosk is an RA desk: an RA may sign in here with their own card (issue 17)."""
+    ra_reader: bool = False
+    """The RA desk has a reader of its own for the RA's card (two readers)."""

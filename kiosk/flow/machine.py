@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kiosk.flow import change_passcode, registration, session, unlock
+from kiosk.flow import change_passcode, ra_desk, registration, session, unlock
 from kiosk.flow import events as e
 from kiosk.flow import states as s
 from kiosk.flow.common import INTENTS, Handler, Result, card_status, end_session
@@ -45,6 +45,9 @@ def step(state: s.KioskState, event: e.Event) -> Result:
 
 
 def _dispatch(state: s.KioskState, event: e.Event) -> Result:
+    if not isinstance(event, e.UserActivity) and ra_desk.handles(state, event):
+        # The RA desk's screens take their own card, clock and key events.
+        return ra_desk.step(state, event)
     if isinstance(event, e.Tick):
         return session.on_tick(state, event.now)
     if isinstance(event, e.UserActivity):

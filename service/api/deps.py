@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -10,15 +11,19 @@ from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
 
 from contract.problems import PROBLEM_MEDIA_TYPE
 from service.api.errors import problem_for
 from service.api.request_log import KIOSK_ID
 from service.domain import idempotency, kiosks
-from service.domain.errors import Refusal
+from service.domain.audit import record_mail_not_sent
+from service.domain.errors import MailNotSent, Refusal
 from service.domain.kept_answers import Keeping, keeping
 from service.domain.parts import Kiosk
 from service.selfservice import SelfService
+
+log = logging.getLogger(__name__)
 
 Answer = BaseModel | dict[str, Any] | Response
 """What a route returns: its response model, a replayed one's JSON, or a replayed refusal."""
@@ -85,6 +90,24 @@ class Idempotent:
             Refusal: the action's refusal (kept for a repeat); IdempotencyKeyMismatch,
                 RequestStillRunning.
         """
+        try:
+            return self._run(body, action, replay)
+        except MailNotSent as failure:
+            try:
+                record_mail_not_sent(
+                    self.service, self.kiosk, failure.template, self.request.url.path
+                )
+            except SQLAlchemyError:
+                # The refusal still answers; the report then misses this one failure.
+                log.warning("mail_not_sent not recorded: the store failed")
+            raise
+
+    def _run(
+        self,
+        body: BaseModel | None,
+        action: Callable[[], BaseModel],
+        replay: Callable[[], BaseModel] | None,
+    ) -> Answer:
         if self.key is None:
             return action()
         # The status this route answers with (201 where it creates), kept with the answer.

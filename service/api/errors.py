@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from contract.problems import PROBLEM_MEDIA_TYPE, ProblemCode
 from service import metrics
 from service.domain import errors as e
+from service.domain import ra_errors as ra
 from service.problems import Problem
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,14 @@ STATUS_OF: dict[type[e.DomainError], int] = {
     e.IdempotencyKeyEmpty: 422,
     e.MailNotSent: 503,
     e.ServiceBusy: 503,
+    ra.NotAnRaDesk: 403,
+    ra.NotAnRa: 403,
+    ra.NotAnRaManager: 403,
+    ra.RaSessionEnded: 410,
+    ra.HolderCardMissing: 409,
+    ra.OwnCard: 409,
+    ra.UnknownAssistedUnlock: 404,
+    ra.ReportPeriodInvalid: 422,
 }
 """The HTTP status of each error the rules raise; its problem code is the class's `code`."""
 

@@ -83,6 +83,21 @@ def record(
     )
 
 
+def record_mail_not_sent(parts: Parts, kiosk: Kiosk, template: str, path: str) -> None:
+    """Record that a kiosk's call could not mail (503 mail_unavailable; nothing else was
+    written): the RA manager's report counts the codes not delivered from these."""
+    with parts.transaction() as conn:
+        record(
+            parts,
+            conn,
+            "mail_not_sent",
+            "mail_unavailable",
+            kiosk=kiosk,
+            template=template,
+            path=path,
+        )
+
+
 def refuse(parts: Parts, conn: Connection, kind: str, refusal: Refusal, **about: Any) -> NoReturn:
     """Record the refusal as the step's outcome, then raise it.
 

@@ -15,12 +15,19 @@ from service.queries import kiosks
 from service.secrecy import new_id, token_hash
 
 
-def add_kiosk(parts: Parts, name: str, token: str, *, demo: bool = False) -> str:
-    """Register a kiosk by the hash of its token; returns the kiosk id."""
+def add_kiosk(
+    parts: Parts, name: str, token: str, *, demo: bool = False, ra_desk: bool = False
+) -> str:
+    """Register a kiosk by the hash of its token; returns the kiosk id.
+
+    An RA desk (`ra_desk`) may also call the RA endpoints (docs/api.md "The RA desk").
+    """
     kiosk_id = new_id()
     with parts.transaction() as conn:
-        kiosks.add(conn, kiosk_id, name, token_hash(token), demo=demo, at=parts.now())
-        record(parts, conn, "kiosk_added", "ok", source="ra", kiosk_name=name)
+        kiosks.add(
+            conn, kiosk_id, name, token_hash(token), demo=demo, at=parts.now(), ra_desk=ra_desk
+        )
+        record(parts, conn, "kiosk_added", "ok", source="ra", kiosk_name=name, ra_desk=ra_desk)
     return kiosk_id
 
 
@@ -42,7 +49,7 @@ def authenticate(parts: Parts, token: str | None) -> Kiosk:
         # token stops working at once on every instance sharing the store.
         if row is None or row.revoked_at is not None or (row.demo and not parts.settings.demo):
             raise UnknownKiosk()
-        kiosk = Kiosk(id=row.id, name=row.name)
+        kiosk = Kiosk(id=row.id, name=row.name, ra_desk=bool(row.ra_desk))
         count_within(parts, conn, f"kiosk:{kiosk.id}", parts.settings.throttle.per_kiosk)
     return kiosk
 
@@ -58,6 +65,7 @@ def list_kiosks(parts: Parts) -> list[dict[str, Any]]:
             "demo": bool(row.demo),
             "created_at": rfc3339(row.created_at),
             "revoked_at": rfc3339(row.revoked_at) if row.revoked_at is not None else None,
+            "ra_desk": bool(row.ra_desk),
         }
         for row in rows
     ]

@@ -36,6 +36,8 @@ class Kiosk:
 
     id: str
     name: str
+    ra_desk: bool = False
+    """Whether it was added as an RA desk (`kiosk add --ra-desk`)."""
 
 
 class Parts:

@@ -189,7 +189,8 @@ def _count_failure(
     holders.count_failure(conn, holder.uuid, failed, now if locked else None)
     if locked:
         message = "Three failed attempts: self-service is locked. Contact the RA team."
-        refuse(parts, conn, "unlock_answers", HolderLocked(message), **who)
+        # locked_now: the RA manager's report counts locks from it (ra_report.py).
+        refuse(parts, conn, "unlock_answers", HolderLocked(message), **who, locked_now=True)
     attempts_left = MAX_FAILED_ANSWERS - failed
     wrong = AnswersRejected(attempts_left=attempts_left)
     refuse(parts, conn, "unlock_answers", wrong, **who, attempts_left=attempts_left)

@@ -26,3 +26,19 @@ def records(conn: Connection, since: float | None = None) -> Iterator[Row[Any]]:
     if since is not None:
         query = query.where(audit.c.recorded_at >= since)
     yield from conn.execute(query)
+
+
+def about_holder(conn: Connection, uuid: str, limit: int) -> list[Row[Any]]:
+    """The newest records about a holder, newest first (at most limit)."""
+    query = select(audit).where(audit.c.uuid == uuid).order_by(audit.c.seq.desc()).limit(limit)
+    return list(conn.execute(query))
+
+
+def recorded_between(conn: Connection, since: float, until: float) -> Iterator[Row[Any]]:
+    """The records recorded in [since, until), in order (read in pages by the caller)."""
+    query = (
+        select(audit)
+        .where(audit.c.recorded_at >= since, audit.c.recorded_at < until)
+        .order_by(audit.c.seq)
+    )
+    yield from conn.execute(query)

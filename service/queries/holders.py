@@ -70,3 +70,14 @@ def count_locked(conn: Connection) -> int:
     return int(
         conn.execute(select(func.count()).where(holders.c.locked_at.is_not(None))).scalar_one()
     )
+
+
+def set_ra_role(conn: Connection, uuid: str, role: str | None) -> bool:
+    """Give a holder an RA role, or take it away (None); False when there is no such holder."""
+    done = conn.execute(update(holders).where(holders.c.uuid == uuid).values(ra_role=role))
+    return bool(done.rowcount)
+
+
+def set_contacts(conn: Connection, uuid: str, *, email: str, mobile: str) -> None:
+    """Record a holder's email and mobile (as the RA desk corrects them)."""
+    conn.execute(update(holders).where(holders.c.uuid == uuid).values(email=email, mobile=mobile))

@@ -18,19 +18,38 @@ def by_token_hash(conn: Connection, token_hash: str) -> Row[Any] | None:
 
 
 def add(
-    conn: Connection, kiosk_id: str, name: str, token_hash: str, *, demo: bool, at: float
+    conn: Connection,
+    kiosk_id: str,
+    name: str,
+    token_hash: str,
+    *,
+    demo: bool,
+    at: float,
+    ra_desk: bool = False,
 ) -> None:
     """Insert a kiosk."""
     conn.execute(
         insert(kiosks).values(
-            id=kiosk_id, name=name, token_hash=token_hash, demo=demo, created_at=at
+            id=kiosk_id,
+            name=name,
+            token_hash=token_hash,
+            demo=demo,
+            created_at=at,
+            ra_desk=ra_desk,
         )
     )
 
 
 def every(conn: Connection) -> list[Row[Any]]:
     """Every kiosk, oldest first (token hashes left out)."""
-    columns = (kiosks.c.id, kiosks.c.name, kiosks.c.demo, kiosks.c.created_at, kiosks.c.revoked_at)
+    columns = (
+        kiosks.c.id,
+        kiosks.c.name,
+        kiosks.c.demo,
+        kiosks.c.created_at,
+        kiosks.c.revoked_at,
+        kiosks.c.ra_desk,
+    )
     return list(conn.execute(select(*columns).order_by(kiosks.c.created_at, kiosks.c.id)))
 
 

@@ -14,6 +14,7 @@ import inspect
 import pytest
 from textual.widgets import Input
 
+from kiosk.flow import ra_states
 from kiosk.flow import states as s
 from kiosk.flow.events import (
     Back,
@@ -84,8 +85,9 @@ def secret_fields(app: ScreenHarness) -> list[Input]:
 def test_every_screen_state_has_a_screen() -> None:
     screen_states = {
         cls
-        for _, cls in inspect.getmembers(s, inspect.isclass)
-        if issubclass(cls, s.Screen) and cls is not s.Screen
+        for module in (s, ra_states)
+        for _, cls in inspect.getmembers(module, inspect.isclass)
+        if issubclass(cls, s.Screen) and cls not in (s.Screen, ra_states.RaScreen)
     }
     assert screen_states == set(SCREENS)
     assert set(OVERLAYS) == {s.InactivityWarning, s.CancelConfirmation}

@@ -212,8 +212,9 @@ class RunningService:
     demo: dict[str, Any]
 
     def holder(self, key: str) -> dict[str, Any]:
-        """A demo holder by its key in config/demo-holders.toml (locked, working, unregistered)."""
-        index = {"locked": 0, "working": 1, "unregistered": 2}[key]
+        """A demo holder by its key in config/demo-holders.toml (locked, working, unregistered,
+        ra: an RA manager)."""
+        index = {"locked": 0, "working": 1, "unregistered": 2, "ra": 3}[key]
         return dict(self.demo["holders"][index])
 
     def stop(self) -> None:
@@ -231,7 +232,7 @@ def start_service(
     tokens = {}
     for name in ("ward-7", "ra-desk"):
         tokens[name] = secrets.token_urlsafe(32)
-        service.add_kiosk(name, tokens[name])
+        service.add_kiosk(name, tokens[name], ra_desk=name == "ra-desk")
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

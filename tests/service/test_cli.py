@@ -46,6 +46,7 @@ def test_seed_demo_is_fixed_and_idempotent(
             "card_state",
             "registered",
             "answers",
+            "ra_role",
         }
         assert len(holder["uuid"]) == 12 and len(holder["serial"]) == 16
         assert bool(holder["answers"]) == holder["registered"]
@@ -138,3 +139,28 @@ def test_a_settings_file_that_is_not_there_is_refused(
 ) -> None:
     assert cli_main(["serve", "--config", str(tmp_path / "absent.toml")]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_ra_roles_and_ra_desks_from_the_command_line(
+    live_service: RunningService, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = live_service.service.settings.db
+    priya = live_service.holder("working")
+    assert json.loads(run(capsys, "ra", "show", priya["uuid"], "--db", db))["ra_role"] is None
+    run(capsys, "ra", "grant", priya["uuid"], "--db", db)
+    assert json.loads(run(capsys, "ra", "show", priya["uuid"], "--db", db))["ra_role"] == "ra"
+    run(capsys, "ra", "grant", priya["uuid"], "--role", "manager", "--db", db)
+    assert json.loads(run(capsys, "ra", "show", priya["uuid"], "--db", db))["ra_role"] == "manager"
+    run(capsys, "ra", "revoke", priya["uuid"], "--db", db)
+    assert json.loads(run(capsys, "ra", "show", priya["uuid"], "--db", db))["ra_role"] is None
+    assert cli_main(["ra", "grant", "999999999999", "--db", db]) == 1
+    with pytest.raises(SystemExit):
+        cli_main(["ra", "grant", priya["uuid"], "--role", "admin", "--db", db])
+
+    run(capsys, "kiosk", "add", "desk-2", "--ra-desk", "--db", db)
+    run(capsys, "kiosk", "add", "ward-9", "--db", db)
+    listed = [json.loads(line) for line in run(capsys, "kiosk", "list", "--db", db).splitlines()]
+    desks = {k["name"]: k["ra_desk"] for k in listed}
+    assert desks["desk-2"] is True and desks["ward-9"] is False
+    kinds = [r["type"] for r in live_service.service.export_audit()]
+    assert kinds.count("ra_role_granted") == 2 and kinds.count("ra_role_revoked") == 1

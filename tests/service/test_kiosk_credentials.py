@@ -94,7 +94,7 @@ def test_rotate_prints_a_new_token_once_and_the_old_one_stops_working(
     listing = run(capsys, "kiosk", "list", "--db", db)
     assert new not in listing and old not in listing
     for kiosk in kiosk_list(capsys, db):
-        assert set(kiosk) == {"id", "name", "demo", "created_at", "revoked_at"}
+        assert set(kiosk) == {"id", "name", "demo", "created_at", "revoked_at", "ra_desk"}
 
 
 def test_every_change_is_audited_without_a_token(

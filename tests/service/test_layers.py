@@ -7,7 +7,7 @@ import pytest
 
 from card.keys import MasterKeys
 from service.api.errors import STATUS_OF, problem_for
-from service.domain import errors
+from service.domain import errors, ra_errors
 from tests.service.conftest import RunningService, card_mac
 from tests.service.test_rules import raw_post
 
@@ -15,7 +15,8 @@ from tests.service.test_rules import raw_post
 def domain_errors() -> set[type[errors.DomainError]]:
     return {
         value
-        for value in vars(errors).values()
+        for module in (errors, ra_errors)
+        for value in vars(module).values()
         if isinstance(value, type)
         and issubclass(value, errors.DomainError)
         and value not in (errors.DomainError, errors.Refusal)

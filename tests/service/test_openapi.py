@@ -42,6 +42,17 @@ ENDPOINTS = {
     ("post", "/v1/registrations/{registration_id}/confirm"),
     ("post", "/v1/registrations/{registration_id}/resend"),
     ("post", "/v1/audit"),
+    ("post", "/v1/ra/sessions"),
+    ("post", "/v1/ra/sessions/{session_id}/end"),
+    ("post", "/v1/ra/sessions/{session_id}/holder"),
+    ("get", "/v1/ra/sessions/{session_id}/holder"),
+    ("post", "/v1/ra/sessions/{session_id}/clear-lock"),
+    ("post", "/v1/ra/sessions/{session_id}/contacts"),
+    ("post", "/v1/ra/sessions/{session_id}/unlocks"),
+    ("post", "/v1/ra/sessions/{session_id}/unlocks/{unlock_id}/cryptogram"),
+    ("post", "/v1/ra/sessions/{session_id}/unlocks/{unlock_id}/result"),
+    ("get", "/v1/ra/sessions/{session_id}/report"),
+    ("get", "/v1/ra/sessions/{session_id}/report.csv"),
 }
 
 

@@ -18,6 +18,7 @@ from service.secrecy import normalise_answer
 from service.settings import ServiceSettings
 from service.tables import metadata
 from tests.service.conftest import Mailbox, RunningService, card_mac
+from tests.service.ra_desk import assisted_unlock, holder_card, ra_desk, sign_in
 
 
 async def test_no_secret_at_rest_in_logs_or_audit(
@@ -76,6 +77,22 @@ async def test_no_secret_at_rest_in_logs_or_audit(
     mailbox.wait_count(holder["email"], 3)
     secrets_used.add("Wrong Guess Marmalade")
 
+    # The RA desk: sign-in, the holder's card, a cleared lock, an assisted unlock with
+    # two cryptograms; none of its cryptograms may rest anywhere either.
+    async with ra_desk(live_service) as desk:
+        session = await sign_in(desk, masters, live_service.holder("ra"))
+        await holder_card(desk, masters, session, holder)
+        await desk.clear_lock(session.session_id)
+        assisted = await assisted_unlock(desk, masters, session, holder)
+        for _ in range(2):
+            challenge = secrets.token_bytes(16)
+            cryptograms.append(
+                await desk.assisted_cryptogram(session.session_id, assisted, challenge)
+            )
+        await desk.assisted_result(session.session_id, assisted, "unlocked", 0x9000)
+        await desk.sign_out(session.session_id, "card_removed")
+    mailbox.wait_count(holder["email"], 4)
+
     # The demo holders' answers were hashed when seeded.
     for demo_holder in live_service.demo["holders"]:
         secrets_used |= set(demo_holder["answers"].values())
@@ -111,11 +128,13 @@ async def test_no_secret_at_rest_in_logs_or_audit(
     assert cli_main(["audit", "export", "--db", settings.db]) == 0
     audit_text = capsys.readouterr().out
     assert "registration_confirm" in audit_text and "unlock_result" in audit_text
+    assert "ra_unlock_cryptogram" in audit_text and "ra_unlock_result" in audit_text
 
     log_text = "\n".join(
         f"{r.name} {r.getMessage()}" for r in caplog.records if not r.name.startswith("mail.")
     )
     assert "POST /v1/unlocks" in log_text  # the access log was captured
+    assert "POST /v1/ra/sessions" in log_text
 
     for needle in needles:
         for name, blob in blobs.items():

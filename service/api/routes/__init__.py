@@ -9,6 +9,7 @@ from service.api.routes import (
     health,
     nonces,
     questions,
+    ra,
     ra_contacts,
     registrations,
     unlocks,
@@ -22,4 +23,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     unlocks.router,
     registrations.router,
     audit.router,
+    ra.router,
 )

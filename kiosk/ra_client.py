@@ -1,0 +1,185 @@
+"""The RA desk's calls to the unlock service (docs/api.md "The RA desk").
+
+Beside `kiosk.service_client`, on the same plumbing (`ServiceHttp`: retries, one
+Idempotency-Key per logical call, refusals as `ServiceRejected` with the problem
+code). Answers are read into the contract's own models (`contract/ra_wire.py`).
+"""
+
+from __future__ import annotations
+
+import ssl
+from datetime import date
+from typing import Literal, TypeVar
+
+import httpx
+from pydantic import ValidationError
+
+from contract.ra_wire import (
+    AssistedUnlockOut,
+    HolderStateOut,
+    RaSessionOut,
+    ReportOut,
+)
+from kiosk.service_http import ServiceError, ServiceHttp
+
+
+def _hex(value: bytes | str) -> str:
+    return value.hex() if isinstance(value, bytes) else value.lower()
+
+
+class RaClient:
+    """Async client for the RA endpoints, as an RA-desk kiosk."""
+
+    def __init__(
+        self,
+        base_url: str,
+        kiosk_token: str,
+        *,
+        timeout: float = 5.0,
+        retries: int = 3,
+        transport: httpx.AsyncBaseTransport | None = None,
+        verify: ssl.SSLContext | bool = True,
+    ) -> None:
+        self._service = ServiceHttp(
+            base_url,
+            kiosk_token,
+            timeout=timeout,
+            retries=retries,
+            transport=transport,
+            backoff_initial=0.2,
+            backoff_max=2.0,
+            verify=verify,
+        )
+
+    @classmethod
+    def over(cls, http: ServiceHttp) -> RaClient:
+        """An RA client on an existing connection (the kiosk's service client's)."""
+        client = cls.__new__(cls)
+        client._service = http
+        return client
+
+    async def aclose(self) -> None:
+        """Close the connection pool (if a call ever opened it)."""
+        await self._service.aclose()
+
+    async def __aenter__(self) -> RaClient:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.aclose()
+
+    async def new_nonce(self) -> bytes:
+        """POST /v1/nonces: a nonce for a card proof."""
+        body = await self._service.json("POST", "/v1/nonces")
+        return bytes.fromhex(str(body["nonce"]))
+
+    async def sign_in(
+        self, serial: bytes | str, uuid: str, nonce: bytes, mac: bytes
+    ) -> RaSessionOut:
+        """POST /v1/ra/sessions with the RA card's holder-key MAC (passcode verified)."""
+        body = await self._service.json(
+            "POST", "/v1/ra/sessions", json=_proof(serial, uuid, nonce, mac)
+        )
+        return _read(RaSessionOut, body)
+
+    async def sign_out(
+        self, session_id: str, reason: Literal["card_removed", "signed_out", "idle"]
+    ) -> None:
+        """POST /v1/ra/sessions/{id}/end."""
+        await self._service.call(
+            "POST", f"/v1/ra/sessions/{session_id}/end", json={"reason": reason}
+        )
+
+    async def holder_card(
+        self, session_id: str, serial: bytes | str, uuid: str, nonce: bytes, mac: bytes
+    ) -> HolderStateOut:
+        """POST /v1/ra/sessions/{id}/holder with the holder card's card-key MAC."""
+        body = await self._service.json(
+            "POST", f"/v1/ra/sessions/{session_id}/holder", json=_proof(serial, uuid, nonce, mac)
+        )
+        return _read(HolderStateOut, body)
+
+    async def holder_state(self, session_id: str) -> HolderStateOut:
+        """GET /v1/ra/sessions/{id}/holder."""
+        body = await self._service.json("GET", f"/v1/ra/sessions/{session_id}/holder")
+        return _read(HolderStateOut, body)
+
+    async def clear_lock(self, session_id: str) -> HolderStateOut:
+        """POST /v1/ra/sessions/{id}/clear-lock."""
+        body = await self._service.json("POST", f"/v1/ra/sessions/{session_id}/clear-lock")
+        return _read(HolderStateOut, body)
+
+    async def change_contacts(self, session_id: str, email: str, mobile: str) -> HolderStateOut:
+        """POST /v1/ra/sessions/{id}/contacts."""
+        body = await self._service.json(
+            "POST",
+            f"/v1/ra/sessions/{session_id}/contacts",
+            json={"email": email, "mobile": mobile},
+        )
+        return _read(HolderStateOut, body)
+
+    async def start_assisted_unlock(
+        self, session_id: str, serial: bytes | str, uuid: str, nonce: bytes, mac: bytes
+    ) -> AssistedUnlockOut:
+        """POST /v1/ra/sessions/{id}/unlocks: the RA's word given, the holder's card proved."""
+        proof = _proof(serial, uuid, nonce, mac)
+        body = await self._service.json(
+            "POST",
+            f"/v1/ra/sessions/{session_id}/unlocks",
+            json={**proof, "holder_present": True, "photo_matches": True},
+        )
+        return _read(AssistedUnlockOut, body)
+
+    async def assisted_cryptogram(
+        self,
+        session_id: str,
+        unlock_id: str,
+        challenge: bytes,
+        *,
+        idempotency_key: str | None = None,
+    ) -> bytes:
+        """POST .../unlocks/{uid}/cryptogram: the 16 bytes for RESET RETRY COUNTER."""
+        body = await self._service.json(
+            "POST",
+            f"/v1/ra/sessions/{session_id}/unlocks/{unlock_id}/cryptogram",
+            json={"challenge": challenge.hex()},
+            idempotency_key=idempotency_key,
+        )
+        return bytes.fromhex(str(body["cryptogram"]))
+
+    async def assisted_result(
+        self,
+        session_id: str,
+        unlock_id: str,
+        outcome: Literal["unlocked", "card_error"],
+        status_word: int,
+        *,
+        idempotency_key: str | None = None,
+    ) -> None:
+        """POST .../unlocks/{uid}/result with what the card answered."""
+        await self._service.call(
+            "POST",
+            f"/v1/ra/sessions/{session_id}/unlocks/{unlock_id}/result",
+            json={"outcome": outcome, "status_word": f"{status_word:04X}"},
+            idempotency_key=idempotency_key,
+        )
+
+    async def report(self, session_id: str, since: date, until: date) -> ReportOut:
+        """GET /v1/ra/sessions/{id}/report (an RA manager's session)."""
+        query = f"since={since.isoformat()}&until={until.isoformat()}"
+        body = await self._service.json("GET", f"/v1/ra/sessions/{session_id}/report?{query}")
+        return _read(ReportOut, body)
+
+
+def _proof(serial: bytes | str, uuid: str, nonce: bytes, mac: bytes) -> dict[str, str]:
+    return {"serial": _hex(serial), "uuid": uuid, "nonce": nonce.hex(), "mac": mac.hex()}
+
+
+M = TypeVar("M", RaSessionOut, HolderStateOut, AssistedUnlockOut, ReportOut)
+
+
+def _read(model: type[M], body: dict[str, object]) -> M:
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        raise ServiceError("unexpected answer from the service") from exc
