@@ -266,7 +266,7 @@ class DemoWorld:
             os.environ.update(self.pcscd.environ())
         self.mail.start()
         seeded = subprocess.run(
-            self._service_cmd("seed-demo"),
+            self._service_cmd("seed-demo", "--demo"),
             capture_output=True,
             check=True,
             timeout=120,

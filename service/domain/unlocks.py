@@ -100,6 +100,8 @@ def start(parts: Parts, kiosk: Kiosk, request: UnlockIn) -> UnlockOut:
             code_void=False,
             resends=0,
             cryptograms=0,
+            profile=request.profile,
+            puk_releases=0,
             **(issued.columns if issued else {}),
         )
         code_sent_to = None
@@ -213,7 +215,7 @@ def cryptogram(parts: Parts, kiosk: Kiosk, unlock_id: str, challenge: str) -> Cr
     with parts.transaction() as conn:
         row = load(parts, conn, kiosk, unlock_id)
         who = UNLOCK.who(kiosk, row)
-        if row.step != "accepted":
+        if row.step != "accepted" or row.profile != "own":
             raise StepOutOfOrder("No cryptogram can be issued now.")
         if row.cryptograms >= MAX_CRYPTOGRAMS:
             refuse(parts, conn, "unlock_cryptogram", CryptogramLimitReached(), **who)
@@ -278,7 +280,7 @@ def report_result(
     def body(conn: Connection, out: Pass) -> Empty:
         row = load(parts, conn, kiosk, unlock_id)
         who = UNLOCK.who(kiosk, row)
-        if row.step != "accepted" or row.cryptograms == 0:
+        if row.step != "accepted" or row.cryptograms + row.puk_releases == 0:
             raise StepOutOfOrder("No card result is expected now.")
         if outcome == "unlocked":
             flows.change(conn, unlocks, unlock_id, step="closed", closed_at=now)
