@@ -45,7 +45,7 @@ def utc_now() -> dt.datetime:
 
 
 class DemoControls:
-    """Demo-only keys (F2-F6); `demo.world` provides the real one."""
+    """Demo-only keys (F2-F6, F9-F11 for PIV cards); `demo.world` provides the real one."""
 
     @property
     def banner(self) -> str:
@@ -53,7 +53,8 @@ class DemoControls:
         return ""
 
     def insert(self, key: str) -> None:
-        """Insert the demo card of holder `key` (locked, working, unregistered)."""
+        """Insert the demo card of holder `key` (locked, working, unregistered, or
+        piv-locked, piv-working, piv-unregistered)."""
 
     def remove(self) -> None:
         """Remove the demo card."""
@@ -190,6 +191,9 @@ class KioskApp(App[None], inherit_bindings=False):
             "f2": lambda: demo.insert("locked"),
             "f3": lambda: demo.insert("working"),
             "f4": lambda: demo.insert("unregistered"),
+            "f9": lambda: demo.insert("piv-locked"),
+            "f10": lambda: demo.insert("piv-working"),
+            "f11": lambda: demo.insert("piv-unregistered"),
             "f5": demo.remove,
             "f6": lambda: self._show_mailbox(demo),
         }

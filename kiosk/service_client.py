@@ -42,6 +42,7 @@ from kiosk.service_http import (
 
 __all__ = [
     "CardProofInvalid",
+    "CardProofValue",
     "CodeMailed",
     "CodeWindow",
     "Expired",
