@@ -15,8 +15,9 @@ from contract.wire import Empty, PukOut
 from service.domain import puk_escrow
 from service.domain.audit import record, refuse
 from service.domain.errors import CryptogramLimitReached, StepOutOfOrder
+from service.domain.kept_answers import keep
 from service.domain.parts import Kiosk, Parts
-from service.domain.unlocks import UNLOCK, load
+from service.domain.unlocks import UNLOCK, load, owe_attempt_notice
 from service.queries import flows
 from service.tables import unlocks
 
@@ -39,6 +40,10 @@ def release_puk(parts: Parts, kiosk: Kiosk, unlock_id: str) -> PukOut:
             missing = StepOutOfOrder("The service holds no unblocking key for this card.")
             refuse(parts, conn, "unlock_puk", missing, **who)
         flows.change(conn, unlocks, unlock_id, puk_releases=row.puk_releases + 1)
+        if row.puk_releases == 0:
+            # The kiosk may now unblock the card with a passcode of its choosing: the
+            # holder hears of it even if no result is ever reported.
+            owe_attempt_notice(parts, conn, kiosk, row)
         record(
             parts,
             conn,
@@ -49,6 +54,7 @@ def release_puk(parts: Parts, kiosk: Kiosk, unlock_id: str) -> PukOut:
             settle=released.settle,
             rotation=released.rotation,
         )
+        keep(conn, None)  # never stored: a repeat is another release, counted
     return PukOut(
         puk=released.puk.reveal(),
         next_puk=released.next_puk.reveal(),
@@ -78,4 +84,5 @@ def puk_rotated(parts: Parts, kiosk: Kiosk, unlock_id: str, rotation: int) -> Em
             **who,
             rotation=rotation,
         )
+        keep(conn, Empty())
     return Empty()

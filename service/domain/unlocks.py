@@ -251,6 +251,11 @@ def _owe_attempt_notice(parts: Parts, conn: Connection, kiosk: Kiosk, row: Row[A
     )
 
 
+def owe_attempt_notice(parts: Parts, conn: Connection, kiosk: Kiosk, row: Row[Any]) -> None:
+    """The same notice for a PIV unlock whose PUK was first released (`piv_unblock`)."""
+    _owe_attempt_notice(parts, conn, kiosk, row)
+
+
 def _attempt(unlock_id: str) -> str:
     return f"unlock-attempt:{unlock_id}"
 
