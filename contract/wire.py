@@ -9,16 +9,27 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-Hex16 = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{16}$", to_lower=True)]
+Serial = Annotated[
+    str, StringConstraints(pattern=r"^(?:[0-9a-fA-F]{16}|[0-9a-fA-F]{32})$", to_lower=True)
+]
+"""A card serial: 16 hex (own applet, 8 bytes) or 32 hex (PIV, the CHUID's 16-byte GUID)."""
 Hex32 = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{32}$", to_lower=True)]
+# A DER ECDSA P-256 signature is at most 72 bytes; a card certificate a few hundred.
+HexSignature = Annotated[
+    str, StringConstraints(pattern=r"^(?:[0-9a-fA-F]{2}){8,80}$", to_lower=True)
+]
+HexCertificate = Annotated[
+    str, StringConstraints(pattern=r"^(?:[0-9a-fA-F]{2}){64,4096}$", to_lower=True)
+]
+Profile = Literal["own", "piv"]
+"""Which application a card speaks (docs/design.md section 3)."""
 Uuid12 = Annotated[str, StringConstraints(pattern=r"^[0-9]{12}$")]
 # No NUL anywhere: PostgreSQL text cannot hold it, and no holder types one.
 NO_NUL = r"^[^\x00]*$"
 
 Text12 = Annotated[str, StringConstraints(max_length=12, pattern=NO_NUL)]
-Text16 = Annotated[str, StringConstraints(max_length=16, pattern=NO_NUL)]
 Text32 = Annotated[str, StringConstraints(max_length=32, pattern=NO_NUL)]
 Text40 = Annotated[str, StringConstraints(max_length=40, pattern=NO_NUL)]
 Text64 = Annotated[str, StringConstraints(max_length=64, pattern=NO_NUL)]
@@ -85,14 +96,42 @@ class NonceOut(WireModel):
     expires_at: str
 
 
+class CardProofIn(WireModel):
+    """How a kiosk proves a card over a service nonce (docs/api.md "Card proofs").
+
+    Own applet: `mac`, the AES-CMAC of the nonce. PIV: `signature`, the card's DER
+    ECDSA signature over the nonce, and `certificate`, the DER certificate of the
+    key that made it (9E for an unlock, 9A for a registration).
+    """
+
+    profile: Profile = "own"
+    serial: Serial
+    uuid: Uuid12
+    nonce: Hex32
+    mac: Hex32 | None = None
+    signature: HexSignature | None = None
+    certificate: HexCertificate | None = None
+
+    @model_validator(mode="after")
+    def _proof_of_its_profile(self) -> CardProofIn:
+        if self.profile == "own":
+            if len(self.serial) != 16 or self.mac is None:
+                raise ValueError("an own-applet card proof is a 16-hex serial and a mac")
+            if self.signature is not None or self.certificate is not None:
+                raise ValueError("an own-applet card proof has no signature or certificate")
+        else:
+            if len(self.serial) != 32 or self.signature is None or self.certificate is None:
+                raise ValueError("a PIV card proof is a 32-hex GUID, a signature and a certificate")
+            if self.mac is not None:
+                raise ValueError("a PIV card proof has no mac")
+        return self
+
+
 # -- unlocks --------------------------------------------------------------------------
 
 
-class UnlockIn(WireModel):
-    serial: Hex16
-    uuid: Uuid12
-    nonce: Hex32
-    mac: Hex32
+class UnlockIn(CardProofIn):
+    pass
 
 
 class UnlockOut(WireModel):
@@ -140,14 +179,28 @@ class Empty(WireModel):
     pass
 
 
+class PukOut(WireModel):
+    """POST /v1/unlocks/{id}/puk: a PIV card's escrowed PUK and the one to rotate it to.
+
+    `settle` true: the card may hold `puk` or `next_puk` (an earlier rotation was not
+    confirmed); find out with at most one PUK try and leave it on `next_puk`, report
+    the rotation, then ask again. `rotation` names this pair in the rotation report.
+    """
+
+    puk: str
+    next_puk: str
+    settle: bool
+    rotation: int
+
+
+class PukRotatedIn(WireModel):
+    rotation: int = Field(ge=0)
+
+
 # -- registrations ----------------------------------------------------------------------
 
 
-class RegistrationIn(WireModel):
-    serial: Hex16
-    uuid: Uuid12
-    nonce: Hex32
-    mac: Hex32
+class RegistrationIn(CardProofIn):
     email: Text320
     mobile: Text32
     terms_version: Text64
@@ -172,7 +225,7 @@ class AuditEvent(BaseModel):
     id: Name64
     at: Text40
     type: Name64
-    serial: Text16 | None = None
+    serial: Text32 | None = None
     uuid: Text12 | None = None
     outcome: Text64
     detail: dict[str, Any] = Field(default_factory=dict)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import functools
 import json
 import os
 import socket
@@ -34,9 +35,20 @@ import httpx
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from card import piv
 from card.applet import CardPersonalisation
 from card.pcscd import PrivatePcscd, die_with_parent
-from card.virtual import DEMO_HOLDERS_PATH, VirtualCard, build_card, make_applet
+from card.piv_applet import PivPersonalisation, ReferenceData
+from card.virtual import (
+    DEMO_HOLDERS_PATH,
+    VirtualCard,
+    VirtualPivCard,
+    VpcdCard,
+    build_card,
+    build_piv_card,
+    make_applet,
+    make_piv_applet,
+)
 from kiosk.app import DemoControls
 
 LOOPBACK = "127.0.0.1"
@@ -121,8 +133,27 @@ class HolderStatus:
     self_service_locked: bool = False
 
 
+def demo_holders(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every demo holder, own-applet cards first, each with its card's `profile`."""
+    own = [{**h, "profile": "own"} for h in data.get("holders", [])]
+    return own + [{**h, "profile": "piv"} for h in data.get("piv_holders", [])]
+
+
+#: The demo keys that insert each demo card (F5 removes it).
+DEMO_KEYS = {
+    "locked": "F2",
+    "working": "F3",
+    "unregistered": "F4",
+    "piv-locked": "Ctrl+F2",
+    "piv-working": "Ctrl+F3",
+    "piv-unregistered": "Ctrl+F4",
+    "ra": "Ctrl+F5",
+}
+"""The demo's key for each card (F9-F12 are the kiosk's language and access keys)."""
+
+
 class DemoCards(DemoControls):
-    """The demo cards (three holders and an RA), one in the reader at a time."""
+    """The demo cards (three holders, an RA, and three PIV cards), one in each reader at a time."""
 
     def __init__(
         self,
@@ -134,9 +165,9 @@ class DemoCards(DemoControls):
     ) -> None:
         self.port = port
         self._mailbox = mailbox
-        self._cards: dict[str, CardPersonalisation] = {}
+        self._cards: dict[str, CardPersonalisation | PivPersonalisation] = {}
         self._holders = {h["key"]: h for h in holders}
-        self._inserted: VirtualCard | None = None
+        self._inserted: VpcdCard | None = None
         self._holder_status = holder_status or (lambda _uuid: None)
         self._status: dict[str, HolderStatus | None] = {}
         self._status_read_at: float | None = None
@@ -155,10 +186,21 @@ class DemoCards(DemoControls):
             self._status_read_at = now
         return _banner(list(self._holders.values()), self._cards, self._status.get)
 
-    def personalisation(self, key: str) -> CardPersonalisation:
+    def personalisation(self, key: str) -> CardPersonalisation | PivPersonalisation:
         """The demo card of holder `key`, remembered for the whole demo."""
         if key not in self._cards:
             h = self._holders[key]
+            if h.get("profile") == "piv":
+                # Its PUK is the one seed-demo escrowed; unblocks rotate it from then on.
+                self._cards[key] = build_piv_card(
+                    serial=bytes.fromhex(h["serial"]),
+                    uuid=h["uuid"],
+                    name=h["name"],
+                    pin=h["pin"],
+                    puk=h["puk"],
+                    state=h["card_state"],
+                )
+                return self._cards[key]
             self._cards[key] = build_card(
                 serial=bytes.fromhex(h["serial"]),
                 uuid=h["uuid"],
@@ -182,9 +224,21 @@ class DemoCards(DemoControls):
             self._ra_inserted = card
             return
         self.remove()
-        card = VirtualCard(make_applet(self.personalisation(key)), port=self.port)
+        personalisation = self.personalisation(key)
+        card: VpcdCard
+        if isinstance(personalisation, PivPersonalisation):
+            card = VirtualPivCard(make_piv_applet(personalisation), port=self.port)
+        else:
+            card = VirtualCard(make_applet(personalisation), port=self.port)
         card.start()
         self._inserted = card
+
+    def toggle_ra(self) -> None:
+        """The RA's card into its reader, or out again if it is in."""
+        if self._ra_inserted is not None:
+            self.remove_ra()
+        else:
+            self.insert("ra")
 
     def remove_ra(self) -> None:
         """Pull the RA's card out of the second reader."""
@@ -211,21 +265,42 @@ def _question_texts() -> dict[str, str]:
         return {q["id"]: q["text"] for q in tomllib.load(f)["questions"]}
 
 
+@functools.lru_cache(maxsize=64)
+def _holds_pin(reference: ReferenceData, pin: str) -> bool:
+    # scrypt on every screen draw would be slow: a PIN change makes a new reference.
+    return reference.matches(piv.encode_reference(pin))
+
+
+def _card_now(
+    h: dict[str, Any], card: CardPersonalisation | PivPersonalisation | None
+) -> tuple[str, bool]:
+    """The passcode to show and whether the card is locked, as the card is now."""
+    if card is None:
+        return h["pin"], h["card_state"] == "locked"
+    if isinstance(card, PivPersonalisation):
+        # A PIV card keeps only a digest of its PIN: show the demo one while it holds.
+        same = _holds_pin(card.pin, h["pin"])
+        return (h["pin"] if same else "the one you chose"), card.pin_blocked
+    return card.pin, card.tries_left == 0
+
+
 def _banner(
     holders: list[dict[str, Any]],
-    cards: dict[str, CardPersonalisation],
+    cards: dict[str, CardPersonalisation | PivPersonalisation],
     holder_status: Callable[[str], HolderStatus | None],
 ) -> str:
     texts = _question_texts()
     lines = ["DEMO - public test data. F2 locked card, F3 working card, F4 unregistered card,"]
-    lines.append("F5 remove card, F6 mailbox (codes arrive there), F9/F10 RA card in/out.")
-    labels = {"locked": "F2", "working": "F3", "unregistered": "F4", "ra": "F9"}
+    if any(h.get("profile") == "piv" for h in holders):
+        lines.append("PIV cards: Ctrl+F2 locked, Ctrl+F3 working, Ctrl+F4 unregistered.")
+    lines.append(
+        "F5 remove card, F6 mailbox (codes arrive there), Ctrl+F5 RA card in/out."
+    )
+    labels = DEMO_KEYS
     for h in holders:
         # A card inserted once keeps its own passcode and counter (changed by an
         # unlock, a passcode change or wrong tries); the service keeps the rest.
-        card = cards.get(h["key"])
-        pin = card.pin if card is not None else h["pin"]
-        locked = card.tries_left == 0 if card is not None else h["card_state"] == "locked"
+        pin, locked = _card_now(h, cards.get(h["key"]))
         status = holder_status(h["uuid"]) or HolderStatus(registered=bool(h.get("answers")))
         facts = [f"passcode {pin}", "card locked" if locked else "card works"]
         if h.get("ra_role"):
@@ -285,7 +360,7 @@ class DemoWorld:
             os.environ.update(self.pcscd.environ())
         self.mail.start()
         seeded = subprocess.run(
-            self._service_cmd("seed-demo"),
+            self._service_cmd("seed-demo", "--demo"),
             capture_output=True,
             check=True,
             timeout=120,
@@ -304,7 +379,7 @@ class DemoWorld:
                     raise
                 self.service_port = free_port()
         self.cards = DemoCards(
-            self.pcscd.port, self.mail.mailbox, self.demo_data["holders"], self.holder_status
+            self.pcscd.port, self.mail.mailbox, demo_holders(self.demo_data), self.holder_status
         )
         return self
 

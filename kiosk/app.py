@@ -47,7 +47,7 @@ def utc_now() -> dt.datetime:
 
 
 class DemoControls:
-    """Demo-only keys (F2-F6); `demo.world` provides the real one."""
+    """Demo-only keys (F2-F6, F9-F11 for PIV cards); `demo.world` provides the real one."""
 
     @property
     def banner(self) -> str:
@@ -55,13 +55,17 @@ class DemoControls:
         return ""
 
     def insert(self, key: str) -> None:
-        """Insert the demo card of holder `key` (locked, working, unregistered, ra)."""
+        """Insert the demo card of holder `key` (locked, working, unregistered, ra, or
+        piv-locked, piv-working, piv-unregistered)."""
 
     def remove(self) -> None:
         """Remove the demo card."""
 
     def remove_ra(self) -> None:
         """Remove the demo RA's card from the second reader (two-reader demo)."""
+
+    def toggle_ra(self) -> None:
+        """The demo RA's card into the second reader, or out if it is in."""
 
     def mailbox(self) -> str:
         """The demo mailbox as text, newest first."""
@@ -211,14 +215,18 @@ class KioskApp(App[None], inherit_bindings=False):
         if not isinstance(event, events.Key) or self.demo is None:
             return False
         demo = self.demo
+        # F9-F12 are the kiosk's own keys (language, read aloud, contrast, large text):
+        # the demo's extra cards take Ctrl with the F-keys of their own-applet twins.
         actions: dict[str, Callable[[], None]] = {
             "f2": lambda: demo.insert("locked"),
             "f3": lambda: demo.insert("working"),
             "f4": lambda: demo.insert("unregistered"),
+            "ctrl+f2": lambda: demo.insert("piv-locked"),
+            "ctrl+f3": lambda: demo.insert("piv-working"),
+            "ctrl+f4": lambda: demo.insert("piv-unregistered"),
             "f5": demo.remove,
+            "ctrl+f5": demo.toggle_ra,
             "f6": lambda: self._show_mailbox(demo),
-            "f9": lambda: demo.insert("ra"),
-            "f10": demo.remove_ra,
         }
         action = actions.get(event.key)
         if action is None:

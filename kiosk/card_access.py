@@ -4,6 +4,11 @@ Everything here blocks on PC/SC, so the app runs it through `CardThread`, a
 single worker thread: card commands never interleave, and a challenge read for
 an unblock stays fresh until RESET RETRY COUNTER (nothing else reaches the card
 in between, and a PC/SC transaction keeps other programs out too).
+
+Cards are reached through the card-profile seam (`card.profiles`): our own applet
+or PIV, found by SELECT, asked the same questions. Proofs come back as the MAC
+(own applet) or a `SignedProof` (PIV); the unblock differs per profile: a challenge
+and the service's cryptogram (own), or the escrowed PUK pair (PIV, `piv_unblock`).
 """
 
 from __future__ import annotations
@@ -11,15 +16,31 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from card import apdu
-from card.apdu import AuthKey, PinState
+from card.apdu import PinState
 from card.pcsc import CardRemovedError, NoCardError
-from card.reader import CardSession
+from card.piv import Puk
+from card.profiles import OwnProfile, PivProfile, open_profile
 from kiosk.flow import facts
 
+Profile = OwnProfile | PivProfile
+
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SignedProof:
+    """A PIV card's proof over a nonce: its ECDSA signature and the key's DER certificate."""
+
+    signature: bytes
+    certificate: bytes
+
+
+Proof = bytes | SignedProof
+"""What a card proves a nonce with: the MAC (own applet) or a signed proof (PIV)."""
 
 
 class CardAccess(Protocol):
@@ -29,8 +50,8 @@ class CardAccess(Protocol):
         """The card's public facts and passcode state."""
         ...
 
-    def card_mac(self, serial: str, nonce: bytes) -> bytes:
-        """MAC of the nonce with the card key, from the card with this serial."""
+    def card_mac(self, serial: str, nonce: bytes) -> Proof:
+        """The card key's proof over the nonce (MAC, or PIV 9E signature)."""
         ...
 
     def begin_unblock(self, serial: str) -> bytes:
@@ -49,8 +70,9 @@ class CardAccess(Protocol):
         """VERIFY the passcode; raises apdu.WrongPin (tries_left) or apdu.PinBlocked."""
         ...
 
-    def holder_mac(self, serial: str, nonce: bytes, passcode: str | None = None) -> bytes:
-        """MAC of the nonce with the holder key, in one session with the passcode check.
+    def holder_mac(self, serial: str, nonce: bytes, passcode: str | None = None) -> Proof:
+        """The holder key's proof (MAC, or PIV 9A signature), in one session with the
+        passcode check.
 
         Raises HolderNotVerifiedError when the card is not verified (and no passcode
         was given to VERIFY first).
@@ -59,6 +81,14 @@ class CardAccess(Protocol):
 
     def change_passcode(self, serial: str, old: str, new: str) -> None:
         """CHANGE REFERENCE DATA; raises apdu.WrongPin or apdu.PinBlocked."""
+        ...
+
+    def piv_unblock(self, serial: str, puk: Puk, next_puk: Puk, new_passcode: str) -> None:
+        """PIV: RESET RETRY COUNTER with `puk`, then rotate the PUK to `next_puk`."""
+        ...
+
+    def piv_settle(self, serial: str, puk: Puk, next_puk: Puk) -> None:
+        """PIV: leave the card on `next_puk` when it holds `puk` or `next_puk`."""
         ...
 
 
@@ -70,54 +100,67 @@ class HolderNotVerifiedError(apdu.CardError):
     """The card no longer holds a verified passcode (it was reset since VERIFY)."""
 
 
+class NotThisProfile(apdu.CardError):
+    """The call is for the other card profile (a PUK for our applet, a challenge for PIV)."""
+
+
 class PcscCardAccess:
-    """CardAccess over PC/SC with the unlock applet."""
+    """CardAccess over PC/SC, for either card profile."""
 
     def __init__(self, reader: str | None = None, transmit_timeout: float = 10.0) -> None:
         self.reader = reader
         self.transmit_timeout = transmit_timeout
-        self._unblock: CardSession | None = None
+        self._unblock: OwnProfile | None = None
         # The session the passcode was verified in, kept open until the holder
         # proof: pcscd powers a card down once no client holds it, and power-off
         # forgets the verified passcode (docs/design.md section 3).
-        self._verified: tuple[str, CardSession] | None = None
+        self._verified: tuple[str, Profile] | None = None
 
-    def _open(self) -> CardSession:
-        return CardSession.open(self.reader, transmit_timeout=self.transmit_timeout)
+    def _open(self) -> Profile:
+        return open_profile(self.reader, transmit_timeout=self.transmit_timeout)
 
     def read(self) -> facts.CardFacts:
         """The card's public facts and passcode state."""
         # A card read starts a new session at the kiosk: nothing verified carries over.
         self.forget_verified()
-        with self._open() as session:
-            info = session.info()
-            status = session.pin_status()
+        with self._open() as card:
+            info = card.identity()
+            status = card.pin_status()
         pin = {
             PinState.BLOCKED: facts.PinState.BLOCKED,
             PinState.VERIFIED: facts.PinState.VERIFIED,
             PinState.WORKING: facts.PinState.WORKING,
         }[status.state]
+        if info.uuid is None:
+            raise apdu.CardProtocolError("The card does not say whose it is")
         return facts.CardFacts(
             serial=info.serial_hex,
             uuid=info.uuid,
-            name=info.name,
+            name=info.name or "",
             expiry=info.expiry,
             pin=pin,
             tries_left=status.tries_left,
         )
 
     @staticmethod
-    def _same_card(session: CardSession, serial: str) -> None:
-        got = session.info().serial_hex
+    def _same_card(card: Profile, serial: str) -> None:
+        got = card.identity().serial_hex
         if got != serial:
             raise WrongCard("A different card is in the reader now")
 
-    def card_mac(self, serial: str, nonce: bytes) -> bytes:
-        """MAC of the nonce with the card key (INTERNAL AUTHENTICATE P2 01)."""
+    @staticmethod
+    def _proof(card: Profile, holder: bool, nonce: bytes) -> Proof:
+        proof = card.prove_holder(nonce) if holder else card.prove_card(nonce)
+        if proof.certificate is None:
+            return proof.value
+        return SignedProof(signature=proof.value, certificate=proof.certificate)
+
+    def card_mac(self, serial: str, nonce: bytes) -> Proof:
+        """The card key's proof: INTERNAL AUTHENTICATE P2 01, or PIV GENERAL AUTHENTICATE 9E."""
         self.forget_verified()
-        with self._open() as session:
-            self._same_card(session, serial)
-            return session.authenticate(AuthKey.CARD, nonce)
+        with self._open() as card:
+            self._same_card(card, serial)
+            return self._proof(card, False, nonce)
 
     def verify(self, serial: str, passcode: str) -> None:
         """VERIFY the passcode on the card with this serial.
@@ -126,18 +169,19 @@ class PcscCardAccess:
         so the card stays powered and verified; any other outcome closes it.
         """
         self.forget_verified()
-        session = self._open()
+        card = self._open()
         try:
-            self._same_card(session, serial)
-            with session.transaction():
-                session.verify(passcode)
+            self._same_card(card, serial)
+            with card.session.transaction():
+                card.verify(passcode)
         except BaseException:
-            session.close()
+            card.close()
             raise
-        self._verified = (serial, session)
+        self._verified = (serial, card)
 
-    def holder_mac(self, serial: str, nonce: bytes, passcode: str | None = None) -> bytes:
-        """MAC of the nonce with the holder key (INTERNAL AUTHENTICATE P2 02).
+    def holder_mac(self, serial: str, nonce: bytes, passcode: str | None = None) -> Proof:
+        """The holder key's proof: INTERNAL AUTHENTICATE P2 02, or PIV GENERAL
+        AUTHENTICATE 9A.
 
         In the session `verify` kept open when there is one, in one transaction:
         VERIFY `passcode` when given, check the card holds a verified passcode,
@@ -165,15 +209,15 @@ class PcscCardAccess:
             return self._holder_mac_in(fresh, serial, nonce, passcode)
 
     def _holder_mac_in(
-        self, session: CardSession, serial: str, nonce: bytes, passcode: str | None
-    ) -> bytes:
-        with session.transaction():
-            self._same_card(session, serial)
+        self, card: Profile, serial: str, nonce: bytes, passcode: str | None
+    ) -> Proof:
+        with card.session.transaction():
+            self._same_card(card, serial)
             if passcode is not None:
-                session.verify(passcode)
-            elif session.pin_status().state is not PinState.VERIFIED:
+                card.verify(passcode)
+            elif card.pin_status().state is not PinState.VERIFIED:
                 raise HolderNotVerifiedError("The card needs the passcode again")
-            return session.authenticate(AuthKey.HOLDER, nonce)
+            return self._proof(card, True, nonce)
 
     def forget_verified(self) -> None:
         """Close the session kept after VERIFY (the holder went another way).
@@ -189,24 +233,56 @@ class PcscCardAccess:
     def change_passcode(self, serial: str, old: str, new: str) -> None:
         """CHANGE REFERENCE DATA from `old` to `new` on the card with this serial."""
         self.forget_verified()
-        with self._open() as session, session.transaction():
-            self._same_card(session, serial)
-            session.change_passcode(old, new)
+        with self._open() as card, card.session.transaction():
+            self._same_card(card, serial)
+            card.change_passcode(old, new)
 
     def begin_unblock(self, serial: str) -> bytes:
         """Open an exclusive session with the card and read a fresh challenge."""
         self.abort_unblock()
         self.forget_verified()
-        session = self._open()
+        card = self._open()
         try:
-            self._same_card(session, serial)
-            session.begin_transaction()
-            challenge = session.get_challenge()
+            self._same_card(card, serial)
+            if not isinstance(card, OwnProfile):
+                raise NotThisProfile("This card is unblocked with its PUK, not a cryptogram")
+            card.session.begin_transaction()
+            challenge = card.unblock_challenge()
         except BaseException:
-            session.close()
+            card.close()
             raise
-        self._unblock = session
+        self._unblock = card
         return challenge
+
+    def _piv(self, serial: str) -> PivProfile:
+        self.abort_unblock()
+        self.forget_verified()
+        card = self._open()
+        try:
+            self._same_card(card, serial)
+            if not isinstance(card, PivProfile):
+                raise NotThisProfile("This card is unblocked with a cryptogram, not a PUK")
+        except BaseException:
+            card.close()
+            raise
+        return card
+
+    def piv_unblock(self, serial: str, puk: Puk, next_puk: Puk, new_passcode: str) -> None:
+        """RESET RETRY COUNTER with `puk` and the new passcode, then CHANGE REFERENCE DATA
+        of the PUK to `next_puk`, in one PC/SC transaction (`unblock_and_rotate`).
+
+        Raises:
+            card.piv.WrongPuk, card.piv.PukBlocked: the card refused the PUK.
+            card.pcsc errors: the card left mid-way; how far it got is unknown (the
+                service's next release says `settle`).
+        """
+        with self._piv(serial) as card:
+            card.unblock_and_rotate(puk, next_puk, new_passcode)
+
+    def piv_settle(self, serial: str, puk: Puk, next_puk: Puk) -> None:
+        """Leave the card on `next_puk` spending at most one PUK try (`settle_puk`)."""
+        with self._piv(serial) as card, card.session.transaction():
+            card.settle_puk(puk, next_puk)
 
     def finish_unblock(self, cryptogram: bytes, new_passcode: str) -> None:
         """RESET RETRY COUNTER with the cryptogram; always ends the session."""
@@ -214,16 +290,16 @@ class PcscCardAccess:
         if session is None:
             raise apdu.CardError("The card session was lost; please try again")
         try:
-            session.reset_retry_counter(cryptogram, new_passcode)
+            session.unblock_with_cryptogram(cryptogram, new_passcode)
         finally:
-            session.end_transaction()
+            session.session.end_transaction()
             session.close()
 
     def abort_unblock(self) -> None:
         """End a session opened by begin_unblock without writing."""
         session, self._unblock = self._unblock, None
         if session is not None:
-            session.end_transaction()
+            session.session.end_transaction()
             session.close()
 
 

@@ -43,6 +43,7 @@ from kiosk.service_http import (
 
 __all__ = [
     "CardProofInvalid",
+    "CardProofValue",
     "CodeMailed",
     "CodeWindow",
     "Expired",
@@ -50,6 +51,8 @@ __all__ = [
     "MailUnavailable",
     "Nonce",
     "NotRegisteredError",
+    "PivSignature",
+    "PukPair",
     "Question",
     "QuestionCatalogue",
     "RegistrationStarted",
@@ -128,8 +131,53 @@ class RegistrationStarted:
     expires_at: datetime
 
 
+@dataclass(frozen=True)
+class PivSignature:
+    """A PIV card's proof: its ECDSA signature over the nonce and the signing key's
+    DER certificate (9E for an unlock, 9A for a registration)."""
+
+    signature: bytes
+    certificate: bytes
+
+
+@dataclass(frozen=True)
+class PukPair:
+    """POST /v1/unlocks/{id}/puk: the card's escrowed PUK and the PUK to rotate it to.
+
+    Held in memory for the APDUs that need them only; the repr never shows them.
+    """
+
+    puk: str
+    next_puk: str
+    settle: bool
+    rotation: int
+
+    def __repr__(self) -> str:
+        return f"PukPair(<redacted>, settle={self.settle}, rotation={self.rotation})"
+
+    __str__ = __repr__
+
+
+CardProofValue = bytes | str | PivSignature
+"""An own-applet MAC (bytes or hex), or a PIV card's signature and certificate."""
+
+
 def _hex(value: bytes | str) -> str:
     return value.hex() if isinstance(value, bytes) else value.lower()
+
+
+def _proof_json(
+    serial: bytes | str, uuid: str, nonce: bytes | str, proof: CardProofValue
+) -> dict[str, str]:
+    """The card-proof members of a start body (docs/api.md "Card proofs")."""
+    body = {"serial": _hex(serial), "uuid": uuid, "nonce": _hex(nonce)}
+    if isinstance(proof, PivSignature):
+        body["profile"] = "piv"
+        body["signature"] = proof.signature.hex()
+        body["certificate"] = proof.certificate.hex()
+    else:
+        body["mac"] = _hex(proof)
+    return body
 
 
 def _time(value: str) -> datetime:
@@ -271,15 +319,15 @@ class ServiceClient:
         serial: bytes | str,
         uuid: str,
         nonce: bytes | str,
-        mac: bytes | str,
+        mac: CardProofValue,
         *,
         idempotency_key: str | None = None,
     ) -> UnlockStarted:
-        """POST /v1/unlocks, with the card-key MAC over the nonce."""
+        """POST /v1/unlocks, with the card key's MAC (or PIV 9E signature) over the nonce."""
         body = await self._json(
             "POST",
             "/v1/unlocks",
-            json={"serial": _hex(serial), "uuid": uuid, "nonce": _hex(nonce), "mac": _hex(mac)},
+            json=_proof_json(serial, uuid, nonce, mac),
             idempotency_key=idempotency_key,
         )
         started = _read(wire.UnlockOut, body)
@@ -332,6 +380,29 @@ class ServiceClient:
         return bytes.fromhex(_read(wire.CryptogramOut, body).cryptogram)
 
     @_answers_checked
+    async def get_puk(self, unlock_id: str, *, idempotency_key: str | None = None) -> PukPair:
+        """POST /v1/unlocks/{id}/puk: a PIV card's PUK and the PUK to rotate it to."""
+        body = await self._json(
+            "POST", f"/v1/unlocks/{unlock_id}/puk", idempotency_key=idempotency_key
+        )
+        pair = _read(wire.PukOut, body)
+        return PukPair(
+            puk=pair.puk, next_puk=pair.next_puk, settle=pair.settle, rotation=pair.rotation
+        )
+
+    @_answers_checked
+    async def report_puk_rotated(
+        self, unlock_id: str, rotation: int, *, idempotency_key: str | None = None
+    ) -> None:
+        """POST /v1/unlocks/{id}/puk-rotated: the card took the PUK of `rotation`."""
+        await self._call(
+            "POST",
+            f"/v1/unlocks/{unlock_id}/puk-rotated",
+            json={"rotation": rotation},
+            idempotency_key=idempotency_key,
+        )
+
+    @_answers_checked
     async def resend_unlock_code(
         self, unlock_id: str, *, idempotency_key: str | None = None
     ) -> CodeMailed:
@@ -365,22 +436,19 @@ class ServiceClient:
         serial: bytes | str,
         uuid: str,
         nonce: bytes | str,
-        mac: bytes | str,
+        mac: CardProofValue,
         email: str,
         mobile: str,
         terms_version: str,
         *,
         idempotency_key: str | None = None,
     ) -> RegistrationStarted:
-        """POST /v1/registrations, with the holder-key MAC over the nonce."""
+        """POST /v1/registrations, with the holder key's MAC (or PIV 9A signature)."""
         body = await self._json(
             "POST",
             "/v1/registrations",
             json={
-                "serial": _hex(serial),
-                "uuid": uuid,
-                "nonce": _hex(nonce),
-                "mac": _hex(mac),
+                **_proof_json(serial, uuid, nonce, mac),
                 "email": email,
                 "mobile": mobile,
                 "terms_version": terms_version,

@@ -12,12 +12,16 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from pydantic import ValidationError
 
 from card.keys import load_dev_keys
+from card.piv import Puk
 from contract.ra_wire import RA_ROLES
 from service.api.app import create_app
 from service.assembly import KeysRefused, load_masters, mailer_for
+from service.domain.piv_enrolment import EnrolmentRefused, PivEnrolment, enrol_card
 from service.domain.ra_errors import ReportPeriodInvalid
 from service.domain.ra_report import as_csv
 from service.logs import configure_logging
@@ -93,6 +97,27 @@ def _parser() -> argparse.ArgumentParser:
     for name in ("uuid", "serial", "name", "email", "mobile"):
         hadd.add_argument(f"--{name}", required=True)
 
+    card = sub.add_parser("card", help="cards").add_subparsers(dest="action", required=True)
+    enrol = card.add_parser(
+        "enrol",
+        parents=[common],
+        help="enrol a PIV card: bind it to its holder and escrow its PUK (docs/api.md)",
+    )
+    for name in ("uuid", "name", "email", "mobile"):
+        enrol.add_argument(f"--{name}", required=True)
+    enrol.add_argument(
+        "--card-cert", type=Path, required=True, help="the card's 9E certificate (PEM or DER)"
+    )
+    enrol.add_argument(
+        "--holder-cert", type=Path, required=True, help="the card's 9A certificate (PEM or DER)"
+    )
+    enrol.add_argument(
+        "--puk-file",
+        type=Path,
+        required=True,
+        help="file holding the PUK the card has now (read once, never printed; shred it after)",
+    )
+
     audit = sub.add_parser("audit", help="audit").add_subparsers(dest="action", required=True)
     export = audit.add_parser("export", parents=[common], help="audit records as JSON lines")
     export.add_argument("--since", help="RFC 3339 time; only records from then on")
@@ -110,6 +135,47 @@ def _offline_service(settings: ServiceSettings) -> SelfService:
     engine = open_engine(settings.db, settings.db_pool_size)
     migrate(engine)
     return SelfService(settings, engine, masters, mailer_for(settings))
+
+
+def _certificate_der(path: Path) -> bytes:
+    data = path.read_bytes()
+    if b"-----BEGIN CERTIFICATE-----" in data:
+        cert = x509.load_pem_x509_certificate(data)
+        return cert.public_bytes(serialization.Encoding.DER)
+    return data
+
+
+def _enrol_card(args: argparse.Namespace, settings: ServiceSettings) -> int:
+    """`card enrol`: the escrow is sealed under the real masters, so it needs them."""
+    try:
+        masters = load_masters(settings)
+        engine = open_engine(settings.db)
+        migrate(engine)
+        service = SelfService(settings, engine, masters, mailer_for(settings))
+    except KeysRefused as exc:
+        print(f"ssu-service: refused: {exc}", file=sys.stderr)
+        return 2
+    try:
+        enrolment = PivEnrolment(
+            uuid=args.uuid,
+            name=args.name,
+            email=args.email,
+            mobile=args.mobile,
+            card_certificate=_certificate_der(args.card_cert),
+            holder_certificate=_certificate_der(args.holder_cert),
+            puk=Puk(args.puk_file.read_text("ascii").strip()),
+        )
+        guid = enrol_card(service, enrolment)
+    except OSError as exc:
+        print(f"ssu-service: {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 1
+    except (ValueError, UnicodeDecodeError) as exc:
+        # EnrolmentRefused says why; a malformed PUK file is refused without its content.
+        message = str(exc) if isinstance(exc, EnrolmentRefused) else "a file is malformed"
+        print(f"ssu-service: enrolment refused: {message}", file=sys.stderr)
+        return 1
+    print(json.dumps({"uuid": args.uuid, "guid": guid, "profile": "piv"}))
+    return 0
 
 
 def transport_refusal(settings: ServiceSettings) -> str | None:
@@ -199,6 +265,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 0
 
+    if args.command == "card":
+        return _enrol_card(args, settings)
     service = _offline_service(settings)
     if args.command == "seed-demo":
         print(json.dumps(service.seed_demo(), indent=2))

@@ -258,6 +258,9 @@ class ServiceSettings(BaseSettings):
     """TOML file with the master keys; the development masters only with demo."""
     demo: bool = False
     """Demo mode: accepts the public development keys and the demo kiosk token."""
+    piv_card_ca_file: Path | None = None
+    """PEM certificate of the card CA that issues the PIV cards' 9A and 9E certificates;
+    None: PIV cards are refused (demo mode: the PUBLIC demo card CA)."""
     approved_domains: list[str] = Field(default_factory=lambda: list(APPROVED_DOMAINS_DEFAULT))
     """Email domains a holder may register (subdomains admitted)."""
     questions_required: bool = True

@@ -40,7 +40,7 @@ holders = Table(
     "holders",
     metadata,
     Column("uuid", String(12), primary_key=True),
-    Column("serial", String(16), nullable=False, unique=True),
+    Column("serial", String(32), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
     Column("email", String(320), nullable=False),
     Column("mobile", String(32), nullable=False),
@@ -89,7 +89,7 @@ unlocks = Table(
     Column("id", String(32), primary_key=True),
     Column("kiosk_id", String(32), nullable=False),
     Column("uuid", String(12), nullable=False),
-    Column("serial", String(16), nullable=False),
+    Column("serial", String(32), nullable=False),
     # answers -> code -> accepted -> closed
     Column("step", String(16), nullable=False),
     Column("question_ids", Text, nullable=False),
@@ -99,6 +99,9 @@ unlocks = Table(
     Column("accepted_expires_at", Float),
     Column("cryptograms", Integer, nullable=False, default=0),
     Column("closed_at", Float),
+    # own | piv: a PIV card is unblocked with its escrowed PUK, not a cryptogram.
+    Column("profile", String(8), nullable=False, default="own"),
+    Column("puk_releases", Integer, nullable=False, default=0),
 )
 
 registrations = Table(
@@ -107,7 +110,7 @@ registrations = Table(
     Column("id", String(32), primary_key=True),
     Column("kiosk_id", String(32), nullable=False),
     Column("uuid", String(12), nullable=False),
-    Column("serial", String(16), nullable=False),
+    Column("serial", String(32), nullable=False),
     Column("email", String(320), nullable=False),
     Column("mobile", String(32), nullable=False),
     Column("terms_version", String(64), nullable=False),
@@ -159,6 +162,33 @@ ra_unlocks = Table(
     Column("closed_at", Float),
 )
 
+# The holder directory's binding of a PIV card: its GUID (holders.serial) and the
+# SHA-256 of the public keys (SubjectPublicKeyInfo, DER) of its 9E and 9A
+# certificates, as read at enrolment: a certificate re-issued for the same key
+# still matches, one for another key does not.
+piv_cards = Table(
+    "piv_cards",
+    metadata,
+    Column("guid", String(32), primary_key=True),
+    Column("uuid", String(12), nullable=False, unique=True),
+    Column("card_key_sha256", String(64), nullable=False),
+    Column("holder_key_sha256", String(64), nullable=False),
+    Column("enrolled_at", Float, nullable=False),
+)
+
+# Each PIV card's PUK, AES-256-GCM under a key derived from the masters
+# (service/domain/puk_escrow.py). `pending` is the PUK a rotation under way is
+# taking the card to: while it is set the card holds `puk` or `pending`.
+puk_escrow = Table(
+    "puk_escrow",
+    metadata,
+    Column("guid", String(32), primary_key=True),
+    Column("puk", Text, nullable=False),
+    Column("pending", Text),
+    Column("rotation", Integer, nullable=False, default=0),
+    Column("updated_at", Float, nullable=False),
+)
+
 idempotency = Table(
     "idempotency",
     metadata,
@@ -195,7 +225,7 @@ audit = Table(
     Column("kiosk", String(200)),
     Column("type", String(64), nullable=False),
     Column("uuid", String(12)),
-    Column("serial", String(16)),
+    Column("serial", String(32)),
     Column("outcome", String(64), nullable=False),
     Column("detail", Text, nullable=False),
 )

@@ -30,7 +30,7 @@ from card.virtual import (
 )
 from demo.world import DemoWorld
 from tests.postgres import PrivatePostgres
-from tests.secrecy import recording_cryptograms, scan, world_secrets
+from tests.secrecy import recording_cryptograms, recording_puks, scan, world_secrets
 from tests.support import wait_for
 
 READER = "Virtual PCD 00 00"
@@ -166,7 +166,7 @@ CHEAP_ANSWER_HASHING = {
 @pytest.fixture
 def world(live_pcscd: PrivatePcscd, tmp_path: Path) -> Iterator[DemoWorld]:
     """A fresh demo world (service database, mailbox, cards) on the session pcscd."""
-    with recording_cryptograms() as cryptograms:
+    with recording_cryptograms() as cryptograms, recording_puks() as piv_secrets:
         demo = DemoWorld(tmp_path / "world", pcscd=live_pcscd, service_env=CHEAP_ANSWER_HASHING)
         demo.start()
         try:
@@ -175,7 +175,7 @@ def world(live_pcscd: PrivatePcscd, tmp_path: Path) -> Iterator[DemoWorld]:
             demo.stop()
             wait_for(lambda: reader_has_card(False), what="the demo card to be removed")
     # Every test on the demo world ends with the secrecy scan of what it left behind.
-    hits = scan([tmp_path], world_secrets(demo, cryptograms))
+    hits = scan([tmp_path], world_secrets(demo, cryptograms, piv_secrets))
     assert not hits, f"secrets found on disk: {hits}"
 
 

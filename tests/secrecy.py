@@ -16,8 +16,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from card import apdu
+from card import apdu, piv
 from card.applet import Applet
+from card.piv_applet import PivApplet
 from demo.world import DemoWorld
 
 CODE = re.compile(r"(?<!\d)\d{8}(?!\d)")
@@ -41,11 +42,41 @@ def recording_cryptograms() -> Iterator[list[bytes]]:
         Applet.process = original  # type: ignore[method-assign]
 
 
-def world_secrets(world: DemoWorld, cryptograms: Iterable[bytes]) -> set[str]:
-    """Every secret this world saw (text forms; cryptograms as hex)."""
-    found: set[str] = set()
-    for holder in world.demo_data["holders"]:
+@contextmanager
+def recording_puks() -> Iterator[list[str]]:
+    """Record every PUK and PIN a virtual PIV card receives (RESET RETRY COUNTER, CHANGE
+    REFERENCE DATA, VERIFY): the escrowed PUKs the service released and rotated to,
+    and the new passcodes, none of which the test could know otherwise."""
+    seen: list[str] = []
+    original = PivApplet.process
+
+    def process(self: PivApplet, command: bytes) -> bytes:
+        ins = command[1] if len(command) > 1 else 0
+        data = command[5 : 5 + command[4]] if len(command) > 5 else b""
+        if ins in (piv.Ins.RESET_RETRY_COUNTER, piv.Ins.CHANGE_REFERENCE_DATA, piv.Ins.VERIFY):
+            for start in range(0, len(data), piv.REFERENCE_LENGTH):
+                try:
+                    seen.append(piv.decode_reference(data[start : start + piv.REFERENCE_LENGTH]))
+                except ValueError:
+                    pass
+        return original(self, command)
+
+    PivApplet.process = process  # type: ignore[method-assign]
+    try:
+        yield seen
+    finally:
+        PivApplet.process = original  # type: ignore[method-assign]
+
+
+def world_secrets(
+    world: DemoWorld, cryptograms: Iterable[bytes], piv_secrets: Iterable[str] = ()
+) -> set[str]:
+    """Every secret this world saw (text forms; cryptograms as hex; PIV PUKs and PINs)."""
+    found: set[str] = set(piv_secrets)
+    for holder in [*world.demo_data["holders"], *world.demo_data.get("piv_holders", [])]:
         found.add(holder["pin"])
+        if "puk" in holder:
+            found.add(holder["puk"])
         found.update(str(a) for a in holder.get("answers", {}).values())
     if world.cards is not None:
         for key in ("locked", "working", "unregistered", "ra"):

@@ -14,6 +14,7 @@ from typing import Any
 
 from card import apdu
 from kiosk import service_client as sc
+from kiosk.card_access import Proof, SignedProof
 from kiosk.effects import store
 from kiosk.effects.card import GONE, passcode_refused, unreadable
 from kiosk.effects.parts import Effect, EffectParts
@@ -59,6 +60,13 @@ async def check_service(parts: EffectParts, _cmd: c.CheckService) -> None:
     parts.emit(e.ServiceReachable())
 
 
+def wire_proof(proof: Proof) -> sc.CardProofValue:
+    """A card's proof as the client sends it: the MAC, or a PIV signature and certificate."""
+    if isinstance(proof, SignedProof):
+        return sc.PivSignature(signature=proof.signature, certificate=proof.certificate)
+    return proof
+
+
 async def start_unlock(parts: EffectParts, cmd: c.StartUnlock) -> e.Event | None:
     """StartUnlock: a nonce, the card-key MAC over it, then POST /v1/unlocks."""
     nonce = await parts.client.new_nonce()
@@ -68,7 +76,7 @@ async def start_unlock(parts: EffectParts, cmd: c.StartUnlock) -> e.Event | None
         return None  # the watcher reports the removal or the other card
     except apdu.CardError as exc:
         return unreadable(exc)
-    started = await parts.client.start_unlock(cmd.serial, cmd.uuid, nonce.nonce, mac)
+    started = await parts.client.start_unlock(cmd.serial, cmd.uuid, nonce.nonce, wire_proof(mac))
     return e.UnlockStartedReply(
         unlock_id=started.unlock_id,
         next=e.NextStep(started.next),
@@ -108,7 +116,13 @@ async def start_registration(parts: EffectParts, cmd: c.StartRegistration) -> e.
     except apdu.CardError as exc:
         return passcode_refused(exc)
     started = await parts.client.start_registration(
-        cmd.serial, cmd.uuid, nonce.nonce, mac, cmd.email, cmd.mobile, cmd.terms_version
+        cmd.serial,
+        cmd.uuid,
+        nonce.nonce,
+        wire_proof(mac),
+        cmd.email,
+        cmd.mobile,
+        cmd.terms_version,
     )
     return e.RegistrationStartedReply(started.registration_id, started.expires_at)
 

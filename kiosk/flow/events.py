@@ -47,6 +47,8 @@ class UnreadableReason(enum.Enum):
     """The card did not answer properly (dirty contacts, inserted the wrong way)."""
     SERVICE_REFUSED = "service_refused"
     """The service did not accept the card's proof (card not known to the directory)."""
+    UNBLOCK_REFUSED = "unblock_refused"
+    """The card refused the unblocking key the service holds for it (PIV PUK)."""
 
 
 class Event:
@@ -280,6 +282,8 @@ class CardWriteFailed(Event):
     reason: str
     card_removed: bool = False
     status_word: str | None = None
+    final: bool = False
+    """The card refused its unblocking key (PIV PUK): never try again here."""
 
 
 @dataclass(frozen=True)

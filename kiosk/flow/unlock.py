@@ -289,6 +289,21 @@ def _writing_card(
         commands.append(audit(state, "card_unlocked", "success"))
         unlocked = s.Unlocked(name=card.name, at=state.now)
         return replace(state, screen=unlocked, journey=None), commands
+    if isinstance(event, e.CardWriteFailed) and event.final:
+        # A PUK try is precious: the kiosk never offers another go on this card.
+        audited = audit(
+            state,
+            "card_write",
+            "unblock_refused",
+            reason=event.reason,
+            status_word=event.status_word,
+        )
+        refused = s.CardNotRecognised(reason=e.UnreadableReason.UNBLOCK_REFUSED)
+        return replace(state, screen=refused, journey=None), [
+            c.WipeInputs(),
+            c.ClearCheckpoint(),
+            audited,
+        ]
     if isinstance(event, e.CardWriteFailed):
         error = N_(
             "Your card could not be updated ({reason}). Your passcode has not "

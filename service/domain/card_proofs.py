@@ -1,4 +1,5 @@
-"""Card proofs: a MAC over a service nonce with a key derived for the card's serial."""
+"""Card proofs: a MAC over a service nonce with a key derived for the card's serial, or,
+for a PIV card, a signature checked against its certificate (`piv_proofs`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Row
 
 from card.keys import aes_cmac
+from service.domain import piv_proofs
 from service.domain.parts import Kiosk, Parts
 from service.domain.throttles import (
     bad_proof_bucket,
@@ -19,8 +21,10 @@ from service.queries import holders, nonces
 
 
 class CardProof(Protocol):
-    """What a kiosk sends to prove a card: the card's MAC over a service nonce."""
+    """What a kiosk sends to prove a card: the card's MAC (or PIV signature) over a nonce."""
 
+    @property
+    def profile(self) -> str: ...
     @property
     def serial(self) -> str: ...
     @property
@@ -28,7 +32,11 @@ class CardProof(Protocol):
     @property
     def nonce(self) -> str: ...
     @property
-    def mac(self) -> str: ...
+    def mac(self) -> str | None: ...
+    @property
+    def signature(self) -> str | None: ...
+    @property
+    def certificate(self) -> str | None: ...
 
 
 def proven_holder(
@@ -47,18 +55,35 @@ def proven_holder(
     """
     limit = parts.settings.throttle.bad_proofs_per_kiosk
     check_not_reached(parts, conn, bad_proof_bucket(kiosk.id), limit)
-    serial, uuid, nonce, mac = proof.serial, proof.uuid, proof.nonce, proof.mac
+    serial, uuid, nonce = proof.serial, proof.uuid, proof.nonce
     used = nonces.use(conn, nonce, kiosk.id, parts.now())
     holder = holders.find(conn, uuid, for_update=True)
-    # Compute the MAC whatever happened above, so timing says nothing either.
-    expected = aes_cmac(parts.masters.derive(key_name, bytes.fromhex(serial)), bytes.fromhex(nonce))
-    mac_ok = hmac.compare_digest(expected, bytes.fromhex(mac))
-    if used and holder is not None and holder.serial == serial and mac_ok:
+    # Check the proof whatever happened above, so timing says nothing either.
+    proof_ok = _proof_checks_out(parts, conn, proof, key_name)
+    if used and holder is not None and holder.serial == serial and proof_ok:
         count_proven_start(parts, conn, serial, uuid)
         return holder
     # Counted, never refused here: this failure answers like any other failed proof.
     count_within(parts, conn, bad_proof_bucket(kiosk.id))
     return None
+
+
+def _proof_checks_out(parts: Parts, conn: Connection, proof: CardProof, key_name: str) -> bool:
+    """The MAC (own applet) or the signature and certificate (PIV) alone, not the directory."""
+    if proof.profile == "piv":
+        return piv_proofs.proof_holds(
+            parts,
+            conn,
+            guid=proof.serial,
+            uuid=proof.uuid,
+            nonce=proof.nonce,
+            signature=proof.signature or "",
+            certificate=proof.certificate or "",
+            role="card" if key_name == "card_auth" else "holder",
+        )
+    key = parts.masters.derive(key_name, bytes.fromhex(proof.serial))
+    expected = aes_cmac(key, bytes.fromhex(proof.nonce))
+    return hmac.compare_digest(expected, bytes.fromhex(proof.mac or ""))
 
 
 def cryptogram_for(parts: Parts, serial: str, challenge: str) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine
 from card.keys import MasterKeys
 from service.domain import kept_answers
 from service.domain.answer_checks import AnswerChecks
+from service.domain.card_ca import load_card_ca
 from service.domain.catalogue import Catalogue, load_terms_version
 from service.domain.errors import Refusal
 from service.domain.mail_claims import MailClaims
@@ -72,6 +73,8 @@ class Parts:
         self.mail_claims = MailClaims(engine, clock, self.instance_id)
         self.notices_owed = threading.Event()
         """Set when a committed transaction owed a notice: wakes the notice sweep."""
+        #: The card CA for PIV proofs (None: no PIV cards), read once at start.
+        self.card_ca = load_card_ca(settings)
         workers = settings.admission.workers or os.cpu_count() or 1
         self.answer_checks = AnswerChecks(
             workers,

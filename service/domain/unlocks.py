@@ -100,6 +100,8 @@ def start(parts: Parts, kiosk: Kiosk, request: UnlockIn) -> UnlockOut:
             code_void=False,
             resends=0,
             cryptograms=0,
+            profile=request.profile,
+            puk_releases=0,
             **(issued.columns if issued else {}),
         )
         code_sent_to = None
@@ -214,7 +216,7 @@ def cryptogram(parts: Parts, kiosk: Kiosk, unlock_id: str, challenge: str) -> Cr
     with parts.transaction() as conn:
         row = load(parts, conn, kiosk, unlock_id)
         who = UNLOCK.who(kiosk, row)
-        if row.step != "accepted":
+        if row.step != "accepted" or row.profile != "own":
             raise StepOutOfOrder("No cryptogram can be issued now.")
         if row.cryptograms >= MAX_CRYPTOGRAMS:
             refuse(parts, conn, "unlock_cryptogram", CryptogramLimitReached(), **who)
@@ -250,6 +252,11 @@ def _owe_attempt_notice(parts: Parts, conn: Connection, kiosk: Kiosk, row: Row[A
     )
 
 
+def owe_attempt_notice(parts: Parts, conn: Connection, kiosk: Kiosk, row: Row[Any]) -> None:
+    """The same notice for a PIV unlock whose PUK was first released (`piv_unblock`)."""
+    _owe_attempt_notice(parts, conn, kiosk, row)
+
+
 def _attempt(unlock_id: str) -> str:
     return f"unlock-attempt:{unlock_id}"
 
@@ -279,7 +286,7 @@ def report_result(
     def body(conn: Connection, out: Pass) -> Empty:
         row = load(parts, conn, kiosk, unlock_id)
         who = UNLOCK.who(kiosk, row)
-        if row.step != "accepted" or row.cryptograms == 0:
+        if row.step != "accepted" or row.cryptograms + row.puk_releases == 0:
             raise StepOutOfOrder("No card result is expected now.")
         if outcome == "unlocked":
             flows.change(conn, unlocks, unlock_id, step="closed", closed_at=now)

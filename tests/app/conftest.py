@@ -28,8 +28,9 @@ CODE = re.compile(r"\b(\d{8})\b")
 
 
 def holder(world: DemoWorld, key: str) -> dict[str, Any]:
-    """A demo holder's public test data (uuid, pin, answers ...)."""
-    return next(h for h in world.demo_data["holders"] if h["key"] == key)
+    """A demo holder's public test data (uuid, pin, answers ...; PIV ones: puk)."""
+    everyone = [*world.demo_data["holders"], *world.demo_data.get("piv_holders", [])]
+    return next(h for h in everyone if h["key"] == key)
 
 
 def latest_code(world: DemoWorld, email: str, count: int = 1) -> str:

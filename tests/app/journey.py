@@ -51,13 +51,14 @@ def field_values(app: KioskApp) -> list[str]:
 
 
 class Holder:
-    """The demo holder of the locked card, at the kiosk."""
+    """A demo holder with a locked card (own applet by default, or "piv-locked")."""
 
-    def __init__(self, world: DemoWorld, app: KioskApp, pilot: Any) -> None:
+    def __init__(self, world: DemoWorld, app: KioskApp, pilot: Any, key: str = "locked") -> None:
         self.world = world
         self.app = app
         self.pilot = pilot
-        self.data = holder(world, "locked")
+        self.key = key
+        self.data = holder(world, key)
 
     async def type(self, text: str) -> None:
         await self.pilot.press(*text)
@@ -65,7 +66,7 @@ class Holder:
     async def to_status(self) -> s.KioskState:
         await until(self.pilot, self.app, on(s.WaitingForCard))
         assert self.world.cards is not None
-        self.world.cards.insert("locked")
+        self.world.cards.insert(self.key)
         return await until(self.pilot, self.app, on(s.CardStatus))
 
     async def to_questions(self) -> s.KioskState:
@@ -90,9 +91,9 @@ class Holder:
         await fields_ready(self.pilot, self.app)
         return state
 
-    async def to_new_passcode(self) -> s.KioskState:
+    async def to_new_passcode(self, code_count: int = 1) -> s.KioskState:
         await self.to_code()
-        await self.type(latest_code(self.world, self.data["email"]))
+        await self.type(latest_code(self.world, self.data["email"], count=code_count))
         await self.pilot.press("enter")
         state = await until(self.pilot, self.app, on(s.NewPasscode))
         await fields_ready(self.pilot, self.app)

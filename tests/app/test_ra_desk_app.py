@@ -73,7 +73,7 @@ async def test_an_ra_signs_in_clears_a_lock_unlocks_a_card_and_signs_out(
     app = ra_kiosk
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, app, on(s.WaitingForCard))
-        await pilot.press("f9")  # the demo key: the RA's card in the reader
+        await pilot.press("ctrl+f5")  # the demo key: the RA's card in the reader
         await until(pilot, app, on(s.CardStatus))
         await pilot.press("3")
         await until(pilot, app, on(RaPasscode))
@@ -153,7 +153,7 @@ async def test_an_ra_corrects_a_holders_contacts_and_both_addresses_are_told(
     app = ra_kiosk
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, app, on(s.WaitingForCard))
-        await pilot.press("f9")
+        await pilot.press("ctrl+f5")
         await until(pilot, app, on(s.CardStatus))
         await pilot.press("3")
         await until(pilot, app, on(RaPasscode))

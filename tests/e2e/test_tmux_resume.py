@@ -33,11 +33,11 @@ def kill_kiosk(term: Terminal) -> None:
     wait_for(lambda: not Path(f"/proc/{kiosk_pid}").exists(), what="the kiosk to die")
 
 
-def reach_code_step(world: DemoWorld, term: Terminal) -> None:
-    alex = holder(world, "locked")
+def reach_code_step(world: DemoWorld, term: Terminal, key: str = "locked") -> None:
+    alex = holder(world, key)
     assert world.cards is not None
     term.wait_text("Insert your smartcard")
-    world.cards.insert("locked")
+    world.cards.insert(key)
     term.wait_text("Your card is locked")
     term.keys("Enter")
     screen = term.wait_text("Answer your security questions")

@@ -37,6 +37,8 @@ def test_seed_demo_is_fixed_and_idempotent(
     assert {(True, "locked"), (True, "working"), (False, "working")} <= by_state
     for holder in first["holders"]:
         assert set(holder) == {
+            "key",
+            "profile",
             "uuid",
             "serial",
             "name",
@@ -48,6 +50,8 @@ def test_seed_demo_is_fixed_and_idempotent(
             "answers",
             "ra_role",
         }
+        # Without --demo the PIV holders (demo card CA) are left out.
+        assert holder["profile"] == "own"
         assert len(holder["uuid"]) == 12 and len(holder["serial"]) == 16
         assert bool(holder["answers"]) == holder["registered"]
     shown = json.loads(run(capsys, "ra", "show", first["holders"][0]["uuid"], "--db", db))

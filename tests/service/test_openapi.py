@@ -35,6 +35,8 @@ ENDPOINTS = {
     ("post", "/v1/unlocks/{unlock_id}/answers"),
     ("post", "/v1/unlocks/{unlock_id}/code"),
     ("post", "/v1/unlocks/{unlock_id}/cryptogram"),
+    ("post", "/v1/unlocks/{unlock_id}/puk"),
+    ("post", "/v1/unlocks/{unlock_id}/puk-rotated"),
     ("post", "/v1/unlocks/{unlock_id}/resend"),
     ("post", "/v1/unlocks/{unlock_id}/result"),
     ("post", "/v1/registrations"),

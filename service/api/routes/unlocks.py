@@ -13,6 +13,8 @@ from contract.wire import (
     CryptogramOut,
     Empty,
     FlowId,
+    PukOut,
+    PukRotatedIn,
     ResultIn,
     UnlockIn,
     UnlockOut,
@@ -21,7 +23,7 @@ from service.api.admission import admitted, answer_checks_open
 from service.api.deps import Answer, IdempotentDep, ServiceDep
 from service.api.errors import documented
 from service.domain import errors as e
-from service.domain import unlocks
+from service.domain import piv_unblock, unlocks
 from service.metrics import counted
 
 router = APIRouter(prefix="/v1/unlocks", tags=["unlock"])
@@ -96,6 +98,26 @@ def unlock_cryptogram(
         body,
         lambda: unlocks.cryptogram(service, once.kiosk, unlock_id, body.challenge),
         replay=lambda: unlocks.replay_cryptogram(service, once.kiosk, unlock_id, body.challenge),
+    )
+
+
+@router.post(
+    "/{unlock_id}/puk",
+    response_model=PukOut,
+    responses=documented(*UNLOCK, e.CryptogramLimitReached),
+)
+def unlock_puk(unlock_id: FlowId, service: ServiceDep, once: IdempotentDep) -> Answer:
+    # The PUKs are never kept for a replay: a repeat is another release, counted.
+    release = lambda: piv_unblock.release_puk(service, once.kiosk, unlock_id)  # noqa: E731
+    return once.run(None, release, replay=release)
+
+
+@router.post("/{unlock_id}/puk-rotated", response_model=Empty, responses=documented(*UNLOCK))
+def unlock_puk_rotated(
+    unlock_id: FlowId, body: PukRotatedIn, service: ServiceDep, once: IdempotentDep
+) -> Answer:
+    return once.run(
+        body, lambda: piv_unblock.puk_rotated(service, once.kiosk, unlock_id, body.rotation)
     )
 
 
