@@ -12,6 +12,9 @@ from kiosk.flow import states as s
 from kiosk.service_http import ServiceRejected
 from screens.self_service_locked import LOCKED, paused_text
 from tests.kiosk.kiosk_journey import CODE, Driver
+from tests.screens.harness import ScreenHarness, kiosk_state, screen_text
+
+SIZE = (100, 32)
 
 
 def paused(retry_after: int) -> ServiceRejected:
@@ -45,3 +48,14 @@ def test_the_paused_words_say_when_and_who_can_help() -> None:
     assert "paused" in text and "wrong codes" in text
     assert "about 1 minute" in paused_text(1)
     assert paused_text(5400) != LOCKED
+
+
+async def test_the_paused_screen_says_why_when_and_who_can_help() -> None:
+    app = ScreenHarness(kiosk_state(s.SelfServiceLocked(paused_for=5400)))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+    assert "too many wrong codes" in text
+    assert "try again here in about 1 hour and 30 minutes" in text
+    assert "take this card and photo ID to them" in text
+    assert "answered wrongly 3 times" not in text
