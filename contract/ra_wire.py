@@ -10,22 +10,13 @@ from typing import Literal
 
 from pydantic import Field
 
-from contract.wire import Hex16, Hex32, Text32, Text320, Uuid12, WireModel
+from contract.wire import CardProofIn, Text32, Text320, WireModel
 
 RA_ROLES = ("ra", "manager")
 """Roles the holder directory can give: `ra` acts at an RA desk; `manager` also reads
 the report (RAs, Sponsors and Local Smartcard Unlockers are all `ra`)."""
 
 RaRole = Literal["ra", "manager"]
-
-
-class CardProofIn(WireModel):
-    """A card's MAC over a service nonce: the RA's holder proof, or a holder's card proof."""
-
-    serial: Hex16
-    uuid: Uuid12
-    nonce: Hex32
-    mac: Hex32
 
 
 class RaSessionOut(WireModel):

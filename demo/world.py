@@ -212,24 +212,25 @@ class DemoCards(DemoControls):
 
     #: `make demo`: the RA's card (key "ra") goes into the second reader, the RA's own.
     ra_second_reader: bool = False
-    _ra_inserted: VirtualCard | None = None
+    _ra_inserted: VpcdCard | None = None
 
     def insert(self, key: str) -> None:
         """Insert holder `key`'s card (removing any card in the reader first); the RA's
         card into the second reader when `ra_second_reader`."""
-        if key == "ra" and self.ra_second_reader:
+        second = key == "ra" and self.ra_second_reader
+        port = self.port + 1 if second else self.port
+        personalisation = self.personalisation(key)
+        card: VpcdCard
+        if isinstance(personalisation, PivPersonalisation):
+            card = VirtualPivCard(make_piv_applet(personalisation), port=port)
+        else:
+            card = VirtualCard(make_applet(personalisation), port=port)
+        if second:
             self.remove_ra()
-            card = VirtualCard(make_applet(self.personalisation(key)), port=self.port + 1)
             card.start()
             self._ra_inserted = card
             return
         self.remove()
-        personalisation = self.personalisation(key)
-        card: VpcdCard
-        if isinstance(personalisation, PivPersonalisation):
-            card = VirtualPivCard(make_piv_applet(personalisation), port=self.port)
-        else:
-            card = VirtualCard(make_applet(personalisation), port=self.port)
         card.start()
         self._inserted = card
 
@@ -293,9 +294,7 @@ def _banner(
     lines = ["DEMO - public test data. F2 locked card, F3 working card, F4 unregistered card,"]
     if any(h.get("profile") == "piv" for h in holders):
         lines.append("PIV cards: Ctrl+F2 locked, Ctrl+F3 working, Ctrl+F4 unregistered.")
-    lines.append(
-        "F5 remove card, F6 mailbox (codes arrive there), Ctrl+F5 RA card in/out."
-    )
+    lines.append("F5 remove card, F6 mailbox (codes arrive there), Ctrl+F5 RA card in/out.")
     labels = DEMO_KEYS
     for h in holders:
         # A card inserted once keeps its own passcode and counter (changed by an

@@ -20,6 +20,7 @@ from contract.ra_wire import (
     RaSessionOut,
     ReportOut,
 )
+from kiosk.service_client import CardProofValue, card_proof_json
 from kiosk.service_http import ServiceError, ServiceHttp
 
 
@@ -74,11 +75,11 @@ class RaClient:
         return bytes.fromhex(str(body["nonce"]))
 
     async def sign_in(
-        self, serial: bytes | str, uuid: str, nonce: bytes, mac: bytes
+        self, serial: bytes | str, uuid: str, nonce: bytes, proof: CardProofValue
     ) -> RaSessionOut:
         """POST /v1/ra/sessions with the RA card's holder-key MAC (passcode verified)."""
         body = await self._service.json(
-            "POST", "/v1/ra/sessions", json=_proof(serial, uuid, nonce, mac)
+            "POST", "/v1/ra/sessions", json=card_proof_json(serial, uuid, nonce, proof)
         )
         return _read(RaSessionOut, body)
 
@@ -91,11 +92,13 @@ class RaClient:
         )
 
     async def holder_card(
-        self, session_id: str, serial: bytes | str, uuid: str, nonce: bytes, mac: bytes
+        self, session_id: str, serial: bytes | str, uuid: str, nonce: bytes, proof: CardProofValue
     ) -> HolderStateOut:
         """POST /v1/ra/sessions/{id}/holder with the holder card's card-key MAC."""
         body = await self._service.json(
-            "POST", f"/v1/ra/sessions/{session_id}/holder", json=_proof(serial, uuid, nonce, mac)
+            "POST",
+            f"/v1/ra/sessions/{session_id}/holder",
+            json=card_proof_json(serial, uuid, nonce, proof),
         )
         return _read(HolderStateOut, body)
 
@@ -119,14 +122,17 @@ class RaClient:
         return _read(HolderStateOut, body)
 
     async def start_assisted_unlock(
-        self, session_id: str, serial: bytes | str, uuid: str, nonce: bytes, mac: bytes
+        self, session_id: str, serial: bytes | str, uuid: str, nonce: bytes, proof: CardProofValue
     ) -> AssistedUnlockOut:
         """POST /v1/ra/sessions/{id}/unlocks: the RA's word given, the holder's card proved."""
-        proof = _proof(serial, uuid, nonce, mac)
         body = await self._service.json(
             "POST",
             f"/v1/ra/sessions/{session_id}/unlocks",
-            json={**proof, "holder_present": True, "photo_matches": True},
+            json={
+                **card_proof_json(serial, uuid, nonce, proof),
+                "holder_present": True,
+                "photo_matches": True,
+            },
         )
         return _read(AssistedUnlockOut, body)
 
@@ -169,10 +175,6 @@ class RaClient:
         query = f"since={since.isoformat()}&until={until.isoformat()}"
         body = await self._service.json("GET", f"/v1/ra/sessions/{session_id}/report?{query}")
         return _read(ReportOut, body)
-
-
-def _proof(serial: bytes | str, uuid: str, nonce: bytes, mac: bytes) -> dict[str, str]:
-    return {"serial": _hex(serial), "uuid": uuid, "nonce": nonce.hex(), "mac": mac.hex()}
 
 
 M = TypeVar("M", RaSessionOut, HolderStateOut, AssistedUnlockOut, ReportOut)

@@ -23,9 +23,11 @@ from typing import Literal, TypeVar
 from card import apdu
 from card.pcsc import CardRemovedError, NoCardError
 from contract.ra_wire import HolderStateOut, RaSessionOut
-from kiosk.card_access import CardAccess, CardThread, PcscCardAccess
+from kiosk.card_access import CardAccess, CardThread, PcscCardAccess, Proof
+from kiosk.effects.service import wire_proof
 from kiosk.flow.facts import CardFacts
 from kiosk.ra_client import RaClient
+from kiosk.service_client import CardProofValue
 
 log = logging.getLogger(__name__)
 
@@ -113,10 +115,10 @@ class RaDesk:
         serial = ra_card.serial
         nonce = await self.client.new_nonce()
 
-        def prove(access: CardAccess) -> bytes:
+        def prove(access: CardAccess) -> Proof:
             return access.holder_mac(serial, nonce, passcode)
 
-        mac = await self.cards.ra.call(prove)
+        mac = wire_proof(await self.cards.ra.call(prove))
         self.session = await self.client.sign_in(serial, ra_card.uuid, nonce, mac)
         return self.session
 
@@ -125,15 +127,15 @@ class RaDesk:
             raise RaCardRemoved("No RA is signed in")
         return self.session.session_id
 
-    async def _holder_proof(self, holder: CardFacts) -> tuple[bytes, bytes]:
+    async def _holder_proof(self, holder: CardFacts) -> tuple[bytes, CardProofValue]:
         nonce = await self.client.new_nonce()
         serial = holder.serial
 
-        def prove(access: CardAccess) -> bytes:
+        def prove(access: CardAccess) -> Proof:
             return access.card_mac(serial, nonce)
 
         try:
-            return nonce, await self.cards.holder.call(prove)
+            return nonce, wire_proof(await self.cards.holder.call(prove))
         except CARD_GONE as exc:
             raise HolderCardRemoved(str(exc)) from exc
 

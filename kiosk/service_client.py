@@ -52,6 +52,7 @@ __all__ = [
     "Nonce",
     "NotRegisteredError",
     "PivSignature",
+    "card_proof_json",
     "PukPair",
     "Question",
     "QuestionCatalogue",
@@ -166,7 +167,7 @@ def _hex(value: bytes | str) -> str:
     return value.hex() if isinstance(value, bytes) else value.lower()
 
 
-def _proof_json(
+def card_proof_json(
     serial: bytes | str, uuid: str, nonce: bytes | str, proof: CardProofValue
 ) -> dict[str, str]:
     """The card-proof members of a start body (docs/api.md "Card proofs")."""
@@ -327,7 +328,7 @@ class ServiceClient:
         body = await self._json(
             "POST",
             "/v1/unlocks",
-            json=_proof_json(serial, uuid, nonce, mac),
+            json=card_proof_json(serial, uuid, nonce, mac),
             idempotency_key=idempotency_key,
         )
         started = _read(wire.UnlockOut, body)
@@ -448,7 +449,7 @@ class ServiceClient:
             "POST",
             "/v1/registrations",
             json={
-                **_proof_json(serial, uuid, nonce, mac),
+                **card_proof_json(serial, uuid, nonce, mac),
                 "email": email,
                 "mobile": mobile,
                 "terms_version": terms_version,

@@ -15,9 +15,10 @@ from card import apdu
 from card.pcsc import CardRemovedError, NoCardError
 from contract.problems import ProblemCode
 from contract.ra_wire import HolderStateOut, ReportOut
-from kiosk.card_access import CardAccess, CardThread, WrongCard
+from kiosk.card_access import CardAccess, CardThread, Proof, WrongCard
 from kiosk.effects.card import passcode_refused
 from kiosk.effects.parts import Effect, EffectParts
+from kiosk.effects.service import wire_proof
 from kiosk.flow import commands as c
 from kiosk.flow import ra_events as r
 from kiosk.flow.ra_states import RaHolderView, RaReportView, RaSession
@@ -96,11 +97,10 @@ async def ra_sign_in(parts: EffectParts, cmd: r.RaSignIn) -> None:
     try:
         nonce = await ra.new_nonce()
 
-        def prove(access: CardAccess) -> bytes:
+        def prove(access: CardAccess) -> Proof:
             return access.holder_mac(serial, nonce, passcode)
 
-        mac = await thread.call(prove)
-        out = await ra.sign_in(serial, cmd.uuid, nonce, mac)
+        out = await ra.sign_in(serial, cmd.uuid, nonce, wire_proof(await thread.call(prove)))
     except GONE:
         return  # the watcher reports the removal
     except apdu.CardError as exc:
@@ -121,7 +121,7 @@ async def ra_take_holder_card(parts: EffectParts, cmd: r.RaTakeHolderCard) -> No
     try:
         nonce = await ra.new_nonce()
         mac = await parts.card.call(lambda access: access.card_mac(serial, nonce))
-        state = await ra.holder_card(cmd.session_id, serial, cmd.uuid, nonce, mac)
+        state = await ra.holder_card(cmd.session_id, serial, cmd.uuid, nonce, wire_proof(mac))
     except GONE:
         return
     except apdu.CardError as exc:
@@ -165,7 +165,9 @@ async def ra_assisted_unlock(parts: EffectParts, cmd: r.RaAssistedUnlock) -> Non
     try:
         nonce = await ra.new_nonce()
         mac = await parts.card.call(lambda access: access.card_mac(serial, nonce))
-        started = await ra.start_assisted_unlock(session_id, serial, cmd.uuid, nonce, mac)
+        started = await ra.start_assisted_unlock(
+            session_id, serial, cmd.uuid, nonce, wire_proof(mac)
+        )
         unlock_id = started.assisted_unlock_id
         challenge = await parts.card.call(lambda access: access.begin_unblock(serial))
     except GONE:

@@ -11,7 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Row
 
-from contract.ra_wire import CardProofIn, ContactsIn, HolderEvent, HolderStateOut
+from contract.ra_wire import ContactsIn, HolderEvent, HolderStateOut
+from contract.wire import CardProofIn
 from service.domain.audit import record, refusals_recorded
 from service.domain.card_proofs import proven_holder
 from service.domain.errors import CardNotProven, EmailDomainRefused, MobileMalformed

@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Row
 
-from contract.ra_wire import CardProofIn, RaSessionOut
+from contract.ra_wire import RaSessionOut
+from contract.wire import CardProofIn
 from service.domain.audit import record, refusals_recorded
 from service.domain.card_proofs import proven_holder
 from service.domain.errors import HolderNotProven

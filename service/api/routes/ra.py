@@ -11,14 +11,13 @@ from fastapi.responses import Response
 from contract.ra_wire import (
     AssistedUnlockIn,
     AssistedUnlockOut,
-    CardProofIn,
     ContactsIn,
     HolderStateOut,
     RaSessionOut,
     ReportOut,
     SignOutIn,
 )
-from contract.wire import ChallengeIn, CryptogramOut, Empty, FlowId, ResultIn
+from contract.wire import CardProofIn, ChallengeIn, CryptogramOut, Empty, FlowId, ResultIn
 from service.api.deps import Answer, IdempotentDep, KioskDep, ServiceDep
 from service.api.errors import documented
 from service.domain import errors as e
