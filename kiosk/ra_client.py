@@ -20,12 +20,8 @@ from contract.ra_wire import (
     RaSessionOut,
     ReportOut,
 )
-from kiosk.service_client import CardProofValue, card_proof_json
+from kiosk.proof_body import CardProofValue, card_proof_json
 from kiosk.service_http import ServiceError, ServiceHttp
-
-
-def _hex(value: bytes | str) -> str:
-    return value.hex() if isinstance(value, bytes) else value.lower()
 
 
 class RaClient:

@@ -26,8 +26,8 @@ from contract.ra_wire import HolderStateOut, RaSessionOut
 from kiosk.card_access import CardAccess, CardThread, PcscCardAccess, Proof
 from kiosk.effects.service import wire_proof
 from kiosk.flow.facts import CardFacts
+from kiosk.proof_body import CardProofValue
 from kiosk.ra_client import RaClient
-from kiosk.service_client import CardProofValue
 
 log = logging.getLogger(__name__)
 

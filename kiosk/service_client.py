@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from contract import wire
 from contract.contacts import RaContacts
 from kiosk.flow.facts import Question
+from kiosk.proof_body import CardProofValue, PivSignature, card_proof_json, hex_text
 from kiosk.ra_client import RaClient
 from kiosk.service_http import (
     CardProofInvalid,
@@ -133,15 +134,6 @@ class RegistrationStarted:
 
 
 @dataclass(frozen=True)
-class PivSignature:
-    """A PIV card's proof: its ECDSA signature over the nonce and the signing key's
-    DER certificate (9E for an unlock, 9A for a registration)."""
-
-    signature: bytes
-    certificate: bytes
-
-
-@dataclass(frozen=True)
 class PukPair:
     """POST /v1/unlocks/{id}/puk: the card's escrowed PUK and the PUK to rotate it to.
 
@@ -157,28 +149,6 @@ class PukPair:
         return f"PukPair(<redacted>, settle={self.settle}, rotation={self.rotation})"
 
     __str__ = __repr__
-
-
-CardProofValue = bytes | str | PivSignature
-"""An own-applet MAC (bytes or hex), or a PIV card's signature and certificate."""
-
-
-def _hex(value: bytes | str) -> str:
-    return value.hex() if isinstance(value, bytes) else value.lower()
-
-
-def card_proof_json(
-    serial: bytes | str, uuid: str, nonce: bytes | str, proof: CardProofValue
-) -> dict[str, str]:
-    """The card-proof members of a start body (docs/api.md "Card proofs")."""
-    body = {"serial": _hex(serial), "uuid": uuid, "nonce": _hex(nonce)}
-    if isinstance(proof, PivSignature):
-        body["profile"] = "piv"
-        body["signature"] = proof.signature.hex()
-        body["certificate"] = proof.certificate.hex()
-    else:
-        body["mac"] = _hex(proof)
-    return body
 
 
 def _time(value: str) -> datetime:
@@ -375,7 +345,7 @@ class ServiceClient:
         body = await self._json(
             "POST",
             f"/v1/unlocks/{unlock_id}/cryptogram",
-            json={"challenge": _hex(challenge)},
+            json={"challenge": hex_text(challenge)},
             idempotency_key=idempotency_key,
         )
         return bytes.fromhex(_read(wire.CryptogramOut, body).cryptogram)
