@@ -77,6 +77,7 @@ TROUBLE: dict[e.Call, Trouble] = {
     e.Call.START_UNLOCK: Trouble("checking your card", ComesBack.AS_IS, _start_unlock_again),
     e.Call.SEND_ANSWERS: Trouble("checking your answers", ComesBack.SEND_AGAIN),
     e.Call.SEND_CODE: Trouble("checking your code", ComesBack.SEND_AGAIN),
+    e.Call.CHOOSE_CHANNEL: Trouble("sending your code", ComesBack.SEND_AGAIN),
     e.Call.RESEND_CODE: Trouble(
         "sending you a new code", ComesBack.QUIET, lambda state: c.ResendCode(_service_id(state))
     ),

@@ -101,7 +101,7 @@ def _starting_unlock(
     state: s.KioskState, event: e.Event, screen: s.StartingUnlock, card: CardFacts
 ) -> Result:
     if isinstance(event, e.UnlockStartedReply):
-        if screen.first_look and event.next is e.NextStep.ANSWERS:
+        if screen.first_look and event.next is not e.NextStep.CODE:
             # The card can be unlocked here: its status says so, and Enter goes on
             # with this unlock (nothing is saved until then). Where questions are off
             # the code is already mailed, so its screen comes at once instead.
@@ -138,7 +138,7 @@ def unlock_started(state: s.KioskState, card: CardFacts, event: e.UnlockStartedR
     now = current_time(state)
     journey = Checkpoint(
         journey=Journey.UNLOCK,
-        step=Step.QUESTIONS if event.next is e.NextStep.ANSWERS else Step.CODE,
+        step=Step.CODE if event.next is e.NextStep.CODE else Step.QUESTIONS,
         serial=card.serial,
         service_id=event.unlock_id,
         started_at=now,
@@ -149,6 +149,9 @@ def unlock_started(state: s.KioskState, card: CardFacts, event: e.UnlockStartedR
     )
     if event.next is e.NextStep.ANSWERS:
         screen: s.Screen = s.Questions(questions=event.questions, attempts_left=event.attempts_left)
+    elif event.next is e.NextStep.CHANNEL:
+        # Saved as the questions step with none: a restart here starts the unlock again.
+        screen = s.ChooseChannel(channels=event.channels)
     else:
         code_expires = event.code_expires_at or now + state.config.code_lifetime
         journey = replace(
@@ -161,6 +164,7 @@ def unlock_started(state: s.KioskState, card: CardFacts, event: e.UnlockStartedR
             sent_to=event.code_sent_to or "",
             sent_at=now,
             expires_at=code_expires,
+            text_sent_to=event.text_sent_to,
             resend_available_at=now + state.config.resend_interval,
         )
     state, commands = with_journey(replace(state, screen=screen), journey)
