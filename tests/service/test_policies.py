@@ -69,13 +69,16 @@ def standin(tmp_path: Path) -> Iterator[tuple[NotifyStandIn, Path]]:
 
 
 def on_notify(
-    settings: ServiceSettings, standin: tuple[NotifyStandIn, Path], **policy: Any
+    settings: ServiceSettings,
+    standin: tuple[NotifyStandIn, Path],
+    timeout: float = 5.0,
+    **policy: Any,
 ) -> ServiceSettings:
     running, key_file = standin
     notify = Notify(
         api_key_file=key_file,
         base_url=running.url,
-        timeout=5.0,
+        timeout=timeout,
         attempts=1,
         unlock_code_email=IDS["unlock-code"],
         registration_code_email=IDS["registration-code"],
@@ -98,8 +101,8 @@ def masked(holder: dict[str, Any]) -> str:
 
 
 def text_code(standin: NotifyStandIn, mobile: str, count: int) -> str:
-    [*_, last] = _wait_texts(standin, mobile, count)
-    return str(last.personalisation["code"])
+    """The code in the count-th text to mobile."""
+    return str(_wait_texts(standin, mobile, count)[count - 1].personalisation["code"])
 
 
 def _wait_texts(standin: NotifyStandIn, mobile: str, count: int) -> list[Any]:
@@ -218,18 +221,26 @@ async def test_national_2023_notify_refusing_or_down_counts_nothing(
     clock: MovableClock,
 ) -> None:
     notify = standin[0]
-    running = serve(on_notify(settings, standin, policy="national-2023"), masters, clock)
+    chosen = on_notify(settings, standin, timeout=1.0, policy="national-2023")
+    running = serve(chosen, masters, clock)
     holder = running.holder("locked")
     try:
-        async with ServiceClient(running.url, running.tokens["ward-7"], timeout=5.0) as c:
+        async with ServiceClient(running.url, running.tokens["ward-7"], timeout=10.0) as c:
             started = await start(c, masters, holder)
             for status in (400, 500):  # refusing, then down (one try configured)
                 notify.fail_next(status)
                 with pytest.raises(MailUnavailable):
                     await c.choose_unlock_channel(started.unlock_id, "sms")
-            # Nothing changed: the holder can still choose, and the code works.
+            # Slow: Notify sits on the text past the service's timeout.
+            notify.delay = 2.0
+            with pytest.raises(MailUnavailable):
+                await c.choose_unlock_channel(started.unlock_id, "sms")
+            notify.delay = 0.0
+            # Notify took that text in the end (too late): its code was never stored.
+            _wait_texts(notify, holder["mobile"], 1)
+            # Nothing changed: the holder can still choose, and the new code works.
             await c.choose_unlock_channel(started.unlock_id, "sms")
-            await c.send_unlock_code(started.unlock_id, text_code(notify, holder["mobile"], 1))
+            await c.send_unlock_code(started.unlock_id, text_code(notify, holder["mobile"], 2))
             # The notice refused: nothing recorded, the result can be sent again.
             await c.get_cryptogram(started.unlock_id, b"\x01" * 16)
             notify.fail_next(500)
@@ -237,7 +248,7 @@ async def test_national_2023_notify_refusing_or_down_counts_nothing(
                 await c.report_unlock_result(started.unlock_id, "unlocked", 0x9000)
             await c.report_unlock_result(started.unlock_id, "unlocked", 0x9000)
             assert len(notify.wait_count(holder["email"], 1)) == 1
-            assert len(_wait_texts(notify, holder["mobile"], 2)) == 2
+            assert len(_wait_texts(notify, holder["mobile"], 3)) == 3
     finally:
         running.stop()
 
