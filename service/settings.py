@@ -178,6 +178,12 @@ class Notify(BaseModel):
     self_service_paused_email: str | None = None
     """Template id of the "self-service paused after wrong codes" email (name, until,
     ra_contact)."""
+    unlock_attempt_sms: str | None = None
+    """Template id of the unlock-attempt notice by text (same fields as its email); unset:
+    that notice goes by email only."""
+    contact_changed_sms: str | None = None
+    """Template id of the contact-changed notice by text, to the old mobile (same fields
+    as its email); unset: that notice goes by email only."""
 
     @field_validator("api_key_file")
     @classmethod

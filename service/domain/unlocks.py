@@ -38,7 +38,7 @@ from service.domain.errors import (
     UnlockLapsed,
 )
 from service.domain.kept_answers import keep
-from service.domain.notices import cancel, owe
+from service.domain.notices import cancel
 from service.domain.parts import Kiosk, Parts
 from service.domain.times import human_time, rfc3339
 from service.mailing import Pass
@@ -316,12 +316,11 @@ def _owe_attempt_notice(parts: Parts, conn: Connection, kiosk: Kiosk, row: Row[A
     """
     now = parts.now()
     holder = holders.get(conn, row.uuid)
-    owe(
+    channel_notices.owe_every_channel(
         parts,
         conn,
-        uuid=row.uuid,
-        to=holder.email,
-        template="unlock-attempt",
+        holder,
+        "unlock-attempt",
         due_at=now + parts.settings.notices.unreported_after,
         about=_attempt(row.id),
         name=holder.name,

@@ -25,6 +25,7 @@ from kiosk.service_client import (
     WrongCode,
     WrongStep,
 )
+from service.domain import notices
 from service.settings import Notify, ServiceSettings
 from tests.service.conftest import Mailbox, MovableClock, RunningService, card_mac, start_service
 from tests.service.notify_standin import (
@@ -388,5 +389,38 @@ async def test_questions_policy_unchanged_and_notice_goes_by_text_where_texts_ca
             await finish(c, started.unlock_id)
             mailbox.wait_count(holder["email"], 2)
             mailbox.wait_count(f"{holder['mobile']}@{GATEWAY}", 1)
+    finally:
+        running.stop()
+
+
+async def test_a_change_of_contact_details_is_told_by_email_and_by_text(
+    settings: ServiceSettings, mailbox: Mailbox, masters: MasterKeys, clock: MovableClock
+) -> None:
+    running = serve(on_smtp(settings), masters, clock)
+    holder = running.holder("locked")  # registered, at its old email and mobile
+    try:
+        async with ServiceClient(running.url, running.tokens["ward-7"], timeout=5.0) as c:
+            nonce = await c.new_nonce()
+            mac = card_mac(masters, holder["serial"], nonce.nonce, key="holder_auth")
+            new_address = "someone.else@nhs.net"
+            started = await c.start_registration(
+                holder["serial"],
+                holder["uuid"],
+                nonce.nonce,
+                mac,
+                new_address,
+                "07700900123",
+                "2026-11",
+            )
+            answers = {"q03": "Jo Bloggs", "q07": "moby dick", "q11": "Rae", "q20": "ward 9"}
+            await c.send_registration_answers(started.registration_id, answers)
+            await c.confirm_registration(started.registration_id, mailbox.code(new_address, 1))
+        assert notices.deliver_due(running.service) == 2
+        [told] = mailbox.wait_count(holder["email"], 1)
+        assert "changed" in str(told["Subject"])
+        [texted] = mailbox.wait_count(f"{holder['mobile']}@{GATEWAY}", 1)
+        body = texted.get_payload(decode=True)
+        assert b"details were changed" in body and b"0300 555 0100" in body
+        assert b"someone.else" not in body
     finally:
         running.stop()
