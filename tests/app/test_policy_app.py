@@ -7,6 +7,7 @@ from what the catcher received, emails and texts alike.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,22 @@ from kiosk.store import LocalStore
 from tests.app.conftest import holder, latest_code
 from tests.app.journey import SIZE, on, until
 from tests.conftest import CHEAP_ANSWER_HASHING, READER, reader_has_card
+from tests.service.notify_standin import (
+    NotifyStandIn,
+    NotifyTemplate,
+    make_api_key,
+    serve_notify,
+)
 from tests.support import wait_for
 
 GATEWAY = "sms.demo.invalid"
+NOTIFY_KINDS = (
+    "unlock_code_email",
+    "registration_code_email",
+    "unlock_notice_email",
+    "unlock_code_sms",
+    "unlock_notice_sms",
+)
 
 
 def policy_world(pcscd: PrivatePcscd, workdir: Path, **env: str) -> DemoWorld:
@@ -159,3 +173,46 @@ async def test_two_channel_holder_types_both_codes_and_unlocks(
             assert "texted code" in str(state.screen.error)  # type: ignore[attr-defined]
             await intent(pilot, app, e.SubmitCode(emailed, text_code=texted))
             await new_passcode_and_unlocked(pilot, app, world)
+
+
+async def test_two_channel_through_notify_codes_read_from_the_notify_server(
+    live_pcscd: PrivatePcscd, worlds: list[DemoWorld], tmp_path: Path
+) -> None:
+    """The same journey with the demo service sending through GOV.UK Notify's API (the
+    loopback stand-in): both codes are read from what Notify received."""
+    ids = {kind: str(uuid.uuid4()) for kind in NOTIFY_KINDS}
+    templates = {ids[kind]: NotifyTemplate(kind.rpartition("_")[2], ()) for kind in NOTIFY_KINDS}
+    api_key, service_id, secret = make_api_key()
+    key_file = tmp_path / "notify.key"
+    key_file.write_text(api_key + "\n")
+    key_file.chmod(0o600)
+    with serve_notify(NotifyStandIn(service_id, secret, templates)) as notify:
+        env = {f"notify__{kind}": ids[kind] for kind in NOTIFY_KINDS}
+        world = policy_world(
+            live_pcscd,
+            tmp_path / "world",
+            policy="two-channel",
+            mail_channel="notify",
+            notify__api_key_file=str(key_file),
+            notify__base_url=notify.url,
+            **env,
+        )
+        worlds.append(world)
+        alex = holder(world, "locked")
+        async for app in run_kiosk(world, tmp_path):
+            async with app.run_test(size=SIZE) as pilot:
+                await until(pilot, app, on(s.WaitingForCard))
+                assert world.cards is not None
+                world.cards.insert("locked")
+                state = await until(pilot, app, on(s.CodeEntry))
+                assert isinstance(state.screen, s.CodeEntry)
+                assert state.screen.text_sent_to == "07*** ***001"
+                emailed = notify.code(alex["email"], 1)
+                [text] = wait_for(lambda: notify.texts_to(alex["mobile"]), what="the text")
+                await intent(
+                    pilot, app, e.SubmitCode(emailed, text_code=str(text.personalisation["code"]))
+                )
+                await new_passcode_and_unlocked(pilot, app, world)
+        # The unlock notice went by both, through Notify.
+        wait_for(lambda: len(notify.texts_to(alex["mobile"])) == 2, what="the text notice")
+        assert len(notify.emails_to(alex["email"])) == 2
