@@ -1,6 +1,7 @@
 """Unlocking a locked card: the screen handlers of the unlock journey.
 
-Card proof and POST /v1/unlocks -> the security questions -> the emailed code
+Card proof and POST /v1/unlocks -> the security questions, or the choice of email
+or text (kiosk/flow/channel_choice.py), or nothing, as the policy says -> the code(s)
 -> a new passcode typed twice (checked against the passcode rules before the
 card is touched) -> the card written -> unlocked. `HANDLERS` maps each screen
 state of this journey to its handler.
@@ -65,8 +66,8 @@ def first_look(state: s.KioskState) -> Result:
     The card proof and POST /v1/unlocks: the one way the service says whether the
     holder registered and whether their self-service is locked. No attempt is
     spent (answers are not sent) and nothing else goes until the holder presses
-    Enter. Where the service mails the code at once (questions_required off), the
-    code goes now: that deployment asks nothing before the code anyway.
+    Enter. Where the service sends the code(s) at once (a policy without questions
+    and with nothing to choose), they go now: that deployment asks nothing before.
     """
     card = state.card
     if card is None:
