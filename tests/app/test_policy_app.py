@@ -28,6 +28,7 @@ from kiosk.store import LocalStore
 from tests.app.conftest import holder, latest_code
 from tests.app.journey import SIZE, on, until
 from tests.conftest import CHEAP_ANSWER_HASHING, READER, reader_has_card
+from tests.secrecy import recording_cryptograms, scan, world_secrets
 from tests.service.notify_standin import (
     NotifyStandIn,
     NotifyTemplate,
@@ -54,11 +55,17 @@ def policy_world(pcscd: PrivatePcscd, workdir: Path, **env: str) -> DemoWorld:
 
 @pytest.fixture
 def worlds(live_pcscd: PrivatePcscd, tmp_path: Path) -> Iterator[list[DemoWorld]]:
+    """The worlds a test starts; stopped after it, then the secrecy scan of what they
+    left behind (codes by email and by text included: both reach the catcher)."""
     started: list[DemoWorld] = []
-    yield started
+    with recording_cryptograms() as cryptograms:
+        yield started
+        for world in started:
+            world.stop()
+        wait_for(lambda: reader_has_card(False), what="the demo card to be removed")
     for world in started:
-        world.stop()
-    wait_for(lambda: reader_has_card(False), what="the demo card to be removed")
+        hits = scan([tmp_path], world_secrets(world, cryptograms))
+        assert not hits, f"secrets found on disk: {hits}"
 
 
 async def run_kiosk(world: DemoWorld, tmp_path: Path) -> AsyncIterator[KioskApp]:
