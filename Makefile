@@ -8,7 +8,7 @@ DEBS := pcscd vsmartcard-vpcd swig libpcsclite-dev tmux opensc postgresql system
 .PHONY: demo test lint unit system-deps venv bench clean catalogues compile-catalogues
 
 demo: system-deps $(STAMP) compile-catalogues
-	$(VENV)/bin/ssu-kiosk --demo
+	$(VENV)/bin/ssu-kiosk --demo $(if $(POLICY),--policy $(POLICY))
 
 # Workers: the tests mostly wait (pcscd polls, subprocesses), so three share two cores well;
 # each worker has its own private pcscd and PostgreSQL cluster. TEST_WORKERS=0 runs serially.

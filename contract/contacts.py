@@ -90,6 +90,12 @@ def mask_email(email: str) -> str:
     return f"{local[:1]}***@{domain}"
 
 
+def mask_mobile(mobile: str) -> str:
+    """07*** ***123: the first two digits and the last three, stars between."""
+    digits = _WHITESPACE.sub("", mobile)
+    return f"{digits[:2]}*** ***{digits[-3:]}"
+
+
 class RaContacts(BaseModel):
     """How holders reach the deployment's Registration Authority (RA) team.
 

@@ -134,14 +134,35 @@ class UnlockIn(CardProofIn):
     pass
 
 
+Channel = Literal["email", "sms"]
+"""How a code or notice reaches the holder: email, or a text message (SMS)."""
+
+
+class ChannelOption(WireModel):
+    """A channel on record for the holder, with its masked address."""
+
+    channel: Channel
+    to: str
+
+
 class UnlockOut(WireModel):
     unlock_id: str
-    next: Literal["answers", "code"]
+    next: Literal["answers", "code", "channel"]
     questions: list[Question]
     attempts_left: int
     expires_at: str
     code_sent_to: str | None = None
     """Only when next is "code" (absent from the JSON otherwise)."""
+    text_sent_to: str | None = None
+    """Only when a second code went by text (policy two-channel): the masked mobile."""
+    channels: list[ChannelOption] | None = None
+    """Only when next is "channel": where the holder may have the code sent."""
+    policy: str | None = None
+    """The deployment's policy: "questions", "national-2023" or "two-channel"."""
+
+
+class ChannelIn(WireModel):
+    channel: Channel
 
 
 class AnswersIn(WireModel):
@@ -151,10 +172,16 @@ class AnswersIn(WireModel):
 class CodeSent(WireModel):
     code_sent_to: str
     code_expires_at: str
+    text_sent_to: str | None = None
+    """Only when a second code went by text (policy two-channel): the masked mobile."""
+    text_expires_at: str | None = None
+    """When that texted code stops working (at most 10 minutes)."""
 
 
 class CodeIn(WireModel):
     code: Code
+    text_code: Code | None = None
+    """The code sent by text, when the unlock sent two (policy two-channel)."""
 
 
 class CodeAccepted(WireModel):

@@ -54,6 +54,10 @@ from kiosk.app import DemoControls
 LOOPBACK = "127.0.0.1"
 
 
+SMS_GATEWAY = "sms.demo.invalid"
+"""The demo's email-to-SMS gateway domain: texts reach the mail catcher there."""
+
+
 class PortTaken(RuntimeError):
     """The service could not bind its port: something else took it first."""
 
@@ -94,9 +98,12 @@ class Mailbox:
         for message in reversed(self.snapshot()):
             body = message.get_body(("plain",))
             content = body.get_content() if body is not None else ""
-            parts.append(
-                f"To: {message['To']}\nSubject: {message['Subject']}\n\n{content.strip()}\n"
-            )
+            to = str(message["To"])
+            if to.endswith(f"@{SMS_GATEWAY}"):
+                # A text message, through the demo's email-to-SMS gateway address.
+                parts.append(f"TEXT to {to.partition('@')[0]}\n\n{content.strip()}\n")
+                continue
+            parts.append(f"EMAIL to {to}\nSubject: {message['Subject']}\n\n{content.strip()}\n")
         return "\n" + ("-" * 60 + "\n").join(parts) if parts else ""
 
 
@@ -162,8 +169,10 @@ class DemoCards(DemoControls):
         holders: list[dict[str, Any]],
         holder_status: Callable[[str], HolderStatus | None] | None = None,
         status_every: float = 1.0,
+        policy: str = "questions",
     ) -> None:
         self.port = port
+        self._policy = policy
         self._mailbox = mailbox
         self._cards: dict[str, CardPersonalisation | PivPersonalisation] = {}
         self._holders = {h["key"]: h for h in holders}
@@ -184,7 +193,8 @@ class DemoCards(DemoControls):
                 h["uuid"]: self._holder_status(h["uuid"]) for h in self._holders.values()
             }
             self._status_read_at = now
-        return _banner(list(self._holders.values()), self._cards, self._status.get)
+        lines = _banner(list(self._holders.values()), self._cards, self._status.get)
+        return f"{POLICY_LINES.get(self._policy, self._policy)}\n{lines}"
 
     def personalisation(self, key: str) -> CardPersonalisation | PivPersonalisation:
         """The demo card of holder `key`, remembered for the whole demo."""
@@ -258,6 +268,13 @@ class DemoCards(DemoControls):
         return self._mailbox.text()
 
 
+POLICY_LINES = {
+    "questions": "Policy: questions (register, answer 3 questions, code by email).",
+    "national-2023": "Policy: national-2023 (no questions: a code by email or text).",
+    "two-channel": "Policy: two-channel (a code by email and one by text, both needed).",
+}
+"""The banner's first line: which unlock policy the demo service runs (--policy)."""
+
 QUESTIONS_PATH = DEMO_HOLDERS_PATH.parent / "questions.toml"
 
 
@@ -327,10 +344,18 @@ class DemoWorld:
         workdir: Path | None = None,
         pcscd: PrivatePcscd | None = None,
         service_env: dict[str, str] | None = None,
+        policy: str | None = None,
     ) -> None:
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="ssu-demo-"))
         #: Extra SSU_SERVICE_* variables for the service (tests: a cheap argon2 cost).
-        self._service_env = dict(service_env or {})
+        #: Texts go to the mail catcher as <mobile>@sms.demo.invalid (the demo mailbox
+        #: shows them as texts), so every policy runs and notices go by text too.
+        self._service_env = {"SSU_SERVICE_SMS_GATEWAY_DOMAIN": SMS_GATEWAY}
+        if policy is not None:
+            self._service_env["SSU_SERVICE_POLICY"] = policy
+        self._service_env |= dict(service_env or {})
+        #: The unlock policy the demo service runs (the banner says it).
+        self.policy = self._service_env.get("SSU_SERVICE_POLICY", "questions")
         #: An already running pcscd to share (tests: libpcsclite allows one per process).
         self._own_pcscd = pcscd is None
         self.pcscd = pcscd or PrivatePcscd(self.workdir / "pcscd")
@@ -378,7 +403,11 @@ class DemoWorld:
                     raise
                 self.service_port = free_port()
         self.cards = DemoCards(
-            self.pcscd.port, self.mail.mailbox, demo_holders(self.demo_data), self.holder_status
+            self.pcscd.port,
+            self.mail.mailbox,
+            demo_holders(self.demo_data),
+            self.holder_status,
+            policy=self.policy,
         )
         return self
 

@@ -1,7 +1,7 @@
 """`ssu-kiosk`: run the kiosk.
 
     ssu-kiosk [--config FILE] [--service-url URL] [--kiosk-token T] [--reader NAME]
-              [--store PATH] [--demo]
+              [--store PATH] [--demo [--policy questions|national-2023|two-channel]]
 
 Settings also come from SSU_KIOSK_* variables and the TOML file (config/kiosk.toml
 by default). `--demo` starts everything on this machine first: the demo harness
@@ -40,6 +40,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--kiosk-token", help="this kiosk's token (prefer SSU_KIOSK_KIOSK_TOKEN)")
     p.add_argument("--reader", help="PC/SC reader name")
     p.add_argument("--store", type=Path, help="local store file (SQLite)")
+    p.add_argument(
+        "--policy",
+        choices=("questions", "national-2023", "two-channel"),
+        help="with --demo: the unlock policy the demo service runs (default questions)",
+    )
     p.add_argument(
         "--demo",
         action="store_true",
@@ -164,6 +169,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "reader": args.reader,
         "store": args.store,
     }
+    if args.policy is not None and not args.demo:
+        print(
+            "ssu-kiosk: --policy is for --demo; the service sets a deployment's policy",
+            file=sys.stderr,
+        )
+        return 2
     if args.demo:
         try:
             # The one place the kiosk reaches the demo harness (import-linter allows it).
@@ -176,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
 
         print("Demo: starting a private pcscd, mail catcher and demo service ...", flush=True)
-        world = DemoWorld().start()
+        world = DemoWorld(policy=args.policy).start()
         overrides.update(
             service_url=world.service_url,
             kiosk_token=SecretStr(world.kiosk_token),

@@ -103,11 +103,16 @@ class UnlockStarted:
     """POST /v1/unlocks."""
 
     unlock_id: str
-    next: Literal["answers", "code"]
+    next: Literal["answers", "code", "channel"]
     questions: tuple[Question, ...]
     attempts_left: int
     expires_at: datetime
     code_sent_to: str | None = None
+    text_sent_to: str | None = None
+    """A second code went by text (policy two-channel): both are asked for."""
+    channels: tuple[tuple[str, str], ...] = ()
+    """(channel, masked address) the holder may choose from, when next is "channel"."""
+    policy: str = "questions"
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,9 @@ class CodeMailed:
 
     code_sent_to: str
     code_expires_at: datetime
+    text_sent_to: str | None = None
+    """A second code went by text (policy two-channel)."""
+    text_expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -168,7 +176,12 @@ def _read(model: type[_M], body: object) -> _M:
 
 def _code_mailed(body: object) -> CodeMailed:
     sent = _read(wire.CodeSent, body)
-    return CodeMailed(code_sent_to=sent.code_sent_to, code_expires_at=_time(sent.code_expires_at))
+    return CodeMailed(
+        code_sent_to=sent.code_sent_to,
+        code_expires_at=_time(sent.code_expires_at),
+        text_sent_to=sent.text_sent_to,
+        text_expires_at=_time(sent.text_expires_at) if sent.text_expires_at else None,
+    )
 
 
 # -- the client -----------------------------------------------------------------------
@@ -309,7 +322,23 @@ class ServiceClient:
             attempts_left=started.attempts_left,
             expires_at=_time(started.expires_at),
             code_sent_to=started.code_sent_to,
+            text_sent_to=started.text_sent_to,
+            channels=tuple((c.channel, c.to) for c in started.channels or ()),
+            policy=started.policy or "questions",
         )
+
+    @_answers_checked
+    async def choose_unlock_channel(
+        self, unlock_id: str, channel: str, *, idempotency_key: str | None = None
+    ) -> CodeMailed:
+        """POST /v1/unlocks/{id}/channel: the code goes by "email" or "sms"."""
+        body = await self._json(
+            "POST",
+            f"/v1/unlocks/{unlock_id}/channel",
+            json={"channel": channel},
+            idempotency_key=idempotency_key,
+        )
+        return _code_mailed(body)
 
     @_answers_checked
     async def send_unlock_answers(
@@ -326,13 +355,21 @@ class ServiceClient:
 
     @_answers_checked
     async def send_unlock_code(
-        self, unlock_id: str, code: str, *, idempotency_key: str | None = None
+        self,
+        unlock_id: str,
+        code: str,
+        *,
+        text_code: str | None = None,
+        idempotency_key: str | None = None,
     ) -> CodeWindow:
-        """POST /v1/unlocks/{id}/code."""
+        """POST /v1/unlocks/{id}/code (with the texted code too under two-channel)."""
+        sent: dict[str, str] = {"code": code}
+        if text_code is not None:
+            sent["text_code"] = text_code
         body = await self._json(
             "POST",
             f"/v1/unlocks/{unlock_id}/code",
-            json={"code": code},
+            json=sent,
             idempotency_key=idempotency_key,
         )
         return CodeWindow(expires_at=_time(_read(wire.CodeAccepted, body).expires_at))

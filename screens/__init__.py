@@ -17,6 +17,7 @@ from screens.card_removed import CardRemovedScreen
 from screens.card_service_down import CardServiceDownScreen
 from screens.card_status import CardStatusScreen
 from screens.change_passcode import ChangePasscodeScreen
+from screens.choose_channel import ChooseChannelScreen
 from screens.choose_questions import ChooseQuestionsScreen
 from screens.code_sent import CodeSentScreen
 from screens.contact_details import ContactDetailsScreen
@@ -62,6 +63,7 @@ _SCREEN_CLASSES: tuple[type[KioskScreen], ...] = (
     CardStatusScreen,
     StartingUnlockScreen,
     QuestionsScreen,
+    ChooseChannelScreen,
     CodeSentScreen,
     NewPasscodeScreen,
     WritingCardScreen,
@@ -129,6 +131,7 @@ __all__ = [
     "CardStatusScreen",
     "ChangePasscodeScreen",
     "ChooseQuestionsScreen",
+    "ChooseChannelScreen",
     "CodeSentScreen",
     "ContactDetailsScreen",
     "HelpPageScreen",

@@ -39,6 +39,8 @@ class CodeSentScreen(KioskScreen):
         yield Static("", id="notice", classes="notice")
         yield Static("", id="code-label", classes="field-label")
         yield CodeInput(placeholder=_("Type the code"), id="code")
+        yield Static("", id="text-code-label", classes="field-label")
+        yield CodeInput(placeholder=_("Type the texted code"), id="text-code")
         yield Static("", id="tries", classes="detail")
         yield Static("", id="resend", classes="detail")
         yield Static("", id="sending", classes="sending")
@@ -87,6 +89,17 @@ class CodeSentScreen(KioskScreen):
             ),
         )
         self.query_one("#code", CodeInput).set_digits(state.config.code_digits)
+        # Two codes (policy two-channel): a second field for the texted one.
+        texted = self.query_one("#text-code", CodeInput)
+        texted.display = screen.text_sent_to is not None
+        if screen.text_sent_to is not None:
+            texted.set_digits(state.config.code_digits)
+            label = Text("And the code we texted to ")
+            label.append(screen.text_sent_to, "bold")
+            label.append(" (it works for less time than the email's):")
+            self.set_text("text-code-label", label)
+        else:
+            self.set_text("text-code-label", None)
         if screen.tries_left is not None:
             # The service counts wrong codes per journey: a new code keeps the count.
             self.set_text(
@@ -128,4 +141,10 @@ class CodeSentScreen(KioskScreen):
 
     def submit_step(self) -> None:
         """Send the code as typed."""
-        self.intent(SubmitCode(code=self.query_one("#code", CodeInput).value))
+        texted = self.query_one("#text-code", CodeInput)
+        self.intent(
+            SubmitCode(
+                code=self.query_one("#code", CodeInput).value,
+                text_code=texted.value if texted.display else None,
+            )
+        )

@@ -29,6 +29,7 @@ def mailer_for(settings: ServiceSettings) -> Mailer:
         starttls=settings.smtp_starttls,
         user=settings.smtp_user,
         password=smtp_password(settings),
+        sms_gateway_domain=settings.sms_gateway_domain,
     )
 
 

@@ -29,6 +29,14 @@ class Mailer(Protocol):
         """
         ...
 
+    def send_text(self, to: str, template: str, **values: str) -> None:
+        """Send the text message of kind `template` to the mobile number `to`.
+
+        Raises:
+            MailNotSent: the text did not go (or this deployment cannot send texts).
+        """
+        ...
+
 
 @dataclass(frozen=True)
 class SmtpMailer:
@@ -42,6 +50,20 @@ class SmtpMailer:
     starttls: bool = False
     user: str | None = None
     password: str | None = field(default=None, repr=False)
+    sms_gateway_domain: str | None = None
+    """Texts go as mail to <mobile digits>@this domain; None: no texts."""
+
+    def send_text(self, to: str, template: str, **values: str) -> None:
+        """Fill config/mail/<template>-sms.txt and mail it to the SMS gateway.
+
+        Raises:
+            MailNotSent: no gateway is configured, or the relay failed.
+        """
+        if not self.sms_gateway_domain:
+            log.warning("text %s not sent: no sms_gateway_domain for SMTP", template)
+            raise MailNotSent(template)
+        digits = "".join(ch for ch in to if ch.isdigit() or ch == "+")
+        self.send(f"{digits}@{self.sms_gateway_domain}", f"{template}-sms", **values)
 
     def send(self, to: str, template: str, **values: str) -> None:
         """Fill config/mail/<template>.txt and hand it to the relay.

@@ -36,11 +36,13 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Mail:
-    """One templated mail: recipient, template name and values (a code among them)."""
+    """One templated mail or text: recipient, template name and values (a code among them)."""
 
     to: str
     template: str
     values: tuple[tuple[str, str], ...] = field(repr=False)
+    channel: str = "email"
+    """"email", or "sms" for a text message to a mobile number."""
 
 
 class Pass:
@@ -53,7 +55,7 @@ class Pass:
     def __init__(self, replaying: Pass | None = None) -> None:
         self._replay = list(replaying.draws) if replaying is not None else None
         self.draws: list[str] = []
-        self.mail: Mail | None = None
+        self.mails: tuple[Mail, ...] = ()
 
     def _draw(self, fresh: str) -> str:
         value = self._replay.pop(0) if self._replay else fresh
@@ -69,10 +71,12 @@ class Pass:
         return self._draw(new_id())
 
     def send(self, to: str, template: str, **values: str) -> None:
-        """Ask for this mail to be sent (one per body)."""
-        if self.mail is not None:
-            raise RuntimeError("a mailing step sends one mail")
-        self.mail = Mail(to, template, tuple(sorted(values.items())))
+        """Ask for this mail to be sent."""
+        self.mails += (Mail(to, template, tuple(sorted(values.items()))),)
+
+    def text(self, to: str, template: str, **values: str) -> None:
+        """Ask for this text message to be sent to the mobile number `to`."""
+        self.mails += (Mail(to, template, tuple(sorted(values.items())), "sms"),)
 
 
 class _Planned(Exception):
@@ -90,7 +94,7 @@ def run_mailing(
 ) -> T:
     """Run a step that mails so that no transaction is open while it mails.
 
-    `body` runs once and is rolled back, its mail is sent, and it runs again with
+    `body` runs once and is rolled back, its mails are sent, and it runs again with
     the same draws; only that second run is committed, and only if it asks for
     the same mail. A body that asks for no mail (or refuses) is committed on its
     first run, as `transaction` would.
@@ -112,19 +116,21 @@ def run_mailing(
     try:
         with transaction() as conn:
             result = body(conn, first)
-            if first.mail is not None:
+            if first.mails:
                 raise _Planned
     except _Planned:
         pass
     else:
         return result
-    assert first.mail is not None
-    send(first.mail)
+    # Each message of the step in turn (a code by email and one by text, a notice on
+    # every channel); if one fails nothing is written and a retry sends them all again.
+    for mail in first.mails:
+        send(mail)
     second = Pass(replaying=first)
     try:
         with transaction() as conn:
             result = body(conn, second)
-            if second.mail != first.mail:
+            if second.mails != first.mails:
                 raise _Overtaken
     except _Overtaken:
         raise StepOutOfOrder() from None

@@ -141,6 +141,8 @@ def notify_mailer(settings: ServiceSettings) -> NotifyMailer:
         "unlock-code": notify.unlock_code_sms,
         "registration-code": notify.registration_code_sms,
         "unlock-notice": notify.unlock_notice_sms,
+        "unlock-attempt": notify.unlock_attempt_sms,
+        "contact-changed": notify.contact_changed_sms,
     }
     return NotifyMailer(
         read_api_key(notify.api_key_file),

@@ -198,6 +198,12 @@ class Notify(BaseModel):
     self_service_paused_email: str | None = None
     """Template id of the "self-service paused after wrong codes" email (name, until,
     ra_contact)."""
+    unlock_attempt_sms: str | None = None
+    """Template id of the unlock-attempt notice by text (same fields as its email); unset:
+    that notice goes by email only."""
+    contact_changed_sms: str | None = None
+    """Template id of the contact-changed notice by text, to the old mobile (same fields
+    as its email); unset: that notice goes by email only."""
 
     @field_validator("api_key_file")
     @classmethod
@@ -263,8 +269,21 @@ class ServiceSettings(BaseSettings):
     None: PIV cards are refused (demo mode: the PUBLIC demo card CA)."""
     approved_domains: list[str] = Field(default_factory=lambda: list(APPROVED_DOMAINS_DEFAULT))
     """Email domains a holder may register (subdomains admitted)."""
-    questions_required: bool = True
-    """Ask security questions before sending an unlock code (off: card + code only)."""
+    policy: Literal["questions", "national-2023", "two-channel"] = "questions"
+    """How holders unlock (docs/api.md "Policies"): `questions` (registration, answers,
+    an emailed code), `national-2023` (no questions, no registration: a code by email or
+    text to the details in the directory, the holder chooses), `two-channel` (a code by
+    email and one by text, both needed; questions too when two_channel_questions)."""
+    two_channel_questions: bool = False
+    """Under policy two-channel, also ask the registered security questions first."""
+    sms_code_minutes: float = Field(default=10.0, gt=0, le=10)
+    """How long a texted code lives, in minutes: at most 10 (NIST SP 800-63B-4), so
+    never longer than an emailed code's 15."""
+    sms_gateway_domain: str | None = None
+    """With mail_channel = "smtp": texts go as mail to <mobile digits>@this domain (an
+    email-to-SMS gateway; the demo's mailbox shows them as texts). None: no texts by SMTP."""
+    questions_required: bool | None = None
+    """Replaced by `policy`; true is accepted (the default policy), false is refused."""
     ra_contacts: RaContacts = Field(default_factory=RaContacts)
     """How holders reach the RA team: quoted in every mail and served to the kiosks
     (`GET /v1/ra-contacts`), so screens and mails say the same."""
@@ -296,6 +315,27 @@ class ServiceSettings(BaseSettings):
     """Port of the Prometheus /metrics endpoint (no token asked); None: not served."""
     metrics_host: str = "127.0.0.1"
     """Address /metrics listens on: loopback unless a scraper elsewhere must reach it."""
+
+    @model_validator(mode="after")
+    def _policy_consistent(self) -> ServiceSettings:
+        if self.questions_required is False:
+            raise ValueError(
+                "questions_required is replaced by policy: for codes without questions set "
+                'policy = "national-2023" (and remove questions_required)'
+            )
+        if self.policy == "two-channel" and not self.texts_possible:
+            raise ValueError(
+                'policy = "two-channel" sends texts: set notify.unlock_code_sms and '
+                'notify.unlock_notice_sms (mail_channel = "notify") or sms_gateway_domain (smtp)'
+            )
+        return self
+
+    @property
+    def texts_possible(self) -> bool:
+        """Whether codes and notices can go by text message on this deployment."""
+        if self.mail_channel == "notify":
+            return bool(self.notify.unlock_code_sms and self.notify.unlock_notice_sms)
+        return bool(self.sms_gateway_domain)
 
     @model_validator(mode="after")
     def _notify_complete(self) -> ServiceSettings:

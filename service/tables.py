@@ -90,7 +90,7 @@ unlocks = Table(
     Column("kiosk_id", String(32), nullable=False),
     Column("uuid", String(12), nullable=False),
     Column("serial", String(32), nullable=False),
-    # answers -> code -> accepted -> closed
+    # answers | channel -> code -> accepted -> closed
     Column("step", String(16), nullable=False),
     Column("question_ids", Text, nullable=False),
     Column("created_at", Float, nullable=False),
@@ -98,6 +98,13 @@ unlocks = Table(
     *_code_columns(),
     Column("accepted_expires_at", Float),
     Column("cryptograms", Integer, nullable=False, default=0),
+    # The policy's channels (service/domain/policy.py): JSON list of "email"/"sms" the
+    # codes go to (null: email, as before policies); a second code by text when two.
+    Column("channels", Text),
+    Column("sms_code_hash", String(64)),
+    Column("sms_code_expires_at", Float),
+    Column("sms_code_tries_left", Integer),
+    Column("sms_code_void", Boolean),
     Column("closed_at", Float),
     # own | piv: a PIV card is unblocked with its escrowed PUK, not a cryptogram.
     Column("profile", String(8), nullable=False, default="own"),

@@ -84,18 +84,26 @@ async def start_unlock(parts: EffectParts, cmd: c.StartUnlock) -> e.Event | None
         questions=started.questions,
         attempts_left=started.attempts_left,
         code_sent_to=started.code_sent_to,
+        text_sent_to=started.text_sent_to,
+        channels=started.channels,
     )
 
 
 async def send_answers(parts: EffectParts, cmd: c.SendAnswers) -> e.Event:
     """SendAnswers: the code is emailed when they are right."""
     sent = await parts.client.send_unlock_answers(cmd.unlock_id, cmd.answers)
+    return e.AnswersAccepted(sent.code_sent_to, sent.code_expires_at, sent.text_sent_to)
+
+
+async def choose_channel(parts: EffectParts, cmd: c.ChooseChannel) -> e.Event:
+    """ChooseChannel: the code is sent by the holder's choice of email or text."""
+    sent = await parts.client.choose_unlock_channel(cmd.unlock_id, cmd.channel)
     return e.AnswersAccepted(sent.code_sent_to, sent.code_expires_at)
 
 
 async def send_code(parts: EffectParts, cmd: c.SendCode) -> e.Event:
     """SendCode: a fresh window for the card write opens."""
-    accepted = await parts.client.send_unlock_code(cmd.unlock_id, cmd.code)
+    accepted = await parts.client.send_unlock_code(cmd.unlock_id, cmd.code, text_code=cmd.text_code)
     return e.CodeAcceptedReply(accepted.expires_at)
 
 
@@ -194,6 +202,7 @@ EFFECTS: dict[type[c.Command], Effect] = {
     c.StartUnlock: asking_service(start_unlock),
     c.SendAnswers: asking_service(send_answers),
     c.SendCode: asking_service(send_code),
+    c.ChooseChannel: asking_service(choose_channel),
     c.ResendCode: asking_service(resend_code),
     c.StartRegistration: asking_service(start_registration),
     c.LoadQuestionCatalogue: load_question_catalogue,

@@ -110,6 +110,7 @@ def code_sent(
         sent_to=event.code_sent_to,
         sent_at=now,
         expires_at=event.code_expires_at,
+        text_sent_to=event.text_sent_to,
         resend_available_at=now + state.config.resend_interval,
     )
     progressed = replace(
@@ -185,6 +186,18 @@ def _holder_asks(
             )
             return replace(state, screen=replace(screen, error=error, notice=None)), []
         sending = replace(screen, sending=True, error=None, notice=None)
+        if screen.text_sent_to is not None:
+            # Two codes (policy two-channel): both go in one request.
+            text_code = "".join((event.text_code or "").split())
+            if len(text_code) != digits or not all("0" <= ch <= "9" for ch in text_code):
+                error = N_(
+                    "The texted code is {digits} digits. Check the text and type it again.",
+                    digits=digits,
+                )
+                return replace(state, screen=replace(screen, error=error, notice=None)), []
+            return replace(state, screen=sending), [
+                c.SendCode(unlock_id=journey.service_id, code=code, text_code=text_code)
+            ]
         return replace(state, screen=sending), [calls.send(journey.service_id, code)]
     now = current_time(state)
     if screen.resends_exhausted:

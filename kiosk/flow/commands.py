@@ -60,6 +60,16 @@ class SendCode(Command):
     call: ClassVar[Call | None] = Call.SEND_CODE
     unlock_id: str
     code: str = field(repr=False)
+    text_code: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class ChooseChannel(Command):
+    """Ask the service to send the code by this channel. Answers AnswersAccepted."""
+
+    call: ClassVar[Call | None] = Call.CHOOSE_CHANNEL
+    unlock_id: str
+    channel: str
 
 
 @dataclass(frozen=True)

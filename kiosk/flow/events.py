@@ -21,6 +21,7 @@ class Call(enum.Enum):
     START_UNLOCK = "start_unlock"
     SEND_ANSWERS = "send_answers"
     SEND_CODE = "send_code"
+    CHOOSE_CHANNEL = "choose_channel"
     RESEND_CODE = "resend_code"
     WRITE_NEW_PASSCODE = "write_new_passcode"
     CHECK_SERVICE = "check_service"
@@ -36,6 +37,8 @@ class NextStep(enum.Enum):
 
     ANSWERS = "answers"
     CODE = "code"
+    CHANNEL = "channel"
+    """The holder chooses email or text for the code (policy national-2023)."""
 
 
 class UnreadableReason(enum.Enum):
@@ -89,6 +92,15 @@ class SubmitCode(Event):
     """The emailed code as typed. Secret."""
 
     code: str = field(repr=False)
+    text_code: str | None = field(default=None, repr=False)
+    """The texted code, when two were sent (policy two-channel). Secret."""
+
+
+@dataclass(frozen=True)
+class ChannelChosen(Event):
+    """The holder chose how the code is sent: "email" or "sms"."""
+
+    channel: str
 
 
 @dataclass(frozen=True)
@@ -335,14 +347,20 @@ class UnlockStartedReply(Event):
     code_sent_to: str | None = None
     code_expires_at: dt.datetime | None = None
     """Not in API v1; when absent the flow assumes the code lifetime from now."""
+    text_sent_to: str | None = None
+    """A second code went by text (policy two-channel): the masked mobile."""
+    channels: tuple[tuple[str, str], ...] = ()
+    """(channel, masked address) to choose from, when next is CHANNEL."""
 
 
 @dataclass(frozen=True)
 class AnswersAccepted(Event):
-    """200 from answers: the code was emailed."""
+    """200 from answers (or from choosing a channel): the code was sent."""
 
     code_sent_to: str
     code_expires_at: dt.datetime
+    text_sent_to: str | None = None
+    """A second code went by text (policy two-channel): the masked mobile."""
 
 
 @dataclass(frozen=True)

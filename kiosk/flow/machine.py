@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kiosk.flow import change_passcode, ra_desk, registration, session, unlock
+from kiosk.flow import change_passcode, channel_choice, ra_desk, registration, session, unlock
 from kiosk.flow import events as e
 from kiosk.flow import states as s
 from kiosk.flow.common import INTENTS, Handler, Result, card_status, end_session
@@ -104,6 +104,7 @@ def _service_unavailable(state: s.KioskState, event: e.Event) -> Result:
 HANDLERS: dict[type[s.Screen], Handler] = {
     **session.HANDLERS,
     **unlock.HANDLERS,
+    **channel_choice.HANDLERS,
     **registration.HANDLERS,
     **change_passcode.HANDLERS,
     s.ServiceUnavailable: _service_unavailable,

@@ -78,6 +78,7 @@ TROUBLE: dict[e.Call, Trouble] = {
     e.Call.START_UNLOCK: Trouble(N_("checking your card"), ComesBack.AS_IS, _start_unlock_again),
     e.Call.SEND_ANSWERS: Trouble(N_("checking your answers"), ComesBack.SEND_AGAIN),
     e.Call.SEND_CODE: Trouble(N_("checking your code"), ComesBack.SEND_AGAIN),
+    e.Call.CHOOSE_CHANNEL: Trouble(N_("sending your code"), ComesBack.SEND_AGAIN),
     e.Call.RESEND_CODE: Trouble(
         N_("sending you a new code"),
         ComesBack.QUIET,

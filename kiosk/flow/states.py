@@ -155,6 +155,8 @@ class CodeEntry(Screen):
     sent_at: dt.datetime
     expires_at: dt.datetime
     tries_left: int | None = None
+    text_sent_to: str | None = None
+    """A second code went by text to this (masked) mobile: both codes are typed."""
     resend_available_at: dt.datetime | None = None
     """No resend before this time (None: available now)."""
     resends_exhausted: bool = False
@@ -165,6 +167,21 @@ class CodeEntry(Screen):
     @property
     def busy(self) -> bool:
         """True while the code or a resend request is with the service."""
+        return self.sending
+
+
+@dataclass(frozen=True)
+class ChooseChannel(Screen):
+    """How should we send your code: email or text?"""
+
+    channels: tuple[tuple[str, str], ...]
+    """(channel, masked address), in the service's order."""
+    error: str | None = None
+    sending: bool = False
+
+    @property
+    def busy(self) -> bool:
+        """True while the choice is with the service."""
         return self.sending
 
 

@@ -1,6 +1,7 @@
 """Unlocking a locked card: the screen handlers of the unlock journey.
 
-Card proof and POST /v1/unlocks -> the security questions -> the emailed code
+Card proof and POST /v1/unlocks -> the security questions, or the choice of email
+or text (kiosk/flow/channel_choice.py), or nothing, as the policy says -> the code(s)
 -> a new passcode typed twice (checked against the passcode rules before the
 card is touched) -> the card written -> unlocked. `HANDLERS` maps each screen
 state of this journey to its handler.
@@ -66,8 +67,8 @@ def first_look(state: s.KioskState) -> Result:
     The card proof and POST /v1/unlocks: the one way the service says whether the
     holder registered and whether their self-service is locked. No attempt is
     spent (answers are not sent) and nothing else goes until the holder presses
-    Enter. Where the service mails the code at once (questions_required off), the
-    code goes now: that deployment asks nothing before the code anyway.
+    Enter. Where the service sends the code(s) at once (a policy without questions
+    and with nothing to choose), they go now: that deployment asks nothing before.
     """
     card = state.card
     if card is None:
@@ -102,7 +103,7 @@ def _starting_unlock(
     state: s.KioskState, event: e.Event, screen: s.StartingUnlock, card: CardFacts
 ) -> Result:
     if isinstance(event, e.UnlockStartedReply):
-        if screen.first_look and event.next is e.NextStep.ANSWERS:
+        if screen.first_look and event.next is not e.NextStep.CODE:
             # The card can be unlocked here: its status says so, and Enter goes on
             # with this unlock (nothing is saved until then). Where questions are off
             # the code is already mailed, so its screen comes at once instead.
@@ -139,7 +140,7 @@ def unlock_started(state: s.KioskState, card: CardFacts, event: e.UnlockStartedR
     now = current_time(state)
     journey = Checkpoint(
         journey=Journey.UNLOCK,
-        step=Step.QUESTIONS if event.next is e.NextStep.ANSWERS else Step.CODE,
+        step=Step.CODE if event.next is e.NextStep.CODE else Step.QUESTIONS,
         serial=card.serial,
         service_id=event.unlock_id,
         started_at=now,
@@ -150,6 +151,9 @@ def unlock_started(state: s.KioskState, card: CardFacts, event: e.UnlockStartedR
     )
     if event.next is e.NextStep.ANSWERS:
         screen: s.Screen = s.Questions(questions=event.questions, attempts_left=event.attempts_left)
+    elif event.next is e.NextStep.CHANNEL:
+        # Saved as the questions step with none: a restart here starts the unlock again.
+        screen = s.ChooseChannel(channels=event.channels)
     else:
         code_expires = event.code_expires_at or now + state.config.code_lifetime
         journey = replace(
@@ -162,6 +166,7 @@ def unlock_started(state: s.KioskState, card: CardFacts, event: e.UnlockStartedR
             sent_to=event.code_sent_to or "",
             sent_at=now,
             expires_at=code_expires,
+            text_sent_to=event.text_sent_to,
             resend_available_at=now + state.config.resend_interval,
         )
     state, commands = with_journey(replace(state, screen=screen), journey)

@@ -39,6 +39,7 @@ STATUS_OF: dict[type[e.DomainError], int] = {
     e.AnswersRejected: 422,
     e.AnswersMalformed: 422,
     e.CodeRejected: 422,
+    e.ChannelRefused: 422,
     e.CodeLapsed: 410,
     e.CodeVoided: 410,
     e.ResendLimited: 429,

@@ -67,33 +67,60 @@ class IssuedCode:
 
     code: str
     columns: dict[str, Any]
+    prefix: str = ""
+    """"" for the flow's first code; "sms_" for an unlock's second code, by text."""
 
     @property
     def expires_at(self) -> float:
         """When the code stops working (epoch seconds)."""
-        return float(self.columns["code_expires_at"])
+        return float(self.columns[f"{self.prefix}code_expires_at"])
 
 
-def issue_code(parts: Parts, kind: FlowKind, flow_id: str, now: float, out: Pass) -> IssuedCode:
-    """Draw a code for the flow (the caller stores its columns)."""
+def issue_code(
+    parts: Parts,
+    kind: FlowKind,
+    flow_id: str,
+    now: float,
+    out: Pass,
+    *,
+    ttl: float = CODE_TTL,
+    prefix: str = "",
+) -> IssuedCode:
+    """Draw a code for the flow (the caller stores its columns).
+
+    Args:
+        ttl: its life in seconds (15 minutes by email; texts at most 10).
+        prefix: "" for the flow's code, "sms_" for an unlock's second code (its own
+            fingerprint, expiry, tries and void, so each code is counted alone).
+    """
     code = out.code()
-    return IssuedCode(
-        code,
-        {
-            "code_hash": parts.fingerprint("code", kind.table.name, flow_id, code),
-            "code_expires_at": now + CODE_TTL,
-            "last_sent_at": now,
-        },
-    )
+    columns: dict[str, Any] = {
+        f"{prefix}code_hash": parts.fingerprint("code", kind.table.name, flow_id + prefix, code),
+        f"{prefix}code_expires_at": now + ttl,
+    }
+    if prefix:
+        columns |= {f"{prefix}code_tries_left": CODE_TRIES, f"{prefix}code_void": False}
+    else:
+        columns["last_sent_at"] = now
+    return IssuedCode(code, columns, prefix)
 
 
 def check_code(
-    parts: Parts, conn: Connection, kind: FlowKind, row: Row[Any], code: str, now: float
+    parts: Parts,
+    conn: Connection,
+    kind: FlowKind,
+    row: Row[Any],
+    code: str,
+    now: float,
+    prefix: str = "",
 ) -> None:
     """Accept the code (it cannot be used again) or count a wrong try.
 
     A wrong try counts against the code (3, then void) and against the holder
     (service/domain/code_guesses.py).
+
+    Args:
+        prefix: which of the flow's codes ("" or an unlock's "sms_").
 
     Raises:
         HolderPaused: this wrong try paused self-service for the holder.
@@ -101,15 +128,22 @@ def check_code(
         CodeLapsed: no live code.
         CodeRejected: a wrong try, with the tries left.
     """
-    if row.code_void:
+    column = row._mapping
+    if column[f"{prefix}code_void"]:
         raise CodeVoided()
-    if row.code_hash is None or row.code_expires_at <= now:
+    code_hash = column[f"{prefix}code_hash"]
+    if code_hash is None or column[f"{prefix}code_expires_at"] <= now:
         raise CodeLapsed()
-    if parts.fingerprint.matches(row.code_hash, "code", kind.table.name, row.id, code.strip()):
-        flows.change(conn, kind.table, row.id, code_hash=None)
+    if parts.fingerprint.matches(code_hash, "code", kind.table.name, row.id + prefix, code.strip()):
+        flows.change(conn, kind.table, row.id, **{f"{prefix}code_hash": None})
         return
-    tries_left = row.code_tries_left - 1
-    flows.change(conn, kind.table, row.id, code_tries_left=tries_left, code_void=tries_left <= 0)
+    tries_left = column[f"{prefix}code_tries_left"] - 1
+    flows.change(
+        conn,
+        kind.table,
+        row.id,
+        **{f"{prefix}code_tries_left": tries_left, f"{prefix}code_void": tries_left <= 0},
+    )
     paused_until = count_wrong_code(parts, conn, row.uuid, now)
     if paused_until is not None:
         raise HolderPaused(retry_after=max(1, math.ceil(paused_until - now)))
@@ -162,6 +196,18 @@ def _reissue(
     parts: Parts, conn: Connection, kind: FlowKind, row: Row[Any], now: float, out: Pass
 ) -> IssuedCode:
     """A new code instead of the waiting one, if a resend is allowed now."""
+    check_resend(parts, conn, row, now)
+    issued = issue_code(parts, kind, row.id, now, out)
+    flows.change(conn, kind.table, row.id, resends=row.resends + 1, **issued.columns)
+    return issued
+
+
+def check_resend(parts: Parts, conn: Connection, row: Row[Any], now: float) -> None:
+    """Refuse a resend that is not allowed now (the flow's step, void code, limits).
+
+    Raises:
+        StepOutOfOrder, CodeVoided, HolderPaused, ResendLimited.
+    """
     if row.step != "code":
         raise StepOutOfOrder("No code is waiting to be entered.")
     if row.code_void:
@@ -175,9 +221,6 @@ def _reissue(
     wait = row.last_sent_at + RESEND_INTERVAL - now
     if wait > 0:
         raise ResendLimited(retry_after=max(1, math.ceil(wait)))
-    issued = issue_code(parts, kind, row.id, now, out)
-    flows.change(conn, kind.table, row.id, resends=row.resends + 1, **issued.columns)
-    return issued
 
 
 def resend_code(

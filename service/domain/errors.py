@@ -152,8 +152,19 @@ class CodeRejected(Refusal):
     code = ProblemCode.CODE_WRONG
     default_detail = "That code is not right."
 
-    def __init__(self, tries_left: int) -> None:
-        super().__init__(tries_left=tries_left)
+    def __init__(self, tries_left: int, wrong_codes: list[str] | None = None) -> None:
+        if wrong_codes is None:
+            super().__init__(tries_left=tries_left)
+        else:
+            detail = f"Not right: the {' and the '.join(wrong_codes)} code."
+            super().__init__(detail, tries_left=tries_left, wrong_codes=wrong_codes)
+
+
+class ChannelRefused(Refusal):
+    """A code channel the unlock cannot use: not on record, or the texted code missing."""
+
+    code = ProblemCode.REQUEST_INVALID
+    default_detail = "That way of sending a code is not available for this holder."
 
 
 class CodeLapsed(Refusal):

@@ -29,6 +29,9 @@ from service.secrecy import new_id
 
 log = logging.getLogger(__name__)
 
+SMS_PREFIX = "sms:"
+"""How a notice by text keeps its mobile number in `to_address`."""
+
 SWEEP = 30.0
 """Seconds between two sweeps of one instance."""
 CLAIM_HOLD = 120.0
@@ -48,9 +51,12 @@ def owe(
     template: str,
     due_at: float,
     about: str | None = None,
+    channel: str = "email",
     **fields: str,
 ) -> str:
     """Record a notice owed to the holder, in the caller's transaction; its id.
+
+    A notice by text (channel "sms") is kept with its number as `sms:<mobile>`.
 
     Once that transaction commits, the instance's housekeeping thread is woken to
     send it (`Parts.transaction`), so the request itself never waits for the mail.
@@ -61,7 +67,7 @@ def owe(
         conn,
         id=notice_id,
         uuid=uuid,
-        to_address=to,
+        to_address=f"{SMS_PREFIX}{to}" if channel == "sms" else to,
         template=template,
         fields=json.dumps(fields, sort_keys=True),
         due_at=due_at,
@@ -110,7 +116,12 @@ def _deliver_one(parts: Parts, notice_id: str) -> str:
     assert row is not None  # claimed just now, and notices are deleted only once sent
     fields = json.loads(row.fields)
     try:
-        parts.send(Mail(row.to_address, row.template, tuple(sorted(fields.items()))))
+        to, texted = row.to_address, row.to_address.startswith(SMS_PREFIX)
+        values = tuple(sorted(fields.items()))
+        if texted:
+            parts.send(Mail(to.removeprefix(SMS_PREFIX), row.template, values, "sms"))
+        else:
+            parts.send(Mail(to, row.template, values))
     except MailNotSent:
         attempts = row.attempts + 1
         pause = min(RETRY_MAX, 15.0 * 2 ** min(attempts, 10))

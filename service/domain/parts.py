@@ -144,8 +144,9 @@ class Parts:
             return run_mailing(self.transaction, self.send, body)
 
     def send(self, mail: Mail) -> None:
-        """Send one mail now (raising MailNotSent)."""
-        self.mailer.send(
+        """Send one mail or text now (raising MailNotSent)."""
+        send = self.mailer.send_text if mail.channel == "sms" else self.mailer.send
+        send(
             mail.to,
             mail.template,
             ra_contact=self.settings.ra_contacts.one_line(),

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Row
 
 from contract.answers import ANSWER_MAX, ANSWER_MIN, QUESTIONS_TO_CHOOSE
 from contract.wire import CodeSent, Registered, RegistrationIn, RegistrationOut
+from service.domain import channel_notices
 from service.domain.audit import record, refusals_recorded
 from service.domain.card_proofs import proven_holder
 from service.domain.code_guesses import refuse_if_paused
@@ -35,7 +36,6 @@ from service.domain.errors import (
     UnknownRegistration,
 )
 from service.domain.kept_answers import keep
-from service.domain.notices import owe
 from service.domain.parts import Kiosk, Parts
 from service.domain.times import human_time, rfc3339
 from service.mailing import Pass
@@ -210,14 +210,16 @@ def _tell_old_address(
     in this transaction, sent by the sweep: no kiosk can stop it).
     """
     holder = holders.get(conn, row.uuid)
-    if not holder.registered or holder.email.strip().casefold() == row.email.casefold():
+    same_email = holder.email.strip().casefold() == row.email.casefold()
+    same_mobile = "".join(holder.mobile.split()) == "".join(row.mobile.split())
+    if not holder.registered or (same_email and same_mobile):
         return
-    owe(
+    # Told on every channel on record: the old email, and the old mobile by text.
+    channel_notices.owe_every_channel(
         parts,
         conn,
-        uuid=row.uuid,
-        to=holder.email,
-        template="contact-changed",
+        holder,
+        "contact-changed",
         due_at=now,
         name=holder.name,
         new_address=mask_email(row.email),

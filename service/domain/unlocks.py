@@ -10,24 +10,26 @@ from typing import Any, Literal, NoReturn
 from sqlalchemy import Connection, Row
 
 from contract.answers import MAX_FAILED_ANSWERS
-from contract.wire import CodeAccepted, CodeSent, CryptogramOut, Empty, UnlockIn, UnlockOut
+from contract.wire import (
+    Channel,
+    CodeAccepted,
+    CodeSent,
+    CryptogramOut,
+    Empty,
+    UnlockIn,
+    UnlockOut,
+)
+from service.domain import channel_notices, policy, unlock_codes
 from service.domain.audit import record, refusals_recorded, refuse
 from service.domain.card_proofs import cryptogram_for, proven_holder
 from service.domain.code_guesses import refuse_if_paused
-from service.domain.codes import (
-    CODE_TRIES,
-    CODE_TTL,
-    FlowKind,
-    IssuedCode,
-    issue_code,
-    resend_code,
-    send_code,
-    take_code,
-)
+from service.domain.codes import CODE_TRIES, CODE_TTL, FlowKind, check_resend
 from service.domain.errors import (
     AnswersMalformed,
     AnswersRejected,
     CardNotProven,
+    ChannelRefused,
+    CodeVoided,
     CryptogramLimitReached,
     HolderLocked,
     HolderNotRegistered,
@@ -36,7 +38,7 @@ from service.domain.errors import (
     UnlockLapsed,
 )
 from service.domain.kept_answers import keep
-from service.domain.notices import cancel, owe
+from service.domain.notices import cancel
 from service.domain.parts import Kiosk, Parts
 from service.domain.times import human_time, rfc3339
 from service.mailing import Pass
@@ -68,23 +70,27 @@ def load(parts: Parts, conn: Connection, kiosk: Kiosk, unlock_id: str) -> Row[An
 
 
 def start(parts: Parts, kiosk: Kiosk, request: UnlockIn) -> UnlockOut:
-    """POST /v1/unlocks: prove the card; ask questions, or mail the code at once."""
+    """POST /v1/unlocks: prove the card; ask questions, offer channels, or send the code(s)."""
     now = parts.now()
     uuid = request.uuid
     who: dict[str, Any] = {"kiosk": kiosk, "uuid": uuid, "serial": request.serial}
+    settings = parts.settings
 
     def body(conn: Connection, out: Pass) -> UnlockOut:
         with refusals_recorded(parts, conn, "unlock_start", **who):
-            holder, registered = _registered_holder(parts, conn, kiosk, request)
+            holder, registered, channels = _allowed_holder(parts, conn, kiosk, request)
             refuse_if_paused(parts, conn, uuid, now)
         unlock_id = out.new_id()
         asked: list[str] = []
-        issued: IssuedCode | None = None
-        if parts.settings.questions_required:
+        issued: unlock_codes.Issued = []
+        step: Literal["answers", "code", "channel"] = "code"
+        if policy.asks_questions(settings):
             asked = sorted(secrets.SystemRandom().sample(registered, QUESTIONS_ASKED))
+            step = "answers"
+        elif settings.policy == "national-2023" and len(channels) > 1:
+            step = "channel"
         else:
-            issued = issue_code(parts, UNLOCK, unlock_id, now, out)
-        step: Literal["answers", "code"] = "answers" if issued is None else "code"
+            issued = unlock_codes.issue(parts, UNLOCK, unlock_id, channels, now, out)
         flows.add(
             conn,
             unlocks,
@@ -102,11 +108,10 @@ def start(parts: Parts, kiosk: Kiosk, request: UnlockIn) -> UnlockOut:
             cryptograms=0,
             profile=request.profile,
             puk_releases=0,
-            **(issued.columns if issued else {}),
+            channels=json.dumps(channels),
+            **unlock_codes.columns(issued),
         )
-        code_sent_to = None
-        if issued is not None:
-            code_sent_to = send_code(out, UNLOCK, holder, holder, issued).code_sent_to
+        sent = unlock_codes.send(out, holder, issued) if issued else None
         record(parts, conn, "unlock_start", "ok", unlock_id=unlock_id, next=step, **who)
         started = UnlockOut(
             unlock_id=unlock_id,
@@ -114,12 +119,50 @@ def start(parts: Parts, kiosk: Kiosk, request: UnlockIn) -> UnlockOut:
             questions=parts.catalogue.asked(asked),
             attempts_left=MAX_FAILED_ANSWERS - holder.failed_attempts,
             expires_at=rfc3339(now + FLOW_TTL),
-            code_sent_to=code_sent_to,
+            code_sent_to=sent.code_sent_to if sent else None,
+            text_sent_to=sent.text_sent_to if sent else None,
+            channels=policy.options(holder, channels) if step == "channel" else None,
+            policy=settings.policy,
         )
         keep(conn, started)
         return started
 
     return parts.mailing(body)
+
+
+def _allowed_holder(
+    parts: Parts, conn: Connection, kiosk: Kiosk, request: UnlockIn
+) -> tuple[Row[Any], list[str], list[Channel]]:
+    """The holder who proved the card and may unlock under the policy.
+
+    Returns:
+        The holder, their registered question ids, and the channels the code(s) go
+        to: email under questions, both under two-channel, those on record under
+        national-2023 (the holder chooses when there are two).
+    """
+    settings = parts.settings
+    if policy.asks_questions(settings):
+        holder, registered = _registered_holder(parts, conn, kiosk, request)
+    else:
+        # No registration step: the holder directory's details are enough.
+        proven = proven_holder(parts, conn, kiosk, request, "card_auth")
+        if proven is None:
+            raise CardNotProven()
+        if proven.locked_at is not None:
+            raise HolderLocked()
+        holder, registered = proven, []
+    on_record = policy.channels_on_record(settings, holder)
+    if settings.policy == "questions":
+        channels: list[Channel] = ["email"]
+    elif settings.policy == "two-channel":
+        if on_record != ["email", "sms"]:
+            raise HolderNotRegistered("Two codes need an email address and a mobile on record.")
+        channels = on_record
+    else:
+        if not on_record:
+            raise HolderNotRegistered("No email address or mobile on record.")
+        channels = on_record
+    return holder, registered, channels
 
 
 def _registered_holder(
@@ -171,10 +214,10 @@ def answer(parts: Parts, kiosk: Kiosk, unlock_id: str, answers: Mapping[str, str
         refuse_if_paused(parts, conn, row.uuid, now)
         if not correct:
             _count_failure(parts, conn, holder, now, who)
-        issued = issue_code(parts, UNLOCK, unlock_id, now, out)
-        flows.change(conn, unlocks, unlock_id, step="code", **issued.columns)
+        issued = unlock_codes.issue(parts, UNLOCK, unlock_id, policy.stored(row), now, out)
+        flows.change(conn, unlocks, unlock_id, step="code", **unlock_codes.columns(issued))
         holders.reset_failures(conn, row.uuid)
-        result = send_code(out, UNLOCK, row, holder, issued)
+        result = unlock_codes.send(out, holder, issued)
         record(parts, conn, "unlock_answers", "ok", **who)
         keep(conn, result)
         return result
@@ -198,12 +241,50 @@ def _count_failure(
     refuse(parts, conn, "unlock_answers", wrong, **who, attempts_left=attempts_left)
 
 
-def enter_code(parts: Parts, kiosk: Kiosk, unlock_id: str, code: str) -> CodeAccepted:
-    """POST /v1/unlocks/{id}/code: the right code opens 15 minutes for the cryptogram."""
+def choose_channel(parts: Parts, kiosk: Kiosk, unlock_id: str, channel: Channel) -> CodeSent:
+    """POST /v1/unlocks/{id}/channel: send the code by the channel the holder chose."""
+    now = parts.now()
+
+    def body(conn: Connection, out: Pass) -> CodeSent:
+        row = load(parts, conn, kiosk, unlock_id)
+        who = UNLOCK.who(kiosk, row)
+        with refusals_recorded(parts, conn, "unlock_channel", **who):
+            if row.step != "channel":
+                raise StepOutOfOrder("No channel is to be chosen now.")
+            if channel not in policy.stored(row):
+                raise ChannelRefused()
+            refuse_if_paused(parts, conn, row.uuid, now)
+        holder = holders.get(conn, row.uuid)
+        issued = unlock_codes.issue(parts, UNLOCK, unlock_id, [channel], now, out)
+        flows.change(
+            conn,
+            unlocks,
+            unlock_id,
+            step="code",
+            channels=json.dumps([channel]),
+            **unlock_codes.columns(issued),
+        )
+        result = unlock_codes.send(out, holder, issued)
+        record(parts, conn, "unlock_channel", "ok", **who, channel=channel)
+        keep(conn, result)
+        return result
+
+    return parts.mailing(body, flow=UNLOCK.flow(unlock_id))
+
+
+def enter_code(
+    parts: Parts, kiosk: Kiosk, unlock_id: str, code: str, text_code: str | None = None
+) -> CodeAccepted:
+    """POST /v1/unlocks/{id}/code: the right code(s) open 15 minutes for the cryptogram."""
     now = parts.now()
     with parts.transaction() as conn:
         row = load(parts, conn, kiosk, unlock_id)
-        who = take_code(parts, conn, kiosk, UNLOCK, row, code, now)
+        who = UNLOCK.who(kiosk, row)
+        if row.step != "code":
+            raise StepOutOfOrder("No code is expected now.")
+        with refusals_recorded(parts, conn, UNLOCK.code_step, **who):
+            refuse_if_paused(parts, conn, row.uuid, now)
+            unlock_codes.check(parts, conn, UNLOCK, row, code, text_code, now)
         flows.change(conn, unlocks, unlock_id, step="accepted", accepted_expires_at=now + CODE_TTL)
         record(parts, conn, "unlock_code", "ok", **who)
         accepted = CodeAccepted(status="code_accepted", expires_at=rfc3339(now + CODE_TTL))
@@ -238,12 +319,11 @@ def _owe_attempt_notice(parts: Parts, conn: Connection, kiosk: Kiosk, row: Row[A
     """
     now = parts.now()
     holder = holders.get(conn, row.uuid)
-    owe(
+    channel_notices.owe_every_channel(
         parts,
         conn,
-        uuid=row.uuid,
-        to=holder.email,
-        template="unlock-attempt",
+        holder,
+        "unlock-attempt",
         due_at=now + parts.settings.notices.unreported_after,
         about=_attempt(row.id),
         name=holder.name,
@@ -271,10 +351,28 @@ def replay_cryptogram(parts: Parts, kiosk: Kiosk, unlock_id: str, challenge: str
 
 
 def resend(parts: Parts, kiosk: Kiosk, unlock_id: str) -> CodeSent:
-    """POST /v1/unlocks/{id}/resend."""
-    return resend_code(
-        parts, kiosk, UNLOCK, unlock_id, lambda conn: load(parts, conn, kiosk, unlock_id)
-    )
+    """POST /v1/unlocks/{id}/resend: new code(s) on the unlock's channel(s)."""
+    now = parts.now()
+
+    def body(conn: Connection, out: Pass) -> CodeSent:
+        row = load(parts, conn, kiosk, unlock_id)
+        who = UNLOCK.who(kiosk, row)
+        with refusals_recorded(parts, conn, "unlock_resend", **who):
+            check_resend(parts, conn, row, now)
+            if row.sms_code_void:
+                raise CodeVoided()
+        issued = unlock_codes.issue(parts, UNLOCK, unlock_id, policy.stored(row), now, out)
+        columns = unlock_codes.columns(issued)
+        # A resend never gives a code back its tries (nor makes a void one work).
+        columns.pop("sms_code_tries_left", None)
+        columns.pop("sms_code_void", None)
+        flows.change(conn, unlocks, unlock_id, resends=row.resends + 1, **columns)
+        result = unlock_codes.send(out, holders.get(conn, row.uuid), issued)
+        record(parts, conn, "unlock_resend", "ok", **who)
+        keep(conn, result)
+        return result
+
+    return parts.mailing(body, flow=UNLOCK.flow(unlock_id))
 
 
 def report_result(
@@ -292,12 +390,8 @@ def report_result(
             flows.change(conn, unlocks, unlock_id, step="closed", closed_at=now)
             cancel(conn, _attempt(unlock_id))  # told by the notice below instead
             holder = holders.get(conn, row.uuid)
-            out.send(
-                holder.email,
-                "unlock-notice",
-                name=holder.name,
-                kiosk=kiosk.name,
-                time=human_time(now),
+            channel_notices.tell_every_channel(
+                parts, out, holder, "unlock-notice", kiosk=kiosk.name, time=human_time(now)
             )
         record(parts, conn, "unlock_result", outcome, **who, status_word=status_word.upper())
         keep(conn, Empty())

@@ -33,6 +33,7 @@ ENDPOINTS = {
     ("post", "/v1/nonces"),
     ("post", "/v1/unlocks"),
     ("post", "/v1/unlocks/{unlock_id}/answers"),
+    ("post", "/v1/unlocks/{unlock_id}/channel"),
     ("post", "/v1/unlocks/{unlock_id}/code"),
     ("post", "/v1/unlocks/{unlock_id}/cryptogram"),
     ("post", "/v1/unlocks/{unlock_id}/puk"),

@@ -652,25 +652,6 @@ async def test_questions_health_and_audit(
     assert records[0]["kiosk"] == "ward-7" and records[0]["detail"] == {"screen": "start"}
 
 
-async def test_questions_off_sends_the_code_at_once(
-    settings: ServiceSettings, masters: MasterKeys, clock: MovableClock, mailbox: Mailbox
-) -> None:
-    running = start_service(
-        settings.model_copy(update={"questions_required": False}), masters, clock
-    )
-    holder = running.holder("locked")
-    try:
-        async with ServiceClient(running.url, running.tokens["ward-7"]) as c:
-            started = await start(c, masters, holder)
-            assert started.next == "code" and started.questions == ()
-            assert started.code_sent_to == "a***@nhs.net"
-            with pytest.raises(WrongStep):
-                await c.send_unlock_answers(started.unlock_id, {})
-            await c.send_unlock_code(started.unlock_id, mailbox.code(holder["email"], 1))
-    finally:
-        running.stop()
-
-
 async def test_registration_never_clears_a_lock(
     client: ServiceClient, live_service: RunningService, masters: MasterKeys, mailbox: Mailbox
 ) -> None:

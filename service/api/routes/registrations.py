@@ -43,6 +43,7 @@ def start_registration(body: RegistrationIn, service: ServiceDep, once: Idempote
 @router.put(
     "/{registration_id}/answers",
     response_model=CodeSent,
+    response_model_exclude_none=True,
     responses=documented(*REGISTRATION, e.AnswersMalformed, e.MailNotSent, e.ServiceBusy),
     # Before the token is looked up: a refusal under overload costs no thread, no store.
     dependencies=[Depends(answer_checks_open)],
@@ -85,6 +86,7 @@ def registration_confirm(
 @router.post(
     "/{registration_id}/resend",
     response_model=CodeSent,
+    response_model_exclude_none=True,
     responses=documented(
         *REGISTRATION, e.CodeVoided, e.ResendLimited, e.MailNotSent, e.HolderPaused
     ),

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from contract.wire import (
     AnswersIn,
     ChallengeIn,
+    ChannelIn,
     CodeAccepted,
     CodeIn,
     CodeSent,
@@ -29,7 +30,7 @@ from service.metrics import counted
 router = APIRouter(prefix="/v1/unlocks", tags=["unlock"])
 
 UNLOCK = (e.UnknownUnlock, e.StepOutOfOrder, e.UnlockLapsed)
-CODE = (e.CodeLapsed, e.CodeVoided, e.CodeRejected)
+CODE = (e.CodeLapsed, e.CodeVoided, e.CodeRejected, e.ChannelRefused)
 
 
 @router.post(
@@ -51,6 +52,7 @@ def start_unlock(body: UnlockIn, service: ServiceDep, once: IdempotentDep) -> An
 @router.post(
     "/{unlock_id}/answers",
     response_model=CodeSent,
+    response_model_exclude_none=True,
     responses=documented(
         *UNLOCK,
         e.AnswersMalformed,
@@ -76,6 +78,20 @@ async def unlock_answers(
 
 
 @router.post(
+    "/{unlock_id}/channel",
+    response_model=CodeSent,
+    response_model_exclude_none=True,
+    responses=documented(*UNLOCK, e.ChannelRefused, e.MailNotSent, e.HolderPaused),
+)
+def unlock_channel(
+    unlock_id: FlowId, body: ChannelIn, service: ServiceDep, once: IdempotentDep
+) -> Answer:
+    return once.run(
+        body, lambda: unlocks.choose_channel(service, once.kiosk, unlock_id, body.channel)
+    )
+
+
+@router.post(
     "/{unlock_id}/code",
     response_model=CodeAccepted,
     responses=documented(*UNLOCK, *CODE, e.HolderPaused),
@@ -83,7 +99,10 @@ async def unlock_answers(
 def unlock_code(
     unlock_id: FlowId, body: CodeIn, service: ServiceDep, once: IdempotentDep
 ) -> Answer:
-    return once.run(body, lambda: unlocks.enter_code(service, once.kiosk, unlock_id, body.code))
+    return once.run(
+        body,
+        lambda: unlocks.enter_code(service, once.kiosk, unlock_id, body.code, body.text_code),
+    )
 
 
 @router.post(
@@ -124,6 +143,7 @@ def unlock_puk_rotated(
 @router.post(
     "/{unlock_id}/resend",
     response_model=CodeSent,
+    response_model_exclude_none=True,
     responses=documented(*UNLOCK, e.CodeVoided, e.ResendLimited, e.MailNotSent, e.HolderPaused),
 )
 def unlock_resend(unlock_id: FlowId, service: ServiceDep, once: IdempotentDep) -> Answer:

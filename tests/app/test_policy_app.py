@@ -1,0 +1,225 @@
+"""Unlocks through the real kiosk under each policy (docs/api.md "Policies").
+
+The demo world's service runs the policy; texts go to the SMTP catcher through the
+email-to-SMS gateway setting (`<mobile>@sms.demo.invalid`), so the codes are read
+from what the catcher received, emails and texts alike.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from card.pcscd import PrivatePcscd
+from demo.world import DemoWorld
+from kiosk.app import KioskApp, make_app
+from kiosk.card_access import PcscCardAccess
+from kiosk.flow import events as e
+from kiosk.flow import states as s
+from kiosk.messages import Intent
+from kiosk.service_client import ServiceClient
+from kiosk.settings import KioskSettings
+from kiosk.store import LocalStore
+from tests.app.conftest import holder, latest_code
+from tests.app.journey import SIZE, on, until
+from tests.conftest import CHEAP_ANSWER_HASHING, READER, reader_has_card
+from tests.secrecy import recording_cryptograms, scan, world_secrets
+from tests.service.notify_standin import (
+    NotifyStandIn,
+    NotifyTemplate,
+    make_api_key,
+    serve_notify,
+)
+from tests.support import wait_for
+
+GATEWAY = "sms.demo.invalid"
+NOTIFY_KINDS = (
+    "unlock_code_email",
+    "registration_code_email",
+    "unlock_notice_email",
+    "unlock_code_sms",
+    "unlock_notice_sms",
+)
+
+
+def policy_world(pcscd: PrivatePcscd, workdir: Path, **env: str) -> DemoWorld:
+    service_env = {**CHEAP_ANSWER_HASHING, "SSU_SERVICE_SMS_GATEWAY_DOMAIN": GATEWAY}
+    service_env |= {f"SSU_SERVICE_{name.upper()}": value for name, value in env.items()}
+    return DemoWorld(workdir, pcscd=pcscd, service_env=service_env).start()
+
+
+@pytest.fixture
+def worlds(live_pcscd: PrivatePcscd, tmp_path: Path) -> Iterator[list[DemoWorld]]:
+    """The worlds a test starts; stopped after it, then the secrecy scan of what they
+    left behind (codes by email and by text included: both reach the catcher)."""
+    started: list[DemoWorld] = []
+    with recording_cryptograms() as cryptograms:
+        yield started
+        for world in started:
+            world.stop()
+        wait_for(lambda: reader_has_card(False), what="the demo card to be removed")
+    for world in started:
+        hits = scan([tmp_path], world_secrets(world, cryptograms))
+        assert not hits, f"secrets found on disk: {hits}"
+
+
+async def run_kiosk(world: DemoWorld, tmp_path: Path) -> AsyncIterator[KioskApp]:
+    settings = KioskSettings.load(
+        None,
+        service_url=world.service_url,
+        kiosk_token=SecretStr(world.kiosk_token),
+        store=tmp_path / "kiosk.sqlite",
+        reader=READER,
+        kiosk_name="Ward 7 kiosk",
+    )
+    store = LocalStore(settings.store)
+    try:
+        yield make_app(
+            settings=settings,
+            card=PcscCardAccess(READER),
+            client=ServiceClient(world.service_url, world.kiosk_token, timeout=3.0, retries=1),
+            store=store,
+            demo=world.cards,
+            outbox_seconds=0.5,
+        )
+    finally:
+        store.close()
+
+
+async def intent(pilot: Any, app: KioskApp, event: e.Event) -> None:
+    app.post_message(Intent(event))
+    await pilot.pause()
+
+
+def texted_code(world: DemoWorld, mobile: str, count: int = 1) -> str:
+    return latest_code(world, f"{mobile}@{GATEWAY}", count)
+
+
+async def new_passcode_and_unlocked(pilot: Any, app: KioskApp, world: DemoWorld) -> None:
+    await until(pilot, app, on(s.NewPasscode))
+    await intent(pilot, app, e.SubmitNewPasscode("258147", "258147"))
+    await until(pilot, app, on(s.Unlocked))
+    assert world.cards is not None
+    card = world.cards.personalisation("locked")
+    assert card.tries_left == 3 and card.pin == "258147"
+
+
+async def test_national_2023_holder_chooses_a_text_and_unlocks(
+    live_pcscd: PrivatePcscd, worlds: list[DemoWorld], tmp_path: Path
+) -> None:
+    world = policy_world(live_pcscd, tmp_path / "world", policy="national-2023")
+    worlds.append(world)
+    alex = holder(world, "locked")
+    async for app in run_kiosk(world, tmp_path):
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, app, on(s.WaitingForCard))
+            assert world.cards is not None
+            world.cards.insert("locked")
+            await until(pilot, app, on(s.CardStatus))
+            await intent(pilot, app, e.Continue())
+            state = await until(pilot, app, on(s.ChooseChannel))
+            assert isinstance(state.screen, s.ChooseChannel)
+            assert [c for c, _to in state.screen.channels] == ["email", "sms"]
+            assert "07*** ***001" in str(app.screen.query_one("#options").render())
+            await pilot.press("2")  # a text message
+            state = await until(pilot, app, on(s.CodeEntry))
+            assert isinstance(state.screen, s.CodeEntry)
+            assert state.screen.sent_to == "07*** ***001"
+            assert state.screen.text_sent_to is None
+            await intent(pilot, app, e.SubmitCode(texted_code(world, alex["mobile"])))
+            await new_passcode_and_unlocked(pilot, app, world)
+    # The notice went by email and by text; the demo mailbox (F6) shows the texts as
+    # texts beside the emails, and the banner names the policy.
+    box = world.mail.mailbox.text()
+    assert "TEXT to 07700900001" in box and "EMAIL to " in box
+    assert "Your smartcard was unlocked at" in box.split("TEXT to 07700900001")[1]
+    assert world.cards is not None
+    assert world.cards.banner.startswith("Policy: national-2023")
+
+
+@pytest.mark.parametrize("questions", [False, True])
+async def test_two_channel_holder_types_both_codes_and_unlocks(
+    live_pcscd: PrivatePcscd, worlds: list[DemoWorld], tmp_path: Path, questions: bool
+) -> None:
+    world = policy_world(
+        live_pcscd,
+        tmp_path / "world",
+        policy="two-channel",
+        two_channel_questions="true" if questions else "false",
+    )
+    worlds.append(world)
+    alex = holder(world, "locked")
+    async for app in run_kiosk(world, tmp_path):
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, app, on(s.WaitingForCard))
+            assert world.cards is not None
+            world.cards.insert("locked")
+            if questions:
+                # Without questions the codes go as the card is first checked, and
+                # their screen comes at once (nothing else is asked first).
+                await until(pilot, app, on(s.CardStatus))
+                await intent(pilot, app, e.Continue())
+                state = await until(pilot, app, on(s.Questions))
+                assert isinstance(state.screen, s.Questions)
+                answers = {q.id: alex["answers"][q.id] for q in state.screen.questions}
+                await intent(pilot, app, e.SubmitAnswers(answers))
+            state = await until(pilot, app, on(s.CodeEntry))
+            assert isinstance(state.screen, s.CodeEntry)
+            assert state.screen.text_sent_to == "07*** ***001"
+            assert app.screen.query_one("#text-code").display
+            emailed = latest_code(world, alex["email"])
+            texted = texted_code(world, alex["mobile"])
+            # The emailed code alone is not enough: the kiosk asks for the text's.
+            await intent(pilot, app, e.SubmitCode(emailed))
+            state = await until(pilot, app, lambda st: bool(getattr(st.screen, "error", None)))
+            assert "texted code" in str(state.screen.error)  # type: ignore[attr-defined]
+            await intent(pilot, app, e.SubmitCode(emailed, text_code=texted))
+            await new_passcode_and_unlocked(pilot, app, world)
+
+
+async def test_two_channel_through_notify_codes_read_from_the_notify_server(
+    live_pcscd: PrivatePcscd, worlds: list[DemoWorld], tmp_path: Path
+) -> None:
+    """The same journey with the demo service sending through GOV.UK Notify's API (the
+    loopback stand-in): both codes are read from what Notify received."""
+    ids = {kind: str(uuid.uuid4()) for kind in NOTIFY_KINDS}
+    templates = {ids[kind]: NotifyTemplate(kind.rpartition("_")[2], ()) for kind in NOTIFY_KINDS}
+    api_key, service_id, secret = make_api_key()
+    key_file = tmp_path / "notify.key"
+    key_file.write_text(api_key + "\n")
+    key_file.chmod(0o600)
+    with serve_notify(NotifyStandIn(service_id, secret, templates)) as notify:
+        env = {f"notify__{kind}": ids[kind] for kind in NOTIFY_KINDS}
+        world = policy_world(
+            live_pcscd,
+            tmp_path / "world",
+            policy="two-channel",
+            mail_channel="notify",
+            notify__api_key_file=str(key_file),
+            notify__base_url=notify.url,
+            **env,
+        )
+        worlds.append(world)
+        alex = holder(world, "locked")
+        async for app in run_kiosk(world, tmp_path):
+            async with app.run_test(size=SIZE) as pilot:
+                await until(pilot, app, on(s.WaitingForCard))
+                assert world.cards is not None
+                world.cards.insert("locked")
+                state = await until(pilot, app, on(s.CodeEntry))
+                assert isinstance(state.screen, s.CodeEntry)
+                assert state.screen.text_sent_to == "07*** ***001"
+                emailed = notify.code(alex["email"], 1)
+                [text] = wait_for(lambda: notify.texts_to(alex["mobile"]), what="the text")
+                await intent(
+                    pilot, app, e.SubmitCode(emailed, text_code=str(text.personalisation["code"]))
+                )
+                await new_passcode_and_unlocked(pilot, app, world)
+        # The unlock notice went by both, through Notify.
+        wait_for(lambda: len(notify.texts_to(alex["mobile"])) == 2, what="the text notice")
+        assert len(notify.emails_to(alex["email"])) == 2
