@@ -32,7 +32,7 @@ _WHY = {
             "The RA team can help."
         )
     ),
-    UnreadableReason.UNBLOCK_REFUSED: (
+    UnreadableReason.UNBLOCK_REFUSED: _(
         "Your card did not accept the key that unblocks it, so it cannot be unlocked "
         "here. Do not try again at another kiosk: the RA team can help."
     ),

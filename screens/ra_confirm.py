@@ -12,6 +12,7 @@ from kiosk.flow.events import Continue
 from kiosk.flow.ra_states import RaConfirmHolder
 from kiosk.flow.states import KioskState
 from screens.base import KioskScreen
+from screens.language import _
 
 
 class RaConfirmHolderScreen(KioskScreen):
@@ -19,16 +20,18 @@ class RaConfirmHolderScreen(KioskScreen):
 
     STATE = RaConfirmHolder
     HELP_TOPIC = None
-    KEY_HINTS = (("Y", "Yes, they are here and match"), ("Esc", "Back"))
+    KEY_HINTS = (("Y", _("Yes, they are here and match")), ("Esc", _("Back")))
     BINDINGS = [Binding("y", "confirm", "Confirm", show=False)]
 
     def compose_body(self) -> ComposeResult:
         """The question, and what happens next."""
-        yield Static("Check the holder", classes="heading")
+        yield Static(_("Check the holder"), classes="heading")
         yield Static("", id="lead", classes="lead")
         yield Static(
-            "Next, the holder types a new passcode on this keyboard, twice. Look away: "
-            "you never see or type it. It goes to the card only.",
+            _(
+                "Next, the holder types a new passcode on this keyboard, twice. Look away: "
+                "you never see or type it. It goes to the card only."
+            ),
             classes="detail",
         )
 
@@ -37,8 +40,11 @@ class RaConfirmHolderScreen(KioskScreen):
         assert isinstance(screen, RaConfirmHolder)
         self.set_text(
             "lead",
-            f"Is {screen.holder.name} here in person, and do they match the photo on the "
-            "card?\n\nPress Y to confirm, or Esc to go back.",
+            _(
+                "Is {name} here in person, and do they match the photo on the "
+                "card?\n\nPress Y to confirm, or Esc to go back.",
+                name=screen.holder.name,
+            ),
         )
 
     def action_confirm(self) -> None:

@@ -13,6 +13,7 @@ from kiosk.flow.events import SubmitContactDetails
 from kiosk.flow.ra_states import RaContacts
 from kiosk.flow.states import KioskState
 from screens.base import KioskScreen
+from screens.language import _, tr
 from screens.widgets import TextInput
 
 
@@ -21,16 +22,16 @@ class RaContactsScreen(KioskScreen):
 
     STATE = RaContacts
     HELP_TOPIC = None
-    KEY_HINTS = (("Enter", "Next / Save"), ("Esc", "Back"))
+    KEY_HINTS = (("Enter", _("Next / Save")), ("Esc", _("Back")))
 
     def compose_body(self) -> ComposeResult:
         """Heading, what happens, the fields."""
         yield Static("", id="heading", classes="heading")
         yield Static("", id="lead", classes="lead")
         yield Static("", id="errors", classes="error")
-        yield Static("Email address:", classes="field-label")
+        yield Static(_("Email address:"), classes="field-label")
         yield TextInput(placeholder="name@nhs.net", id="email", classes="contact", max_length=254)
-        yield Static("Mobile number:", classes="field-label")
+        yield Static(_("Mobile number:"), classes="field-label")
         yield TextInput(placeholder="07700 900123", id="mobile", classes="contact", max_length=20)
         yield Static("", id="sending", classes="sending")
 
@@ -38,16 +39,23 @@ class RaContactsScreen(KioskScreen):
         """The holder's details now, the approved domains, messages."""
         assert isinstance(screen, RaContacts)
         view = screen.view
-        self.set_text("heading", f"{screen.holder.name}: contact details")
+        self.set_text("heading", _("{name}: contact details", name=screen.holder.name))
         self.set_text(
             "lead",
-            f"Now: {view.email}, {view.mobile}.\nThe email must be on "
-            f"{domains_text(screen.approved_domains)}. When you save, a notice goes to the "
-            "old and the new email address.",
+            _(
+                "Now: {email}, {mobile}.\nThe email must be on {domains}. When you save, a "
+                "notice goes to the old and the new email address.",
+                email=view.email,
+                mobile=view.mobile,
+                domains=domains_text(screen.approved_domains),
+            ),
         )
-        self.set_text("errors", Text("\n".join(screen.errors)) if screen.errors else None)
+        self.set_text(
+            "errors",
+            Text("\n".join(tr(error) for error in screen.errors)) if screen.errors else None,
+        )
         self.point_at_problem(screen.errors)
-        self.set_text("sending", "Saving…" if screen.sending else None)
+        self.set_text("sending", _("Saving…") if screen.sending else None)
 
     def submit_step(self) -> None:
         """Send both values as typed; the flow checks them first."""

@@ -20,6 +20,7 @@ from kiosk.flow.ra_events import (
 from kiosk.flow.ra_states import RaHolder
 from kiosk.flow.states import KioskState
 from screens.base import KioskScreen
+from screens.language import _, ngettext
 from screens.wording import item_list
 
 
@@ -54,7 +55,7 @@ class RaHolderScreen(KioskScreen):
     def render_state(self, screen: Any, state: KioskState) -> None:
         """What the service said about the holder, and the keys that apply."""
         assert isinstance(screen, RaHolder)
-        self.set_text("heading", f"Holder: {screen.holder.name}")
+        self.set_text("heading", _("Holder: {name}", name=screen.holder.name))
         self.set_text("notice", screen.notice)
         self.set_text("error", screen.error)
         view = screen.view
@@ -64,47 +65,62 @@ class RaHolderScreen(KioskScreen):
         self._can_edit = view is not None and not screen.working
         if view is None:
             self.set_text("state", None)
-            self.set_text("working", "Checking the holder's card with the unlock service…")
+            self.set_text("working", _("Checking the holder's card with the unlock service…"))
             self.set_list("choices", None, key=None)
             self.set_text("recent", None)
-            self.KEY_HINTS = (("S", "Sign out"),)
+            self.KEY_HINTS = (("S", _("Sign out")),)
             return
-        self.set_text("working", "Asking the unlock service…" if screen.working else None)
+        self.set_text("working", _("Asking the unlock service…") if screen.working else None)
         if view.locked:
-            lock = f"Self-service is LOCKED after {view.failed_attempts} failed answer attempts."
+            lock = ngettext(
+                "Self-service is LOCKED after {count} failed answer attempt.",
+                "Self-service is LOCKED after {count} failed answer attempts.",
+                view.failed_attempts,
+            )
         else:
-            lock = f"Self-service is not locked ({view.failed_attempts} failed attempts)."
+            lock = ngettext(
+                "Self-service is not locked ({count} failed attempt).",
+                "Self-service is not locked ({count} failed attempts).",
+                view.failed_attempts,
+            )
         lines = [
-            "Card: " + ("LOCKED (passcode blocked)" if blocked else "working"),
-            "Registered for self-service: " + ("yes" if view.registered else "no"),
+            _("Card: LOCKED (passcode blocked)") if blocked else _("Card: working"),
+            _("Registered for self-service: yes")
+            if view.registered
+            else _("Registered for self-service: no"),
             lock,
-            f"Email: {view.email}    Mobile: {view.mobile}",
+            _("Email: {email}    Mobile: {mobile}", email=view.email, mobile=view.mobile),
         ]
         self.set_text("state", "\n".join(lines))
         choices = []
         if self._can_clear:
-            choices.append((Text(" C ", "reverse bold"), "Clear the self-service lock"))
+            choices.append((Text(" C ", "reverse bold"), _("Clear the self-service lock")))
         if self._can_unlock:
             choices.append(
-                (Text(" U ", "reverse bold"), "Unlock the card: the holder chooses a new passcode")
+                (
+                    Text(" U ", "reverse bold"),
+                    _("Unlock the card: the holder chooses a new passcode"),
+                )
             )
-        choices.append((Text(" E ", "reverse bold"), "Record or correct the email and mobile"))
-        choices.append((Text(" S ", "reverse bold"), "Sign out"))
+        choices.append((Text(" E ", "reverse bold"), _("Record or correct the email and mobile")))
+        choices.append((Text(" S ", "reverse bold"), _("Sign out")))
         self.set_list(
             "choices",
-            item_list("What would you like to do?", choices, "\nOr take the holder's card out."),
+            item_list(
+                _("What would you like to do?"), choices, _("\nOr take the holder's card out.")
+            ),
             key=(self._can_clear, self._can_unlock),
         )
-        recent = "Recent events:\n" + "\n".join(view.recent) if view.recent else None
+        recent = _("Recent events:") + "\n" + "\n".join(view.recent) if view.recent else None
         self.set_text("recent", recent)
         hints: list[tuple[str, str]] = []
         if self._can_clear:
-            hints.append(("C", "Clear lock"))
+            hints.append(("C", _("Clear lock")))
         if self._can_unlock:
-            hints.append(("U", "Unlock card"))
+            hints.append(("U", _("Unlock card")))
         if screen.session.role == "manager":
-            hints.append(("R", "Report"))
-        self.KEY_HINTS = (*hints, ("E", "Contacts"), ("S", "Sign out"))
+            hints.append(("R", _("Report")))
+        self.KEY_HINTS = (*hints, ("E", _("Contacts")), ("S", _("Sign out")))
 
     def action_clear_lock(self) -> None:
         """C: clear the holder's self-service lock."""

@@ -12,6 +12,7 @@ from kiosk.flow.ra_events import RaReportRequested, RaSignOutRequested
 from kiosk.flow.ra_states import RaHome
 from kiosk.flow.states import KioskState
 from screens.base import KioskScreen
+from screens.language import _
 
 
 class RaHomeScreen(KioskScreen):
@@ -20,7 +21,7 @@ class RaHomeScreen(KioskScreen):
     STATE = RaHome
     HELP_TOPIC = None
     ESCAPE_BACKS = False
-    KEY_HINTS: tuple[tuple[str, str], ...] = (("S", "Sign out"),)
+    KEY_HINTS: tuple[tuple[str, str], ...] = (("S", _("Sign out")),)
     BINDINGS = [
         Binding("s", "sign_out", "Sign out", show=False),
         Binding("r", "report", "Report", show=False),
@@ -28,7 +29,7 @@ class RaHomeScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         """Who is signed in, what to do next, any notice."""
-        yield Static("RA desk", classes="heading")
+        yield Static(_("RA desk"), classes="heading")
         yield Static("", id="who", classes="holder")
         yield Static("", id="notice", classes="notice")
         yield Static("", id="lead", classes="lead")
@@ -37,25 +38,29 @@ class RaHomeScreen(KioskScreen):
         """The next step: take your own card out, or put the holder's in."""
         assert isinstance(screen, RaHome)
         session = screen.session
-        role = "RA manager" if session.role == "manager" else "RA"
-        self.set_text("who", f"Signed in as {session.ra_name} ({role})")
+        who = (
+            _("Signed in as {name} (RA manager)", name=session.ra_name)
+            if session.role == "manager"
+            else _("Signed in as {name} (RA)", name=session.ra_name)
+        )
+        self.set_text("who", who)
         self.set_text("notice", screen.notice)
         if screen.reading:
-            lead = "Reading the card…"
+            lead: str = _("Reading the card…")
         elif screen.ra_card_in and not screen.returned:
-            lead = "Take your own card out, then put the holder's card in the reader."
+            lead = _("Take your own card out, then put the holder's card in the reader.")
         elif screen.ra_card_in:
-            lead = "Pull your card out to sign out, or press S."
+            lead = _("Pull your card out to sign out, or press S.")
         else:
-            lead = (
+            lead = _(
                 "Put the holder's card in the reader. The holder must be here with you.\n\n"
                 "Press S to sign out when you are done."
             )
         if session.role == "manager":
-            lead += "\n\nPress R for the self-service and RA desk report."
-            self.KEY_HINTS = (("R", "Report"), ("S", "Sign out"))
+            lead += _("\n\nPress R for the self-service and RA desk report.")
+            self.KEY_HINTS = (("R", _("Report")), ("S", _("Sign out")))
         else:
-            self.KEY_HINTS = (("S", "Sign out"),)
+            self.KEY_HINTS = (("S", _("Sign out")),)
         self.set_text("lead", lead)
 
     def action_report(self) -> None:

@@ -12,6 +12,7 @@ from kiosk.flow.events import SubmitNewPasscode
 from kiosk.flow.ra_states import RaNewPasscode
 from kiosk.flow.states import KioskState
 from screens.base import KioskScreen
+from screens.language import _, tr
 from screens.widgets import SecretInput
 from screens.wording import item_list
 
@@ -21,34 +22,38 @@ class RaNewPasscodeScreen(KioskScreen):
 
     STATE = RaNewPasscode
     HELP_TOPIC = None
-    KEY_HINTS = (("Enter", "Next / Unlock the card"), ("Esc", "Back"))
+    KEY_HINTS = (("Enter", _("Next / Unlock the card")), ("Esc", _("Back")))
 
     def compose_body(self) -> ComposeResult:
         """Heading, rules, messages and the two fields."""
         yield Static("", id="heading", classes="heading")
         yield Static("", id="rules", classes="lead")
         yield Static("", id="errors", classes="error")
-        yield Static("New passcode:", classes="field-label")
-        yield SecretInput(placeholder="Type your new passcode", id="new")
-        yield Static("Type it again:", classes="field-label")
-        yield SecretInput(placeholder="Type it again", id="repeat")
+        yield Static(_("New passcode:"), classes="field-label")
+        yield SecretInput(placeholder=_("Type your new passcode"), id="new")
+        yield Static(_("Type it again:"), classes="field-label")
+        yield SecretInput(placeholder=_("Type it again"), id="repeat")
         yield Static("", id="writing", classes="sending")
         yield Static(
-            "Your new passcode goes only to your card. Nobody sees it, and it is never "
-            "stored or sent anywhere.",
+            _(
+                "Your new passcode goes only to your card. Nobody sees it, and it is never "
+                "stored or sent anywhere."
+            ),
             classes="detail",
         )
 
     def render_state(self, screen: Any, state: KioskState) -> None:
         """The rules, why the last try was refused, whether the card is being written."""
         assert isinstance(screen, RaNewPasscode)
-        self.set_text("heading", f"{screen.holder.name}: choose a new passcode")
-        rules = item_list("The passcode must follow these rules:", [("•", r) for r in screen.rules])
+        self.set_text("heading", _("{name}: choose a new passcode", name=screen.holder.name))
+        rules = item_list(
+            _("The passcode must follow these rules:"), [("•", r) for r in screen.rules]
+        )
         self.set_list("rules", rules, key=screen.rules)
-        errors = Text("\n".join(screen.errors)) if screen.errors else None
+        errors = Text("\n".join(tr(error) for error in screen.errors)) if screen.errors else None
         self.set_text("errors", errors)
         self.point_at_problem(screen.errors)
-        writing = "Unlocking the card: do not take it out…" if screen.writing else None
+        writing = _("Unlocking the card: do not take it out…") if screen.writing else None
         self.set_text("writing", writing)
 
     def submit_step(self) -> None:

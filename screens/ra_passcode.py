@@ -11,6 +11,7 @@ from kiosk.flow.events import SubmitPasscode
 from kiosk.flow.ra_states import RaPasscode
 from kiosk.flow.states import KioskState
 from screens.base import KioskScreen
+from screens.language import _
 from screens.widgets import SecretInput
 
 
@@ -19,30 +20,32 @@ class RaPasscodeScreen(KioskScreen):
 
     STATE = RaPasscode
     HELP_TOPIC = None
-    KEY_HINTS = (("Enter", "Sign in"), ("Esc", "Back"))
+    KEY_HINTS = (("Enter", _("Sign in")), ("Esc", _("Back")))
 
     def compose_body(self) -> ComposeResult:
         """Heading, what happens, messages and the field."""
-        yield Static("RA sign-in", classes="heading")
+        yield Static(_("RA sign-in"), classes="heading")
         yield Static("", id="holder", classes="holder")
         yield Static(
-            "Type your own passcode. Your card checks it; the unlock service then checks "
-            "that you have the RA role. Every action you take is recorded in your name.",
+            _(
+                "Type your own passcode. Your card checks it; the unlock service then checks "
+                "that you have the RA role. Every action you take is recorded in your name."
+            ),
             classes="lead",
         )
         yield Static("", id="error", classes="error")
-        yield Static("Your passcode:", classes="field-label")
-        yield SecretInput(placeholder="Type your passcode", id="passcode", max_length=8)
+        yield Static(_("Your passcode:"), classes="field-label")
+        yield SecretInput(placeholder=_("Type your passcode"), id="passcode", max_length=8)
         yield Static("", id="checking", classes="sending")
 
     def render_state(self, screen: Any, state: KioskState) -> None:
         """Whose card, messages, and whether the card is checking."""
         assert isinstance(screen, RaPasscode)
-        self.set_text("holder", f"Card: {screen.card.name}")
+        self.set_text("holder", _("Card: {name}", name=screen.card.name))
         self.set_text("error", screen.error)
         self.point_at_problem(screen.error)
         self.set_text(
-            "checking", "Checking your card and your RA role…" if screen.checking else None
+            "checking", _("Checking your card and your RA role…") if screen.checking else None
         )
 
     def submit_step(self) -> None:

@@ -10,6 +10,7 @@ from textual.widgets import Sparkline, Static
 from kiosk.flow.ra_states import RaReport
 from kiosk.flow.states import KioskState
 from screens.base import KioskScreen
+from screens.language import _, tr
 
 
 class RaReportScreen(KioskScreen):
@@ -18,21 +19,23 @@ class RaReportScreen(KioskScreen):
     STATE = RaReport
     HELP_TOPIC = None
     ENTER_CONTINUES = True
-    KEY_HINTS = (("Esc", "Back"),)
+    KEY_HINTS = (("Esc", _("Back")),)
 
     def compose_body(self) -> ComposeResult:
         """Heading, the chart and the figures."""
-        yield Static("Self-service and RA desk report", classes="heading")
+        yield Static(_("Self-service and RA desk report"), classes="heading")
         yield Static("", id="period", classes="lead")
         yield Static("", id="error", classes="error")
-        yield Static("Unlocks per day (self-service and assisted):", classes="field-label")
+        yield Static(_("Unlocks per day (self-service and assisted):"), classes="field-label")
         yield Sparkline([], id="unlocks")
         yield Static("", id="chart-ends", classes="detail")
         yield Static("", id="totals", classes="lead")
         yield Static("", id="kiosks", classes="detail")
         yield Static(
-            "The same figures as CSV, per day and kiosk: `ssu-service report` on the "
-            "service, or the desk's report.csv (docs/api.md).",
+            _(
+                "The same figures as CSV, per day and kiosk: `ssu-service report` on the "
+                "service, or the desk's report.csv (docs/api.md)."
+            ),
             classes="detail",
         )
 
@@ -43,23 +46,41 @@ class RaReportScreen(KioskScreen):
         report = screen.report
         chart = self.query_one("#unlocks", Sparkline)
         if report is None:
-            self.set_text("period", "Counting…" if screen.error is None else None)
+            self.set_text("period", _("Counting…") if screen.error is None else None)
             chart.data = []
             for widget_id in ("chart-ends", "totals", "kiosks"):
                 self.set_text(widget_id, None)
             return
-        self.set_text("period", f"From {report.since} to {report.until} (UTC days).")
+        self.set_text(
+            "period",
+            _("From {since} to {until} (UTC days).", since=report.since, until=report.until),
+        )
         chart.data = [float(n) for n in report.unlocks_per_day]
         peak = max(report.unlocks_per_day, default=0)
-        self.set_text("chart-ends", f"{report.days[0]} … {report.days[-1]}, at most {peak} a day")
-        refusals = ", ".join(f"{code} {n}" for code, n in report.refusals) or "none"
+        self.set_text(
+            "chart-ends",
+            _(
+                "{first} … {last}, at most {peak} a day",
+                first=report.days[0],
+                last=report.days[-1],
+                peak=peak,
+            ),
+        )
+        refusals = ", ".join(f"{code} {n}" for code, n in report.refusals) or _("none")
         self.set_text(
             "totals",
-            f"Registrations: {report.registrations}\n"
-            f"Unlocks: {report.unlocks_self_service} self-service, "
-            f"{report.unlocks_assisted} assisted by an RA\n"
-            f"Self-service locks: {report.locks}\n"
-            f"Codes not delivered: {report.codes_not_delivered}\n"
-            f"Refusals by reason: {refusals}",
+            _(
+                "Registrations: {registrations}\n"
+                "Unlocks: {self_service} self-service, {assisted} assisted by an RA\n"
+                "Self-service locks: {locks}\n"
+                "Codes not delivered: {not_delivered}\n"
+                "Refusals by reason: {refusals}",
+                registrations=report.registrations,
+                self_service=report.unlocks_self_service,
+                assisted=report.unlocks_assisted,
+                locks=report.locks,
+                not_delivered=report.codes_not_delivered,
+                refusals=refusals,
+            ),
         )
-        self.set_text("kiosks", "\n".join(report.kiosks) or None)
+        self.set_text("kiosks", "\n".join(tr(line) for line in report.kiosks) or None)

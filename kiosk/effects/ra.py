@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from card import apdu
 from card.pcsc import CardRemovedError, NoCardError
+from contract.language import N_
 from contract.problems import ProblemCode
 from contract.ra_wire import HolderStateOut, ReportOut
 from kiosk.card_access import CardAccess, CardThread, Proof, WrongCard
@@ -29,27 +30,34 @@ log = logging.getLogger(__name__)
 GONE = (NoCardError, CardRemovedError, WrongCard)
 
 MESSAGES = {
-    ProblemCode.RA_ROLE_REQUIRED: "This card is not an RA card. Only RA staff can sign in here.",
-    ProblemCode.RA_DESK_REQUIRED: "This kiosk is not set up as an RA desk.",
-    ProblemCode.HOLDER_PROOF_INVALID: "Your card could not be checked. Take it out and try again.",
-    ProblemCode.CARD_PROOF_INVALID: "The holder's card could not be checked. Try it again.",
-    ProblemCode.OWN_CARD: "That is your own card; an RA cannot act on it here.",
-    ProblemCode.RA_SESSION_ENDED: "Your RA session has ended. Sign in again with your card.",
-    ProblemCode.HOLDER_CARD_REQUIRED: "Put the holder's card in again.",
-    ProblemCode.EMAIL_NOT_APPROVED: "Use an email address on an approved domain.",
-    ProblemCode.MOBILE_INVALID: "Give a UK mobile number (07... or +447...).",
-    ProblemCode.MAIL_UNAVAILABLE: "The email could not be sent; nothing was changed. Try again.",
+    ProblemCode.RA_ROLE_REQUIRED: N_(
+        "This card is not an RA card. Only RA staff can sign in here."
+    ),
+    ProblemCode.RA_DESK_REQUIRED: N_("This kiosk is not set up as an RA desk."),
+    ProblemCode.HOLDER_PROOF_INVALID: N_(
+        "Your card could not be checked. Take it out and try again."
+    ),
+    ProblemCode.CARD_PROOF_INVALID: N_("The holder's card could not be checked. Try it again."),
+    ProblemCode.OWN_CARD: N_("That is your own card; an RA cannot act on it here."),
+    ProblemCode.RA_SESSION_ENDED: N_("Your RA session has ended. Sign in again with your card."),
+    ProblemCode.HOLDER_CARD_REQUIRED: N_("Put the holder's card in again."),
+    ProblemCode.EMAIL_NOT_APPROVED: N_("Use an email address on an approved domain."),
+    ProblemCode.MOBILE_INVALID: N_("Give a UK mobile number (07... or +447...)."),
+    ProblemCode.MAIL_UNAVAILABLE: N_(
+        "The email could not be sent; nothing was changed. Try again."
+    ),
 }
-UNREACHABLE = "The unlock service cannot be reached just now. Try again in a moment."
-CARD_TAKEN = "The card was taken out before it was written. Put it back in and try again."
+UNREACHABLE = N_("The unlock service cannot be reached just now. Try again in a moment.")
+CARD_TAKEN = N_("The card was taken out before it was written. Put it back in and try again.")
+REFUSED = N_("The unlock service refused that.")
 
 
 def refused(exc: ServiceError) -> r.RaRefused:
     """The RA flow's event for a service that said no or could not be reached."""
     if isinstance(exc, ServiceRejected):
         code = exc.problem
-        message = MESSAGES.get(code, "The unlock service refused that.") if code else ""
-        return r.RaRefused(message=message or "The unlock service refused that.", code=exc.code)
+        message = MESSAGES.get(code, REFUSED) if code else ""
+        return r.RaRefused(message=message or REFUSED, code=exc.code)
     return r.RaRefused(message=UNREACHABLE)
 
 
@@ -84,7 +92,11 @@ async def ra_read_ra_card(parts: EffectParts, _cmd: r.RaReadRaCard) -> None:
     except GONE:
         return  # the watcher reports the removal
     except apdu.CardError as exc:
-        parts.emit(r.RaRefused(message=f"The card in the RA reader cannot be read: {exc}"))
+        parts.emit(
+            r.RaRefused(
+                message=N_("The card in the RA reader cannot be read: {problem}", problem=str(exc))
+            )
+        )
         return
     parts.emit(r.RaCardRead(card))
 
@@ -125,7 +137,11 @@ async def ra_take_holder_card(parts: EffectParts, cmd: r.RaTakeHolderCard) -> No
     except GONE:
         return
     except apdu.CardError as exc:
-        parts.emit(r.RaRefused(message=f"The holder's card could not be read: {exc}"))
+        parts.emit(
+            r.RaRefused(
+                message=N_("The holder's card could not be read: {problem}", problem=str(exc))
+            )
+        )
         return
     except ServiceError as exc:
         parts.emit(refused(exc))
@@ -140,7 +156,7 @@ async def ra_clear_lock(parts: EffectParts, cmd: r.RaClearLock) -> None:
     except ServiceError as exc:
         parts.emit(refused(exc))
         return
-    notice = "Self-service is unlocked: the holder can answer their questions again."
+    notice = N_("Self-service is unlocked: the holder can answer their questions again.")
     parts.emit(r.RaHolderRead(holder_view(state), notice=notice))
 
 
@@ -153,7 +169,7 @@ async def ra_change_contacts(parts: EffectParts, cmd: r.RaChangeContacts) -> Non
     except ServiceError as exc:
         parts.emit(refused(exc))
         return
-    notice = "Contact details saved. A notice went to the old and the new email address."
+    notice = N_("Contact details saved. A notice went to the old and the new email address.")
     parts.emit(r.RaHolderRead(holder_view(state), notice=notice))
 
 
@@ -174,7 +190,11 @@ async def ra_assisted_unlock(parts: EffectParts, cmd: r.RaAssistedUnlock) -> Non
         parts.emit(r.RaRefused(message=CARD_TAKEN))
         return
     except apdu.CardError as exc:
-        parts.emit(r.RaRefused(message=f"The holder's card could not be read: {exc}"))
+        parts.emit(
+            r.RaRefused(
+                message=N_("The holder's card could not be read: {problem}", problem=str(exc))
+            )
+        )
         return
     except ServiceError as exc:
         parts.emit(refused(exc))
@@ -190,16 +210,22 @@ async def ra_assisted_unlock(parts: EffectParts, cmd: r.RaAssistedUnlock) -> Non
         await parts.card.call(lambda access: access.finish_unblock(cryptogram, new))
     except apdu.CardStatusError as exc:
         await _report(parts, session_id, unlock_id, "card_error", exc.sw)
-        parts.emit(r.RaRefused(message=f"The card refused the new passcode: {exc}"))
+        parts.emit(
+            r.RaRefused(
+                message=N_("The card refused the new passcode: {problem}", problem=str(exc))
+            )
+        )
         return
     except GONE:
         parts.emit(r.RaRefused(message=CARD_TAKEN))
         return
     except apdu.CardError as exc:
-        parts.emit(r.RaRefused(message=f"The card could not be written: {exc}"))
+        parts.emit(
+            r.RaRefused(message=N_("The card could not be written: {problem}", problem=str(exc)))
+        )
         return
     if not await _report(parts, session_id, unlock_id, "unlocked", 0x9000):
-        parts.emit(r.RaRefused(message="The card is unlocked, but the service was not told."))
+        parts.emit(r.RaRefused(message=N_("The card is unlocked, but the service was not told.")))
         return
     try:
         state = await ra.holder_state(session_id)
@@ -258,7 +284,16 @@ def report_view(report: ReportOut) -> RaReportView:
             figures[i] += n
     totals = report.totals
     kiosks = tuple(
-        f"{name}: {f[0]} registrations, {f[1]} + {f[2]} unlocks, {f[3]} locks, {f[4]} refusals"
+        N_(
+            "{name}: {registrations} registrations, {self_service} + {assisted} unlocks, "
+            "{locks} locks, {refusals} refusals",
+            name=name,
+            registrations=f[0],
+            self_service=f[1],
+            assisted=f[2],
+            locks=f[3],
+            refusals=f[4],
+        )
         for name, f in sorted(per_kiosk.items())
     )
     return RaReportView(

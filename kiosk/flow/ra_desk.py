@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+from contract.language import N_, plural
 from kiosk.contact_rules import email_problem, mobile_problem
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
@@ -38,13 +39,12 @@ from kiosk.flow.ra_states import (
     RaSession,
 )
 
-SIGNED_OUT = "You are signed out."
-IDLE = "You were signed out: the RA session had no use for {minutes}."
-SESSION_ENDED = "Your RA session has ended. Sign in again with your card."
-OWN_CARD = "This is your own card. Pull it out to sign out, or press S."
-HOLDER_REMOVED = "The holder's card was taken out. Nothing was changed on it."
-SIGN_IN_STOPPED = "The RA sign-in was stopped: no key was pressed for a while."
-UNREADABLE = "That card cannot be read here. Try it again, or another card."
+SIGNED_OUT = N_("You are signed out.")
+SESSION_ENDED = N_("Your RA session has ended. Sign in again with your card.")
+OWN_CARD = N_("This is your own card. Pull it out to sign out, or press S.")
+HOLDER_REMOVED = N_("The holder's card was taken out. Nothing was changed on it.")
+SIGN_IN_STOPPED = N_("The RA sign-in was stopped: no key was pressed for a while.")
+UNREADABLE = N_("That card cannot be read here. Try it again, or another card.")
 
 
 def handles(state: s.KioskState, event: e.Event) -> bool:
@@ -127,8 +127,12 @@ def _tick(state: s.KioskState, now: dt.datetime) -> Result:
         return state, []
     if quiet >= dt.timedelta(seconds=session.idle_seconds):
         minutes = max(1, session.idle_seconds // 60)
-        plural = "minute" if minutes == 1 else "minutes"
-        return _signed_out(state, IDLE.format(minutes=f"{minutes} {plural}"), "idle")
+        idle = plural(
+            "You were signed out: the RA session had no use for {count} minute.",
+            "You were signed out: the RA session had no use for {count} minutes.",
+            minutes,
+        )
+        return _signed_out(state, idle, "idle")
     return state, []
 
 
@@ -216,19 +220,22 @@ def _passcode(state: s.KioskState, event: e.Event) -> Result:
     assert isinstance(screen, RaPasscode)
     if isinstance(event, e.SubmitPasscode) and not screen.checking:
         if not event.passcode:
-            return replace(state, screen=replace(screen, error="Type your passcode.")), []
+            return replace(state, screen=replace(screen, error=N_("Type your passcode."))), []
         card = screen.card
         command = r.RaSignIn(card.serial, card.uuid, event.passcode, ra_reader=screen.ra_reader)
         return replace(state, screen=replace(screen, checking=True, error=None)), [command]
     if isinstance(event, e.PasscodeWrong):
-        plural = "try" if event.tries_left == 1 else "tries"
-        error = f"That passcode is not right. Your card allows {event.tries_left} more {plural}."
+        error = plural(
+            "That passcode is not right. Your card allows {count} more try.",
+            "That passcode is not right. Your card allows {count} more tries.",
+            event.tries_left,
+        )
         return replace(state, screen=replace(screen, checking=False, error=error)), [
             c.WipeInputs(),
             audit(state, "ra_sign_in", "passcode_wrong", tries_left=event.tries_left),
         ]
     if isinstance(event, e.PasscodeBlocked):
-        why = "Your card is now locked. Another RA can unlock it."
+        why = N_("Your card is now locked. Another RA can unlock it.")
         return replace(state, screen=RaEnded(why=why)), [c.WipeInputs()]
     if isinstance(event, r.RaRefused):
         return replace(state, screen=replace(screen, checking=False, error=event.message)), [
@@ -313,7 +320,10 @@ def _new_passcode(state: s.KioskState, event: e.Event) -> Result:
     if isinstance(event, r.RaUnlockDone):
         holder = replace(screen.holder, pin=PinState.WORKING, tries_left=None)
         at = current_time(state).strftime("%H:%M")
-        notice = f"The card was unlocked at {at} with the holder's new passcode; they were emailed."
+        notice = N_(
+            "The card was unlocked at {at} with the holder's new passcode; they were emailed.",
+            at=at,
+        )
         done = RaHolder(session=screen.session, holder=holder, view=event.view, notice=notice)
         return replace(state, screen=done, card=holder), [
             c.WipeInputs(),

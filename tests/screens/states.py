@@ -11,6 +11,7 @@ from kiosk.flow.events import HelpTopic, UnreadableReason
 from kiosk.flow.facts import PinState, Step
 from kiosk.passcode_rules import PasscodeRules
 from tests.screens.harness import CARD, NOW, QUESTIONS, journey, kiosk_state
+from tests.screens.ra_states import ra_states
 from tests.screens.registration_states import registration_states
 
 _QUESTIONS = s.Questions(questions=QUESTIONS, attempts_left=2, error=None)
@@ -74,6 +75,7 @@ REPRESENTATIVE: dict[str, s.KioskState] = {
         journey=journey(Step.CODE),
     ),
     "self_service_locked": kiosk_state(s.SelfServiceLocked()),
+    "self_service_paused": kiosk_state(s.SelfServiceLocked(paused_for=2 * 3600 + 15 * 60)),
     "not_registered": kiosk_state(s.NotRegistered(card=CARD)),
     "session_ended": kiosk_state(s.SessionEnded(reason=s.EndReason.TIMED_OUT, typed=True)),
     "help_forgotten_passcode": kiosk_state(
@@ -91,3 +93,4 @@ REPRESENTATIVE: dict[str, s.KioskState] = {
 """Snapshot name -> state. Overlay states are shown over the screen underneath."""
 
 REPRESENTATIVE.update(registration_states())
+REPRESENTATIVE.update(ra_states())
