@@ -12,7 +12,7 @@ from demo.world import DemoCards, HolderStatus, Mailbox, load_demo_data
 
 def test_the_banner_follows_the_cards_and_the_service() -> None:
     holders = load_demo_data()["holders"]
-    status = {h["uuid"]: HolderStatus(registered=bool(h["answers"])) for h in holders}
+    status = {h["uuid"]: HolderStatus(registered=bool(h.get("answers"))) for h in holders}
     cards = DemoCards(0, Mailbox(), holders, holder_status=status.get, status_every=0)
     alex = next(h for h in holders if h["key"] == "locked")
     sam = next(h for h in holders if h["key"] == "unregistered")
