@@ -10,7 +10,9 @@ and is tried again with a growing pause; one being sent is claimed, so several
 instances never send it twice (a sender killed mid-send leaves its claim, taken
 over after CLAIM_HOLD: at least once, never lost).
 
-Fields are names, times and masked addresses: never a secret.
+Fields are names, times and masked addresses: never a secret. The language of the
+request that owed the notice is kept with them, so a notice sent later by the sweep
+is written in the holder's language like the mails sent during the request.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ import logging
 
 from sqlalchemy import Connection
 
+from contract.language import Language
 from service.domain.audit import record
 from service.domain.errors import MailNotSent
 from service.domain.parts import OWES_NOTICE, Parts
+from service.mail_language import LANGUAGE, mail_language
 from service.mailing import Mail
 from service.queries import notices
 from service.secrecy import new_id
@@ -40,6 +44,8 @@ RETRY_MAX = 600.0
 """The longest pause between two tries of a notice that could not be mailed."""
 BATCH = 50
 """Notices taken per look (a sweep looks again until none is due)."""
+LANGUAGE_FIELD = "_language"
+"""Where a notice's fields keep the language it is to be written in (not a template field)."""
 
 
 def owe(
@@ -69,7 +75,7 @@ def owe(
         uuid=uuid,
         to_address=f"{SMS_PREFIX}{to}" if channel == "sms" else to,
         template=template,
-        fields=json.dumps(fields, sort_keys=True),
+        fields=json.dumps({**fields, LANGUAGE_FIELD: mail_language().value}, sort_keys=True),
         due_at=due_at,
         created_at=parts.now(),
         about=about,
@@ -115,6 +121,7 @@ def _deliver_one(parts: Parts, notice_id: str) -> str:
         row = notices.get(conn, notice_id)
     assert row is not None  # claimed just now, and notices are deleted only once sent
     fields = json.loads(row.fields)
+    language = LANGUAGE.set(Language(fields.pop(LANGUAGE_FIELD, Language.ENGLISH.value)))
     try:
         to, texted = row.to_address, row.to_address.startswith(SMS_PREFIX)
         values = tuple(sorted(fields.items()))
@@ -129,6 +136,8 @@ def _deliver_one(parts: Parts, notice_id: str) -> str:
         with parts.transaction() as conn:
             notices.retry_later(conn, notice_id, claim, parts.now() + pause, attempts)
         return "failed"
+    finally:
+        LANGUAGE.reset(language)
     with parts.transaction() as conn:
         notices.sent(conn, notice_id, claim, parts.now())
         record(parts, conn, "notice_sent", "ok", uuid=row.uuid, notice=row.template)

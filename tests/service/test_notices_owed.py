@@ -151,3 +151,21 @@ async def test_re_registering_to_a_new_address_tells_the_old_one(
     assert "ward-7" in text and "0300 555 0100" in text
     # The new address got its code and nothing else.
     assert len(mailbox.to(new_address)) == 1
+
+
+async def test_a_notice_sent_later_is_in_the_language_of_the_journey(
+    client: ServiceClient,
+    live_service: RunningService,
+    masters: MasterKeys,
+    mailbox: Mailbox,
+    clock: MovableClock,
+) -> None:
+    """The sweep sends after the request, outside it: the holder's language (the kiosk's
+    Accept-Language) is kept with the notice, so a Welsh journey's notice is Welsh."""
+    client.language = "cy"
+    holder, _ = await up_to_the_cryptogram(client, live_service, masters, mailbox)
+    clock.advance(WAIT + 1)
+    assert notices.deliver_due(live_service.service) == 1
+    (sent,) = [m for m in mailbox.to(holder["email"]) if "ddatgloi" in m["Subject"]]
+    assert sent["Subject"] == "Dechreuodd rhywun ddatgloi eich cerdyn clyfar"
+    assert "_language" not in sent.get_payload(decode=True).decode()
