@@ -94,9 +94,9 @@ class CodeSentScreen(KioskScreen):
         texted.display = screen.text_sent_to is not None
         if screen.text_sent_to is not None:
             texted.set_digits(state.config.code_digits)
-            label = Text("And the code we texted to ")
+            label = Text(_("And the code we texted to "))
             label.append(screen.text_sent_to, "bold")
-            label.append(" (it works for less time than the email's):")
+            label.append(_(" (it works for less time than the email's):"))
             self.set_text("text-code-label", label)
         else:
             self.set_text("text-code-label", None)

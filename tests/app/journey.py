@@ -46,8 +46,9 @@ async def fields_ready(pilot: Any, app: KioskApp, timeout: float = 10) -> None:
 
 
 def field_values(app: KioskApp) -> list[str]:
-    """The values of every input on the current screen."""
-    return [field.value for field in app.screen.query(Input)]
+    """The values of every input shown on the current screen (a hidden one, such as
+    the texted-code field of a one-code journey, is not the holder's to fill)."""
+    return [field.value for field in app.screen.query(Input) if field.display]
 
 
 class Holder:

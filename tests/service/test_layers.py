@@ -45,7 +45,8 @@ async def test_what_leaves_is_the_wire_json_of_before(
     live_service: RunningService, masters: MasterKeys
 ) -> None:
     """Response models check what leaves without adding members: a started unlock
-    that asks questions has no code_sent_to (not even null), first time or replayed."""
+    that asks questions has no code_sent_to or text_sent_to (not even null), first
+    time or replayed; the policy it runs under is named (docs/api.md "Policies")."""
     holder = live_service.holder("working")
     nonce = (await raw_post(live_service, "/v1/nonces")).json()["nonce"]
     mac = card_mac(masters, holder["serial"], bytes.fromhex(nonce)).hex()
@@ -54,5 +55,13 @@ async def test_what_leaves_is_the_wire_json_of_before(
     again = await raw_post(live_service, "/v1/unlocks", body, key="wire-json")
     assert first.status_code == again.status_code == 201
     assert first.json() == again.json()
-    assert list(first.json()) == ["unlock_id", "next", "questions", "attempts_left", "expires_at"]
+    assert list(first.json()) == [
+        "unlock_id",
+        "next",
+        "questions",
+        "attempts_left",
+        "expires_at",
+        "policy",
+    ]
+    assert first.json()["policy"] == "questions"
     assert first.json()["next"] == "answers" and len(first.json()["questions"]) == 3
