@@ -81,3 +81,15 @@ def configure_logging(log_format: LogFormat, level: int = logging.INFO) -> None:
     root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger(ACCESS_LOGGER).disabled = True
+
+
+def unconfigure_logging() -> None:
+    """Take configure_logging's handler off the root logger again.
+
+    For a process that runs a tool in-process and goes on (the tests): records from
+    its other threads then no longer reach stderr through a handler it did not want.
+    """
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if isinstance(h, _ServiceHandler)]:
+        root.removeHandler(old)
+    logging.getLogger(ACCESS_LOGGER).disabled = False

@@ -10,6 +10,7 @@ session uses one pcscd (restarted in place when a test needs that).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,6 +30,7 @@ from card.virtual import (
     make_piv_applet,
 )
 from demo.world import DemoWorld
+from service.logs import unconfigure_logging
 from tests.postgres import PrivatePostgres
 from tests.secrecy import recording_cryptograms, recording_puks, scan, world_secrets
 from tests.support import wait_for
@@ -183,3 +185,13 @@ def world(live_pcscd: PrivatePcscd, tmp_path: Path) -> Iterator[DemoWorld]:
 def today() -> dt.date:
     """Today's date, for card expiry arithmetic."""
     return dt.date.today()
+
+
+@pytest.fixture(autouse=True)
+def no_service_logging_left_behind() -> Iterator[None]:
+    """A test that ran `ssu-service` in-process leaves no log handler on the root logger
+    (the SMTP catcher's threads logged through it to the terminal between tests)."""
+    level = logging.getLogger().level
+    yield
+    unconfigure_logging()
+    logging.getLogger().setLevel(level)
