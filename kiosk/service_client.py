@@ -12,7 +12,7 @@ import ssl
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal, ParamSpec, TypeVar
+from typing import Literal, ParamSpec, TypeVar
 
 import httpx
 from pydantic import BaseModel
@@ -21,6 +21,7 @@ from contract import wire
 from contract.contacts import RaContacts
 from kiosk.flow.facts import Question
 from kiosk.proof_body import CardProofValue, PivSignature, card_proof_json, hex_text
+from kiosk.ra_client import RaClient
 from kiosk.service_http import (
     CardProofInvalid,
     Expired,
@@ -40,9 +41,6 @@ from kiosk.service_http import (
     rejection,
     telling_busy,
 )
-
-if TYPE_CHECKING:
-    from kiosk.ra_client import RaClient
 
 __all__ = [
     "CardProofInvalid",
@@ -259,9 +257,6 @@ class ServiceClient:
 
     def ra_client(self) -> RaClient:
         """The RA desk's calls (docs/api.md "The RA desk") on this client's connection."""
-        # Imported here: kiosk.ra_client imports this module's card proof helpers.
-        from kiosk.ra_client import RaClient
-
         return RaClient.over(self._service)
 
     async def __aenter__(self) -> ServiceClient:
