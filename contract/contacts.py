@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from contract.language import N_
 
@@ -106,8 +106,10 @@ class RaContacts(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    organisation: Annotated[str, StringConstraints(min_length=1, max_length=120)] = N_(
-        "your local RA team"
+    # A factory, not a default: the default is a Phrase (translated when shown), which
+    # the OpenAPI document cannot carry as a JSON default.
+    organisation: Annotated[str, StringConstraints(min_length=1, max_length=120)] = Field(
+        default_factory=lambda: N_("your local RA team")
     )
     """The team's name as holders know it."""
     email: Annotated[str, StringConstraints(max_length=254)] = ""

@@ -45,8 +45,9 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
-SCENARIOS = 25
-"""Hypothesis examples: each one a fresh sequence of calls."""
+SCENARIOS = 40
+"""Hypothesis examples: each one a fresh sequence of calls. Derandomized (a fixed seed):
+with the RA desk's routes in the schema, a random 25 sometimes never reached the code step."""
 STEPS = 10
 """Most calls in one sequence."""
 
@@ -220,6 +221,7 @@ def test_stateful_sequences_conform_and_keep_the_counting_rules(
             phases=[Phase.generate],
             suppress_health_check=list(HealthCheck),
             database=None,
+            derandomize=True,
         )
     )
     print(f"\nSTATEFUL calls={model.calls} {sorted(model.statuses.items())}")
