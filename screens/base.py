@@ -38,7 +38,7 @@ from screens.widgets import SecretInput, short_contact
 from screens.wording import access_hints, on_show, outage_text, plain_words, show_text
 
 SERVICE_NAME = _("Smartcard self-service")
-DEMO_KEYS_LINE = _("DEMO  F2 F3 F4 card in  F5 card out  F6 mail and answers")
+DEMO_KEYS_LINE = _("DEMO  F2-F4 card in (Ctrl: PIV)  F5 out  Ctrl+F5 RA card  F6 mail, answers")
 """The demo banner folded to one line (the demo mailbox shows the cards in full)."""
 CHROME_ROWS = 5
 """Rows around the body: title, outage banner margin, key hints, help line."""

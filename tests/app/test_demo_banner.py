@@ -34,3 +34,17 @@ def test_the_banner_follows_the_cards_and_the_service() -> None:
     # Self-service locked after three wrong answer sets.
     status[alex["uuid"]] = HolderStatus(registered=True, self_service_locked=True)
     assert "self-service locked" in cards.banner
+
+
+def test_the_folded_keys_line_names_the_piv_and_ra_keys_in_both_languages() -> None:
+    """In 80x24 the banner folds to one line of keys: the RA card (Ctrl+F5) and the PIV
+    cards (Ctrl with F2-F4) must be on it, or a newcomer never finds them (issue 17)."""
+    from contract.language import Language, Phrase
+    from screens.base import DEMO_KEYS_LINE
+
+    assert isinstance(DEMO_KEYS_LINE, Phrase)
+    for language in Language:
+        line = DEMO_KEYS_LINE.in_language(language)
+        assert "Ctrl+F5" in line and "Ctrl: PIV" in line, (language, line)
+        assert all(key in line for key in ("F2-F4", "F5", "F6")), (language, line)
+        assert len(line) <= 76, (language, line)  # two columns of margin either side
