@@ -160,17 +160,24 @@ class RaContacts(RaScreen):
 
 @dataclass(frozen=True)
 class RaReport(RaScreen):
-    """The RA manager's report: the last days' figures, with a chart of the unlocks."""
+    """The RA manager's report for a period the RA chose, with a chart of the unlocks."""
 
     session: RaSession
     back_to: RaScreen
+    since: str
+    """The period asked for: UTC days since..until (ISO dates), both included."""
+    until: str
     report: RaReportView | None = None
+    """The service's figures for since..until; None while it counts or when it refused."""
     error: str | None = None
+    loading: bool = True
+    choosing_dates: bool = False
+    """The from/to date fields are on show (D); the figures wait behind them."""
 
     @property
     def busy(self) -> bool:
         """True while the service counts."""
-        return self.report is None and self.error is None
+        return self.loading
 
 
 @dataclass(frozen=True)

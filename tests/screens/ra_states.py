@@ -88,7 +88,36 @@ def ra_states() -> dict[str, s.KioskState]:
             )
         ),
         "ra_report": kiosk_state(
-            ra.RaReport(session=SESSION, back_to=ra.RaHome(session=SESSION), report=REPORT),
+            ra.RaReport(
+                session=SESSION,
+                back_to=ra.RaHome(session=SESSION),
+                since=REPORT.since,
+                until=REPORT.until,
+                report=REPORT,
+                loading=False,
+            ),
+            card=None,
+        ),
+        "ra_report_dates": kiosk_state(
+            ra.RaReport(
+                session=SESSION,
+                back_to=ra.RaHome(session=SESSION),
+                since=REPORT.since,
+                until=REPORT.until,
+                report=REPORT,
+                loading=False,
+                choosing_dates=True,
+                error=N_("The last day is before the first day. Nothing was changed."),
+            ),
+            card=None,
+        ),
+        "ra_report_counting": kiosk_state(
+            ra.RaReport(
+                session=SESSION,
+                back_to=ra.RaHome(session=SESSION),
+                since="2026-08-25",
+                until="2026-11-22",
+            ),
             card=None,
         ),
         "ra_ended": kiosk_state(
