@@ -313,8 +313,9 @@ def _new_passcode(state: s.KioskState, event: e.Event) -> Result:
         if reasons:
             return replace(state, screen=replace(screen, errors=tuple(reasons))), []
         holder = screen.holder
+        session = screen.session
         command = r.RaAssistedUnlock(
-            screen.session.session_id, holder.serial, holder.uuid, event.new
+            session.session_id, holder.serial, holder.uuid, event.new, ra_serial=session.ra_serial
         )
         return replace(state, screen=replace(screen, writing=True, errors=())), [command]
     if isinstance(event, r.RaUnlockDone):

@@ -185,6 +185,9 @@ class RaAssistedUnlock(Command):
     serial: str
     uuid: str
     new_passcode: str = field(repr=False)
+    ra_serial: str = ""
+    """Two readers: the RA's card, which must still be in its own reader before the
+    holder's card is written."""
 
 
 @dataclass(frozen=True)
