@@ -22,7 +22,7 @@ from kiosk.effects.parts import Effect, EffectParts
 from kiosk.effects.service import wire_proof
 from kiosk.flow import commands as c
 from kiosk.flow import ra_events as r
-from kiosk.flow.ra_states import RaHolderView, RaReportView, RaSession
+from kiosk.flow.ra_states import RaEvent, RaHolderView, RaReportView, RaSession
 from kiosk.service_http import ServiceError, ServiceRejected
 
 log = logging.getLogger(__name__)
@@ -67,8 +67,7 @@ def refused(exc: ServiceError) -> r.RaRefused:
 def holder_view(state: HolderStateOut) -> RaHolderView:
     """The flow's view of the service's answer."""
     recent = tuple(
-        f"{event.at[:16].replace('T', ' ')}  {event.type}: {event.outcome}"
-        + (f" ({event.kiosk})" if event.kiosk else "")
+        RaEvent(event.at[:16].replace("T", " "), event.type, event.outcome, event.kiosk)
         for event in state.recent_events
     )
     return RaHolderView(

@@ -27,6 +27,18 @@ class RaSession:
 
 
 @dataclass(frozen=True)
+class RaEvent:
+    """One audit record about the holder, as the service keeps it (codes, not words:
+    the screen says them in the RA's language)."""
+
+    at: str
+    """UTC, to the minute: YYYY-MM-DD HH:MM."""
+    type: str
+    outcome: str
+    kiosk: str | None = None
+
+
+@dataclass(frozen=True)
 class RaHolderView:
     """What the RA sees of the holder whose card is in (from the service)."""
 
@@ -36,8 +48,8 @@ class RaHolderView:
     failed_attempts: int
     email: str
     mobile: str
-    recent: tuple[str, ...] = ()
-    """The newest audit records about the holder, one line each (time, what, outcome)."""
+    recent: tuple[RaEvent, ...] = ()
+    """The newest audit records about the holder, newest first."""
 
 
 @dataclass(frozen=True)

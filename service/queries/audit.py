@@ -29,8 +29,15 @@ def records(conn: Connection, since: float | None = None) -> Iterator[Row[Any]]:
 
 
 def about_holder(conn: Connection, uuid: str, limit: int) -> list[Row[Any]]:
-    """The newest records about a holder, newest first (at most limit)."""
-    query = select(audit).where(audit.c.uuid == uuid).order_by(audit.c.seq.desc()).limit(limit)
+    """The newest records the service and the RA desks made about a holder, newest first
+    (at most limit). What kiosks report of themselves is left out: it repeats the
+    service's own records in the kiosk's words."""
+    query = (
+        select(audit)
+        .where(audit.c.uuid == uuid, audit.c.source != "kiosk")
+        .order_by(audit.c.seq.desc())
+        .limit(limit)
+    )
     return list(conn.execute(query))
 
 

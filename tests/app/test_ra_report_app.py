@@ -151,6 +151,10 @@ def check_figures(app: KioskApp, first: dt.date, last: dt.date) -> None:
     text = shown(app)
     assert f"Registrations: {total['registrations']}" in text
     assert f"Self-service locks: {total['locks']}" in text
+    # Refusal reasons in words, not the service's codes.
+    assert "answers_wrong" not in text
+    if total["refused_answers_wrong"]:
+        assert f"wrong answers {total['refused_answers_wrong']}" in text
 
 
 async def check_csv(world: DemoWorld, app: KioskApp, first: dt.date, last: dt.date) -> None:

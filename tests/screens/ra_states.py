@@ -23,8 +23,9 @@ VIEW = ra.RaHolderView(
     email="alex.example@nhs.net",
     mobile="07700 900123",
     recent=(
-        "2026-11-22 13:58  answers_checked: wrong (Kiosk 3)",
-        "2026-11-22 14:01  self_service_locked: locked (Kiosk 3)",
+        ra.RaEvent("2026-11-22 14:01", "unlock_answers", "self_service_locked", "Kiosk 3"),
+        ra.RaEvent("2026-11-22 13:58", "unlock_answers", "answers_wrong", "Kiosk 3"),
+        ra.RaEvent("2026-11-22 13:55", "unlock_start", "ok", "Kiosk 3"),
     ),
 )
 REPORT = ra.RaReportView(
@@ -37,7 +38,7 @@ REPORT = ra.RaReportView(
     unlocks_assisted=6,
     locks=4,
     codes_not_delivered=1,
-    refusals=(("wrong_code", 9), ("card_proof_invalid", 2)),
+    refusals=(("code_wrong", 9), ("card_proof_invalid", 2)),
     kiosks=(
         N_(
             "{name}: {registrations} registrations, {self_service} + {assisted} unlocks, "
