@@ -54,6 +54,19 @@ REPORT = ra.RaReportView(
 )
 
 
+def report_state(**changes: object) -> s.KioskState:
+    """The report screen with REPORT on show, changed by `changes`."""
+    report = ra.RaReport(
+        session=SESSION,
+        back_to=ra.RaHome(session=SESSION),
+        since=REPORT.since,
+        until=REPORT.until,
+        report=REPORT,
+        loading=False,
+    )
+    return kiosk_state(dataclasses.replace(report, **changes), card=None)  # type: ignore[arg-type]
+
+
 def ra_states() -> dict[str, s.KioskState]:
     """Snapshot name -> state, one per RA desk screen."""
     return {
@@ -88,38 +101,13 @@ def ra_states() -> dict[str, s.KioskState]:
                 errors=(N_("Use an email address on an approved domain."),),
             )
         ),
-        "ra_report": kiosk_state(
-            ra.RaReport(
-                session=SESSION,
-                back_to=ra.RaHome(session=SESSION),
-                since=REPORT.since,
-                until=REPORT.until,
-                report=REPORT,
-                loading=False,
-            ),
-            card=None,
+        "ra_report": report_state(),
+        "ra_report_dates": report_state(
+            choosing_dates=True,
+            error=N_("The last day is before the first day. Nothing was changed."),
         ),
-        "ra_report_dates": kiosk_state(
-            ra.RaReport(
-                session=SESSION,
-                back_to=ra.RaHome(session=SESSION),
-                since=REPORT.since,
-                until=REPORT.until,
-                report=REPORT,
-                loading=False,
-                choosing_dates=True,
-                error=N_("The last day is before the first day. Nothing was changed."),
-            ),
-            card=None,
-        ),
-        "ra_report_counting": kiosk_state(
-            ra.RaReport(
-                session=SESSION,
-                back_to=ra.RaHome(session=SESSION),
-                since="2026-08-25",
-                until="2026-11-22",
-            ),
-            card=None,
+        "ra_report_counting": report_state(
+            since="2026-08-25", until="2026-11-22", report=None, loading=True
         ),
         "ra_ended": kiosk_state(
             ra.RaEnded(why=N_("Your RA session has ended. Sign in again with your card.")),
