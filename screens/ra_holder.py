@@ -21,6 +21,7 @@ from kiosk.flow.ra_states import RaHolder
 from kiosk.flow.states import KioskState
 from screens.base import KioskScreen
 from screens.language import _, ngettext
+from screens.ra_wording import event_line
 from screens.wording import item_list
 
 
@@ -111,7 +112,8 @@ class RaHolderScreen(KioskScreen):
             ),
             key=(self._can_clear, self._can_unlock),
         )
-        recent = _("Recent events:") + "\n" + "\n".join(view.recent) if view.recent else None
+        said = "\n".join(event_line(event) for event in view.recent)
+        recent = _("Recent events:") + "\n" + said if view.recent else None
         self.set_text("recent", recent)
         hints: list[tuple[str, str]] = []
         if self._can_clear:

@@ -22,7 +22,7 @@ from kiosk.effects.parts import Effect, EffectParts
 from kiosk.effects.service import wire_proof
 from kiosk.flow import commands as c
 from kiosk.flow import ra_events as r
-from kiosk.flow.ra_states import RaHolderView, RaReportView, RaSession
+from kiosk.flow.ra_states import RaEvent, RaHolderView, RaReportView, RaSession
 from kiosk.service_http import ServiceError, ServiceRejected
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,9 @@ MESSAGES = {
 UNREACHABLE = N_("The unlock service cannot be reached just now. Try again in a moment.")
 CARD_TAKEN = N_("The card was taken out before it was written. Put it back in and try again.")
 REFUSED = N_("The unlock service refused that.")
+RA_CARD_TAKEN = N_(
+    "Your own card was taken out, so you are signed out. Nothing was written to the holder's card."
+)
 
 
 def refused(exc: ServiceError) -> r.RaRefused:
@@ -64,8 +67,7 @@ def refused(exc: ServiceError) -> r.RaRefused:
 def holder_view(state: HolderStateOut) -> RaHolderView:
     """The flow's view of the service's answer."""
     recent = tuple(
-        f"{event.at[:16].replace('T', ' ')}  {event.type}: {event.outcome}"
-        + (f" ({event.kiosk})" if event.kiosk else "")
+        RaEvent(event.at[:16].replace("T", " "), event.type, event.outcome, event.kiosk)
         for event in state.recent_events
     )
     return RaHolderView(
@@ -173,11 +175,32 @@ async def ra_change_contacts(parts: EffectParts, cmd: r.RaChangeContacts) -> Non
     parts.emit(r.RaHolderRead(holder_view(state), notice=notice))
 
 
+async def _ra_card_gone(parts: EffectParts, ra_serial: str) -> bool:
+    """Two readers: whether the RA's own card has left its reader (one reader: never asked,
+    the RA's card is out while the holder's is in)."""
+    if parts.ra_card is None or not ra_serial:
+        return False
+    try:
+        card = await parts.ra_card.call(lambda access: access.read())
+    except (*GONE, apdu.CardError):
+        return True
+    return card.serial != ra_serial
+
+
 async def ra_assisted_unlock(parts: EffectParts, cmd: r.RaAssistedUnlock) -> None:
     """RaAssistedUnlock: the holder's card proved again, GET CHALLENGE, the cryptogram of
-    the RA session, RESET RETRY COUNTER with the new passcode, the result reported."""
+    the RA session, RESET RETRY COUNTER with the new passcode, the result reported.
+
+    With two readers the RA's card is looked for before the unlock starts and again
+    before the cryptogram is asked for: pulled, the session is ended on the service and
+    the holder's card is left as it was (the flow signs out when the watcher sees it go;
+    this closes the gap between the two)."""
     ra = parts.client.ra_client()
     serial, session_id = cmd.serial, cmd.session_id
+    if await _ra_card_gone(parts, cmd.ra_serial):
+        await ra_sign_out(parts, r.RaSignOut(session_id, "card_removed"))
+        parts.emit(r.RaRefused(message=RA_CARD_TAKEN))
+        return
     try:
         nonce = await ra.new_nonce()
         mac = await parts.card.call(lambda access: access.card_mac(serial, nonce))
@@ -198,6 +221,11 @@ async def ra_assisted_unlock(parts: EffectParts, cmd: r.RaAssistedUnlock) -> Non
         return
     except ServiceError as exc:
         parts.emit(refused(exc))
+        return
+    if await _ra_card_gone(parts, cmd.ra_serial):
+        await parts.card.call(lambda access: access.abort_unblock())
+        await ra_sign_out(parts, r.RaSignOut(session_id, "card_removed"))
+        parts.emit(r.RaRefused(message=RA_CARD_TAKEN))
         return
     try:
         cryptogram = await ra.assisted_cryptogram(session_id, unlock_id, challenge)

@@ -313,8 +313,9 @@ def _new_passcode(state: s.KioskState, event: e.Event) -> Result:
         if reasons:
             return replace(state, screen=replace(screen, errors=tuple(reasons))), []
         holder = screen.holder
+        session = screen.session
         command = r.RaAssistedUnlock(
-            screen.session.session_id, holder.serial, holder.uuid, event.new
+            session.session_id, holder.serial, holder.uuid, event.new, ra_serial=session.ra_serial
         )
         return replace(state, screen=replace(screen, writing=True, errors=())), [command]
     if isinstance(event, r.RaUnlockDone):
@@ -371,28 +372,97 @@ def _contacts(state: s.KioskState, event: e.Event) -> Result:
 
 
 REPORT_DAYS = 30
-"""The report screen's period: the last 30 UTC days, today included."""
+"""The report's period when it opens: the last 30 UTC days, today included."""
+REPORT_PERIODS = (7, 30, 90)
+"""The periods one key chooses on the report screen (the last N UTC days)."""
+REPORT_MAX_DAYS = 366
+"""The longest period the service reports (docs/api.md, `period_invalid`)."""
+
+
+def report_period(since: str, until: str, today: dt.date) -> tuple[dt.date, dt.date] | str:
+    """The period the RA typed, or why it cannot be reported (a phrase for the screen).
+
+    Args:
+        since: The first day as typed (YYYY-MM-DD).
+        until: The last day as typed (YYYY-MM-DD).
+        today: Today's UTC date (the last day may not be after it).
+    """
+    try:
+        first, last = (dt.date.fromisoformat(text.strip()) for text in (since, until))
+    except ValueError:
+        example = (today - dt.timedelta(days=6)).isoformat()
+        return N_("Type each day as YYYY-MM-DD, for example {example}.", example=example)
+    if last < first:
+        return N_("The last day is before the first day. Nothing was changed.")
+    if (last - first).days + 1 > REPORT_MAX_DAYS:
+        return N_(
+            "A report covers at most {count} days. Nothing was changed.", count=REPORT_MAX_DAYS
+        )
+    if last > today:
+        return N_(
+            "The last day is after today ({today}). Nothing was changed.", today=today.isoformat()
+        )
+    return first, last
+
+
+def _today(state: s.KioskState) -> dt.date:
+    return current_time(state).astimezone(dt.UTC).date()
+
+
+def _load(state: s.KioskState, report: RaReport, since: dt.date, until: dt.date) -> Result:
+    """Ask the service for since..until; the screen shows the new period while it counts."""
+    asked = replace(
+        report,
+        since=since.isoformat(),
+        until=until.isoformat(),
+        report=None,
+        error=None,
+        loading=True,
+        choosing_dates=False,
+    )
+    command = r.RaLoadReport(report.session.session_id, asked.since, asked.until)
+    return replace(state, screen=asked), [command]
 
 
 def _open_report(state: s.KioskState, screen: RaHome | RaHolder) -> Result:
     session = screen.session
     if session.role != "manager":
         return state, []
-    until = current_time(state).astimezone(dt.UTC).date()
+    until = _today(state)
     since = until - dt.timedelta(days=REPORT_DAYS - 1)
-    report = RaReport(session=session, back_to=screen)
-    command = r.RaLoadReport(session.session_id, since.isoformat(), until.isoformat())
-    return replace(state, screen=report), [command]
+    report = RaReport(session=session, back_to=screen, since="", until="")
+    return _load(state, report, since, until)
 
 
 def _report(state: s.KioskState, event: e.Event) -> Result:
     screen = state.screen
     assert isinstance(screen, RaReport)
     if isinstance(event, r.RaReportRead):
-        return replace(state, screen=replace(screen, report=event.report)), []
+        figures = event.report
+        if screen.loading and (figures.since, figures.until) == (screen.since, screen.until):
+            return replace(state, screen=replace(screen, report=figures, loading=False)), []
+        return state, []  # an answer for a period no longer asked for
     if isinstance(event, r.RaRefused):
-        return replace(state, screen=replace(screen, error=event.message)), []
-    if isinstance(event, e.Back | e.Continue) and not screen.busy:
+        return replace(state, screen=replace(screen, error=event.message, loading=False)), []
+    if screen.loading:
+        return state, []
+    if screen.choosing_dates:
+        if isinstance(event, r.SubmitReportDates):
+            period = report_period(event.since, event.until, _today(state))
+            if isinstance(period, str):
+                # Bad input changes nothing: the period and figures shown stay.
+                return replace(state, screen=replace(screen, error=period)), []
+            return _load(state, screen, *period)
+        if isinstance(event, e.Back):
+            left = replace(screen, choosing_dates=False, error=None)
+            return replace(state, screen=left), [c.WipeInputs()]
+        return state, []
+    if isinstance(event, r.RaReportPeriodChosen) and event.days in REPORT_PERIODS:
+        until = _today(state)
+        return _load(state, screen, until - dt.timedelta(days=event.days - 1), until)
+    if isinstance(event, r.RaReportDatesRequested):
+        return replace(state, screen=replace(screen, choosing_dates=True, error=None)), []
+    if isinstance(event, e.Back | e.Continue):
         return replace(state, screen=screen.back_to), []
     return state, []
 

@@ -50,6 +50,26 @@ class RaReportRequested(Event):
     """An RA manager asks for the report."""
 
 
+@dataclass(frozen=True)
+class RaReportPeriodChosen(Event):
+    """On the report: the last `days` UTC days, today included (7, 30 or 90)."""
+
+    days: int
+
+
+@dataclass(frozen=True)
+class RaReportDatesRequested(Event):
+    """On the report: type the first and the last day of the period."""
+
+
+@dataclass(frozen=True)
+class SubmitReportDates(Event):
+    """The first and the last day as typed (checked by the flow, not the screen)."""
+
+    since: str
+    until: str
+
+
 # -- the RA's own reader (two readers) ----------------------------------------------------
 
 
@@ -165,6 +185,9 @@ class RaAssistedUnlock(Command):
     serial: str
     uuid: str
     new_passcode: str = field(repr=False)
+    ra_serial: str = ""
+    """Two readers: the RA's card, which must still be in its own reader before the
+    holder's card is written."""
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,18 @@ class RaSession:
 
 
 @dataclass(frozen=True)
+class RaEvent:
+    """One audit record about the holder, as the service keeps it (codes, not words:
+    the screen says them in the RA's language)."""
+
+    at: str
+    """UTC, to the minute: YYYY-MM-DD HH:MM."""
+    type: str
+    outcome: str
+    kiosk: str | None = None
+
+
+@dataclass(frozen=True)
 class RaHolderView:
     """What the RA sees of the holder whose card is in (from the service)."""
 
@@ -36,8 +48,8 @@ class RaHolderView:
     failed_attempts: int
     email: str
     mobile: str
-    recent: tuple[str, ...] = ()
-    """The newest audit records about the holder, one line each (time, what, outcome)."""
+    recent: tuple[RaEvent, ...] = ()
+    """The newest audit records about the holder, newest first."""
 
 
 @dataclass(frozen=True)
@@ -160,17 +172,24 @@ class RaContacts(RaScreen):
 
 @dataclass(frozen=True)
 class RaReport(RaScreen):
-    """The RA manager's report: the last days' figures, with a chart of the unlocks."""
+    """The RA manager's report for a period the RA chose, with a chart of the unlocks."""
 
     session: RaSession
     back_to: RaScreen
+    since: str
+    """The period asked for: UTC days since..until (ISO dates), both included."""
+    until: str
     report: RaReportView | None = None
+    """The service's figures for since..until; None while it counts or when it refused."""
     error: str | None = None
+    loading: bool = True
+    choosing_dates: bool = False
+    """The from/to date fields are on show (D); the figures wait behind them."""
 
     @property
     def busy(self) -> bool:
         """True while the service counts."""
-        return self.report is None and self.error is None
+        return self.loading
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The RA manager's report: what self-service and the RA desks did, per day and kiosk.
 
-Every figure is counted from the audit, so the report and `audit export` always
-agree (docs/api.md "The RA desk", `ssu-service report`):
+Every figure is counted from the audit by the database (`audit.counted_by_day`), so the
+report and `audit export` always agree (docs/api.md "The RA desk", `ssu-service report`):
 
 - registrations: `registration_confirm` ok;
 - unlocks_self_service: `unlock_result` unlocked; unlocks_assisted: `ra_unlock_result`
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
@@ -34,6 +33,7 @@ NO_KIOSK = "(command line)"
 REFUSALS = frozenset(code.value for code in ProblemCode)
 """Outcomes that are refusals: the problem codes."""
 CODE_MAILS = frozenset({"unlock-code", "registration-code"})
+EPOCH_DAY = date(1970, 1, 1)
 MEASURES = (
     "registrations",
     "unlocks_self_service",
@@ -43,22 +43,25 @@ MEASURES = (
 )
 
 
-def _measure(kind: str, outcome: str, detail: dict[str, object]) -> str | None:
+def _measure(kind: str, outcome: str, locked_now: bool, code_mail: bool) -> str | None:
     if kind == "registration_confirm" and outcome == "ok":
         return "registrations"
     if kind == "unlock_result" and outcome == "unlocked":
         return "unlocks_self_service"
     if kind == "ra_unlock_result" and outcome == "unlocked":
         return "unlocks_assisted"
-    if kind == "unlock_answers" and detail.get("locked_now"):
+    if kind == "unlock_answers" and locked_now:
         return "locks"
-    if kind == "mail_not_sent" and detail.get("template") in CODE_MAILS:
+    if kind == "mail_not_sent" and code_mail:
         return "codes_not_delivered"
     return None
 
 
 def figures(parts: Parts, since: date, until: date) -> ReportOut:
     """The report for the UTC days since..until, both included.
+
+    The database counts (by day, kiosk, type and outcome); here its counts are only
+    put into the report's rows.
 
     Raises:
         ReportPeriodInvalid: until before since, or more than MAX_DAYS days.
@@ -70,20 +73,15 @@ def figures(parts: Parts, since: date, until: date) -> ReportOut:
     counts: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(MEASURES, 0))
     refusals: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     with parts.engine.connect() as conn:
-        for rec in audit.recorded_between(conn, start, end):
-            if rec.source == "kiosk":
-                continue
-            key = (
-                datetime.fromtimestamp(rec.recorded_at, UTC).date().isoformat(),
-                rec.kiosk or NO_KIOSK,
-            )
-            detail = json.loads(rec.detail)
-            measure = _measure(rec.type, rec.outcome, detail)
-            if measure is not None:
-                counts[key][measure] += 1
-            if rec.type != "mail_not_sent" and rec.outcome in REFUSALS:
-                counts[key]  # a row for the day even when only refusals happened
-                refusals[key][rec.outcome] += 1
+        groups = audit.counted_by_day(conn, start, end, tuple(sorted(CODE_MAILS)))
+    for group in groups:
+        key = (EPOCH_DAY + timedelta(days=group.day)).isoformat(), group.kiosk or NO_KIOSK
+        measure = _measure(group.type, group.outcome, bool(group.locked_now), bool(group.code_mail))
+        if measure is not None:
+            counts[key][measure] += group.n
+        if group.type != "mail_not_sent" and group.outcome in REFUSALS:
+            counts[key]  # a row for the day even when only refusals happened
+            refusals[key][group.outcome] += group.n
     rows = [
         _row(day, kiosk, counts[(day, kiosk)], refusals[(day, kiosk)])
         for day, kiosk in sorted(counts)

@@ -1,9 +1,13 @@
 """The RA desk through the kiosk app with keys (Pilot), on real parts (issue 17 item 5):
 pcscd with the demo cards, the demo service over HTTP (its kiosk is an RA desk), the
-SMTP catcher; the world's secrecy scan runs after each test."""
+SMTP catcher; the world's secrecy scan runs after each test. The manager's report is
+checked against audit records written on known days: the periods chosen on the screen
+(7, 30, 90 days and two typed days) show exactly those days' figures, per day and per
+kiosk, and the desk's CSV for the same period says the same."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 
 import pytest
@@ -28,7 +32,15 @@ from kiosk.settings import KioskSettings
 from kiosk.store import LocalStore
 from tests.app.conftest import holder
 from tests.app.journey import SIZE, fields_ready, on, until
-from tests.app.ra_support import lock_self_service
+from tests.app.ra_support import (
+    TODAY,
+    check_csv,
+    check_figures,
+    expected,
+    lock_self_service,
+    ra_signs_in,
+    write_known_days,
+)
 from tests.conftest import READER, reader_has_card
 from tests.support import wait_for
 
@@ -72,13 +84,7 @@ async def test_an_ra_signs_in_clears_a_lock_unlocks_a_card_and_signs_out(
 
     app = ra_kiosk
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, app, on(s.WaitingForCard))
-        await pilot.press("ctrl+f5")  # the demo key: the RA's card in the reader
-        await until(pilot, app, on(s.CardStatus))
-        await pilot.press("3")
-        await until(pilot, app, on(RaPasscode))
-        await fields_ready(pilot, app)
-        await pilot.press(*ra["pin"], "enter")
+        await ra_signs_in(pilot, app, "ctrl+f5", ra["pin"])  # the demo key: the RA's card
         state = await until(pilot, app, on(RaHome))
         assert isinstance(state.screen, RaHome) and state.screen.session.ra_name == ra["name"]
 
@@ -132,13 +138,7 @@ async def test_a_holder_card_cannot_start_an_ra_session(
     priya = holder(world, "working")
     app = ra_kiosk
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, app, on(s.WaitingForCard))
-        await pilot.press("f3")
-        await until(pilot, app, on(s.CardStatus))
-        await pilot.press("3")
-        await until(pilot, app, on(RaPasscode))
-        await fields_ready(pilot, app)
-        await pilot.press(*priya["pin"], "enter")
+        await ra_signs_in(pilot, app, "f3", priya["pin"])
         state = await until(pilot, app, lambda st: on(RaPasscode)(st) and st.screen.error)  # type: ignore[attr-defined]
         assert "not an RA card" in (state.screen.error or "")  # type: ignore[attr-defined]
         # The way forward: Esc back to the card's own choices.
@@ -152,13 +152,7 @@ async def test_an_ra_corrects_a_holders_contacts_and_both_addresses_are_told(
     ra, sam = holder(world, "ra"), holder(world, "unregistered")
     app = ra_kiosk
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, app, on(s.WaitingForCard))
-        await pilot.press("ctrl+f5")
-        await until(pilot, app, on(s.CardStatus))
-        await pilot.press("3")
-        await until(pilot, app, on(RaPasscode))
-        await fields_ready(pilot, app)
-        await pilot.press(*ra["pin"], "enter")
+        await ra_signs_in(pilot, app, "ctrl+f5", ra["pin"])
         await until(pilot, app, on(RaHome))
         swap_card(world, "unregistered")
         await until(pilot, app, on(RaHolder))
@@ -178,3 +172,56 @@ async def test_an_ra_corrects_a_holders_contacts_and_both_addresses_are_told(
         await until(pilot, app, lambda st: isinstance(st.screen, RaEnded))
     wait_for(lambda: sam["email"] in world.mail.mailbox.text(), timeout=15, what="the old address")
     assert "sam.t@gov.uk" in world.mail.mailbox.text()
+
+
+async def test_the_ra_manager_chooses_the_period_and_the_figures_are_the_audits(
+    world: DemoWorld, ra_kiosk: KioskApp
+) -> None:
+    write_known_days(world)
+    ra = holder(world, "ra")
+    app = ra_kiosk
+    async with app.run_test(size=SIZE) as pilot:
+        await ra_signs_in(pilot, app, "ctrl+f5", ra["pin"])
+        await until(pilot, app, on(RaHome))
+
+        # R: the last 30 days, today included.
+        await pilot.press("r")
+        await until(pilot, app, on(RaReport))
+        check_figures(app, TODAY - dt.timedelta(days=29), TODAY)
+
+        for key, days in (("7", 7), ("9", 90), ("3", 30)):
+            await pilot.press(key)
+            first = TODAY - dt.timedelta(days=days - 1)
+            await until(
+                pilot,
+                app,
+                lambda st, first=first: on(RaReport)(st) and st.screen.since == first.isoformat(),  # type: ignore[attr-defined]
+            )
+            check_figures(app, first, TODAY)
+        await check_csv(world, app, TODAY - dt.timedelta(days=29), TODAY)
+
+        # D: two typed days. A bad pair says why and changes nothing.
+        await pilot.press("d")
+        await fields_ready(pilot, app)
+        first, last = TODAY - dt.timedelta(days=65), TODAY - dt.timedelta(days=15)
+        since, until_field = app.screen.query(Input)
+        since.value, until_field.value = last.isoformat(), first.isoformat()
+        app.set_focus(until_field)
+        await pilot.press("enter")
+        state = await until(pilot, app, lambda st: bool(st.screen.error))  # type: ignore[attr-defined]
+        assert "before the first day" in (state.screen.error or "")  # type: ignore[attr-defined]
+        assert state.screen.since == (TODAY - dt.timedelta(days=29)).isoformat()  # type: ignore[attr-defined]
+        since.value, until_field.value = first.isoformat(), last.isoformat()
+        app.set_focus(until_field)
+        await pilot.press("enter")
+        await until(
+            pilot,
+            app,
+            lambda st: on(RaReport)(st) and st.screen.since == first.isoformat(),  # type: ignore[attr-defined]
+        )
+        check_figures(app, first, last)
+        assert expected(first, last), "the period holds known days"
+        await check_csv(world, app, first, last)
+
+        await pilot.press("escape")
+        await until(pilot, app, on(RaHome))

@@ -1,158 +1,142 @@
-"""The RA desk's card and service steps on real parts (issue 17 item 5): a private pcscd
-with two vpcd readers, the demo service over HTTP (its demo kiosk is an RA desk), the
-SMTP catcher, and the demo cards, the RA's among them. The secrecy scan of the world
-fixture runs after each test (the RA's passcode and the new passcodes included)."""
+"""The RA desk's effects on real parts with two readers (issue 17): a private pcscd with
+two vpcd readers, the demo service over HTTP (its demo kiosk is an RA desk), the SMTP
+catcher, and the demo cards, the RA's among them. The effects are the kiosk app's own
+(`kiosk.effects.ra`), run as the app runs them; the world's secrecy scan runs after
+each test (the RA's passcode and the new passcodes included)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
-from card import apdu
 from card.virtual import VirtualCard, make_applet
 from demo.world import DemoWorld
-from kiosk.card_access import PcscCardAccess
+from kiosk.card_access import CardThread, PcscCardAccess
+from kiosk.effects import ra as effects
+from kiosk.effects.parts import EffectParts
+from kiosk.flow import events as e
+from kiosk.flow import ra_events as r
 from kiosk.flow.facts import PinState
-from kiosk.ra_client import RaClient
-from kiosk.ra_desk import RaCardRemoved, RaDesk, RaDeskCards
-from kiosk.service_client import ServiceRejected
+from kiosk.flow.ra_states import RaSession
+from kiosk.service_client import ServiceClient, ServiceRejected
+from kiosk.store import LocalStore
 from tests.app.conftest import holder
 from tests.app.ra_support import lock_self_service
 from tests.conftest import READER, reader_has_card
 from tests.support import wait_for
 
-SECOND_READER = "Virtual PCD 00 01"
+RA_READER = "Virtual PCD 00 01"
 NEW_PASSCODE = "258147"
 
 
 @pytest.fixture
-def ra_slot(world: DemoWorld) -> Iterator[dict[str, VirtualCard]]:
-    """The second reader: put a demo card in it with `insert(key)`; pulled after the test."""
-    cards: dict[str, VirtualCard] = {}
+def ra_slot(world: DemoWorld) -> Iterator[list[VirtualCard]]:
+    """The RA's reader: the card put in it is pulled after the test."""
+    cards: list[VirtualCard] = []
     yield cards
-    for card in cards.values():
+    for card in cards:
         card.stop()
-    wait_for(lambda: reader_has_card(False, SECOND_READER), what="the second reader empty")
+    wait_for(lambda: reader_has_card(False, RA_READER), what="the RA reader empty")
 
 
-def into_second_reader(world: DemoWorld, slots: dict[str, VirtualCard], key: str) -> None:
-    assert world.cards is not None
-    card = VirtualCard(make_applet(world.cards.personalisation(key)), port=world.pcscd.port + 1)
-    card.start()
-    slots[key] = card
-    wait_for(lambda: reader_has_card(True, SECOND_READER), what="the card in the second reader")
+class Desk:
+    """The two-reader desk's effect parts, and what the effects said."""
 
+    def __init__(self, world: DemoWorld, store: Path) -> None:
+        self.said: list[e.Event] = []
+        self.parts = EffectParts(
+            card=CardThread(PcscCardAccess(READER)),
+            ra_card=CardThread(PcscCardAccess(RA_READER)),
+            client=ServiceClient(world.service_url, world.kiosk_token, retries=0),
+            store=LocalStore(store),
+            emit=self.said.append,
+            clock=lambda: dt.datetime.now(dt.UTC),
+        )
 
-def pull_from_second_reader(slots: dict[str, VirtualCard], key: str) -> None:
-    slots.pop(key).stop()
-    wait_for(lambda: reader_has_card(False, SECOND_READER), what="the second reader empty")
-
-
-def into_first_reader(world: DemoWorld, key: str) -> None:
-    """Take out whatever card is in the first reader (pcscd sees it go), then put `key`'s in."""
-    assert world.cards is not None
-    world.cards.remove()
-    wait_for(lambda: reader_has_card(False, READER), what="the first reader empty")
-    world.cards.insert(key)
-    wait_for(lambda: reader_has_card(True, READER), what="the card in the first reader")
+    def last(self) -> e.Event:
+        return self.said[-1]
 
 
 @pytest.fixture
-async def two_reader_desk(world: DemoWorld) -> AsyncIterator[RaDesk]:
-    cards = RaDeskCards.two_readers(
-        SECOND_READER, READER, ra_present=lambda: bool(reader_has_card(True, SECOND_READER))
-    )
-    desk = RaDesk(RaClient(world.service_url, world.kiosk_token, retries=0), cards)
+async def desk(world: DemoWorld, tmp_path: Path) -> AsyncIterator[Desk]:
+    desk = Desk(world, tmp_path / "kiosk.sqlite")
     yield desk
-    await desk.client.aclose()
-    cards.shutdown()
+    await desk.parts.client.aclose()
+    desk.parts.card.shutdown()
+    assert desk.parts.ra_card is not None
+    desk.parts.ra_card.shutdown()
+    desk.parts.store.close()
 
 
-async def test_an_ra_signs_in_clears_a_lock_unlocks_and_signs_out_by_pulling_the_card(
-    world: DemoWorld, ra_slot: dict[str, VirtualCard], two_reader_desk: RaDesk
-) -> None:
-    desk = two_reader_desk
-    ra, alex = holder(world, "ra"), holder(world, "locked")
-    into_first_reader(world, "locked")
+async def signed_in_with_the_holder(
+    world: DemoWorld, desk: Desk, ra_slot: list[VirtualCard]
+) -> tuple[RaSession, r.RaHolderRead, str, str]:
+    """The locked holder's card in the holders' reader, self-service locked; the RA's
+    card in its own reader and signed in; the holder's card proved in the session."""
+    assert world.cards is not None
+    world.cards.insert("locked")
+    wait_for(lambda: reader_has_card(True, READER), what="the holder's card in")
     await lock_self_service(world)
+    ra_card = VirtualCard(make_applet(world.cards.personalisation("ra")), port=world.pcscd.port + 1)
+    ra_card.start()
+    ra_slot.append(ra_card)
+    wait_for(lambda: reader_has_card(True, RA_READER), what="the RA's card in")
 
-    into_second_reader(world, ra_slot, "ra")
-    session = await desk.sign_in(await desk.read_ra_card(), ra["pin"])
-    assert session.ra_name == ra["name"]
-    alex_card = await desk.read_holder_card()
-    assert alex_card.pin is PinState.BLOCKED
-    state = await desk.take_holder_card(alex_card)
-    assert state.locked and state.name == alex["name"]
-    assert not (await desk.clear_lock()).locked
+    await effects.ra_read_ra_card(desk.parts, r.RaReadRaCard())
+    read = desk.last()
+    assert isinstance(read, r.RaCardRead)
+    ra = holder(world, "ra")
+    await effects.ra_sign_in(
+        desk.parts, r.RaSignIn(read.card.serial, read.card.uuid, ra["pin"], ra_reader=True)
+    )
+    signed_in = desk.last()
+    assert isinstance(signed_in, r.RaSignedIn), signed_in
+    alex = PcscCardAccess(READER).read()
+    assert alex.pin is PinState.BLOCKED
+    session = signed_in.session
+    await effects.ra_take_holder_card(
+        desk.parts, r.RaTakeHolderCard(session.session_id, alex.serial, alex.uuid)
+    )
+    view = desk.last()
+    assert isinstance(view, r.RaHolderRead) and view.view.locked
+    return session, view, alex.serial, alex.uuid
 
-    await desk.assisted_unlock(alex_card, NEW_PASSCODE)
+
+async def test_with_the_ras_card_in_its_reader_the_holders_card_is_unlocked(
+    world: DemoWorld, desk: Desk, ra_slot: list[VirtualCard]
+) -> None:
+    session, _view, serial, uuid = await signed_in_with_the_holder(world, desk, ra_slot)
+    command = r.RaAssistedUnlock(
+        session.session_id, serial, uuid, NEW_PASSCODE, ra_serial=session.ra_serial
+    )
+    await effects.ra_assisted_unlock(desk.parts, command)
+    assert isinstance(desk.last(), r.RaUnlockDone), desk.last()
     assert world.cards is not None
     world.cards.personalisation("locked").pin = NEW_PASSCODE  # for the banner and the scan
-    # The card now takes the new passcode.
-    PcscCardAccess(READER).verify(alex_card.serial, NEW_PASSCODE)
+    PcscCardAccess(READER).verify(serial, NEW_PASSCODE)
     wait_for(lambda: "unlocked" in world.mail.mailbox.text(), timeout=15, what="the notice")
 
-    # Signing out is pulling the RA's card: the kiosk's watcher sees it, the session ends.
-    pull_from_second_reader(ra_slot, "ra")
-    await desk.sign_out("card_removed")
-    desk.session = session
-    with pytest.raises(ServiceRejected) as ended:
-        await desk.clear_lock()
-    assert ended.value.code == "ra_session_ended"
 
-
-async def test_a_holder_card_cannot_start_an_ra_session(
-    world: DemoWorld, ra_slot: dict[str, VirtualCard], two_reader_desk: RaDesk
+async def test_the_ras_card_pulled_before_the_write_leaves_nothing_half_done(
+    world: DemoWorld, desk: Desk, ra_slot: list[VirtualCard]
 ) -> None:
-    priya = holder(world, "working")
-    into_second_reader(world, ra_slot, "working")
-    with pytest.raises(ServiceRejected) as refused:
-        await two_reader_desk.sign_in(await two_reader_desk.read_ra_card(), priya["pin"])
-    assert refused.value.code == "ra_role_required"
-    assert two_reader_desk.session is None
-    # And a wrong passcode never gets as far as the service.
-    with pytest.raises(apdu.WrongPin):
-        await two_reader_desk.sign_in(await two_reader_desk.read_ra_card(), "135792")
+    session, _view, serial, uuid = await signed_in_with_the_holder(world, desk, ra_slot)
+    ra_slot.pop().stop()
+    wait_for(lambda: reader_has_card(False, RA_READER), what="the RA's card out")
 
-
-async def test_the_ra_card_pulled_mid_unlock_leaves_nothing_half_done(
-    world: DemoWorld, ra_slot: dict[str, VirtualCard], two_reader_desk: RaDesk
-) -> None:
-    desk = two_reader_desk
-    ra = holder(world, "ra")
-    into_second_reader(world, ra_slot, "ra")
-    into_first_reader(world, "locked")
-    await desk.sign_in(await desk.read_ra_card(), ra["pin"])
-    alex_card = await desk.read_holder_card()
-    await desk.take_holder_card(alex_card)
-
-    pull_from_second_reader(ra_slot, "ra")
-    with pytest.raises(RaCardRemoved):
-        await desk.assisted_unlock(alex_card, NEW_PASSCODE)
-    assert desk.session is None
+    command = r.RaAssistedUnlock(
+        session.session_id, serial, uuid, NEW_PASSCODE, ra_serial=session.ra_serial
+    )
+    await effects.ra_assisted_unlock(desk.parts, command)
+    refused = desk.last()
+    assert isinstance(refused, r.RaRefused) and refused.message == effects.RA_CARD_TAKEN
     # The holder's card is as it was: still blocked, never given a passcode.
-    again = await desk.read_holder_card()
-    assert again.pin is PinState.BLOCKED
+    assert PcscCardAccess(READER).read().pin is PinState.BLOCKED
     assert "unlocked" not in world.mail.mailbox.text()
-
-
-async def test_one_reader_the_ra_card_then_the_holder_card(world: DemoWorld) -> None:
-    ra = holder(world, "ra")
-    cards = RaDeskCards.one_reader(READER)
-    desk = RaDesk(RaClient(world.service_url, world.kiosk_token, retries=0), cards)
-    try:
-        into_first_reader(world, "ra")
-        await desk.sign_in(await desk.read_ra_card(), ra["pin"])
-        # The RA's card out, the holder's in: the session is kept on the service.
-        into_first_reader(world, "locked")
-        alex_card = await desk.read_holder_card()
-        await desk.take_holder_card(alex_card)
-        await desk.assisted_unlock(alex_card, NEW_PASSCODE)
-        assert world.cards is not None
-        world.cards.personalisation("locked").pin = NEW_PASSCODE
-        PcscCardAccess(READER).verify(alex_card.serial, NEW_PASSCODE)
-        await desk.sign_out("signed_out")
-    finally:
-        await desk.client.aclose()
-        cards.shutdown()
+    # And the session ended on the service: nothing more is done in it.
+    with pytest.raises(ServiceRejected) as ended:
+        await desk.parts.client.ra_client().clear_lock(session.session_id)
+    assert ended.value.code == "ra_session_ended"

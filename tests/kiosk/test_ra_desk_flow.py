@@ -22,6 +22,7 @@ from kiosk.flow.ra_states import (
     RaNewPasscode,
     RaPasscode,
     RaReport,
+    RaReportView,
     RaSession,
 )
 from tests.kiosk.kiosk_journey import LOCKED, NEW_PASSCODE, WORKING, Driver
@@ -206,6 +207,60 @@ def test_the_report_is_for_a_manager_and_goes_back_where_it_came_from() -> None:
     not_manager.send(r.RaSignInRequested(), e.SubmitPasscode(RA_PASSCODE), r.RaSignedIn(ra_only))
     assert not not_manager.send(r.RaReportRequested())
     assert isinstance(not_manager.screen, RaHome)
+
+
+def report_figures(since: str, until: str) -> RaReportView:
+    return RaReportView(since, until, (since,), (0,), 0, 0, 0, 0, 0, (), ())
+
+
+def test_the_report_period_is_chosen_with_keys_or_two_days_and_bad_days_change_nothing() -> None:
+    driver = with_holder_card()
+    driver.send(r.RaReportRequested())
+    shown = report_figures("2026-10-24", "2026-11-22")
+    driver.send(r.RaReportRead(shown))
+    assert isinstance(driver.screen, RaReport) and driver.screen.report == shown
+
+    # 7 and 90 days, today (2026-11-22, UTC) included; other counts are not periods.
+    (load,) = of_type(driver.send(r.RaReportPeriodChosen(7)), r.RaLoadReport)
+    assert (load.since, load.until) == ("2026-11-16", "2026-11-22")
+    assert driver.screen.busy and driver.screen.report is None
+    # An answer for another period (a late one) is not taken for this one.
+    driver.send(r.RaReportRead(shown))
+    assert driver.screen.busy
+    driver.send(r.RaReportRead(report_figures("2026-11-16", "2026-11-22")))
+    (load,) = of_type(driver.send(r.RaReportPeriodChosen(90)), r.RaLoadReport)
+    assert (load.since, load.until) == ("2026-08-25", "2026-11-22")
+    driver.send(r.RaReportRead(report_figures(load.since, load.until)))
+    assert not driver.send(r.RaReportPeriodChosen(12))
+    assert (driver.screen.since, driver.screen.until) == ("2026-08-25", "2026-11-22")
+
+    # D: two days typed. Every bad pair says why and changes nothing.
+    driver.send(r.RaReportDatesRequested())
+    assert driver.screen.choosing_dates
+    before = driver.screen
+    for since, until, why in (
+        ("1/11/2026", "2026-11-20", "YYYY-MM-DD"),
+        ("2026-11-20", "2026-13-01", "YYYY-MM-DD"),
+        ("2026-11-20", "2026-11-01", "before the first day"),
+        ("2025-01-01", "2026-11-01", "366 days"),
+        ("2026-11-01", "2026-11-23", "after today (2026-11-22)"),
+    ):
+        assert not driver.send(r.SubmitReportDates(since, until))
+        assert why in (driver.screen.error or ""), (since, until)
+        assert dataclasses.replace(driver.screen, error=None) == before
+    (load,) = of_type(
+        driver.send(r.SubmitReportDates(" 2026-11-01", "2026-11-20 ")), r.RaLoadReport
+    )
+    assert (load.since, load.until) == ("2026-11-01", "2026-11-20")
+    assert not driver.screen.choosing_dates and driver.screen.error is None
+    driver.send(r.RaReportRead(report_figures(load.since, load.until)))
+
+    # Esc leaves the day fields for the report, then the report for the holder.
+    driver.send(r.RaReportDatesRequested(), e.Back())
+    assert isinstance(driver.screen, RaReport) and not driver.screen.choosing_dates
+    assert driver.screen.report is not None
+    driver.send(e.Back())
+    assert isinstance(driver.screen, RaHolder)
 
 
 def two_readers() -> Driver:

@@ -23,8 +23,9 @@ VIEW = ra.RaHolderView(
     email="alex.example@nhs.net",
     mobile="07700 900123",
     recent=(
-        "2026-11-22 13:58  answers_checked: wrong (Kiosk 3)",
-        "2026-11-22 14:01  self_service_locked: locked (Kiosk 3)",
+        ra.RaEvent("2026-11-22 14:01", "unlock_answers", "self_service_locked", "Kiosk 3"),
+        ra.RaEvent("2026-11-22 13:58", "unlock_answers", "answers_wrong", "Kiosk 3"),
+        ra.RaEvent("2026-11-22 13:55", "unlock_start", "ok", "Kiosk 3"),
     ),
 )
 REPORT = ra.RaReportView(
@@ -37,7 +38,7 @@ REPORT = ra.RaReportView(
     unlocks_assisted=6,
     locks=4,
     codes_not_delivered=1,
-    refusals=(("wrong_code", 9), ("card_proof_invalid", 2)),
+    refusals=(("code_wrong", 9), ("card_proof_invalid", 2)),
     kiosks=(
         N_(
             "{name}: {registrations} registrations, {self_service} + {assisted} unlocks, "
@@ -51,6 +52,19 @@ REPORT = ra.RaReportView(
         ),
     ),
 )
+
+
+def report_state(**changes: object) -> s.KioskState:
+    """The report screen with REPORT on show, changed by `changes`."""
+    report = ra.RaReport(
+        session=SESSION,
+        back_to=ra.RaHome(session=SESSION),
+        since=REPORT.since,
+        until=REPORT.until,
+        report=REPORT,
+        loading=False,
+    )
+    return kiosk_state(dataclasses.replace(report, **changes), card=None)  # type: ignore[arg-type]
 
 
 def ra_states() -> dict[str, s.KioskState]:
@@ -87,9 +101,13 @@ def ra_states() -> dict[str, s.KioskState]:
                 errors=(N_("Use an email address on an approved domain."),),
             )
         ),
-        "ra_report": kiosk_state(
-            ra.RaReport(session=SESSION, back_to=ra.RaHome(session=SESSION), report=REPORT),
-            card=None,
+        "ra_report": report_state(),
+        "ra_report_dates": report_state(
+            choosing_dates=True,
+            error=N_("The last day is before the first day. Nothing was changed."),
+        ),
+        "ra_report_counting": report_state(
+            since="2026-08-25", until="2026-11-22", report=None, loading=True
         ),
         "ra_ended": kiosk_state(
             ra.RaEnded(why=N_("Your RA session has ended. Sign in again with your card.")),

@@ -16,6 +16,7 @@ from card.keys import MasterKeys
 from contract.problems import ProblemCode
 from kiosk.service_client import MailUnavailable, ServiceClient, ServiceRejected
 from service.cli import main as cli_main
+from service.queries import audit
 from tests.service.conftest import Mailbox, RunningService, card_mac, free_port
 from tests.service.ra_desk import (
     assisted_unlock,
@@ -150,3 +151,62 @@ async def test_only_a_manager_reads_the_report_and_the_period_is_checked(
     assert cli_main(["report", "--since", "2026-13-01", "--until", "2026-01-01", "--db", db]) == 2
     assert cli_main(["report", "--since", "2024-01-01", "--until", "2026-01-01", "--db", db]) == 2
     assert "366 days" in capsys.readouterr().err
+
+
+# (day, seconds into it, source, kiosk, type, outcome, detail): on the edges of days and
+# past noon (PostgreSQL rounds a cast where SQLite truncates), at two kiosks.
+EDGES = [
+    (0, 0, "service", "ward-7", "unlock_result", "unlocked", {}),
+    (0, 86399.5, "service", "ward-7", "unlock_result", "unlocked", {}),
+    (0, 50000, "service", "ward-7", "unlock_answers", "self_service_locked", {"locked_now": True}),
+    (0, 50001, "service", "ward-7", "unlock_answers", "answers_wrong", {}),
+    (0, 60000, "service", "ward-7", "mail_not_sent", "mail_unavailable",
+     {"path": "/v1/unlocks", "template": "unlock-code"}),
+    (0, 60001, "service", "ward-7", "mail_not_sent", "mail_unavailable",
+     {"path": "/v1/ra", "template": "contact-change-notice"}),
+    (0, 70000, "kiosk", "ward-7", "unlock_result", "unlocked", {}),
+    (1, 0, "service", "ward-7", "unlock_result", "unlocked", {}),
+    (1, 43201, "ra", "ra-desk", "ra_unlock_result", "unlocked", {}),
+    (1, 43202, "service", "ward-7", "registration_confirm", "ok", {}),
+    (1, 43203, "service", None, "holder_added", "ok", {}),
+    (2, 1, "service", "ward-7", "unlock_result", "unlocked", {}),
+]  # fmt: skip
+
+
+async def test_the_database_counts_each_utc_day_to_the_second_on_either_store(
+    live_service: RunningService, masters: MasterKeys
+) -> None:
+    first = datetime.now(UTC).date() - timedelta(days=40)
+    midnight = datetime(first.year, first.month, first.day, tzinfo=UTC).timestamp()
+    with live_service.service.engine.begin() as conn:
+        for day, second, source, kiosk, kind, outcome, detail in EDGES:
+            when = midnight + day * 86400 + second
+            audit.add(
+                conn, event_id=None, at=datetime.fromtimestamp(when, UTC).isoformat(),
+                recorded_at=when, source=source, kiosk=kiosk, type=kind, uuid=None,
+                serial=None, outcome=outcome, detail=json.dumps(detail, sort_keys=True),
+            )  # fmt: skip
+    async with ra_desk(live_service) as desk:
+        session = await sign_in(desk, masters, live_service.holder("ra"))
+        report = await desk.report(session.session_id, first, first + timedelta(days=1))
+    days = [(first + timedelta(days=n)).isoformat() for n in range(2)]
+    rows = {(row.day, row.kiosk): row for row in report.rows}
+    assert set(rows) == {
+        (days[0], "ward-7"),
+        (days[1], "ward-7"),
+        (days[1], "ra-desk"),
+    }  # nothing counted for the command line's record, nor for day 2 (outside the period)
+    zero = dict.fromkeys(
+        ("registrations", "unlocks_self_service", "unlocks_assisted", "locks",
+         "codes_not_delivered"), 0)  # fmt: skip
+    figures = {key: {name: getattr(row, name) for name in zero} for key, row in rows.items()}
+    assert figures[(days[0], "ward-7")] == {
+        **zero,
+        "unlocks_self_service": 2,
+        "locks": 1,
+        "codes_not_delivered": 1,
+    }
+    assert rows[(days[0], "ward-7")].refusals == {"answers_wrong": 1, "self_service_locked": 1}
+    assert figures[(days[1], "ward-7")] == {**zero, "unlocks_self_service": 1, "registrations": 1}
+    assert figures[(days[1], "ra-desk")] == {**zero, "unlocks_assisted": 1}
+    assert report.totals.unlocks_self_service == 3 and report.totals.locks == 1
