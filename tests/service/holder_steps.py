@@ -1,0 +1,69 @@
+"""What a kiosk does for a holder, one step at a time, through the kiosk's own client.
+
+The card's proofs are computed from the test's master keys (`card_mac`), so these
+steps need no card; the service is the real one on loopback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from card.keys import MasterKeys
+from kiosk.service_client import RegistrationStarted, ServiceClient, UnlockStarted
+from tests.service.conftest import card_mac
+
+TERMS = "2026-11"
+"""The terms version a holder accepts when registering."""
+
+
+async def start_unlock(
+    client: ServiceClient, masters: MasterKeys, holder: dict[str, Any]
+) -> UnlockStarted:
+    """Ask for a nonce, prove the card over it and start an unlock."""
+    nonce = await client.new_nonce()
+    mac = card_mac(masters, holder["serial"], nonce.nonce)
+    return await client.start_unlock(holder["serial"], holder["uuid"], nonce.nonce, mac)
+
+
+def right_answers(holder: dict[str, Any], started: UnlockStarted) -> dict[str, str]:
+    """The holder's own answers to the questions this unlock asks."""
+    return {q.id: holder["answers"][q.id] for q in started.questions}
+
+
+def wrong_answers(started: UnlockStarted) -> dict[str, str]:
+    """A wrong answer to every question this unlock asks."""
+    return {q.id: "not the answer" for q in started.questions}
+
+
+async def to_code_step(
+    client: ServiceClient, masters: MasterKeys, holder: dict[str, Any]
+) -> UnlockStarted:
+    """Start an unlock and answer it rightly, so that a code is mailed."""
+    started = await start_unlock(client, masters, holder)
+    await client.send_unlock_answers(started.unlock_id, right_answers(holder, started))
+    return started
+
+
+async def start_registration(
+    client: ServiceClient,
+    masters: MasterKeys,
+    holder: dict[str, Any],
+    *,
+    email: str | None = None,
+    mobile: str | None = None,
+    terms: str = TERMS,
+    key: str = "holder_auth",
+) -> RegistrationStarted:
+    """Prove the card with the holder key (its passcode was verified) and start a
+    registration, to the holder's own address and mobile unless told otherwise."""
+    nonce = await client.new_nonce()
+    mac = card_mac(masters, holder["serial"], nonce.nonce, key=key)
+    return await client.start_registration(
+        holder["serial"],
+        holder["uuid"],
+        nonce.nonce,
+        mac,
+        holder["email"] if email is None else email,
+        holder["mobile"] if mobile is None else mobile,
+        terms,
+    )
