@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 from card.keys import MasterKeys
 from kiosk.service_client import RegistrationStarted, ServiceClient, UnlockStarted
 from tests.service.conftest import card_mac
@@ -67,3 +69,34 @@ async def start_registration(
         holder["mobile"] if mobile is None else mobile,
         terms,
     )
+
+
+# -- the same over plain HTTP, for tests of what is on the wire ---------------------------
+
+
+def bearer(token: str, key: str | None = None) -> dict[str, str]:
+    """A kiosk's request headers: its token, and an Idempotency-Key when one is given."""
+    headers = {"Authorization": f"Bearer {token}"}
+    if key is not None:
+        headers["Idempotency-Key"] = key
+    return headers
+
+
+def post_unlock(
+    url: str, token: str, masters: MasterKeys, holder: dict[str, Any]
+) -> httpx.Response:
+    """Ask the service at url for a nonce, prove the card over it and start an unlock, as
+    the kiosk with `token`; the service's answer as it came."""
+    nonce = httpx.post(f"{url}/v1/nonces", headers=bearer(token)).json()["nonce"]
+    mac = card_mac(masters, holder["serial"], bytes.fromhex(nonce)).hex()
+    body = {"serial": holder["serial"], "uuid": holder["uuid"], "nonce": nonce, "mac": mac}
+    return httpx.post(f"{url}/v1/unlocks", json=body, headers=bearer(token))
+
+
+def unlock_over_http(
+    url: str, token: str, masters: MasterKeys, holder: dict[str, Any]
+) -> dict[str, Any]:
+    """`post_unlock`, which must succeed: the started unlock's JSON."""
+    started = post_unlock(url, token, masters, holder)
+    assert started.status_code == 201, started.text
+    return dict(started.json())

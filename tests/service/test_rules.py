@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from card.keys import DEV_KEYS_PATH, MasterKeys, load_dev_keys
+from card.keys import DEV_KEYS_PATH, MasterKeys, load_dev_keys, write_master_keys
 from kiosk.service_client import (
     CardProofInvalid,
     Expired,
@@ -34,7 +34,6 @@ from tests.service.conftest import (
     RunningService,
     card_mac,
     start_service,
-    write_keys,
 )
 from tests.service.holder_steps import (
     right_answers,
@@ -510,7 +509,7 @@ async def test_demo_token_and_dev_keys_need_demo_mode(
         create_app(settings.model_copy(update={"keys": None}))
     with pytest.raises(KeysRefused):
         create_app(settings, masters=load_dev_keys())
-    copied = write_keys(tmp_path / "copy.toml", load_dev_keys())
+    copied = write_master_keys(tmp_path / "copy.toml", load_dev_keys())
     assert cli_main(["serve", "--keys", str(copied), "--db", settings.db]) == 2
 
     demo_settings = settings.model_copy(update={"demo": True})
