@@ -61,11 +61,16 @@ async def intent(pilot: Any, app: KioskApp, event: e.Event) -> None:
     await pilot.pause()
 
 
-async def card_in(pilot: Any, app: KioskApp, world: DemoWorld, key: str) -> s.KioskState:
-    """Once the kiosk waits for a card, put in the demo card `key`: the card status shown."""
+async def insert_card(pilot: Any, app: KioskApp, world: DemoWorld, key: str) -> None:
+    """Once the kiosk waits for a card, put in the demo card `key`."""
     await until(pilot, app, on(s.WaitingForCard))
     assert world.cards is not None
     world.cards.insert(key)
+
+
+async def card_in(pilot: Any, app: KioskApp, world: DemoWorld, key: str) -> s.KioskState:
+    """Once the kiosk waits for a card, put in the demo card `key`: the card status shown."""
+    await insert_card(pilot, app, world, key)
     return await until(pilot, app, on(s.CardStatus))
 
 

@@ -20,7 +20,7 @@ from kiosk.app import KioskApp
 from kiosk.flow import events as e
 from kiosk.flow import states as s
 from tests.app.conftest import holder, kiosk_on, latest_code, world_settings
-from tests.app.journey import SIZE, card_in, intent, on, until
+from tests.app.journey import SIZE, card_in, insert_card, intent, on, until
 from tests.conftest import CHEAP_ANSWER_HASHING, reader_has_card
 from tests.secrecy import recording_cryptograms, scan, world_secrets
 from tests.service.notify_standin import (
@@ -125,9 +125,7 @@ async def test_two_channel_holder_types_both_codes_and_unlocks(
     alex = holder(world, "locked")
     async for app in run_kiosk(world, tmp_path):
         async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, app, on(s.WaitingForCard))
-            assert world.cards is not None
-            world.cards.insert("locked")
+            await insert_card(pilot, app, world, "locked")
             if questions:
                 # Without questions the codes go as the card is first checked, and
                 # their screen comes at once (nothing else is asked first).
@@ -177,9 +175,7 @@ async def test_two_channel_through_notify_codes_read_from_the_notify_server(
         alex = holder(world, "locked")
         async for app in run_kiosk(world, tmp_path):
             async with app.run_test(size=SIZE) as pilot:
-                await until(pilot, app, on(s.WaitingForCard))
-                assert world.cards is not None
-                world.cards.insert("locked")
+                await insert_card(pilot, app, world, "locked")
                 state = await until(pilot, app, on(s.CodeEntry))
                 assert isinstance(state.screen, s.CodeEntry)
                 assert state.screen.text_sent_to == "07*** ***001"
