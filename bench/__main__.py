@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     mode = "full" if full else "quick"
     info = machine()
     raw = args.output.with_suffix(".json")
-    kept = _last_report(raw) if args.only else None
+    kept = last_report(raw) if args.only else None
     results: dict[str, Any] = {}
     start = time.perf_counter()
     for name, quick_limit, full_limit in BENCHMARKS:
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _last_report(raw: Path) -> dict[str, Any] | None:
+def last_report(raw: Path) -> dict[str, Any] | None:
     """The last full report (RESULTS.json), to keep the sections not run now; or None."""
     try:
         last = json.loads(raw.read_text())

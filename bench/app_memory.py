@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import demo_kiosk, emit, rss_kib, summary
-from bench.unlock import AppJourneys, _until
+from bench.unlock import AppJourneys, until
 
 #: What the service is told for this run (see the module docstring for why).
 SERVICE_ENV = {
@@ -219,13 +219,13 @@ async def _journeys(
         try:
             machine = await run.one(j, at if mid else None)
             outcome.setdefault("machine_s", []).append(machine)
-            await _until(run.on(s.WaitingForCard), 10)
+            await until(run.on(s.WaitingForCard), 10)
             if run.card.pin != run.new_pin or run.card.tries_left != MAX_TRIES:
                 reason = f"card not written (tries left {run.card.tries_left})"
         except Exception as exc:  # noqa: BLE001 - counted and reported, never hidden
             reason = f"{type(exc).__name__}: {str(exc)[:200]}"
             try:
-                await _until(run.on(s.WaitingForCard), 30)
+                await until(run.on(s.WaitingForCard), 30)
             except TimeoutError:
                 outcome["failed"] += 1
                 outcome["reasons"].append(f"journey {j + 1}: {reason}; no way back to waiting")
@@ -268,7 +268,7 @@ async def measure(
     start = time.monotonic()
     deadline = start + budget_s
     async with app.run_test(size=(100, 34)) as pilot:
-        await _until(run.on(s.WaitingForCard))
+        await until(run.on(s.WaitingForCard))
         await pilot.pause()
         samples.append(_sample("idle, waiting screen", 0, mail))
         try:

@@ -72,7 +72,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import insert
 
 from bench.common import LOOPBACK, ROOT, emit, free_port, parse_emitted, ratio, summary
-from card.keys import MasterKeys, aes_cmac
+from card.keys import MasterKeys, aes_cmac, write_master_keys
 from kiosk.service_client import ServiceClient, ServiceRejected
 from service.app import mailer_for
 from service.selfservice import SelfService
@@ -201,24 +201,10 @@ class World:
     answers: dict[str, str]
 
 
-def write_keys(path: Path, masters: MasterKeys) -> Path:
-    """A keys TOML file for `ssu-service serve --keys`."""
-    lines = ["[masters]"] + [
-        f'{name} = "{masters.master(name).hex()}"'
-        for name in ("unblock", "card_auth", "holder_auth")
-    ]
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
 def prepare(workdir: Path, cost: Argon2Cost, plan: list[Phase], smtp_port: int, db: str) -> World:
     """Migrate a fresh store at db; add the kiosks and every phase's registered holders."""
-    masters = MasterKeys(
-        unblock=secrets.token_bytes(32),
-        card_auth=secrets.token_bytes(32),
-        holder_auth=secrets.token_bytes(32),
-    )
-    keys_file = write_keys(workdir / "keys.toml", masters)
+    masters = MasterKeys.fresh()
+    keys_file = write_master_keys(workdir / "keys.toml", masters)
     settings = ServiceSettings(
         db=db, keys=keys_file, smtp_host=LOOPBACK, smtp_port=smtp_port, argon2=cost
     )

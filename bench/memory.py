@@ -22,7 +22,8 @@ from bench.common import emit, rss_kib
 JOURNEYS_PER_ROUND = 200
 
 
-def _journeys(state: Any, count: int) -> Any:
+def flow_journeys(state: Any, count: int) -> Any:
+    """Run `count` whole unlocks through the pure flow from `state`; the state after."""
     from kiosk.flow import events as e
     from kiosk.flow import states as s
     from tests.kiosk.kiosk_journey import Driver
@@ -49,21 +50,21 @@ def run(quick: bool = True) -> dict[str, Any]:
     state = Driver.new().state
     rss_rounds: list[int | None] = []
     start = time.perf_counter()
-    state = _journeys(state, JOURNEYS_PER_ROUND)  # warm-up round (caches, interned strings)
+    state = flow_journeys(state, JOURNEYS_PER_ROUND)  # warm-up round (caches, interned strings)
     gc.collect()
     rss_after_first = rss_kib()
     for _ in range(rounds):
-        state = _journeys(state, JOURNEYS_PER_ROUND)
+        state = flow_journeys(state, JOURNEYS_PER_ROUND)
         gc.collect()
         rss_rounds.append(rss_kib())
     elapsed = time.perf_counter() - start
     total = JOURNEYS_PER_ROUND * (rounds + 1)
 
     tracemalloc.start()
-    state = _journeys(state, JOURNEYS_PER_ROUND)
+    state = flow_journeys(state, JOURNEYS_PER_ROUND)
     gc.collect()
     heap_before, _ = tracemalloc.get_traced_memory()
-    state = _journeys(state, JOURNEYS_PER_ROUND)
+    state = flow_journeys(state, JOURNEYS_PER_ROUND)
     gc.collect()
     heap_after, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()

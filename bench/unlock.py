@@ -195,7 +195,8 @@ def raw_unlock(world: Any, holder: dict[str, Any], new_pin: str) -> dict[str, fl
     return {"apdu": raw.spent, "http": http_spent, "total": raw.spent + http_spent}
 
 
-async def _until(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
+async def until(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
+    """Let the running app go on until predicate holds (TimeoutError after timeout s)."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
@@ -205,6 +206,24 @@ async def _until(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
 
 def _changed(field: Any, before: str) -> Callable[[], bool]:
     return lambda: field.value != before
+
+
+async def _time_presses(pilot: Any, field: Any, keys: int) -> list[float]:
+    """Press `keys` digits and backspaces into the focused field; seconds from each press
+    to the field showing it. Emptied before it fills, so every press changes it."""
+    samples: list[float] = []
+    for i in range(keys):
+        key = "backspace" if field.value and i % 4 == 3 else str(i % 10)
+        before = field.value
+        t = time.perf_counter()
+        await pilot.press(key)
+        await until(_changed(field, before), 5)
+        await pilot.pause()
+        samples.append(time.perf_counter() - t)
+        if len(field.value) >= 7:
+            field.value = ""
+            await pilot.pause()
+    return samples
 
 
 class AppJourneys:
@@ -249,7 +268,7 @@ class AppJourneys:
 
         t = time.perf_counter()
         self.app.post_message(Intent(event))
-        await _until(self.on(kind))
+        await until(self.on(kind))
         self.steps[name].append(time.perf_counter() - t)
 
     async def one(self, j: int, at: Callable[[str], Awaitable[None]] | None = None) -> float:
@@ -265,7 +284,7 @@ class AppJourneys:
         self.card = _locked_card(holder)
         card = _insert(self.port, self.card)
         try:
-            await _until(self.on(s.CardStatus))
+            await until(self.on(s.CardStatus))
             seen = self.mail.count()
             await self.step("continue", e.Continue(), s.Questions)
             questions = app.state.screen.questions
@@ -282,7 +301,7 @@ class AppJourneys:
             total = sum(v[-1] for v in self.steps.values())
         finally:
             card.stop()
-        await _until(lambda: not isinstance(app.state.screen, s.Unlocked), 10)
+        await until(lambda: not isinstance(app.state.screen, s.Unlocked), 10)
         return total
 
 
@@ -307,20 +326,10 @@ async def app_unlocks(
             field = app.screen.query_one("#code", Input)
             field.focus()
             await pilot.pause()
-            for i in range(keys):
-                key = "backspace" if field.value and i % 4 == 3 else str(i % 10)
-                before = field.value
-                t = time.perf_counter()
-                await pilot.press(key)
-                await _until(_changed(field, before), 5)
-                await pilot.pause()
-                typing.append(time.perf_counter() - t)
-                if len(field.value) >= 7:
-                    field.value = ""
-                    await pilot.pause()
+            typing.extend(await _time_presses(pilot, field, keys))
             field.value = ""
 
-        await _until(run.on(s.WaitingForCard))
+        await until(run.on(s.WaitingForCard))
         for j in range(journeys):
             totals.append(await run.one(j, type_into_code if j == 0 and keys else None))
     return {"totals": totals, "steps": run.steps, "typing": typing}
@@ -336,23 +345,11 @@ async def typing_floor(keys: int) -> list[float]:
             yield Input(password=True, id="code")
 
     app = OneField()
-    samples: list[float] = []
     async with app.run_test(size=(100, 34)) as pilot:
         field = app.query_one("#code", Input)
         field.focus()
         await pilot.pause()
-        for i in range(keys):
-            key = "backspace" if field.value and i % 4 == 3 else str(i % 10)
-            before = field.value
-            t = time.perf_counter()
-            await pilot.press(key)
-            await _until(_changed(field, before), 5)
-            await pilot.pause()
-            samples.append(time.perf_counter() - t)
-            if len(field.value) >= 7:
-                field.value = ""
-                await pilot.pause()
-    return samples
+        return await _time_presses(pilot, field, keys)
 
 
 def run(quick: bool = True) -> dict[str, Any]:

@@ -8,6 +8,7 @@ compute exactly the same thing. The kiosk never holds key material.
 from __future__ import annotations
 
 import hmac
+import secrets
 import tomllib
 from dataclasses import dataclass
 from hashlib import sha256
@@ -32,6 +33,11 @@ class MasterKeys:
 
     def __repr__(self) -> str:  # never print key material
         return "MasterKeys(<redacted>)"
+
+    @classmethod
+    def fresh(cls) -> MasterKeys:
+        """Three new random 32-byte masters."""
+        return cls(*(secrets.token_bytes(32) for _ in KEY_NAMES))
 
     def master(self, name: str) -> bytes:
         """The master for one of KEY_NAMES."""
@@ -105,6 +111,17 @@ def load_master_keys(path: Path | str) -> MasterKeys:
             raise ValueError(f"{path}: master {name!r} is shorter than 16 bytes")
         values[name] = key
     return MasterKeys(**values)
+
+
+def write_master_keys(path: Path, masters: MasterKeys) -> Path:
+    """Write masters as `load_master_keys` reads them (a [masters] table of hex); the path.
+
+    The file holds the keys themselves: where it goes and who may read it is the
+    caller's care.
+    """
+    lines = ["[masters]"] + [f'{name} = "{masters.master(name).hex()}"' for name in KEY_NAMES]
+    path.write_text("\n".join(lines) + "\n")
+    return path
 
 
 def load_dev_keys() -> MasterKeys:

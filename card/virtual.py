@@ -25,7 +25,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from card.applet import Applet, CardPersonalisation
 from card.keys import MasterKeys, load_dev_keys
@@ -320,14 +320,23 @@ def build_card(
     )
 
 
+def _saved_state(path: Path, key: str, value: str) -> dict[str, Any] | None:
+    """The card state saved in `path` (None when there is no file); ValueError when it is
+    another card's, its `key` not `value`."""
+    try:
+        saved: dict[str, Any] = json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+    if saved.get(key) != value:
+        raise ValueError(f"{path} holds the state of another card ({saved.get(key)})")
+    return saved
+
+
 def load_state(path: Path, card: CardPersonalisation) -> None:
     """Apply a saved PIN and counter (if the file exists and is for this card)."""
-    try:
-        saved = json.loads(path.read_text())
-    except FileNotFoundError:
+    saved = _saved_state(path, "serial", card.serial.hex())
+    if saved is None:
         return
-    if saved.get("serial") != card.serial.hex():
-        raise ValueError(f"{path} holds the state of another card ({saved.get('serial')})")
     card.pin = str(saved["pin"])
     card.tries_left = int(saved["tries_left"])
 
@@ -419,12 +428,9 @@ def build_piv_card(
 
 def load_piv_state(path: Path, card: PivPersonalisation) -> None:
     """Apply a saved PIN, PUK and counters (if the file exists and is for this card)."""
-    try:
-        saved = json.loads(path.read_text())
-    except FileNotFoundError:
+    saved = _saved_state(path, "guid", card.guid.hex())
+    if saved is None:
         return
-    if saved.get("guid") != card.guid.hex():
-        raise ValueError(f"{path} holds the state of another card ({saved.get('guid')})")
     card.pin = ReferenceData.from_json(saved["pin"])
     card.puk = ReferenceData.from_json(saved["puk"])
     card.pin_tries_left = int(saved["pin_tries_left"])

@@ -29,6 +29,7 @@ from kiosk.flow import facts
 Profile = OwnProfile | PivProfile
 
 T = TypeVar("T")
+OneProfile = TypeVar("OneProfile", OwnProfile, PivProfile)
 
 
 @dataclass(frozen=True)
@@ -239,13 +240,10 @@ class PcscCardAccess:
 
     def begin_unblock(self, serial: str) -> bytes:
         """Open an exclusive session with the card and read a fresh challenge."""
-        self.abort_unblock()
-        self.forget_verified()
-        card = self._open()
+        card = self._to_unblock(
+            serial, OwnProfile, "This card is unblocked with its PUK, not a cryptogram"
+        )
         try:
-            self._same_card(card, serial)
-            if not isinstance(card, OwnProfile):
-                raise NotThisProfile("This card is unblocked with its PUK, not a cryptogram")
             card.session.begin_transaction()
             challenge = card.unblock_challenge()
         except BaseException:
@@ -255,13 +253,21 @@ class PcscCardAccess:
         return challenge
 
     def _piv(self, serial: str) -> PivProfile:
+        return self._to_unblock(
+            serial, PivProfile, "This card is unblocked with a cryptogram, not a PUK"
+        )
+
+    def _to_unblock(self, serial: str, profile: type[OneProfile], otherwise: str) -> OneProfile:
+        """The card with this serial, opened afresh (any unblock under way ended, no
+        passcode taken as verified), when it is of `profile`; NotThisProfile(otherwise)
+        when it is not."""
         self.abort_unblock()
         self.forget_verified()
         card = self._open()
         try:
             self._same_card(card, serial)
-            if not isinstance(card, PivProfile):
-                raise NotThisProfile("This card is unblocked with a cryptogram, not a PUK")
+            if not isinstance(card, profile):
+                raise NotThisProfile(otherwise)
         except BaseException:
             card.close()
             raise

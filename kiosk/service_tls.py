@@ -8,22 +8,17 @@ would protect nothing. The kiosk's token can live in a file only root reads.
 
 from __future__ import annotations
 
-import ipaddress
 import ssl
 import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from contract.loopback import is_loopback
+
 
 def is_loopback_url(url: str) -> bool:
     """Whether the URL's host never leaves this machine (127.0.0.0/8, ::1, localhost)."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback(urlsplit(url).hostname or "")
 
 
 def url_problem(url: str) -> str | None:

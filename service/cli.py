@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import json
 import logging
 import sys
@@ -18,6 +17,7 @@ from pydantic import ValidationError
 
 from card.keys import load_dev_keys
 from card.piv import Puk
+from contract.loopback import is_loopback
 from contract.ra_wire import RA_ROLES
 from service.api.app import create_app
 from service.assembly import KeysRefused, load_masters, mailer_for
@@ -195,16 +195,6 @@ def transport_refusal(settings: ServiceSettings) -> str | None:
             "plain_http_ok only behind a TLS-terminating proxy"
         )
     return None
-
-
-def is_loopback(host: str) -> bool:
-    """Whether a listening address never leaves this machine."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,9 +12,10 @@ database with its WAL, the service's log) for each of them, as text and as hex.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from card import apdu, piv
 from card.applet import Applet
@@ -25,21 +26,35 @@ CODE = re.compile(r"(?<!\d)\d{8}(?!\d)")
 
 
 @contextmanager
+def listening(
+    applet: type[Applet] | type[PivApplet], note: Callable[[bytes], None]
+) -> Iterator[None]:
+    """Show `note` every command a virtual card of class `applet` processes, until the
+    block ends."""
+    original = applet.process
+
+    def process(self: Any, command: bytes) -> bytes:
+        note(command)
+        return original(self, command)
+
+    applet.process = process  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        applet.process = original  # type: ignore[method-assign]
+
+
+@contextmanager
 def recording_cryptograms() -> Iterator[list[bytes]]:
     """Record the cryptogram of every RESET RETRY COUNTER a virtual card receives."""
     seen: list[bytes] = []
-    original = Applet.process
 
-    def process(self: Applet, command: bytes) -> bytes:
+    def note(command: bytes) -> None:
         if len(command) > 5 + apdu.CRYPTOGRAM_LENGTH and command[1] == apdu.Ins.RESET_RETRY_COUNTER:
             seen.append(bytes(command[5 : 5 + apdu.CRYPTOGRAM_LENGTH]))
-        return original(self, command)
 
-    Applet.process = process  # type: ignore[method-assign]
-    try:
+    with listening(Applet, note):
         yield seen
-    finally:
-        Applet.process = original  # type: ignore[method-assign]
 
 
 @contextmanager
@@ -48,9 +63,8 @@ def recording_puks() -> Iterator[list[str]]:
     REFERENCE DATA, VERIFY): the escrowed PUKs the service released and rotated to,
     and the new passcodes, none of which the test could know otherwise."""
     seen: list[str] = []
-    original = PivApplet.process
 
-    def process(self: PivApplet, command: bytes) -> bytes:
+    def note(command: bytes) -> None:
         ins = command[1] if len(command) > 1 else 0
         data = command[5 : 5 + command[4]] if len(command) > 5 else b""
         if ins in (piv.Ins.RESET_RETRY_COUNTER, piv.Ins.CHANGE_REFERENCE_DATA, piv.Ins.VERIFY):
@@ -59,13 +73,9 @@ def recording_puks() -> Iterator[list[str]]:
                     seen.append(piv.decode_reference(data[start : start + piv.REFERENCE_LENGTH]))
                 except ValueError:
                     pass
-        return original(self, command)
 
-    PivApplet.process = process  # type: ignore[method-assign]
-    try:
+    with listening(PivApplet, note):
         yield seen
-    finally:
-        PivApplet.process = original  # type: ignore[method-assign]
 
 
 def world_secrets(

@@ -14,13 +14,14 @@ from collections.abc import Mapping
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api.errors import BODY_TOO_LARGE, problem_response
+from service.api.middleware import HttpMiddleware
 from service.problems import Problem
 
 DRAIN_MAX_BYTES = 64 * 1024 * 1024
 """Most of a refused body read and thrown away so the client hears the 413."""
 
 
-class BodyLimit:
+class BodyLimit(HttpMiddleware):
     """Refuse a request body over its endpoint's limit while it is being read."""
 
     def __init__(self, app: ASGIApp, *, default: int, per_path: Mapping[str, int]) -> None:
@@ -31,14 +32,11 @@ class BodyLimit:
             default: bytes allowed for any path not in per_path.
             per_path: bytes allowed per exact path (the audit batch).
         """
-        self.app = app
+        super().__init__(app)
         self.default = default
         self.per_path = dict(per_path)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = self.per_path.get(scope["path"], self.default)
         if _declared_length(scope) > limit:
             await _refuse(scope, receive, send, limit, more=True)

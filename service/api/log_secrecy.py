@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from service.api.errors import INTERNAL_ERROR, problem_response
+from service.api.middleware import AnswerWatch, HttpMiddleware
 from service.problems import Problem
 
 log = logging.getLogger(__name__)
@@ -21,34 +22,21 @@ log = logging.getLogger(__name__)
 ACCESS_LOGGER = "uvicorn.access"
 
 
-class FaultContainment:
+class FaultContainment(HttpMiddleware):
     """Answer an unexpected fault 500 `internal_error` and log only its type.
 
     The fault goes no further, so neither Starlette nor the server logs its
     traceback, message or chained causes.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def tracked(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        answer = AnswerWatch(send)
         try:
-            await self.app(scope, receive, tracked)
+            await self.app(scope, receive, answer)
         except Exception as exc:  # noqa: BLE001 - every fault is answered the same
             # The type only: a message may quote the SQL and its parameters.
             log.error("unhandled %s on %s %s", type(exc).__name__, scope["method"], scope["path"])
-            if started:
+            if answer.status is not None:
                 return  # the answer is under way; the server closes the connection
             status, code = INTERNAL_ERROR
             response = problem_response(Problem(status, code, "Something went wrong."))

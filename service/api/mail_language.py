@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from contract.language import Language
+from service.api.middleware import HttpMiddleware
 from service.mail_language import LANGUAGE
 
 
-class MailLanguage:
+class MailLanguage(HttpMiddleware):
     """ASGI middleware: the request's `Accept-Language` becomes its mail language."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         header = next(
             (v.decode("latin-1") for k, v in scope["headers"] if k == b"accept-language"), None
         )

@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 import time
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from service import metrics
+from service.api.middleware import AnswerWatch, HttpMiddleware
 
 log = logging.getLogger("service.access")
 
@@ -22,29 +23,18 @@ KIOSK_ID = "kiosk_id"
 """Where `deps.get_kiosk` leaves the calling kiosk's id in the request's state."""
 
 
-class RequestLog:
+class RequestLog(HttpMiddleware):
     """Log and count every HTTP request once it is answered."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
-        status = 500  # a connection cut before any answer
-
-        async def tracked(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
+        answer = AnswerWatch(send)
         try:
-            await self.app(scope, receive, tracked)
+            await self.app(scope, receive, answer)
         finally:
             seconds = time.perf_counter() - started
+            # 500 where the connection was cut before any answer.
+            status = 500 if answer.status is None else answer.status
             method = str(scope["method"])
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             metrics.REQUESTS.labels(method, route, str(status)).inc()

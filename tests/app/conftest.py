@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +48,8 @@ def latest_code(world: DemoWorld, email: str, count: int = 1) -> str:
     return match.group(1)
 
 
-@pytest.fixture
-def kiosk_settings(world: DemoWorld, tmp_path: Path) -> KioskSettings:
+def world_settings(world: DemoWorld, tmp_path: Path) -> KioskSettings:
+    """A kiosk's settings for the world's service and reader, its store in tmp_path."""
     return KioskSettings.load(
         None,
         service_url=world.service_url,
@@ -59,19 +60,32 @@ def kiosk_settings(world: DemoWorld, tmp_path: Path) -> KioskSettings:
     )
 
 
+@contextmanager
+def kiosk_on(world: DemoWorld, settings: KioskSettings, **parts: Any) -> Iterator[KioskApp]:
+    """The kiosk app on the world's reader and service (a client quick to give up), with
+    its store open; `parts` are make_app's other arguments. The store is closed after."""
+    store = LocalStore(settings.store)
+    try:
+        yield make_app(
+            settings=settings,
+            card=PcscCardAccess(READER),
+            client=ServiceClient(world.service_url, world.kiosk_token, timeout=3.0, retries=1),
+            store=store,
+            **parts,
+        )
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def kiosk_settings(world: DemoWorld, tmp_path: Path) -> KioskSettings:
+    return world_settings(world, tmp_path)
+
+
 @pytest.fixture
 async def kiosk(world: DemoWorld, kiosk_settings: KioskSettings) -> AsyncIterator[KioskApp]:
-    store = LocalStore(kiosk_settings.store)
-    app = make_app(
-        settings=kiosk_settings,
-        card=PcscCardAccess(READER),
-        client=ServiceClient(world.service_url, world.kiosk_token, timeout=3.0, retries=1),
-        store=store,
-        demo=world.cards,
-        outbox_seconds=0.5,
-    )
-    yield app
-    store.close()
+    with kiosk_on(world, kiosk_settings, demo=world.cards, outbox_seconds=0.5) as app:
+        yield app
 
 
 def now() -> dt.datetime:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +12,9 @@ from textual.widgets import Input
 
 from demo.world import DemoWorld
 from kiosk.app import KioskApp
+from kiosk.flow import events as e
 from kiosk.flow import states as s
+from kiosk.messages import Intent
 from tests.app.conftest import holder, latest_code
 
 SIZE = (100, 32)
@@ -51,6 +55,44 @@ def field_values(app: KioskApp) -> list[str]:
     return [field.value for field in app.screen.query(Input) if field.display]
 
 
+async def intent(pilot: Any, app: KioskApp, event: e.Event) -> None:
+    """Post the holder's intent `event`, as a screen does, and let the app take it."""
+    app.post_message(Intent(event))
+    await pilot.pause()
+
+
+async def insert_card(pilot: Any, app: KioskApp, world: DemoWorld, key: str) -> None:
+    """Once the kiosk waits for a card, put in the demo card `key`."""
+    await until(pilot, app, on(s.WaitingForCard))
+    assert world.cards is not None
+    world.cards.insert(key)
+
+
+async def card_in(pilot: Any, app: KioskApp, world: DemoWorld, key: str) -> s.KioskState:
+    """Once the kiosk waits for a card, put in the demo card `key`: the card status shown."""
+    await insert_card(pilot, app, world, key)
+    return await until(pilot, app, on(s.CardStatus))
+
+
+async def drain_outbox(pilot: Any, app: KioskApp) -> None:
+    """Wait until the outbox has delivered the kiosk's audit events to the service."""
+    deadline = asyncio.get_running_loop().time() + 15
+    while len(app.store.outbox) and asyncio.get_running_loop().time() < deadline:
+        await pilot.pause(0.1)
+    assert len(app.store.outbox) == 0, "the outbox did not drain"
+
+
+def audit_export(world: DemoWorld) -> str:
+    """The service's audit export (`ssu-service audit export`), one JSON record a line."""
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", "audit", "export", "--db", world.db_url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+
+
 class Holder:
     """A demo holder with a locked card (own applet by default, or "piv-locked")."""
 
@@ -65,10 +107,7 @@ class Holder:
         await self.pilot.press(*text)
 
     async def to_status(self) -> s.KioskState:
-        await until(self.pilot, self.app, on(s.WaitingForCard))
-        assert self.world.cards is not None
-        self.world.cards.insert(self.key)
-        return await until(self.pilot, self.app, on(s.CardStatus))
+        return await card_in(self.pilot, self.app, self.world, self.key)
 
     async def to_questions(self) -> s.KioskState:
         await self.to_status()

@@ -15,8 +15,8 @@ from demo.world import DemoWorld
 from kiosk.app import KioskApp
 from kiosk.flow import states as s
 from tests.app.conftest import holder
-from tests.app.journey import SIZE, on, until
-from tests.app.test_registration_app import NEW_ANSWERS, audit_export, register, service_holder
+from tests.app.journey import SIZE, audit_export, card_in, on, until
+from tests.app.test_registration_app import NEW_ANSWERS, register, service_holder
 
 pytestmark = pytest.mark.pcsc
 
@@ -25,9 +25,7 @@ async def test_register_the_unregistered_piv_holder(world: DemoWorld, kiosk: Kio
     chris = holder(world, "piv-unregistered")
     assert world.cards is not None
     async with kiosk.run_test(size=SIZE) as pilot:
-        await until(pilot, kiosk, on(s.WaitingForCard))
-        world.cards.insert("piv-unregistered")
-        state = await until(pilot, kiosk, on(s.CardStatus))
+        state = await card_in(pilot, kiosk, world, "piv-unregistered")
         assert isinstance(state.screen, s.CardStatus) and state.screen.can_register
         code = await register(pilot, kiosk, world, chris, NEW_ANSWERS)
     shown = service_holder(world, chris["uuid"])
@@ -44,9 +42,7 @@ async def test_change_the_passcode_of_a_working_piv_card(world: DemoWorld, kiosk
     new = "274816"
     assert world.cards is not None
     async with kiosk.run_test(size=SIZE) as pilot:
-        await until(pilot, kiosk, on(s.WaitingForCard))
-        world.cards.insert("piv-working")
-        await until(pilot, kiosk, on(s.CardStatus))
+        await card_in(pilot, kiosk, world, "piv-working")
         await pilot.press("2")
         await until(pilot, kiosk, on(s.ChangePasscode))
         card = world.cards.personalisation("piv-working")

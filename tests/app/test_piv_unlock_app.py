@@ -19,9 +19,8 @@ from demo.world import DemoWorld
 from kiosk.app import KioskApp
 from kiosk.flow import events as e
 from kiosk.flow import states as s
-from kiosk.messages import Intent
 from tests.app.conftest import latest_code
-from tests.app.journey import SIZE, on, until
+from tests.app.journey import SIZE, card_in, intent, on, until
 from tests.secrecy import recording_puks, scan
 
 pytestmark = pytest.mark.pcsc
@@ -31,11 +30,6 @@ NEW_PIN = "258147"
 
 def piv_holder(world: DemoWorld, key: str) -> dict[str, Any]:
     return next(h for h in world.demo_data["piv_holders"] if h["key"] == key)
-
-
-async def intent(pilot: Any, app: KioskApp, event: e.Event) -> None:
-    app.post_message(Intent(event))
-    await pilot.pause()
 
 
 def opensc(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -80,9 +74,7 @@ async def test_unlock_a_locked_piv_card(world: DemoWorld, kiosk: KioskApp, tmp_p
 async def _unlock(world: DemoWorld, kiosk: KioskApp, jordan: dict[str, Any]) -> None:
     assert world.cards is not None
     async with kiosk.run_test(size=SIZE) as pilot:
-        await until(pilot, kiosk, on(s.WaitingForCard))
-        world.cards.insert("piv-locked")
-        state = await until(pilot, kiosk, on(s.CardStatus))
+        state = await card_in(pilot, kiosk, world, "piv-locked")
         assert isinstance(state.screen, s.CardStatus) and state.screen.can_unlock
         assert state.screen.card.name == jordan["name"]
         assert len(state.screen.card.serial) == 32  # the card's GUID

@@ -13,21 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
 from card.pcscd import PrivatePcscd
 from demo.world import DemoWorld
-from kiosk.app import KioskApp, make_app
-from kiosk.card_access import PcscCardAccess
+from kiosk.app import KioskApp
 from kiosk.flow import events as e
 from kiosk.flow import states as s
-from kiosk.messages import Intent
-from kiosk.service_client import ServiceClient
-from kiosk.settings import KioskSettings
-from kiosk.store import LocalStore
-from tests.app.conftest import holder, latest_code
-from tests.app.journey import SIZE, on, until
-from tests.conftest import CHEAP_ANSWER_HASHING, READER, reader_has_card
+from tests.app.conftest import holder, kiosk_on, latest_code, world_settings
+from tests.app.journey import SIZE, card_in, insert_card, intent, on, until
+from tests.conftest import CHEAP_ANSWER_HASHING, reader_has_card
 from tests.secrecy import recording_cryptograms, scan, world_secrets
 from tests.service.notify_standin import (
     NotifyStandIn,
@@ -69,31 +63,9 @@ def worlds(live_pcscd: PrivatePcscd, tmp_path: Path) -> Iterator[list[DemoWorld]
 
 
 async def run_kiosk(world: DemoWorld, tmp_path: Path) -> AsyncIterator[KioskApp]:
-    settings = KioskSettings.load(
-        None,
-        service_url=world.service_url,
-        kiosk_token=SecretStr(world.kiosk_token),
-        store=tmp_path / "kiosk.sqlite",
-        reader=READER,
-        kiosk_name="Ward 7 kiosk",
-    )
-    store = LocalStore(settings.store)
-    try:
-        yield make_app(
-            settings=settings,
-            card=PcscCardAccess(READER),
-            client=ServiceClient(world.service_url, world.kiosk_token, timeout=3.0, retries=1),
-            store=store,
-            demo=world.cards,
-            outbox_seconds=0.5,
-        )
-    finally:
-        store.close()
-
-
-async def intent(pilot: Any, app: KioskApp, event: e.Event) -> None:
-    app.post_message(Intent(event))
-    await pilot.pause()
+    settings = world_settings(world, tmp_path)
+    with kiosk_on(world, settings, demo=world.cards, outbox_seconds=0.5) as app:
+        yield app
 
 
 def texted_code(world: DemoWorld, mobile: str, count: int = 1) -> str:
@@ -117,10 +89,7 @@ async def test_national_2023_holder_chooses_a_text_and_unlocks(
     alex = holder(world, "locked")
     async for app in run_kiosk(world, tmp_path):
         async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, app, on(s.WaitingForCard))
-            assert world.cards is not None
-            world.cards.insert("locked")
-            await until(pilot, app, on(s.CardStatus))
+            await card_in(pilot, app, world, "locked")
             await intent(pilot, app, e.Continue())
             state = await until(pilot, app, on(s.ChooseChannel))
             assert isinstance(state.screen, s.ChooseChannel)
@@ -156,9 +125,7 @@ async def test_two_channel_holder_types_both_codes_and_unlocks(
     alex = holder(world, "locked")
     async for app in run_kiosk(world, tmp_path):
         async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, app, on(s.WaitingForCard))
-            assert world.cards is not None
-            world.cards.insert("locked")
+            await insert_card(pilot, app, world, "locked")
             if questions:
                 # Without questions the codes go as the card is first checked, and
                 # their screen comes at once (nothing else is asked first).
@@ -208,9 +175,7 @@ async def test_two_channel_through_notify_codes_read_from_the_notify_server(
         alex = holder(world, "locked")
         async for app in run_kiosk(world, tmp_path):
             async with app.run_test(size=SIZE) as pilot:
-                await until(pilot, app, on(s.WaitingForCard))
-                assert world.cards is not None
-                world.cards.insert("locked")
+                await insert_card(pilot, app, world, "locked")
                 state = await until(pilot, app, on(s.CodeEntry))
                 assert isinstance(state.screen, s.CodeEntry)
                 assert state.screen.text_sent_to == "07*** ***001"

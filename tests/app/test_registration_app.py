@@ -8,7 +8,6 @@ every secret used.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import subprocess
@@ -26,7 +25,7 @@ from kiosk.app import KioskApp
 from kiosk.effects.store import CATALOGUE_KEY
 from kiosk.flow import states as s
 from tests.app.conftest import holder, latest_code
-from tests.app.journey import SIZE, fields_ready, on, until
+from tests.app.journey import SIZE, audit_export, card_in, drain_outbox, fields_ready, on, until
 
 pytestmark = pytest.mark.pcsc
 
@@ -93,13 +92,6 @@ async def register(
     return code
 
 
-async def drain_outbox(pilot: Any, app: KioskApp) -> None:
-    deadline = asyncio.get_running_loop().time() + 15
-    while len(app.store.outbox) and asyncio.get_running_loop().time() < deadline:
-        await pilot.pause(0.1)
-    assert len(app.store.outbox) == 0, "the outbox did not drain"
-
-
 def kiosk_log(caplog: pytest.LogCaptureFixture) -> str:
     """What the kiosk process logged (the in-process demo mail catcher logs whole mails)."""
     return "\n".join(
@@ -107,16 +99,6 @@ def kiosk_log(caplog: pytest.LogCaptureFixture) -> str:
         for record in caplog.records
         if not record.name.startswith(("mail.log", "aiosmtpd"))
     )
-
-
-def audit_export(world: DemoWorld) -> str:
-    return subprocess.run(
-        [sys.executable, "-m", "service.cli", "audit", "export", "--db", world.db_url],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout
 
 
 def service_holder(world: DemoWorld, uuid: str) -> dict[str, Any]:
@@ -139,9 +121,7 @@ async def test_register_the_unregistered_holder_then_the_secrets_are_nowhere(
     sam = holder(world, "unregistered")
     assert world.cards is not None
     async with kiosk.run_test(size=SIZE) as pilot:
-        await until(pilot, kiosk, on(s.WaitingForCard))
-        world.cards.insert("unregistered")
-        state = await until(pilot, kiosk, on(s.CardStatus))
+        state = await card_in(pilot, kiosk, world, "unregistered")
         assert isinstance(state.screen, s.CardStatus) and state.screen.can_register
         code = await register(pilot, kiosk, world, sam, NEW_ANSWERS)
         # the catalogue is cached for when the service is down
@@ -183,9 +163,7 @@ async def test_change_passcode_on_the_working_card(
     new = "274816"
     assert world.cards is not None
     async with kiosk.run_test(size=SIZE) as pilot:
-        await until(pilot, kiosk, on(s.WaitingForCard))
-        world.cards.insert("working")
-        await until(pilot, kiosk, on(s.CardStatus))
+        await card_in(pilot, kiosk, world, "working")
         await pilot.press("2")
         await until(pilot, kiosk, on(s.ChangePasscode))
         # a run: refused on the kiosk, the card is never asked (tries stay at 3)
@@ -224,9 +202,7 @@ async def test_three_wrong_passcodes_at_the_kiosk_lock_the_card_and_offer_the_un
     bo = holder(world, "working")
     assert world.cards is not None
     async with kiosk.run_test(size=SIZE) as pilot:
-        await until(pilot, kiosk, on(s.WaitingForCard))
-        world.cards.insert("working")
-        await until(pilot, kiosk, on(s.CardStatus))
+        await card_in(pilot, kiosk, world, "working")
         await pilot.press("2")
         for left in (2, 1):
             await until(pilot, kiosk, on(s.ChangePasscode))

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import subprocess
-import sys
-from typing import Any
 
 import pytest
 
@@ -15,25 +11,17 @@ from demo.world import DemoWorld
 from kiosk.app import KioskApp
 from kiosk.flow import events as e
 from kiosk.flow import states as s
-from kiosk.messages import Intent
 from tests.app.conftest import holder, latest_code
-from tests.app.journey import SIZE, on, until
+from tests.app.journey import SIZE, audit_export, card_in, drain_outbox, intent, on, until
 
 pytestmark = pytest.mark.pcsc
-
-
-async def intent(pilot: Any, app: KioskApp, event: e.Event) -> None:
-    app.post_message(Intent(event))
-    await pilot.pause()
 
 
 async def test_unlock_a_locked_card(world: DemoWorld, kiosk: KioskApp) -> None:
     alex = holder(world, "locked")
     assert world.cards is not None
     async with kiosk.run_test(size=SIZE) as pilot:
-        await until(pilot, kiosk, on(s.WaitingForCard))
-        world.cards.insert("locked")
-        state = await until(pilot, kiosk, on(s.CardStatus))
+        state = await card_in(pilot, kiosk, world, "locked")
         assert isinstance(state.screen, s.CardStatus) and state.screen.can_unlock
         await intent(pilot, kiosk, e.Continue())
         state = await until(pilot, kiosk, on(s.Questions))
@@ -55,22 +43,13 @@ async def test_unlock_a_locked_card(world: DemoWorld, kiosk: KioskApp) -> None:
         await intent(pilot, kiosk, e.SubmitNewPasscode("258147", "258147"))
         state = await until(pilot, kiosk, on(s.Unlocked))
         # the outbox delivers the kiosk's audit events in the background
-        deadline = asyncio.get_running_loop().time() + 15
-        while len(kiosk.store.outbox) and asyncio.get_running_loop().time() < deadline:
-            await pilot.pause(0.1)
-        assert len(kiosk.store.outbox) == 0, "the outbox did not drain"
+        await drain_outbox(pilot, kiosk)
     card = world.cards.personalisation("locked")
     assert card.tries_left == 3 and card.pin == "258147"
     with CardSession.open() as session:
         session.verify("258147")
     # the kiosk's audit events reached the service's books, each once
-    exported = subprocess.run(
-        [sys.executable, "-m", "service.cli", "audit", "export", "--db", world.db_url],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout
+    exported = audit_export(world)
     records = [json.loads(line) for line in exported.splitlines()]
     kiosk_events = [r for r in records if r["source"] == "kiosk"]
     assert {"card_read"} <= {r["type"] for r in kiosk_events}, kiosk_events

@@ -11,14 +11,11 @@ import pytest
 from pydantic import SecretStr
 
 from demo.world import DemoWorld
-from kiosk.app import KioskApp, make_app
-from kiosk.card_access import PcscCardAccess
+from kiosk.app import KioskApp
 from kiosk.flow import states as s
-from kiosk.service_client import ServiceClient
 from kiosk.settings import KioskSettings
-from kiosk.store import LocalStore
+from tests.app.conftest import kiosk_on
 from tests.app.journey import SIZE, Holder, field_values, on, until
-from tests.conftest import READER
 
 pytestmark = pytest.mark.pcsc
 
@@ -69,25 +66,16 @@ async def test_inactivity_warns_then_ends_the_session(
     world: DemoWorld, kiosk_settings: KioskSettings
 ) -> None:
     now = [dt.datetime.now(dt.UTC)]
-    store = LocalStore(kiosk_settings.store)
-    app = make_app(
-        settings=kiosk_settings,
-        card=PcscCardAccess(READER),
-        client=ServiceClient(world.service_url, world.kiosk_token, timeout=3.0, retries=1),
-        store=store,
-        clock=lambda: now[0],
-        tick_seconds=0.1,
-    )
-    async with app.run_test(size=SIZE) as pilot:
-        alex = Holder(world, app, pilot)
-        await alex.to_questions()
-        await alex.type("biscuit")
-        now[0] += dt.timedelta(seconds=kiosk_settings.timeouts.inactivity_seconds + 1)
-        await until(pilot, app, lambda st: isinstance(st.overlay, s.InactivityWarning))
-        now[0] += dt.timedelta(seconds=kiosk_settings.timeouts.warning_seconds + 1)
-        await until(pilot, app, lambda st: isinstance(st.screen, s.SessionEnded))
-        await until(pilot, app, lambda _: app.store.load_checkpoint() is None)
-    store.close()
+    with kiosk_on(world, kiosk_settings, clock=lambda: now[0], tick_seconds=0.1) as app:
+        async with app.run_test(size=SIZE) as pilot:
+            alex = Holder(world, app, pilot)
+            await alex.to_questions()
+            await alex.type("biscuit")
+            now[0] += dt.timedelta(seconds=kiosk_settings.timeouts.inactivity_seconds + 1)
+            await until(pilot, app, lambda st: isinstance(st.overlay, s.InactivityWarning))
+            now[0] += dt.timedelta(seconds=kiosk_settings.timeouts.warning_seconds + 1)
+            await until(pilot, app, lambda st: isinstance(st.screen, s.SessionEnded))
+            await until(pilot, app, lambda _: app.store.load_checkpoint() is None)
 
 
 @pytest.mark.parametrize("key", ["ctrl+c", "ctrl+q", "ctrl+p", "ctrl+z", "ctrl+backslash"])

@@ -25,7 +25,7 @@ from kiosk.speech import Speaker
 from kiosk.store import LocalStore
 from screens.language import current, set_current
 from screens.wording import plain_words
-from tests.app.conftest import holder
+from tests.app.conftest import holder, kiosk_on
 from tests.app.journey import SIZE, fields_ready, on, until
 from tests.conftest import READER
 from tests.support import wait_for
@@ -64,18 +64,14 @@ def speech(tmp_path: Path) -> SpeechLog:
 async def welsh_kiosk(
     world: DemoWorld, kiosk_settings: KioskSettings, speech: SpeechLog
 ) -> AsyncIterator[KioskApp]:
-    store = LocalStore(kiosk_settings.store)
-    app = make_app(
-        settings=kiosk_settings,
-        card=PcscCardAccess(READER),
-        client=ServiceClient(world.service_url, world.kiosk_token, timeout=3.0, retries=1),
-        store=store,
+    with kiosk_on(
+        world,
+        kiosk_settings,
         demo=world.cards,
         outbox_seconds=0.5,
         speaker=Speaker(str(speech.program)),
-    )
-    yield app
-    store.close()
+    ) as app:
+        yield app
     set_current(Language.ENGLISH)
 
 

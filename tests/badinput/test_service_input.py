@@ -16,7 +16,6 @@ import pytest
 
 from card.keys import MasterKeys
 from kiosk.service_client import (
-    RegistrationStarted,
     SelfServiceLockedError,
     ServiceClient,
     ServiceRejected,
@@ -25,9 +24,9 @@ from kiosk.service_client import (
 from service.secrecy import normalise_answer
 from tests.badinput.nasty import NASTY_EMAILS, NASTY_MOBILES, NASTY_TEXT
 from tests.badinput.recording import RecordingTransport
-from tests.service.conftest import Mailbox, RunningService, card_mac
+from tests.service.conftest import Mailbox, RunningService
+from tests.service.holder_steps import start_registration, start_unlock
 
-TERMS = "2026-11"
 GOOD = {"q02": "elm road", "q03": "blue", "q04": "rex"}
 
 
@@ -62,26 +61,6 @@ def new_holder(live: RunningService, tag: int) -> dict[str, str]:
     return holder
 
 
-async def register(
-    kiosk: ServiceClient,
-    masters: MasterKeys,
-    holder: dict[str, str],
-    email: str | None = None,
-    mobile: str | None = None,
-) -> RegistrationStarted:
-    nonce = await kiosk.new_nonce()
-    mac = card_mac(masters, holder["serial"], nonce.nonce, key="holder_auth")
-    return await kiosk.start_registration(
-        holder["serial"],
-        holder["uuid"],
-        nonce.nonce,
-        mac,
-        holder["email"] if email is None else email,
-        holder["mobile"] if mobile is None else mobile,
-        TERMS,
-    )
-
-
 def fits(answer: str) -> bool:
     return 3 <= len(normalise_answer(answer)) <= 64
 
@@ -105,7 +84,7 @@ async def test_registration_answers_out_of_bounds_are_answers_invalid_and_change
     transport: RecordingTransport,
 ) -> None:
     holder = new_holder(live_service, 1)
-    started = await register(kiosk, masters, holder)
+    started = await start_registration(kiosk, masters, holder)
     for name, answer in REFUSED_ANSWERS.items():
         with pytest.raises(ServiceRejected) as refused:
             await kiosk.send_registration_answers(started.registration_id, {"q01": answer, **GOOD})
@@ -132,13 +111,11 @@ async def test_odd_answers_that_fit_register_and_unlock_by_their_normal_form(
     # different text must count as one wrong attempt, never as an error.
     holder = new_holder(live_service, 2)
     answer = ACCEPTED_ANSWERS[name]
-    started = await register(kiosk, masters, holder)
+    started = await start_registration(kiosk, masters, holder)
     await kiosk.send_registration_answers(started.registration_id, {"q01": answer, **GOOD})
     await kiosk.confirm_registration(started.registration_id, mailbox.code(holder["email"], 1))
 
-    nonce = await kiosk.new_nonce()
-    mac = card_mac(masters, holder["serial"], nonce.nonce)
-    unlock = await kiosk.start_unlock(holder["serial"], holder["uuid"], nonce.nonce, mac)
+    unlock = await start_unlock(kiosk, masters, holder)
     registered = {"q01": answer, **GOOD}
     asked = {q.id: registered[q.id] for q in unlock.questions}
     if "q01" in asked:
@@ -171,12 +148,10 @@ async def test_nfkc_equivalent_answers_unlock(
     holder = new_holder(live_service, 3)
     answers = {"q01": registered, "q02": registered + " a", "q03": registered + " b"}
     answers["q04"] = registered + " c"
-    started = await register(kiosk, masters, holder)
+    started = await start_registration(kiosk, masters, holder)
     await kiosk.send_registration_answers(started.registration_id, answers)
     await kiosk.confirm_registration(started.registration_id, mailbox.code(holder["email"], 1))
-    nonce = await kiosk.new_nonce()
-    mac = card_mac(masters, holder["serial"], nonce.nonce)
-    unlock = await kiosk.start_unlock(holder["serial"], holder["uuid"], nonce.nonce, mac)
+    unlock = await start_unlock(kiosk, masters, holder)
     variants = {"q01": typed, "q02": typed + " a", "q03": typed + " b", "q04": typed + " c"}
     sent = await kiosk.send_unlock_answers(
         unlock.unlock_id, {q.id: variants[q.id] for q in unlock.questions}
@@ -184,29 +159,25 @@ async def test_nfkc_equivalent_answers_unlock(
     assert sent.code_sent_to.endswith("@nhs.net")
 
 
-@pytest.mark.parametrize("name", sorted(NASTY_EMAILS))
-async def test_hostile_email_is_refused_with_422_and_nothing_stored(
-    name: str, kiosk: ServiceClient, live_service: RunningService, masters: MasterKeys
-) -> None:
-    holder = new_holder(live_service, 4)
-    before = live_service.service.show_holder(holder["uuid"])
-    with pytest.raises(ServiceRejected) as refused:
-        await register(kiosk, masters, holder, email=NASTY_EMAILS[name])
-    assert refused.value.status == 422
-    assert refused.value.code in {"email_not_approved", "request_invalid"}, refused.value.code
-    assert live_service.service.show_holder(holder["uuid"]) == before
+HOSTILE_CONTACTS = {"email": NASTY_EMAILS, "mobile": NASTY_MOBILES}
+REFUSED_AS = {"email": "email_not_approved", "mobile": "mobile_invalid"}
+TAGS = {"email": 4, "mobile": 5}
 
 
-@pytest.mark.parametrize("name", sorted(NASTY_MOBILES))
-async def test_hostile_mobile_is_refused_with_422_and_nothing_stored(
-    name: str, kiosk: ServiceClient, live_service: RunningService, masters: MasterKeys
+@pytest.mark.parametrize(
+    ("field", "name"),
+    [(field, name) for field, values in HOSTILE_CONTACTS.items() for name in sorted(values)],
+    ids=lambda part: str(part),
+)
+async def test_hostile_contact_detail_is_refused_with_422_and_nothing_stored(
+    field: str, name: str, kiosk: ServiceClient, live_service: RunningService, masters: MasterKeys
 ) -> None:
-    holder = new_holder(live_service, 5)
+    holder = new_holder(live_service, TAGS[field])
     before = live_service.service.show_holder(holder["uuid"])
     with pytest.raises(ServiceRejected) as refused:
-        await register(kiosk, masters, holder, mobile=NASTY_MOBILES[name])
+        await start_registration(kiosk, masters, holder, **{field: HOSTILE_CONTACTS[field][name]})
     assert refused.value.status == 422
-    assert refused.value.code in {"mobile_invalid", "request_invalid"}, refused.value.code
+    assert refused.value.code in {REFUSED_AS[field], "request_invalid"}, refused.value.code
     assert live_service.service.show_holder(holder["uuid"]) == before
 
 
@@ -214,7 +185,7 @@ async def test_spaces_of_any_kind_in_a_mobile_are_ignored(
     kiosk: ServiceClient, live_service: RunningService, masters: MasterKeys, mailbox: Mailbox
 ) -> None:
     holder = new_holder(live_service, 6)
-    started = await register(kiosk, masters, holder, mobile="+44\u00a07700\t900\u3000124")
+    started = await start_registration(kiosk, masters, holder, mobile="+44\u00a07700\t900\u3000124")
     await kiosk.send_registration_answers(started.registration_id, {"q01": "biscuit", **GOOD})
     await kiosk.confirm_registration(started.registration_id, mailbox.code(holder["email"], 1))
     shown = live_service.service.show_holder(holder["uuid"])
@@ -229,9 +200,7 @@ async def test_hostile_unlock_answers_cost_at_most_one_attempt_and_never_5xx(
     # (over 1024 characters) counts nothing. Neither may crash the service or echo.
     holder = live_service.holder("locked")
     live_service.service.clear_lock(holder["uuid"])
-    nonce = await kiosk.new_nonce()
-    mac = card_mac(masters, holder["serial"], nonce.nonce)
-    unlock = await kiosk.start_unlock(holder["serial"], holder["uuid"], nonce.nonce, mac)
+    unlock = await start_unlock(kiosk, masters, holder)
     answers = {q.id: NASTY_TEXT[name] for q in unlock.questions}
     with pytest.raises(ServiceRejected) as refused:
         await kiosk.send_unlock_answers(unlock.unlock_id, answers)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bench import card_noticed, cold_start, service, unlock
 from bench.common import machine, parse_emitted, percentile, summary
-from bench.memory import _journeys
+from bench.memory import flow_journeys
 from bench.report import render
 
 
@@ -26,7 +26,7 @@ def test_statistics_and_machine_facts() -> None:
 def test_tiny_flow_memory_run_and_a_report() -> None:
     from tests.kiosk.kiosk_journey import Driver
 
-    _journeys(Driver.new().state, 3)
+    flow_journeys(Driver.new().state, 3)
     argon = service.argon2_checks(seconds=0.0, max_checks=1)
     assert {"cost", "checks_per_s_one_caller", "checks_per_cpu_s", "verify_s"} <= set(argon)
     text = render(machine(), {"service": {"error": "not run"}}, "quick", 0.0)
@@ -64,7 +64,7 @@ def test_journeys_phases_and_report_section() -> None:
 
 def test_journeys_targets_and_a_report_kept_apart(tmp_path: Path) -> None:
     from bench import health_probe  # noqa: F401 - the probe process's module imports
-    from bench.__main__ import _last_report
+    from bench.__main__ import last_report
 
     loaded = {
         "kiosks": 100,
@@ -82,7 +82,7 @@ def test_journeys_targets_and_a_report_kept_apart(tmp_path: Path) -> None:
     assert "journeys/s >= 0.8x the 1-kiosk rate" in text
     assert "| 100 | met (0.90x) | met (0) | met | met (12.0 ms) |" in text
     raw = tmp_path / "RESULTS.json"
-    assert _last_report(raw) is None
+    assert last_report(raw) is None
     raw.write_text(json.dumps({"machine": machine(), "results": {"service": {}}}))
-    kept = _last_report(raw)
+    kept = last_report(raw)
     assert kept is not None and kept["mode"] == "full" and "service" in kept["results"]

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import hmac
 from hashlib import sha256
+from pathlib import Path
 
-from card.keys import DEV_KEYS_PATH, aes_cmac, derive_card_key, load_dev_keys
+from card.keys import (
+    DEV_KEYS_PATH,
+    KEY_NAMES,
+    MasterKeys,
+    aes_cmac,
+    derive_card_key,
+    load_dev_keys,
+    load_master_keys,
+    write_master_keys,
+)
 
 
 def test_derivation_is_hmac_sha256_truncated() -> None:
@@ -29,3 +39,11 @@ def test_dev_keys_are_marked_public_and_never_printed() -> None:
     assert masters.is_development()
     assert masters.unblock.hex() not in repr(masters)
     assert masters.unblock.hex() not in repr(masters.card_keys(bytes(8)))
+
+
+def test_fresh_masters_written_read_back_the_same(tmp_path: Path) -> None:
+    masters, other = MasterKeys.fresh(), MasterKeys.fresh()
+    assert all(len(masters.master(n)) == 32 for n in KEY_NAMES)
+    assert masters != other and not masters.is_development()
+    path = write_master_keys(tmp_path / "keys.toml", masters)
+    assert load_master_keys(path) == masters

@@ -62,6 +62,28 @@ def tool(tmp_path: Path, live_pcscd: object) -> Tool:
     return run
 
 
+def verify_pin(tool: Tool, pin: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """pkcs15-tool verifies the PIV PIN."""
+    return tool("pkcs15-tool", "--verify-pin", "--auth-id", "01", "--pin", pin, check=check)
+
+
+def unblock_pin(
+    tool: Tool, puk: str, new_pin: str, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """pkcs15-tool unblocks the PIV PIN with the PUK, setting new_pin."""
+    return tool(
+        "pkcs15-tool",
+        "--unblock-pin",
+        "--auth-id",
+        "01",
+        "--puk",
+        puk,
+        "--new-pin",
+        new_pin,
+        check=check,
+    )
+
+
 def piv_card() -> PivProfile:
     card = open_profile()
     assert isinstance(card, PivProfile)
@@ -104,8 +126,8 @@ def test_pkcs15_tool_verifies_the_pin_and_counts_a_wrong_one(
     insert_card: InsertCard, tool: Tool
 ) -> None:
     vcard = insert_card(make_piv_card())
-    tool("pkcs15-tool", "--verify-pin", "--auth-id", "01", "--pin", PIN)
-    wrong = tool("pkcs15-tool", "--verify-pin", "--auth-id", "01", "--pin", "111222", check=False)
+    verify_pin(tool, PIN)
+    wrong = verify_pin(tool, "111222", check=False)
     assert wrong.returncode != 0
     assert vcard.applet.card.pin_tries_left == 2
     with piv_card() as card:
@@ -116,19 +138,10 @@ def test_pkcs15_tool_unblocks_a_blocked_pin_with_the_puk(
     insert_card: InsertCard, tool: Tool
 ) -> None:
     insert_card(make_piv_card("locked"))
-    blocked = tool("pkcs15-tool", "--verify-pin", "--auth-id", "01", "--pin", PIN, check=False)
+    blocked = verify_pin(tool, PIN, check=False)
     assert blocked.returncode != 0
-    tool(
-        "pkcs15-tool",
-        "--unblock-pin",
-        "--auth-id",
-        "01",
-        "--puk",
-        TEST_PUK,
-        "--new-pin",
-        "246810",
-    )
-    tool("pkcs15-tool", "--verify-pin", "--auth-id", "01", "--pin", "246810")
+    unblock_pin(tool, TEST_PUK, "246810")
+    verify_pin(tool, "246810")
     with piv_card() as card:
         card.verify("246810")
 
@@ -222,18 +235,8 @@ def test_after_the_profile_unblocks_opensc_takes_the_new_pin_and_refuses_the_old
     with piv_card() as card, card.session.transaction():
         card.unblock_with_puk(old, "246810")
         card.rotate_puk(old, fresh)
-    tool("pkcs15-tool", "--verify-pin", "--auth-id", "01", "--pin", "246810")
-    reused = tool(
-        "pkcs15-tool",
-        "--unblock-pin",
-        "--auth-id",
-        "01",
-        "--puk",
-        TEST_PUK,
-        "--new-pin",
-        "135790",
-        check=False,
-    )
+    verify_pin(tool, "246810")
+    reused = unblock_pin(tool, TEST_PUK, "135790", check=False)
     assert reused.returncode != 0
     assert vcard.applet.card.puk_tries_left == 2
-    tool("pkcs15-tool", "--verify-pin", "--auth-id", "01", "--pin", "246810")
+    verify_pin(tool, "246810")

@@ -27,6 +27,7 @@ from card.profiles import (
 )
 from card.reader import CardSession
 from card.virtual import VirtualCard, VirtualPivCard
+from tests.card.blocking import three_wrong_block
 from tests.conftest import TEST_PUK, InsertCard, make_card, make_piv_card
 
 pytestmark = pytest.mark.pcsc
@@ -109,14 +110,7 @@ def test_piv_identity_and_pin_state(insert_card: InsertCard) -> None:
 def test_wrong_pins_count_down_then_block(insert_card: InsertCard) -> None:
     insert_card(make_piv_card())
     with piv_profile() as card:
-        for left in (2, 1):
-            with pytest.raises(apdu.WrongPin) as info:
-                card.verify("111222")
-            assert info.value.tries_left == left
-        with pytest.raises(apdu.PinBlocked):
-            card.verify("111222")
-        with pytest.raises(apdu.PinBlocked):
-            card.verify(PIN)
+        three_wrong_block(card.verify, PIN)
         assert card.pin_status() == apdu.PinStatus(PinState.BLOCKED, 0)
 
 

@@ -13,6 +13,7 @@ from card.keys import aes_cmac, load_dev_keys
 from card.pcsc import CardRemovedError, CardUnresponsive, NoCardError
 from card.reader import CardSession
 from card.virtual import VirtualCard
+from tests.card.blocking import three_wrong_block
 from tests.conftest import READER, InsertCard, make_card
 
 pytestmark = pytest.mark.pcsc
@@ -38,14 +39,7 @@ def test_empty_reader_is_a_clear_error(live_pcscd: object) -> None:
 def test_three_wrong_passcodes_block_the_card(insert_card: InsertCard) -> None:
     insert_card()
     with CardSession.open() as session:
-        for left in (2, 1):
-            with pytest.raises(apdu.WrongPin) as info:
-                session.verify("111222")
-            assert info.value.tries_left == left
-        with pytest.raises(apdu.PinBlocked):
-            session.verify("111222")
-        with pytest.raises(apdu.PinBlocked):
-            session.verify("583920")
+        three_wrong_block(session.verify, "583920")
         assert session.pin_status().state is PinState.BLOCKED
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -15,8 +17,11 @@ from card.virtual import (
     VirtualCard,
     encode_frame,
     make_applet,
+    make_piv_applet,
+    piv_state_saver,
+    state_saver,
 )
-from tests.conftest import make_card
+from tests.conftest import make_card, make_piv_card
 
 
 def fresh(state: str = "working") -> Applet:
@@ -123,3 +128,19 @@ def test_internal_authenticate(key: apdu.AuthKey) -> None:
     else:
         expected = aes_cmac(keys.card_auth, nonce)
     assert applet.process(apdu.internal_authenticate(key, nonce)) == expected + b"\x90\x00"
+
+
+def test_a_state_file_applies_only_to_its_own_card(tmp_path: Path) -> None:
+    own, piv = tmp_path / "own.json", tmp_path / "piv.json"
+    card = make_card("working")
+    card.pin, card.tries_left = "111222", 2
+    state_saver(own)(card)
+    again = make_card("working")
+    make_applet(again, state_file=own)
+    assert (again.pin, again.tries_left) == ("111222", 2)
+    with pytest.raises(ValueError, match="another card"):
+        make_applet(make_card("working", serial=bytes.fromhex("5353550000000099")), state_file=own)
+    piv_state_saver(piv)(make_piv_card())
+    make_piv_applet(make_piv_card(), state_file=piv)
+    with pytest.raises(ValueError, match="another card"):
+        make_piv_applet(make_piv_card(serial=bytes.fromhex("5353550000000098")), state_file=piv)

@@ -11,17 +11,12 @@ import datetime as dt
 from collections.abc import AsyncIterator
 
 import pytest
-from pydantic import SecretStr
 
 from demo.world import DemoWorld
-from kiosk.app import KioskApp, make_app
-from kiosk.card_access import PcscCardAccess
+from kiosk.app import KioskApp
 from kiosk.flow import states as s
-from kiosk.service_client import ServiceClient
-from kiosk.settings import KioskSettings
-from kiosk.store import LocalStore
+from tests.app.conftest import kiosk_on, world_settings
 from tests.app.journey import SIZE, Holder, field_values, until
-from tests.conftest import READER
 
 pytestmark = pytest.mark.pcsc
 
@@ -43,25 +38,9 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def app(world: DemoWorld, tmp_path, clock: Clock) -> AsyncIterator[KioskApp]:  # type: ignore[no-untyped-def]
-    settings = KioskSettings.load(
-        None,
-        service_url=world.service_url,
-        kiosk_token=SecretStr(world.kiosk_token),
-        store=tmp_path / "kiosk.sqlite",
-        reader=READER,
-        kiosk_name="Ward 7 kiosk",
-    )
-    store = LocalStore(settings.store)
-    kiosk = make_app(
-        settings=settings,
-        card=PcscCardAccess(READER),
-        client=ServiceClient(world.service_url, world.kiosk_token, timeout=3.0, retries=1),
-        store=store,
-        clock=clock,
-        tick_seconds=0.1,
-    )
-    yield kiosk
-    store.close()
+    settings = world_settings(world, tmp_path)
+    with kiosk_on(world, settings, clock=clock, tick_seconds=0.1) as kiosk:
+        yield kiosk
 
 
 async def _warned(pilot, app: KioskApp, clock: Clock) -> None:  # type: ignore[no-untyped-def]

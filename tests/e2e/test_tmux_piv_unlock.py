@@ -17,7 +17,8 @@ import pytest
 
 from demo.world import DemoWorld
 from tests.app.conftest import latest_code
-from tests.e2e.test_tmux_unlock import QUESTIONS, Terminal, terminal
+from tests.e2e.terminal import Terminal, assert_nothing_kept_or_shown, reach_code_step
+from tests.e2e.test_tmux_unlock import terminal
 from tests.secrecy import recording_puks, scan
 
 pytestmark = pytest.mark.pcsc
@@ -40,25 +41,11 @@ def test_unlock_a_piv_card_in_a_real_terminal(
     assert world.cards is not None
     terminal.wait_text("Insert your smartcard")
     with recording_puks() as reached_card:
-        world.cards.insert("piv-locked")
-        terminal.wait_text("Your card is locked")
-        terminal.keys("Enter")
-        screen = terminal.wait_text("Answer your security questions")
-        asked = [qid for text, qid in QUESTIONS.items() if text in screen]
-        assert len(asked) == 3, screen
-        order = sorted(asked, key=lambda qid: screen.index(_text(qid)))
-        for qid in order:
-            terminal.type(jordan["answers"][qid])
-            terminal.keys("Enter")
-        terminal.wait_text("Check your email")
+        reach_code_step(world, terminal, key="piv-locked")
         code = latest_code(world, jordan["email"])
-        terminal.type(code)
-        terminal.keys("Enter")
+        terminal.enter(code)
         terminal.wait_text("Choose a new passcode")
-        terminal.type(NEW_PASSCODE)
-        terminal.keys("Enter")
-        terminal.type(NEW_PASSCODE)
-        terminal.keys("Enter")
+        terminal.enter(NEW_PASSCODE, NEW_PASSCODE)
         terminal.wait_text("Your card is unlocked", timeout=30)
 
     verified = pkcs15(tmp_path, "--verify-pin", "--auth-id", "01", "--pin", NEW_PASSCODE)
@@ -71,13 +58,5 @@ def test_unlock_a_piv_card_in_a_real_terminal(
     rotated = set(reached_card) - {jordan["puk"], NEW_PASSCODE}
     assert rotated, "the card was never given a fresh PUK"
     secrets = {NEW_PASSCODE, code, jordan["puk"], *rotated, *jordan["answers"].values()}
-    files = [p for p in tmp_path.glob("kiosk.*") if p.is_file()]
-    assert files, "the kiosk wrote no store"
     assert not scan([tmp_path], secrets)
-    for shown in terminal.screens:
-        for secret in secrets:
-            assert secret not in shown, "a secret was on screen"
-
-
-def _text(qid: str) -> str:
-    return next(text for text, id_ in QUESTIONS.items() if id_ == qid)
+    assert_nothing_kept_or_shown(terminal, secrets, tmp_path)

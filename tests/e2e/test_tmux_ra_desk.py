@@ -11,7 +11,6 @@ screen are searched for the RA's passcode and the new one.
 from __future__ import annotations
 
 import asyncio
-import shutil
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from demo.world import DemoWorld
 from tests.app.conftest import holder
 from tests.app.ra_support import lock_self_service
 from tests.conftest import READER, reader_has_card
-from tests.e2e.test_tmux_unlock import Terminal, kiosk_command
+from tests.e2e.terminal import Terminal, assert_nothing_kept_or_shown, kiosk_command, need_tmux
 from tests.support import wait_for
 
 pytestmark = pytest.mark.pcsc
@@ -40,8 +39,7 @@ def swap_card(world: DemoWorld, key: str | None) -> None:
 def test_an_ra_unlocks_a_card_at_the_desk_in_a_real_terminal(
     world: DemoWorld, tmp_path: Path
 ) -> None:
-    if shutil.which("tmux") is None:
-        pytest.fail("tmux is not installed: `make test` installs it")
+    need_tmux()
     ra, alex = holder(world, "ra"), holder(world, "locked")
     assert world.cards is not None
     # Before the kiosk starts: the holder's self-service locked by three wrong answer sets.
@@ -58,8 +56,7 @@ def test_an_ra_unlocks_a_card_at_the_desk_in_a_real_terminal(
         term.wait_text("Sign in as an RA")
         term.keys("3")
         term.wait_text("Your passcode:")
-        term.type(ra["pin"])
-        term.keys("Enter")
+        term.enter(ra["pin"])
         term.wait_text(f"Signed in as {ra['name']}")
 
         swap_card(world, "locked")
@@ -72,10 +69,7 @@ def test_an_ra_unlocks_a_card_at_the_desk_in_a_real_terminal(
         term.keys("y")
         term.wait_text("Type it again:")
         typed_from = len(term.screens)
-        term.type(NEW_PASSCODE)
-        term.keys("Enter")
-        term.type(NEW_PASSCODE)
-        term.keys("Enter")
+        term.enter(NEW_PASSCODE, NEW_PASSCODE)
         term.wait_text("The card was unlocked", timeout=30)
         term.keys("s")
         term.wait_text("RA session ended")
@@ -90,13 +84,5 @@ def test_an_ra_unlocks_a_card_at_the_desk_in_a_real_terminal(
     world.cards.personalisation("locked").pin = NEW_PASSCODE  # for the world's scan
 
     secrets = [NEW_PASSCODE, ra["pin"]]
-    files = [p for p in tmp_path.glob("kiosk.*") if p.is_file()]
-    assert files, "the kiosk wrote no store"
-    for path in files:
-        data = path.read_bytes()
-        for secret in secrets:
-            assert secret.encode() not in data, f"a secret is in {path.name}"
     assert typed_from > 0
-    for shown in term.screens:
-        for secret in secrets:
-            assert secret not in shown, "a secret was on screen"
+    assert_nothing_kept_or_shown(term, secrets, tmp_path)

@@ -8,7 +8,6 @@ by keys. What is asserted is what tmux shows.
 from __future__ import annotations
 
 import re
-import shutil
 import sys
 import time
 import tomllib
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from demo.world import DemoWorld
-from tests.e2e.test_tmux_unlock import Terminal, kiosk_command
+from tests.e2e.terminal import Terminal, kiosk_command, need_tmux, up_to_the_terms
 from tests.support import wait_for
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.timeout(240)]
@@ -67,8 +66,7 @@ class SizedTerminal(Terminal):
 
 @pytest.fixture
 def demo_terminal(request: pytest.FixtureRequest) -> Iterator[Callable[[int, int], SizedTerminal]]:
-    if shutil.which("tmux") is None:
-        pytest.fail("tmux is not installed: `make test` installs it")
+    need_tmux()
     made: list[SizedTerminal] = []
 
     def start(width: int, height: int) -> SizedTerminal:
@@ -148,8 +146,7 @@ def test_the_demo_mailbox_stays_until_esc_on_every_screen(demo_terminal) -> None
 
 @pytest.fixture
 def kiosk_terminal(world: DemoWorld, tmp_path: Path) -> Iterator[Terminal]:
-    if shutil.which("tmux") is None:
-        pytest.fail("tmux is not installed: `make test` installs it")
+    need_tmux()
     command, env = kiosk_command(world, tmp_path / "kiosk.sqlite")
     term = SizedTerminal("quick", f"env -u COLUMNS -u LINES {command}", env, (100, 32))
     yield term
@@ -218,14 +215,7 @@ def test_typing_straight_on_into_the_first_contact_details_screen_loses_nothing(
 ) -> None:
     term = kiosk_terminal
     assert world.cards is not None
-    term.wait_text("Insert your smartcard")
-    world.cards.insert("unregistered")
-    term.wait_text("Your card is working")
-    term.keys("1")
-    term.wait_text("Your passcode:")
-    term.type(SAM["pin"])
-    term.keys("Enter")
-    term.wait_text("Terms and conditions of self-service")
+    up_to_the_terms(world, term)
     # Accept, and type the email at once, as a holder who knows the next step does.
     term.keys("PageDown", "End")
     term.wait_text("I accept")

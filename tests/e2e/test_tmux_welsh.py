@@ -6,21 +6,27 @@ the unlock notice comes in Welsh too. F9 switches to English and back on the way
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from card import apdu
-from card.apdu import PinState
 from card.reader import CardSession
 from contract.language import Language, translate
 from demo.world import DemoWorld
 from tests.app.conftest import holder, latest_code
-from tests.conftest import READER, reader_has_card
-from tests.e2e.test_tmux_register import CATALOGUE, CHOSEN
-from tests.e2e.test_tmux_unlock import Terminal, kiosk_command
+from tests.conftest import READER
+from tests.e2e.terminal import (
+    CATALOGUE,
+    Terminal,
+    answer_each_twice,
+    assert_nothing_kept_or_shown,
+    choose_questions,
+    kiosk_terminal,
+    lock_the_card_elsewhere,
+    take_the_card_out,
+)
+from tests.e2e.test_tmux_register import CHOSEN
 from tests.support import wait_for
 
 pytestmark = pytest.mark.pcsc
@@ -28,19 +34,14 @@ pytestmark = pytest.mark.pcsc
 WELSH = {q["id"]: translate(q["text"], Language.WELSH) for q in CATALOGUE}
 ANSWERS = {qid: f"Ateb Tmux {n} Barcud" for n, qid in enumerate(CHOSEN, start=1)}
 NEW_PASSCODE = "570248"
-WRONG = ("000001", "000002", "000003")
 
 
 @pytest.fixture
 def welsh_terminal(world: DemoWorld, tmp_path: Path) -> Iterator[Terminal]:
-    if shutil.which("tmux") is None:
-        pytest.fail("tmux is not installed: `make test` installs it")
-    command, env = kiosk_command(world, tmp_path / "kiosk.sqlite")
     # The deployment's default language, and no loudspeaker in a test run.
-    env = {**env, "SSU_KIOSK_LANGUAGE": "cy", "SSU_KIOSK_SPEECH_PROGRAM": ""}
-    term = Terminal("welsh", command, env)
-    yield term
-    term.close()
+    env = {"SSU_KIOSK_LANGUAGE": "cy", "SSU_KIOSK_SPEECH_PROGRAM": ""}
+    with kiosk_terminal("welsh", world, tmp_path / "kiosk.sqlite", env) as term:
+        yield term
 
 
 def mails_to(world: DemoWorld, email: str) -> list[object]:
@@ -65,46 +66,27 @@ def test_a_welsh_holder_registers_and_unlocks_in_a_real_terminal(
     term.wait_text("Your passcode:")
     term.keys("F9")
     term.wait_text("Eich cod pas:")
-    term.type(sam["pin"][3:])
-    term.keys("Enter")
+    term.enter(sam["pin"][3:])
     term.wait_text("Telerau ac amodau hunanwasanaeth")
     term.wait_text("Datgloi hunanwasanaeth: telerau ac amodau")
     term.keys("PageDown", "End", "Enter")
     term.wait_text("Eich manylion cyswllt")
-    term.type(sam["email"])
-    term.keys("Enter")
-    term.type("07700 900003")
-    term.keys("Enter")
+    term.enter(sam["email"], "07700 900003")
     term.wait_text("Wedi dewis: 0 o 4")
-    position = 0
-    for qid in CHOSEN:
-        target = next(i for i, q in enumerate(CATALOGUE) if q["id"] == qid)
-        for _ in range(target - position):
-            term.keys("Down")
-        term.keys("Space")
-        position = target
+    choose_questions(term, CHOSEN)
     term.wait_text("Wedi dewis: 4 o 4")
     term.keys("Enter")
     term.wait_text("Teipiwch bob ateb ddwywaith")
-    for qid in CHOSEN:
-        for _ in range(2):
-            term.type(ANSWERS[qid])
-            term.keys("Enter")
+    answer_each_twice(term, ANSWERS)
     term.wait_text("Mae'r cod hwn yn gorffen eich cofrestriad")
     mail = wait_for(lambda: mails_to(world, sam["email"]), timeout=15, what="the code mail")[-1]
     assert mail["Subject"] == "Eich cod cofrestru hunanwasanaeth cerdyn clyfar"  # type: ignore[index]
     registration_code = latest_code(world, sam["email"])
-    term.type(registration_code)
-    term.keys("Enter")
+    term.enter(registration_code)
     term.wait_text("Rydych wedi cofrestru ar gyfer hunanwasanaeth", timeout=30)
 
-    with CardSession.open(READER) as session:
-        for wrong in WRONG:
-            with pytest.raises((apdu.WrongPin, apdu.PinBlocked)):
-                session.verify(wrong)
-        assert session.pin_status().state is PinState.BLOCKED
-    world.cards.remove()
-    wait_for(lambda: reader_has_card(False), what="the card to be out")
+    lock_the_card_elsewhere()
+    take_the_card_out(world)
     term.wait_text("Rhowch eich cerdyn clyfar i mewn", timeout=30)
     world.cards.insert("unregistered")
     term.wait_text("Mae eich cerdyn wedi'i gloi")
@@ -125,20 +107,15 @@ def test_a_welsh_holder_registers_and_unlocks_in_a_real_terminal(
             return screen, min(waiting, key=lambda q: screen.index(WELSH[q][:30]))
 
         screen, qid = wait_for(next_question, timeout=20, what="the next question")
-        term.type(ANSWERS[qid].lower())
-        term.keys("Enter")
+        term.enter(ANSWERS[qid].lower())
         answered.append(qid)
     term.wait_text("Gwiriwch eich e-bost")
     unlock_code = latest_code(world, sam["email"], count=2)
     code_mail = mails_to(world, sam["email"])[1]
     assert code_mail["Subject"] == "Cod datgloi eich cerdyn clyfar"  # type: ignore[index]
-    term.type(unlock_code)
-    term.keys("Enter")
+    term.enter(unlock_code)
     term.wait_text("Dewiswch god pas newydd")
-    term.type(NEW_PASSCODE)
-    term.keys("Enter")
-    term.type(NEW_PASSCODE)
-    term.keys("Enter")
+    term.enter(NEW_PASSCODE, NEW_PASSCODE)
     term.wait_text("Mae eich cerdyn wedi'i ddatgloi", timeout=30)
     notice = wait_for(
         lambda: [
@@ -153,6 +130,4 @@ def test_a_welsh_holder_registers_and_unlocks_in_a_real_terminal(
     with CardSession.open(READER) as session:
         session.verify(NEW_PASSCODE)
     secrets = [sam["pin"], NEW_PASSCODE, registration_code, unlock_code, *ANSWERS.values()]
-    for shown in term.screens:
-        for secret in secrets:
-            assert secret not in shown, "a secret was on screen"
+    assert_nothing_kept_or_shown(term, secrets)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
@@ -52,6 +52,17 @@ CommandT = TypeVar("CommandT", bound=c.Command)
 UNLOCK_ID = "unl_0001"
 UNLOCK_EXPIRES = T0 + dt.timedelta(minutes=30)
 CODE_EXPIRES = T0 + dt.timedelta(minutes=15)
+
+
+def unlock_started(step: e.NextStep, **fields: Any) -> e.UnlockStartedReply:
+    """The service's 201 to starting the unlock UNLOCK_ID: `step` next, other fields."""
+    return e.UnlockStartedReply(unlock_id=UNLOCK_ID, next=step, expires_at=UNLOCK_EXPIRES, **fields)
+
+
+QUESTIONS_NEXT = unlock_started(e.NextStep.ANSWERS, questions=QUESTIONS)
+"""The unlock started: the QUESTIONS are asked next."""
+CODE_MAILED = unlock_started(e.NextStep.CODE, code_sent_to="j***@nhs.net")
+"""The unlock started with no questions (policy): the code was mailed at once."""
 
 
 @dataclass
@@ -112,15 +123,7 @@ class Driver:
 
     def at_questions(self) -> Driver:
         self.at_starting()
-        self.send(
-            e.UnlockStartedReply(
-                unlock_id=UNLOCK_ID,
-                next=e.NextStep.ANSWERS,
-                expires_at=UNLOCK_EXPIRES,
-                questions=QUESTIONS,
-                attempts_left=3,
-            )
-        )
+        self.send(QUESTIONS_NEXT)
         return self
 
     def at_code(self) -> Driver:

@@ -9,10 +9,10 @@ from tests.kiosk.kiosk_journey import (
     CODE,
     CODE_EXPIRES,
     LOCKED,
-    UNLOCK_EXPIRES,
     UNLOCK_ID,
     Driver,
     of_type,
+    unlock_started,
 )
 
 CHANNELS = (("email", "j***@nhs.net"), ("sms", "07*** ***001"))
@@ -22,14 +22,7 @@ TEXT_CODE = "87654321"
 def at_channel_choice() -> Driver:
     d = Driver.new()
     d.send(e.CardInserted(), e.CardRead(LOCKED))
-    d.send(
-        e.UnlockStartedReply(
-            unlock_id=UNLOCK_ID,
-            next=e.NextStep.CHANNEL,
-            expires_at=UNLOCK_EXPIRES,
-            channels=CHANNELS,
-        )
-    )
+    d.send(unlock_started(e.NextStep.CHANNEL, channels=CHANNELS))
     # Nothing was sent yet: the card status offers the unlock, Enter goes on.
     assert isinstance(d.screen, s.CardStatus) and d.screen.can_unlock
     d.send(e.Continue())
@@ -59,13 +52,7 @@ def test_two_codes_go_together_and_a_missing_texted_code_is_caught_here() -> Non
     d = Driver.new()
     d.send(e.CardInserted(), e.CardRead(LOCKED))
     d.send(
-        e.UnlockStartedReply(
-            unlock_id=UNLOCK_ID,
-            next=e.NextStep.CODE,
-            expires_at=UNLOCK_EXPIRES,
-            code_sent_to="j***@nhs.net",
-            text_sent_to="07*** ***001",
-        )
+        unlock_started(e.NextStep.CODE, code_sent_to="j***@nhs.net", text_sent_to="07*** ***001")
     )
     assert isinstance(d.screen, s.CodeEntry) and d.screen.text_sent_to == "07*** ***001"
     out = d.send(e.SubmitCode(CODE))

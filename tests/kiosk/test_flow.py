@@ -18,9 +18,11 @@ from tests.kiosk.kiosk_journey import (
     ANSWERS,
     CODE,
     CODE_EXPIRES,
+    CODE_MAILED,
     LOCKED,
     NEW_PASSCODE,
     QUESTIONS,
+    QUESTIONS_NEXT,
     SECRETS,
     T0,
     UNLOCK_EXPIRES,
@@ -99,13 +101,7 @@ def test_a_card_that_cannot_be_unlocked_here_says_so_on_its_first_screen(
 
 def test_a_card_that_can_be_unlocked_is_offered_it_and_enter_goes_straight_on() -> None:
     d, _ = read_locked_card()
-    started = e.UnlockStartedReply(
-        unlock_id=UNLOCK_ID,
-        next=e.NextStep.ANSWERS,
-        expires_at=UNLOCK_EXPIRES,
-        questions=QUESTIONS,
-        attempts_left=3,
-    )
+    started = QUESTIONS_NEXT
     out = d.send(started)
     assert isinstance(d.screen, s.CardStatus) and d.screen.can_unlock
     assert d.screen.started == started
@@ -121,14 +117,7 @@ def test_a_first_look_where_the_code_is_mailed_at_once_shows_the_code_screen() -
     # With questions off the service mails the code with the proof: saying "we will
     # email you a code, press Enter" would be untrue, so the code screen comes now.
     d, _ = read_locked_card()
-    d.send(
-        e.UnlockStartedReply(
-            unlock_id=UNLOCK_ID,
-            next=e.NextStep.CODE,
-            expires_at=UNLOCK_EXPIRES,
-            code_sent_to="j***@nhs.net",
-        )
-    )
+    d.send(CODE_MAILED)
     assert isinstance(d.screen, s.CodeEntry) and d.screen.sent_to == "j***@nhs.net"
     assert d.state.journey is not None
 
@@ -254,14 +243,7 @@ def test_unlock_started_with_questions_saves_a_checkpoint() -> None:
 
 def test_unlock_started_straight_to_code_when_questions_are_off() -> None:
     d = Driver.new().at_starting()
-    d.send(
-        e.UnlockStartedReply(
-            unlock_id=UNLOCK_ID,
-            next=e.NextStep.CODE,
-            expires_at=UNLOCK_EXPIRES,
-            code_sent_to="j***@nhs.net",
-        )
-    )
+    d.send(CODE_MAILED)
     assert isinstance(d.screen, s.CodeEntry)
     assert d.screen.sent_to == "j***@nhs.net"
     # API v1 gives no code expiry here: the code lifetime (15 minutes) is assumed.
@@ -438,14 +420,7 @@ def test_void_code_says_whether_the_questions_come_again() -> None:
     d.send(e.CodeVoid())
     assert isinstance(d.screen, s.UnlockStopped) and d.screen.questions_next
     off = Driver.new().at_starting()
-    off.send(
-        e.UnlockStartedReply(
-            unlock_id=UNLOCK_ID,
-            next=e.NextStep.CODE,
-            expires_at=UNLOCK_EXPIRES,
-            code_sent_to="j***@nhs.net",
-        )
-    )
+    off.send(CODE_MAILED)
     off.send(e.SubmitCode(CODE))
     off.send(e.CodeVoid())
     assert isinstance(off.screen, s.UnlockStopped) and not off.screen.questions_next
@@ -853,14 +828,7 @@ def test_start_unlock_unreachable_retries_by_itself_with_backoff() -> None:
     assert isinstance(d.screen, s.ServiceUnavailable)
     assert d.screen.attempts == 2 and d.screen.retry_at == d.now + dt.timedelta(seconds=4)
     d.tick(4)
-    d.send(
-        e.UnlockStartedReply(
-            unlock_id=UNLOCK_ID,
-            next=e.NextStep.ANSWERS,
-            expires_at=UNLOCK_EXPIRES,
-            questions=QUESTIONS,
-        )
-    )
+    d.send(QUESTIONS_NEXT)
     assert isinstance(d.screen, s.Questions)
 
 

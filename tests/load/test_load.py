@@ -40,7 +40,7 @@ from typing import Any
 import httpx
 import pytest
 
-from card.keys import MasterKeys
+from card.keys import MasterKeys, write_master_keys
 from kiosk.service_client import (
     CardProofInvalid,
     Expired,
@@ -56,7 +56,7 @@ from service.selfservice import SelfService
 from service.settings import ServiceSettings
 from service.store import open_engine
 from tests.badinput.recording import Exchange, RecordingTransport
-from tests.service.conftest import CHEAP_ARGON2, Mailbox, card_mac, free_port, write_keys
+from tests.service.conftest import CHEAP_ARGON2, Mailbox, card_mac, free_port
 
 pytestmark = pytest.mark.load
 
@@ -172,7 +172,7 @@ def deployment(
 ) -> Iterator[Deployment]:
     mailbox, smtp_port = smtp_server
     db = db_url
-    keys = write_keys(tmp_path / "keys.toml", masters)
+    keys = write_master_keys(tmp_path / "keys.toml", masters)
     settings = ServiceSettings(
         db=db, keys=keys, smtp_host="127.0.0.1", smtp_port=smtp_port, argon2=CHEAP_ARGON2
     )

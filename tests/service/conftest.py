@@ -131,20 +131,7 @@ def clock() -> MovableClock:
 @pytest.fixture
 def masters(tmp_path: Path) -> MasterKeys:
     """Fresh, non-development master keys."""
-    return MasterKeys(
-        unblock=secrets.token_bytes(32),
-        card_auth=secrets.token_bytes(32),
-        holder_auth=secrets.token_bytes(32),
-    )
-
-
-def write_keys(path: Path, masters: MasterKeys) -> Path:
-    lines = ["[masters]"] + [
-        f'{name} = "{masters.master(name).hex()}"'
-        for name in ("unblock", "card_auth", "holder_auth")
-    ]
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    return MasterKeys.fresh()
 
 
 def card_mac(masters: MasterKeys, serial: str, nonce: bytes, key: str = "card_auth") -> bytes:
@@ -221,11 +208,24 @@ class RunningService:
         self.server.should_exit = True
         self.thread.join(timeout=WAIT)
 
+    def __enter__(self) -> RunningService:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    def client(self, kiosk: str = "ward-7") -> ServiceClient:
+        """The kiosk's own client, as kiosk `kiosk` ("ward-7" or "ra-desk")."""
+        return ServiceClient(self.url, self.tokens[kiosk], timeout=5.0, retries=2)
+
 
 def start_service(
     settings: ServiceSettings, masters: MasterKeys, clock: Callable[[], datetime]
 ) -> RunningService:
-    """Build the app, seed the demo holders, add two kiosks and serve on a free port."""
+    """Build the app, seed the demo holders, add two kiosks and serve on a free port.
+
+    Stop it when done, or use it as a context manager (`with start_service(...) as s:`).
+    """
     app = create_app(settings, clock=clock, masters=masters)
     service: SelfService = app.state.service
     demo = service.seed_demo()
@@ -256,24 +256,19 @@ def live_service(
     settings: ServiceSettings, masters: MasterKeys, clock: MovableClock
 ) -> Iterator[RunningService]:
     """The service over real HTTP on loopback."""
-    running = start_service(settings, masters, clock)
-    try:
+    with start_service(settings, masters, clock) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture
 async def client(live_service: RunningService) -> AsyncIterator[ServiceClient]:
     """A client as kiosk "ward-7"."""
-    c = ServiceClient(live_service.url, live_service.tokens["ward-7"], timeout=5.0, retries=2)
-    yield c
-    await c.aclose()
+    async with live_service.client("ward-7") as c:
+        yield c
 
 
 @pytest.fixture
 async def client_b(live_service: RunningService) -> AsyncIterator[ServiceClient]:
     """A client as kiosk "ra-desk"."""
-    c = ServiceClient(live_service.url, live_service.tokens["ra-desk"], timeout=5.0, retries=2)
-    yield c
-    await c.aclose()
+    async with live_service.client("ra-desk") as c:
+        yield c

@@ -123,11 +123,8 @@ def small_pool(settings: ServiceSettings) -> ServiceSettings:
 def busy_live(
     small_pool: ServiceSettings, masters: MasterKeys, clock: MovableClock
 ) -> Iterator[RunningService]:
-    running = start_service(small_pool, masters, clock)
-    try:
+    with start_service(small_pool, masters, clock) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @contextmanager

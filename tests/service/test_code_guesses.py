@@ -24,9 +24,9 @@ from tests.service.conftest import (
     Mailbox,
     MovableClock,
     RunningService,
-    card_mac,
     start_service,
 )
+from tests.service.holder_steps import bearer, post_unlock
 
 BOUND = 5
 WINDOW = 3600.0
@@ -44,27 +44,23 @@ def chained(
             "code_guesses": CodeGuesses(per_holder=BOUND, window=WINDOW),
         }
     )
-    running = start_service(settings, masters, clock)
-    housekeeping = Housekeeping(running.service)
-    housekeeping.start()
-    try:
-        yield running
-    finally:
-        housekeeping.stop()
-        running.stop()
+    with start_service(settings, masters, clock) as running:
+        housekeeping = Housekeeping(running.service)
+        housekeeping.start()
+        try:
+            yield running
+        finally:
+            housekeeping.stop()
 
 
 def headers(live: RunningService, kiosk: str = "ward-7") -> dict[str, str]:
-    return {"Authorization": f"Bearer {live.tokens[kiosk]}"}
+    return bearer(live.tokens[kiosk])
 
 
 def start(
     live: RunningService, masters: MasterKeys, holder: dict[str, Any], kiosk: str = "ward-7"
 ) -> httpx.Response:
-    nonce = httpx.post(f"{live.url}/v1/nonces", headers=headers(live, kiosk)).json()["nonce"]
-    mac = card_mac(masters, holder["serial"], bytes.fromhex(nonce)).hex()
-    body = {"serial": holder["serial"], "uuid": holder["uuid"], "nonce": nonce, "mac": mac}
-    return httpx.post(f"{live.url}/v1/unlocks", json=body, headers=headers(live, kiosk))
+    return post_unlock(live.url, live.tokens[kiosk], masters, holder)
 
 
 def guess(live: RunningService, unlock_id: str, kiosk: str = "ward-7") -> httpx.Response:

@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from card.keys import KEY_NAMES, MasterKeys, load_dev_keys
+from card.keys import KEY_NAMES, MasterKeys, load_dev_keys, write_master_keys
 from service.api.app import create_app
 from service.assembly import KeysRefused
 from service.cli import main as cli_main
 from service.settings import ServiceSettings
-from tests.service.conftest import write_keys
 
 
 @pytest.mark.parametrize("published", KEY_NAMES)
@@ -27,7 +26,7 @@ def test_any_one_development_master_is_refused_outside_demo(
     mixed = dataclasses.replace(masters, **{published: load_dev_keys().master(published)})
     with pytest.raises(KeysRefused):
         create_app(settings, masters=mixed)
-    keys = write_keys(tmp_path / "mixed.toml", mixed)
+    keys = write_master_keys(tmp_path / "mixed.toml", mixed)
     with pytest.raises(KeysRefused):
         create_app(settings.model_copy(update={"keys": keys}))
     assert cli_main(["serve", "--keys", str(keys), "--db", settings.db]) == 2
@@ -38,5 +37,5 @@ def test_any_one_development_master_is_refused_outside_demo(
 def test_fresh_masters_are_accepted(
     masters: MasterKeys, settings: ServiceSettings, tmp_path: Path
 ) -> None:
-    keys = write_keys(tmp_path / "fresh.toml", masters)
+    keys = write_master_keys(tmp_path / "fresh.toml", masters)
     create_app(settings.model_copy(update={"keys": keys}))

@@ -13,7 +13,8 @@ from card.keys import MasterKeys
 from contract.contacts import domain_approved, email_approved
 from kiosk.contact_rules import email_problem
 from kiosk.service_client import ServiceClient, ServiceRejected
-from tests.service.conftest import RunningService, card_mac
+from tests.service.conftest import RunningService
+from tests.service.holder_steps import start_registration
 
 APPROVED = ["nhs.net", "gov.uk", "mod.uk"]
 
@@ -51,16 +52,6 @@ async def test_the_service_refuses_a_kelvin_sign_domain(
     client: ServiceClient, live_service: RunningService, masters: MasterKeys
 ) -> None:
     holder = live_service.holder("working")
-    nonce = await client.new_nonce()
-    mac = card_mac(masters, holder["serial"], nonce.nonce, key="holder_auth")
     with pytest.raises(ServiceRejected) as refused:
-        await client.start_registration(
-            holder["serial"],
-            holder["uuid"],
-            nonce.nonce,
-            mac,
-            LOOK_ALIKES["kelvin"],
-            holder["mobile"],
-            "2026-11",
-        )
+        await start_registration(client, masters, holder, email=LOOK_ALIKES["kelvin"])
     assert (refused.value.status, refused.value.code) == (422, "email_not_approved")

@@ -26,7 +26,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, event, select
 
-from card.keys import MasterKeys
+from card.keys import MasterKeys, write_master_keys
 from service.assembly import mailer_for
 from service.domain.idempotency import IDEMPOTENCY_STALE
 from service.selfservice import SelfService
@@ -39,10 +39,9 @@ from tests.service.conftest import (
     Mailbox,
     MovableClock,
     RunningService,
-    card_mac,
     wait_for,
-    write_keys,
 )
+from tests.service.holder_steps import bearer, unlock_over_http
 from tests.service.test_mail_hang import SilentRelay
 
 
@@ -79,41 +78,23 @@ def dies_after_commit_of(engine: Engine, audit_type: str, outcome: str) -> Itera
         engine.dialect.do_commit = real_commit  # type: ignore[method-assign]
 
 
-def headers(token: str, key: str | None = None) -> dict[str, str]:
-    out = {"Authorization": f"Bearer {token}"}
-    if key is not None:
-        out["Idempotency-Key"] = key
-    return out
-
-
-def start_unlock(
-    url: str, token: str, masters: MasterKeys, holder: dict[str, Any]
-) -> dict[str, Any]:
-    nonce = httpx.post(f"{url}/v1/nonces", headers=headers(token)).json()["nonce"]
-    mac = card_mac(masters, holder["serial"], bytes.fromhex(nonce)).hex()
-    body = {"serial": holder["serial"], "uuid": holder["uuid"], "nonce": nonce, "mac": mac}
-    started = httpx.post(f"{url}/v1/unlocks", json=body, headers=headers(token))
-    assert started.status_code == 201, started.text
-    return dict(started.json())
-
-
 def test_a_crash_right_after_the_step_commits_does_not_count_it_twice(
     live_service: RunningService, masters: MasterKeys, clock: MovableClock
 ) -> None:
     holder = live_service.holder("locked")
     token = live_service.tokens["ward-7"]
-    started = start_unlock(live_service.url, token, masters, holder)
+    started = unlock_over_http(live_service.url, token, masters, holder)
     wrong = {"answers": {q["id"]: "not the answer" for q in started["questions"]}}
     path = f"{live_service.url}/v1/unlocks/{started['unlock_id']}/answers"
     key = secrets.token_hex(8)
 
     with dies_after_commit_of(live_service.service.engine, "unlock_answers", "answers_wrong"):
         # Whatever this instance managed to answer before it "died" is lost on the way.
-        httpx.post(path, json=wrong, headers=headers(token, key))
+        httpx.post(path, json=wrong, headers=bearer(token, key))
     # The instance is restarted on the same store; the kiosk repeats its request once
     # any record the crash left has been abandoned.
     clock.advance(IDEMPOTENCY_STALE + 1)
-    repeat = httpx.post(path, json=wrong, headers=headers(token, key))
+    repeat = httpx.post(path, json=wrong, headers=bearer(token, key))
 
     assert repeat.status_code == 422, repeat.text
     assert repeat.json()["code"] == "answers_wrong"
@@ -127,7 +108,7 @@ def store(
     db_url: str, tmp_path: Path, masters: MasterKeys, smtp_server: tuple[Mailbox, int]
 ) -> Iterator[tuple[str, Path, dict[str, Any]]]:
     """A migrated store with the demo holders and a kiosk, and its keys file."""
-    keys = write_keys(tmp_path / "keys.toml", masters)
+    keys = write_master_keys(tmp_path / "keys.toml", masters)
     settings = ServiceSettings(db=db_url, keys=keys, argon2=CHEAP_ARGON2)
     engine = open_engine(db_url)
     service = SelfService(settings, engine, masters, mailer_for(settings))
@@ -154,16 +135,14 @@ def test_after_a_kill_9_the_cut_off_request_is_answered_within_seconds(
     second: Instance | None = None
     try:
         wait_healthy(first)
-        started = start_unlock(first.url, token, masters, holder)
+        started = unlock_over_http(first.url, token, masters, holder)
         right = {"answers": {q["id"]: holder["answers"][q["id"]] for q in started["questions"]}}
         path = f"/v1/unlocks/{started['unlock_id']}/answers"
         key = secrets.token_hex(8)
 
         def cut_off() -> None:
             with contextlib.suppress(httpx.HTTPError):
-                httpx.post(
-                    f"{first.url}{path}", json=right, headers=headers(token, key), timeout=60
-                )
+                httpx.post(f"{first.url}{path}", json=right, headers=bearer(token, key), timeout=60)
 
         threading.Thread(target=cut_off, daemon=True).start()
         wait_for(relay.accepted.is_set, what="the code mail to be under way")
@@ -185,7 +164,7 @@ def test_after_a_kill_9_the_cut_off_request_is_answered_within_seconds(
         # Without the beats this stays 409 for 120 s; the wait is bounded well below.
         def served() -> httpx.Response | None:
             answer = httpx.post(
-                f"{second.url}{path}", json=right, headers=headers(token, key), timeout=30
+                f"{second.url}{path}", json=right, headers=bearer(token, key), timeout=30
             )
             if answer.status_code == 409 and answer.json()["code"] == "request_in_progress":
                 return None

@@ -13,13 +13,8 @@ from kiosk.service_client import (
     ServiceRejected,
     WrongStep,
 )
-from tests.service.conftest import Mailbox, RunningService, card_mac
-
-
-async def start_unlock(client: ServiceClient, masters: MasterKeys, holder: dict[str, str]):
-    nonce = await client.new_nonce()
-    mac = card_mac(masters, holder["serial"], nonce.nonce)
-    return await client.start_unlock(holder["serial"], holder["uuid"], nonce.nonce, mac)
+from tests.service.conftest import Mailbox, RunningService
+from tests.service.holder_steps import start_registration, start_unlock
 
 
 async def test_unlock_journey(
@@ -63,12 +58,10 @@ async def test_registration_journey_then_unlock(
     client: ServiceClient, live_service: RunningService, masters: MasterKeys, mailbox: Mailbox
 ) -> None:
     holder = live_service.holder("unregistered")
-    nonce = await client.new_nonce()
     # The card only answers with the holder key after its passcode was verified.
-    mac = card_mac(masters, holder["serial"], nonce.nonce, key="holder_auth")
     email = "sam.taylor@dwp.gov.uk"  # a subdomain of an approved domain
-    started = await client.start_registration(
-        holder["serial"], holder["uuid"], nonce.nonce, mac, email, "+44 7700 900 003", "2026-11"
+    started = await start_registration(
+        client, masters, holder, email=email, mobile="+44 7700 900 003"
     )
     answers = {"q03": "Jo Bloggs", "q07": "moby dick", "q11": "Rae", "q20": "ward 9"}
     sent = await client.send_registration_answers(started.registration_id, answers)
@@ -92,10 +85,8 @@ async def test_registration_refusals_in_order(
     holder = live_service.holder("working")
 
     async def register(email: str, mobile: str, terms: str, key: str = "holder_auth") -> None:
-        nonce = await client.new_nonce()
-        mac = card_mac(masters, holder["serial"], nonce.nonce, key=key)
-        await client.start_registration(
-            holder["serial"], holder["uuid"], nonce.nonce, mac, email, mobile, terms
+        await start_registration(
+            client, masters, holder, email=email, mobile=mobile, terms=terms, key=key
         )
 
     with pytest.raises(CardProofInvalid) as proof:
@@ -132,17 +123,7 @@ async def test_registration_answers_invalid(
     answers: dict[str, str],
 ) -> None:
     holder = live_service.holder("working")
-    nonce = await client.new_nonce()
-    mac = card_mac(masters, holder["serial"], nonce.nonce, key="holder_auth")
-    started = await client.start_registration(
-        holder["serial"],
-        holder["uuid"],
-        nonce.nonce,
-        mac,
-        holder["email"],
-        holder["mobile"],
-        "2026-11",
-    )
+    started = await start_registration(client, masters, holder)
     with pytest.raises(ServiceRejected) as refused:
         await client.send_registration_answers(started.registration_id, answers)
     assert refused.value.status == 422 and refused.value.code == "answers_invalid"

@@ -39,11 +39,8 @@ def second_instance(
 ) -> Iterator[RunningService]:
     """Another service instance on the same store (it adds kiosks of its own)."""
     settings: ServiceSettings = live_service.service.settings
-    running = start_service(settings, masters, clock)
-    try:
+    with start_service(settings, masters, clock) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def kiosk_list(capsys: pytest.CaptureFixture[str], db: str) -> list[dict[str, object]]:

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from card.keys import MasterKeys
 from contract.contacts import RaContacts
@@ -29,25 +27,11 @@ from kiosk.flow.facts import Question
 from kiosk.service_client import ServiceClient
 from kiosk.store import LocalStore
 from screens.wording import outage_text
-from service.settings import Admission, ServiceSettings
 from tests.kiosk.kiosk_journey import T0, Driver
-from tests.service.conftest import WAIT, MovableClock, RunningService, start_service
-from tests.service.test_admission import kiosk, pool_held, start_unlock
+from tests.service.conftest import WAIT, RunningService
+from tests.service.test_admission import busy_live, kiosk, pool_held, small_pool, start_unlock
 
-
-@pytest.fixture
-def busy_live(
-    settings: ServiceSettings, masters: MasterKeys, clock: MovableClock
-) -> Iterator[RunningService]:
-    """One worker and room for one more: two held checks fill the pool."""
-    small = settings.model_copy(
-        update={"admission": Admission(workers=1, max_wait=3.0, max_queue_per_worker=1)}
-    )
-    running = start_service(small, masters, clock)
-    try:
-        yield running
-    finally:
-        running.stop()
+__all__ = ["busy_live", "small_pool"]  # the fixtures (one worker, room for one more)
 
 
 class Recording(httpx.AsyncBaseTransport):

@@ -35,7 +35,7 @@ from tests.service.conftest import (
     RunningService,
     start_service,
 )
-from tests.service.test_journeys import start_unlock
+from tests.service.holder_steps import right_answers, start_unlock
 
 #: Long enough that a request queued behind the hanging mail cannot finish inside
 #: OTHER_KIOSK_BOUND by waiting for the relay to time out.
@@ -102,7 +102,7 @@ async def test_a_silent_relay_holds_up_only_the_holder_waiting_for_mail(
     try:
         holder = running.holder("locked")
         started = await start_unlock(waiting, masters, holder)
-        answers = {q.id: holder["answers"][q.id] for q in started.questions}
+        answers = right_answers(holder, started)
         mailing = asyncio.create_task(waiting.send_unlock_answers(started.unlock_id, answers))
         assert await asyncio.to_thread(relay.accepted.wait, 20), "the service never mailed"
 
@@ -158,8 +158,7 @@ async def test_a_step_changed_while_its_mail_was_out_is_checked_again(
     kiosk = service.authenticate(live_service.tokens["ward-7"])
     holder = live_service.holder("locked")
     started = await start_unlock(client, masters, holder)
-    answers = {q.id: holder["answers"][q.id] for q in started.questions}
-    await client.send_unlock_answers(started.unlock_id, answers)
+    await client.send_unlock_answers(started.unlock_id, right_answers(holder, started))
     first_code = mailbox.code(holder["email"], 1)
     clock.advance(61)  # past the resend interval
 

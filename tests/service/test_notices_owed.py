@@ -25,8 +25,8 @@ from service.domain.errors import MailNotSent
 from service.housekeeping import Housekeeping
 from service.mailer import Mailer
 from service.queries import notices as owed
-from tests.service.conftest import Mailbox, MovableClock, RunningService, card_mac, wait_for
-from tests.service.test_journeys import start_unlock
+from tests.service.conftest import Mailbox, MovableClock, RunningService, wait_for
+from tests.service.holder_steps import right_answers, start_registration, start_unlock
 
 WAIT = 300.0  # notices.unreported_after, the default
 
@@ -40,8 +40,7 @@ async def up_to_the_cryptogram(
 ) -> tuple[dict[str, str], str]:
     holder = live.holder("locked")
     started = await start_unlock(client, masters, holder)
-    answers = {q.id: holder["answers"][q.id] for q in started.questions}
-    await client.send_unlock_answers(started.unlock_id, answers)
+    await client.send_unlock_answers(started.unlock_id, right_answers(holder, started))
     await client.send_unlock_code(started.unlock_id, mailbox.code(holder["email"], 1))
     await client.get_cryptogram(started.unlock_id, secrets.token_bytes(16))
     return holder, started.unlock_id
@@ -134,11 +133,9 @@ async def test_re_registering_to_a_new_address_tells_the_old_one(
     housekeeping.append(keeper)
     keeper.start()
     holder = live_service.holder("locked")  # registered, at its old address
-    nonce = await client.new_nonce()
-    mac = card_mac(masters, holder["serial"], nonce.nonce, key="holder_auth")
     new_address = "someone.else@nhs.net"
-    started = await client.start_registration(
-        holder["serial"], holder["uuid"], nonce.nonce, mac, new_address, "07700900123", "2026-11"
+    started = await start_registration(
+        client, masters, holder, email=new_address, mobile="07700900123"
     )
     answers = {"q03": "Jo Bloggs", "q07": "moby dick", "q11": "Rae", "q20": "ward 9"}
     await client.send_registration_answers(started.registration_id, answers)

@@ -21,7 +21,8 @@ import pytest
 
 from card.keys import MasterKeys
 from service.mailer import Mailer
-from tests.service.conftest import Mailbox, RunningService, card_mac, wait_for
+from tests.service.conftest import Mailbox, RunningService, wait_for
+from tests.service.holder_steps import bearer, unlock_over_http
 
 SECOND_REQUEST_CHANCE = 2.0
 """How long the held mail waits for a second request's mail (none must come)."""
@@ -48,21 +49,7 @@ class HeldMailer:
 
 
 def headers(live: RunningService, key: str | None = None) -> dict[str, str]:
-    out = {"Authorization": f"Bearer {live.tokens['ward-7']}"}
-    if key is not None:
-        out["Idempotency-Key"] = key
-    return out
-
-
-def start_unlock(
-    live: RunningService, masters: MasterKeys, holder: dict[str, Any]
-) -> dict[str, Any]:
-    nonce = httpx.post(f"{live.url}/v1/nonces", headers=headers(live)).json()["nonce"]
-    mac = card_mac(masters, holder["serial"], bytes.fromhex(nonce)).hex()
-    body = {"serial": holder["serial"], "uuid": holder["uuid"], "nonce": nonce, "mac": mac}
-    answer = httpx.post(f"{live.url}/v1/unlocks", json=body, headers=headers(live))
-    assert answer.status_code == 201, answer.text
-    return dict(answer.json())
+    return bearer(live.tokens["ward-7"], key)
 
 
 def race(
@@ -109,7 +96,7 @@ def test_two_right_answers_at_once_send_one_code(
     with_key: bool,
 ) -> None:
     holder = live_service.holder("locked")
-    started = start_unlock(live_service, masters, holder)
+    started = unlock_over_http(live_service.url, live_service.tokens["ward-7"], masters, holder)
     answers = {q["id"]: holder["answers"][q["id"]] for q in started["questions"]}
     unlock = f"/v1/unlocks/{started['unlock_id']}"
 
@@ -137,7 +124,7 @@ def test_two_unlocked_results_at_once_send_one_notice(
     with_key: bool,
 ) -> None:
     holder = live_service.holder("locked")
-    started = start_unlock(live_service, masters, holder)
+    started = unlock_over_http(live_service.url, live_service.tokens["ward-7"], masters, holder)
     answers = {q["id"]: holder["answers"][q["id"]] for q in started["questions"]}
     unlock = f"{live_service.url}/v1/unlocks/{started['unlock_id']}"
     own = headers(live_service)

@@ -16,13 +16,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import load_der_x509_certificate
 from sqlalchemy import select
 
+from card.keys import write_master_keys
 from card.piv import Slot
 from card.piv_ca import demo_credentials
 from service.cli import main as cli_main
 from service.domain import puk_escrow
 from service.store import open_engine
 from service.tables import puk_escrow as escrow_table
-from tests.service.conftest import write_keys
 
 GUID = bytes.fromhex("53535520454e524f4c000000000000aa")
 UUID = "555000000077"
@@ -104,7 +104,9 @@ def test_card_enrol_refuses_a_card_of_another_holder_or_ca(
     # Real keys, no card CA configured: nothing to check the certificates against.
     from card.keys import MasterKeys
 
-    keys = write_keys(tmp_path / "keys.toml", MasterKeys(b"\x01" * 32, b"\x02" * 32, b"\x03" * 32))
+    keys = write_master_keys(
+        tmp_path / "keys.toml", MasterKeys(b"\x01" * 32, b"\x02" * 32, b"\x03" * 32)
+    )
     files = card_files(tmp_path)
     assert cli_main(enrol(db_url, files, "--keys", str(keys))) == 1
     err = capsys.readouterr().err

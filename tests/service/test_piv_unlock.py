@@ -41,25 +41,20 @@ def piv_service(
     settings: ServiceSettings, masters: MasterKeys, clock: MovableClock
 ) -> Iterator[RunningService]:
     """The service in demo mode (it trusts the PUBLIC demo card CA), with fresh masters."""
-    running = start_service(settings.model_copy(update={"demo": True}), masters, clock)
-    try:
+    with start_service(settings.model_copy(update={"demo": True}), masters, clock) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture
 async def kiosk(piv_service: RunningService) -> AsyncIterator[ServiceClient]:
-    c = ServiceClient(piv_service.url, piv_service.tokens["ward-7"], timeout=5.0, retries=2)
-    yield c
-    await c.aclose()
+    async with piv_service.client("ward-7") as c:
+        yield c
 
 
 @pytest.fixture
 async def other_kiosk(piv_service: RunningService) -> AsyncIterator[ServiceClient]:
-    c = ServiceClient(piv_service.url, piv_service.tokens["ra-desk"], timeout=5.0, retries=2)
-    yield c
-    await c.aclose()
+    async with piv_service.client("ra-desk") as c:
+        yield c
 
 
 def seeded(service: RunningService, key: str) -> dict[str, Any]:

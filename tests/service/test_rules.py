@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from card.keys import DEV_KEYS_PATH, MasterKeys, load_dev_keys
+from card.keys import DEV_KEYS_PATH, MasterKeys, load_dev_keys, write_master_keys
 from kiosk.service_client import (
     CardProofInvalid,
     Expired,
@@ -21,7 +21,6 @@ from kiosk.service_client import (
     ServiceRejected,
     ServiceUnreachableError,
     TooManyRequests,
-    UnlockStarted,
     WrongAnswers,
     WrongCode,
     WrongStep,
@@ -35,32 +34,14 @@ from tests.service.conftest import (
     RunningService,
     card_mac,
     start_service,
-    write_keys,
 )
-
-
-async def start(
-    client: ServiceClient, masters: MasterKeys, holder: dict[str, Any]
-) -> UnlockStarted:
-    nonce = await client.new_nonce()
-    mac = card_mac(masters, holder["serial"], nonce.nonce)
-    return await client.start_unlock(holder["serial"], holder["uuid"], nonce.nonce, mac)
-
-
-def right(holder: dict[str, Any], started: UnlockStarted) -> dict[str, str]:
-    return {q.id: holder["answers"][q.id] for q in started.questions}
-
-
-def wrong(started: UnlockStarted) -> dict[str, str]:
-    return {q.id: "not the answer" for q in started.questions}
-
-
-async def to_code_step(
-    client: ServiceClient, masters: MasterKeys, holder: dict[str, Any]
-) -> UnlockStarted:
-    started = await start(client, masters, holder)
-    await client.send_unlock_answers(started.unlock_id, right(holder, started))
-    return started
+from tests.service.holder_steps import (
+    right_answers,
+    start_registration,
+    start_unlock,
+    to_code_step,
+    wrong_answers,
+)
 
 
 def ra_show(settings: ServiceSettings, uuid: str, capsys: pytest.CaptureFixture[str]) -> Any:
@@ -82,25 +63,25 @@ async def test_three_failures_across_two_kiosks_lock_until_ra_clears(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     holder = live_service.holder("locked")
-    first = await start(client, masters, holder)
+    first = await start_unlock(client, masters, holder)
     with pytest.raises(WrongAnswers) as one:
-        await client.send_unlock_answers(first.unlock_id, wrong(first))
+        await client.send_unlock_answers(first.unlock_id, wrong_answers(first))
     assert one.value.attempts_left == 2
 
-    second = await start(client_b, masters, holder)
+    second = await start_unlock(client_b, masters, holder)
     assert second.attempts_left == 2
     with pytest.raises(WrongAnswers) as two:
-        await client_b.send_unlock_answers(second.unlock_id, wrong(second))
+        await client_b.send_unlock_answers(second.unlock_id, wrong_answers(second))
     assert two.value.attempts_left == 1
 
     with pytest.raises(SelfServiceLockedError) as locked:
-        await client.send_unlock_answers(first.unlock_id, wrong(first))
+        await client.send_unlock_answers(first.unlock_id, wrong_answers(first))
     assert locked.value.status == 423
     # Right answers after the lock do not help, on either kiosk.
     with pytest.raises(SelfServiceLockedError):
-        await client_b.send_unlock_answers(second.unlock_id, right(holder, second))
+        await client_b.send_unlock_answers(second.unlock_id, right_answers(holder, second))
     with pytest.raises(SelfServiceLockedError):
-        await start(client_b, masters, holder)
+        await start_unlock(client_b, masters, holder)
 
     # The lock is in the store: a restarted service (same database) keeps it.
     live_service.stop()
@@ -108,11 +89,11 @@ async def test_three_failures_across_two_kiosks_lock_until_ra_clears(
     try:
         async with ServiceClient(restarted.url, live_service.tokens["ward-7"]) as again:
             with pytest.raises(SelfServiceLockedError):
-                await start(again, masters, holder)
+                await start_unlock(again, masters, holder)
             shown = ra_show(settings, holder["uuid"], capsys)
             assert shown["locked"] is True and shown["failed_attempts"] == 3
             assert cli_main(["ra", "clear-lock", holder["uuid"], "--db", settings.db]) == 0
-            fresh = await start(again, masters, holder)
+            fresh = await start_unlock(again, masters, holder)
             assert fresh.attempts_left == 3
     finally:
         restarted.stop()
@@ -122,13 +103,13 @@ async def test_right_answers_reset_the_count(
     client: ServiceClient, live_service: RunningService, masters: MasterKeys, mailbox: Mailbox
 ) -> None:
     holder = live_service.holder("working")
-    first = await start(client, masters, holder)
+    first = await start_unlock(client, masters, holder)
     with pytest.raises(WrongAnswers):
-        await client.send_unlock_answers(first.unlock_id, wrong(first))
+        await client.send_unlock_answers(first.unlock_id, wrong_answers(first))
     with pytest.raises(WrongAnswers):
-        await client.send_unlock_answers(first.unlock_id, wrong(first))
-    await client.send_unlock_answers(first.unlock_id, right(holder, first))
-    again = await start(client, masters, holder)
+        await client.send_unlock_answers(first.unlock_id, wrong_answers(first))
+    await client.send_unlock_answers(first.unlock_id, right_answers(holder, first))
+    again = await start_unlock(client, masters, holder)
     assert again.attempts_left == 3
 
 
@@ -136,8 +117,8 @@ async def test_answers_must_match_the_questions_and_are_not_counted(
     client: ServiceClient, live_service: RunningService, masters: MasterKeys
 ) -> None:
     holder = live_service.holder("locked")
-    started = await start(client, masters, holder)
-    asked = right(holder, started)
+    started = await start_unlock(client, masters, holder)
+    asked = right_answers(holder, started)
     other = next(q for q in holder["answers"] if q not in asked)
     for bad in (
         {**asked, other: "x"},
@@ -148,7 +129,7 @@ async def test_answers_must_match_the_questions_and_are_not_counted(
             await client.send_unlock_answers(started.unlock_id, bad)
         assert refused.value.code == "answers_invalid"
     with pytest.raises(WrongAnswers) as counted:
-        await client.send_unlock_answers(started.unlock_id, wrong(started))
+        await client.send_unlock_answers(started.unlock_id, wrong_answers(started))
     assert counted.value.attempts_left == 2
 
 
@@ -156,7 +137,7 @@ async def test_not_registered(
     client: ServiceClient, live_service: RunningService, masters: MasterKeys
 ) -> None:
     with pytest.raises(NotRegisteredError) as refused:
-        await start(client, masters, live_service.holder("unregistered"))
+        await start_unlock(client, masters, live_service.holder("unregistered"))
     assert refused.value.status == 409
 
 
@@ -321,17 +302,7 @@ async def test_registration_codes(
     clock: MovableClock,
 ) -> None:
     holder = live_service.holder("unregistered")
-    nonce = await client.new_nonce()
-    mac = card_mac(masters, holder["serial"], nonce.nonce, key="holder_auth")
-    reg = await client.start_registration(
-        holder["serial"],
-        holder["uuid"],
-        nonce.nonce,
-        mac,
-        holder["email"],
-        holder["mobile"],
-        "2026-11",
-    )
+    reg = await start_registration(client, masters, holder)
     with pytest.raises(WrongStep):
         await client.confirm_registration(reg.registration_id, "12345678")
     answers = {"q01": "rex", "q02": "mill lane", "q03": "kim", "q04": "raleigh"}
@@ -352,17 +323,7 @@ async def test_registration_codes(
     with pytest.raises(WrongStep):
         await client.confirm_registration(reg.registration_id, second)
 
-    nonce = await client.new_nonce()
-    mac = card_mac(masters, holder["serial"], nonce.nonce, key="holder_auth")
-    late = await client.start_registration(
-        holder["serial"],
-        holder["uuid"],
-        nonce.nonce,
-        mac,
-        holder["email"],
-        holder["mobile"],
-        "2026-11",
-    )
+    late = await start_registration(client, masters, holder)
     clock.advance(30 * 60)
     with pytest.raises(Expired) as expired:
         await client.send_registration_answers(late.registration_id, answers)
@@ -399,9 +360,9 @@ async def test_unlock_belongs_to_its_kiosk(
     masters: MasterKeys,
 ) -> None:
     holder = live_service.holder("locked")
-    started = await start(client, masters, holder)
+    started = await start_unlock(client, masters, holder)
     with pytest.raises(ServiceRejected) as other:
-        await client_b.send_unlock_answers(started.unlock_id, right(holder, started))
+        await client_b.send_unlock_answers(started.unlock_id, right_answers(holder, started))
     assert other.value.status == 404 and other.value.code == "unknown_unlock"
 
 
@@ -433,9 +394,9 @@ async def test_same_key_twice_sends_one_mail_and_counts_once(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     holder = live_service.holder("locked")
-    started = await start(client, masters, holder)
+    started = await start_unlock(client, masters, holder)
     path = f"/v1/unlocks/{started.unlock_id}/answers"
-    body = {"answers": wrong(started)}
+    body = {"answers": wrong_answers(started)}
     first = await raw_post(live_service, path, body, key="k-wrong")
     again = await raw_post(live_service, path, body, key="k-wrong")
     assert first.status_code == again.status_code == 422
@@ -443,7 +404,7 @@ async def test_same_key_twice_sends_one_mail_and_counts_once(
     assert again.headers["content-type"].startswith("application/problem+json")
     assert ra_show(settings, holder["uuid"], capsys)["failed_attempts"] == 1
 
-    body = {"answers": right(holder, started)}
+    body = {"answers": right_answers(holder, started)}
     ok = await raw_post(live_service, path, body, key="k-right")
     replay = await raw_post(live_service, path, body, key="k-right")
     assert ok.status_code == replay.status_code == 200 and ok.json() == replay.json()
@@ -451,7 +412,7 @@ async def test_same_key_twice_sends_one_mail_and_counts_once(
         live_service, f"/v1/unlocks/{started.unlock_id}/code", {"code": "12345678"}, key="k-right"
     )
     assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
-    changed = await raw_post(live_service, path, {"answers": wrong(started)}, key="k-right")
+    changed = await raw_post(live_service, path, {"answers": wrong_answers(started)}, key="k-right")
     assert changed.json()["code"] == "idempotency_key_reused"
     code = mailbox.code(holder["email"], 1)
     assert len(mailbox.to(holder["email"])) == 1
@@ -495,7 +456,7 @@ async def test_client_retry_reuses_its_key(
     live_service: RunningService, masters: MasterKeys, mailbox: Mailbox, client: ServiceClient
 ) -> None:
     holder = live_service.holder("locked")
-    started = await start(client, masters, holder)
+    started = await start_unlock(client, masters, holder)
     transport = LoseFirstAnswer()
     async with ServiceClient(
         live_service.url,
@@ -504,7 +465,7 @@ async def test_client_retry_reuses_its_key(
         retries=2,
         backoff_initial=0.01,
     ) as flaky:
-        sent = await flaky.send_unlock_answers(started.unlock_id, right(holder, started))
+        sent = await flaky.send_unlock_answers(started.unlock_id, right_answers(holder, started))
     assert sent.code_sent_to == "a***@nhs.net"
     assert len(transport.keys) == 2 and transport.keys[0] == transport.keys[1] is not None
     mailbox.wait_count(holder["email"], 1)
@@ -548,7 +509,7 @@ async def test_demo_token_and_dev_keys_need_demo_mode(
         create_app(settings.model_copy(update={"keys": None}))
     with pytest.raises(KeysRefused):
         create_app(settings, masters=load_dev_keys())
-    copied = write_keys(tmp_path / "copy.toml", load_dev_keys())
+    copied = write_master_keys(tmp_path / "copy.toml", load_dev_keys())
     assert cli_main(["serve", "--keys", str(copied), "--db", settings.db]) == 2
 
     demo_settings = settings.model_copy(update={"demo": True})
@@ -572,14 +533,14 @@ async def test_mail_down_counts_nothing(
     holder = down.holder("locked")
     try:
         async with ServiceClient(down.url, down.tokens["ward-7"]) as c:
-            started = await start(c, masters, holder)
+            started = await start_unlock(c, masters, holder)
             with pytest.raises(MailUnavailable) as unavailable:
                 await c.send_unlock_answers(
-                    started.unlock_id, right(holder, started), idempotency_key="same"
+                    started.unlock_id, right_answers(holder, started), idempotency_key="same"
                 )
             assert unavailable.value.status == 503
             with pytest.raises(WrongAnswers) as wrong_once:
-                await c.send_unlock_answers(started.unlock_id, wrong(started))
+                await c.send_unlock_answers(started.unlock_id, wrong_answers(started))
             assert wrong_once.value.attempts_left == 2  # the 503 counted nothing
 
             box = Mailbox()
@@ -588,7 +549,7 @@ async def test_mail_down_counts_nothing(
             try:
                 # 5xx answers are not kept: the same key now runs for real.
                 await c.send_unlock_answers(
-                    started.unlock_id, right(holder, started), idempotency_key="same"
+                    started.unlock_id, right_answers(holder, started), idempotency_key="same"
                 )
                 box.wait_count(holder["email"], 1)
             finally:
@@ -608,14 +569,14 @@ async def test_throttling(
     clock.advance(60 - clock().timestamp() % 60 + 0.5)
     try:
         async with ServiceClient(running.url, running.tokens["ward-7"]) as c:
-            await start(c, masters, holder)
-            await start(c, masters, holder)
+            await start_unlock(c, masters, holder)
+            await start_unlock(c, masters, holder)
             with pytest.raises(TooManyRequests) as throttled:
-                await start(c, masters, holder)
+                await start_unlock(c, masters, holder)
             assert throttled.value.code == "too_many_requests"
             assert 0 < (throttled.value.retry_after or 0) <= 60
             clock.advance(60)
-            await start(c, masters, holder)
+            await start_unlock(c, masters, holder)
     finally:
         running.stop()
 
@@ -657,26 +618,16 @@ async def test_registration_never_clears_a_lock(
 ) -> None:
     holder = live_service.holder("working")
     for _ in range(3):
-        started = await start(client, masters, holder)
+        started = await start_unlock(client, masters, holder)
         with pytest.raises((WrongAnswers, SelfServiceLockedError)):
-            await client.send_unlock_answers(started.unlock_id, wrong(started))
-    nonce = await client.new_nonce()
-    mac = card_mac(masters, holder["serial"], nonce.nonce, key="holder_auth")
-    reg = await client.start_registration(
-        holder["serial"],
-        holder["uuid"],
-        nonce.nonce,
-        mac,
-        holder["email"],
-        holder["mobile"],
-        "2026-11",
-    )
+            await client.send_unlock_answers(started.unlock_id, wrong_answers(started))
+    reg = await start_registration(client, masters, holder)
     await client.send_registration_answers(
         reg.registration_id, {"q01": "abc", "q02": "def", "q03": "ghi", "q04": "jkl"}
     )
     await client.confirm_registration(reg.registration_id, mailbox.code(holder["email"], 1))
     with pytest.raises(SelfServiceLockedError):
-        await start(client, masters, holder)
+        await start_unlock(client, masters, holder)
 
 
 async def test_gateway_errors_are_retried_then_unreachable() -> None:

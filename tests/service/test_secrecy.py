@@ -17,7 +17,8 @@ from service.cli import main as cli_main
 from service.secrecy import normalise_answer
 from service.settings import ServiceSettings
 from service.tables import metadata
-from tests.service.conftest import Mailbox, RunningService, card_mac
+from tests.service.conftest import Mailbox, RunningService
+from tests.service.holder_steps import start_registration, start_unlock
 from tests.service.ra_desk import assisted_unlock, holder_card, ra_desk, sign_in
 
 
@@ -36,17 +37,7 @@ async def test_no_secret_at_rest_in_logs_or_audit(
 
     # Registration with distinctive answers, including a wrong code.
     holder = live_service.holder("unregistered")
-    nonce = await client.new_nonce()
-    mac = card_mac(masters, holder["serial"], nonce.nonce, key="holder_auth")
-    reg = await client.start_registration(
-        holder["serial"],
-        holder["uuid"],
-        nonce.nonce,
-        mac,
-        holder["email"],
-        holder["mobile"],
-        "2026-11",
-    )
+    reg = await start_registration(client, masters, holder)
     answers = {
         "q02": "Quince Orchard Lane",
         "q04": "Zephyr Bicycle",
@@ -61,9 +52,7 @@ async def test_no_secret_at_rest_in_logs_or_audit(
     secrets_used |= set(answers.values())
 
     # An unlock of that holder: one wrong attempt, then right, then the card write.
-    nonce = await client.new_nonce()
-    mac = card_mac(masters, holder["serial"], nonce.nonce)
-    started = await client.start_unlock(holder["serial"], holder["uuid"], nonce.nonce, mac)
+    started = await start_unlock(client, masters, holder)
     wrong = {q.id: "Wrong Guess Marmalade" for q in started.questions}
     with pytest.raises(WrongAnswers):
         await client.send_unlock_answers(started.unlock_id, wrong)
