@@ -680,6 +680,29 @@ def _admission_rows(phases: list[dict[str, Any]]) -> list[str]:
     return [*out, ""]
 
 
+def _cpu_rows(phases: list[dict[str, Any]]) -> list[str]:
+    """Who had the cores in each phase: the load, the service's and the client's CPU."""
+    if not any("service_cpu_s" in p for p in phases):
+        return []
+    out = [
+        "| kiosks | load average at the phase's start | phase wall time | service CPU "
+        "| client CPU (the simulated kiosks and the SMTP catcher) "
+        "| service CPU per completed journey |",
+        "|---|---|---|---|---|---|",
+    ]
+    for p in phases:
+        done = p.get("completed") or 0
+        service_cpu = p.get("service_cpu_s")
+        per = (
+            f"{service_cpu / done:.2f} s" if isinstance(service_cpu, int | float) and done else "-"
+        )
+        out.append(
+            f"| {p.get('kiosks')} | {p.get('loadavg_at_start', '-')} | {num(p.get('wall_s'))} s "
+            f"| {num(service_cpu, 1)} s | {num(p.get('client_cpu_s'), 1)} s | {per} |"
+        )
+    return [*out, ""]
+
+
 def _targets(phases: list[dict[str, Any]]) -> list[str]:
     """Issue 14's targets for the loaded phases, met or not (never asserted in tests)."""
     loaded = [p for p in phases if p.get("kiosks") in (100, 200, 1000)]
@@ -815,6 +838,7 @@ def journeys_section(
         out += [_phase_row(p) for p in v.get("phases") or []]
         out.append("")
         out += _admission_rows(v.get("phases") or [])
+        out += _cpu_rows(v.get("phases") or [])
         out += _targets(v.get("phases") or [])
     out += _journeys_reading(r, service, cores)
     if variants and not any(p.get("kiosks") == 1000 for p in variants[0].get("phases") or []):

@@ -54,8 +54,10 @@ log = logging.getLogger(__name__)
 SMOOTHING = 0.2
 # Until a check was measured, the journey door assumes one request's checks take this.
 ASSUMED_CHECK_SECONDS = 1.0
-# Longest Retry-After the journey door books: the kiosk asks again by then at the latest.
-LONGEST_TURN = 600
+# Longest turn the journey door books ahead: a kiosk waits out 60 s of service_busy
+# by itself (kiosk.service_http busy_wait_max), so a turn is at most half that; a
+# kiosk refused when every turn that near is booked comes back then and tries again.
+LONGEST_TURN = 30
 
 
 @dataclass(frozen=True)
@@ -207,9 +209,11 @@ class AnswerChecks:
                 self._tokens -= 1
                 return
             self._journeys_refused += 1
-            self._booked_until = max(self._booked_until, now) + 1 / rate
-            turn = min(LONGEST_TURN, math.ceil(self._booked_until - now))
-            raise ServiceBusy(retry_after=max(1, turn))
+            booked = max(self._booked_until, now) + 1 / rate
+            if booked - now > LONGEST_TURN:
+                raise ServiceBusy(retry_after=LONGEST_TURN)  # every near turn is taken
+            self._booked_until = booked
+            raise ServiceBusy(retry_after=max(1, math.ceil(booked - now)))
 
     @contextmanager
     def admit(self) -> Iterator[None]:

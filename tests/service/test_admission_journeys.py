@@ -82,6 +82,21 @@ def test_new_journeys_pass_at_the_measured_rate_after_a_burst() -> None:
     assert checks.busy() is None
 
 
+def test_turns_are_booked_at_most_30_s_ahead() -> None:
+    """A kiosk waits out 60 s of service_busy by itself: no turn is booked past 30 s."""
+    clock = SteppedClock()
+    checks = AnswerChecks(workers=1, max_wait=3.0, max_queue=1, monotonic=clock, journey_burst=0)
+    measured(checks, clock, 1.0)
+    checks.open_journey()
+    checks.open_journey()  # the pool's two: the burst is empty now
+    turns = [refused_after(checks) for _ in range(40)]
+    assert turns == [*range(1, 31), *[30] * 10]
+    clock.now += 30.0  # the turns have come: room for the burst again, then turns anew
+    checks.open_journey()
+    checks.open_journey()
+    assert refused_after(checks) == 1
+
+
 def test_a_journey_is_refused_while_answer_checking_is_full() -> None:
     checks = AnswerChecks(workers=1, max_wait=3.0, max_queue=1, journey_burst=1000.0)
     with pool_held(checks, checks.capacity):
