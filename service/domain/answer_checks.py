@@ -180,10 +180,11 @@ class AnswerChecks:
         return self.workers / (self._check_seconds or ASSUMED_CHECK_SECONDS)
 
     def _burst_locked(self) -> int:
-        """Journeys admitted at once on an idle door: at least as many as the pool holds."""
+        """Journeys admitted at once on an idle door: at least two per worker (one
+        checking, one ready), more when checks are quick."""
         if self.journey_burst is None:
             return 0
-        return max(self.capacity, math.floor(self._journey_rate_locked() * self.journey_burst))
+        return max(self._fed, math.floor(self._journey_rate_locked() * self.journey_burst))
 
     def open_journey(self) -> None:
         """Admit a new journey at its first call, or refuse it while checking cannot keep up.
