@@ -741,10 +741,13 @@ def _journeys_reading(r: dict[str, Any], service: dict[str, Any] | None, cores: 
     k = largest.get("kiosks")
     if isinstance(k, int) and largest.get("completed", 0) < k:
         out[-1] += (
-            f" With {k} kiosks starting at once, their {3 * k} checks (about "
-            f"{num(3 * k * per_check / cores, 0)} s of all {cores} cores) queue in the "
-            "service together and share the cores, so few or none finish inside the bound; "
-            "the timed-out column shows where they stood."
+            f" With {k} kiosks starting at once, their {3 * k} checks need about "
+            f"{num(3 * k * per_check / cores, 0)} s of all {cores} cores, more than the "
+            "phase lasts. With the journey door the service takes new journeys at the "
+            "rate it finishes them and the rest wait at the door (their nonce refused "
+            "with a turn), so the journeys under way finish; with the door off they all "
+            "start and queue at their answers together. The timed-out column shows where "
+            "the journeys stood when the phase ended."
         )
     out[-1] += (
         " Kiosks that start together finish in waves, so the in-window rate of a short "
