@@ -100,6 +100,11 @@ class Admission(BaseModel):
     max_queue_per_worker: int = Field(default=8, ge=0)
     """Admitted requests waiting per worker whatever the wait estimate: bounds threads
     and memory before a check was measured."""
+    journey_burst: float = Field(default=10.0, ge=0)
+    """Seconds of answer checking that new journeys may bring at once: past that, new
+    journeys (POST /v1/nonces) pass only at the rate answer steps are measured to finish,
+    and the rest are refused 503 service_busy, so journeys under way finish first.
+    Engaged only when the policy asks questions."""
     check_nice: int = Field(default=10, ge=0, le=19)
     """Niceness added to the threads that hash answers, so health, readiness and the
     cheap endpoints go before hashing on a busy machine; 0: no threads of their own."""

@@ -6,7 +6,8 @@ the kiosk's token is even looked up, when a request arriving now would be refuse
 `admitted` makes the authoritative decision, then runs the rule in a thread of its
 own limiter (sized to what can be admitted, so it never queues there), away from
 the default thread pool the cheap routes use. The rule takes its turn for the
-argon2 work itself in `AnswerChecks.run`.
+argon2 work itself in `AnswerChecks.run`. `journey_door` admits new journeys at
+their nonce, at the rate answer steps finish.
 """
 
 from __future__ import annotations
@@ -30,6 +31,20 @@ async def answer_checks_open(request: Request) -> None:
     """
     service: SelfService = request.app.state.service
     service.answer_checks.refuse_if_busy()
+
+
+async def journey_door(request: Request) -> None:
+    """Admit a new journey (its nonce), or refuse it at once (503 service_busy).
+
+    New journeys pass at the rate answer steps finish, so the journeys already under
+    way get their answers checked (`AnswerChecks.open_journey`); refused before the
+    kiosk's token is looked up, so a refusal costs no thread and no store.
+
+    Raises:
+        ServiceBusy: come back after the Retry-After it books.
+    """
+    service: SelfService = request.app.state.service
+    service.answer_checks.open_journey()
 
 
 def _threads(request: Request, service: SelfService) -> CapacityLimiter:

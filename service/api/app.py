@@ -21,6 +21,7 @@ from service.api.request_log import RequestLog
 from service.api.routes import ROUTERS
 from service.assembly import check_masters, load_masters, mailer_for
 from service.domain.times import Clock, utc_now
+from service.domain.unlocks import QUESTIONS_ASKED
 from service.housekeeping import Housekeeping
 from service.metrics import MetricsServer
 from service.selfservice import SelfService
@@ -71,6 +72,10 @@ def create_app(
             log.info(
                 "metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port
             )
+        # What one answer check costs here, timed once in the background, so the journey
+        # door admits new journeys at the rate answer steps will finish (issue 14).
+        # (A hash costs what a verify does: the same argon2id work.)
+        service.answer_checks.calibrate(lambda: service.hasher.hash("calibration"), QUESTIONS_ASKED)
         # Beats and the notice sweep: served apps only, like the metrics port.
         housekeeping = Housekeeping(service)
         housekeeping.start()

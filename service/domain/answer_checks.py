@@ -19,6 +19,14 @@ with parallelism 4 keeps several threads per check busy, which on a small machin
 starved the event loop, so /v1/health waited behind hashing (p99 444 ms at 200
 kiosks). Niced, hashing still takes every cycle nothing else wants, and health,
 readiness and the cheap endpoints go first (issue 14).
+
+Journeys are admitted too, at their first call (`open_journey`, the nonce): refusing
+answer steps alone let 1000 kiosks starting together all get a nonce and start,
+then share the pool at random, so none finished in 90 s (issue 14, bench 6b). New
+journeys pass at the rate the pool finishes answer steps (measured, like the wait),
+after a burst of `journey_burst` seconds' worth; the others are refused at the door
+with a Retry-After that books each one a later turn, one check apart, so they come
+back spread out rather than all at once, and the journeys already under way finish.
 """
 
 from __future__ import annotations
@@ -44,6 +52,12 @@ log = logging.getLogger(__name__)
 
 # Weight of the newest measurement in the moving average of a check's time.
 SMOOTHING = 0.2
+# Until a check was measured, the journey door assumes one request's checks take this.
+ASSUMED_CHECK_SECONDS = 1.0
+# Longest turn the journey door books ahead: a kiosk waits out 60 s of service_busy
+# by itself (kiosk.service_http busy_wait_max), so a turn is at most half that; a
+# kiosk refused when every turn that near is booked comes back then and tries again.
+LONGEST_TURN = 30
 
 
 @dataclass(frozen=True)
@@ -61,6 +75,8 @@ class Load:
     """Moving average of one request's checks; None until one was measured."""
     refused: int
     """Requests refused since the start."""
+    journeys_refused: int = 0
+    """New journeys (nonces) refused at the door since the start."""
 
 
 class AnswerChecks:
@@ -73,6 +89,7 @@ class AnswerChecks:
         max_queue: int,
         monotonic: Callable[[], float] = time.monotonic,
         nice: int = 0,
+        journey_burst: float | None = None,
     ) -> None:
         """Args:
         workers: checks that run at once (the machine's CPUs by default).
@@ -81,9 +98,14 @@ class AnswerChecks:
         monotonic: the clock checks are timed with.
         nice: added to the checking threads' niceness (Linux); 0 runs each check
             on its caller's thread.
+            journey_burst: seconds of checking that new journeys may bring at once
+                beyond the measured rate; None: journeys are not admitted apart (a
+                policy that asks no questions).
         """
         if workers < 1 or max_queue < 0 or max_wait < 0:
             raise ValueError("workers >= 1, max_queue >= 0, max_wait >= 0")
+        if journey_burst is not None and journey_burst < 0:
+            raise ValueError("journey_burst >= 0")
         self.workers = workers
         self.max_wait = max_wait
         self.capacity = workers + max_queue
@@ -96,6 +118,12 @@ class AnswerChecks:
         self._waiting: deque[object] = deque()
         self._check_seconds: float | None = None
         self._refused = 0
+        self.journey_burst = journey_burst
+        self._journeys_refused = 0
+        # The door's token bucket: whole tokens admit journeys; it starts full.
+        self._tokens = float(self._burst_locked())
+        self._filled_at = monotonic()
+        self._booked_until = self._filled_at
         self._threads = (
             ThreadPoolExecutor(
                 workers, "answer-check", initializer=_lower_priority, initargs=(nice,)
@@ -114,6 +142,7 @@ class AnswerChecks:
                 len(self._waiting),
                 self._check_seconds,
                 self._refused,
+                self._journeys_refused,
             )
 
     def busy(self) -> int | None:
@@ -146,6 +175,47 @@ class AnswerChecks:
         # About when a request like this one would be admitted (the kiosk adds jitter).
         return max(1, math.ceil(wait - self.max_wait))
 
+    def _journey_rate_locked(self) -> float:
+        """Answer steps the pool finishes per second, as measured (journeys it can take)."""
+        return self.workers / (self._check_seconds or ASSUMED_CHECK_SECONDS)
+
+    def _burst_locked(self) -> int:
+        """Journeys admitted at once on an idle door: at least two per worker (one
+        checking, one ready), more when checks are quick."""
+        if self.journey_burst is None:
+            return 0
+        return max(self._fed, math.floor(self._journey_rate_locked() * self.journey_burst))
+
+    def open_journey(self) -> None:
+        """Admit a new journey at its first call, or refuse it while checking cannot keep up.
+
+        A journey is refused when the door's bucket is empty (journeys arrived faster
+        than the pool finishes answer steps, past the burst) or when an answer step
+        arriving now would be refused. Each refusal books the next free turn, one
+        check's share apart, and says so in Retry-After, so refused kiosks come back
+        spread out, about in the order they were refused.
+
+        Raises:
+            ServiceBusy: refused; come back after its retry_after.
+        """
+        if self.journey_burst is None:
+            return
+        with self._turns:
+            now = self._monotonic()
+            rate = self._journey_rate_locked()
+            burst = self._burst_locked()
+            self._tokens = min(burst, self._tokens + (now - self._filled_at) * rate)
+            self._filled_at = now
+            if self._tokens >= 1 and self._refusal_locked() is None:
+                self._tokens -= 1
+                return
+            self._journeys_refused += 1
+            booked = max(self._booked_until, now) + 1 / rate
+            if booked - now > LONGEST_TURN:
+                raise ServiceBusy(retry_after=LONGEST_TURN)  # every near turn is taken
+            self._booked_until = booked
+            raise ServiceBusy(retry_after=max(1, math.ceil(booked - now)))
+
     @contextmanager
     def admit(self) -> Iterator[None]:
         """Admit one request that will check answers, for as long as it runs.
@@ -164,6 +234,36 @@ class AnswerChecks:
         finally:
             with self._turns:
                 self._admitted -= 1
+
+    def calibrate(self, one_check: Callable[[], object], per_request: int) -> threading.Thread:
+        """Time one check on a checking thread, in the background, to seed the estimate.
+
+        A freshly started service otherwise knows nothing of the cost until its first
+        answer step finishes, and the journey door would guess it; the first real
+        checks replace the seed through the moving average.
+
+        Args:
+            one_check: one argon2id operation at the configured cost.
+            per_request: checks in one answer step (the questions asked).
+
+        Returns:
+            The thread timing it (started; tests may join it).
+        """
+
+        def timed() -> None:
+            started = self._monotonic()
+            if self._threads is None:
+                one_check()
+            else:
+                self._threads.submit(one_check).result()
+            elapsed = (self._monotonic() - started) * per_request
+            with self._turns:
+                if self._check_seconds is None:
+                    self._check_seconds = elapsed
+
+        thread = threading.Thread(target=timed, name="answer-check-calibration", daemon=True)
+        thread.start()
+        return thread
 
     def run(self, check: Callable[[], T]) -> T:
         """Run one request's answer checks on a worker, in arrival order (blocking).

@@ -76,11 +76,15 @@ class Parts:
         #: The card CA for PIV proofs (None: no PIV cards), read once at start.
         self.card_ca = load_card_ca(settings)
         workers = settings.admission.workers or os.cpu_count() or 1
+        # Here, not at the top: the policy module imports this one (through codes, audit).
+        from service.domain.policy import asks_questions
+
         self.answer_checks = AnswerChecks(
             workers,
             settings.admission.max_wait,
             workers * settings.admission.max_queue_per_worker,
             nice=settings.admission.check_nice,
+            journey_burst=(settings.admission.journey_burst if asks_questions(settings) else None),
         )
 
     def now(self) -> float:

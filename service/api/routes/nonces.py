@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from contract.wire import NonceOut
-from service.api.admission import answer_checks_open
+from service.api.admission import journey_door
 from service.api.deps import Answer, IdempotentDep, ServiceDep
 from service.api.errors import documented
 from service.domain import errors as e
@@ -19,10 +19,11 @@ router = APIRouter(prefix="/v1", tags=["service"])
     status_code=201,
     response_model=NonceOut,
     responses=documented(e.ServiceBusy),
-    # Every journey begins here: while answer checking is full, a journey begun now
-    # would only queue at its answers, and its cheap calls would queue the store for
-    # the journeys already under way (issue 14). Refused before the token is looked up.
-    dependencies=[Depends(answer_checks_open)],
+    # Every journey begins here: new journeys pass at the rate answer steps finish;
+    # past it a journey begun now would only queue at its answers, and its cheap calls
+    # would queue the store for the journeys already under way (issue 14). Refused
+    # before the token is looked up.
+    dependencies=[Depends(journey_door)],
 )
 def nonces(service: ServiceDep, once: IdempotentDep) -> Answer:
     return once.run(None, lambda: new_nonce(service, once.kiosk))
