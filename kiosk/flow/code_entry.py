@@ -119,6 +119,7 @@ def code_sent(
         code_sent_to=event.code_sent_to,
         code_sent_at=now,
         code_expires_at=event.code_expires_at,
+        text_sent_to=event.text_sent_to,
     )
     state, commands = with_journey(replace(state, screen=code), progressed)
     return state, [c.WipeInputs(), *commands, audit(state, audit_kind, "accepted")]
@@ -131,6 +132,7 @@ def resumed_code_entry(checkpoint: Checkpoint, screen: type[s.CodeEntry]) -> s.C
         sent_at=checkpoint.code_sent_at or checkpoint.updated_at,
         expires_at=checkpoint.code_expires_at or checkpoint.expires_at,
         tries_left=checkpoint.tries_left,
+        text_sent_to=checkpoint.text_sent_to,
         notice=RESUMED,
     )
 
