@@ -59,6 +59,42 @@ def code_wrong_message(tries_left: int) -> str:
     )
 
 
+def one_code_wrong_message(wrong_codes: tuple[str, ...], tries_left: int) -> str | None:
+    """Two codes sent, and the service said which was wrong: name it (None: both or neither)."""
+    if wrong_codes == ("sms",):
+        return plural(
+            "The texted code is not right; the emailed code is, and is kept. Type the texted "
+            "code again. You have {count} try left for it.",
+            "The texted code is not right; the emailed code is, and is kept. Type the texted "
+            "code again. You have {count} tries left for it.",
+            tries_left,
+        )
+    if wrong_codes == ("email",):
+        return plural(
+            "The emailed code is not right; the texted code is, and is kept. Type the emailed "
+            "code again. You have {count} try left for it.",
+            "The emailed code is not right; the texted code is, and is kept. Type the emailed "
+            "code again. You have {count} tries left for it.",
+            tries_left,
+        )
+    if set(wrong_codes) == {"email", "sms"}:
+        return plural(
+            "Neither code is right. Check both against the newest email and text, and type "
+            "them again. You have {count} try left.",
+            "Neither code is right. Check both against the newest email and text, and type "
+            "them again. You have {count} tries left.",
+            tries_left,
+        )
+    return None
+
+
+# The code screen's fields (screens/code_sent.py): the emailed code, the texted one.
+KEPT_FIELD: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("sms",): ("code",),
+    ("email",): ("text-code",),
+}
+
+
 def resent_message(sent_to: str, tries_left: int | None) -> str:
     """A new code was sent: the old one is dead, the tries left are as they were."""
     if tries_left is not None:
@@ -222,7 +258,10 @@ def _code_reply(
     """The service's replies both journeys' code screens share."""
     now = current_time(state)
     if isinstance(event, e.CodeWrong):
-        error = code_wrong_message(event.tries_left)
+        named = one_code_wrong_message(event.wrong_codes, event.tries_left)
+        error = named or code_wrong_message(event.tries_left)
+        # Only the wrong one of two codes is typed again; the right one stays.
+        keep = KEPT_FIELD.get(event.wrong_codes, ()) if screen.text_sent_to else ()
         wrong = replace(
             screen, tries_left=event.tries_left, error=error, notice=None, sending=False
         )
@@ -230,9 +269,15 @@ def _code_reply(
             replace(state, screen=wrong), replace(journey, tries_left=event.tries_left)
         )
         return state, [
-            c.WipeInputs(),
+            c.WipeInputs(keep=keep),
             *commands,
-            audit(state, "code", "wrong", tries_left=event.tries_left),
+            audit(
+                state,
+                "code",
+                "wrong",
+                tries_left=event.tries_left,
+                wrong=",".join(event.wrong_codes) or None,
+            ),
         ]
     if isinstance(event, e.CodeExpired):
         error = N_("This code has expired. Ask for a new code.")

@@ -400,6 +400,8 @@ class CodeWrong(Event):
     """422 code_wrong."""
 
     tries_left: int
+    wrong_codes: tuple[str, ...] = ()
+    """With two codes, which were wrong ("email", "sms"); the other was right."""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
+from textual.widgets import Input
 
 from card.pcscd import PrivatePcscd
 from demo.world import DemoWorld
@@ -223,3 +224,35 @@ async def test_two_channel_through_notify_codes_read_from_the_notify_server(
         # The unlock notice went by both, through Notify.
         wait_for(lambda: len(notify.texts_to(alex["mobile"])) == 2, what="the text notice")
         assert len(notify.emails_to(alex["email"])) == 2
+
+
+async def test_two_channel_wrong_texted_code_is_named_and_the_emailed_one_kept(
+    live_pcscd: PrivatePcscd, worlds: list[DemoWorld], tmp_path: Path
+) -> None:
+    """The service says which of two codes was wrong (`wrong_codes`): the kiosk names
+    it, keeps the right one in its field, and only the wrong one is typed again."""
+    world = policy_world(live_pcscd, tmp_path / "world", policy="two-channel")
+    worlds.append(world)
+    alex = holder(world, "locked")
+    async for app in run_kiosk(world, tmp_path):
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, app, on(s.WaitingForCard))
+            assert world.cards is not None
+            world.cards.insert("locked")
+            await until(pilot, app, on(s.CodeEntry))
+            emailed = latest_code(world, alex["email"])
+            texted = texted_code(world, alex["mobile"])
+            wrong = "".join(str((int(d) + 1) % 10) for d in texted)
+            await pilot.press(*emailed, "enter", *wrong, "enter")
+            state = await until(pilot, app, lambda st: bool(getattr(st.screen, "error", None)))
+            assert isinstance(state.screen, s.CodeEntry)
+            error = str(state.screen.error)
+            assert "The texted code is not right" in error and "2 tries left" in error
+            await pilot.pause()
+            code_field = app.screen.query_one("#code", Input)
+            text_field = app.screen.query_one("#text-code", Input)
+            assert "".join(code_field.value.split()) == emailed
+            assert text_field.value == ""
+            assert app.screen.focused is text_field
+            await pilot.press(*texted, "enter")
+            await new_passcode_and_unlocked(pilot, app, world)

@@ -77,3 +77,44 @@ def test_two_codes_go_together_and_a_missing_texted_code_is_caught_here() -> Non
     ]
     # Neither code is in any command's or state's text.
     assert TEXT_CODE not in repr(out) and TEXT_CODE not in repr(d.states)
+
+
+def at_two_codes() -> Driver:
+    d = Driver.new()
+    d.send(e.CardInserted(), e.CardRead(LOCKED))
+    d.send(
+        e.UnlockStartedReply(
+            unlock_id=UNLOCK_ID,
+            next=e.NextStep.CODE,
+            expires_at=UNLOCK_EXPIRES,
+            code_sent_to="j***@nhs.net",
+            text_sent_to="07*** ***001",
+        )
+    )
+    d.send(e.SubmitCode(CODE, text_code=TEXT_CODE))
+    return d
+
+
+def test_the_wrong_one_of_two_codes_is_named_and_the_right_one_kept() -> None:
+    for wrong, named, kept in (
+        (("sms",), "The texted code is not right", ("code",)),
+        (("email",), "The emailed code is not right", ("text-code",)),
+        (("email", "sms"), "Neither code is right", ()),
+    ):
+        d = at_two_codes()
+        out = d.send(e.CodeWrong(tries_left=2, wrong_codes=wrong))
+        assert isinstance(d.screen, s.CodeEntry) and d.screen.error is not None
+        assert d.screen.error.startswith(named) and "2 tries left" in d.screen.error
+        assert of_type(out, c.WipeInputs) == [c.WipeInputs(keep=kept)]
+    # One code sent: nothing is kept, the message is the one-code one.
+    d = Driver.new()
+    d.send(e.CardInserted(), e.CardRead(LOCKED))
+    d.send(
+        e.UnlockStartedReply(
+            unlock_id=UNLOCK_ID, next=e.NextStep.CODE, expires_at=UNLOCK_EXPIRES, code_sent_to="x"
+        )
+    )
+    d.send(e.SubmitCode(CODE))
+    out = d.send(e.CodeWrong(tries_left=2))
+    assert of_type(out, c.WipeInputs) == [c.WipeInputs()]
+    assert isinstance(d.screen, s.CodeEntry) and str(d.screen.error).startswith("That code")
