@@ -95,6 +95,21 @@ KEPT_FIELD: dict[tuple[str, ...], tuple[str, ...]] = {
 }
 
 
+def owed_message(not_sent: tuple[str, ...]) -> str | None:
+    """Of two codes, one could not be sent: which, that the other went, and F7."""
+    if "sms" in not_sent:
+        return N_(
+            "The text with your second code could not be sent just now. The email did go: "
+            "keep its code. Press F7 to send the text again."
+        )
+    if "email" in not_sent:
+        return N_(
+            "The email with your first code could not be sent just now. The text did go: "
+            "keep its code. Press F7 to send the email again."
+        )
+    return None
+
+
 def resent_message(sent_to: str, tries_left: int | None) -> str:
     """A new code was sent: the old one is dead, the tries left are as they were."""
     if tries_left is not None:
@@ -147,6 +162,8 @@ def code_sent(
         sent_at=now,
         expires_at=event.code_expires_at,
         text_sent_to=event.text_sent_to,
+        not_sent=event.not_sent,
+        notice=owed_message(event.not_sent),
         resend_available_at=now + state.config.resend_interval,
     )
     progressed = replace(
@@ -214,6 +231,10 @@ def _holder_asks(
     event: e.SubmitCode | e.ResendCodeRequested,
     calls: CodeCalls,
 ) -> Result:
+    if isinstance(event, e.SubmitCode) and screen.not_sent:
+        # A code that never went cannot be typed: F7 sends it (nothing is counted).
+        error = owed_message(screen.not_sent)
+        return replace(state, screen=replace(screen, error=error, notice=None)), []
     if isinstance(event, e.SubmitCode):
         # Holders copy codes with spaces ("1234 5678"); the service wants digits.
         code = "".join(event.code.split())
@@ -283,6 +304,22 @@ def _code_reply(
         error = N_("This code has expired. Ask for a new code.")
         expired = replace(screen, error=error, notice=None, sending=False)
         return replace(state, screen=expired), [c.WipeInputs(), audit(state, "code", "expired")]
+    if isinstance(event, e.ResendDone) and screen.not_sent:
+        # Only the owed code went: the other code and its time are as they were.
+        owed_to = screen.text_sent_to if "sms" in screen.not_sent else screen.sent_to
+        notice = owed_message(event.not_sent) or N_(
+            "We sent the code we still owed you to {sent_to}. The other code still works.",
+            sent_to=owed_to or "",
+        )
+        resent = replace(
+            screen,
+            not_sent=event.not_sent,
+            resend_available_at=now + state.config.resend_interval,
+            error=None,
+            notice=notice,
+            sending=False,
+        )
+        return replace(state, screen=resent), [audit(state, "code", "owed_sent")]
     if isinstance(event, e.ResendDone):
         notice = resent_message(event.code_sent_to, journey.tries_left)
         resent = replace(
@@ -291,8 +328,9 @@ def _code_reply(
             sent_at=now,
             expires_at=event.code_expires_at,
             resend_available_at=now + state.config.resend_interval,
+            not_sent=event.not_sent,
             error=None,
-            notice=notice,
+            notice=owed_message(event.not_sent) or notice,
             sending=False,
         )
         progressed = replace(

@@ -21,6 +21,7 @@ from kiosk.flow.code_entry import (
     CodeCalls,
     code_entry_handler,
     code_sent,
+    owed_message,
     resumed_code_entry,
     self_service_refusal,
 )
@@ -168,6 +169,8 @@ def unlock_started(state: s.KioskState, card: CardFacts, event: e.UnlockStartedR
             sent_at=now,
             expires_at=code_expires,
             text_sent_to=event.text_sent_to,
+            not_sent=event.not_sent,
+            notice=owed_message(event.not_sent),
             resend_available_at=now + state.config.resend_interval,
         )
     state, commands = with_journey(replace(state, screen=screen), journey)

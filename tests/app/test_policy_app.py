@@ -27,7 +27,7 @@ from kiosk.service_client import ServiceClient
 from kiosk.settings import KioskSettings
 from kiosk.store import LocalStore
 from tests.app.conftest import holder, latest_code
-from tests.app.journey import SIZE, on, until
+from tests.app.journey import SIZE, fields_ready, on, until
 from tests.conftest import CHEAP_ANSWER_HASHING, READER, reader_has_card
 from tests.secrecy import recording_cryptograms, scan, world_secrets
 from tests.service.notify_standin import (
@@ -172,6 +172,7 @@ async def test_two_channel_holder_types_both_codes_and_unlocks(
             state = await until(pilot, app, on(s.CodeEntry))
             assert isinstance(state.screen, s.CodeEntry)
             assert state.screen.text_sent_to == "07*** ***001"
+            await fields_ready(pilot, app)  # the code screen composed (it may lag the state)
             assert app.screen.query_one("#text-code").display
             emailed = latest_code(world, alex["email"])
             texted = texted_code(world, alex["mobile"])
@@ -240,6 +241,7 @@ async def test_two_channel_wrong_texted_code_is_named_and_the_emailed_one_kept(
             assert world.cards is not None
             world.cards.insert("locked")
             await until(pilot, app, on(s.CodeEntry))
+            await fields_ready(pilot, app)
             emailed = latest_code(world, alex["email"])
             texted = texted_code(world, alex["mobile"])
             wrong = "".join(str((int(d) + 1) % 10) for d in texted)
@@ -256,3 +258,46 @@ async def test_two_channel_wrong_texted_code_is_named_and_the_emailed_one_kept(
             assert app.screen.focused is text_field
             await pilot.press(*texted, "enter")
             await new_passcode_and_unlocked(pilot, app, world)
+
+
+async def test_two_channel_text_not_sent_keeps_the_email_and_says_f7_sends_the_text(
+    live_pcscd: PrivatePcscd, worlds: list[DemoWorld], tmp_path: Path
+) -> None:
+    """Notify refuses the text, takes the email: the kiosk says the text is owed and
+    F7 sends it; typing the codes before is caught here (nothing reaches the service)."""
+    ids = {kind: str(uuid.uuid4()) for kind in NOTIFY_KINDS}
+    templates = {ids[kind]: NotifyTemplate(kind.rpartition("_")[2], ()) for kind in NOTIFY_KINDS}
+    api_key, service_id, secret = make_api_key()
+    key_file = tmp_path / "notify.key"
+    key_file.write_text(api_key + "\n")
+    key_file.chmod(0o600)
+    with serve_notify(NotifyStandIn(service_id, secret, templates)) as notify:
+        env = {f"notify__{kind}": ids[kind] for kind in NOTIFY_KINDS}
+        world = policy_world(
+            live_pcscd,
+            tmp_path / "world",
+            policy="two-channel",
+            mail_channel="notify",
+            notify__api_key_file=str(key_file),
+            notify__base_url=notify.url,
+            **env,
+        )
+        worlds.append(world)
+        alex = holder(world, "locked")
+        notify.fail_next(400, kind="sms")
+        async for app in run_kiosk(world, tmp_path):
+            async with app.run_test(size=SIZE) as pilot:
+                await until(pilot, app, on(s.WaitingForCard))
+                assert world.cards is not None
+                world.cards.insert("locked")
+                state = await until(pilot, app, on(s.CodeEntry))
+                assert isinstance(state.screen, s.CodeEntry)
+                assert state.screen.not_sent == ("sms",)
+                await fields_ready(pilot, app)
+                shown = str(app.screen.query_one("#notice").render())
+                assert "The text with your second code could not be sent" in shown
+                emailed = notify.code(alex["email"], 1)
+                assert notify.texts_to(alex["mobile"]) == []
+                await intent(pilot, app, e.SubmitCode(emailed, text_code="12345678"))
+                assert isinstance(app.state.screen, s.CodeEntry)
+                assert "Press F7 to send the text again" in str(app.state.screen.error)

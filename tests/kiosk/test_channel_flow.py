@@ -118,3 +118,37 @@ def test_the_wrong_one_of_two_codes_is_named_and_the_right_one_kept() -> None:
     out = d.send(e.CodeWrong(tries_left=2))
     assert of_type(out, c.WipeInputs) == [c.WipeInputs()]
     assert isinstance(d.screen, s.CodeEntry) and str(d.screen.error).startswith("That code")
+
+
+def test_an_owed_text_is_said_caught_on_submit_and_f7_sends_only_it() -> None:
+    d = Driver.new()
+    d.send(e.CardInserted(), e.CardRead(LOCKED))
+    d.send(
+        e.UnlockStartedReply(
+            unlock_id=UNLOCK_ID,
+            next=e.NextStep.CODE,
+            expires_at=UNLOCK_EXPIRES,
+            code_sent_to="j***@nhs.net",
+            code_expires_at=CODE_EXPIRES,
+            text_sent_to="07*** ***001",
+            not_sent=("sms",),
+        )
+    )
+    assert isinstance(d.screen, s.CodeEntry) and d.screen.not_sent == ("sms",)
+    assert d.screen.notice is not None and "could not be sent" in d.screen.notice
+    out = d.send(e.SubmitCode(CODE, text_code=TEXT_CODE))
+    assert not of_type(out, c.SendCode)
+    assert d.screen.error is not None and "F7" in d.screen.error
+    before = d.screen
+    d.activity(61)
+    out = d.send(e.ResendCodeRequested())
+    assert of_type(out, c.ResendCode)
+    out = d.send(e.ResendDone("j***@nhs.net", CODE_EXPIRES))
+    assert isinstance(d.screen, s.CodeEntry) and d.screen.not_sent == ()
+    assert d.screen.notice == (
+        "We sent the code we still owed you to 07*** ***001. The other code still works."
+    )
+    assert d.screen.sent_at == before.sent_at  # the email's code and time are as they were
+    assert not of_type(out, c.WipeInputs)  # what was typed stays
+    out = d.send(e.SubmitCode(CODE, text_code=TEXT_CODE))
+    assert of_type(out, c.SendCode)
