@@ -475,3 +475,42 @@ async def test_two_channel_partial_send_keeps_the_code_that_went_and_resends_onl
             await finish(c, started.unlock_id)
     finally:
         running.stop()
+
+
+async def test_the_paused_notice_goes_by_email_and_by_text(
+    settings: ServiceSettings, mailbox: Mailbox, masters: MasterKeys, clock: MovableClock
+) -> None:
+    """Wrong codes pause self-service; the holder is told on every channel on record, the
+    text through the SMTP gateway, neither with a code in it (issue 18: notices everywhere)."""
+    from service.housekeeping import Housekeeping
+    from service.settings import CodeGuesses
+
+    chosen = on_smtp(
+        settings, policy="two-channel", code_guesses=CodeGuesses(per_holder=4, window=3600.0)
+    )
+    running = serve(chosen, masters, clock)
+    housekeeping = Housekeeping(running.service)
+    housekeeping.start()
+    holder = running.holder("locked")
+    text_to = f"{holder['mobile']}@{GATEWAY}"
+    try:
+        async with ServiceClient(running.url, running.tokens["ward-7"], timeout=5.0) as c:
+            started = await start(c, masters, holder)
+            sent = {mailbox.code(holder["email"], 1), mailbox.code(text_to, 1)}
+            wrong = next(f"{n:08d}" for n in range(10) if f"{n:08d}" not in sent)
+            with pytest.raises(WrongCode):  # two wrong codes: two counted
+                await c.send_unlock_code(started.unlock_id, wrong, text_code=wrong)
+            with pytest.raises(ServiceRejected) as paused:  # four: paused
+                await c.send_unlock_code(started.unlock_id, wrong, text_code=wrong)
+            assert paused.value.code == "self_service_paused"
+            emailed = [
+                m for m in mailbox.wait_count(holder["email"], 2) if "paused" in m["Subject"]
+            ]
+            texted = mailbox.wait_count(text_to, 2)[1]
+            assert len(emailed) == 1
+            body = texted.get_payload(decode=True).decode()
+            assert "self-service is paused until" in body and "Not you?" in body
+            assert not any(code in body for code in sent)
+    finally:
+        housekeeping.stop()
+        running.stop()
