@@ -22,7 +22,7 @@ from tests.e2e.test_tmux_unlock import Terminal, kiosk_command
 
 pytestmark = pytest.mark.pcsc
 
-TEXTED_FIELD = "And the code we texted to"
+TEXTED_FIELD = "Code from the text to"
 
 
 def test_kill_during_two_code_entry_resumes_with_both_fields(
