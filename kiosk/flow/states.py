@@ -179,6 +179,8 @@ class ChooseChannel(Screen):
     channels: tuple[tuple[str, str], ...]
     """(channel, masked address), in the service's order."""
     error: str | None = None
+    notice: str | None = None
+    """After a service or mail outage: nothing was sent, choose again."""
     sending: bool = False
 
     @property

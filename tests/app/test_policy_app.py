@@ -301,3 +301,63 @@ async def test_two_channel_text_not_sent_keeps_the_email_and_says_f7_sends_the_t
                 await intent(pilot, app, e.SubmitCode(emailed, text_code="12345678"))
                 assert isinstance(app.state.screen, s.CodeEntry)
                 assert "Press F7 to send the text again" in str(app.state.screen.error)
+
+
+@pytest.mark.parametrize("fault", ["refusing", "down", "slow"])
+async def test_notify_fault_when_the_code_is_sent_through_the_kiosk(
+    live_pcscd: PrivatePcscd, worlds: list[DemoWorld], tmp_path: Path, fault: str
+) -> None:
+    """The fault matrix's mail rows with GOV.UK Notify in place of SMTP (docs/reliability.md):
+    Notify refusing (400), down (500) or slow (past the service's timeout) when the holder's
+    chosen code goes. The kiosk says the code could not be sent and that nothing was
+    counted, tries again by itself, and the unlock completes once Notify is back."""
+    ids = {kind: str(uuid.uuid4()) for kind in NOTIFY_KINDS}
+    templates = {ids[kind]: NotifyTemplate(kind.rpartition("_")[2], ()) for kind in NOTIFY_KINDS}
+    api_key, service_id, secret = make_api_key()
+    key_file = tmp_path / "notify.key"
+    key_file.write_text(api_key + "\n")
+    key_file.chmod(0o600)
+    with serve_notify(NotifyStandIn(service_id, secret, templates)) as notify:
+        env = {f"notify__{kind}": ids[kind] for kind in NOTIFY_KINDS}
+        world = policy_world(
+            live_pcscd,
+            tmp_path / "world",
+            policy="national-2023",
+            mail_channel="notify",
+            notify__api_key_file=str(key_file),
+            notify__base_url=notify.url,
+            notify__attempts="1",
+            notify__timeout="1",
+            **env,
+        )
+        worlds.append(world)
+        alex = holder(world, "locked")
+        async for app in run_kiosk(world, tmp_path):
+            async with app.run_test(size=SIZE) as pilot:
+                await until(pilot, app, on(s.WaitingForCard))
+                assert world.cards is not None
+                world.cards.insert("locked")
+                await until(pilot, app, on(s.CardStatus))
+                await intent(pilot, app, e.Continue())
+                await until(pilot, app, on(s.ChooseChannel))
+                if fault == "slow":
+                    notify.delay = 2.0
+                else:
+                    notify.fail_next(400 if fault == "refusing" else 500)
+                await pilot.press("1")  # email
+                await until(pilot, app, lambda st: isinstance(st.screen, s.ServiceUnavailable))
+                await pilot.pause()
+                banner = str(app.screen.query_one("#banner").render())
+                assert "could not send your code" in banner
+                assert "Nothing was counted against you" in banner
+                notify.delay = 0.0
+                # Back once the service answers: nothing was sent, the holder chooses again.
+                state = await until(pilot, app, on(s.ChooseChannel), timeout=45)
+                assert isinstance(state.screen, s.ChooseChannel) and state.screen.notice
+                await pilot.press("1")
+                state = await until(pilot, app, on(s.CodeEntry))
+                assert isinstance(state.screen, s.CodeEntry)
+                count = 2 if fault == "slow" else 1  # the slow one arrived late, unused
+                code = notify.code(alex["email"], count)
+                await intent(pilot, app, e.SubmitCode(code))
+                await new_passcode_and_unlocked(pilot, app, world)

@@ -152,3 +152,16 @@ def test_an_owed_text_is_said_caught_on_submit_and_f7_sends_only_it() -> None:
     assert not of_type(out, c.WipeInputs)  # what was typed stays
     out = d.send(e.SubmitCode(CODE, text_code=TEXT_CODE))
     assert of_type(out, c.SendCode)
+
+
+def test_an_outage_while_the_code_is_sent_comes_back_to_the_choice() -> None:
+    """Mail (or the service) failing as the chosen code goes: the outage screen, then the
+    choice again with a notice (it crashed here: the choice had no notice to set)."""
+    d = at_channel_choice()
+    d.send(e.ChannelChosen("sms"))
+    d.send(e.ServiceUnreachable(failed=e.Call.CHOOSE_CHANNEL, mail=True))
+    assert isinstance(d.screen, s.ServiceUnavailable)
+    d.send(e.ServiceReachable())
+    assert isinstance(d.screen, s.ChooseChannel) and d.screen.notice and not d.screen.busy
+    out = d.send(e.ChannelChosen("sms"))
+    assert of_type(out, c.ChooseChannel) and d.screen.notice is None
