@@ -155,6 +155,8 @@ class UnlockOut(WireModel):
     """Only when next is "code" (absent from the JSON otherwise)."""
     text_sent_to: str | None = None
     """Only when a second code went by text (policy two-channel): the masked mobile."""
+    not_sent: list[Channel] | None = None
+    """Two codes, and this channel's message failed while the other's went (as CodeSent)."""
     channels: list[ChannelOption] | None = None
     """Only when next is "channel": where the holder may have the code sent."""
     policy: str | None = None
@@ -176,6 +178,9 @@ class CodeSent(WireModel):
     """Only when a second code went by text (policy two-channel): the masked mobile."""
     text_expires_at: str | None = None
     """When that texted code stops working (at most 10 minutes)."""
+    not_sent: list[Channel] | None = None
+    """Two codes, and this channel's message failed while the other went: the code
+    that went is kept; a resend sends the one owed (docs/api.md "Policies")."""
 
 
 class CodeIn(WireModel):

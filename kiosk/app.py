@@ -309,7 +309,7 @@ class KioskApp(App[None], inherit_bindings=False):
             self._render(state)
         for command in commands:
             if isinstance(command, ON_SCREEN):
-                self._wipe()
+                self._wipe(command.keep if isinstance(command, c.WipeInputs) else ())
             elif isinstance(command, IN_ORDER):
                 # In order, one at a time: a checkpoint saved then cleared must end
                 # up cleared, and audit events keep the order they happened in.
@@ -440,9 +440,9 @@ class KioskApp(App[None], inherit_bindings=False):
         if overlay is not None and overlay is self.screen:
             overlay.dismiss(None)
 
-    def _wipe(self) -> None:
+    def _wipe(self, keep: tuple[str, ...] = ()) -> None:
         for screen in self._screens.values():
-            screen.wipe()
+            screen.wipe(frozenset(keep))
 
 
 def make_app(

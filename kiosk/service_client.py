@@ -113,6 +113,8 @@ class UnlockStarted:
     channels: tuple[tuple[str, str], ...] = ()
     """(channel, masked address) the holder may choose from, when next is "channel"."""
     policy: str = "questions"
+    not_sent: tuple[str, ...] = ()
+    """Two codes, and these channels' messages failed (the other went): owed."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,8 @@ class CodeMailed:
     text_sent_to: str | None = None
     """A second code went by text (policy two-channel)."""
     text_expires_at: datetime | None = None
+    not_sent: tuple[str, ...] = ()
+    """Two codes, and these channels' messages failed (the other went): a resend sends them."""
 
 
 @dataclass(frozen=True)
@@ -181,6 +185,7 @@ def _code_mailed(body: object) -> CodeMailed:
         code_expires_at=_time(sent.code_expires_at),
         text_sent_to=sent.text_sent_to,
         text_expires_at=_time(sent.text_expires_at) if sent.text_expires_at else None,
+        not_sent=tuple(sent.not_sent or ()),
     )
 
 
@@ -325,6 +330,7 @@ class ServiceClient:
             text_sent_to=started.text_sent_to,
             channels=tuple((c.channel, c.to) for c in started.channels or ()),
             policy=started.policy or "questions",
+            not_sent=tuple(started.not_sent or ()),
         )
 
     @_answers_checked

@@ -82,6 +82,14 @@ class ServiceRejected(ServiceError):
         return _int_or_none(self.extras.get("tries_left"))
 
     @property
+    def wrong_codes(self) -> tuple[str, ...]:
+        """Which of two codes were wrong (code_wrong under two-channel): "email", "sms"."""
+        named = self.extras.get("wrong_codes")
+        if not isinstance(named, list):
+            return ()
+        return tuple(str(one) for one in named if one in ("email", "sms"))
+
+    @property
     def retry_after(self) -> int | None:
         """Seconds to wait before trying again (429s, 503 service_busy)."""
         return _int_or_none(self.extras.get("retry_after"))

@@ -51,6 +51,7 @@ CHECKPOINT_FIELDS: dict[str, type] = {
     "code_sent_to": str,
     "code_sent_at": str,
     "code_expires_at": str,
+    "text_sent_to": str,
     "questions": str,
 }
 
@@ -129,6 +130,12 @@ class LocalStore:
                 pk="id",
                 if_not_exists=True,
             )
+            # A store written before a field was added (text_sent_to: issue 18) gets
+            # the column, so a kiosk upgraded mid-journey still resumes.
+            checkpoint = self._db.table("checkpoint")
+            for name, kind in CHECKPOINT_FIELDS.items():
+                if name not in checkpoint.columns_dict:
+                    checkpoint.add_column(name, kind)
             self._db.create_table(
                 "outbox",
                 {

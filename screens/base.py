@@ -93,9 +93,11 @@ class KioskView:
         if self._ready:
             self._draw()
 
-    def wipe(self) -> None:
-        """Clear every input on this screen (secret or not)."""
+    def wipe(self, keep: frozenset[str] = frozenset()) -> None:
+        """Clear every input on this screen (secret or not) but the fields `keep` names."""
         for field in self.query(Input):  # type: ignore[attr-defined]
+            if field.id in keep:
+                continue
             if isinstance(field, SecretInput):
                 field.wipe()
             else:
@@ -516,15 +518,16 @@ class KioskScreen(KioskView, Screen[None]):
         if fields:
             fields[0].focus()
 
-    def wipe(self) -> None:
-        """Clear every input, and put the cursor back in the first field."""
-        super().wipe()
+    def wipe(self, keep: frozenset[str] = frozenset()) -> None:
+        """Clear every input but those `keep` names, and put the cursor in the first empty one."""
+        super().wipe(keep)
         if self._revealing and self._ready:
             self.set_revealing(False)
         if not self._ready or not self.fields():
             return
         if self.is_current:
-            self.set_focus(self.fields()[0])  # everything is empty now
+            empty = [field for field in self.fields() if not field.value]
+            self.set_focus((empty or self.fields())[0])
         else:
             # A screen in the background must not take focus from the one on show;
             # with nothing focused, Textual's auto focus picks the first field on resume.

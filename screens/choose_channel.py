@@ -33,6 +33,7 @@ class ChooseChannelScreen(KioskScreen):
         yield Static(_("How should we send your code?"), classes="heading")
         yield Static("", id="options", classes="lead")
         yield Static("", id="error", classes="error")
+        yield Static("", id="notice", classes="notice")
         yield Static("", id="sending", classes="sending")
 
     def render_state(self, screen: Any, state: KioskState) -> None:
@@ -46,6 +47,7 @@ class ChooseChannelScreen(KioskScreen):
             lines.append("\n")
         self.set_text("options", lines)
         self.set_text("error", screen.error)
+        self.set_text("notice", screen.notice)
         self.set_text("sending", _("Sending your code… please wait.") if screen.sending else None)
 
     def action_choose(self, channel: str) -> None:

@@ -32,7 +32,7 @@ class CodeSentScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         """Heading, where and when, the field, and the message lines."""
-        yield Static(_("Check your email"), classes="heading")
+        yield Static(_("Check your email"), id="heading", classes="heading")
         yield Static("", id="sent", classes="lead")
         yield Static("", id="expiry", classes="lead")
         yield Static("", id="error", classes="error")
@@ -80,9 +80,19 @@ class CodeSentScreen(KioskScreen):
             self.announcement_due = True
         self.set_text("error", screen.error)
         self.set_text("notice", screen.notice)
+        two = screen.text_sent_to is not None
+        # Two codes (two-channel) take two fields: shorter words, so both fit 80x24.
+        self.set_text(
+            "heading", _("Check your email and your texts") if two else _("Check your email")
+        )
         self.set_text(
             "code-label",
             _(
+                "Code from the email ({digits} digits, in groups of four as you type):",
+                digits=state.config.code_digits,
+            )
+            if two
+            else _(
                 "Code from the email ({digits} digits), then press Enter. "
                 "It shows as you type it, in groups of four, so you can check it:",
                 digits=state.config.code_digits,
@@ -94,9 +104,9 @@ class CodeSentScreen(KioskScreen):
         texted.display = screen.text_sent_to is not None
         if screen.text_sent_to is not None:
             texted.set_digits(state.config.code_digits)
-            label = Text(_("And the code we texted to "))
+            label = Text(_("Code from the text to "))
             label.append(screen.text_sent_to, "bold")
-            label.append(_(" (it works for less time than the email's):"))
+            label.append(_(" (it works for less time), then press Enter:"))
             self.set_text("text-code-label", label)
         else:
             self.set_text("text-code-label", None)

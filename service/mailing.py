@@ -17,6 +17,11 @@ past the busy timeout they fail. So a step that mails runs its body twice
    for a different mail, and this request is answered `wrong_step`.
 
 A body must be deterministic but for its draws: the clock is read outside it.
+
+A step that sends a code on each of two channels may go on when one of them went
+(`partial=True`): the second run is told which channels failed (`Pass.unsent`) and
+keeps the code that arrived, owing the other (docs/api.md "Policies"). When every
+message failed, nothing is written, as for any other step.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from typing import TypeVar
 
 from sqlalchemy import Connection
 
-from service.domain.errors import StepOutOfOrder
+from service.domain.errors import MailNotSent, StepOutOfOrder
 from service.secrecy import new_code, new_id
 
 T = TypeVar("T")
@@ -52,10 +57,12 @@ class Pass:
     first)`) hands out the first pass's draws in the same order.
     """
 
-    def __init__(self, replaying: Pass | None = None) -> None:
+    def __init__(self, replaying: Pass | None = None, unsent: frozenset[str] = frozenset()) -> None:
         self._replay = list(replaying.draws) if replaying is not None else None
         self.draws: list[str] = []
         self.mails: tuple[Mail, ...] = ()
+        self.unsent = unsent
+        """Channels whose message failed (a partial step's second run; else empty)."""
 
     def _draw(self, fresh: str) -> str:
         value = self._replay.pop(0) if self._replay else fresh
@@ -91,6 +98,8 @@ def run_mailing(
     transaction: Callable[[], AbstractContextManager[Connection]],
     send: Callable[[Mail], None],
     body: Callable[[Connection, Pass], T],
+    *,
+    partial: bool = False,
 ) -> T:
     """Run a step that mails so that no transaction is open while it mails.
 
@@ -103,6 +112,8 @@ def run_mailing(
         transaction: opens a transaction committed on success and on a refusal.
         send: sends one mail (raising MailNotSent).
         body: the step.
+        partial: the step's messages go on different channels and it may keep
+            those that went when another failed (its second run reads `Pass.unsent`).
 
     Returns:
         What the committed run of body returned.
@@ -123,10 +134,19 @@ def run_mailing(
     else:
         return result
     # Each message of the step in turn (a code by email and one by text, a notice on
-    # every channel); if one fails nothing is written and a retry sends them all again.
+    # every channel); if one fails nothing is written and a retry sends them all again,
+    # unless the step is partial and another went: then the one that went is kept.
+    failed: list[Mail] = []
     for mail in first.mails:
-        send(mail)
-    second = Pass(replaying=first)
+        try:
+            send(mail)
+        except MailNotSent:
+            if not partial:
+                raise
+            failed.append(mail)
+    if failed and len(failed) == len(first.mails):
+        raise MailNotSent(failed[0].template)
+    second = Pass(replaying=first, unsent=frozenset(mail.channel for mail in failed))
     try:
         with transaction() as conn:
             result = body(conn, second)

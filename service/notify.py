@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from notifications_python_client.errors import APIError
 from notifications_python_client.notifications import NotificationsAPIClient
 
+from contract.language import Language
 from service.domain.errors import MailNotSent
-from service.settings import ServiceSettings, read_api_key
+from service.mail_language import mail_language
+from service.settings import NotifyTemplateIds, ServiceSettings, read_api_key
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,10 @@ class NotifyMailer:
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
     sms_templates: dict[str, str] = field(default_factory=dict)
     """Notify text message template id per kind; empty until a policy sends texts."""
+    welsh_email_templates: dict[str, str] = field(default_factory=dict)
+    """Welsh email template id per kind (`[notify.cy]`), for a Welsh holder's mail."""
+    welsh_sms_templates: dict[str, str] = field(default_factory=dict)
+    """Welsh text message template id per kind."""
 
     def send(self, to: str, template: str, **values: str) -> None:
         """Ask Notify to email `to` with the template for this kind, filled with `values`.
@@ -63,7 +69,7 @@ class NotifyMailer:
                 (400 validation, 403 auth ...), or it stayed unavailable (5xx, 429,
                 unreachable) for every try.
         """
-        self._deliver("email", self.email_templates, to, template, values)
+        self._deliver("email", self._in_language("email", template), to, template, values)
 
     def send_text(self, to: str, template: str, **values: str) -> None:
         """Ask Notify to text the mobile `to` with the SMS template for this kind.
@@ -72,7 +78,22 @@ class NotifyMailer:
             MailNotSent: as for `send` (the one "could not reach the holder" error
                 the rules map to 503 mail_unavailable, nothing counted).
         """
-        self._deliver("sms", self.sms_templates, to, template, values)
+        self._deliver("sms", self._in_language("sms", template), to, template, values)
+
+    def _in_language(self, channel: str, kind: str) -> dict[str, str]:
+        """The template ids to use for the request's language (service/mail_language.py).
+
+        A Welsh holder's message goes through the Welsh template of its kind; when that
+        is not configured, through the English one, and the log says so (the kind only).
+        """
+        english = self.email_templates if channel == "email" else self.sms_templates
+        if mail_language() is not Language.WELSH:
+            return english
+        welsh = self.welsh_email_templates if channel == "email" else self.welsh_sms_templates
+        if kind in welsh:
+            return welsh
+        log.warning("%s %s: no Welsh Notify template id, sent in English", channel, kind)
+        return english
 
     def _deliver(
         self, channel: str, templates: dict[str, str], to: str, kind: str, values: dict[str, str]
@@ -128,27 +149,41 @@ def notify_mailer(settings: ServiceSettings) -> NotifyMailer:
     notify = settings.notify
     if notify.api_key_file is None:
         raise ValueError('mail_channel = "notify" needs notify.api_key_file')
-    templates = {
-        "unlock-code": notify.unlock_code_email,
-        "registration-code": notify.registration_code_email,
-        "unlock-notice": notify.unlock_notice_email,
-        "unlock-attempt": notify.unlock_attempt_email,
-        "contact-changed": notify.contact_changed_email,
-        "self-service-paused": notify.self_service_paused_email,
-        "contact-change-notice": notify.contact_change_email,
-    }
-    texts = {
-        "unlock-code": notify.unlock_code_sms,
-        "registration-code": notify.registration_code_sms,
-        "unlock-notice": notify.unlock_notice_sms,
-        "unlock-attempt": notify.unlock_attempt_sms,
-        "contact-changed": notify.contact_changed_sms,
-    }
+    templates, texts = template_maps(notify)
+    welsh_templates, welsh_texts = template_maps(notify.cy)
     return NotifyMailer(
         read_api_key(notify.api_key_file),
-        {kind: tid for kind, tid in templates.items() if tid},
+        templates,
         notify.base_url,
         timeout=notify.timeout,
         attempts=notify.attempts,
-        sms_templates={kind: tid for kind, tid in texts.items() if tid},
+        sms_templates=texts,
+        welsh_email_templates=welsh_templates,
+        welsh_sms_templates=welsh_texts,
+    )
+
+
+def template_maps(ids: NotifyTemplateIds) -> tuple[dict[str, str], dict[str, str]]:
+    """The email and the text template ids set, per config/mail/ kind, in one language."""
+    emails = {
+        "unlock-code": ids.unlock_code_email,
+        "registration-code": ids.registration_code_email,
+        "unlock-notice": ids.unlock_notice_email,
+        "unlock-attempt": ids.unlock_attempt_email,
+        "contact-changed": ids.contact_changed_email,
+        "self-service-paused": ids.self_service_paused_email,
+        "contact-change-notice": ids.contact_change_email,
+    }
+    texts = {
+        "unlock-code": ids.unlock_code_sms,
+        "registration-code": ids.registration_code_sms,
+        "unlock-notice": ids.unlock_notice_sms,
+        "unlock-attempt": ids.unlock_attempt_sms,
+        "contact-changed": ids.contact_changed_sms,
+        "self-service-paused": ids.self_service_paused_sms,
+        "contact-change-notice": ids.contact_change_sms,
+    }
+    return (
+        {kind: tid for kind, tid in emails.items() if tid},
+        {kind: tid for kind, tid in texts.items() if tid},
     )

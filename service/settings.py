@@ -158,25 +158,11 @@ class RaDesk(BaseModel):
     """How many of a holder's newest audit records the RA sees."""
 
 
-class Notify(BaseModel):
-    """GOV.UK Notify, used when mail_channel = "notify" (design.md section 4, "Mail").
-
-    Notify holds the templates; each mail kind has its own email template there, filled
-    from the same fields as config/mail/ (`((name))`, `((code))`, `((expires_at))`,
-    `((kiosk))`, `((time))`, `((ra_contact))`).
-    """
+class NotifyTemplateIds(BaseModel):
+    """GOV.UK Notify template ids, one per mail or text kind, in one language."""
 
     model_config = ConfigDict(extra="forbid")
 
-    api_key_file: Path | None = None
-    """File holding the API key, readable by the service's user only (refused otherwise)."""
-    base_url: str = NOTIFY_API_URL
-    """Notify's API; tests point it at a stand-in on loopback."""
-    timeout: float = Field(default=10.0, gt=0)
-    """Seconds one request to Notify may take."""
-    attempts: int = Field(default=3, ge=1, le=5)
-    """Tries per mail when Notify answers 5xx or 429 (rate limit) or cannot be reached; a
-    400 or 403 is not tried again. Kept small: the kiosk waits for the answer."""
     unlock_code_email: str | None = None
     """Template id of the unlock code email (fields name, code, expires_at, ra_contact)."""
     registration_code_email: str | None = None
@@ -209,6 +195,37 @@ class Notify(BaseModel):
     contact_changed_sms: str | None = None
     """Template id of the contact-changed notice by text, to the old mobile (same fields
     as its email); unset: that notice goes by email only."""
+    self_service_paused_sms: str | None = None
+    """Template id of the "self-service paused" notice by text (same fields as its email);
+    unset: that notice goes by email only."""
+    contact_change_sms: str | None = None
+    """Template id of the RA desk's "your contact details were changed" text, to the old
+    and the new mobile (same fields as its email); unset: that notice goes by email only."""
+
+
+class Notify(NotifyTemplateIds):
+    """GOV.UK Notify, used when mail_channel = "notify" (design.md section 4, "Mail").
+
+    Notify holds the templates; each mail kind has its own email template there, filled
+    from the same fields as config/mail/ (`((name))`, `((code))`, `((expires_at))`,
+    `((kiosk))`, `((time))`, `((ra_contact))`).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    api_key_file: Path | None = None
+    """File holding the API key, readable by the service's user only (refused otherwise)."""
+    base_url: str = NOTIFY_API_URL
+    """Notify's API; tests point it at a stand-in on loopback."""
+    timeout: float = Field(default=10.0, gt=0)
+    """Seconds one request to Notify may take."""
+    attempts: int = Field(default=3, ge=1, le=5)
+    """Tries per mail when Notify answers 5xx or 429 (rate limit) or cannot be reached; a
+    400 or 403 is not tried again. Kept small: the kiosk waits for the answer."""
+    cy: NotifyTemplateIds = Field(default_factory=lambda: NotifyTemplateIds())
+    """Welsh template ids, per kind as above (`[notify.cy]`): a Welsh holder's code and
+    notices go through these; a kind without a Welsh id goes through its English
+    template (and the service logs that it did, naming the kind only)."""
 
     @field_validator("api_key_file")
     @classmethod

@@ -59,7 +59,9 @@ def _answers_wrong(_call: e.Call, exc: sc.ServiceRejected) -> e.Event | None:
 
 def _code_wrong(_call: e.Call, exc: sc.ServiceRejected) -> e.Event | None:
     left = exc.tries_left
-    return e.CodeWrong(tries_left=left) if left is not None else None
+    if left is None:
+        return None
+    return e.CodeWrong(tries_left=left, wrong_codes=exc.wrong_codes)
 
 
 def _always(event: e.Event) -> Callable[[e.Call, sc.ServiceRejected], e.Event]:

@@ -85,6 +85,7 @@ async def start_unlock(parts: EffectParts, cmd: c.StartUnlock) -> e.Event | None
         attempts_left=started.attempts_left,
         code_sent_to=started.code_sent_to,
         text_sent_to=started.text_sent_to,
+        not_sent=started.not_sent,
         channels=started.channels,
     )
 
@@ -92,7 +93,9 @@ async def start_unlock(parts: EffectParts, cmd: c.StartUnlock) -> e.Event | None
 async def send_answers(parts: EffectParts, cmd: c.SendAnswers) -> e.Event:
     """SendAnswers: the code is emailed when they are right."""
     sent = await parts.client.send_unlock_answers(cmd.unlock_id, cmd.answers)
-    return e.AnswersAccepted(sent.code_sent_to, sent.code_expires_at, sent.text_sent_to)
+    return e.AnswersAccepted(
+        sent.code_sent_to, sent.code_expires_at, sent.text_sent_to, not_sent=sent.not_sent
+    )
 
 
 async def choose_channel(parts: EffectParts, cmd: c.ChooseChannel) -> e.Event:
@@ -108,9 +111,9 @@ async def send_code(parts: EffectParts, cmd: c.SendCode) -> e.Event:
 
 
 async def resend_code(parts: EffectParts, cmd: c.ResendCode) -> e.Event:
-    """ResendCode: a new unlock code is emailed."""
+    """ResendCode: a new unlock code is emailed (or, of two, the one owed)."""
     sent = await parts.client.resend_unlock_code(cmd.unlock_id)
-    return e.ResendDone(sent.code_sent_to, sent.code_expires_at)
+    return e.ResendDone(sent.code_sent_to, sent.code_expires_at, not_sent=sent.not_sent)
 
 
 async def start_registration(parts: EffectParts, cmd: c.StartRegistration) -> e.Event | None:

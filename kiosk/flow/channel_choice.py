@@ -27,7 +27,7 @@ def _choose_channel(
     if isinstance(event, e.ChannelChosen):
         if event.channel not in {channel for channel, _to in screen.channels}:
             return replace(state, screen=replace(screen, error=NOT_OFFERED)), []
-        sending = replace(screen, sending=True, error=None)
+        sending = replace(screen, sending=True, error=None, notice=None)
         return replace(state, screen=sending), [
             c.ChooseChannel(unlock_id=journey.service_id, channel=event.channel)
         ]

@@ -59,6 +59,57 @@ def code_wrong_message(tries_left: int) -> str:
     )
 
 
+def one_code_wrong_message(wrong_codes: tuple[str, ...], tries_left: int) -> str | None:
+    """Two codes sent, and the service said which was wrong: name it (None: both or neither)."""
+    if wrong_codes == ("sms",):
+        return plural(
+            "The texted code is not right; the emailed code is, and is kept. Type the texted "
+            "code again. You have {count} try left for it.",
+            "The texted code is not right; the emailed code is, and is kept. Type the texted "
+            "code again. You have {count} tries left for it.",
+            tries_left,
+        )
+    if wrong_codes == ("email",):
+        return plural(
+            "The emailed code is not right; the texted code is, and is kept. Type the emailed "
+            "code again. You have {count} try left for it.",
+            "The emailed code is not right; the texted code is, and is kept. Type the emailed "
+            "code again. You have {count} tries left for it.",
+            tries_left,
+        )
+    if set(wrong_codes) == {"email", "sms"}:
+        return plural(
+            "Neither code is right. Check both against the newest email and text, and type "
+            "them again. You have {count} try left.",
+            "Neither code is right. Check both against the newest email and text, and type "
+            "them again. You have {count} tries left.",
+            tries_left,
+        )
+    return None
+
+
+# The code screen's fields (screens/code_sent.py): the emailed code, the texted one.
+KEPT_FIELD: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("sms",): ("code",),
+    ("email",): ("text-code",),
+}
+
+
+def owed_message(not_sent: tuple[str, ...]) -> str | None:
+    """Of two codes, one could not be sent: which, that the other went, and F7."""
+    if "sms" in not_sent:
+        return N_(
+            "The text with your second code could not be sent just now. The email did go: "
+            "keep its code. Press F7 to send the text again."
+        )
+    if "email" in not_sent:
+        return N_(
+            "The email with your first code could not be sent just now. The text did go: "
+            "keep its code. Press F7 to send the email again."
+        )
+    return None
+
+
 def resent_message(sent_to: str, tries_left: int | None) -> str:
     """A new code was sent: the old one is dead, the tries left are as they were."""
     if tries_left is not None:
@@ -111,6 +162,8 @@ def code_sent(
         sent_at=now,
         expires_at=event.code_expires_at,
         text_sent_to=event.text_sent_to,
+        not_sent=event.not_sent,
+        notice=owed_message(event.not_sent),
         resend_available_at=now + state.config.resend_interval,
     )
     progressed = replace(
@@ -119,6 +172,7 @@ def code_sent(
         code_sent_to=event.code_sent_to,
         code_sent_at=now,
         code_expires_at=event.code_expires_at,
+        text_sent_to=event.text_sent_to,
     )
     state, commands = with_journey(replace(state, screen=code), progressed)
     return state, [c.WipeInputs(), *commands, audit(state, audit_kind, "accepted")]
@@ -131,6 +185,7 @@ def resumed_code_entry(checkpoint: Checkpoint, screen: type[s.CodeEntry]) -> s.C
         sent_at=checkpoint.code_sent_at or checkpoint.updated_at,
         expires_at=checkpoint.code_expires_at or checkpoint.expires_at,
         tries_left=checkpoint.tries_left,
+        text_sent_to=checkpoint.text_sent_to,
         notice=RESUMED,
     )
 
@@ -176,6 +231,10 @@ def _holder_asks(
     event: e.SubmitCode | e.ResendCodeRequested,
     calls: CodeCalls,
 ) -> Result:
+    if isinstance(event, e.SubmitCode) and screen.not_sent:
+        # A code that never went cannot be typed: F7 sends it (nothing is counted).
+        error = owed_message(screen.not_sent)
+        return replace(state, screen=replace(screen, error=error, notice=None)), []
     if isinstance(event, e.SubmitCode):
         # Holders copy codes with spaces ("1234 5678"); the service wants digits.
         code = "".join(event.code.split())
@@ -220,7 +279,10 @@ def _code_reply(
     """The service's replies both journeys' code screens share."""
     now = current_time(state)
     if isinstance(event, e.CodeWrong):
-        error = code_wrong_message(event.tries_left)
+        named = one_code_wrong_message(event.wrong_codes, event.tries_left)
+        error = named or code_wrong_message(event.tries_left)
+        # Only the wrong one of two codes is typed again; the right one stays.
+        keep = KEPT_FIELD.get(event.wrong_codes, ()) if screen.text_sent_to else ()
         wrong = replace(
             screen, tries_left=event.tries_left, error=error, notice=None, sending=False
         )
@@ -228,14 +290,36 @@ def _code_reply(
             replace(state, screen=wrong), replace(journey, tries_left=event.tries_left)
         )
         return state, [
-            c.WipeInputs(),
+            c.WipeInputs(keep=keep),
             *commands,
-            audit(state, "code", "wrong", tries_left=event.tries_left),
+            audit(
+                state,
+                "code",
+                "wrong",
+                tries_left=event.tries_left,
+                wrong=",".join(event.wrong_codes) or None,
+            ),
         ]
     if isinstance(event, e.CodeExpired):
         error = N_("This code has expired. Ask for a new code.")
         expired = replace(screen, error=error, notice=None, sending=False)
         return replace(state, screen=expired), [c.WipeInputs(), audit(state, "code", "expired")]
+    if isinstance(event, e.ResendDone) and screen.not_sent:
+        # Only the owed code went: the other code and its time are as they were.
+        owed_to = screen.text_sent_to if "sms" in screen.not_sent else screen.sent_to
+        notice = owed_message(event.not_sent) or N_(
+            "We sent the code we still owed you to {sent_to}. The other code still works.",
+            sent_to=owed_to or "",
+        )
+        resent = replace(
+            screen,
+            not_sent=event.not_sent,
+            resend_available_at=now + state.config.resend_interval,
+            error=None,
+            notice=notice,
+            sending=False,
+        )
+        return replace(state, screen=resent), [audit(state, "code", "owed_sent")]
     if isinstance(event, e.ResendDone):
         notice = resent_message(event.code_sent_to, journey.tries_left)
         resent = replace(
@@ -244,8 +328,9 @@ def _code_reply(
             sent_at=now,
             expires_at=event.code_expires_at,
             resend_available_at=now + state.config.resend_interval,
+            not_sent=event.not_sent,
             error=None,
-            notice=notice,
+            notice=owed_message(event.not_sent) or notice,
             sending=False,
         )
         progressed = replace(

@@ -228,3 +228,8 @@ class QueueAudit(Command):
 @dataclass(frozen=True)
 class WipeInputs(Command):
     """Clear every input field on every screen (answers, code, passcodes)."""
+
+    keep: tuple[str, ...] = ()
+    """Ids of fields left as typed: the right one of two codes, when only the other
+    was wrong (it stays on the screen the holder is on, never saved or sent again
+    but with the retyped one)."""

@@ -349,6 +349,8 @@ class UnlockStartedReply(Event):
     """Not in API v1; when absent the flow assumes the code lifetime from now."""
     text_sent_to: str | None = None
     """A second code went by text (policy two-channel): the masked mobile."""
+    not_sent: tuple[str, ...] = ()
+    """Of two codes, the channel whose message failed while the other went (owed)."""
     channels: tuple[tuple[str, str], ...] = ()
     """(channel, masked address) to choose from, when next is CHANNEL."""
 
@@ -361,6 +363,8 @@ class AnswersAccepted(Event):
     code_expires_at: dt.datetime
     text_sent_to: str | None = None
     """A second code went by text (policy two-channel): the masked mobile."""
+    not_sent: tuple[str, ...] = ()
+    """Of two codes, the channel whose message failed while the other went (owed)."""
 
 
 @dataclass(frozen=True)
@@ -400,6 +404,8 @@ class CodeWrong(Event):
     """422 code_wrong."""
 
     tries_left: int
+    wrong_codes: tuple[str, ...] = ()
+    """With two codes, which were wrong ("email", "sms"); the other was right."""
 
 
 @dataclass(frozen=True)
@@ -423,6 +429,8 @@ class ResendDone(Event):
 
     code_sent_to: str
     code_expires_at: dt.datetime
+    not_sent: tuple[str, ...] = ()
+    """Of two codes, the channel whose new message failed (its earlier code, if any, works)."""
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,8 @@ class Checkpoint:
     """Masked address the code went to, as the service showed it (j***@nhs.net)."""
     code_sent_at: dt.datetime | None = None
     code_expires_at: dt.datetime | None = None
+    text_sent_to: str | None = None
+    """Masked mobile a second code went to (policy two-channel): both are asked for."""
     questions: tuple[Question, ...] = ()
     """The questions asked (ids and catalogue text), to show them again on resume."""
 
@@ -123,6 +125,7 @@ class Checkpoint:
             "code_sent_to": self.code_sent_to,
             "code_sent_at": iso(self.code_sent_at),
             "code_expires_at": iso(self.code_expires_at),
+            "text_sent_to": self.text_sent_to,
             "questions": [{"id": q.id, "text": q.text} for q in self.questions],
         }
 
@@ -156,6 +159,7 @@ class Checkpoint:
                 code_sent_to=record.get("code_sent_to"),
                 code_sent_at=when("code_sent_at"),
                 code_expires_at=when("code_expires_at"),
+                text_sent_to=record.get("text_sent_to"),
                 questions=tuple(
                     Question(id=str(q["id"]), text=str(q["text"]))
                     for q in record.get("questions") or ()

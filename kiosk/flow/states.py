@@ -157,6 +157,8 @@ class CodeEntry(Screen):
     tries_left: int | None = None
     text_sent_to: str | None = None
     """A second code went by text to this (masked) mobile: both codes are typed."""
+    not_sent: tuple[str, ...] = ()
+    """Of two codes, the channel ("email", "sms") whose message failed: F7 sends it."""
     resend_available_at: dt.datetime | None = None
     """No resend before this time (None: available now)."""
     resends_exhausted: bool = False
@@ -177,6 +179,8 @@ class ChooseChannel(Screen):
     channels: tuple[tuple[str, str], ...]
     """(channel, masked address), in the service's order."""
     error: str | None = None
+    notice: str | None = None
+    """After a service or mail outage: nothing was sent, choose again."""
     sending: bool = False
 
     @property

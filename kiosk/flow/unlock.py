@@ -21,6 +21,7 @@ from kiosk.flow.code_entry import (
     CodeCalls,
     code_entry_handler,
     code_sent,
+    owed_message,
     resumed_code_entry,
     self_service_refusal,
 )
@@ -161,12 +162,15 @@ def unlock_started(state: s.KioskState, card: CardFacts, event: e.UnlockStartedR
             code_sent_to=event.code_sent_to,
             code_sent_at=now,
             code_expires_at=code_expires,
+            text_sent_to=event.text_sent_to,
         )
         screen = s.CodeEntry(
             sent_to=event.code_sent_to or "",
             sent_at=now,
             expires_at=code_expires,
             text_sent_to=event.text_sent_to,
+            not_sent=event.not_sent,
+            notice=owed_message(event.not_sent),
             resend_available_at=now + state.config.resend_interval,
         )
     state, commands = with_journey(replace(state, screen=screen), journey)

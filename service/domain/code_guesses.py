@@ -20,7 +20,6 @@ import math
 from sqlalchemy import Connection
 
 from service.domain.errors import HolderPaused
-from service.domain.notices import owe
 from service.domain.parts import Parts
 from service.domain.times import human_time
 from service.queries import code_guesses, holders
@@ -63,12 +62,15 @@ def count_wrong_code(parts: Parts, conn: Connection, uuid: str, now: float) -> f
     until = paused_until(parts, conn, uuid, now)
     if until is None or was_paused:
         return None
-    owe(
+    # Imported here: channel_notices -> policy -> codes, which imports this module.
+    from service.domain.channel_notices import owe_every_channel
+
+    # On every channel on record: email, and a text where this notice can go by text.
+    owe_every_channel(
         parts,
         conn,
-        uuid=uuid,
-        to=holder.email,
-        template="self-service-paused",
+        holder,
+        "self-service-paused",
         due_at=now,
         name=holder.name,
         until=human_time(until),

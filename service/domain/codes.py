@@ -202,8 +202,14 @@ def _reissue(
     return issued
 
 
-def check_resend(parts: Parts, conn: Connection, row: Row[Any], now: float) -> None:
+def check_resend(
+    parts: Parts, conn: Connection, row: Row[Any], now: float, *, counted: bool = True
+) -> None:
     """Refuse a resend that is not allowed now (the flow's step, void code, limits).
+
+    Args:
+        counted: it counts as one of MAX_RESENDS (not when it sends a code owed
+            after its message failed: that code never arrived).
 
     Raises:
         StepOutOfOrder, CodeVoided, HolderPaused, ResendLimited.
@@ -213,7 +219,7 @@ def check_resend(parts: Parts, conn: Connection, row: Row[Any], now: float) -> N
     if row.code_void:
         raise CodeVoided()
     refuse_if_paused(parts, conn, row.uuid, now)
-    if row.resends >= MAX_RESENDS:
+    if counted and row.resends >= MAX_RESENDS:
         raise ResendLimited(
             retry_after=max(1, math.ceil(row.expires_at - now)),
             detail="No more codes can be sent for this request.",

@@ -133,7 +133,13 @@ class Parts:
         if conn.info.pop(OWES_NOTICE, False):
             self.notices_owed.set()
 
-    def mailing(self, body: Callable[[Connection, Pass], T], *, flow: str | None = None) -> T:
+    def mailing(
+        self,
+        body: Callable[[Connection, Pass], T],
+        *,
+        flow: str | None = None,
+        partial: bool = False,
+    ) -> T:
         """Run a step that mails with no transaction open while it mails (service/mailing.py).
 
         Args:
@@ -141,11 +147,12 @@ class Parts:
             flow: the flow it changes ("unlocks:<id>"): steps of one flow then mail
                 one at a time (service/domain/mail_claims.py). None for a step that
                 creates its flow, which nobody else can reach yet.
+            partial: keep the messages that went when another channel's failed.
         """
         if flow is None:
-            return run_mailing(self.transaction, self.send, body)
+            return run_mailing(self.transaction, self.send, body, partial=partial)
         with self.mail_claims.held(flow):
-            return run_mailing(self.transaction, self.send, body)
+            return run_mailing(self.transaction, self.send, body, partial=partial)
 
     def send(self, mail: Mail) -> None:
         """Send one mail or text now (raising MailNotSent)."""

@@ -27,6 +27,14 @@ from service.secrecy import email_domain_approved, normalise_mobile
 CONTACT_NOTICE = "contact-change-notice"
 
 
+def _contact_text_possible(parts: Parts) -> bool:
+    """Whether the RA desk's contact-change notice can go by text on this deployment."""
+    settings = parts.settings
+    if not settings.texts_possible:
+        return False
+    return settings.mail_channel != "notify" or bool(settings.notify.contact_change_sms)
+
+
 def prove_holder_card(
     parts: Parts, conn: Connection, kiosk: Kiosk, session: Row[Any], proof: CardProofIn, kind: str
 ) -> Row[Any]:
@@ -127,6 +135,10 @@ def change_contacts(
     notice = {"name": holder.name, "kiosk": kiosk.name, "time": human_time(now)}
     for address in dict.fromkeys([holder.email, email]):
         parts.send(Mail(address, CONTACT_NOTICE, tuple(sorted(notice.items()))))
+    # And by text to the old and the new mobile, where this notice can go by text.
+    for number in dict.fromkeys(n for n in (holder.mobile, mobile) if n):
+        if _contact_text_possible(parts):
+            parts.send(Mail(number, CONTACT_NOTICE, tuple(sorted(notice.items())), "sms"))
     with parts.transaction() as conn:
         session = live_session(parts, conn, kiosk, session_id)
         holder = bound_holder(conn, session, for_update=True)

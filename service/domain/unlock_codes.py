@@ -33,9 +33,20 @@ Issued = list[tuple[Channel, IssuedCode]]
 
 
 def issue(
-    parts: Parts, kind: FlowKind, unlock_id: str, channels: list[Channel], now: float, out: Pass
+    parts: Parts,
+    kind: FlowKind,
+    unlock_id: str,
+    channels: list[Channel],
+    now: float,
+    out: Pass,
+    only: frozenset[Channel] | None = None,
 ) -> Issued:
-    """A code per channel: the first in the code columns, a second (by text) in `sms_`."""
+    """A code per channel: the first in the code columns, a second (by text) in `sms_`.
+
+    Args:
+        only: issue codes for these of the unlock's channels alone (the ones owed);
+            None: for every channel.
+    """
     return [
         (
             channel,
@@ -50,33 +61,73 @@ def issue(
             ),
         )
         for n, channel in enumerate(channels)
+        if only is None or channel in only
     ]
 
 
-def columns(issued: Issued) -> dict[str, Any]:
-    """The unlock columns that hold the issued codes."""
+def columns(issued: Issued, unsent: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The unlock columns that hold the issued codes.
+
+    A code whose message failed (`unsent`, while the other went) is not stored: its
+    columns keep what they held (none yet: the code is owed, and a resend sends it;
+    an earlier code, after a failed resend: that one still works).
+    """
     merged: dict[str, Any] = {}
-    for _channel, one in issued:
-        merged |= one.columns
+    for channel, one in issued:
+        held = one.columns
+        if channel in unsent:
+            held = {
+                name: value
+                for name, value in held.items()
+                if name not in (f"{one.prefix}code_hash", f"{one.prefix}code_expires_at")
+            }
+        merged |= held
     return merged
 
 
-def send(out: Pass, holder: Row[Any], issued: Issued) -> CodeSent:
-    """Ask for each code's message (email or text); the answer that says where they went."""
+def owed(row: Row[Any]) -> frozenset[Channel]:
+    """The unlock's channels whose code never went (no code stored, none ever sent)."""
+    values = row._mapping
+    return frozenset(
+        channel
+        for n, channel in enumerate(stored(row))
+        if values[f"{'sms_' if n else ''}code_hash"] is None
+        and values[f"{'sms_' if n else ''}code_expires_at"] is None
+    )
+
+
+def send(
+    out: Pass,
+    holder: Row[Any],
+    issued: Issued,
+    channels: list[Channel] | None = None,
+    kept: dict[Channel, float] | None = None,
+) -> CodeSent:
+    """Ask for each code's message (email or text); the answer that says where they went.
+
+    Args:
+        channels: the unlock's channels in order (default: those issued).
+        kept: for a channel whose code was not issued now, when its code expires.
+    """
     for channel, one in issued:
         values = {"name": holder.name, "code": one.code, "expires_at": human_time(one.expires_at)}
         if channel == "sms":
             out.text(address(holder, channel), "unlock-code", **values)
         else:
             out.send(address(holder, channel), "unlock-code", **values)
-    (first_channel, first), *rest = issued
+    order = channels or [channel for channel, _one in issued]
+    expiries = dict(kept or {}) | {channel: one.expires_at for channel, one in issued}
+    first_channel, *rest = order
     sent = CodeSent(
-        code_sent_to=masked(holder, first_channel), code_expires_at=rfc3339(first.expires_at)
+        code_sent_to=masked(holder, first_channel),
+        code_expires_at=rfc3339(expiries[first_channel]),
     )
     if rest:
-        second_channel, second = rest[0]
+        second_channel = rest[0]
         sent.text_sent_to = masked(holder, second_channel)
-        sent.text_expires_at = rfc3339(second.expires_at)
+        sent.text_expires_at = rfc3339(expiries[second_channel])
+    not_sent = [channel for channel in order if channel in out.unsent]
+    sent.not_sent = not_sent or None
     return sent
 
 
@@ -112,6 +163,9 @@ def check(
         if values[f"{prefix}code_void"]:
             raise CodeVoided()
     for prefix in given:
+        if values[f"{prefix}code_hash"] is None and values[f"{prefix}code_expires_at"] is None:
+            # Its message failed when the other went: nothing to check it against.
+            raise CodeLapsed("That code was never sent: ask for it again (resend).")
         if values[f"{prefix}code_hash"] is None or values[f"{prefix}code_expires_at"] <= now:
             raise CodeLapsed()
     right = {

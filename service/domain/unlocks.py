@@ -109,10 +109,19 @@ def start(parts: Parts, kiosk: Kiosk, request: UnlockIn) -> UnlockOut:
             profile=request.profile,
             puk_releases=0,
             channels=json.dumps(channels),
-            **unlock_codes.columns(issued),
+            **unlock_codes.columns(issued, out.unsent),
         )
         sent = unlock_codes.send(out, holder, issued) if issued else None
-        record(parts, conn, "unlock_start", "ok", unlock_id=unlock_id, next=step, **who)
+        record(
+            parts,
+            conn,
+            "unlock_start",
+            "ok",
+            unlock_id=unlock_id,
+            next=step,
+            **who,
+            **_not_sent(out),
+        )
         started = UnlockOut(
             unlock_id=unlock_id,
             next=step,
@@ -121,13 +130,15 @@ def start(parts: Parts, kiosk: Kiosk, request: UnlockIn) -> UnlockOut:
             expires_at=rfc3339(now + FLOW_TTL),
             code_sent_to=sent.code_sent_to if sent else None,
             text_sent_to=sent.text_sent_to if sent else None,
+            not_sent=sent.not_sent if sent else None,
             channels=policy.options(holder, channels) if step == "channel" else None,
             policy=settings.policy,
         )
         keep(conn, started)
         return started
 
-    return parts.mailing(body)
+    # Two codes: one that went is kept when the other's channel fails (a resend sends it).
+    return parts.mailing(body, partial=True)
 
 
 def _allowed_holder(
@@ -215,14 +226,15 @@ def answer(parts: Parts, kiosk: Kiosk, unlock_id: str, answers: Mapping[str, str
         if not correct:
             _count_failure(parts, conn, holder, now, who)
         issued = unlock_codes.issue(parts, UNLOCK, unlock_id, policy.stored(row), now, out)
-        flows.change(conn, unlocks, unlock_id, step="code", **unlock_codes.columns(issued))
+        changes = unlock_codes.columns(issued, out.unsent)
+        flows.change(conn, unlocks, unlock_id, step="code", **changes)
         holders.reset_failures(conn, row.uuid)
         result = unlock_codes.send(out, holder, issued)
-        record(parts, conn, "unlock_answers", "ok", **who)
+        record(parts, conn, "unlock_answers", "ok", **who, **_not_sent(out))
         keep(conn, result)
         return result
 
-    return parts.mailing(body, flow=UNLOCK.flow(unlock_id))
+    return parts.mailing(body, flow=UNLOCK.flow(unlock_id), partial=True)
 
 
 def _count_failure(
@@ -351,28 +363,53 @@ def replay_cryptogram(parts: Parts, kiosk: Kiosk, unlock_id: str, challenge: str
 
 
 def resend(parts: Parts, kiosk: Kiosk, unlock_id: str) -> CodeSent:
-    """POST /v1/unlocks/{id}/resend: new code(s) on the unlock's channel(s)."""
+    """POST /v1/unlocks/{id}/resend: new code(s) on the unlock's channel(s).
+
+    When a code is owed (its message failed while the other went), only that one is
+    sent: the code that arrived keeps working and keeps its tries, and sending what
+    was owed is not counted as one of the 3 resends.
+    """
     now = parts.now()
 
     def body(conn: Connection, out: Pass) -> CodeSent:
         row = load(parts, conn, kiosk, unlock_id)
         who = UNLOCK.who(kiosk, row)
+        channels = policy.stored(row)
+        owed = unlock_codes.owed(row) if row.step == "code" else frozenset()
         with refusals_recorded(parts, conn, "unlock_resend", **who):
-            check_resend(parts, conn, row, now)
+            check_resend(parts, conn, row, now, counted=not owed)
             if row.sms_code_void:
                 raise CodeVoided()
-        issued = unlock_codes.issue(parts, UNLOCK, unlock_id, policy.stored(row), now, out)
-        columns = unlock_codes.columns(issued)
+        issued = unlock_codes.issue(parts, UNLOCK, unlock_id, channels, now, out, only=owed or None)
+        columns = unlock_codes.columns(issued, out.unsent)
         # A resend never gives a code back its tries (nor makes a void one work).
         columns.pop("sms_code_tries_left", None)
         columns.pop("sms_code_void", None)
-        flows.change(conn, unlocks, unlock_id, resends=row.resends + 1, **columns)
-        result = unlock_codes.send(out, holders.get(conn, row.uuid), issued)
-        record(parts, conn, "unlock_resend", "ok", **who)
+        columns["last_sent_at"] = now
+        resends = row.resends if owed else row.resends + 1
+        flows.change(conn, unlocks, unlock_id, resends=resends, **columns)
+        values = row._mapping
+        kept: dict[Channel, float] = {
+            channel: float(values[f"{'sms_' if n else ''}code_expires_at"] or now)
+            for n, channel in enumerate(channels)
+        }
+        holder = holders.get(conn, row.uuid)
+        result = unlock_codes.send(out, holder, issued, channels, kept)
+        record(parts, conn, "unlock_resend", "ok", **who, **_not_sent(out), **_owed(owed))
         keep(conn, result)
         return result
 
-    return parts.mailing(body, flow=UNLOCK.flow(unlock_id))
+    return parts.mailing(body, flow=UNLOCK.flow(unlock_id), partial=True)
+
+
+def _owed(owed: frozenset[Channel]) -> dict[str, Any]:
+    """The audit detail of a resend that sent only what was owed."""
+    return {"owed": ",".join(sorted(owed))} if owed else {}
+
+
+def _not_sent(out: Pass) -> dict[str, Any]:
+    """The audit detail of a step whose message on one channel failed (the other went)."""
+    return {"not_sent": ",".join(sorted(out.unsent))} if out.unsent else {}
 
 
 def report_result(

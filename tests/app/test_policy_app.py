@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import Input
 
 from card.pcscd import PrivatePcscd
 from demo.world import DemoWorld
@@ -20,7 +21,7 @@ from kiosk.app import KioskApp
 from kiosk.flow import events as e
 from kiosk.flow import states as s
 from tests.app.conftest import holder, kiosk_on, latest_code, world_settings
-from tests.app.journey import SIZE, card_in, insert_card, intent, on, until
+from tests.app.journey import SIZE, card_in, fields_ready, insert_card, intent, on, until
 from tests.conftest import CHEAP_ANSWER_HASHING, reader_has_card
 from tests.secrecy import recording_cryptograms, scan, world_secrets
 from tests.service.notify_standin import (
@@ -138,6 +139,7 @@ async def test_two_channel_holder_types_both_codes_and_unlocks(
             state = await until(pilot, app, on(s.CodeEntry))
             assert isinstance(state.screen, s.CodeEntry)
             assert state.screen.text_sent_to == "07*** ***001"
+            await fields_ready(pilot, app)  # the code screen composed (it may lag the state)
             assert app.screen.query_one("#text-code").display
             emailed = latest_code(world, alex["email"])
             texted = texted_code(world, alex["mobile"])
@@ -188,3 +190,139 @@ async def test_two_channel_through_notify_codes_read_from_the_notify_server(
         # The unlock notice went by both, through Notify.
         wait_for(lambda: len(notify.texts_to(alex["mobile"])) == 2, what="the text notice")
         assert len(notify.emails_to(alex["email"])) == 2
+
+
+async def test_two_channel_wrong_texted_code_is_named_and_the_emailed_one_kept(
+    live_pcscd: PrivatePcscd, worlds: list[DemoWorld], tmp_path: Path
+) -> None:
+    """The service says which of two codes was wrong (`wrong_codes`): the kiosk names
+    it, keeps the right one in its field, and only the wrong one is typed again."""
+    world = policy_world(live_pcscd, tmp_path / "world", policy="two-channel")
+    worlds.append(world)
+    alex = holder(world, "locked")
+    async for app in run_kiosk(world, tmp_path):
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, app, on(s.WaitingForCard))
+            assert world.cards is not None
+            world.cards.insert("locked")
+            await until(pilot, app, on(s.CodeEntry))
+            await fields_ready(pilot, app)
+            emailed = latest_code(world, alex["email"])
+            texted = texted_code(world, alex["mobile"])
+            wrong = "".join(str((int(d) + 1) % 10) for d in texted)
+            await pilot.press(*emailed, "enter", *wrong, "enter")
+            state = await until(pilot, app, lambda st: bool(getattr(st.screen, "error", None)))
+            assert isinstance(state.screen, s.CodeEntry)
+            error = str(state.screen.error)
+            assert "The texted code is not right" in error and "2 tries left" in error
+            await pilot.pause()
+            code_field = app.screen.query_one("#code", Input)
+            text_field = app.screen.query_one("#text-code", Input)
+            assert "".join(code_field.value.split()) == emailed
+            assert text_field.value == ""
+            assert app.screen.focused is text_field
+            await pilot.press(*texted, "enter")
+            await new_passcode_and_unlocked(pilot, app, world)
+
+
+async def test_two_channel_text_not_sent_keeps_the_email_and_says_f7_sends_the_text(
+    live_pcscd: PrivatePcscd, worlds: list[DemoWorld], tmp_path: Path
+) -> None:
+    """Notify refuses the text, takes the email: the kiosk says the text is owed and
+    F7 sends it; typing the codes before is caught here (nothing reaches the service)."""
+    ids = {kind: str(uuid.uuid4()) for kind in NOTIFY_KINDS}
+    templates = {ids[kind]: NotifyTemplate(kind.rpartition("_")[2], ()) for kind in NOTIFY_KINDS}
+    api_key, service_id, secret = make_api_key()
+    key_file = tmp_path / "notify.key"
+    key_file.write_text(api_key + "\n")
+    key_file.chmod(0o600)
+    with serve_notify(NotifyStandIn(service_id, secret, templates)) as notify:
+        env = {f"notify__{kind}": ids[kind] for kind in NOTIFY_KINDS}
+        world = policy_world(
+            live_pcscd,
+            tmp_path / "world",
+            policy="two-channel",
+            mail_channel="notify",
+            notify__api_key_file=str(key_file),
+            notify__base_url=notify.url,
+            **env,
+        )
+        worlds.append(world)
+        alex = holder(world, "locked")
+        notify.fail_next(400, kind="sms")
+        async for app in run_kiosk(world, tmp_path):
+            async with app.run_test(size=SIZE) as pilot:
+                await until(pilot, app, on(s.WaitingForCard))
+                assert world.cards is not None
+                world.cards.insert("locked")
+                state = await until(pilot, app, on(s.CodeEntry))
+                assert isinstance(state.screen, s.CodeEntry)
+                assert state.screen.not_sent == ("sms",)
+                await fields_ready(pilot, app)
+                shown = str(app.screen.query_one("#notice").render())
+                assert "The text with your second code could not be sent" in shown
+                emailed = notify.code(alex["email"], 1)
+                assert notify.texts_to(alex["mobile"]) == []
+                await intent(pilot, app, e.SubmitCode(emailed, text_code="12345678"))
+                assert isinstance(app.state.screen, s.CodeEntry)
+                assert "Press F7 to send the text again" in str(app.state.screen.error)
+
+
+@pytest.mark.parametrize("fault", ["refusing", "down", "slow"])
+async def test_notify_fault_when_the_code_is_sent_through_the_kiosk(
+    live_pcscd: PrivatePcscd, worlds: list[DemoWorld], tmp_path: Path, fault: str
+) -> None:
+    """The fault matrix's mail rows with GOV.UK Notify in place of SMTP (docs/reliability.md):
+    Notify refusing (400), down (500) or slow (past the service's timeout) when the holder's
+    chosen code goes. The kiosk says the code could not be sent and that nothing was
+    counted, tries again by itself, and the unlock completes once Notify is back."""
+    ids = {kind: str(uuid.uuid4()) for kind in NOTIFY_KINDS}
+    templates = {ids[kind]: NotifyTemplate(kind.rpartition("_")[2], ()) for kind in NOTIFY_KINDS}
+    api_key, service_id, secret = make_api_key()
+    key_file = tmp_path / "notify.key"
+    key_file.write_text(api_key + "\n")
+    key_file.chmod(0o600)
+    with serve_notify(NotifyStandIn(service_id, secret, templates)) as notify:
+        env = {f"notify__{kind}": ids[kind] for kind in NOTIFY_KINDS}
+        world = policy_world(
+            live_pcscd,
+            tmp_path / "world",
+            policy="national-2023",
+            mail_channel="notify",
+            notify__api_key_file=str(key_file),
+            notify__base_url=notify.url,
+            notify__attempts="1",
+            notify__timeout="1",
+            **env,
+        )
+        worlds.append(world)
+        alex = holder(world, "locked")
+        async for app in run_kiosk(world, tmp_path):
+            async with app.run_test(size=SIZE) as pilot:
+                await until(pilot, app, on(s.WaitingForCard))
+                assert world.cards is not None
+                world.cards.insert("locked")
+                await until(pilot, app, on(s.CardStatus))
+                await intent(pilot, app, e.Continue())
+                await until(pilot, app, on(s.ChooseChannel))
+                if fault == "slow":
+                    notify.delay = 2.0
+                else:
+                    notify.fail_next(400 if fault == "refusing" else 500)
+                await pilot.press("1")  # email
+                await until(pilot, app, lambda st: isinstance(st.screen, s.ServiceUnavailable))
+                await pilot.pause()
+                banner = str(app.screen.query_one("#banner").render())
+                assert "could not send your code" in banner
+                assert "Nothing was counted against you" in banner
+                notify.delay = 0.0
+                # Back once the service answers: nothing was sent, the holder chooses again.
+                state = await until(pilot, app, on(s.ChooseChannel), timeout=45)
+                assert isinstance(state.screen, s.ChooseChannel) and state.screen.notice
+                await pilot.press("1")
+                state = await until(pilot, app, on(s.CodeEntry))
+                assert isinstance(state.screen, s.CodeEntry)
+                count = 2 if fault == "slow" else 1  # the slow one arrived late, unused
+                code = notify.code(alex["email"], count)
+                await intent(pilot, app, e.SubmitCode(code))
+                await new_passcode_and_unlocked(pilot, app, world)

@@ -64,3 +64,91 @@ def test_two_codes_go_together_and_a_missing_texted_code_is_caught_here() -> Non
     ]
     # Neither code is in any command's or state's text.
     assert TEXT_CODE not in repr(out) and TEXT_CODE not in repr(d.states)
+
+
+def at_two_codes() -> Driver:
+    d = Driver.new()
+    d.send(e.CardInserted(), e.CardRead(LOCKED))
+    d.send(
+        e.UnlockStartedReply(
+            unlock_id=UNLOCK_ID,
+            next=e.NextStep.CODE,
+            expires_at=UNLOCK_EXPIRES,
+            code_sent_to="j***@nhs.net",
+            text_sent_to="07*** ***001",
+        )
+    )
+    d.send(e.SubmitCode(CODE, text_code=TEXT_CODE))
+    return d
+
+
+def test_the_wrong_one_of_two_codes_is_named_and_the_right_one_kept() -> None:
+    for wrong, named, kept in (
+        (("sms",), "The texted code is not right", ("code",)),
+        (("email",), "The emailed code is not right", ("text-code",)),
+        (("email", "sms"), "Neither code is right", ()),
+    ):
+        d = at_two_codes()
+        out = d.send(e.CodeWrong(tries_left=2, wrong_codes=wrong))
+        assert isinstance(d.screen, s.CodeEntry) and d.screen.error is not None
+        assert d.screen.error.startswith(named) and "2 tries left" in d.screen.error
+        assert of_type(out, c.WipeInputs) == [c.WipeInputs(keep=kept)]
+    # One code sent: nothing is kept, the message is the one-code one.
+    d = Driver.new()
+    d.send(e.CardInserted(), e.CardRead(LOCKED))
+    d.send(
+        e.UnlockStartedReply(
+            unlock_id=UNLOCK_ID, next=e.NextStep.CODE, expires_at=UNLOCK_EXPIRES, code_sent_to="x"
+        )
+    )
+    d.send(e.SubmitCode(CODE))
+    out = d.send(e.CodeWrong(tries_left=2))
+    assert of_type(out, c.WipeInputs) == [c.WipeInputs()]
+    assert isinstance(d.screen, s.CodeEntry) and str(d.screen.error).startswith("That code")
+
+
+def test_an_owed_text_is_said_caught_on_submit_and_f7_sends_only_it() -> None:
+    d = Driver.new()
+    d.send(e.CardInserted(), e.CardRead(LOCKED))
+    d.send(
+        e.UnlockStartedReply(
+            unlock_id=UNLOCK_ID,
+            next=e.NextStep.CODE,
+            expires_at=UNLOCK_EXPIRES,
+            code_sent_to="j***@nhs.net",
+            code_expires_at=CODE_EXPIRES,
+            text_sent_to="07*** ***001",
+            not_sent=("sms",),
+        )
+    )
+    assert isinstance(d.screen, s.CodeEntry) and d.screen.not_sent == ("sms",)
+    assert d.screen.notice is not None and "could not be sent" in d.screen.notice
+    out = d.send(e.SubmitCode(CODE, text_code=TEXT_CODE))
+    assert not of_type(out, c.SendCode)
+    assert d.screen.error is not None and "F7" in d.screen.error
+    before = d.screen
+    d.activity(61)
+    out = d.send(e.ResendCodeRequested())
+    assert of_type(out, c.ResendCode)
+    out = d.send(e.ResendDone("j***@nhs.net", CODE_EXPIRES))
+    assert isinstance(d.screen, s.CodeEntry) and d.screen.not_sent == ()
+    assert d.screen.notice == (
+        "We sent the code we still owed you to 07*** ***001. The other code still works."
+    )
+    assert d.screen.sent_at == before.sent_at  # the email's code and time are as they were
+    assert not of_type(out, c.WipeInputs)  # what was typed stays
+    out = d.send(e.SubmitCode(CODE, text_code=TEXT_CODE))
+    assert of_type(out, c.SendCode)
+
+
+def test_an_outage_while_the_code_is_sent_comes_back_to_the_choice() -> None:
+    """Mail (or the service) failing as the chosen code goes: the outage screen, then the
+    choice again with a notice (it crashed here: the choice had no notice to set)."""
+    d = at_channel_choice()
+    d.send(e.ChannelChosen("sms"))
+    d.send(e.ServiceUnreachable(failed=e.Call.CHOOSE_CHANNEL, mail=True))
+    assert isinstance(d.screen, s.ServiceUnavailable)
+    d.send(e.ServiceReachable())
+    assert isinstance(d.screen, s.ChooseChannel) and d.screen.notice and not d.screen.busy
+    out = d.send(e.ChannelChosen("sms"))
+    assert of_type(out, c.ChooseChannel) and d.screen.notice is None

@@ -11,6 +11,7 @@ from kiosk.flow.events import HelpTopic, UnreadableReason
 from kiosk.flow.facts import PinState, Step
 from kiosk.passcode_rules import PasscodeRules
 from tests.screens.harness import CARD, NOW, QUESTIONS, journey, kiosk_state
+from tests.screens.policy_states import policy_states
 from tests.screens.ra_states import ra_states
 from tests.screens.registration_states import registration_states
 
@@ -94,3 +95,4 @@ REPRESENTATIVE: dict[str, s.KioskState] = {
 
 REPRESENTATIVE.update(registration_states())
 REPRESENTATIVE.update(ra_states())
+REPRESENTATIVE.update(policy_states())

@@ -65,17 +65,19 @@ class NotifyStandIn:
     requests: int = 0
     refused: list[int] = field(default_factory=list)
     """Statuses of every answer that was not 201, in order."""
-    faults: list[int] = field(default_factory=list)
-    """Statuses to answer the next requests with (after auth), one each."""
+    faults: list[tuple[int, str | None]] = field(default_factory=list)
+    """Statuses to answer the next requests with (after auth), one each, for requests
+    of a kind ("email", "sms") or of any kind (None)."""
     delay: float = 0.0
     """Seconds to sit on every request before answering (Notify slow)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
 
-    def fail_next(self, *statuses: int) -> None:
-        """Answer the next requests with these statuses (500, 429, 400 ...), one each."""
+    def fail_next(self, *statuses: int, kind: str | None = None) -> None:
+        """Answer the next requests (of `kind` only, if given: "email" or "sms") with
+        these statuses (500, 429, 400 ...), one each."""
         with self.lock:
-            self.faults.extend(statuses)
+            self.faults.extend((status, kind) for status in statuses)
 
     def emails_to(self, address: str) -> list[Received]:
         with self.lock:
@@ -134,7 +136,12 @@ class NotifyStandIn:
         if why is not None:
             return _error(403, "AuthError", why)
         with self.lock:
-            fault = self.faults.pop(0) if self.faults else None
+            fault = None
+            for n, (status, only) in enumerate(self.faults):
+                if only is None or only == kind:
+                    fault = status
+                    del self.faults[n]
+                    break
         if fault is not None:
             return _error(fault, *_FAULTS.get(fault, ("Exception", "Internal server error")))
         try:

@@ -18,11 +18,13 @@ from pydantic import ValidationError
 
 from card.keys import MasterKeys
 from contract.contacts import RaContacts
+from contract.language import Language
 from kiosk.service_client import MailUnavailable, ServiceClient, WrongAnswers
 from service.assembly import mailer_for
 from service.domain.errors import MailNotSent
+from service.mail_language import LANGUAGE
 from service.notify import NotifyMailer
-from service.settings import Notify, ServiceSettings
+from service.settings import Notify, NotifyTemplateIds, ServiceSettings
 from tests.service.conftest import (
     CHEAP_ARGON2,
     MovableClock,
@@ -285,3 +287,107 @@ async def test_unlock_journey_with_codes_from_notify(
             assert notice.personalisation["ra_contact"] == "the RA team on 0300 555 0100"
     finally:
         running.stop()
+
+
+# -- Welsh templates (issue 19) -------------------------------------------------------------
+
+WELSH_IDS = {kind: str(uuid.uuid4()) for kind in ("unlock-code", "unlock-notice", "code-sms")}
+TEMPLATES[WELSH_IDS["unlock-code"]] = NotifyTemplate("email", CODE_FIELDS)
+TEMPLATES[WELSH_IDS["unlock-notice"]] = NotifyTemplate(
+    "email", ("name", "kiosk", "time", "ra_contact")
+)
+TEMPLATES[WELSH_IDS["code-sms"]] = NotifyTemplate("sms", CODE_FIELDS)
+
+
+def welsh_settings(world: NotifyWorld, tmp_path: Path, **welsh: str) -> ServiceSettings:
+    settings = notify_settings(
+        world,
+        db=f"sqlite:///{tmp_path / 'service.db'}",
+        ra_contacts=RaContacts(organisation="the RA team", phone="0300 555 0100"),
+        argon2=CHEAP_ARGON2,
+    )
+    notify = settings.notify.model_copy(update={"cy": NotifyTemplateIds(**welsh)})
+    return settings.model_copy(update={"notify": notify})
+
+
+def test_welsh_template_ids_are_settings_per_kind() -> None:
+    loaded = Notify(cy={"unlock_code_email": "c1", "unlock_code_sms": "c2"})  # type: ignore[arg-type]
+    assert loaded.cy.unlock_code_email == "c1" and loaded.cy.unlock_notice_email is None
+    with pytest.raises(ValidationError):
+        Notify(cy={"unlock_code_emial": "typo"})  # type: ignore[arg-type]
+
+
+async def test_a_welsh_journey_goes_through_the_welsh_templates_and_falls_back_logged(
+    notify: NotifyWorld,
+    masters: MasterKeys,
+    clock: MovableClock,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A Welsh holder's code mail goes through the Welsh template id; a kind with no Welsh
+    id (the texted code here) goes through the English one, and the log says so, with no
+    code, address or key in it. An English holder's stays English."""
+    settings = welsh_settings(
+        notify,
+        tmp_path,
+        unlock_code_email=WELSH_IDS["unlock-code"],
+        unlock_notice_email=WELSH_IDS["unlock-notice"],
+    )
+    running = start_service(settings, masters, clock)
+    holder = running.holder("locked")
+    caplog.set_level(logging.INFO)
+    try:
+        async with ServiceClient(running.url, running.tokens["ward-7"], timeout=5.0) as c:
+            for language, count, code_id in (
+                ("cy", 1, WELSH_IDS["unlock-code"]),
+                ("en", 2, TEMPLATE_IDS["unlock-code"]),
+            ):
+                c.language = language
+                nonce = await c.new_nonce()
+                mac = card_mac(masters, holder["serial"], nonce.nonce)
+                started = await c.start_unlock(holder["serial"], holder["uuid"], nonce.nonce, mac)
+                right = {q.id: holder["answers"][q.id] for q in started.questions}
+                await c.send_unlock_answers(started.unlock_id, right)
+                sent = notify.standin.wait_count(holder["email"], 2 * count - 1)[-1]
+                assert sent.template_id == code_id, language
+                await c.send_unlock_code(started.unlock_id, str(sent.personalisation["code"]))
+                await c.get_cryptogram(started.unlock_id, b"\x01" * 16)
+                await c.report_unlock_result(started.unlock_id, "unlocked", 0x9000)
+                notice = notify.standin.wait_count(holder["email"], 2 * count)[-1]
+                expected = WELSH_IDS["unlock-notice"] if language == "cy" else None
+                assert notice.template_id == (expected or TEMPLATE_IDS["unlock-notice"])
+    finally:
+        running.stop()
+    # The mailer directly, in Welsh: the texted code has no Welsh id, so English, logged.
+    caplog.clear()
+    mailer = dataclasses.replace(
+        mailer_for(settings),  # type: ignore[type-var]
+        sleep=lambda _seconds: None,
+    )
+    token = LANGUAGE.set(Language.WELSH)
+    try:
+        mailer.send_text("+44 7700 900 001", "unlock-code", **CODE_VALUES)
+    finally:
+        LANGUAGE.reset(token)
+    [text] = notify.standin.texts_to("+44 7700 900 001")
+    assert text.template_id == SMS_CODE_ID
+    said = [r.getMessage() for r in caplog.records if r.name == "service.notify"]
+    assert any("no Welsh Notify template id, sent in English" in line for line in said), said
+    assert_key_hidden(notify.api_key, *said)
+    for line in said:
+        assert CODE_VALUES["code"] not in line and "7700" not in line
+
+
+async def test_a_welsh_text_goes_through_its_welsh_template(notify: NotifyWorld) -> None:
+    settings = notify_settings(notify)
+    notify_ids = settings.notify.model_copy(
+        update={"cy": NotifyTemplateIds(unlock_code_sms=WELSH_IDS["code-sms"])}
+    )
+    mailer = mailer_for(settings.model_copy(update={"notify": notify_ids}))
+    token = LANGUAGE.set(Language.WELSH)
+    try:
+        mailer.send_text("+44 7700 900 002", "unlock-code", **CODE_VALUES)
+    finally:
+        LANGUAGE.reset(token)
+    [text] = notify.standin.texts_to("+44 7700 900 002")
+    assert text.template_id == WELSH_IDS["code-sms"]

@@ -424,3 +424,93 @@ async def test_a_change_of_contact_details_is_told_by_email_and_by_text(
         assert b"someone.else" not in body
     finally:
         running.stop()
+
+
+async def test_two_channel_partial_send_keeps_the_code_that_went_and_resends_only_the_owed(
+    settings: ServiceSettings,
+    standin: tuple[NotifyStandIn, Path],
+    masters: MasterKeys,
+    clock: MovableClock,
+) -> None:
+    """Notify refuses the text but takes the email: the emailed code is kept (never voided,
+    re-sent or re-counted), the text is owed; a resend sends only the text and is not one
+    of the 3 resends. Both channels down: nothing is written, as before."""
+    notify = standin[0]
+    running = serve(on_notify(settings, standin, policy="two-channel"), masters, clock)
+    holder = running.holder("locked")
+    try:
+        async with ServiceClient(running.url, running.tokens["ward-7"], timeout=10.0) as c:
+            notify.fail_next(500, kind="sms")
+            notify.fail_next(500, kind="email")
+            with pytest.raises(MailUnavailable):
+                await start(c, masters, holder)  # both down: nothing written
+            notify.fail_next(500, kind="sms")
+            started = await start(c, masters, holder)
+            assert started.next == "code" and started.text_sent_to == "07*** ***001"
+            assert started.not_sent == ("sms",)
+            emailed = notify.code(holder["email"], 1)
+            assert notify.texts_to(holder["mobile"]) == []
+            # The texted code was never sent: nothing to check, nothing counted.
+            with pytest.raises(Expired) as never:
+                await c.send_unlock_code(started.unlock_id, emailed, text_code="12345678")
+            assert never.value.code == "code_expired"
+            clock.advance(61)
+            resent = await c.resend_unlock_code(started.unlock_id)
+            assert resent.text_sent_to == "07*** ***001" and resent.not_sent == ()
+            texted = text_code(notify, holder["mobile"], 1)
+            assert len(notify.emails_to(holder["email"])) == 1  # the email was not sent again
+            # The emailed code kept its tries: a wrong text costs the text alone.
+            wrong = "00000000" if texted != "00000000" else "11111111"
+            with pytest.raises(WrongCode) as one:
+                await c.send_unlock_code(started.unlock_id, emailed, text_code=wrong)
+            assert one.value.extras["wrong_codes"] == ["sms"] and one.value.tries_left == 2
+            # Sending the owed text was not one of the 3 resends.
+            for _ in range(3):
+                clock.advance(61)
+                await c.resend_unlock_code(started.unlock_id)
+            assert len(notify.emails_to(holder["email"])) == 4
+            emailed = notify.code(holder["email"], 4)
+            texted = text_code(notify, holder["mobile"], 4)
+            await c.send_unlock_code(started.unlock_id, emailed, text_code=texted)
+            await finish(c, started.unlock_id)
+    finally:
+        running.stop()
+
+
+async def test_the_paused_notice_goes_by_email_and_by_text(
+    settings: ServiceSettings, mailbox: Mailbox, masters: MasterKeys, clock: MovableClock
+) -> None:
+    """Wrong codes pause self-service; the holder is told on every channel on record, the
+    text through the SMTP gateway, neither with a code in it (issue 18: notices everywhere)."""
+    from service.housekeeping import Housekeeping
+    from service.settings import CodeGuesses
+
+    chosen = on_smtp(
+        settings, policy="two-channel", code_guesses=CodeGuesses(per_holder=4, window=3600.0)
+    )
+    running = serve(chosen, masters, clock)
+    housekeeping = Housekeeping(running.service)
+    housekeeping.start()
+    holder = running.holder("locked")
+    text_to = f"{holder['mobile']}@{GATEWAY}"
+    try:
+        async with ServiceClient(running.url, running.tokens["ward-7"], timeout=5.0) as c:
+            started = await start(c, masters, holder)
+            sent = {mailbox.code(holder["email"], 1), mailbox.code(text_to, 1)}
+            wrong = next(f"{n:08d}" for n in range(10) if f"{n:08d}" not in sent)
+            with pytest.raises(WrongCode):  # two wrong codes: two counted
+                await c.send_unlock_code(started.unlock_id, wrong, text_code=wrong)
+            with pytest.raises(ServiceRejected) as paused:  # four: paused
+                await c.send_unlock_code(started.unlock_id, wrong, text_code=wrong)
+            assert paused.value.code == "self_service_paused"
+            emailed = [
+                m for m in mailbox.wait_count(holder["email"], 2) if "paused" in m["Subject"]
+            ]
+            texted = mailbox.wait_count(text_to, 2)[1]
+            assert len(emailed) == 1
+            body = texted.get_payload(decode=True).decode()
+            assert "self-service is paused until" in body and "Not you?" in body
+            assert not any(code in body for code in sent)
+    finally:
+        housekeeping.stop()
+        running.stop()
