@@ -16,6 +16,7 @@ from demo.world import DemoWorld
 from kiosk.app import KioskApp
 from kiosk.flow import states as s
 from tests.app.journey import SIZE, Holder, field_values, on, until
+from tests.faults.cards import PROFILES, assert_card_holds, card_key
 
 pytestmark = pytest.mark.pcsc
 
@@ -25,12 +26,19 @@ STEPS = {"to_questions": s.Questions, "to_code": s.CodeEntry, "to_new_passcode":
 
 @pytest.mark.parametrize("step", list(STEPS))
 @pytest.mark.parametrize("fault", ["pcscd_killed", "reader_gone"])
+@pytest.mark.parametrize("profile", PROFILES)
 async def test_card_service_fault_mid_journey_resumes_with_the_same_card(
-    world: DemoWorld, kiosk: KioskApp, live_pcscd: PrivatePcscd, fault: str, step: str
+    world: DemoWorld,
+    kiosk: KioskApp,
+    live_pcscd: PrivatePcscd,
+    profile: str,
+    fault: str,
+    step: str,
 ) -> None:
     assert world.cards is not None
+    key = card_key(profile, "locked")
     async with kiosk.run_test(size=SIZE) as pilot:
-        alex = Holder(world, kiosk, pilot)
+        alex = Holder(world, kiosk, pilot, key=key)
         await getattr(alex, step)()
         await alex.type("1234")
         code_screen = kiosk.screen
@@ -50,5 +58,4 @@ async def test_card_service_fault_mid_journey_resumes_with_the_same_card(
         await until(pilot, kiosk, on(STEPS[step]), timeout=30)
         assert kiosk.store.load_checkpoint() is not None
         assert not any(field_values(kiosk))
-        card = world.cards.personalisation("locked")
-        assert card.tries_left == 0 and card.pin == alex.data["pin"]
+        assert_card_holds(world, key, alex.data["pin"], blocked=True)
