@@ -39,7 +39,7 @@ class Stall:
     p2: int
     applied: bool
     """Whether the card carried the command out before it was pulled."""
-    tries_to_settle: int
+    tries_to_settle: int = 1
     """The PUK tries the next unblock may spend finding out which PUK the card holds."""
     reached: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
