@@ -216,6 +216,17 @@ class PivProfile(Closing):
             pass  # one try spent: the card holds next_puk (or neither: the next use says)
         return next_puk
 
+    def refill_puk(self, puk: Puk) -> None:
+        """CHANGE REFERENCE DATA 81 puk -> puk: nothing changes but the PUK counter,
+        full again. For a card settled with no RESET RETRY COUNTER to follow (the
+        write had got through before the kiosk stopped).
+
+        Raises:
+            card.piv.WrongPuk: The card does not hold `puk` (one try spent).
+            card.piv.PukBlocked: The PUK is blocked.
+        """
+        self.rotate_puk(puk, puk)
+
     # -- session --------------------------------------------------------------
 
     def close(self) -> None:

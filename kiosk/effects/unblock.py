@@ -72,7 +72,27 @@ async def write_new_passcode(parts: EffectParts, cmd: c.WriteNewPasscode) -> Non
     parts.emit(e.CardWritten(result_reported=reported))
 
 
-EFFECTS: dict[type[c.Command], Effect] = {c.WriteNewPasscode: write_new_passcode}
+async def settle_puk(parts: EffectParts, cmd: c.SettlePuk) -> None:
+    """SettlePuk: the PUK pair, the card left on the fresh PUK, the rotation reported,
+    the PUK counter filled again. Posts nothing; a failure leaves it to the next
+    unblock (the service keeps both PUKs meanwhile)."""
+    serial, unlock_id = cmd.serial, cmd.unlock_id
+    try:
+        pair = await parts.client.get_puk(unlock_id)
+        puk, next_puk, rotation = Puk(pair.puk), Puk(pair.next_puk), pair.rotation
+        del pair
+        await parts.card.call(lambda access: access.piv_settle(serial, puk, next_puk))
+        # Reported before anything else: what a refused try taught is kept.
+        await parts.client.report_puk_rotated(unlock_id, rotation)
+        await parts.card.call(lambda access: access.piv_refill(serial, next_puk))
+    except (sc.ServiceError, apdu.CardError) as exc:
+        log.info("the PUK could not be settled after a restart (%s)", type(exc).__name__)
+
+
+EFFECTS: dict[type[c.Command], Effect] = {
+    c.WriteNewPasscode: write_new_passcode,
+    c.SettlePuk: settle_puk,
+}
 """Command type -> effect, for the unblock."""
 
 
