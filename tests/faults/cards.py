@@ -13,6 +13,8 @@ from __future__ import annotations
 import sqlite3
 from contextlib import closing
 
+import pytest
+
 from card import piv
 from card.applet import CardPersonalisation
 from card.keys import load_dev_keys
@@ -24,6 +26,16 @@ PROFILES = ["own", "piv"]
 """The card profiles a fault row runs on (the test id says which)."""
 
 MAX_TRIES = 3
+
+
+def on_both_profiles(own: list[tuple[str, ...]], piv: list[tuple[str, ...]]) -> list[object]:
+    """Parameter sets (profile, *values) for a row: every cell of `own` on the
+    own-applet card, the cells of `piv` on the PIV card; ids like "piv-code"."""
+    return [
+        pytest.param(profile, *cell, id="-".join((profile, *cell)))
+        for profile, cells in (("own", own), ("piv", piv))
+        for cell in cells
+    ]
 
 
 def card_key(profile: str, state: str) -> str:
