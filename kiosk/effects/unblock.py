@@ -5,7 +5,8 @@ from the service, RESET RETRY COUNTER with the new passcode. PIV (a 32-hex GUID)
 the escrowed PUK and the fresh one from the service (settling an earlier, unreported
 rotation first, at most one PUK try), RESET RETRY COUNTER with the PUK and CHANGE
 REFERENCE DATA to the fresh PUK, then the rotation reported. Either way the result
-is reported to the service (queued by the flow when it cannot be told now). The
+is reported to the service (queued by the flow when it cannot be told now).
+`SettlePuk` finishes a PIV unblock that a stopped kiosk left unreported. The
 new passcode goes to the card only; the PUKs live in this effect's memory only,
 for the APDUs that need them, and never reach an event, the store or a log.
 """
@@ -24,12 +25,9 @@ from kiosk.effects.refusals import refusal_event
 from kiosk.effects.service import report_unlock_result
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
+from kiosk.flow.facts import PIV_SERIAL_LENGTH
 
 log = logging.getLogger(__name__)
-
-
-#: A PIV card's serial on the wire is its 16-byte GUID (docs/api.md, Conventions).
-PIV_SERIAL_LENGTH = 32
 
 
 async def write_new_passcode(parts: EffectParts, cmd: c.WriteNewPasscode) -> None:

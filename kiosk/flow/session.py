@@ -27,7 +27,15 @@ from kiosk.flow.common import (
     status_of,
     stop,
 )
-from kiosk.flow.facts import CardFacts, Checkpoint, FlowConfig, Journey, PinState, Step
+from kiosk.flow.facts import (
+    PIV_SERIAL_LENGTH,
+    CardFacts,
+    Checkpoint,
+    FlowConfig,
+    Journey,
+    PinState,
+    Step,
+)
 from kiosk.flow.service_trouble import retry_due
 
 
@@ -210,10 +218,6 @@ def _on_card_read(state: s.KioskState, card: CardFacts) -> Result:
         state, more = unlock.first_look(state)
         return state, commands + more
     return replace(state, screen=status), commands
-
-
-#: A PIV card's serial is its 16-byte GUID, 32 hex digits (docs/api.md, Conventions).
-PIV_SERIAL_LENGTH = 32
 
 
 def _settle_after_restart(
