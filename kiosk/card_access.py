@@ -92,6 +92,10 @@ class CardAccess(Protocol):
         """PIV: leave the card on `next_puk` when it holds `puk` or `next_puk`."""
         ...
 
+    def piv_refill(self, serial: str, puk: Puk) -> None:
+        """PIV: fill the PUK counter again (CHANGE REFERENCE DATA `puk` -> `puk`)."""
+        ...
+
 
 class WrongCard(apdu.CardError):
     """The card in the reader is not the one the journey is for."""
@@ -289,6 +293,11 @@ class PcscCardAccess:
         """Leave the card on `next_puk` spending at most one PUK try (`settle_puk`)."""
         with self._piv(serial) as card, card.session.transaction():
             card.settle_puk(puk, next_puk)
+
+    def piv_refill(self, serial: str, puk: Puk) -> None:
+        """Fill the PUK counter again once the card is settled on `puk` (`refill_puk`)."""
+        with self._piv(serial) as card:
+            card.refill_puk(puk)
 
     def finish_unblock(self, cryptogram: bytes, new_passcode: str) -> None:
         """RESET RETRY COUNTER with the cryptogram; always ends the session."""

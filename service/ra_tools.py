@@ -55,13 +55,21 @@ class AuditRecord(TypedDict):
 
 
 def add_holder(parts: Parts, uuid: str, serial: str, name: str, email: str, mobile: str) -> None:
-    """Bind a holder UUID to a card serial in the directory (not yet registered).
+    """Bind a holder UUID to a card in the directory (not yet registered).
+
+    `serial` is the card's identity on the wire: an own-applet card's 8-byte serial
+    (16 hex digits) or a PIV card's 16-byte GUID (32 hex digits; `card enrol` then
+    escrows its PUK and binds its certificates to the same holder).
 
     Raises:
         ValueError: malformed values, or the uuid or serial is already bound.
     """
-    if not re.fullmatch(r"\d{12}", uuid) or not re.fullmatch(r"[0-9a-fA-F]{16}", serial):
-        raise ValueError("uuid is 12 digits and serial 16 hex digits")
+    if not re.fullmatch(r"\d{12}", uuid) or not re.fullmatch(
+        r"[0-9a-fA-F]{16}|[0-9a-fA-F]{32}", serial
+    ):
+        raise ValueError("uuid is 12 digits and serial 16 hex digits (a PIV card's GUID: 32)")
+    if int(serial, 16) == 0:
+        raise ValueError("a card serial is not all zero")
     try:
         with parts.transaction() as conn:
             holders.add(

@@ -13,11 +13,12 @@ either (so whatever happens the service knows both candidates):
    Interrupted (card pulled, kiosk killed)? Repeat it: the PUK has not changed.
 2. `rotate_puk(puk, next_puk)`: CHANGE REFERENCE DATA 81 old -> new. After
    9000 the released PUK is worthless; report the rotation to the service.
-3. If step 2 was interrupted the card holds one of the two and nobody knows
-   which: `settle_puk(puk, next_puk)` finds out spending at most one PUK try
-   (and only on one of the two values the service is sure of), and leaves the
-   card on `next_puk`. The PUK counter is full then (step 1 reset it), so that
-   one try never blocks the PUK.
+3. If step 1 or 2 was interrupted the card holds one of the two and nobody
+   knows which: `settle_puk(puk, next_puk)` finds out spending at most one PUK
+   try (none when the card still held `puk`, and only on one of the two values
+   the service is sure of), and leaves the card on `next_puk`; report the
+   rotation at once. The PUK counter is full then (a PUK accepted refills it),
+   so that one try never blocks the PUK.
 
 The PUK is a `card.piv.Puk` (its repr hides it), held in memory for these
 APDUs only; nothing here logs or stores it.
@@ -189,27 +190,42 @@ class PivProfile(Closing):
             self.rotate_puk(puk, next_puk)
 
     def settle_puk(self, puk: Puk, next_puk: Puk) -> Puk:
-        """After an interrupted `rotate_puk`: leave the card on `next_puk`, return it.
+        """After an interrupted unblock: leave the card on `next_puk`, return it.
 
-        First CHANGE REFERENCE DATA 81 next -> next: 9000 means the rotation had
-        happened (no try spent). A refusal spends one try and proves the card
-        still holds `puk`, the only other candidate: then `rotate_puk` with it,
-        whose success refills the PUK counter. Never a third value, never a
-        second try spent finding out. Use it only when the CHANGE REFERENCE DATA
-        may have reached the card; if it surely did not, `rotate_puk` directly.
+        One CHANGE REFERENCE DATA 81 puk -> next. 9000: the card still held `puk`
+        (the commonest case: pulled during RESET RETRY COUNTER, or before the
+        rotation reached it) and now holds `next_puk`, its counter full, no try
+        spent. A refusal spends one try and proves the card holds `next_puk`, the
+        only other candidate: the rotation had happened. Either way the caller
+        reports the rotation at once (it needs no card), so what the one try
+        taught is kept even if the card is pulled next; the next RESET RETRY
+        COUNTER with `next_puk` refills the counter. Never a third value, never a
+        second try spent finding out.
+
+        Trying `next_puk` first (next -> next) would spend the try in the common
+        case instead, and what its refusal taught (the card holds `puk`) is a fact
+        the service has no way to be told: a card pulled before `puk -> next`
+        would cost another try at every later settle.
 
         Raises:
             card.piv.PukBlocked: The PUK is blocked (the card was at its last try).
-            card.piv.WrongPuk: The card holds neither value (the service's record
-                is wrong; stop and call the RA team: no more tries here).
         """
         try:
-            self.rotate_puk(next_puk, next_puk)
-            return next_puk
+            self.rotate_puk(puk, next_puk)
         except piv.WrongPuk:
-            pass
-        self.rotate_puk(puk, next_puk)
+            pass  # one try spent: the card holds next_puk (or neither: the next use says)
         return next_puk
+
+    def refill_puk(self, puk: Puk) -> None:
+        """CHANGE REFERENCE DATA 81 puk -> puk: nothing changes but the PUK counter,
+        full again. For a card settled with no RESET RETRY COUNTER to follow (the
+        write had got through before the kiosk stopped).
+
+        Raises:
+            card.piv.WrongPuk: The card does not hold `puk` (one try spent).
+            card.piv.PukBlocked: The PUK is blocked.
+        """
+        self.rotate_puk(puk, puk)
 
     # -- session --------------------------------------------------------------
 

@@ -5,7 +5,8 @@ from the service, RESET RETRY COUNTER with the new passcode. PIV (a 32-hex GUID)
 the escrowed PUK and the fresh one from the service (settling an earlier, unreported
 rotation first, at most one PUK try), RESET RETRY COUNTER with the PUK and CHANGE
 REFERENCE DATA to the fresh PUK, then the rotation reported. Either way the result
-is reported to the service (queued by the flow when it cannot be told now). The
+is reported to the service (queued by the flow when it cannot be told now).
+`SettlePuk` finishes a PIV unblock that a stopped kiosk left unreported. The
 new passcode goes to the card only; the PUKs live in this effect's memory only,
 for the APDUs that need them, and never reach an event, the store or a log.
 """
@@ -24,12 +25,9 @@ from kiosk.effects.refusals import refusal_event
 from kiosk.effects.service import report_unlock_result
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
+from kiosk.flow.facts import PIV_SERIAL_LENGTH
 
 log = logging.getLogger(__name__)
-
-
-#: A PIV card's serial on the wire is its 16-byte GUID (docs/api.md, Conventions).
-PIV_SERIAL_LENGTH = 32
 
 
 async def write_new_passcode(parts: EffectParts, cmd: c.WriteNewPasscode) -> None:
@@ -72,7 +70,27 @@ async def write_new_passcode(parts: EffectParts, cmd: c.WriteNewPasscode) -> Non
     parts.emit(e.CardWritten(result_reported=reported))
 
 
-EFFECTS: dict[type[c.Command], Effect] = {c.WriteNewPasscode: write_new_passcode}
+async def settle_puk(parts: EffectParts, cmd: c.SettlePuk) -> None:
+    """SettlePuk: the PUK pair, the card left on the fresh PUK, the rotation reported,
+    the PUK counter filled again. Posts nothing; a failure leaves it to the next
+    unblock (the service keeps both PUKs meanwhile)."""
+    serial, unlock_id = cmd.serial, cmd.unlock_id
+    try:
+        pair = await parts.client.get_puk(unlock_id)
+        puk, next_puk, rotation = Puk(pair.puk), Puk(pair.next_puk), pair.rotation
+        del pair
+        await parts.card.call(lambda access: access.piv_settle(serial, puk, next_puk))
+        # Reported before anything else: what a refused try taught is kept.
+        await parts.client.report_puk_rotated(unlock_id, rotation)
+        await parts.card.call(lambda access: access.piv_refill(serial, next_puk))
+    except (sc.ServiceError, apdu.CardError) as exc:
+        log.info("the PUK could not be settled after a restart (%s)", type(exc).__name__)
+
+
+EFFECTS: dict[type[c.Command], Effect] = {
+    c.WriteNewPasscode: write_new_passcode,
+    c.SettlePuk: settle_puk,
+}
 """Command type -> effect, for the unblock."""
 
 

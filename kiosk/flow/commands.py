@@ -99,6 +99,19 @@ class WriteNewPasscode(Command):
 
 
 @dataclass(frozen=True)
+class SettlePuk(Command):
+    """A PIV card found working after a restart whose checkpoint was at the write:
+    the unblock reached the card before the kiosk stopped, and the PUK rotation may
+    not have been reported. Leave the card on the PUK the service recorded, report
+    the rotation, fill the PUK counter again. Nothing is posted back: the holder's
+    screen is the card status either way; a failure leaves the next unblock to settle.
+    """
+
+    unlock_id: str
+    serial: str
+
+
+@dataclass(frozen=True)
 class VerifyPasscode(Command):
     """VERIFY the holder's passcode on the card with this serial. Secret.
 

@@ -24,6 +24,11 @@ class PinState(enum.Enum):
     BLOCKED = "blocked"
 
 
+#: A PIV card's serial is its 16-byte GUID, 32 hex digits (docs/api.md, Conventions);
+#: an own-applet card's is 8 bytes, 16 hex digits.
+PIV_SERIAL_LENGTH = 32
+
+
 @dataclass(frozen=True)
 class CardFacts:
     """What the kiosk read from the card in the reader.

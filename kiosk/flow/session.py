@@ -27,7 +27,15 @@ from kiosk.flow.common import (
     status_of,
     stop,
 )
-from kiosk.flow.facts import CardFacts, Checkpoint, FlowConfig, Journey
+from kiosk.flow.facts import (
+    PIV_SERIAL_LENGTH,
+    CardFacts,
+    Checkpoint,
+    FlowConfig,
+    Journey,
+    PinState,
+    Step,
+)
 from kiosk.flow.service_trouble import retry_due
 
 
@@ -198,6 +206,7 @@ def _on_card_read(state: s.KioskState, card: CardFacts) -> Result:
             if isinstance(resumed, s.ChooseQuestions):
                 resumed_commands.append(c.LoadQuestionCatalogue())
             return replace(state, screen=resumed), resumed_commands
+        commands.extend(_settle_after_restart(state, state.journey, card))
         commands.append(c.ClearCheckpoint())
         state = replace(state, journey=None)
     status = status_of(state, card)
@@ -209,6 +218,28 @@ def _on_card_read(state: s.KioskState, card: CardFacts) -> Result:
         state, more = unlock.first_look(state)
         return state, commands + more
     return replace(state, screen=status), commands
+
+
+def _settle_after_restart(
+    state: s.KioskState, journey: Checkpoint, card: CardFacts
+) -> list[c.Command]:
+    """The same PIV card, working now, its unlock saved at the write: the kiosk was
+    stopped after the unblock reached the card, perhaps before the PUK rotation was
+    reported. Settle it now, so the PUK that reached this kiosk stops working."""
+    if (
+        journey.journey is not Journey.UNLOCK
+        or journey.step is not Step.NEW_PASSCODE
+        or journey.serial != card.serial
+        or len(card.serial) != PIV_SERIAL_LENGTH
+        or card.pin is PinState.BLOCKED
+        or state.now is None
+        or state.now >= journey.expires_at
+    ):
+        return []
+    return [
+        c.SettlePuk(unlock_id=journey.service_id, serial=card.serial),
+        audit(state, "puk_settle", "requested", by="restart"),
+    ]
 
 
 # ---------------------------------------------------------------- every screen

@@ -16,6 +16,7 @@ from kiosk.flow import states as s
 from kiosk.settings import KioskSettings
 from tests.app.conftest import kiosk_on
 from tests.app.journey import SIZE, Holder, field_values, on, until
+from tests.faults.cards import PROFILES, assert_card_holds, card_key
 
 pytestmark = pytest.mark.pcsc
 
@@ -23,11 +24,13 @@ STEPS = ["to_status", "to_questions", "to_code", "to_new_passcode"]
 
 
 @pytest.mark.parametrize("step", STEPS)
+@pytest.mark.parametrize("profile", PROFILES)
 async def test_card_removed_at_every_step_ends_the_session_and_wipes(
-    world: DemoWorld, kiosk: KioskApp, step: str
+    world: DemoWorld, kiosk: KioskApp, profile: str, step: str
 ) -> None:
+    key = card_key(profile, "locked")
     async with kiosk.run_test(size=SIZE) as pilot:
-        alex = Holder(world, kiosk, pilot)
+        alex = Holder(world, kiosk, pilot, key=key)
         await getattr(alex, step)()
         await alex.type("2581")  # something typed and not sent
         typed_on = kiosk.screen
@@ -37,9 +40,9 @@ async def test_card_removed_at_every_step_ends_the_session_and_wipes(
         assert kiosk.state.card is None and kiosk.state.journey is None
         assert all(not field.value for field in typed_on.query("Input")), "inputs not wiped"
         await until(pilot, kiosk, lambda _: kiosk.store.load_checkpoint() is None)
-        # and the card is as it was: still blocked, not half-written
-        card = world.cards.personalisation("locked")
-        assert card.tries_left == 0 and card.pin == alex.data["pin"]
+        # and the card is as it was: still blocked, not half-written (a PIV card
+        # with its PUK, every PUK try and no rotation begun)
+        assert_card_holds(world, key, alex.data["pin"], blocked=True)
 
 
 async def test_service_outage_keeps_what_was_typed_and_recovers(

@@ -15,19 +15,22 @@ from kiosk.app import KioskApp
 from kiosk.flow import states as s
 from tests.app.conftest import holder
 from tests.app.journey import SIZE, fields_ready, on, until
+from tests.faults.cards import PROFILES, assert_card_holds, card_key
 
 pytestmark = pytest.mark.pcsc
 
 
 @pytest.mark.parametrize("fault", ["card_removed", "pcscd_killed"])
+@pytest.mark.parametrize("profile", PROFILES)
 async def test_fault_on_the_change_passcode_screen(
-    world: DemoWorld, kiosk: KioskApp, live_pcscd: PrivatePcscd, fault: str
+    world: DemoWorld, kiosk: KioskApp, live_pcscd: PrivatePcscd, profile: str, fault: str
 ) -> None:
-    bo = holder(world, "working")
+    key = card_key(profile, "working")
+    bo = holder(world, key)
     assert world.cards is not None
     async with kiosk.run_test(size=SIZE) as pilot:
         await until(pilot, kiosk, on(s.WaitingForCard))
-        world.cards.insert("working")
+        world.cards.insert(key)
         await until(pilot, kiosk, on(s.CardStatus))
         await pilot.press("2")
         await until(pilot, kiosk, on(s.ChangePasscode))
@@ -43,5 +46,4 @@ async def test_fault_on_the_change_passcode_screen(
             live_pcscd.start()
             await until(pilot, kiosk, on(s.CardStatus), timeout=30)
         assert all(not f.value for f in typed_on.query("Input")), "inputs not wiped"
-    card = world.cards.personalisation("working")
-    assert card.pin == bo["pin"] and card.tries_left == 3
+    assert_card_holds(world, key, bo["pin"], blocked=False)

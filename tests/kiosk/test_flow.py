@@ -1074,6 +1074,36 @@ def test_no_resume_wipes_the_checkpoint(checkpoint: Checkpoint, card: object) ->
     assert c.ClearCheckpoint() in out and d.state.journey is None
 
 
+PIV_GUID = "53535550495600000102030405060711"
+
+
+@pytest.mark.parametrize(
+    ("step_", "serial", "pin", "expires_in", "settles"),
+    [
+        (Step.NEW_PASSCODE, PIV_GUID, PinState.WORKING, 10, True),
+        (Step.NEW_PASSCODE, LOCKED.serial, PinState.WORKING, 10, False),  # own applet
+        (Step.CODE, PIV_GUID, PinState.WORKING, 10, False),  # no PUK released yet
+        (Step.NEW_PASSCODE, PIV_GUID, PinState.WORKING, 0, False),  # window closed
+    ],
+    ids=["piv-written", "own-written", "piv-before-the-write", "piv-window-closed"],
+)
+def test_a_piv_card_written_before_a_restart_has_its_puk_settled(
+    step_: Step, serial: str, pin: PinState, expires_in: int, settles: bool
+) -> None:
+    """Killed after the unblock reached a PIV card: the restarted kiosk finds it
+    working, wipes the checkpoint as for any card that works again, and settles the
+    PUK rotation the killed kiosk may not have reported."""
+    checkpoint = checkpoint_at(
+        step_, serial=serial, expires_at=T0 + dt.timedelta(minutes=expires_in)
+    )
+    d = Driver.new(checkpoint=checkpoint)
+    out = d.send(e.CardInserted(), e.CardRead(dataclasses.replace(LOCKED, serial=serial, pin=pin)))
+    assert c.ClearCheckpoint() in out and d.state.journey is None
+    expected = [c.SettlePuk(unlock_id=UNLOCK_ID, serial=serial)] if settles else []
+    assert of_type(out, c.SettlePuk) == expected
+    assert (("puk_settle", "requested") in audits(out)) is settles
+
+
 def test_checkpoint_wiped_when_the_card_is_unreadable_or_removed() -> None:
     d = Driver.new(checkpoint=checkpoint_at(Step.CODE))
     out = d.send(e.CardInserted(), e.CardUnreadable(e.UnreadableReason.READ_ERROR))

@@ -122,6 +122,17 @@ def test_holder_add(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(argv) == 1  # already bound
     shown = json.loads(run(capsys, "ra", "show", "123456789012", "--db", db))
     assert shown["serial"] == "a1b2c3d4e5f60718" and shown["registered"] is False
+    # A PIV card is named by its 32-hex GUID; other lengths, and all zeros, are refused.
+    guid = "53535520504956000102030405060799"
+    piv = [*argv[:3], "123456789013", "--serial", guid.upper(), *argv[6:]]
+    piv[piv.index("07700900123")] = "07700900124"
+    run(capsys, *piv)
+    shown = json.loads(run(capsys, "ra", "show", "123456789013", "--db", db))
+    assert shown["serial"] == guid
+    for bad in ("A1B2C3D4E5F607", "A1B2C3D4E5F60718" + "00" * 4, "0" * 32):
+        refused = [*argv[:3], "123456789014", "--serial", bad, *argv[6:]]
+        assert cli_main(refused) == 1
+        assert "serial" in capsys.readouterr().err
 
 
 def test_bad_settings_are_refused_in_one_line_each_without_their_values(

@@ -143,22 +143,22 @@ async def test_an_interrupted_rotation_costs_at_most_one_puk_try(
     assert card.reset_retry_counter(first.puk, NEW_PIN) == 0x9000
     again = await kiosk.get_puk(unlock_id)
     assert (again.puk, again.next_puk, again.settle) == (first.puk, first.next_puk, True)
-    # Settling (card.profiles.piv.settle_puk): next -> next is refused (one try), which
-    # proves the card holds `puk`; puk -> next then succeeds and refills the counter.
-    assert card.change_puk(again.next_puk, again.next_puk) == 0x63C2
+    # Settling (card.profiles.piv.settle_puk): puk -> next succeeds, no try spent.
     assert card.change_puk(again.puk, again.next_puk) == 0x9000
     assert card.card.puk_tries_left == 3
     await kiosk.report_puk_rotated(unlock_id, again.rotation)
     third = await kiosk.get_puk(unlock_id)
     assert third.puk == first.next_puk and not third.settle
     # The rotation did reach the card this time but its report was lost: settling
-    # costs no try (next -> next is accepted).
+    # costs one try (puk -> next is refused, which proves the card holds next), and
+    # the next PUK the card accepts refills the counter.
     assert card.change_puk(third.puk, third.next_puk) == 0x9000
     fourth = await kiosk.get_puk(unlock_id)
     assert fourth.settle and fourth.next_puk == third.next_puk
+    assert card.change_puk(fourth.puk, fourth.next_puk) == 0x63C2
+    await kiosk.report_puk_rotated(unlock_id, fourth.rotation)
     assert card.change_puk(fourth.next_puk, fourth.next_puk) == 0x9000
     assert card.card.puk_tries_left == 3
-    await kiosk.report_puk_rotated(unlock_id, fourth.rotation)
     await kiosk.report_unlock_result(unlock_id, "unlocked", "9000")
     # An old rotation's report, arriving late (from an outbox), changes nothing.
     await kiosk.report_puk_rotated(unlock_id, first.rotation)
