@@ -9,6 +9,7 @@ from tests.kiosk.kiosk_journey import (
     CODE,
     CODE_EXPIRES,
     LOCKED,
+    UNLOCK_EXPIRES,
     UNLOCK_ID,
     Driver,
     of_type,
