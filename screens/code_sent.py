@@ -1,4 +1,5 @@
-"""The emailed code: where it went, how long it lasts, and the field to type it."""
+"""The code we sent (by email, or by text where the holder chose it): where it went, how
+long it lasts, and the field to type it."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ HURRY_SECONDS = 120
 
 
 class CodeSentScreen(KioskScreen):
-    """We emailed you a code: type it here. F7 asks for a new one."""
+    """We sent you a code (by email or text): type it here. F7 asks for a new one."""
 
     STATE = CodeEntry
     KEY_HINTS = (("Enter", _("Send code")), ("F7", _("New code")), ("Esc", _("Stop")))
@@ -51,7 +52,8 @@ class CodeSentScreen(KioskScreen):
         """Render address, times, a countdown from the state's clock, and resend."""
         assert isinstance(screen, CodeEntry)
         now = state.now
-        sent = Text(_("We emailed a code to "))
+        by_text = screen.by_text
+        sent = Text(_("We texted a code to ") if by_text else _("We emailed a code to "))
         sent.append(screen.sent_to, "bold")
         sent.append(_(" at {time}.", time=clock_time(screen.sent_at)))
         self.set_text("sent", sent)
@@ -82,9 +84,11 @@ class CodeSentScreen(KioskScreen):
         self.set_text("notice", screen.notice)
         two = screen.text_sent_to is not None
         # Two codes (two-channel) take two fields: shorter words, so both fit 80x24.
-        self.set_text(
-            "heading", _("Check your email and your texts") if two else _("Check your email")
-        )
+        if two:
+            heading = _("Check your email and your texts")
+        else:
+            heading = _("Check your texts") if by_text else _("Check your email")
+        self.set_text("heading", heading)
         self.set_text(
             "code-label",
             _(
@@ -92,6 +96,12 @@ class CodeSentScreen(KioskScreen):
                 digits=state.config.code_digits,
             )
             if two
+            else _(
+                "Code from the text ({digits} digits), then press Enter. "
+                "It shows as you type it, in groups of four, so you can check it:",
+                digits=state.config.code_digits,
+            )
+            if by_text
             else _(
                 "Code from the email ({digits} digits), then press Enter. "
                 "It shows as you type it, in groups of four, so you can check it:",
@@ -138,6 +148,13 @@ class CodeSentScreen(KioskScreen):
             if screen.resend_available_at is None
             else seconds_between(now, screen.resend_available_at)
         )
+        if screen.by_text:
+            if wait:
+                return _(
+                    "No text? It can take a minute. You can ask for a new code in {wait}.",
+                    wait=duration(wait),
+                )
+            return _("No text? Press F7 for a new code.")
         if wait:
             return _(
                 "No email? Check your junk folder. You can ask for a new code in {wait}.",

@@ -171,6 +171,14 @@ class CodeEntry(Screen):
         """True while the code or a resend request is with the service."""
         return self.sending
 
+    @property
+    def by_text(self) -> bool:
+        """The one code went by text (the holder chose it): `sent_to` is a masked mobile.
+
+        A masked email always keeps its "@" (a***@nhs.net); a masked mobile never has one.
+        """
+        return self.text_sent_to is None and "@" not in self.sent_to
+
 
 @dataclass(frozen=True)
 class ChooseChannel(Screen):

@@ -100,7 +100,16 @@ async def test_national_2023_holder_chooses_a_text_and_unlocks(
             state = await until(pilot, app, on(s.CodeEntry))
             assert isinstance(state.screen, s.CodeEntry)
             assert state.screen.sent_to == "07*** ***001"
-            assert state.screen.text_sent_to is None
+            assert state.screen.text_sent_to is None and state.screen.by_text
+            # The screen speaks of the text it sent, not of an email.
+            await pilot.pause()
+            shown = " ".join(
+                str(app.screen.query_one(f"#{part}").render())
+                for part in ("heading", "sent", "code-label", "resend")
+            )
+            assert "Check your texts" in shown and "We texted a code to 07*** ***001" in shown
+            assert "Code from the text" in shown and "No text?" in shown
+            assert "email" not in shown.lower(), shown
             await intent(pilot, app, e.SubmitCode(texted_code(world, alex["mobile"])))
             await new_passcode_and_unlocked(pilot, app, world)
     # The notice went by email and by text; the demo mailbox (F6) shows the texts as

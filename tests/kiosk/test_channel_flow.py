@@ -38,6 +38,7 @@ def test_the_holder_chooses_a_text_and_the_code_screen_says_where_it_went() -> N
     assert isinstance(d.screen, s.ChooseChannel) and d.screen.busy
     d.send(e.AnswersAccepted("07*** ***001", CODE_EXPIRES))
     assert isinstance(d.screen, s.CodeEntry) and d.screen.sent_to == "07*** ***001"
+    assert d.screen.by_text  # the screen speaks of a text, not an email
     out = d.send(e.SubmitCode(CODE))
     assert of_type(out, c.SendCode) == [c.SendCode(unlock_id=UNLOCK_ID, code=CODE)]
 
@@ -56,6 +57,7 @@ def test_two_codes_go_together_and_a_missing_texted_code_is_caught_here() -> Non
         unlock_started(e.NextStep.CODE, code_sent_to="j***@nhs.net", text_sent_to="07*** ***001")
     )
     assert isinstance(d.screen, s.CodeEntry) and d.screen.text_sent_to == "07*** ***001"
+    assert not d.screen.by_text  # two codes: the email's field comes first
     out = d.send(e.SubmitCode(CODE))
     assert not of_type(out, c.SendCode)
     assert d.screen.error is not None and "texted code" in d.screen.error

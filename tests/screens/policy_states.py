@@ -1,5 +1,6 @@
 """Representative states of the policy screens (docs/api.md "Policies"): the channel
-choice (national-2023) and the code screen with two codes (two-channel)."""
+choice and the code screen of a texted code (national-2023), and the code screen with two
+codes (two-channel)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,13 @@ def policy_states() -> dict[str, s.KioskState]:
     return {
         "choose_channel": kiosk_state(s.ChooseChannel(channels=CHANNELS), journey=journey()),
         "code_sent_two_codes": kiosk_state(_TWO_CODES, journey=code_journey),
+        # national-2023, the holder chose a text: the screen speaks of texts only.
+        "code_sent_by_text": kiosk_state(
+            dataclasses.replace(
+                _TWO_CODES, sent_to="07*** ***001", text_sent_to=None, error=None, tries_left=None
+            ),
+            journey=journey(Step.CODE),
+        ),
         "code_sent_text_owed": kiosk_state(
             dataclasses.replace(
                 _TWO_CODES, error=None, not_sent=("sms",), notice=owed_message(("sms",))
