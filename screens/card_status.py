@@ -14,7 +14,7 @@ from kiosk.flow.ra_events import RaSignInRequested
 from kiosk.flow.states import CardCondition, CardStatus, KioskState
 from screens.base import KioskScreen
 from screens.language import _, ngettext
-from screens.wording import date_words, item_list
+from screens.wording import choice_list, date_words
 
 
 def _date(day: Any) -> str:
@@ -97,22 +97,18 @@ class CardStatusScreen(KioskScreen):
         self.set_text("lead", lead)
         choices = None
         if self._working:
-            choices = item_list(
+            choices = choice_list(
                 _("What would you like to do? Press a number:"),
                 [
                     (
-                        Text(" 1 ", "reverse bold"),
+                        "1",
                         _(
                             "Register for self-service (or update your registration), so "
                             "you can unlock your own card if it ever locks"
                         ),
                     ),
-                    (Text(" 2 ", "reverse bold"), _("Change your passcode")),
-                    *(
-                        [(Text(" 3 ", "reverse bold"), _("Sign in as an RA (RA staff, own card)"))]
-                        if self._ra_desk
-                        else []
-                    ),
+                    ("2", _("Change your passcode")),
+                    *([("3", _("Sign in as an RA (RA staff, own card)"))] if self._ra_desk else []),
                 ],
                 _("\nOr take your card if you are done."),
             )

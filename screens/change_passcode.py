@@ -10,14 +10,12 @@ from textual.widgets import Static
 
 from kiosk.flow.events import HelpTopic, SubmitPasscodeChange
 from kiosk.flow.states import ChangePasscode, KioskState
-from screens.base import KioskScreen
 from screens.language import _
-from screens.passcode_entry import LAST_TRY_WARNING, tries_text
+from screens.passcode_forms import PasscodeFormScreen, new_passcode_fields, tries_lines
 from screens.widgets import SecretInput
-from screens.wording import item_list
 
 
-class ChangePasscodeScreen(KioskScreen):
+class ChangePasscodeScreen(PasscodeFormScreen):
     """Old passcode, new passcode, new passcode again; rules from the state."""
 
     STATE = ChangePasscode
@@ -28,16 +26,12 @@ class ChangePasscodeScreen(KioskScreen):
         """Heading, rules, tries, messages and the three fields."""
         yield Static(_("Change your passcode"), classes="heading")
         yield Static("", id="rules", classes="lead")
-        yield Static("", id="tries", classes="detail")
-        yield Static("", id="warning", classes="warning")
+        yield from tries_lines()
         yield Static("", id="errors", classes="error")
         yield Static("", id="notice", classes="notice")
         yield Static(_("Your passcode now:"), classes="field-label")
         yield SecretInput(placeholder=_("Type your passcode now"), id="old", max_length=8)
-        yield Static(_("New passcode:"), classes="field-label")
-        yield SecretInput(placeholder=_("Type your new passcode"), id="new", max_length=8)
-        yield Static(_("Type the new passcode again:"), classes="field-label")
-        yield SecretInput(placeholder=_("Type it again"), id="repeat", max_length=8)
+        yield from new_passcode_fields(_("Type the new passcode again:"), max_length=8)
         yield Static("", id="changing", classes="sending")
         yield Static(
             _("Your passcodes go only to your card. They are never stored or sent anywhere."),
@@ -47,12 +41,8 @@ class ChangePasscodeScreen(KioskScreen):
     def render_state(self, screen: Any, state: KioskState) -> None:
         """Rules, tries left, the last-try warning and why the last try was refused."""
         assert isinstance(screen, ChangePasscode)
-        rules = item_list(
-            _("Your new passcode must follow these rules:"), [("•", rule) for rule in screen.rules]
-        )
-        self.set_list("rules", rules, key=screen.rules)
-        self.set_text("tries", tries_text(screen.tries_left))
-        self.set_text("warning", LAST_TRY_WARNING if screen.last_try else None)
+        self.show_rules(_("Your new passcode must follow these rules:"), screen.rules)
+        self.show_tries(screen.tries_left, screen.last_try)
         self.set_text("errors", Text("\n".join(screen.errors)) if screen.errors else None)
         self.point_at_problem(screen.errors)
         self.set_text("notice", screen.notice)
@@ -65,8 +55,6 @@ class ChangePasscodeScreen(KioskScreen):
         """Send the three values as typed; the flow checks them before the card."""
         self.intent(
             SubmitPasscodeChange(
-                old=self.query_one("#old", SecretInput).value,
-                new=self.query_one("#new", SecretInput).value,
-                repeat=self.query_one("#repeat", SecretInput).value,
+                old=self.typed("old"), new=self.typed("new"), repeat=self.typed("repeat")
             )
         )

@@ -8,15 +8,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from kiosk.flow.events import SubmitNewPasscode
 from kiosk.flow.states import KioskState, NewPasscode
-from screens.base import KioskScreen
 from screens.language import _
-from screens.widgets import SecretInput
-from screens.wording import item_list
+from screens.passcode_forms import NewPasscodeFormScreen, new_passcode_fields
 
 
-class NewPasscodeScreen(KioskScreen):
+class NewPasscodeScreen(NewPasscodeFormScreen):
     """Type a new passcode, then the same again; the rules come from the state."""
 
     STATE = NewPasscode
@@ -28,10 +25,7 @@ class NewPasscodeScreen(KioskScreen):
         yield Static("", id="rules", classes="lead")
         yield Static("", id="errors", classes="error")
         yield Static("", id="notice", classes="notice")
-        yield Static(_("New passcode:"), classes="field-label")
-        yield SecretInput(placeholder=_("Type your new passcode"), id="new")
-        yield Static(_("Type it again:"), classes="field-label")
-        yield SecretInput(placeholder=_("Type it again"), id="repeat")
+        yield from new_passcode_fields(_("Type it again:"))
         yield Static(
             _("Your new passcode goes only to your card. It is never stored or sent anywhere."),
             classes="detail",
@@ -40,10 +34,7 @@ class NewPasscodeScreen(KioskScreen):
     def render_state(self, screen: Any, state: KioskState) -> None:
         """List the rules and any reasons the last try was refused."""
         assert isinstance(screen, NewPasscode)
-        rules = item_list(
-            _("Your passcode must follow these rules:"), [("•", rule) for rule in screen.rules]
-        )
-        self.set_list("rules", rules, key=screen.rules)
+        self.show_rules(_("Your passcode must follow these rules:"), screen.rules)
         errors = Text()
         for error in screen.errors:
             if errors:
@@ -52,9 +43,3 @@ class NewPasscodeScreen(KioskScreen):
         self.set_text("errors", errors if screen.errors else None)
         self.point_at_problem(screen.errors)
         self.set_text("notice", screen.notice)
-
-    def submit_step(self) -> None:
-        """Send both values as typed; the flow checks them against the rules."""
-        new = self.query_one("#new", SecretInput).value
-        repeat = self.query_one("#repeat", SecretInput).value
-        self.intent(SubmitNewPasscode(new=new, repeat=repeat))

@@ -7,30 +7,13 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from kiosk.flow.events import HelpTopic, SubmitPasscode
+from kiosk.flow.events import HelpTopic
 from kiosk.flow.states import KioskState, PasscodeEntry
-from screens.base import KioskScreen
-from screens.language import _, ngettext
-from screens.widgets import SecretInput
-
-LAST_TRY_WARNING = _(
-    "Warning: this is your last try. If this passcode is wrong, your card will lock "
-    "and you will need to unlock it before you can use it again."
-)
+from screens.language import _
+from screens.passcode_forms import CardPasscodeScreen, passcode_field, tries_lines
 
 
-def tries_text(tries_left: int | None) -> str | None:
-    """How many passcode tries the card has left, in words (None when unknown)."""
-    if tries_left is None:
-        return None
-    return ngettext(
-        "Your card allows {count} more passcode try before it locks.",
-        "Your card allows {count} more passcode tries before it locks.",
-        tries_left,
-    )
-
-
-class PasscodeEntryScreen(KioskScreen):
+class PasscodeEntryScreen(CardPasscodeScreen):
     """Type your passcode to show the card is yours; the card checks it."""
 
     STATE = PasscodeEntry
@@ -47,25 +30,18 @@ class PasscodeEntryScreen(KioskScreen):
             ),
             classes="lead",
         )
-        yield Static("", id="tries", classes="detail")
-        yield Static("", id="warning", classes="warning")
+        yield from tries_lines()
         yield Static("", id="error", classes="error")
         yield Static("", id="notice", classes="notice")
-        yield Static(_("Your passcode:"), classes="field-label")
-        yield SecretInput(placeholder=_("Type your passcode"), id="passcode", max_length=8)
+        yield from passcode_field()
         yield Static("", id="checking", classes="sending")
 
     def render_state(self, screen: Any, state: KioskState) -> None:
         """Tries left, the plain last-try warning, messages."""
         assert isinstance(screen, PasscodeEntry)
-        self.set_text("tries", tries_text(screen.tries_left))
-        self.set_text("warning", LAST_TRY_WARNING if screen.last_try else None)
+        self.show_tries(screen.tries_left, screen.last_try)
         self.set_text("error", screen.error)
         self.set_text("notice", screen.notice)
         self.set_text(
             "checking", _("Your card is checking the passcode…") if screen.checking else None
         )
-
-    def submit_step(self) -> None:
-        """Send the passcode as typed (to the flow, then the card)."""
-        self.intent(SubmitPasscode(passcode=self.query_one("#passcode", SecretInput).value))

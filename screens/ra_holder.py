@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
@@ -22,7 +21,7 @@ from kiosk.flow.states import KioskState
 from screens.base import KioskScreen
 from screens.language import _, ngettext
 from screens.ra_wording import event_line
-from screens.wording import item_list
+from screens.wording import choice_list
 
 
 class RaHolderScreen(KioskScreen):
@@ -95,19 +94,14 @@ class RaHolderScreen(KioskScreen):
         self.set_text("state", "\n".join(lines))
         choices = []
         if self._can_clear:
-            choices.append((Text(" C ", "reverse bold"), _("Clear the self-service lock")))
+            choices.append(("C", _("Clear the self-service lock")))
         if self._can_unlock:
-            choices.append(
-                (
-                    Text(" U ", "reverse bold"),
-                    _("Unlock the card: the holder chooses a new passcode"),
-                )
-            )
-        choices.append((Text(" E ", "reverse bold"), _("Record or correct the email and mobile")))
-        choices.append((Text(" S ", "reverse bold"), _("Sign out")))
+            choices.append(("U", _("Unlock the card: the holder chooses a new passcode")))
+        choices.append(("E", _("Record or correct the email and mobile")))
+        choices.append(("S", _("Sign out")))
         self.set_list(
             "choices",
-            item_list(
+            choice_list(
                 _("What would you like to do?"), choices, _("\nOr take the holder's card out.")
             ),
             key=(self._can_clear, self._can_unlock),

@@ -8,16 +8,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from kiosk.flow.events import SubmitNewPasscode
 from kiosk.flow.ra_states import RaNewPasscode
 from kiosk.flow.states import KioskState
-from screens.base import KioskScreen
 from screens.language import _, tr
-from screens.widgets import SecretInput
-from screens.wording import item_list
+from screens.passcode_forms import NewPasscodeFormScreen, new_passcode_fields
 
 
-class RaNewPasscodeScreen(KioskScreen):
+class RaNewPasscodeScreen(NewPasscodeFormScreen):
     """For the holder: type a new passcode, then the same again."""
 
     STATE = RaNewPasscode
@@ -29,10 +26,7 @@ class RaNewPasscodeScreen(KioskScreen):
         yield Static("", id="heading", classes="heading")
         yield Static("", id="rules", classes="lead")
         yield Static("", id="errors", classes="error")
-        yield Static(_("New passcode:"), classes="field-label")
-        yield SecretInput(placeholder=_("Type your new passcode"), id="new")
-        yield Static(_("Type it again:"), classes="field-label")
-        yield SecretInput(placeholder=_("Type it again"), id="repeat")
+        yield from new_passcode_fields(_("Type it again:"))
         yield Static("", id="writing", classes="sending")
         yield Static(
             _(
@@ -46,18 +40,9 @@ class RaNewPasscodeScreen(KioskScreen):
         """The rules, why the last try was refused, whether the card is being written."""
         assert isinstance(screen, RaNewPasscode)
         self.set_text("heading", _("{name}: choose a new passcode", name=screen.holder.name))
-        rules = item_list(
-            _("The passcode must follow these rules:"), [("•", r) for r in screen.rules]
-        )
-        self.set_list("rules", rules, key=screen.rules)
+        self.show_rules(_("The passcode must follow these rules:"), screen.rules)
         errors = Text("\n".join(tr(error) for error in screen.errors)) if screen.errors else None
         self.set_text("errors", errors)
         self.point_at_problem(screen.errors)
         writing = _("Unlocking the card: do not take it out…") if screen.writing else None
         self.set_text("writing", writing)
-
-    def submit_step(self) -> None:
-        """Send both values as typed; the flow checks them against the rules."""
-        new = self.query_one("#new", SecretInput).value
-        repeat = self.query_one("#repeat", SecretInput).value
-        self.intent(SubmitNewPasscode(new=new, repeat=repeat))

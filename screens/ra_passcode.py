@@ -7,15 +7,13 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from kiosk.flow.events import SubmitPasscode
 from kiosk.flow.ra_states import RaPasscode
 from kiosk.flow.states import KioskState
-from screens.base import KioskScreen
 from screens.language import _
-from screens.widgets import SecretInput
+from screens.passcode_forms import CardPasscodeScreen, passcode_field
 
 
-class RaPasscodeScreen(KioskScreen):
+class RaPasscodeScreen(CardPasscodeScreen):
     """Type your own passcode to sign in as an RA."""
 
     STATE = RaPasscode
@@ -34,8 +32,7 @@ class RaPasscodeScreen(KioskScreen):
             classes="lead",
         )
         yield Static("", id="error", classes="error")
-        yield Static(_("Your passcode:"), classes="field-label")
-        yield SecretInput(placeholder=_("Type your passcode"), id="passcode", max_length=8)
+        yield from passcode_field()
         yield Static("", id="checking", classes="sending")
 
     def render_state(self, screen: Any, state: KioskState) -> None:
@@ -47,7 +44,3 @@ class RaPasscodeScreen(KioskScreen):
         self.set_text(
             "checking", _("Checking your card and your RA role…") if screen.checking else None
         )
-
-    def submit_step(self) -> None:
-        """Send the passcode as typed (to the flow, then the card)."""
-        self.intent(SubmitPasscode(passcode=self.query_one("#passcode", SecretInput).value))

@@ -70,6 +70,26 @@ def item_list(
     return Group(*parts)
 
 
+def choice_list(
+    intro: Text | str | None,
+    choices: Sequence[tuple[str, Text | str]],
+    outro: Text | str | None = None,
+) -> Group:
+    """An `item_list` of choices, each after the key that makes it, shown as a key.
+
+    Args:
+        intro: A line before the list (None: none).
+        choices: (key, what it does) pairs: ("1", "Change your passcode").
+        outro: A line after the list (None: none).
+
+    Returns:
+        A renderable for a Static.
+    """
+    return item_list(
+        intro, [(Text(f" {key} ", "reverse bold"), text) for key, text in choices], outro
+    )
+
+
 def clock_time(when: dt.datetime) -> str:
     """A time as the holder reads a wall clock: 24-hour, in the kiosk's time zone."""
     return when.astimezone().strftime("%H:%M")
