@@ -34,7 +34,7 @@ from kiosk.flow.states import KioskState, ServiceUnavailable
 from kiosk.flow.states import Screen as ScreenState
 from kiosk.messages import Intent
 from screens.language import Language, Phrase, _, current, tr
-from screens.widgets import SecretInput, short_contact
+from screens.widgets import RaContactsBox, SecretInput, short_contact
 from screens.wording import access_hints, on_show, outage_text, plain_words, show_text
 
 SERVICE_NAME = _("Smartcard self-service")
@@ -547,6 +547,10 @@ class KioskScreen(KioskView, Screen[None]):
         if content is not None and getattr(widget, "_kiosk_shown", None) != key:
             widget._kiosk_shown = key  # type: ignore[attr-defined]
             widget.update(content)
+
+    def show_ra_contacts(self) -> None:
+        """Show `ra_contacts` in this screen's `RaContactsBox` (`#contacts`)."""
+        self.query_one("#contacts", RaContactsBox).show_contacts(self.ra_contacts)
 
     def set_text(self, widget_id: str, content: Text | str | None) -> None:
         """Show `content` in the Static `widget_id`, or hide it when None or empty.

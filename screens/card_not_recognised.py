@@ -59,4 +59,4 @@ class CardNotRecognisedScreen(KioskScreen):
         """Say why, in the holder's words."""
         assert isinstance(screen, CardNotRecognised)
         self.set_text("lead", _WHY.get(screen.reason, _WHY[UnreadableReason.READ_ERROR]))
-        self.query_one("#contacts", RaContactsBox).show_contacts(self.ra_contacts)
+        self.show_ra_contacts()

@@ -9,14 +9,12 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Static
 
 from kiosk.contact_rules import domains_text, email_problem, mobile_problem
-from kiosk.flow.events import SubmitContactDetails
 from kiosk.flow.states import ContactDetails, KioskState
-from screens.base import KioskScreen
+from screens.contact_forms import ContactFormScreen, contact_fields
 from screens.language import _
-from screens.widgets import TextInput
 
 
-class ContactDetailsScreen(KioskScreen):
+class ContactDetailsScreen(ContactFormScreen):
     """Your work email and mobile number; checked here before they are sent."""
 
     STATE = ContactDetails
@@ -28,10 +26,7 @@ class ContactDetailsScreen(KioskScreen):
         yield Static("", id="lead", classes="lead")
         yield Static("", id="errors", classes="error")
         yield Static("", id="notice", classes="notice")
-        yield Static(_("Work email address:"), classes="field-label")
-        yield TextInput(placeholder="name@nhs.net", id="email", classes="contact", max_length=254)
-        yield Static(_("Mobile phone number:"), classes="field-label")
-        yield TextInput(placeholder="07700 900123", id="mobile", classes="contact", max_length=20)
+        yield from contact_fields(_("Work email address:"), _("Mobile phone number:"))
         yield Static("", id="sending", classes="sending")
 
     def render_state(self, screen: Any, state: KioskState) -> None:
@@ -62,16 +57,10 @@ class ContactDetailsScreen(KioskScreen):
 
     def field_needing_attention(self) -> Input | None:
         """The first field the kiosk's own checks refuse (else the first empty one)."""
-        email = self.query_one("#email", Input)
-        mobile = self.query_one("#mobile", Input)
+        email = self.email_field()
+        mobile = self.mobile_field()
         if email_problem(email.value, self._domains):
             return email
         if mobile_problem(mobile.value):
             return mobile
         return super().field_needing_attention()
-
-    def submit_step(self) -> None:
-        """Send both values as typed; the flow checks them."""
-        email = self.query_one("#email", Input).value
-        mobile = self.query_one("#mobile", Input).value
-        self.intent(SubmitContactDetails(email=email, mobile=mobile))

@@ -236,7 +236,7 @@ class HelpPageScreen(KioskScreen):
                 else _("The full terms are not available at this kiosk; ask the RA team.")
             )
         self.set_text("terms", terms)
-        self.query_one("#contacts", RaContactsBox).show_contacts(self.ra_contacts)
+        self.show_ra_contacts()
         own_page = heading != tr(HELP_TEXT[screen.topic][1]) if screen.topic in HELP_TEXT else False
         others = [
             (str(number), tr(HELP_TEXT[topic][0]))

@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from textual.app import ComposeResult
-from textual.widgets import Static
-
-from kiosk.flow.states import KioskState, NoReader
-from screens.base import KioskScreen
+from kiosk.flow.states import NoReader
 from screens.language import _
-from screens.widgets import RaContactsBox
+from screens.message_screen import MessageScreen
 
 
-class NoReaderScreen(KioskScreen):
+class NoReaderScreen(MessageScreen):
     """The card reader is not connected."""
 
     STATE = NoReader
     HELP_TOPIC = None
     ESCAPE_BACKS = False
-
-    def compose_body(self) -> ComposeResult:
-        """Heading, what to do, and the RA team."""
-        yield Static(_("This kiosk cannot read cards right now"), classes="heading")
-        yield Static(
-            _(
-                "The card reader is not connected. This screen will change by itself when "
-                "the reader is back.\n\nPlease use another kiosk, or contact the RA team."
-            ),
-            classes="lead",
-        )
-        yield RaContactsBox(id="contacts", classes="contacts")
-
-    def render_state(self, screen: Any, state: KioskState) -> None:
-        """Show the RA team's contacts."""
-        self.query_one("#contacts", RaContactsBox).show_contacts(self.ra_contacts)
+    HEADING = _("This kiosk cannot read cards right now")
+    MESSAGE = _(
+        "The card reader is not connected. This screen will change by itself when "
+        "the reader is back.\n\nPlease use another kiosk, or contact the RA team."
+    )
+    CONTACT_RA = True

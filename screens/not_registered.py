@@ -40,4 +40,4 @@ class NotRegisteredScreen(KioskScreen):
         """Show whose card it is and the RA team's contacts."""
         assert isinstance(screen, NotRegistered)
         self.set_text("holder", Text.assemble(_("Card holder: "), (screen.card.name, "bold")))
-        self.query_one("#contacts", RaContactsBox).show_contacts(self.ra_contacts)
+        self.show_ra_contacts()

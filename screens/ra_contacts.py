@@ -6,18 +6,16 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from kiosk.contact_rules import domains_text
-from kiosk.flow.events import SubmitContactDetails
 from kiosk.flow.ra_states import RaContacts
 from kiosk.flow.states import KioskState
-from screens.base import KioskScreen
+from screens.contact_forms import ContactFormScreen, contact_fields
 from screens.language import _, tr
-from screens.widgets import TextInput
 
 
-class RaContactsScreen(KioskScreen):
+class RaContactsScreen(ContactFormScreen):
     """Email on an approved domain and a UK mobile; both old and new addresses are told."""
 
     STATE = RaContacts
@@ -29,10 +27,7 @@ class RaContactsScreen(KioskScreen):
         yield Static("", id="heading", classes="heading")
         yield Static("", id="lead", classes="lead")
         yield Static("", id="errors", classes="error")
-        yield Static(_("Email address:"), classes="field-label")
-        yield TextInput(placeholder="name@nhs.net", id="email", classes="contact", max_length=254)
-        yield Static(_("Mobile number:"), classes="field-label")
-        yield TextInput(placeholder="07700 900123", id="mobile", classes="contact", max_length=20)
+        yield from contact_fields(_("Email address:"), _("Mobile number:"))
         yield Static("", id="sending", classes="sending")
 
     def render_state(self, screen: Any, state: KioskState) -> None:
@@ -56,9 +51,3 @@ class RaContactsScreen(KioskScreen):
         )
         self.point_at_problem(screen.errors)
         self.set_text("sending", _("Saving…") if screen.sending else None)
-
-    def submit_step(self) -> None:
-        """Send both values as typed; the flow checks them first."""
-        email = self.query_one("#email", Input).value
-        mobile = self.query_one("#mobile", Input).value
-        self.intent(SubmitContactDetails(email=email, mobile=mobile))

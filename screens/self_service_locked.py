@@ -31,7 +31,7 @@ class SelfServiceLockedScreen(KioskScreen):
         """Say why (locked, or paused for a while), then the RA team's contacts."""
         paused_for = screen.paused_for if isinstance(screen, SelfServiceLocked) else None
         self.set_text("why", LOCKED if paused_for is None else paused_text(paused_for))
-        self.query_one("#contacts", RaContactsBox).show_contacts(self.ra_contacts)
+        self.show_ra_contacts()
 
 
 LOCKED = _(

@@ -45,4 +45,4 @@ class ServiceUnavailableScreen(KioskScreen):
         )
         self.set_text("heading", heading)
         self.set_text("lead", outage_text(outage, state.now, self.ra_contacts) if outage else None)
-        self.query_one("#contacts", RaContactsBox).show_contacts(self.ra_contacts)
+        self.show_ra_contacts()

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
-
 from kiosk.flow.states import StartingUnlock
-from screens.base import KioskScreen
 from screens.language import _
+from screens.message_screen import MessageScreen
 
 
-class StartingUnlockScreen(KioskScreen):
+class StartingUnlockScreen(MessageScreen):
     """Checking your card with the unlock service: wait."""
 
     STATE = StartingUnlock
     HELP_TOPIC = None
     KEY_HINTS = (("Esc", _("Stop")),)
-
-    def compose_body(self) -> ComposeResult:
-        """A please-wait message."""
-        yield Static(_("Checking your card…"), classes="heading")
-        yield Static(
-            _(
-                "We are checking your card with the unlock service. Please wait.\n\n"
-                "Do not remove your card."
-            ),
-            classes="lead",
-        )
+    HEADING = _("Checking your card…")
+    MESSAGE = _(
+        "We are checking your card with the unlock service. Please wait.\n\n"
+        "Do not remove your card."
+    )
