@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
@@ -13,8 +12,8 @@ from textual.widgets import Input, Static
 
 from kiosk.flow.events import SubmitAnswers
 from kiosk.flow.states import KioskState, Questions
-from screens.base import KioskScreen
-from screens.language import _, ngettext, tr
+from screens.answer_forms import AnswerFormScreen, question_label
+from screens.language import _, ngettext
 from screens.widgets import SecretInput
 
 _ANSWER_NUMBER = re.compile(r"\bAnswer (\d+)\b")
@@ -29,7 +28,7 @@ class AnswerInput(SecretInput):
         self.question_id = question_id
 
 
-class QuestionsScreen(KioskScreen):
+class QuestionsScreen(AnswerFormScreen):
     """Answer your security questions, then Enter to send them."""
 
     STATE = Questions
@@ -37,7 +36,6 @@ class QuestionsScreen(KioskScreen):
 
     CAN_REVEAL = True
 
-    _asked: tuple[str, ...] = ()
     _problem_text: str | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -52,9 +50,7 @@ class QuestionsScreen(KioskScreen):
     def render_state(self, screen: Any, state: KioskState) -> None:
         """Show the questions (fields made once per set), attempts and messages."""
         assert isinstance(screen, Questions)
-        asked = tuple(q.id for q in screen.questions)
-        if asked != self._asked:
-            self._asked = asked
+        if self.asks_new(screen.questions):
             self._build(screen)
         self.set_text(
             "lead",
@@ -77,8 +73,7 @@ class QuestionsScreen(KioskScreen):
     def _build(self, screen: Questions) -> None:
         widgets: list[Widget] = []
         for number, question in enumerate(screen.questions, start=1):
-            # Question text comes from the service: shown as plain text, never markup.
-            widgets.append(Static(Text(f"{number}. {tr(question.text)}"), classes="field-label"))
+            widgets.append(question_label(number, question))
             widgets.append(AnswerInput(question.id))
         self.replace_fields("answers", widgets)
 

@@ -14,8 +14,8 @@ from textual.widgets import Input, Static
 from kiosk.answer_rules import ANSWER_MAX, ANSWER_MIN
 from kiosk.flow.events import SubmitRegistrationAnswers
 from kiosk.flow.states import KioskState, RegistrationAnswers
-from screens.base import KioskScreen
-from screens.language import _, ngettext, tr
+from screens.answer_forms import AnswerFormScreen, question_label
+from screens.language import _, ngettext
 from screens.widgets import SecretInput
 from screens.wording import show_text
 
@@ -49,7 +49,7 @@ def split_errors(errors: tuple[str, ...]) -> tuple[tuple[str, ...], dict[int, st
     return tuple(general), by_answer
 
 
-class RegistrationAnswersScreen(KioskScreen):
+class RegistrationAnswersScreen(AnswerFormScreen):
     """Each answer twice; Enter moves on and sends from the last field."""
 
     STATE = RegistrationAnswers
@@ -57,7 +57,6 @@ class RegistrationAnswersScreen(KioskScreen):
 
     CAN_REVEAL = True
 
-    _asked: tuple[str, ...] = ()
     _by_answer: dict[int, str] = {}  # noqa: RUF012 - replaced, never mutated
     _labels: dict[int, Static] = {}  # noqa: RUF012
     _answer_errors: dict[int, Static] = {}  # noqa: RUF012
@@ -83,9 +82,7 @@ class RegistrationAnswersScreen(KioskScreen):
     def render_state(self, screen: Any, state: KioskState) -> None:
         """Fields made once per set of questions; messages beside the answer they are about."""
         assert isinstance(screen, RegistrationAnswers)
-        asked = tuple(q.id for q in screen.questions)
-        if asked != self._asked:
-            self._asked = asked
+        if self.asks_new(screen.questions):
             self._build(screen)
         general, by_answer = split_errors(screen.errors)
         self._by_answer = by_answer
@@ -117,7 +114,7 @@ class RegistrationAnswersScreen(KioskScreen):
         errors: dict[int, Static] = {}
         for number, question in enumerate(screen.questions, start=1):
             # No ids: the old fields are still being removed while these mount.
-            label = Static(Text(f"{number}. {tr(question.text)}"), classes="field-label")
+            label = question_label(number, question)
             error = Static("", classes="error field-error")
             error.display = False
             labels[number] = label
