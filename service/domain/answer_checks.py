@@ -52,7 +52,8 @@ log = logging.getLogger(__name__)
 
 # Weight of the newest measurement in the moving average of a check's time.
 SMOOTHING = 0.2
-# Until a check was measured, the journey door assumes one request's checks take this.
+# Until a check was measured, the journey door's bucket is filled as if one request's
+# checks took this (it shuts the door only once a check was measured).
 ASSUMED_CHECK_SECONDS = 1.0
 # Longest turn the journey door books ahead: a kiosk waits out 60 s of service_busy
 # by itself (kiosk.service_http busy_wait_max), so a turn is at most half that; a
@@ -191,9 +192,10 @@ class AnswerChecks:
 
         A journey is refused when the door's bucket is empty (journeys arrived faster
         than the pool finishes answer steps, past the burst) or when an answer step
-        arriving now would be refused. Each refusal books the next free turn, one
-        check's share apart, and says so in Retry-After, so refused kiosks come back
-        spread out, about in the order they were refused.
+        arriving now would be refused; until a check's cost was measured, only then.
+        Each refusal books the next free turn, one check's share apart, and says so in
+        Retry-After, so refused kiosks come back spread out, about in the order they
+        were refused.
 
         Raises:
             ServiceBusy: refused; come back after its retry_after.
@@ -206,9 +208,14 @@ class AnswerChecks:
             burst = self._burst_locked()
             self._tokens = min(burst, self._tokens + (now - self._filled_at) * rate)
             self._filled_at = now
-            if self._tokens >= 1 and self._refusal_locked() is None:
-                self._tokens -= 1
-                return
+            if self._refusal_locked() is None:
+                if self._check_seconds is None:
+                    # The cost is not known yet (timed at start-up, or by the first
+                    # answer step): refused only while the answer pool is full.
+                    return
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return
             self._journeys_refused += 1
             booked = max(self._booked_until, now) + 1 / rate
             if booked - now > LONGEST_TURN:

@@ -104,6 +104,16 @@ def test_a_journey_is_refused_while_answer_checking_is_full() -> None:
     checks.open_journey()
 
 
+def test_until_a_check_was_measured_journeys_are_refused_only_when_the_pool_is_full() -> None:
+    """The service times one check at start-up; before that (or with no start-up, as
+    in the tests' servers) the door does not guess the rate."""
+    checks = AnswerChecks(workers=1, max_wait=3.0, max_queue=1, journey_burst=0)
+    for _ in range(100):
+        checks.open_journey()
+    with pool_held(checks, checks.capacity):
+        refused_after(checks)
+
+
 def test_a_policy_that_asks_no_questions_has_no_journey_door() -> None:
     clock = SteppedClock()
     checks = AnswerChecks(workers=1, max_wait=3.0, max_queue=1, monotonic=clock)
@@ -136,9 +146,11 @@ def door_live(settings: ServiceSettings, masters: MasterKeys, clock: MovableCloc
 
 
 def frozen_door(live: RunningService) -> tuple[AnswerChecks, SteppedClock]:
-    """Give the live service a pool whose clock stands still: two journeys, then none."""
+    """Give the live service a pool whose clock stands still once one check was measured
+    (1 s): two journeys, then none."""
     clock = SteppedClock()
     checks = AnswerChecks(workers=1, max_wait=3.0, max_queue=1, monotonic=clock, journey_burst=0)
+    measured(checks, clock, 1.0)
     live.service.answer_checks = checks
     return checks, clock
 
