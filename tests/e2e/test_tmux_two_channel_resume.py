@@ -17,8 +17,7 @@ from kiosk.store import LocalStore
 from tests.app.conftest import holder, latest_code
 from tests.app.test_policy_app import policy_world, texted_code
 from tests.app.test_policy_app import worlds as worlds  # the fixture, with its secrecy scan
-from tests.e2e.test_tmux_resume import kill_kiosk
-from tests.e2e.test_tmux_unlock import Terminal, kiosk_command
+from tests.e2e.terminal import kill_kiosk, kiosk_terminal
 
 pytestmark = pytest.mark.pcsc
 
@@ -32,24 +31,19 @@ def test_kill_during_two_code_entry_resumes_with_both_fields(
     worlds.append(world)
     alex = holder(world, "locked")
     store = tmp_path / "kiosk.sqlite"
-    command, env = kiosk_command(world, store)
-    first = Terminal("first", command, env)
-    try:
+    with kiosk_terminal("first", world, store) as first:
         first.wait_text("Insert your smartcard")
         assert world.cards is not None
         world.cards.insert("locked")
         first.wait_text(TEXTED_FIELD)
         kill_kiosk(first)
-    finally:
-        first.close()
     # What the dead kiosk left: the masked mobile, never a code.
     check = LocalStore(store)
     try:
         saved = check.load_checkpoint()
     finally:
         check.close()
-    second = Terminal("second", command, env)
-    try:
+    with kiosk_terminal("second", world, store) as second:
         screen = second.wait_text("Check your email")
         assert TEXTED_FIELD in screen, f"the texted code's field is gone:\n{screen}"
         assert "07*** ***001" in screen
@@ -59,5 +53,3 @@ def test_kill_during_two_code_entry_resumes_with_both_fields(
         second.type(texted_code(world, alex["mobile"]))
         second.keys("Enter")
         second.wait_text("Choose a new passcode")
-    finally:
-        second.close()
