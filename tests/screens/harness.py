@@ -16,6 +16,7 @@ from typing import Any
 from rich.console import Console
 from textual import on
 from textual.app import App
+from textual.widgets import Input
 
 from contract.contacts import RaContacts
 from kiosk.flow.events import Event
@@ -113,6 +114,7 @@ class ScreenHarness(App[None], inherit_bindings=False):
         if self.overlay is not None:
             self.push_screen(self.overlay)
             self.overlay.show(self.state)
+        self.call_after_refresh(self._steady_cursors)
 
     def show(self, state: KioskState) -> None:
         """Give the screen (and overlay) a new state, as the app does on every change."""
@@ -120,6 +122,16 @@ class ScreenHarness(App[None], inherit_bindings=False):
         self.kiosk_screen.show(state)
         if self.overlay is not None:
             self.overlay.show(state)
+        self.call_after_refresh(self._steady_cursors)
+
+    def _steady_cursors(self) -> None:
+        # A field's cursor blinks every 0.5 s: on a loaded machine a snapshot taken
+        # after the first blink showed the field without it and failed. Held steady
+        # (visible), every picture is the same however long the capture takes.
+        for screen in (self.kiosk_screen, self.overlay):
+            if screen is not None and screen.is_mounted:
+                for field in screen.query(Input):
+                    field.cursor_blink = False
 
     @on(Intent)
     def _record(self, message: Intent) -> None:
