@@ -52,6 +52,7 @@ CHECKPOINT_FIELDS: dict[str, type] = {
     "code_sent_at": str,
     "code_expires_at": str,
     "text_sent_to": str,
+    "not_sent": str,
     "questions": str,
 }
 

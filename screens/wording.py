@@ -147,7 +147,7 @@ def outage_text(outage: ServiceUnavailable, now: dt.datetime | None, contacts: R
         )
     elif outage.mail:
         text = Text.assemble(
-            (_("We could not send your code email just now"), "bold"),
+            (_("We could not send your code just now"), "bold"),
             " " + _("while {doing}.", doing=tr(outage.doing)),
             " " + _("Nothing was counted against you. "),
         )

@@ -173,6 +173,7 @@ def code_sent(
         code_sent_at=now,
         code_expires_at=event.code_expires_at,
         text_sent_to=event.text_sent_to,
+        not_sent=event.not_sent,
     )
     state, commands = with_journey(replace(state, screen=code), progressed)
     return state, [c.WipeInputs(), *commands, audit(state, audit_kind, "accepted")]
@@ -186,7 +187,9 @@ def resumed_code_entry(checkpoint: Checkpoint, screen: type[s.CodeEntry]) -> s.C
         expires_at=checkpoint.code_expires_at or checkpoint.expires_at,
         tries_left=checkpoint.tries_left,
         text_sent_to=checkpoint.text_sent_to,
-        notice=RESUMED,
+        not_sent=checkpoint.not_sent,
+        # A code still owed is said again: F7 sends it, the other code still works.
+        notice=owed_message(checkpoint.not_sent) or RESUMED,
     )
 
 
@@ -319,7 +322,10 @@ def _code_reply(
             notice=notice,
             sending=False,
         )
-        return replace(state, screen=resent), [audit(state, "code", "owed_sent")]
+        state, commands = with_journey(
+            replace(state, screen=resent), replace(journey, not_sent=event.not_sent)
+        )
+        return state, [*commands, audit(state, "code", "owed_sent")]
     if isinstance(event, e.ResendDone):
         notice = resent_message(event.code_sent_to, journey.tries_left)
         resent = replace(
@@ -338,6 +344,7 @@ def _code_reply(
             code_sent_to=event.code_sent_to,
             code_sent_at=now,
             code_expires_at=event.code_expires_at,
+            not_sent=event.not_sent,
         )
         state, commands = with_journey(replace(state, screen=resent), progressed)
         return state, [c.WipeInputs(), *commands, audit(state, "code", "resent")]

@@ -108,6 +108,8 @@ class Checkpoint:
     code_expires_at: dt.datetime | None = None
     text_sent_to: str | None = None
     """Masked mobile a second code went to (policy two-channel): both are asked for."""
+    not_sent: tuple[str, ...] = ()
+    """Of two codes, the channels ("email", "sms") whose message did not go: owed."""
     questions: tuple[Question, ...] = ()
     """The questions asked (ids and catalogue text), to show them again on resume."""
 
@@ -131,6 +133,7 @@ class Checkpoint:
             "code_sent_at": iso(self.code_sent_at),
             "code_expires_at": iso(self.code_expires_at),
             "text_sent_to": self.text_sent_to,
+            "not_sent": ",".join(self.not_sent),
             "questions": [{"id": q.id, "text": q.text} for q in self.questions],
         }
 
@@ -165,6 +168,7 @@ class Checkpoint:
                 code_sent_at=when("code_sent_at"),
                 code_expires_at=when("code_expires_at"),
                 text_sent_to=record.get("text_sent_to"),
+                not_sent=_channels(record.get("not_sent")),
                 questions=tuple(
                     Question(id=str(q["id"]), text=str(q["text"]))
                     for q in record.get("questions") or ()
@@ -172,6 +176,14 @@ class Checkpoint:
             )
         except (KeyError, TypeError) as exc:
             raise ValueError(f"not a checkpoint: {exc}") from exc
+
+
+def _channels(saved: Any) -> tuple[str, ...]:
+    """The owed channels as saved ("email,sms"); only the two channels there are."""
+    channels = tuple(part for part in str(saved or "").split(",") if part)
+    if any(channel not in ("email", "sms") for channel in channels):
+        raise ValueError("not a channel")
+    return channels
 
 
 @dataclass(frozen=True)

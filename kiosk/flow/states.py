@@ -267,7 +267,8 @@ class ServiceUnavailable(Screen):
     retry_at: dt.datetime | None = None
     """When the next try goes out; None while one is under way."""
     mail: bool = False
-    """The service is there but could not send the code email: say that, not "unreachable"."""
+    """The service is there but could not send the code (email or text): say that, not
+    "unreachable"."""
     typed: bool = False
     """The screen underneath holds what the holder typed for this call (kept there); only
     then does the holder read that it is kept."""

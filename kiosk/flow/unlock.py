@@ -163,6 +163,7 @@ def unlock_started(state: s.KioskState, card: CardFacts, event: e.UnlockStartedR
             code_sent_at=now,
             code_expires_at=code_expires,
             text_sent_to=event.text_sent_to,
+            not_sent=event.not_sent,
         )
         screen = s.CodeEntry(
             sent_to=event.code_sent_to or "",

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow import states as s
+from kiosk.flow.code_entry import owed_message
+from kiosk.flow.facts import Checkpoint
+from kiosk.store import LocalStore
 from tests.kiosk.kiosk_journey import (
     CODE,
     CODE_EXPIRES,
@@ -18,6 +25,16 @@ from tests.kiosk.kiosk_journey import (
 
 CHANNELS = (("email", "j***@nhs.net"), ("sms", "07*** ***001"))
 TEXT_CODE = "87654321"
+
+
+def checkpoint_record() -> dict[str, object]:
+    """A saved two-code checkpoint, as the store holds it."""
+    d = Driver.new()
+    d.send(e.CardInserted(), e.CardRead(LOCKED))
+    out = d.send(
+        unlock_started(e.NextStep.CODE, code_sent_to="j***@nhs.net", text_sent_to="07*** ***001")
+    )
+    return of_type(out, c.SaveCheckpoint)[-1].checkpoint.to_record()
 
 
 def at_channel_choice() -> Driver:
@@ -142,6 +159,48 @@ def test_an_owed_text_is_said_caught_on_submit_and_f7_sends_only_it() -> None:
     assert not of_type(out, c.WipeInputs)  # what was typed stays
     out = d.send(e.SubmitCode(CODE, text_code=TEXT_CODE))
     assert of_type(out, c.SendCode)
+
+
+def test_an_owed_text_is_saved_and_still_owed_after_a_restart(tmp_path: Path) -> None:
+    """kill -9 while a code is owed: the restarted kiosk still knows which one (it said
+    both fields and "This code has expired" before), and F7 then sends only it."""
+    d = Driver.new()
+    d.send(e.CardInserted(), e.CardRead(LOCKED))
+    out = d.send(
+        unlock_started(
+            e.NextStep.CODE,
+            code_sent_to="j***@nhs.net",
+            code_expires_at=CODE_EXPIRES,
+            text_sent_to="07*** ***001",
+            not_sent=("sms",),
+        )
+    )
+    saved = of_type(out, c.SaveCheckpoint)[-1].checkpoint
+    assert saved.not_sent == ("sms",)
+    # Through the real store, as a restart reads it.
+    store = LocalStore(tmp_path / "kiosk.sqlite")
+    try:
+        store.save_checkpoint(saved)
+        kept = store.load_checkpoint()
+    finally:
+        store.close()
+    assert kept == saved
+    again = Driver.new(checkpoint=kept)
+    again.send(e.CardInserted(), e.CardRead(LOCKED))
+    assert isinstance(again.screen, s.CodeEntry) and again.screen.not_sent == ("sms",)
+    assert again.screen.notice == owed_message(("sms",))
+    again.activity(61)
+    assert of_type(again.send(e.ResendCodeRequested()), c.ResendCode)
+    out = again.send(e.ResendDone("j***@nhs.net", CODE_EXPIRES))
+    assert isinstance(again.screen, s.CodeEntry) and again.screen.not_sent == ()
+    # Nothing owed any more, saved so: a second restart does not say it is.
+    assert of_type(out, c.SaveCheckpoint)[-1].checkpoint.not_sent == ()
+
+
+def test_a_saved_owed_channel_that_is_not_a_channel_resumes_nothing() -> None:
+    record = {**checkpoint_record(), "not_sent": "pigeon"}
+    with pytest.raises(ValueError):
+        Checkpoint.from_record(record)
 
 
 def test_an_outage_while_the_code_is_sent_comes_back_to_the_choice() -> None:
