@@ -27,13 +27,22 @@ CHANNELS = (("email", "j***@nhs.net"), ("sms", "07*** ***001"))
 TEXT_CODE = "87654321"
 
 
-def checkpoint_record() -> dict[str, object]:
-    """A saved two-code checkpoint, as the store holds it."""
+def two_codes_sent(**fields: object) -> tuple[Driver, list[c.Command]]:
+    """A locked card's unlock started with a code by email and one by text (two-channel),
+    other reply fields as given: the driver at the code screen and the commands it gave."""
     d = Driver.new()
     d.send(e.CardInserted(), e.CardRead(LOCKED))
     out = d.send(
-        unlock_started(e.NextStep.CODE, code_sent_to="j***@nhs.net", text_sent_to="07*** ***001")
+        unlock_started(
+            e.NextStep.CODE, code_sent_to="j***@nhs.net", text_sent_to="07*** ***001", **fields
+        )
     )
+    return d, out
+
+
+def checkpoint_record() -> dict[str, object]:
+    """A saved two-code checkpoint, as the store holds it."""
+    _, out = two_codes_sent()
     return of_type(out, c.SaveCheckpoint)[-1].checkpoint.to_record()
 
 
@@ -87,17 +96,7 @@ def test_two_codes_go_together_and_a_missing_texted_code_is_caught_here() -> Non
 
 
 def at_two_codes() -> Driver:
-    d = Driver.new()
-    d.send(e.CardInserted(), e.CardRead(LOCKED))
-    d.send(
-        e.UnlockStartedReply(
-            unlock_id=UNLOCK_ID,
-            next=e.NextStep.CODE,
-            expires_at=UNLOCK_EXPIRES,
-            code_sent_to="j***@nhs.net",
-            text_sent_to="07*** ***001",
-        )
-    )
+    d, _ = two_codes_sent()
     d.send(e.SubmitCode(CODE, text_code=TEXT_CODE))
     return d
 
@@ -128,19 +127,7 @@ def test_the_wrong_one_of_two_codes_is_named_and_the_right_one_kept() -> None:
 
 
 def test_an_owed_text_is_said_caught_on_submit_and_f7_sends_only_it() -> None:
-    d = Driver.new()
-    d.send(e.CardInserted(), e.CardRead(LOCKED))
-    d.send(
-        e.UnlockStartedReply(
-            unlock_id=UNLOCK_ID,
-            next=e.NextStep.CODE,
-            expires_at=UNLOCK_EXPIRES,
-            code_sent_to="j***@nhs.net",
-            code_expires_at=CODE_EXPIRES,
-            text_sent_to="07*** ***001",
-            not_sent=("sms",),
-        )
-    )
+    d, _ = two_codes_sent(code_expires_at=CODE_EXPIRES, not_sent=("sms",))
     assert isinstance(d.screen, s.CodeEntry) and d.screen.not_sent == ("sms",)
     assert d.screen.notice is not None and "could not be sent" in d.screen.notice
     out = d.send(e.SubmitCode(CODE, text_code=TEXT_CODE))
@@ -164,17 +151,7 @@ def test_an_owed_text_is_said_caught_on_submit_and_f7_sends_only_it() -> None:
 def test_an_owed_text_is_saved_and_still_owed_after_a_restart(tmp_path: Path) -> None:
     """kill -9 while a code is owed: the restarted kiosk still knows which one (it said
     both fields and "This code has expired" before), and F7 then sends only it."""
-    d = Driver.new()
-    d.send(e.CardInserted(), e.CardRead(LOCKED))
-    out = d.send(
-        unlock_started(
-            e.NextStep.CODE,
-            code_sent_to="j***@nhs.net",
-            code_expires_at=CODE_EXPIRES,
-            text_sent_to="07*** ***001",
-            not_sent=("sms",),
-        )
-    )
+    _, out = two_codes_sent(code_expires_at=CODE_EXPIRES, not_sent=("sms",))
     saved = of_type(out, c.SaveCheckpoint)[-1].checkpoint
     assert saved.not_sent == ("sms",)
     # Through the real store, as a restart reads it.
