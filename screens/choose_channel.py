@@ -13,6 +13,7 @@ from contract.language import N_
 from kiosk.flow.events import ChannelChosen
 from kiosk.flow.states import ChooseChannel, KioskState
 from screens.action_keys import ActionKey, ActionKeysScreen, key_bindings
+from screens.form_lines import problem_lines
 from screens.language import _
 
 _KEYS = {"email": ("1", N_("Email")), "sms": ("2", N_("Text message"))}
@@ -33,8 +34,7 @@ class ChooseChannelScreen(ActionKeysScreen):
         """Heading, the offered channels, and the message lines."""
         yield Static(_("How should we send your code?"), classes="heading")
         yield Static("", id="options", classes="lead")
-        yield Static("", id="error", classes="error")
-        yield Static("", id="notice", classes="notice")
+        yield from problem_lines()
         yield Static("", id="sending", classes="sending")
 
     def render_state(self, screen: Any, state: KioskState) -> None:
