@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from kiosk.flow.states import CardRemovedNotice
 from screens.language import _
-from screens.message_screen import MessageScreen
+from screens.message_screen import NoChoiceScreen
 
 
-class CardRemovedScreen(MessageScreen):
+class CardRemovedScreen(NoChoiceScreen):
     """Your card was removed; everything you typed was cleared."""
 
     STATE = CardRemovedNotice
-    HELP_TOPIC = None
-    ESCAPE_BACKS = False
     HEADING = _("Your card was removed")
     MESSAGE = _(
         "Everything you typed has been cleared.\n\n"

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from kiosk.flow.states import NoCardService
 from screens.language import _
-from screens.message_screen import MessageScreen
+from screens.message_screen import NoChoiceScreen
 
 
-class CardServiceDownScreen(MessageScreen):
+class CardServiceDownScreen(NoChoiceScreen):
     """The smartcard service is restarting: wait, or use another kiosk."""
 
     STATE = NoCardService
-    HELP_TOPIC = None
-    ESCAPE_BACKS = False
     HEADING = _("This kiosk is restarting its card service")
     MESSAGE = _(
         "The kiosk cannot talk to card readers for a moment. It is fixing this by "

@@ -6,13 +6,12 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Static
 
 from kiosk.flow.events import ChangePasscodeRequested, HelpTopic, RegisterRequested
 from kiosk.flow.ra_events import RaSignInRequested
 from kiosk.flow.states import CardCondition, CardStatus, KioskState
-from screens.base import KioskScreen
+from screens.action_keys import ActionKey, ActionKeysScreen, key_bindings
 from screens.language import _, ngettext
 from screens.wording import choice_list, date_words
 
@@ -21,15 +20,17 @@ def _date(day: Any) -> str:
     return date_words(day)
 
 
-class CardStatusScreen(KioskScreen):
+class CardStatusScreen(ActionKeysScreen):
     """Blocked (unlock it here), working, expired, or expiring soon."""
 
     STATE = CardStatus
-    BINDINGS = [
-        Binding("1", "register", "Register", show=False),
-        Binding("2", "change_passcode", "Change passcode", show=False),
-        Binding("3", "ra_sign_in", "Sign in as an RA", show=False),
-    ]
+    # On working cards only; 3 at an RA desk only.
+    ACTION_KEYS = {
+        "1": ActionKey(RegisterRequested, "Register"),
+        "2": ActionKey(ChangePasscodeRequested, "Change passcode"),
+        "3": ActionKey(RaSignInRequested, "Sign in as an RA"),
+    }
+    BINDINGS = key_bindings(ACTION_KEYS)
 
     _unlockable: bool = False
     _expiring: bool = False
@@ -146,17 +147,6 @@ class CardStatusScreen(KioskScreen):
         else:
             self.HELP_TOPIC = HelpTopic.FORGOTTEN_PASSCODE
 
-    def action_register(self) -> None:
-        """1: register for self-service (working cards only)."""
-        if self._working:
-            self.intent(RegisterRequested())
-
-    def action_change_passcode(self) -> None:
-        """2: change the passcode (working cards only)."""
-        if self._working:
-            self.intent(ChangePasscodeRequested())
-
-    def action_ra_sign_in(self) -> None:
-        """3: sign in as an RA, at an RA desk (working cards only)."""
-        if self._ra_desk:
-            self.intent(RaSignInRequested())
+    def key_allowed(self, key: str) -> bool:
+        """1 and 2 on a working card; 3 on a working card at an RA desk."""
+        return self._ra_desk if key == "3" else self._working

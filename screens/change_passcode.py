@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
 from kiosk.flow.events import HelpTopic, SubmitPasscodeChange
 from kiosk.flow.states import ChangePasscode, KioskState
+from screens.form_lines import error_lines, problem_lines
 from screens.language import _
 from screens.passcode_forms import PasscodeFormScreen, new_passcode_fields, tries_lines
 from screens.widgets import SecretInput
@@ -27,8 +27,7 @@ class ChangePasscodeScreen(PasscodeFormScreen):
         yield Static(_("Change your passcode"), classes="heading")
         yield Static("", id="rules", classes="lead")
         yield from tries_lines()
-        yield Static("", id="errors", classes="error")
-        yield Static("", id="notice", classes="notice")
+        yield from problem_lines("errors")
         yield Static(_("Your passcode now:"), classes="field-label")
         yield SecretInput(placeholder=_("Type your passcode now"), id="old", max_length=8)
         yield from new_passcode_fields(_("Type the new passcode again:"), max_length=8)
@@ -43,7 +42,7 @@ class ChangePasscodeScreen(PasscodeFormScreen):
         assert isinstance(screen, ChangePasscode)
         self.show_rules(_("Your new passcode must follow these rules:"), screen.rules)
         self.show_tries(screen.tries_left, screen.last_try)
-        self.set_text("errors", Text("\n".join(screen.errors)) if screen.errors else None)
+        self.set_text("errors", error_lines(screen.errors))
         self.point_at_problem(screen.errors)
         self.set_text("notice", screen.notice)
         self.set_text(

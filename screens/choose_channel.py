@@ -2,38 +2,39 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Static
 
 from contract.language import N_
 from kiosk.flow.events import ChannelChosen
 from kiosk.flow.states import ChooseChannel, KioskState
-from screens.base import KioskScreen
+from screens.action_keys import ActionKey, ActionKeysScreen, key_bindings
+from screens.form_lines import problem_lines
 from screens.language import _
 
 _KEYS = {"email": ("1", N_("Email")), "sms": ("2", N_("Text message"))}
 
 
-class ChooseChannelScreen(KioskScreen):
+class ChooseChannelScreen(ActionKeysScreen):
     """Choose how the unlock code is sent: 1 email, 2 text message."""
 
     STATE = ChooseChannel
     KEY_HINTS = (("1", N_("Email")), ("2", N_("Text")), ("Esc", N_("Stop")))
-    BINDINGS = [
-        Binding("1", "choose('email')", "Email", show=False),
-        Binding("2", "choose('sms')", "Text", show=False),
-    ]
+    ACTION_KEYS = {
+        "1": ActionKey(partial(ChannelChosen, channel="email"), "Email"),
+        "2": ActionKey(partial(ChannelChosen, channel="sms"), "Text"),
+    }
+    BINDINGS = key_bindings(ACTION_KEYS)
 
     def compose_body(self) -> ComposeResult:
         """Heading, the offered channels, and the message lines."""
         yield Static(_("How should we send your code?"), classes="heading")
         yield Static("", id="options", classes="lead")
-        yield Static("", id="error", classes="error")
-        yield Static("", id="notice", classes="notice")
+        yield from problem_lines()
         yield Static("", id="sending", classes="sending")
 
     def render_state(self, screen: Any, state: KioskState) -> None:
@@ -49,10 +50,6 @@ class ChooseChannelScreen(KioskScreen):
         self.set_text("error", screen.error)
         self.set_text("notice", screen.notice)
         self.set_text("sending", _("Sending your code… please wait.") if screen.sending else None)
-
-    def action_choose(self, channel: str) -> None:
-        """1 or 2: send the code that way."""
-        self.intent(ChannelChosen(channel=channel))
 
     def submit_step(self) -> None:
         """Enter alone chooses nothing: the keys say how."""

@@ -15,6 +15,7 @@ from kiosk.flow.events import SubmitChosenQuestions, ToggleQuestion
 from kiosk.flow.facts import Question
 from kiosk.flow.states import ChooseQuestions, KioskState
 from screens.base import KioskScreen
+from screens.form_lines import problem_lines
 from screens.language import Language, _, current, tr
 
 
@@ -54,8 +55,7 @@ class ChooseQuestionsScreen(KioskScreen):
             classes="lead",
         )
         yield Static("", id="count", classes="detail")
-        yield Static("", id="error", classes="error")
-        yield Static("", id="notice", classes="notice")
+        yield from problem_lines()
         yield Static("", id="loading", classes="sending")
         yield OptionList(id="question-list")
 

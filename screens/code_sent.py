@@ -13,6 +13,7 @@ from textual.widgets import Static
 from kiosk.flow.events import ResendCodeRequested, SubmitCode
 from kiosk.flow.states import CodeEntry, KioskState
 from screens.base import KioskScreen
+from screens.form_lines import problem_lines
 from screens.language import _, ngettext
 from screens.widgets import CodeInput
 from screens.wording import clock_time, duration, seconds_between
@@ -36,8 +37,7 @@ class CodeSentScreen(KioskScreen):
         yield Static(_("Check your email"), id="heading", classes="heading")
         yield Static("", id="sent", classes="lead")
         yield Static("", id="expiry", classes="lead")
-        yield Static("", id="error", classes="error")
-        yield Static("", id="notice", classes="notice")
+        yield from problem_lines()
         yield Static("", id="code-label", classes="field-label")
         yield CodeInput(placeholder=_("Type the code"), id="code")
         yield Static("", id="text-code-label", classes="field-label")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Input, Static
 
 from kiosk.contact_rules import domains_text, email_problem, mobile_problem
 from kiosk.flow.states import ContactDetails, KioskState
 from screens.contact_forms import ContactFormScreen, contact_fields
+from screens.form_lines import error_lines, problem_lines
 from screens.language import _
 
 
@@ -24,8 +24,7 @@ class ContactDetailsScreen(ContactFormScreen):
         """Heading, the approved domains, messages and the two fields."""
         yield Static(_("Your contact details"), classes="heading")
         yield Static("", id="lead", classes="lead")
-        yield Static("", id="errors", classes="error")
-        yield Static("", id="notice", classes="notice")
+        yield from problem_lines("errors")
         yield from contact_fields(_("Work email address:"), _("Mobile phone number:"))
         yield Static("", id="sending", classes="sending")
 
@@ -41,8 +40,7 @@ class ContactDetailsScreen(ContactFormScreen):
                 domains=domains_text(screen.approved_domains),
             ),
         )
-        errors = Text("\n".join(screen.errors)) if screen.errors else None
-        self.set_text("errors", errors)
+        self.set_text("errors", error_lines(screen.errors))
         self._domains = screen.approved_domains
         self.point_at_problem(screen.errors)
         self.set_text("notice", screen.notice)

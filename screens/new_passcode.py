@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
 from kiosk.flow.states import KioskState, NewPasscode
+from screens.form_lines import error_lines, problem_lines
 from screens.language import _
 from screens.passcode_forms import NewPasscodeFormScreen, new_passcode_fields
 
@@ -23,8 +23,7 @@ class NewPasscodeScreen(NewPasscodeFormScreen):
         """Heading, rules, messages and the two fields."""
         yield Static(_("Choose a new passcode"), classes="heading")
         yield Static("", id="rules", classes="lead")
-        yield Static("", id="errors", classes="error")
-        yield Static("", id="notice", classes="notice")
+        yield from problem_lines("errors")
         yield from new_passcode_fields(_("Type it again:"))
         yield Static(
             _("Your new passcode goes only to your card. It is never stored or sent anywhere."),
@@ -35,11 +34,6 @@ class NewPasscodeScreen(NewPasscodeFormScreen):
         """List the rules and any reasons the last try was refused."""
         assert isinstance(screen, NewPasscode)
         self.show_rules(_("Your passcode must follow these rules:"), screen.rules)
-        errors = Text()
-        for error in screen.errors:
-            if errors:
-                errors.append("\n")
-            errors.append(error)
-        self.set_text("errors", errors if screen.errors else None)
+        self.set_text("errors", error_lines(screen.errors))
         self.point_at_problem(screen.errors)
         self.set_text("notice", screen.notice)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from kiosk.flow.states import NoReader
 from screens.language import _
-from screens.message_screen import MessageScreen
+from screens.message_screen import NoChoiceScreen
 
 
-class NoReaderScreen(MessageScreen):
+class NoReaderScreen(NoChoiceScreen):
     """The card reader is not connected."""
 
     STATE = NoReader
-    HELP_TOPIC = None
-    ESCAPE_BACKS = False
     HEADING = _("This kiosk cannot read cards right now")
     MESSAGE = _(
         "The card reader is not connected. This screen will change by itself when "

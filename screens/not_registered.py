@@ -5,26 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.widgets import Static
 
 from kiosk.flow.states import KioskState, NotRegistered
-from screens.base import KioskScreen
 from screens.language import _
-from screens.widgets import RaContactsBox
+from screens.message_screen import Line, MessageScreen, Texts, slot
 
 
-class NotRegisteredScreen(KioskScreen):
+class NotRegisteredScreen(MessageScreen):
     """You have not registered for self-service: the RA team can unlock the card."""
 
     STATE = NotRegistered
     KEY_HINTS = (("Esc", _("Finish")),)
-
-    def compose_body(self) -> ComposeResult:
-        """Heading, what it means, the contacts."""
-        yield Static(_("You have not registered for self-service"), classes="heading")
-        yield Static("", id="holder", classes="holder")
-        yield Static(
+    HEADING = _("You have not registered for self-service")
+    LINES = (
+        slot("holder", "holder"),
+        Line(
+            "lead",
             _(
                 "A locked card can only be unlocked here if its holder registered for "
                 "self-service first. Ask the RA team to unlock your card now, and register "
@@ -32,12 +28,11 @@ class NotRegisteredScreen(KioskScreen):
                 'Once your card works again, put it in this kiosk and choose "Register for '
                 'self-service": then next time you can unlock it yourself.'
             ),
-            classes="lead",
-        )
-        yield RaContactsBox(id="contacts", classes="contacts")
+        ),
+    )
+    CONTACT_RA = True
 
-    def render_state(self, screen: Any, state: KioskState) -> None:
-        """Show whose card it is and the RA team's contacts."""
+    def texts(self, screen: Any, state: KioskState) -> Texts:
+        """Whose card it is (the RA team's contacts follow)."""
         assert isinstance(screen, NotRegistered)
-        self.set_text("holder", Text.assemble(_("Card holder: "), (screen.card.name, "bold")))
-        self.show_ra_contacts()
+        return {"holder": Text.assemble(_("Card holder: "), (screen.card.name, "bold"))}

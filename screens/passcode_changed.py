@@ -4,32 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.app import ComposeResult
-from textual.widgets import Static
-
 from kiosk.flow.states import KioskState, PasscodeChanged
-from screens.base import KioskScreen
 from screens.language import _
+from screens.message_screen import TakeCardScreen, Texts, slot
 from screens.wording import new_passcode_works
 
 
-class PasscodeChangedScreen(KioskScreen):
+class PasscodeChangedScreen(TakeCardScreen):
     """Your passcode is changed; take your card."""
 
     STATE = PasscodeChanged
-    HELP_TOPIC = None
-    ESCAPE_BACKS = False
-    KEY_HINTS = ((_("Take your card"), _("to finish")),)
+    HEADING = _("Your passcode is changed")
+    HEADING_CLASSES = "heading success"
+    LINES = (slot("lead"),)
 
-    def compose_body(self) -> ComposeResult:
-        """Heading and confirmation."""
-        yield Static(_("Your passcode is changed"), classes="heading success")
-        yield Static("", id="lead", classes="lead")
-
-    def render_state(self, screen: Any, state: KioskState) -> None:
+    def texts(self, screen: Any, state: KioskState) -> Texts:
         """Whose card, and when."""
         assert isinstance(screen, PasscodeChanged)
-        lead = new_passcode_works(
-            screen.name, screen.at, _(". Your old passcode no longer works.\n\nTake your card now.")
-        )
-        self.set_text("lead", lead)
+        return {
+            "lead": new_passcode_works(
+                screen.name,
+                screen.at,
+                _(". Your old passcode no longer works.\n\nTake your card now."),
+            )
+        }

@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from kiosk.flow.events import HelpTopic
 from kiosk.flow.states import KioskState, PasscodeEntry
+from screens.form_lines import problem_lines
 from screens.language import _
 from screens.passcode_forms import CardPasscodeScreen, passcode_field, tries_lines
 
@@ -31,8 +32,7 @@ class PasscodeEntryScreen(CardPasscodeScreen):
             classes="lead",
         )
         yield from tries_lines()
-        yield Static("", id="error", classes="error")
-        yield Static("", id="notice", classes="notice")
+        yield from problem_lines()
         yield from passcode_field()
         yield Static("", id="checking", classes="sending")
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
-from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from kiosk.flow.events import SubmitAnswers
+from kiosk.flow.facts import Question
 from kiosk.flow.states import KioskState, Questions
 from screens.answer_forms import AnswerFormScreen, question_label
 from screens.language import _, ngettext
@@ -34,24 +34,12 @@ class QuestionsScreen(AnswerFormScreen):
     STATE = Questions
     KEY_HINTS = (("Enter", _("Next answer / Send")), ("Esc", _("Stop")))
 
-    CAN_REVEAL = True
-
     _problem_text: str | None = None
-
-    def compose_body(self) -> ComposeResult:
-        """Heading, attempts, the fields, and the message lines."""
-        yield Static(_("Answer your security questions"), classes="heading")
-        yield Static("", id="lead", classes="lead")
-        yield Static("", id="error", classes="error")
-        yield Static("", id="notice", classes="notice")
-        yield Vertical(id="answers")
-        yield Static("", id="sending", classes="sending")
 
     def render_state(self, screen: Any, state: KioskState) -> None:
         """Show the questions (fields made once per set), attempts and messages."""
         assert isinstance(screen, Questions)
-        if self.asks_new(screen.questions):
-            self._build(screen)
+        self.ask(screen.questions)
         self.set_text(
             "lead",
             ngettext(
@@ -70,12 +58,13 @@ class QuestionsScreen(AnswerFormScreen):
             "sending", _("Checking your answers… please wait.") if screen.sending else None
         )
 
-    def _build(self, screen: Questions) -> None:
+    def answer_fields(self, questions: Sequence[Question]) -> list[Widget]:
+        """Each question's label, and its answer's field under it."""
         widgets: list[Widget] = []
-        for number, question in enumerate(screen.questions, start=1):
+        for number, question in enumerate(questions, start=1):
             widgets.append(question_label(number, question))
             widgets.append(AnswerInput(question.id))
-        self.replace_fields("answers", widgets)
+        return widgets
 
     def field_needing_attention(self) -> Input | None:
         """The first empty answer; else the answer the message names; else the first."""

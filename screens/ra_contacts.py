@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
@@ -12,6 +11,7 @@ from kiosk.contact_rules import domains_text
 from kiosk.flow.ra_states import RaContacts
 from kiosk.flow.states import KioskState
 from screens.contact_forms import ContactFormScreen, contact_fields
+from screens.form_lines import error_lines
 from screens.language import _, tr
 
 
@@ -45,9 +45,6 @@ class RaContactsScreen(ContactFormScreen):
                 domains=domains_text(screen.approved_domains),
             ),
         )
-        self.set_text(
-            "errors",
-            Text("\n".join(tr(error) for error in screen.errors)) if screen.errors else None,
-        )
+        self.set_text("errors", error_lines([tr(error) for error in screen.errors]))
         self.point_at_problem(screen.errors)
         self.set_text("sending", _("Saving…") if screen.sending else None)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Static
 
 from kiosk.flow.facts import PinState
@@ -18,25 +17,27 @@ from kiosk.flow.ra_events import (
 )
 from kiosk.flow.ra_states import RaHolder
 from kiosk.flow.states import KioskState
-from screens.base import KioskScreen
+from screens.action_keys import ActionKey, ActionKeysScreen, key_bindings
 from screens.language import _, ngettext
 from screens.ra_wording import event_line
 from screens.wording import choice_list
 
 
-class RaHolderScreen(KioskScreen):
+class RaHolderScreen(ActionKeysScreen):
     """Registered or not, locked and why, recent events; clear a lock, unlock the card."""
 
     STATE = RaHolder
     HELP_TOPIC = None
     ESCAPE_BACKS = False
-    BINDINGS = [
-        Binding("c", "clear_lock", "Clear the self-service lock", show=False),
-        Binding("u", "unlock", "Unlock the card", show=False),
-        Binding("e", "contacts", "Email and mobile", show=False),
-        Binding("s", "sign_out", "Sign out", show=False),
-        Binding("r", "report", "Report", show=False),
-    ]
+    # R: the RA manager's report (the flow ignores it for an RA who is not one).
+    ACTION_KEYS = {
+        "c": ActionKey(RaClearLockRequested, "Clear the self-service lock"),
+        "u": ActionKey(RaUnlockRequested, "Unlock the card"),
+        "e": ActionKey(RaContactsRequested, "Email and mobile"),
+        "s": ActionKey(RaSignOutRequested, "Sign out"),
+        "r": ActionKey(RaReportRequested, "Report"),
+    }
+    BINDINGS = key_bindings(ACTION_KEYS)
 
     _can_clear: bool = False
     _can_unlock: bool = False
@@ -118,25 +119,7 @@ class RaHolderScreen(KioskScreen):
             hints.append(("R", _("Report")))
         self.KEY_HINTS = (*hints, ("E", _("Contacts")), ("S", _("Sign out")))
 
-    def action_clear_lock(self) -> None:
-        """C: clear the holder's self-service lock."""
-        if self._can_clear:
-            self.intent(RaClearLockRequested())
-
-    def action_unlock(self) -> None:
-        """U: an assisted unlock."""
-        if self._can_unlock:
-            self.intent(RaUnlockRequested())
-
-    def action_contacts(self) -> None:
-        """E: record or correct the holder's email and mobile."""
-        if self._can_edit:
-            self.intent(RaContactsRequested())
-
-    def action_report(self) -> None:
-        """R: the RA manager's report (the flow ignores it for an RA who is not one)."""
-        self.intent(RaReportRequested())
-
-    def action_sign_out(self) -> None:
-        """S: sign out."""
-        self.intent(RaSignOutRequested())
+    def key_allowed(self, key: str) -> bool:
+        """C, U and E only when the holder's state allows them; S and R always."""
+        gates = {"c": self._can_clear, "u": self._can_unlock, "e": self._can_edit}
+        return gates.get(key, True)

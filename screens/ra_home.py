@@ -5,27 +5,28 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Static
 
 from kiosk.flow.ra_events import RaReportRequested, RaSignOutRequested
 from kiosk.flow.ra_states import RaHome
 from kiosk.flow.states import KioskState
-from screens.base import KioskScreen
+from screens.action_keys import ActionKey, ActionKeysScreen, key_bindings
 from screens.language import _
 
 
-class RaHomeScreen(KioskScreen):
+class RaHomeScreen(ActionKeysScreen):
     """Signed in as an RA: waiting for the holder's card."""
 
     STATE = RaHome
     HELP_TOPIC = None
     ESCAPE_BACKS = False
     KEY_HINTS: tuple[tuple[str, str], ...] = (("S", _("Sign out")),)
-    BINDINGS = [
-        Binding("s", "sign_out", "Sign out", show=False),
-        Binding("r", "report", "Report", show=False),
-    ]
+    # R: the RA manager's report (the flow ignores it for an RA who is not one).
+    ACTION_KEYS = {
+        "s": ActionKey(RaSignOutRequested, "Sign out"),
+        "r": ActionKey(RaReportRequested, "Report"),
+    }
+    BINDINGS = key_bindings(ACTION_KEYS)
 
     def compose_body(self) -> ComposeResult:
         """Who is signed in, what to do next, any notice."""
@@ -62,11 +63,3 @@ class RaHomeScreen(KioskScreen):
         else:
             self.KEY_HINTS = (("S", _("Sign out")),)
         self.set_text("lead", lead)
-
-    def action_report(self) -> None:
-        """R: the RA manager's report (the flow ignores it for an RA who is not one)."""
-        self.intent(RaReportRequested())
-
-    def action_sign_out(self) -> None:
-        """S: sign out."""
-        self.intent(RaSignOutRequested())

@@ -7,17 +7,17 @@ period (the flow checks them: bad input changes nothing). The figures are per da
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Sparkline, Static
 
 from kiosk.flow.ra_events import RaReportDatesRequested, RaReportPeriodChosen, SubmitReportDates
 from kiosk.flow.ra_states import RaReport
 from kiosk.flow.states import KioskState
-from screens.base import KioskScreen
+from screens.action_keys import ActionKey, ActionKeysScreen, key_bindings
 from screens.language import _, tr
 from screens.ra_wording import refusal_phrase
 from screens.widgets import TextInput
@@ -26,18 +26,20 @@ PERIOD_KEYS = {"7": 7, "3": 30, "9": 90}
 """Key -> the last N UTC days (kiosk.flow.ra_desk.REPORT_PERIODS)."""
 
 
-class RaReportScreen(KioskScreen):
+class RaReportScreen(ActionKeysScreen):
     """Registrations, unlocks, locks, codes not delivered and refusals; unlocks per day."""
 
     STATE = RaReport
     HELP_TOPIC = None
     ENTER_CONTINUES = True
-    BINDINGS = [
-        Binding("7", "period(7)", "Last 7 days", show=False),
-        Binding("3", "period(30)", "Last 30 days", show=False),
-        Binding("9", "period(90)", "Last 90 days", show=False),
-        Binding("d", "dates", "Choose the days", show=False),
-    ]
+    ACTION_KEYS = {
+        **{
+            key: ActionKey(partial(RaReportPeriodChosen, days), f"Last {days} days")
+            for key, days in PERIOD_KEYS.items()
+        },
+        "d": ActionKey(RaReportDatesRequested, "Choose the days"),
+    }
+    BINDINGS = key_bindings(ACTION_KEYS)
 
     AUTO_FOCUS = None
     _choosing: bool = False
@@ -143,14 +145,6 @@ class RaReportScreen(KioskScreen):
         elif not screen.choosing_dates and isinstance(self.focused, Input):
             self.set_focus(None)
         self._choosing = screen.choosing_dates
-
-    def action_period(self, days: int) -> None:
-        """7, 3, 9: the last 7, 30 or 90 days."""
-        self.intent(RaReportPeriodChosen(days))
-
-    def action_dates(self) -> None:
-        """D: type the first and the last day."""
-        self.intent(RaReportDatesRequested())
 
     def submit_step(self) -> None:
         """Enter in the last field: the days as typed; the flow checks them."""

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from kiosk.answer_rules import ANSWER_MAX, ANSWER_MIN
 from kiosk.flow.events import SubmitRegistrationAnswers
+from kiosk.flow.facts import Question
 from kiosk.flow.states import KioskState, RegistrationAnswers
 from screens.answer_forms import AnswerFormScreen, question_label
+from screens.form_lines import error_lines
 from screens.language import _, ngettext
 from screens.widgets import SecretInput
 from screens.wording import show_text
@@ -54,16 +56,14 @@ class RegistrationAnswersScreen(AnswerFormScreen):
 
     STATE = RegistrationAnswers
     KEY_HINTS = (("Enter", _("Next field / Send")), ("Esc", _("Stop")))
-
-    CAN_REVEAL = True
+    ERROR_ID = "errors"
 
     _by_answer: dict[int, str] = {}  # noqa: RUF012 - replaced, never mutated
     _labels: dict[int, Static] = {}  # noqa: RUF012
     _answer_errors: dict[int, Static] = {}  # noqa: RUF012
 
-    def compose_body(self) -> ComposeResult:
-        """Heading, the rules, messages and the fields."""
-        yield Static(_("Answer your security questions"), classes="heading")
+    def compose_lead(self) -> ComposeResult:
+        """What answers may be."""
         yield Static(
             _(
                 "Type each answer twice. Answers are {least} to {most} characters; "
@@ -74,16 +74,11 @@ class RegistrationAnswersScreen(AnswerFormScreen):
             ),
             classes="lead",
         )
-        yield Static("", id="errors", classes="error")
-        yield Static("", id="notice", classes="notice")
-        yield Vertical(id="answers")
-        yield Static("", id="sending", classes="sending")
 
     def render_state(self, screen: Any, state: KioskState) -> None:
         """Fields made once per set of questions; messages beside the answer they are about."""
         assert isinstance(screen, RegistrationAnswers)
-        if self.asks_new(screen.questions):
-            self._build(screen)
+        self.ask(screen.questions)
         general, by_answer = split_errors(screen.errors)
         self._by_answer = by_answer
         if by_answer:
@@ -98,7 +93,7 @@ class RegistrationAnswersScreen(AnswerFormScreen):
                     numbers=numbers,
                 ),
             )
-        self.set_text("errors", Text("\n".join(general)) if general else None)
+        self.set_text("errors", error_lines(general))
         for number, widget in self._answer_errors.items():
             message = by_answer.get(number)
             widget.display = bool(message)
@@ -108,11 +103,12 @@ class RegistrationAnswersScreen(AnswerFormScreen):
         self.set_text("sending", _("Saving your answers… please wait.") if screen.sending else None)
         self.point_at_problem(screen.errors)
 
-    def _build(self, screen: RegistrationAnswers) -> None:
+    def answer_fields(self, questions: Sequence[Question]) -> list[Widget]:
+        """Each question's label and its message line, then its answer's two fields."""
         widgets: list[Widget] = []
         labels: dict[int, Static] = {}
         errors: dict[int, Static] = {}
-        for number, question in enumerate(screen.questions, start=1):
+        for number, question in enumerate(questions, start=1):
             # No ids: the old fields are still being removed while these mount.
             label = question_label(number, question)
             error = Static("", classes="error field-error")
@@ -123,7 +119,7 @@ class RegistrationAnswersScreen(AnswerFormScreen):
             widgets.append(NewAnswerInput(question.id, repeat=False))
             widgets.append(NewAnswerInput(question.id, repeat=True))
         self._labels, self._answer_errors = labels, errors
-        self.replace_fields("answers", widgets)
+        return widgets
 
     def field_needing_attention(self) -> Input | None:
         """The first copy of the first answer with a problem, or the first empty field."""

@@ -4,35 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.app import ComposeResult
-from textual.widgets import Static
-
 from kiosk.flow.states import KioskState, SelfServiceLocked
-from screens.base import KioskScreen
 from screens.language import _, ngettext
-from screens.widgets import RaContactsBox
-
-
-class SelfServiceLockedScreen(KioskScreen):
-    """Contact the RA team (docs/design.md: contacts only, no other way forward)."""
-
-    STATE = SelfServiceLocked
-    HELP_TOPIC = None
-    ESCAPE_BACKS = False
-    KEY_HINTS = ((_("Take your card"), _("to finish")),)
-
-    def compose_body(self) -> ComposeResult:
-        """Heading, one line, the contacts."""
-        yield Static(_("Contact the RA team to unlock your card"), classes="heading")
-        yield Static(LOCKED, id="why", classes="lead")
-        yield RaContactsBox(id="contacts", classes="contacts")
-
-    def render_state(self, screen: Any, state: KioskState) -> None:
-        """Say why (locked, or paused for a while), then the RA team's contacts."""
-        paused_for = screen.paused_for if isinstance(screen, SelfServiceLocked) else None
-        self.set_text("why", LOCKED if paused_for is None else paused_text(paused_for))
-        self.show_ra_contacts()
-
+from screens.message_screen import Line, TakeCardScreen, Texts
 
 LOCKED = _(
     "Your card cannot be unlocked at a kiosk: self-service is locked for you "
@@ -40,6 +14,20 @@ LOCKED = _(
     "Take this card and photo ID to the RA team. They can unlock your card and "
     "clear the lock, so you can use self-service again."
 )
+
+
+class SelfServiceLockedScreen(TakeCardScreen):
+    """Contact the RA team (docs/design.md: contacts only, no other way forward)."""
+
+    STATE = SelfServiceLocked
+    HEADING = _("Contact the RA team to unlock your card")
+    LINES = (Line("lead", LOCKED, id="why"),)
+    CONTACT_RA = True
+
+    def texts(self, screen: Any, state: KioskState) -> Texts:
+        """Say why (locked, or paused for a while); the RA team's contacts follow."""
+        paused_for = screen.paused_for if isinstance(screen, SelfServiceLocked) else None
+        return {"why": LOCKED if paused_for is None else paused_text(paused_for)}
 
 
 def paused_text(seconds: int) -> str:

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.app import ComposeResult
-from textual.widgets import Static
-
 from kiosk.flow.states import EndReason, KioskState, SessionEnded
-from screens.base import KioskScreen
 from screens.language import _, tr
+from screens.message_screen import Line, NoChoiceScreen, Texts, slot
 
 _WHY = {
     EndReason.TIMED_OUT: _("Your session ended because nothing was typed for a while."),
@@ -18,25 +15,22 @@ _WHY = {
 CLEARED = _("Everything you typed has been cleared.")
 
 
-class SessionEndedScreen(KioskScreen):
+class SessionEndedScreen(NoChoiceScreen):
     """Session ended: take your card, or Enter to start again with it."""
 
     STATE = SessionEnded
-    HELP_TOPIC = None
-    ESCAPE_BACKS = False
     ENTER_CONTINUES = True
     KEY_HINTS = (("Enter", _("Start again")),)
+    HEADING = _("Your session has ended")
+    LINES = (
+        slot("lead"),
+        Line("lead", _("Take your card, or press Enter to start again with it.")),
+    )
 
-    def compose_body(self) -> ComposeResult:
-        """Heading, the reason, and what to do."""
-        yield Static(_("Your session has ended"), classes="heading")
-        yield Static("", id="lead", classes="lead")
-        yield Static(_("Take your card, or press Enter to start again with it."), classes="lead")
-
-    def render_state(self, screen: Any, state: KioskState) -> None:
+    def texts(self, screen: Any, state: KioskState) -> Texts:
         """Say why it ended."""
         assert isinstance(screen, SessionEnded)
         # Said only when the flow knows there was typing to clear (not after Esc
         # on a menu, or a wait on the card's status).
         why = tr(_WHY.get(screen.reason, ""))
-        self.set_text("lead", f"{why} {tr(CLEARED)}" if screen.typed else why)
+        return {"lead": f"{why} {tr(CLEARED)}" if screen.typed else why}

@@ -4,35 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.app import ComposeResult
-from textual.widgets import Static
-
 from kiosk.flow.states import KioskState, Unlocked
-from screens.base import KioskScreen
 from screens.language import _
+from screens.message_screen import TakeCardScreen, Texts, slot
 from screens.widgets import short_contact
 from screens.wording import new_passcode_works
 
 
-class UnlockedScreen(KioskScreen):
+class UnlockedScreen(TakeCardScreen):
     """Your card is unlocked: take your card."""
 
     STATE = Unlocked
-    HELP_TOPIC = None
-    ESCAPE_BACKS = False
-    KEY_HINTS = ((_("Take your card"), _("to finish")),)
+    HEADING = _("Your card is unlocked")
+    HEADING_CLASSES = "heading success"
+    LINES = (slot("lead"), slot("detail", "detail"))
 
-    def compose_body(self) -> ComposeResult:
-        """Heading, confirmation and the notice about the email."""
-        yield Static(_("Your card is unlocked"), classes="heading success")
-        yield Static("", id="lead", classes="lead")
-        yield Static("", id="detail", classes="detail")
-
-    def render_state(self, screen: Any, state: KioskState) -> None:
+    def texts(self, screen: Any, state: KioskState) -> Texts:
         """Say whose card, when, and what email follows."""
         assert isinstance(screen, Unlocked)
-        lead = new_passcode_works(screen.name, screen.at, _(".\n\nTake your card now."))
-        self.set_text("lead", lead)
         contact = short_contact(self.ra_contacts)
         detail = (
             _(
@@ -48,4 +37,5 @@ class UnlockedScreen(KioskScreen):
                 contact=contact,
             )
         )
-        self.set_text("detail", detail)
+        lead = new_passcode_works(screen.name, screen.at, _(".\n\nTake your card now."))
+        return {"lead": lead, "detail": detail}
