@@ -13,6 +13,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
+from screens.language import tr
+
 
 def problem_lines(error_id: str = "error") -> ComposeResult:
     """What went wrong (`#error` or `#errors`), then the flow's notice (`#notice`)."""
@@ -21,5 +23,7 @@ def problem_lines(error_id: str = "error") -> ComposeResult:
 
 
 def error_lines(errors: Sequence[str]) -> Text | None:
-    """The flow's messages about the step, one a line, as plain text (None: there are none)."""
-    return Text("\n".join(errors)) if errors else None
+    """The flow's messages about the step, one a line, in the current language, as plain
+    text (None: there are none). Each is translated before the lines are joined: a joined
+    string is no longer a phrase, and would stay in English."""
+    return Text("\n".join(tr(error) for error in errors)) if errors else None

@@ -12,7 +12,7 @@ from kiosk.flow.ra_states import RaContacts
 from kiosk.flow.states import KioskState
 from screens.contact_forms import ContactFormScreen, contact_fields
 from screens.form_lines import error_lines
-from screens.language import _, tr
+from screens.language import _
 
 
 class RaContactsScreen(ContactFormScreen):
@@ -45,6 +45,6 @@ class RaContactsScreen(ContactFormScreen):
                 domains=domains_text(screen.approved_domains),
             ),
         )
-        self.set_text("errors", error_lines([tr(error) for error in screen.errors]))
+        self.set_text("errors", error_lines(screen.errors))
         self.point_at_problem(screen.errors)
         self.set_text("sending", _("Saving…") if screen.sending else None)

@@ -10,7 +10,7 @@ from textual.widgets import Static
 from kiosk.flow.ra_states import RaNewPasscode
 from kiosk.flow.states import KioskState
 from screens.form_lines import error_lines
-from screens.language import _, tr
+from screens.language import _
 from screens.passcode_forms import NewPasscodeFormScreen, new_passcode_fields
 
 
@@ -41,7 +41,7 @@ class RaNewPasscodeScreen(NewPasscodeFormScreen):
         assert isinstance(screen, RaNewPasscode)
         self.set_text("heading", _("{name}: choose a new passcode", name=screen.holder.name))
         self.show_rules(_("The passcode must follow these rules:"), screen.rules)
-        self.set_text("errors", error_lines([tr(error) for error in screen.errors]))
+        self.set_text("errors", error_lines(screen.errors))
         self.point_at_problem(screen.errors)
         writing = _("Unlocking the card: do not take it out…") if screen.writing else None
         self.set_text("writing", writing)

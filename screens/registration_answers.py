@@ -11,13 +11,15 @@ from textual.app import ComposeResult
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
+from contract.language import Phrase
 from kiosk.answer_rules import ANSWER_MAX, ANSWER_MIN
 from kiosk.flow.events import SubmitRegistrationAnswers
 from kiosk.flow.facts import Question
+from kiosk.flow.registration_questions import ANSWER_ERROR
 from kiosk.flow.states import KioskState, RegistrationAnswers
 from screens.answer_forms import AnswerFormScreen, question_label
 from screens.form_lines import error_lines
-from screens.language import _, ngettext
+from screens.language import _, ngettext, tr
 from screens.widgets import SecretInput
 from screens.wording import show_text
 
@@ -38,14 +40,27 @@ class NewAnswerInput(SecretInput):
 _ANSWER_ERROR = re.compile(r"^Answer (\d+): (.+)$", re.DOTALL)
 
 
+def answer_error(error: str) -> tuple[int, str] | None:
+    """The answer an "Answer N: problem" message is about, and its problem, or None.
+
+    The flow's message is a phrase: its problem is taken as the phrase it was made
+    with, so it is still drawn in the holder's language. A plain string (a message
+    read back from a checkpoint) is read by its English words.
+    """
+    if isinstance(error, Phrase) and error.msgid == ANSWER_ERROR:
+        return int(error.values["number"]), error.values["problem"]
+    match = _ANSWER_ERROR.match(error)
+    return (int(match.group(1)), match.group(2)) if match else None
+
+
 def split_errors(errors: tuple[str, ...]) -> tuple[tuple[str, ...], dict[int, str]]:
     """The flow's messages: those about no one answer, and "Answer N: ..." by N."""
     general: list[str] = []
     by_answer: dict[int, str] = {}
     for error in errors:
-        match = _ANSWER_ERROR.match(error)
-        if match and int(match.group(1)) not in by_answer:
-            by_answer[int(match.group(1))] = match.group(2)
+        about = answer_error(error)
+        if about and about[0] not in by_answer:
+            by_answer[about[0]] = about[1]
         else:
             general.append(error)
     return tuple(general), by_answer
@@ -98,7 +113,7 @@ class RegistrationAnswersScreen(AnswerFormScreen):
             message = by_answer.get(number)
             widget.display = bool(message)
             if message:
-                show_text(widget, Text(message))
+                show_text(widget, Text(tr(message)))
         self.set_text("notice", screen.notice)
         self.set_text("sending", _("Saving your answers… please wait.") if screen.sending else None)
         self.point_at_problem(screen.errors)

@@ -22,6 +22,10 @@ from kiosk.flow.common import RESUMED, HandlerTable, Result, audit, handler_for,
 from kiosk.flow.facts import Checkpoint
 from kiosk.flow.service_trouble import service_trouble
 
+ANSWER_ERROR = "Answer {number}: {problem}"
+"""The msgid of the message about one new answer (made below with `N_`, where the
+catalogue's extraction finds it): the screen puts its `problem` beside answer `number`."""
+
 
 def resumed_choice() -> s.ChooseQuestions:
     """The question choice of a registration resumed after a restart (catalogue to load)."""
