@@ -39,12 +39,14 @@ def passcode_format_problem(passcode: str) -> str | None:
 
 
 def passcode_wrong_message(tries_left: int) -> str:
-    """What the holder reads after a wrong passcode, with the plain last-try warning."""
+    """What the holder reads after a wrong passcode.
+
+    Before the last try the screen already says it twice (the tries left, and the
+    warning that a wrong passcode now locks the card), so the message says only that
+    this one was wrong.
+    """
     if tries_left <= 1:
-        return N_(
-            "That passcode is not right. You have 1 try left: if the next passcode is "
-            "wrong, your card will lock."
-        )
+        return N_("That passcode is not right.")
     return plural(
         "That passcode is not right. You have {count} try left.",
         "That passcode is not right. You have {count} tries left.",

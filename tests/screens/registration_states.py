@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 
 from kiosk.flow import states as s
+from kiosk.flow.card_passcode import passcode_wrong_message
 from kiosk.flow.events import HelpTopic
 from kiosk.flow.facts import Checkpoint, FlowConfig, Journey, PinState, Question, Step
 from kiosk.passcode_rules import PasscodeRules
@@ -43,8 +44,7 @@ def registration_states() -> dict[str, s.KioskState]:
         "passcode_entry_last_try": reg_state(
             s.PasscodeEntry(
                 tries_left=1,
-                error="That passcode is not right. You have 1 try left: if the next "
-                "passcode is wrong, your card will lock.",
+                error=passcode_wrong_message(1),
             )
         ),
         "terms": reg_state(s.Terms(version="2026-11", text=TERMS_TEXT)),
