@@ -23,7 +23,8 @@ from kiosk.service_client import SelfServiceLockedError, ServiceClient, WrongAns
 from service.domain.ra_report import MEASURES
 from service.queries import audit
 from tests.app.journey import fields_ready, on, until
-from tests.conftest import READER
+from tests.conftest import READER, reader_has_card
+from tests.support import wait_for
 
 
 async def lock_self_service(world: DemoWorld) -> None:
@@ -40,6 +41,15 @@ async def lock_self_service(world: DemoWorld) -> None:
                 await client.send_unlock_answers(started.unlock_id, wrong)
         with pytest.raises(SelfServiceLockedError):
             await client.send_unlock_answers(started.unlock_id, wrong)
+
+
+def swap_card(world: DemoWorld, key: str | None) -> None:
+    """Take the card out (pcscd sees it go), then put `key`'s in."""
+    assert world.cards is not None
+    world.cards.remove()
+    wait_for(lambda: reader_has_card(False, READER), what="the reader empty")
+    if key is not None:
+        world.cards.insert(key)
 
 
 async def ra_signs_in(pilot: Any, app: KioskApp, card_key: str, passcode: str) -> None:

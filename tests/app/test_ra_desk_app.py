@@ -14,7 +14,7 @@ import pytest
 from textual.widgets import Input, Sparkline
 
 from demo.world import DemoWorld
-from kiosk.app import KioskApp, make_app
+from kiosk.app import KioskApp
 from kiosk.card_access import PcscCardAccess
 from kiosk.flow import states as s
 from kiosk.flow.ra_states import (
@@ -27,10 +27,8 @@ from kiosk.flow.ra_states import (
     RaPasscode,
     RaReport,
 )
-from kiosk.service_client import ServiceClient
 from kiosk.settings import KioskSettings
-from kiosk.store import LocalStore
-from tests.app.conftest import holder
+from tests.app.conftest import holder, kiosk_on
 from tests.app.journey import SIZE, fields_ready, on, until
 from tests.app.ra_support import (
     TODAY,
@@ -39,6 +37,7 @@ from tests.app.ra_support import (
     expected,
     lock_self_service,
     ra_signs_in,
+    swap_card,
     write_known_days,
 )
 from tests.conftest import READER, reader_has_card
@@ -49,27 +48,9 @@ NEW_PASSCODE = "258147"
 
 @pytest.fixture
 async def ra_kiosk(world: DemoWorld, kiosk_settings: KioskSettings) -> AsyncIterator[KioskApp]:
-    store = LocalStore(kiosk_settings.store)
     settings = kiosk_settings.model_copy(update={"ra_desk": True})
-    app = make_app(
-        settings=settings,
-        card=PcscCardAccess(READER),
-        client=ServiceClient(world.service_url, world.kiosk_token, timeout=3.0, retries=1),
-        store=store,
-        demo=world.cards,
-        outbox_seconds=0.5,
-    )
-    yield app
-    store.close()
-
-
-def swap_card(world: DemoWorld, key: str | None) -> None:
-    """Take the card out (pcscd sees it go), then put `key`'s in."""
-    assert world.cards is not None
-    world.cards.remove()
-    wait_for(lambda: reader_has_card(False, READER), what="the reader empty")
-    if key is not None:
-        world.cards.insert(key)
+    with kiosk_on(world, settings, demo=world.cards, outbox_seconds=0.5) as app:
+        yield app
 
 
 async def test_an_ra_signs_in_clears_a_lock_unlocks_a_card_and_signs_out(

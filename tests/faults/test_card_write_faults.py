@@ -19,8 +19,7 @@ from card.reader import CardSession
 from demo.world import DemoWorld
 from kiosk.app import KioskApp
 from kiosk.flow import states as s
-from tests.app.conftest import latest_code
-from tests.app.journey import SIZE, Holder, fields_ready, on, until
+from tests.app.journey import SIZE, Holder, on, until
 from tests.conftest import READER
 
 pytestmark = pytest.mark.pcsc
@@ -66,37 +65,16 @@ async def test_card_pulled_during_the_write(
     async with kiosk.run_test(size=SIZE) as pilot:
         alex = Holder(world, kiosk, pilot)
         await alex.to_new_passcode()
-        await alex.type(NEW)
-        await pilot.press("enter")
-        await alex.type(NEW)
-        await pilot.press("enter")
+        await alex.type_new_passcode(NEW)
         await until(pilot, kiosk, lambda _: stall.reached.is_set(), timeout=20)
-        world.cards.remove()
-        # the session ends (the notice may already have given way to the waiting screen)
-        await until(
-            pilot,
-            kiosk,
-            lambda st: (
-                st.card is None and isinstance(st.screen, s.CardRemovedNotice | s.WaitingForCard)
-            ),
-            timeout=20,
-        )
+        await alex.pull_card()
         card = world.cards.personalisation("locked")
         assert card.tries_left == 0 and card.pin == alex.data["pin"], "card half-written"
         stall.release.set()
         # inserted again: a new unlock, start to finish
-        state = await alex.to_questions()
-        await alex.type_answers(state)
-        await until(pilot, kiosk, on(s.CodeEntry))
-        await fields_ready(pilot, kiosk)
-        await alex.type(latest_code(world, alex.data["email"], count=2))
-        await pilot.press("enter")
-        await until(pilot, kiosk, on(s.NewPasscode))
-        await fields_ready(pilot, kiosk)
-        await alex.type(NEW)
-        await pilot.press("enter")
-        await alex.type(NEW)
-        await pilot.press("enter")
+        await alex.to_code()
+        await alex.enter_code(code_count=2)
+        await alex.type_new_passcode(NEW)
         await until(pilot, kiosk, on(s.Unlocked), timeout=30)
     with CardSession.open(READER) as session:
         session.verify(NEW)
