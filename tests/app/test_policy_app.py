@@ -24,12 +24,7 @@ from tests.app.conftest import holder, kiosk_on, latest_code, world_settings
 from tests.app.journey import SIZE, card_in, fields_ready, insert_card, intent, on, until
 from tests.conftest import CHEAP_ANSWER_HASHING, reader_has_card
 from tests.secrecy import recording_cryptograms, scan, world_secrets
-from tests.service.notify_standin import (
-    NotifyStandIn,
-    NotifyTemplate,
-    make_api_key,
-    serve_notify,
-)
+from tests.service.notify_standin import NotifyStandIn, NotifyTemplate, serve_notify_keyed
 from tests.support import wait_for
 
 GATEWAY = "sms.demo.invalid"
@@ -61,6 +56,31 @@ def worlds(live_pcscd: PrivatePcscd, tmp_path: Path) -> Iterator[list[DemoWorld]
     for world in started:
         hits = scan([tmp_path], world_secrets(world, cryptograms))
         assert not hits, f"secrets found on disk: {hits}"
+
+
+NOTIFY_IDS = {kind: str(uuid.uuid4()) for kind in NOTIFY_KINDS}
+"""The stand-in's template id for each of the service's Notify templates."""
+
+
+@pytest.fixture
+def notify(tmp_path: Path) -> Iterator[NotifyStandIn]:
+    """The Notify stand-in on loopback, its API key in an owner-only file."""
+    templates = {
+        NOTIFY_IDS[kind]: NotifyTemplate(kind.rpartition("_")[2], ()) for kind in NOTIFY_KINDS
+    }
+    with serve_notify_keyed(templates, tmp_path / "notify.key") as standin:
+        yield standin
+
+
+@pytest.fixture
+def through_notify(notify: NotifyStandIn, tmp_path: Path) -> dict[str, str]:
+    """`policy_world`'s settings for a service that sends through `notify`."""
+    return {
+        "mail_channel": "notify",
+        "notify__api_key_file": str(tmp_path / "notify.key"),
+        "notify__base_url": notify.url,
+        **{f"notify__{kind}": template_id for kind, template_id in NOTIFY_IDS.items()},
+    }
 
 
 async def run_kiosk(world: DemoWorld, tmp_path: Path) -> AsyncIterator[KioskApp]:
@@ -162,65 +182,54 @@ async def test_two_channel_holder_types_both_codes_and_unlocks(
 
 @pytest.mark.parametrize("policy", ["questions", "national-2023", "two-channel"])
 async def test_each_policy_through_notify_codes_read_from_the_notify_server(
-    live_pcscd: PrivatePcscd, worlds: list[DemoWorld], tmp_path: Path, policy: str
+    live_pcscd: PrivatePcscd,
+    worlds: list[DemoWorld],
+    notify: NotifyStandIn,
+    through_notify: dict[str, str],
+    tmp_path: Path,
+    policy: str,
 ) -> None:
     """An unlock through the kiosk under each policy, the demo service sending through
     GOV.UK Notify's API (the loopback stand-in): every code is read from what Notify
     received, and the unlock notice goes by email and by text through it."""
-    ids = {kind: str(uuid.uuid4()) for kind in NOTIFY_KINDS}
-    templates = {ids[kind]: NotifyTemplate(kind.rpartition("_")[2], ()) for kind in NOTIFY_KINDS}
-    api_key, service_id, secret = make_api_key()
-    key_file = tmp_path / "notify.key"
-    key_file.write_text(api_key + "\n")
-    key_file.chmod(0o600)
-    with serve_notify(NotifyStandIn(service_id, secret, templates)) as notify:
-        env = {f"notify__{kind}": ids[kind] for kind in NOTIFY_KINDS}
-        world = policy_world(
-            live_pcscd,
-            tmp_path / "world",
-            policy=policy,
-            mail_channel="notify",
-            notify__api_key_file=str(key_file),
-            notify__base_url=notify.url,
-            **env,
-        )
-        worlds.append(world)
-        alex = holder(world, "locked")
-        async for app in run_kiosk(world, tmp_path):
-            async with app.run_test(size=SIZE) as pilot:
-                if policy == "two-channel":
-                    # Without questions both codes go as the card is first checked.
-                    await insert_card(pilot, app, world, "locked")
-                else:
-                    await card_in(pilot, app, world, "locked")
-                    await intent(pilot, app, e.Continue())
-                if policy == "questions":
-                    state = await until(pilot, app, on(s.Questions))
-                    assert isinstance(state.screen, s.Questions)
-                    answers = {q.id: alex["answers"][q.id] for q in state.screen.questions}
-                    await intent(pilot, app, e.SubmitAnswers(answers))
-                if policy == "national-2023":
-                    await until(pilot, app, on(s.ChooseChannel))
-                    await intent(pilot, app, e.ChannelChosen("email"))
-                state = await until(pilot, app, on(s.CodeEntry))
-                assert isinstance(state.screen, s.CodeEntry)
-                emailed = notify.code(alex["email"], 1)
-                if policy == "two-channel":
-                    assert state.screen.text_sent_to == "07*** ***001"
-                    [text] = wait_for(lambda: notify.texts_to(alex["mobile"]), what="the text")
-                    texted: str | None = str(text.personalisation["code"])
-                else:
-                    assert state.screen.text_sent_to is None
-                    texted = None
-                await intent(pilot, app, e.SubmitCode(emailed, text_code=texted))
-                await new_passcode_and_unlocked(pilot, app, world)
-        # The unlock notice went by both channels on record, through Notify.
-        codes_by_text = 1 if policy == "two-channel" else 0
-        wait_for(
-            lambda: len(notify.texts_to(alex["mobile"])) == codes_by_text + 1,
-            what="the text notice",
-        )
-        assert len(notify.emails_to(alex["email"])) == 2
+    world = policy_world(live_pcscd, tmp_path / "world", policy=policy, **through_notify)
+    worlds.append(world)
+    alex = holder(world, "locked")
+    async for app in run_kiosk(world, tmp_path):
+        async with app.run_test(size=SIZE) as pilot:
+            if policy == "two-channel":
+                # Without questions both codes go as the card is first checked.
+                await insert_card(pilot, app, world, "locked")
+            else:
+                await card_in(pilot, app, world, "locked")
+                await intent(pilot, app, e.Continue())
+            if policy == "questions":
+                state = await until(pilot, app, on(s.Questions))
+                assert isinstance(state.screen, s.Questions)
+                answers = {q.id: alex["answers"][q.id] for q in state.screen.questions}
+                await intent(pilot, app, e.SubmitAnswers(answers))
+            if policy == "national-2023":
+                await until(pilot, app, on(s.ChooseChannel))
+                await intent(pilot, app, e.ChannelChosen("email"))
+            state = await until(pilot, app, on(s.CodeEntry))
+            assert isinstance(state.screen, s.CodeEntry)
+            emailed = notify.code(alex["email"], 1)
+            if policy == "two-channel":
+                assert state.screen.text_sent_to == "07*** ***001"
+                [text] = wait_for(lambda: notify.texts_to(alex["mobile"]), what="the text")
+                texted: str | None = str(text.personalisation["code"])
+            else:
+                assert state.screen.text_sent_to is None
+                texted = None
+            await intent(pilot, app, e.SubmitCode(emailed, text_code=texted))
+            await new_passcode_and_unlocked(pilot, app, world)
+    # The unlock notice went by both channels on record, through Notify.
+    codes_by_text = 1 if policy == "two-channel" else 0
+    wait_for(
+        lambda: len(notify.texts_to(alex["mobile"])) == codes_by_text + 1,
+        what="the text notice",
+    )
+    assert len(notify.emails_to(alex["email"])) == 2
 
 
 async def test_two_channel_wrong_texted_code_is_named_and_the_emailed_one_kept(
@@ -257,103 +266,85 @@ async def test_two_channel_wrong_texted_code_is_named_and_the_emailed_one_kept(
 
 
 async def test_two_channel_text_not_sent_keeps_the_email_and_says_f7_sends_the_text(
-    live_pcscd: PrivatePcscd, worlds: list[DemoWorld], tmp_path: Path
+    live_pcscd: PrivatePcscd,
+    worlds: list[DemoWorld],
+    notify: NotifyStandIn,
+    through_notify: dict[str, str],
+    tmp_path: Path,
 ) -> None:
     """Notify refuses the text, takes the email: the kiosk says the text is owed and
     F7 sends it; typing the codes before is caught here (nothing reaches the service)."""
-    ids = {kind: str(uuid.uuid4()) for kind in NOTIFY_KINDS}
-    templates = {ids[kind]: NotifyTemplate(kind.rpartition("_")[2], ()) for kind in NOTIFY_KINDS}
-    api_key, service_id, secret = make_api_key()
-    key_file = tmp_path / "notify.key"
-    key_file.write_text(api_key + "\n")
-    key_file.chmod(0o600)
-    with serve_notify(NotifyStandIn(service_id, secret, templates)) as notify:
-        env = {f"notify__{kind}": ids[kind] for kind in NOTIFY_KINDS}
-        world = policy_world(
-            live_pcscd,
-            tmp_path / "world",
-            policy="two-channel",
-            mail_channel="notify",
-            notify__api_key_file=str(key_file),
-            notify__base_url=notify.url,
-            **env,
-        )
-        worlds.append(world)
-        alex = holder(world, "locked")
-        notify.fail_next(400, kind="sms")
-        async for app in run_kiosk(world, tmp_path):
-            async with app.run_test(size=SIZE) as pilot:
-                await until(pilot, app, on(s.WaitingForCard))
-                assert world.cards is not None
-                world.cards.insert("locked")
-                state = await until(pilot, app, on(s.CodeEntry))
-                assert isinstance(state.screen, s.CodeEntry)
-                assert state.screen.not_sent == ("sms",)
-                await fields_ready(pilot, app)
-                shown = str(app.screen.query_one("#notice").render())
-                assert "The text with your second code could not be sent" in shown
-                emailed = notify.code(alex["email"], 1)
-                assert notify.texts_to(alex["mobile"]) == []
-                await intent(pilot, app, e.SubmitCode(emailed, text_code="12345678"))
-                assert isinstance(app.state.screen, s.CodeEntry)
-                assert "Press F7 to send the text again" in str(app.state.screen.error)
+    world = policy_world(live_pcscd, tmp_path / "world", policy="two-channel", **through_notify)
+    worlds.append(world)
+    alex = holder(world, "locked")
+    notify.fail_next(400, kind="sms")
+    async for app in run_kiosk(world, tmp_path):
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, app, on(s.WaitingForCard))
+            assert world.cards is not None
+            world.cards.insert("locked")
+            state = await until(pilot, app, on(s.CodeEntry))
+            assert isinstance(state.screen, s.CodeEntry)
+            assert state.screen.not_sent == ("sms",)
+            await fields_ready(pilot, app)
+            shown = str(app.screen.query_one("#notice").render())
+            assert "The text with your second code could not be sent" in shown
+            emailed = notify.code(alex["email"], 1)
+            assert notify.texts_to(alex["mobile"]) == []
+            await intent(pilot, app, e.SubmitCode(emailed, text_code="12345678"))
+            assert isinstance(app.state.screen, s.CodeEntry)
+            assert "Press F7 to send the text again" in str(app.state.screen.error)
 
 
 @pytest.mark.parametrize("fault", ["refusing", "down", "slow"])
 async def test_notify_fault_when_the_code_is_sent_through_the_kiosk(
-    live_pcscd: PrivatePcscd, worlds: list[DemoWorld], tmp_path: Path, fault: str
+    live_pcscd: PrivatePcscd,
+    worlds: list[DemoWorld],
+    notify: NotifyStandIn,
+    through_notify: dict[str, str],
+    tmp_path: Path,
+    fault: str,
 ) -> None:
     """The fault matrix's mail rows with GOV.UK Notify in place of SMTP (docs/reliability.md):
     Notify refusing (400), down (500) or slow (past the service's timeout) when the holder's
     chosen code goes. The kiosk says the code could not be sent and that nothing was
     counted, tries again by itself, and the unlock completes once Notify is back."""
-    ids = {kind: str(uuid.uuid4()) for kind in NOTIFY_KINDS}
-    templates = {ids[kind]: NotifyTemplate(kind.rpartition("_")[2], ()) for kind in NOTIFY_KINDS}
-    api_key, service_id, secret = make_api_key()
-    key_file = tmp_path / "notify.key"
-    key_file.write_text(api_key + "\n")
-    key_file.chmod(0o600)
-    with serve_notify(NotifyStandIn(service_id, secret, templates)) as notify:
-        env = {f"notify__{kind}": ids[kind] for kind in NOTIFY_KINDS}
-        world = policy_world(
-            live_pcscd,
-            tmp_path / "world",
-            policy="national-2023",
-            mail_channel="notify",
-            notify__api_key_file=str(key_file),
-            notify__base_url=notify.url,
-            notify__attempts="1",
-            notify__timeout="1",
-            **env,
-        )
-        worlds.append(world)
-        alex = holder(world, "locked")
-        async for app in run_kiosk(world, tmp_path):
-            async with app.run_test(size=SIZE) as pilot:
-                await until(pilot, app, on(s.WaitingForCard))
-                assert world.cards is not None
-                world.cards.insert("locked")
-                await until(pilot, app, on(s.CardStatus))
-                await intent(pilot, app, e.Continue())
-                await until(pilot, app, on(s.ChooseChannel))
-                if fault == "slow":
-                    notify.delay = 2.0
-                else:
-                    notify.fail_next(400 if fault == "refusing" else 500)
-                await pilot.press("1")  # email
-                await until(pilot, app, lambda st: isinstance(st.screen, s.ServiceUnavailable))
-                await pilot.pause()
-                banner = str(app.screen.query_one("#banner").render())
-                assert "could not send your code" in banner
-                assert "Nothing was counted against you" in banner
-                notify.delay = 0.0
-                # Back once the service answers: nothing was sent, the holder chooses again.
-                state = await until(pilot, app, on(s.ChooseChannel), timeout=45)
-                assert isinstance(state.screen, s.ChooseChannel) and state.screen.notice
-                await pilot.press("1")
-                state = await until(pilot, app, on(s.CodeEntry))
-                assert isinstance(state.screen, s.CodeEntry)
-                count = 2 if fault == "slow" else 1  # the slow one arrived late, unused
-                code = notify.code(alex["email"], count)
-                await intent(pilot, app, e.SubmitCode(code))
-                await new_passcode_and_unlocked(pilot, app, world)
+    world = policy_world(
+        live_pcscd,
+        tmp_path / "world",
+        policy="national-2023",
+        notify__attempts="1",
+        notify__timeout="1",
+        **through_notify,
+    )
+    worlds.append(world)
+    alex = holder(world, "locked")
+    async for app in run_kiosk(world, tmp_path):
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, app, on(s.WaitingForCard))
+            assert world.cards is not None
+            world.cards.insert("locked")
+            await until(pilot, app, on(s.CardStatus))
+            await intent(pilot, app, e.Continue())
+            await until(pilot, app, on(s.ChooseChannel))
+            if fault == "slow":
+                notify.delay = 2.0
+            else:
+                notify.fail_next(400 if fault == "refusing" else 500)
+            await pilot.press("1")  # email
+            await until(pilot, app, lambda st: isinstance(st.screen, s.ServiceUnavailable))
+            await pilot.pause()
+            banner = str(app.screen.query_one("#banner").render())
+            assert "could not send your code" in banner
+            assert "Nothing was counted against you" in banner
+            notify.delay = 0.0
+            # Back once the service answers: nothing was sent, the holder chooses again.
+            state = await until(pilot, app, on(s.ChooseChannel), timeout=45)
+            assert isinstance(state.screen, s.ChooseChannel) and state.screen.notice
+            await pilot.press("1")
+            state = await until(pilot, app, on(s.CodeEntry))
+            assert isinstance(state.screen, s.CodeEntry)
+            count = 2 if fault == "slow" else 1  # the slow one arrived late, unused
+            code = notify.code(alex["email"], count)
+            await intent(pilot, app, e.SubmitCode(code))
+            await new_passcode_and_unlocked(pilot, app, world)

@@ -18,12 +18,10 @@ from kiosk.app import KioskApp
 from kiosk.card_access import PcscCardAccess
 from kiosk.flow import states as s
 from kiosk.flow.ra_states import (
-    RaConfirmHolder,
     RaContacts,
     RaEnded,
     RaHolder,
     RaHome,
-    RaNewPasscode,
     RaPasscode,
     RaReport,
 )
@@ -37,6 +35,7 @@ from tests.app.ra_support import (
     expected,
     lock_self_service,
     ra_signs_in,
+    ra_unlocks_the_card,
     swap_card,
     write_known_days,
 )
@@ -81,13 +80,7 @@ async def test_an_ra_signs_in_clears_a_lock_unlocks_a_card_and_signs_out(
             app,
             lambda st: on(RaHolder)(st) and not st.screen.view.locked,  # type: ignore[attr-defined]
         )
-        await pilot.press("u")
-        await until(pilot, app, on(RaConfirmHolder))
-        await pilot.press("y")
-        await until(pilot, app, on(RaNewPasscode))
-        await fields_ready(pilot, app)
-        await pilot.press(*NEW_PASSCODE, "enter", *NEW_PASSCODE, "enter")
-        state = await until(pilot, app, lambda st: on(RaHolder)(st) and st.screen.notice)  # type: ignore[attr-defined]
+        state = await ra_unlocks_the_card(pilot, app, NEW_PASSCODE)
         assert "unlocked" in (state.screen.notice or "")  # type: ignore[attr-defined]
         world.cards.personalisation("locked").pin = NEW_PASSCODE  # for the banner and the scan
         # Neither passcode stays in a field once its screen is left.

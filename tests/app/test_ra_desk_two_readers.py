@@ -15,11 +15,11 @@ from kiosk.app import KioskApp
 from kiosk.card_access import PcscCardAccess
 from kiosk.flow import states as s
 from kiosk.flow.facts import PinState
-from kiosk.flow.ra_states import RaConfirmHolder, RaHolder, RaNewPasscode, RaPasscode
+from kiosk.flow.ra_states import RaHolder, RaPasscode
 from kiosk.settings import KioskSettings
 from tests.app.conftest import holder, kiosk_on
 from tests.app.journey import SIZE, fields_ready, on, until
-from tests.app.ra_support import lock_self_service
+from tests.app.ra_support import lock_self_service, ra_unlocks_the_card
 from tests.conftest import RA_READER, READER, reader_has_card
 from tests.support import wait_for
 
@@ -66,13 +66,7 @@ async def test_two_readers_sign_in_unlock_and_sign_out_by_pulling_the_ra_card(
         assert state.screen.view.locked  # type: ignore[attr-defined]
         await pilot.press("c")
         await until(pilot, app, lambda st: on(RaHolder)(st) and not st.screen.view.locked)  # type: ignore[attr-defined]
-        await pilot.press("u")
-        await until(pilot, app, on(RaConfirmHolder))
-        await pilot.press("y")
-        await until(pilot, app, on(RaNewPasscode))
-        await fields_ready(pilot, app)
-        await pilot.press(*NEW_PASSCODE, "enter", *NEW_PASSCODE, "enter")
-        await until(pilot, app, lambda st: on(RaHolder)(st) and st.screen.notice)  # type: ignore[attr-defined]
+        await ra_unlocks_the_card(pilot, app, NEW_PASSCODE)
         world.cards.personalisation("locked").pin = NEW_PASSCODE  # for the banner and the scan
 
         # Pulling the RA's card signs out; the holder's card is a holder's card again.

@@ -13,6 +13,7 @@ import logging
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,27 @@ async def choose(pilot: Any, app: KioskApp, wanted: list[str]) -> None:
     await pilot.press("enter")
 
 
+async def type_registration_answers(
+    pilot: Any,
+    app: KioskApp,
+    answers: dict[str, str],
+    again: Callable[[str], str] = str,
+    submit: bool = True,
+) -> None:
+    """On the answers screen, once its fields are ready: each chosen question's answer
+    from `answers`, Enter, the answer again as `again` makes it, Enter (after the last
+    one only when `submit`)."""
+    state = await until(pilot, app, on(s.RegistrationAnswers))
+    await fields_ready(pilot, app)
+    assert isinstance(state.screen, s.RegistrationAnswers)
+    questions = state.screen.questions
+    for i, question in enumerate(questions):
+        answer = answers[question.id]
+        await pilot.press(*answer, "enter", *again(answer))
+        if submit or i + 1 < len(questions):
+            await pilot.press("enter")
+
+
 async def to_contact_details(pilot: Any, app: KioskApp, sam: dict[str, Any]) -> None:
     """From the card status of the card in the reader to its contact details, fields ready."""
     await until(pilot, app, on(s.CardStatus))
@@ -78,11 +100,7 @@ async def register(
     await to_contact_details(pilot, app, sam)
     await pilot.press(*sam["email"], "enter", *"07700 900 003", "enter")
     await choose(pilot, app, list(answers))
-    state = await until(pilot, app, on(s.RegistrationAnswers))
-    assert isinstance(state.screen, s.RegistrationAnswers)
-    for question in state.screen.questions:
-        answer = answers[question.id]
-        await pilot.press(*answer, "enter", *answer.upper(), "enter")
+    await type_registration_answers(pilot, app, answers, again=str.upper)
     state = await until(pilot, app, on(s.RegistrationCodeEntry))
     assert isinstance(state.screen, s.RegistrationCodeEntry)
     assert state.screen.sent_to.startswith(sam["email"][0] + "***@")

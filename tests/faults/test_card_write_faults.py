@@ -7,9 +7,7 @@ inserted again, the holder starts a new unlock and finishes it.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import pytest
 
@@ -21,41 +19,20 @@ from kiosk.app import KioskApp
 from kiosk.flow import states as s
 from tests.app.journey import SIZE, Holder, on, until
 from tests.conftest import READER
+from tests.faults.stall import Stall, holding
 
 pytestmark = pytest.mark.pcsc
 NEW = "258147"
 
 
-@dataclass
-class Stall:
-    """RESET RETRY COUNTER is held at the card until `release` (a card being pulled)."""
-
-    reached: threading.Event = field(default_factory=threading.Event)
-    release: threading.Event = field(default_factory=threading.Event)
-
-
 @pytest.fixture
 def stall() -> Iterator[Stall]:
-    held = Stall()
-    original = Applet.process
+    """RESET RETRY COUNTER is held at the card until `release` (a card being pulled)."""
 
-    def process(self: Applet, command: bytes) -> bytes:
-        if (
-            len(command) > 1
-            and command[1] == apdu.Ins.RESET_RETRY_COUNTER
-            and not held.release.is_set()
-        ):
-            held.reached.set()
-            held.release.wait(20)
-            return bytes.fromhex("6F00")  # never reaches the kiosk: the card is gone by then
-        return original(self, command)
+    def reset_retry_counter(command: bytes) -> bool:
+        return len(command) > 1 and command[1] == apdu.Ins.RESET_RETRY_COUNTER
 
-    Applet.process = process  # type: ignore[method-assign]
-    try:
-        yield held
-    finally:
-        held.release.set()
-        Applet.process = original  # type: ignore[method-assign]
+    yield from holding(Applet, Stall(), reset_retry_counter)
 
 
 async def test_card_pulled_during_the_write(

@@ -24,6 +24,7 @@ from kiosk.app import KioskApp
 from kiosk.flow import states as s
 from tests.app.journey import SIZE, Holder, on, until
 from tests.faults.cards import assert_card_holds, escrowed_puk_count
+from tests.faults.stall import holding
 
 pytestmark = pytest.mark.pcsc
 NEW = "258147"
@@ -45,27 +46,12 @@ class Stall:
 
 
 def stalling(held: Stall) -> Iterator[Stall]:
-    original = PivApplet.process
+    """`held`'s command (its INS and P2) held at a PIV card."""
 
-    def process(self: PivApplet, command: bytes) -> bytes:
-        if (
-            len(command) > 3
-            and (command[1], command[3]) == (held.ins, held.p2)
-            and not held.release.is_set()
-        ):
-            if held.applied:
-                original(self, command)
-            held.reached.set()
-            held.release.wait(20)
-            return bytes.fromhex("6F00")  # never reaches the kiosk: the card is gone
-        return original(self, command)
+    def matches(command: bytes) -> bool:
+        return len(command) > 3 and (command[1], command[3]) == (held.ins, held.p2)
 
-    PivApplet.process = process  # type: ignore[method-assign]
-    try:
-        yield held
-    finally:
-        held.release.set()
-        PivApplet.process = original  # type: ignore[method-assign]
+    yield from holding(PivApplet, held, matches, applied=held.applied)
 
 
 CASES = {

@@ -12,8 +12,13 @@ from demo.world import DemoWorld
 from kiosk.app import KioskApp
 from kiosk.flow import states as s
 from tests.app.conftest import holder, latest_code
-from tests.app.journey import SIZE, fields_ready, on, until
-from tests.app.test_registration_app import NEW_ANSWERS, choose, service_holder
+from tests.app.journey import SIZE, card_in, fields_ready, on, until
+from tests.app.test_registration_app import (
+    NEW_ANSWERS,
+    choose,
+    service_holder,
+    type_registration_answers,
+)
 from tests.faults.cards import assert_card_holds, card_key, on_both_profiles
 
 pytestmark = pytest.mark.pcsc
@@ -36,9 +41,7 @@ async def test_card_removed_at_every_registration_step(
     sam = holder(world, key)
     assert world.cards is not None
     async with kiosk.run_test(size=SIZE) as pilot:
-        await until(pilot, kiosk, on(s.WaitingForCard))
-        world.cards.insert(key)
-        await until(pilot, kiosk, on(s.CardStatus))
+        await card_in(pilot, kiosk, world, key)
         await pilot.press("1")
         await until(pilot, kiosk, on(s.PasscodeEntry))
         await fields_ready(pilot, kiosk)
@@ -57,15 +60,7 @@ async def test_card_removed_at_every_registration_step(
                 await pilot.press("space")
             else:
                 await choose(pilot, kiosk, list(NEW_ANSWERS))
-                state = await until(pilot, kiosk, on(s.RegistrationAnswers))
-                await fields_ready(pilot, kiosk)
-                assert isinstance(state.screen, s.RegistrationAnswers)
-                questions = state.screen.questions
-                for i, question in enumerate(questions):
-                    answer = NEW_ANSWERS[question.id]
-                    await pilot.press(*answer, "enter", *answer)
-                    if step == "code" or i + 1 < len(questions):
-                        await pilot.press("enter")
+                await type_registration_answers(pilot, kiosk, NEW_ANSWERS, submit=step == "code")
                 if step == "code":
                     await until(pilot, kiosk, on(s.RegistrationCodeEntry))
                     await fields_ready(pilot, kiosk)

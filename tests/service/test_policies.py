@@ -28,12 +28,7 @@ from kiosk.service_client import (
 from service.domain import notices
 from service.settings import Notify, ServiceSettings
 from tests.service.conftest import Mailbox, MovableClock, RunningService, card_mac, start_service
-from tests.service.notify_standin import (
-    NotifyStandIn,
-    NotifyTemplate,
-    make_api_key,
-    serve_notify,
-)
+from tests.service.notify_standin import NotifyStandIn, NotifyTemplate, serve_notify_keyed
 
 CODE_FIELDS = ("name", "code", "expires_at", "ra_contact")
 NOTICE_FIELDS = ("name", "kiosk", "time", "ra_contact")
@@ -61,11 +56,8 @@ GATEWAY = "sms.test.invalid"
 
 @pytest.fixture
 def standin(tmp_path: Path) -> Iterator[tuple[NotifyStandIn, Path]]:
-    api_key, service_id, secret = make_api_key()
     key_file = tmp_path / "notify.key"
-    key_file.write_text(api_key + "\n")
-    key_file.chmod(0o600)
-    with serve_notify(NotifyStandIn(service_id, secret, TEMPLATES)) as running:
+    with serve_notify_keyed(TEMPLATES, key_file) as running:
         yield running, key_file
 
 
