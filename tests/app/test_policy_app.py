@@ -38,14 +38,26 @@ NOTIFY_KINDS = (
 )
 
 
+NOTIFY_IDS = {kind: str(uuid.uuid4()) for kind in NOTIFY_KINDS}
+"""The stand-in's template id for each of the service's Notify templates."""
+
+
 @pytest.fixture
 def policy_world(live_pcscd: PrivatePcscd, tmp_path: Path) -> Iterator[Callable[..., DemoWorld]]:
     """Starts the test's demo world, its service set by keywords (`policy="two-channel"`:
-    SSU_SERVICE_POLICY); stopped after the test, then the secrecy scan of what it left
+    SSU_SERVICE_POLICY) and sending through the `notify` stand-in when given it as
+    `through`; stopped after the test, then the secrecy scan of what it left
     behind (codes by email and by text included: both reach the catcher)."""
     started: list[DemoWorld] = []
 
-    def start(**env: str) -> DemoWorld:
+    def start(through: NotifyStandIn | None = None, **env: str) -> DemoWorld:
+        if through is not None:  # sending through the Notify stand-in, not SMTP
+            env |= {
+                "mail_channel": "notify",
+                "notify__api_key_file": str(tmp_path / "notify.key"),
+                "notify__base_url": through.url,
+                **{f"notify__{kind}": template_id for kind, template_id in NOTIFY_IDS.items()},
+            }
         service_env = {**CHEAP_ANSWER_HASHING, "SSU_SERVICE_SMS_GATEWAY_DOMAIN": GATEWAY}
         service_env |= {f"SSU_SERVICE_{name.upper()}": value for name, value in env.items()}
         world = DemoWorld(tmp_path / "world", pcscd=live_pcscd, service_env=service_env)
@@ -62,10 +74,6 @@ def policy_world(live_pcscd: PrivatePcscd, tmp_path: Path) -> Iterator[Callable[
         assert not hits, f"secrets found on disk: {hits}"
 
 
-NOTIFY_IDS = {kind: str(uuid.uuid4()) for kind in NOTIFY_KINDS}
-"""The stand-in's template id for each of the service's Notify templates."""
-
-
 @pytest.fixture
 def notify(tmp_path: Path) -> Iterator[NotifyStandIn]:
     """The Notify stand-in on loopback, its API key in an owner-only file."""
@@ -74,17 +82,6 @@ def notify(tmp_path: Path) -> Iterator[NotifyStandIn]:
     }
     with serve_notify_keyed(templates, tmp_path / "notify.key") as standin:
         yield standin
-
-
-@pytest.fixture
-def through_notify(notify: NotifyStandIn, tmp_path: Path) -> dict[str, str]:
-    """`policy_world`'s settings for a service that sends through `notify`."""
-    return {
-        "mail_channel": "notify",
-        "notify__api_key_file": str(tmp_path / "notify.key"),
-        "notify__base_url": notify.url,
-        **{f"notify__{kind}": template_id for kind, template_id in NOTIFY_IDS.items()},
-    }
 
 
 @asynccontextmanager
@@ -185,14 +182,13 @@ async def test_two_channel_holder_types_both_codes_and_unlocks(
 async def test_each_policy_through_notify_codes_read_from_the_notify_server(
     policy_world: Callable[..., DemoWorld],
     notify: NotifyStandIn,
-    through_notify: dict[str, str],
     tmp_path: Path,
     policy: str,
 ) -> None:
     """An unlock through the kiosk under each policy, the demo service sending through
     GOV.UK Notify's API (the loopback stand-in): every code is read from what Notify
     received, and the unlock notice goes by email and by text through it."""
-    world = policy_world(policy=policy, **through_notify)
+    world = policy_world(policy=policy, through=notify)
     alex = holder(world, "locked")
     async with on_kiosk(world, tmp_path) as (app, pilot):
         if policy == "two-channel":
@@ -262,12 +258,11 @@ async def test_two_channel_wrong_texted_code_is_named_and_the_emailed_one_kept(
 async def test_two_channel_text_not_sent_keeps_the_email_and_says_f7_sends_the_text(
     policy_world: Callable[..., DemoWorld],
     notify: NotifyStandIn,
-    through_notify: dict[str, str],
     tmp_path: Path,
 ) -> None:
     """Notify refuses the text, takes the email: the kiosk says the text is owed and
     F7 sends it; typing the codes before is caught here (nothing reaches the service)."""
-    world = policy_world(policy="two-channel", **through_notify)
+    world = policy_world(policy="two-channel", through=notify)
     alex = holder(world, "locked")
     notify.fail_next(400, kind="sms")
     async with on_kiosk(world, tmp_path) as (app, pilot):
@@ -289,7 +284,6 @@ async def test_two_channel_text_not_sent_keeps_the_email_and_says_f7_sends_the_t
 async def test_notify_fault_when_the_code_is_sent_through_the_kiosk(
     policy_world: Callable[..., DemoWorld],
     notify: NotifyStandIn,
-    through_notify: dict[str, str],
     tmp_path: Path,
     fault: str,
 ) -> None:
@@ -301,7 +295,7 @@ async def test_notify_fault_when_the_code_is_sent_through_the_kiosk(
         policy="national-2023",
         notify__attempts="1",
         notify__timeout="1",
-        **through_notify,
+        through=notify,
     )
     alex = holder(world, "locked")
     async with on_kiosk(world, tmp_path) as (app, pilot):
