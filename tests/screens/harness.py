@@ -145,6 +145,12 @@ def screen_text(app: App[Any]) -> str:
     Rendered the way `App.export_screenshot` renders, but exported as text so a
     test can search it.
     """
+    return printed(app, record=True, safe_box=False).export_text(styles=False)
+
+
+def printed(app: App[Any], **options: Any) -> Console:
+    """A console of the app's size with the whole screen printed to it, as the app
+    writes it to a true-colour terminal; `options` are the Console's others."""
     width, height = app.size
     console = Console(
         width=width,
@@ -152,11 +158,10 @@ def screen_text(app: App[Any]) -> str:
         file=io.StringIO(),
         force_terminal=True,
         color_system="truecolor",
-        record=True,
         legacy_windows=False,
-        safe_box=False,
+        **options,
     )
     console.print(
         app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
     )
-    return console.export_text(styles=False)
+    return console

@@ -17,6 +17,7 @@ import pytest
 
 from card.keys import aes_cmac, load_dev_keys
 from tests.service.conftest import Mailbox, free_port
+from tests.service.holder_steps import proof_body
 from tests.service.serve_process import serve_argv, wait_until_answering
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,10 +108,7 @@ def test_demo_service_end_to_end(
     reg = http.post(
         "/v1/registrations",
         json={
-            "serial": newcomer["serial"],
-            "uuid": newcomer["uuid"],
-            "nonce": n,
-            "mac": mac(newcomer["serial"], n, "holder_auth"),
+            **proof_body(newcomer, n, mac(newcomer["serial"], n, "holder_auth")),
             "email": newcomer["email"],
             "mobile": newcomer["mobile"],
             "terms_version": "2026-11",
@@ -130,13 +128,7 @@ def test_demo_service_end_to_end(
     def start() -> httpx.Response:
         n = nonce()
         return http.post(
-            "/v1/unlocks",
-            json={
-                "serial": newcomer["serial"],
-                "uuid": newcomer["uuid"],
-                "nonce": n,
-                "mac": mac(newcomer["serial"], n, "card_auth"),
-            },
+            "/v1/unlocks", json=proof_body(newcomer, n, mac(newcomer["serial"], n, "card_auth"))
         )
 
     unlock = start().json()

@@ -31,6 +31,7 @@ from service.domain import puk_escrow
 from service.settings import ServiceSettings
 from service.tables import puk_escrow as escrow_table
 from tests.service.conftest import Mailbox, MovableClock, RunningService, start_service
+from tests.service.holder_steps import to_code_step
 from tests.service.piv_cards import PivCardInHand, demo_piv_card, demo_piv_holders
 
 NEW_PIN = "258147"
@@ -193,14 +194,7 @@ async def test_the_puk_goes_only_to_the_unlocks_kiosk_after_the_code(
 
     # An own-applet unlock has no PUK to release.
     own = piv_service.holder("locked")
-    from tests.service.conftest import card_mac
-
-    masters = piv_service.service.masters
-    nonce = await kiosk.new_nonce()
-    mac = card_mac(masters, own["serial"], nonce.nonce)
-    own_unlock = await kiosk.start_unlock(own["serial"], own["uuid"], nonce.nonce, mac)
-    answers = {q.id: own["answers"][q.id] for q in own_unlock.questions}
-    await kiosk.send_unlock_answers(own_unlock.unlock_id, answers)
+    own_unlock = await to_code_step(kiosk, piv_service.service.masters, own)
     await kiosk.send_unlock_code(own_unlock.unlock_id, mailbox.code(own["email"], 1))
     with pytest.raises(WrongStep):
         await kiosk.get_puk(own_unlock.unlock_id)
@@ -218,21 +212,18 @@ async def test_a_piv_proof_holds_only_for_the_enrolled_card_under_the_card_ca(
         with pytest.raises(CardProofInvalid):
             await kiosk.start_unlock(serial, uuid, nonce.nonce, proof)
 
+    async def refused_signed_by(signer: PivCardInHand, serial: str) -> None:
+        """`signer`'s card key signs the fresh nonce, for the card `serial` names."""
+        nonce = await kiosk.new_nonce()
+        proof = signer.sign(Slot.CARD_AUTHENTICATION, nonce.nonce)
+        with pytest.raises(CardProofInvalid):
+            await kiosk.start_unlock(serial, holder["uuid"], nonce.nonce, proof)
+
     # A signature over another nonce.
     await refused(card.guid, card.sign(Slot.CARD_AUTHENTICATION, secrets.token_bytes(16)))
     # Another enrolled card's proof, naming this holder or this card's GUID.
-    nonce = await kiosk.new_nonce()
-    theirs = other.sign(Slot.CARD_AUTHENTICATION, nonce.nonce)
-    with pytest.raises(CardProofInvalid):
-        await kiosk.start_unlock(card.guid, holder["uuid"], nonce.nonce, theirs)
-    nonce = await kiosk.new_nonce()
-    with pytest.raises(CardProofInvalid):
-        await kiosk.start_unlock(
-            other.guid,
-            holder["uuid"],
-            nonce.nonce,
-            other.sign(Slot.CARD_AUTHENTICATION, nonce.nonce),
-        )
+    await refused_signed_by(other, card.guid)
+    await refused_signed_by(other, other.guid)
     # The 9A key is not the card key.
     nonce = await kiosk.new_nonce()
     assert card.verify(holder["pin"]) in (0x9000, 0x6983)
@@ -255,14 +246,7 @@ async def test_a_piv_proof_holds_only_for_the_enrolled_card_under_the_card_ca(
         ca=stranger_ca,
     )
     forged.card.credentials = creds
-    nonce = await kiosk.new_nonce()
-    with pytest.raises(CardProofInvalid):
-        await kiosk.start_unlock(
-            forged.guid,
-            holder["uuid"],
-            nonce.nonce,
-            forged.sign(Slot.CARD_AUTHENTICATION, nonce.nonce),
-        )
+    await refused_signed_by(forged, forged.guid)
     # The right key, re-certified by the demo CA: the directory binds the key, so it holds.
     demo_ca = load_demo_ca()
     recert = issue_card_certificate(

@@ -12,6 +12,7 @@ from card.keys import MasterKeys, aes_cmac
 from contract.wire import AuditEvent
 from kiosk.service_client import ServiceClient, ServiceRejected
 from tests.service.conftest import Mailbox, MovableClock, RunningService, card_mac
+from tests.service.holder_steps import proof_body
 from tests.service.ra_desk import (
     assisted_unlock,
     holder_card,
@@ -206,12 +207,7 @@ async def test_a_repeated_sign_in_with_the_same_key_is_the_same_session(
     ra = live_service.holder("ra")
     async with ra_desk(live_service) as desk:
         nonce = await desk.new_nonce()
-    body = {
-        "serial": ra["serial"],
-        "uuid": ra["uuid"],
-        "nonce": nonce.hex(),
-        "mac": card_mac(masters, ra["serial"], nonce, "holder_auth").hex(),
-    }
+    body = proof_body(ra, nonce.hex(), card_mac(masters, ra["serial"], nonce, "holder_auth").hex())
     headers = {
         "Authorization": f"Bearer {live_service.tokens['ra-desk']}",
         "Idempotency-Key": "sign-in-1",
