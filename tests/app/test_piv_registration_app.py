@@ -16,7 +16,12 @@ from kiosk.app import KioskApp
 from kiosk.flow import states as s
 from tests.app.conftest import holder
 from tests.app.journey import SIZE, audit_export, card_in, on, until
-from tests.app.test_registration_app import NEW_ANSWERS, register, service_holder
+from tests.app.test_registration_app import (
+    NEW_ANSWERS,
+    change_passcode_after_a_run_and_a_wrong_one,
+    register,
+    service_holder,
+)
 
 pytestmark = pytest.mark.pcsc
 
@@ -47,14 +52,7 @@ async def test_change_the_passcode_of_a_working_piv_card(world: DemoWorld, kiosk
         await until(pilot, kiosk, on(s.ChangePasscode))
         card = world.cards.personalisation("piv-working")
         assert isinstance(card, PivPersonalisation)
-        # A run: refused on the kiosk, the card is never asked.
-        await pilot.press(*maya["pin"], "enter", *"123456", "enter", *"123456", "enter")
-        await until(pilot, kiosk, lambda st: bool(getattr(st.screen, "errors", ())))
-        assert card.pin_tries_left == 3
-        # A wrong passcode: the card counts it and the screen says so.
-        await pilot.press(*"999999", "enter", *new, "enter", *new, "enter")
-        state = await until(pilot, kiosk, lambda st: getattr(st.screen, "tries_left", 3) == 2)
-        assert isinstance(state.screen, s.ChangePasscode) and not state.screen.changing
-        await pilot.press(*maya["pin"], "enter", *new, "enter", *new, "enter")
-        await until(pilot, kiosk, on(s.PasscodeChanged))
+        await change_passcode_after_a_run_and_a_wrong_one(
+            pilot, kiosk, maya["pin"], new, lambda: card.pin_tries_left
+        )
     assert card.pin_tries_left == 3 and card.pin.matches(piv.encode_reference(new))

@@ -110,6 +110,22 @@ async def register(
     return code
 
 
+async def change_passcode_after_a_run_and_a_wrong_one(
+    pilot: Any, app: KioskApp, old: str, new: str, tries_left: Callable[[], int]
+) -> None:
+    """On the change passcode screen: a run, refused on the kiosk (the card is never
+    asked: `tries_left()` stays at 3); a wrong passcode, which the card counts and the
+    screen says so; then `old` changed to `new`."""
+    await pilot.press(*old, "enter", *"123456", "enter", *"123456", "enter")
+    await until(pilot, app, lambda st: bool(getattr(st.screen, "errors", ())))
+    assert tries_left() == 3
+    await pilot.press(*"999999", "enter", *new, "enter", *new, "enter")
+    state = await until(pilot, app, lambda st: getattr(st.screen, "tries_left", 3) == 2)
+    assert isinstance(state.screen, s.ChangePasscode) and not state.screen.changing
+    await pilot.press(*old, "enter", *new, "enter", *new, "enter")
+    await until(pilot, app, on(s.PasscodeChanged))
+
+
 def kiosk_log(caplog: pytest.LogCaptureFixture) -> str:
     """What the kiosk process logged (the in-process demo mail catcher logs whole mails)."""
     return "\n".join(
@@ -184,16 +200,9 @@ async def test_change_passcode_on_the_working_card(
         await card_in(pilot, kiosk, world, "working")
         await pilot.press("2")
         await until(pilot, kiosk, on(s.ChangePasscode))
-        # a run: refused on the kiosk, the card is never asked (tries stay at 3)
-        await pilot.press(*bo["pin"], "enter", *"123456", "enter", *"123456", "enter")
-        state = await until(pilot, kiosk, lambda st: bool(getattr(st.screen, "errors", ())))
-        assert world.cards.personalisation("working").tries_left == 3
-        # a wrong passcode now: the card counts it and the screen says so
-        await pilot.press(*"999999", "enter", *new, "enter", *new, "enter")
-        state = await until(pilot, kiosk, lambda st: getattr(st.screen, "tries_left", 3) == 2)
-        assert isinstance(state.screen, s.ChangePasscode) and not state.screen.changing
-        await pilot.press(*bo["pin"], "enter", *new, "enter", *new, "enter")
-        await until(pilot, kiosk, on(s.PasscodeChanged))
+        await change_passcode_after_a_run_and_a_wrong_one(
+            pilot, kiosk, bo["pin"], new, lambda: world.cards.personalisation("working").tries_left
+        )
         await drain_outbox(pilot, kiosk)
     card = world.cards.personalisation("working")
     assert card.pin == new and card.tries_left == 3
