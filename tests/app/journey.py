@@ -74,6 +74,18 @@ async def card_in(pilot: Any, app: KioskApp, world: DemoWorld, key: str) -> s.Ki
     return await until(pilot, app, on(s.CardStatus))
 
 
+async def card_in_and_choose(
+    pilot: Any, app: KioskApp, world: DemoWorld, key: str, option: str, screen: type
+) -> s.KioskState:
+    """Put in the demo card `key` and press `option` on its status ("1" register, "2"
+    change the passcode): `screen` shown, its fields ready."""
+    await card_in(pilot, app, world, key)
+    await pilot.press(option)
+    state = await until(pilot, app, on(screen))
+    await fields_ready(pilot, app)
+    return state
+
+
 async def drain_outbox(pilot: Any, app: KioskApp) -> None:
     """Wait until the outbox has delivered the kiosk's audit events to the service."""
     deadline = asyncio.get_running_loop().time() + 15

@@ -15,11 +15,11 @@ from demo.world import DemoWorld
 from kiosk.app import KioskApp
 from kiosk.flow import states as s
 from tests.app.conftest import holder
-from tests.app.journey import SIZE, audit_export, card_in, on, until
+from tests.app.journey import SIZE, audit_export, card_in_and_choose
 from tests.app.test_registration_app import (
     NEW_ANSWERS,
     change_passcode_after_a_run_and_a_wrong_one,
-    register,
+    register_the_card,
     service_holder,
 )
 
@@ -30,9 +30,7 @@ async def test_register_the_unregistered_piv_holder(world: DemoWorld, kiosk: Kio
     chris = holder(world, "piv-unregistered")
     assert world.cards is not None
     async with kiosk.run_test(size=SIZE) as pilot:
-        state = await card_in(pilot, kiosk, world, "piv-unregistered")
-        assert isinstance(state.screen, s.CardStatus) and state.screen.can_register
-        code = await register(pilot, kiosk, world, chris, NEW_ANSWERS)
+        code = await register_the_card(pilot, kiosk, world, "piv-unregistered", NEW_ANSWERS)
     shown = service_holder(world, chris["uuid"])
     assert shown["registered"] is True and shown["question_ids"] == sorted(NEW_ANSWERS)
     exported = audit_export(world)
@@ -47,9 +45,7 @@ async def test_change_the_passcode_of_a_working_piv_card(world: DemoWorld, kiosk
     new = "274816"
     assert world.cards is not None
     async with kiosk.run_test(size=SIZE) as pilot:
-        await card_in(pilot, kiosk, world, "piv-working")
-        await pilot.press("2")
-        await until(pilot, kiosk, on(s.ChangePasscode))
+        await card_in_and_choose(pilot, kiosk, world, "piv-working", "2", s.ChangePasscode)
         card = world.cards.personalisation("piv-working")
         assert isinstance(card, PivPersonalisation)
         await change_passcode_after_a_run_and_a_wrong_one(

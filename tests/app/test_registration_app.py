@@ -126,6 +126,16 @@ async def change_passcode_after_a_run_and_a_wrong_one(
     await until(pilot, app, on(s.PasscodeChanged))
 
 
+async def register_the_card(
+    pilot: Any, app: KioskApp, world: DemoWorld, key: str, answers: dict[str, str]
+) -> str:
+    """Put in the unregistered demo card `key` (its status offers to register) and
+    register its holder by keys; returns the code used."""
+    state = await card_in(pilot, app, world, key)
+    assert isinstance(state.screen, s.CardStatus) and state.screen.can_register
+    return await register(pilot, app, world, holder(world, key), answers)
+
+
 def kiosk_log(caplog: pytest.LogCaptureFixture) -> str:
     """What the kiosk process logged (the in-process demo mail catcher logs whole mails)."""
     return "\n".join(
@@ -155,9 +165,7 @@ async def test_register_the_unregistered_holder_then_the_secrets_are_nowhere(
     sam = holder(world, "unregistered")
     assert world.cards is not None
     async with kiosk.run_test(size=SIZE) as pilot:
-        state = await card_in(pilot, kiosk, world, "unregistered")
-        assert isinstance(state.screen, s.CardStatus) and state.screen.can_register
-        code = await register(pilot, kiosk, world, sam, NEW_ANSWERS)
+        code = await register_the_card(pilot, kiosk, world, "unregistered", NEW_ANSWERS)
         # the catalogue is cached for when the service is down
         cached = kiosk.store.cache.get(CATALOGUE_KEY)
         assert cached is not None and len(cached.value["questions"]) == 20

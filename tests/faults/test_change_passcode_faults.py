@@ -13,9 +13,8 @@ from card.pcscd import PrivatePcscd
 from demo.world import DemoWorld
 from kiosk.app import KioskApp
 from kiosk.flow import states as s
-from tests.app.conftest import holder
-from tests.app.journey import SIZE, card_in, fields_ready, on, until
-from tests.faults.cards import PROFILES, assert_card_holds, card_key
+from tests.app.journey import SIZE, card_in_and_choose, on, until
+from tests.faults.cards import PROFILES, assert_card_holds, card_and_holder
 from tests.faults.reader import give_the_reader_back, take_the_reader_away
 
 pytestmark = pytest.mark.pcsc
@@ -26,14 +25,10 @@ pytestmark = pytest.mark.pcsc
 async def test_fault_on_the_change_passcode_screen(
     world: DemoWorld, kiosk: KioskApp, live_pcscd: PrivatePcscd, profile: str, fault: str
 ) -> None:
-    key = card_key(profile, "working")
-    bo = holder(world, key)
+    key, bo = card_and_holder(world, profile, "working")
     assert world.cards is not None
     async with kiosk.run_test(size=SIZE) as pilot:
-        await card_in(pilot, kiosk, world, key)
-        await pilot.press("2")
-        await until(pilot, kiosk, on(s.ChangePasscode))
-        await fields_ready(pilot, kiosk)
+        await card_in_and_choose(pilot, kiosk, world, key, "2", s.ChangePasscode)
         await pilot.press(*bo["pin"], "enter", *"274816", "enter", *"2748")
         typed_on = kiosk.screen
         if fault == "card_removed":

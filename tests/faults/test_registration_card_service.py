@@ -15,7 +15,7 @@ from card.pcscd import PrivatePcscd
 from demo.world import DemoWorld
 from kiosk.app import KioskApp
 from kiosk.flow import states as s
-from tests.app.conftest import holder, latest_code
+from tests.app.conftest import latest_code
 from tests.app.journey import SIZE, field_values, fields_ready, insert_card, on, until
 from tests.app.test_registration_app import (
     NEW_ANSWERS,
@@ -24,7 +24,7 @@ from tests.app.test_registration_app import (
     to_contact_details,
     type_registration_answers,
 )
-from tests.faults.cards import assert_card_holds, card_key
+from tests.faults.cards import assert_card_holds, card_and_holder
 from tests.faults.reader import give_the_reader_back, reader_fault_cells, take_the_reader_away
 
 pytestmark = pytest.mark.pcsc
@@ -42,8 +42,7 @@ async def test_card_service_fault_while_registering(
     fault: str,
     step: str,
 ) -> None:
-    key = card_key(profile, "unregistered")
-    sam = holder(world, key)
+    key, sam = card_and_holder(world, profile, "unregistered")
     assert world.cards is not None
     async with kiosk.run_test(size=SIZE) as pilot:
         await insert_card(pilot, kiosk, world, key)
