@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +139,22 @@ class ScreenHarness(App[None], inherit_bindings=False):
     def _record(self, message: Intent) -> None:
         message.stop()
         self.intents.append(message.event)
+
+
+SIZE = (100, 32)
+"""The terminal the screens are shown in, unless a test says otherwise."""
+
+
+@asynccontextmanager
+async def shown(
+    state: KioskState, *, overlay: KioskOverlay | None = None, size: tuple[int, int] = SIZE
+) -> AsyncIterator[tuple[ScreenHarness, Any]]:
+    """`state`'s screen (and `overlay`) shown under Pilot in a terminal of `size`, once
+    it has drawn: (app, pilot)."""
+    app = ScreenHarness(state, overlay=overlay)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        yield app, pilot
 
 
 def screen_text(app: App[Any]) -> str:
