@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -29,7 +30,7 @@ from kiosk.service_client import (
 from service.domain import puk_escrow
 from service.settings import ServiceSettings
 from service.tables import puk_escrow as escrow_table
-from tests.service.conftest import Mailbox, RunningService
+from tests.service.conftest import Mailbox, MovableClock, RunningService, start_service
 from tests.service.holder_steps import to_code_step
 from tests.service.piv_cards import PivCardInHand, demo_piv_card, demo_piv_holders
 
@@ -37,10 +38,13 @@ NEW_PIN = "258147"
 
 
 @pytest.fixture
-def settings(settings: ServiceSettings) -> ServiceSettings:
-    """The suite's settings in demo mode: the service trusts the PUBLIC demo card CA.
-    The suite's live_service, client (kiosk ward-7) and client_b (ra-desk) run on them."""
-    return settings.model_copy(update={"demo": True})
+def live_service(
+    settings: ServiceSettings, masters: MasterKeys, clock: MovableClock
+) -> Iterator[RunningService]:
+    """The service in demo mode (it trusts the PUBLIC demo card CA), under the suite's
+    client (kiosk ward-7) and client_b (ra-desk)."""
+    with start_service(settings.model_copy(update={"demo": True}), masters, clock) as running:
+        yield running
 
 
 def seeded(service: RunningService, key: str) -> dict[str, Any]:
