@@ -36,6 +36,8 @@ from tests.secrecy import recording_cryptograms, recording_puks, scan, world_sec
 from tests.support import wait_for
 
 READER = "Virtual PCD 00 00"
+RA_READER = "Virtual PCD 00 01"
+"""The private pcscd's second reader: the RA's own, at a desk with two."""
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -16,13 +16,14 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from card.virtual import VirtualCard
 from demo.world import DemoWorld
 from kiosk.app import KioskApp, make_app
 from kiosk.card_access import PcscCardAccess
 from kiosk.service_client import ServiceClient
 from kiosk.settings import KioskSettings
 from kiosk.store import LocalStore
-from tests.conftest import READER
+from tests.conftest import RA_READER, READER, reader_has_card
 from tests.support import wait_for
 
 CODE = re.compile(r"\b(\d{8})\b")
@@ -61,10 +62,16 @@ def world_settings(world: DemoWorld, tmp_path: Path) -> KioskSettings:
 
 
 @contextmanager
-def kiosk_on(world: DemoWorld, settings: KioskSettings, **parts: Any) -> Iterator[KioskApp]:
+def kiosk_on(
+    world: DemoWorld,
+    settings: KioskSettings,
+    opener: Callable[[Path], LocalStore] = LocalStore,
+    **parts: Any,
+) -> Iterator[KioskApp]:
     """The kiosk app on the world's reader and service (a client quick to give up), with
-    its store open; `parts` are make_app's other arguments. The store is closed after."""
-    store = LocalStore(settings.store)
+    its store opened by `opener`; `parts` are make_app's other arguments (`ra_card`,
+    `demo` ...). The store is closed after."""
+    store = opener(settings.store)
     try:
         yield make_app(
             settings=settings,
@@ -80,6 +87,16 @@ def kiosk_on(world: DemoWorld, settings: KioskSettings, **parts: Any) -> Iterato
 @pytest.fixture
 def kiosk_settings(world: DemoWorld, tmp_path: Path) -> KioskSettings:
     return world_settings(world, tmp_path)
+
+
+@pytest.fixture
+def ra_reader(world: DemoWorld) -> Iterator[list[VirtualCard]]:
+    """The RA's reader: the cards a test puts in it are pulled after the test."""
+    cards: list[VirtualCard] = []
+    yield cards
+    for card in cards:
+        card.stop()
+    wait_for(lambda: reader_has_card(False, RA_READER), what="the RA reader empty")
 
 
 @pytest.fixture

@@ -74,6 +74,18 @@ async def card_in(pilot: Any, app: KioskApp, world: DemoWorld, key: str) -> s.Ki
     return await until(pilot, app, on(s.CardStatus))
 
 
+async def card_in_and_choose(
+    pilot: Any, app: KioskApp, world: DemoWorld, key: str, option: str, screen: type
+) -> s.KioskState:
+    """Put in the demo card `key` and press `option` on its status ("1" register, "2"
+    change the passcode): `screen` shown, its fields ready."""
+    await card_in(pilot, app, world, key)
+    await pilot.press(option)
+    state = await until(pilot, app, on(screen))
+    await fields_ready(pilot, app)
+    return state
+
+
 async def drain_outbox(pilot: Any, app: KioskApp) -> None:
     """Wait until the outbox has delivered the kiosk's audit events to the service."""
     deadline = asyncio.get_running_loop().time() + 15
@@ -133,8 +145,36 @@ class Holder:
 
     async def to_new_passcode(self, code_count: int = 1) -> s.KioskState:
         await self.to_code()
+        return await self.enter_code(code_count)
+
+    async def enter_code(self, code_count: int = 1) -> s.KioskState:
+        """On the code screen: type the code of the `code_count`-th mail and send it; the
+        new passcode screen, its fields ready."""
         await self.type(latest_code(self.world, self.data["email"], count=code_count))
         await self.pilot.press("enter")
         state = await until(self.pilot, self.app, on(s.NewPasscode))
         await fields_ready(self.pilot, self.app)
         return state
+
+    async def type_new_passcode(self, passcode: str, submit: bool = True) -> None:
+        """On the new passcode screen: type `passcode` in both fields, with Enter after
+        the first, and after the second too when `submit`."""
+        await self.type(passcode)
+        await self.pilot.press("enter")
+        await self.type(passcode)
+        if submit:
+            await self.pilot.press("enter")
+
+    async def pull_card(self) -> None:
+        """Take the card out: the session ends (the notice may already have given way to
+        the waiting screen)."""
+        assert self.world.cards is not None
+        self.world.cards.remove()
+        await until(
+            self.pilot,
+            self.app,
+            lambda st: (
+                st.card is None and isinstance(st.screen, s.CardRemovedNotice | s.WaitingForCard)
+            ),
+            timeout=20,
+        )

@@ -18,12 +18,13 @@ from demo.world import DemoWorld
 from kiosk.app import KioskApp
 from kiosk.card_access import PcscCardAccess
 from kiosk.flow import states as s
-from kiosk.flow.ra_states import RaPasscode, RaReport
+from kiosk.flow.ra_states import RaConfirmHolder, RaHolder, RaNewPasscode, RaPasscode, RaReport
 from kiosk.service_client import SelfServiceLockedError, ServiceClient, WrongAnswers
 from service.domain.ra_report import MEASURES
 from service.queries import audit
 from tests.app.journey import fields_ready, on, until
-from tests.conftest import READER
+from tests.conftest import READER, reader_has_card
+from tests.support import wait_for
 
 
 async def lock_self_service(world: DemoWorld) -> None:
@@ -42,6 +43,15 @@ async def lock_self_service(world: DemoWorld) -> None:
             await client.send_unlock_answers(started.unlock_id, wrong)
 
 
+def swap_card(world: DemoWorld, key: str | None) -> None:
+    """Take the card out (pcscd sees it go), then put `key`'s in."""
+    assert world.cards is not None
+    world.cards.remove()
+    wait_for(lambda: reader_has_card(False, READER), what="the reader empty")
+    if key is not None:
+        world.cards.insert(key)
+
+
 async def ra_signs_in(pilot: Any, app: KioskApp, card_key: str, passcode: str) -> None:
     """One reader: the card in by its demo key, 3 (sign in as an RA), the passcode."""
     await until(pilot, app, on(s.WaitingForCard))
@@ -51,6 +61,18 @@ async def ra_signs_in(pilot: Any, app: KioskApp, card_key: str, passcode: str) -
     await until(pilot, app, on(RaPasscode))
     await fields_ready(pilot, app)
     await pilot.press(*passcode, "enter")
+
+
+async def ra_unlocks_the_card(pilot: Any, app: KioskApp, passcode: str) -> s.KioskState:
+    """On the holder's page: U, Y to confirm, the new `passcode` twice; the holder's page
+    again, with its notice."""
+    await pilot.press("u")
+    await until(pilot, app, on(RaConfirmHolder))
+    await pilot.press("y")
+    await until(pilot, app, on(RaNewPasscode))
+    await fields_ready(pilot, app)
+    await pilot.press(*passcode, "enter", *passcode, "enter")
+    return await until(pilot, app, lambda st: on(RaHolder)(st) and st.screen.notice)  # type: ignore[attr-defined]
 
 
 # -- the manager's report on known days ---------------------------------------------

@@ -15,8 +15,13 @@ from demo.world import DemoWorld
 from kiosk.app import KioskApp
 from kiosk.flow import states as s
 from tests.app.conftest import holder
-from tests.app.journey import SIZE, audit_export, card_in, on, until
-from tests.app.test_registration_app import NEW_ANSWERS, register, service_holder
+from tests.app.journey import SIZE, audit_export, card_in_and_choose
+from tests.app.test_registration_app import (
+    NEW_ANSWERS,
+    change_passcode_after_a_run_and_a_wrong_one,
+    register_the_card,
+    service_holder,
+)
 
 pytestmark = pytest.mark.pcsc
 
@@ -25,9 +30,7 @@ async def test_register_the_unregistered_piv_holder(world: DemoWorld, kiosk: Kio
     chris = holder(world, "piv-unregistered")
     assert world.cards is not None
     async with kiosk.run_test(size=SIZE) as pilot:
-        state = await card_in(pilot, kiosk, world, "piv-unregistered")
-        assert isinstance(state.screen, s.CardStatus) and state.screen.can_register
-        code = await register(pilot, kiosk, world, chris, NEW_ANSWERS)
+        code = await register_the_card(pilot, kiosk, world, "piv-unregistered", NEW_ANSWERS)
     shown = service_holder(world, chris["uuid"])
     assert shown["registered"] is True and shown["question_ids"] == sorted(NEW_ANSWERS)
     exported = audit_export(world)
@@ -42,19 +45,10 @@ async def test_change_the_passcode_of_a_working_piv_card(world: DemoWorld, kiosk
     new = "274816"
     assert world.cards is not None
     async with kiosk.run_test(size=SIZE) as pilot:
-        await card_in(pilot, kiosk, world, "piv-working")
-        await pilot.press("2")
-        await until(pilot, kiosk, on(s.ChangePasscode))
+        await card_in_and_choose(pilot, kiosk, world, "piv-working", "2", s.ChangePasscode)
         card = world.cards.personalisation("piv-working")
         assert isinstance(card, PivPersonalisation)
-        # A run: refused on the kiosk, the card is never asked.
-        await pilot.press(*maya["pin"], "enter", *"123456", "enter", *"123456", "enter")
-        await until(pilot, kiosk, lambda st: bool(getattr(st.screen, "errors", ())))
-        assert card.pin_tries_left == 3
-        # A wrong passcode: the card counts it and the screen says so.
-        await pilot.press(*"999999", "enter", *new, "enter", *new, "enter")
-        state = await until(pilot, kiosk, lambda st: getattr(st.screen, "tries_left", 3) == 2)
-        assert isinstance(state.screen, s.ChangePasscode) and not state.screen.changing
-        await pilot.press(*maya["pin"], "enter", *new, "enter", *new, "enter")
-        await until(pilot, kiosk, on(s.PasscodeChanged))
+        await change_passcode_after_a_run_and_a_wrong_one(
+            pilot, kiosk, maya["pin"], new, lambda: card.pin_tries_left
+        )
     assert card.pin_tries_left == 3 and card.pin.matches(piv.encode_reference(new))

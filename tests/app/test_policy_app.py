@@ -8,7 +8,8 @@ from what the catcher received, emails and texts alike.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +25,7 @@ from tests.app.conftest import holder, kiosk_on, latest_code, world_settings
 from tests.app.journey import SIZE, card_in, fields_ready, insert_card, intent, on, until
 from tests.conftest import CHEAP_ANSWER_HASHING, reader_has_card
 from tests.secrecy import recording_cryptograms, scan, world_secrets
-from tests.service.notify_standin import (
-    NotifyStandIn,
-    NotifyTemplate,
-    make_api_key,
-    serve_notify,
-)
+from tests.service.notify_standin import NotifyStandIn, NotifyTemplate, serve_notify_keyed
 from tests.support import wait_for
 
 GATEWAY = "sms.demo.invalid"
@@ -42,19 +38,34 @@ NOTIFY_KINDS = (
 )
 
 
-def policy_world(pcscd: PrivatePcscd, workdir: Path, **env: str) -> DemoWorld:
-    service_env = {**CHEAP_ANSWER_HASHING, "SSU_SERVICE_SMS_GATEWAY_DOMAIN": GATEWAY}
-    service_env |= {f"SSU_SERVICE_{name.upper()}": value for name, value in env.items()}
-    return DemoWorld(workdir, pcscd=pcscd, service_env=service_env).start()
+NOTIFY_IDS = {kind: str(uuid.uuid4()) for kind in NOTIFY_KINDS}
+"""The stand-in's template id for each of the service's Notify templates."""
 
 
 @pytest.fixture
-def worlds(live_pcscd: PrivatePcscd, tmp_path: Path) -> Iterator[list[DemoWorld]]:
-    """The worlds a test starts; stopped after it, then the secrecy scan of what they
-    left behind (codes by email and by text included: both reach the catcher)."""
+def policy_world(live_pcscd: PrivatePcscd, tmp_path: Path) -> Iterator[Callable[..., DemoWorld]]:
+    """Starts the test's demo world, its service set by keywords (`policy="two-channel"`:
+    SSU_SERVICE_POLICY) and sending through the `notify` stand-in when given it as
+    `through`; stopped after the test, then the secrecy scan of what it left
+    behind (codes by email and by text included: both reach the catcher)."""
     started: list[DemoWorld] = []
+
+    def start(through: NotifyStandIn | None = None, **env: str) -> DemoWorld:
+        if through is not None:  # sending through the Notify stand-in, not SMTP
+            env |= {
+                "mail_channel": "notify",
+                "notify__api_key_file": str(tmp_path / "notify.key"),
+                "notify__base_url": through.url,
+                **{f"notify__{kind}": template_id for kind, template_id in NOTIFY_IDS.items()},
+            }
+        service_env = {**CHEAP_ANSWER_HASHING, "SSU_SERVICE_SMS_GATEWAY_DOMAIN": GATEWAY}
+        service_env |= {f"SSU_SERVICE_{name.upper()}": value for name, value in env.items()}
+        world = DemoWorld(tmp_path / "world", pcscd=live_pcscd, service_env=service_env)
+        started.append(world.start())
+        return world
+
     with recording_cryptograms() as cryptograms:
-        yield started
+        yield start
         for world in started:
             world.stop()
         wait_for(lambda: reader_has_card(False), what="the demo card to be removed")
@@ -63,10 +74,23 @@ def worlds(live_pcscd: PrivatePcscd, tmp_path: Path) -> Iterator[list[DemoWorld]
         assert not hits, f"secrets found on disk: {hits}"
 
 
-async def run_kiosk(world: DemoWorld, tmp_path: Path) -> AsyncIterator[KioskApp]:
+@pytest.fixture
+def notify(tmp_path: Path) -> Iterator[NotifyStandIn]:
+    """The Notify stand-in on loopback, its API key in an owner-only file."""
+    templates = {
+        NOTIFY_IDS[kind]: NotifyTemplate(kind.rpartition("_")[2], ()) for kind in NOTIFY_KINDS
+    }
+    with serve_notify_keyed(templates, tmp_path / "notify.key") as standin:
+        yield standin
+
+
+@asynccontextmanager
+async def on_kiosk(world: DemoWorld, tmp_path: Path) -> AsyncIterator[tuple[KioskApp, Any]]:
+    """The kiosk on the world's parts, running under Pilot: (app, pilot)."""
     settings = world_settings(world, tmp_path)
     with kiosk_on(world, settings, demo=world.cards, outbox_seconds=0.5) as app:
-        yield app
+        async with app.run_test(size=SIZE) as pilot:
+            yield app, pilot
 
 
 def texted_code(world: DemoWorld, mobile: str, count: int = 1) -> str:
@@ -83,35 +107,33 @@ async def new_passcode_and_unlocked(pilot: Any, app: KioskApp, world: DemoWorld)
 
 
 async def test_national_2023_holder_chooses_a_text_and_unlocks(
-    live_pcscd: PrivatePcscd, worlds: list[DemoWorld], tmp_path: Path
+    policy_world: Callable[..., DemoWorld], tmp_path: Path
 ) -> None:
-    world = policy_world(live_pcscd, tmp_path / "world", policy="national-2023")
-    worlds.append(world)
+    world = policy_world(policy="national-2023")
     alex = holder(world, "locked")
-    async for app in run_kiosk(world, tmp_path):
-        async with app.run_test(size=SIZE) as pilot:
-            await card_in(pilot, app, world, "locked")
-            await intent(pilot, app, e.Continue())
-            state = await until(pilot, app, on(s.ChooseChannel))
-            assert isinstance(state.screen, s.ChooseChannel)
-            assert [c for c, _to in state.screen.channels] == ["email", "sms"]
-            assert "07*** ***001" in str(app.screen.query_one("#options").render())
-            await pilot.press("2")  # a text message
-            state = await until(pilot, app, on(s.CodeEntry))
-            assert isinstance(state.screen, s.CodeEntry)
-            assert state.screen.sent_to == "07*** ***001"
-            assert state.screen.text_sent_to is None and state.screen.by_text
-            # The screen speaks of the text it sent, not of an email.
-            await pilot.pause()
-            shown = " ".join(
-                str(app.screen.query_one(f"#{part}").render())
-                for part in ("heading", "sent", "code-label", "resend")
-            )
-            assert "Check your texts" in shown and "We texted a code to 07*** ***001" in shown
-            assert "Code from the text" in shown and "No text?" in shown
-            assert "email" not in shown.lower(), shown
-            await intent(pilot, app, e.SubmitCode(texted_code(world, alex["mobile"])))
-            await new_passcode_and_unlocked(pilot, app, world)
+    async with on_kiosk(world, tmp_path) as (app, pilot):
+        await card_in(pilot, app, world, "locked")
+        await intent(pilot, app, e.Continue())
+        state = await until(pilot, app, on(s.ChooseChannel))
+        assert isinstance(state.screen, s.ChooseChannel)
+        assert [c for c, _to in state.screen.channels] == ["email", "sms"]
+        assert "07*** ***001" in str(app.screen.query_one("#options").render())
+        await pilot.press("2")  # a text message
+        state = await until(pilot, app, on(s.CodeEntry))
+        assert isinstance(state.screen, s.CodeEntry)
+        assert state.screen.sent_to == "07*** ***001"
+        assert state.screen.text_sent_to is None and state.screen.by_text
+        # The screen speaks of the text it sent, not of an email.
+        await pilot.pause()
+        shown = " ".join(
+            str(app.screen.query_one(f"#{part}").render())
+            for part in ("heading", "sent", "code-label", "resend")
+        )
+        assert "Check your texts" in shown and "We texted a code to 07*** ***001" in shown
+        assert "Code from the text" in shown and "No text?" in shown
+        assert "email" not in shown.lower(), shown
+        await intent(pilot, app, e.SubmitCode(texted_code(world, alex["mobile"])))
+        await new_passcode_and_unlocked(pilot, app, world)
     # The notice went by email and by text; the demo mailbox (F6) shows the texts as
     # texts beside the emails, and the banner names the policy.
     box = world.mail.mailbox.text()
@@ -123,237 +145,181 @@ async def test_national_2023_holder_chooses_a_text_and_unlocks(
 
 @pytest.mark.parametrize("questions", [False, True])
 async def test_two_channel_holder_types_both_codes_and_unlocks(
-    live_pcscd: PrivatePcscd, worlds: list[DemoWorld], tmp_path: Path, questions: bool
+    policy_world: Callable[..., DemoWorld], tmp_path: Path, questions: bool
 ) -> None:
     world = policy_world(
-        live_pcscd,
-        tmp_path / "world",
         policy="two-channel",
         two_channel_questions="true" if questions else "false",
     )
-    worlds.append(world)
     alex = holder(world, "locked")
-    async for app in run_kiosk(world, tmp_path):
-        async with app.run_test(size=SIZE) as pilot:
-            await insert_card(pilot, app, world, "locked")
-            if questions:
-                # Without questions the codes go as the card is first checked, and
-                # their screen comes at once (nothing else is asked first).
-                await until(pilot, app, on(s.CardStatus))
-                await intent(pilot, app, e.Continue())
-                state = await until(pilot, app, on(s.Questions))
-                assert isinstance(state.screen, s.Questions)
-                answers = {q.id: alex["answers"][q.id] for q in state.screen.questions}
-                await intent(pilot, app, e.SubmitAnswers(answers))
-            state = await until(pilot, app, on(s.CodeEntry))
-            assert isinstance(state.screen, s.CodeEntry)
-            assert state.screen.text_sent_to == "07*** ***001"
-            await fields_ready(pilot, app)  # the code screen composed (it may lag the state)
-            assert app.screen.query_one("#text-code").display
-            emailed = latest_code(world, alex["email"])
-            texted = texted_code(world, alex["mobile"])
-            # The emailed code alone is not enough: the kiosk asks for the text's.
-            await intent(pilot, app, e.SubmitCode(emailed))
-            state = await until(pilot, app, lambda st: bool(getattr(st.screen, "error", None)))
-            assert "texted code" in str(state.screen.error)  # type: ignore[attr-defined]
-            await intent(pilot, app, e.SubmitCode(emailed, text_code=texted))
-            await new_passcode_and_unlocked(pilot, app, world)
+    async with on_kiosk(world, tmp_path) as (app, pilot):
+        await insert_card(pilot, app, world, "locked")
+        if questions:
+            # Without questions the codes go as the card is first checked, and
+            # their screen comes at once (nothing else is asked first).
+            await until(pilot, app, on(s.CardStatus))
+            await intent(pilot, app, e.Continue())
+            state = await until(pilot, app, on(s.Questions))
+            assert isinstance(state.screen, s.Questions)
+            answers = {q.id: alex["answers"][q.id] for q in state.screen.questions}
+            await intent(pilot, app, e.SubmitAnswers(answers))
+        state = await until(pilot, app, on(s.CodeEntry))
+        assert isinstance(state.screen, s.CodeEntry)
+        assert state.screen.text_sent_to == "07*** ***001"
+        await fields_ready(pilot, app)  # the code screen composed (it may lag the state)
+        assert app.screen.query_one("#text-code").display
+        emailed = latest_code(world, alex["email"])
+        texted = texted_code(world, alex["mobile"])
+        # The emailed code alone is not enough: the kiosk asks for the text's.
+        await intent(pilot, app, e.SubmitCode(emailed))
+        state = await until(pilot, app, lambda st: bool(getattr(st.screen, "error", None)))
+        assert "texted code" in str(state.screen.error)  # type: ignore[attr-defined]
+        await intent(pilot, app, e.SubmitCode(emailed, text_code=texted))
+        await new_passcode_and_unlocked(pilot, app, world)
 
 
 @pytest.mark.parametrize("policy", ["questions", "national-2023", "two-channel"])
 async def test_each_policy_through_notify_codes_read_from_the_notify_server(
-    live_pcscd: PrivatePcscd, worlds: list[DemoWorld], tmp_path: Path, policy: str
+    policy_world: Callable[..., DemoWorld],
+    notify: NotifyStandIn,
+    tmp_path: Path,
+    policy: str,
 ) -> None:
     """An unlock through the kiosk under each policy, the demo service sending through
     GOV.UK Notify's API (the loopback stand-in): every code is read from what Notify
     received, and the unlock notice goes by email and by text through it."""
-    ids = {kind: str(uuid.uuid4()) for kind in NOTIFY_KINDS}
-    templates = {ids[kind]: NotifyTemplate(kind.rpartition("_")[2], ()) for kind in NOTIFY_KINDS}
-    api_key, service_id, secret = make_api_key()
-    key_file = tmp_path / "notify.key"
-    key_file.write_text(api_key + "\n")
-    key_file.chmod(0o600)
-    with serve_notify(NotifyStandIn(service_id, secret, templates)) as notify:
-        env = {f"notify__{kind}": ids[kind] for kind in NOTIFY_KINDS}
-        world = policy_world(
-            live_pcscd,
-            tmp_path / "world",
-            policy=policy,
-            mail_channel="notify",
-            notify__api_key_file=str(key_file),
-            notify__base_url=notify.url,
-            **env,
-        )
-        worlds.append(world)
-        alex = holder(world, "locked")
-        async for app in run_kiosk(world, tmp_path):
-            async with app.run_test(size=SIZE) as pilot:
-                if policy == "two-channel":
-                    # Without questions both codes go as the card is first checked.
-                    await insert_card(pilot, app, world, "locked")
-                else:
-                    await card_in(pilot, app, world, "locked")
-                    await intent(pilot, app, e.Continue())
-                if policy == "questions":
-                    state = await until(pilot, app, on(s.Questions))
-                    assert isinstance(state.screen, s.Questions)
-                    answers = {q.id: alex["answers"][q.id] for q in state.screen.questions}
-                    await intent(pilot, app, e.SubmitAnswers(answers))
-                if policy == "national-2023":
-                    await until(pilot, app, on(s.ChooseChannel))
-                    await intent(pilot, app, e.ChannelChosen("email"))
-                state = await until(pilot, app, on(s.CodeEntry))
-                assert isinstance(state.screen, s.CodeEntry)
-                emailed = notify.code(alex["email"], 1)
-                if policy == "two-channel":
-                    assert state.screen.text_sent_to == "07*** ***001"
-                    [text] = wait_for(lambda: notify.texts_to(alex["mobile"]), what="the text")
-                    texted: str | None = str(text.personalisation["code"])
-                else:
-                    assert state.screen.text_sent_to is None
-                    texted = None
-                await intent(pilot, app, e.SubmitCode(emailed, text_code=texted))
-                await new_passcode_and_unlocked(pilot, app, world)
-        # The unlock notice went by both channels on record, through Notify.
-        codes_by_text = 1 if policy == "two-channel" else 0
-        wait_for(
-            lambda: len(notify.texts_to(alex["mobile"])) == codes_by_text + 1,
-            what="the text notice",
-        )
-        assert len(notify.emails_to(alex["email"])) == 2
+    world = policy_world(policy=policy, through=notify)
+    alex = holder(world, "locked")
+    async with on_kiosk(world, tmp_path) as (app, pilot):
+        if policy == "two-channel":
+            # Without questions both codes go as the card is first checked.
+            await insert_card(pilot, app, world, "locked")
+        else:
+            await card_in(pilot, app, world, "locked")
+            await intent(pilot, app, e.Continue())
+        if policy == "questions":
+            state = await until(pilot, app, on(s.Questions))
+            assert isinstance(state.screen, s.Questions)
+            answers = {q.id: alex["answers"][q.id] for q in state.screen.questions}
+            await intent(pilot, app, e.SubmitAnswers(answers))
+        if policy == "national-2023":
+            await until(pilot, app, on(s.ChooseChannel))
+            await intent(pilot, app, e.ChannelChosen("email"))
+        state = await until(pilot, app, on(s.CodeEntry))
+        assert isinstance(state.screen, s.CodeEntry)
+        emailed = notify.code(alex["email"], 1)
+        if policy == "two-channel":
+            assert state.screen.text_sent_to == "07*** ***001"
+            [text] = wait_for(lambda: notify.texts_to(alex["mobile"]), what="the text")
+            texted: str | None = str(text.personalisation["code"])
+        else:
+            assert state.screen.text_sent_to is None
+            texted = None
+        await intent(pilot, app, e.SubmitCode(emailed, text_code=texted))
+        await new_passcode_and_unlocked(pilot, app, world)
+    # The unlock notice went by both channels on record, through Notify.
+    codes_by_text = 1 if policy == "two-channel" else 0
+    wait_for(
+        lambda: len(notify.texts_to(alex["mobile"])) == codes_by_text + 1,
+        what="the text notice",
+    )
+    assert len(notify.emails_to(alex["email"])) == 2
 
 
 async def test_two_channel_wrong_texted_code_is_named_and_the_emailed_one_kept(
-    live_pcscd: PrivatePcscd, worlds: list[DemoWorld], tmp_path: Path
+    policy_world: Callable[..., DemoWorld], tmp_path: Path
 ) -> None:
     """The service says which of two codes was wrong (`wrong_codes`): the kiosk names
     it, keeps the right one in its field, and only the wrong one is typed again."""
-    world = policy_world(live_pcscd, tmp_path / "world", policy="two-channel")
-    worlds.append(world)
+    world = policy_world(policy="two-channel")
     alex = holder(world, "locked")
-    async for app in run_kiosk(world, tmp_path):
-        async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, app, on(s.WaitingForCard))
-            assert world.cards is not None
-            world.cards.insert("locked")
-            await until(pilot, app, on(s.CodeEntry))
-            await fields_ready(pilot, app)
-            emailed = latest_code(world, alex["email"])
-            texted = texted_code(world, alex["mobile"])
-            wrong = "".join(str((int(d) + 1) % 10) for d in texted)
-            await pilot.press(*emailed, "enter", *wrong, "enter")
-            state = await until(pilot, app, lambda st: bool(getattr(st.screen, "error", None)))
-            assert isinstance(state.screen, s.CodeEntry)
-            error = str(state.screen.error)
-            assert "The texted code is not right" in error and "2 tries left" in error
-            await pilot.pause()
-            code_field = app.screen.query_one("#code", Input)
-            text_field = app.screen.query_one("#text-code", Input)
-            assert "".join(code_field.value.split()) == emailed
-            assert text_field.value == ""
-            assert app.screen.focused is text_field
-            await pilot.press(*texted, "enter")
-            await new_passcode_and_unlocked(pilot, app, world)
+    async with on_kiosk(world, tmp_path) as (app, pilot):
+        await insert_card(pilot, app, world, "locked")
+        await until(pilot, app, on(s.CodeEntry))
+        await fields_ready(pilot, app)
+        emailed = latest_code(world, alex["email"])
+        texted = texted_code(world, alex["mobile"])
+        wrong = "".join(str((int(d) + 1) % 10) for d in texted)
+        await pilot.press(*emailed, "enter", *wrong, "enter")
+        state = await until(pilot, app, lambda st: bool(getattr(st.screen, "error", None)))
+        assert isinstance(state.screen, s.CodeEntry)
+        error = str(state.screen.error)
+        assert "The texted code is not right" in error and "2 tries left" in error
+        await pilot.pause()
+        code_field = app.screen.query_one("#code", Input)
+        text_field = app.screen.query_one("#text-code", Input)
+        assert "".join(code_field.value.split()) == emailed
+        assert text_field.value == ""
+        assert app.screen.focused is text_field
+        await pilot.press(*texted, "enter")
+        await new_passcode_and_unlocked(pilot, app, world)
 
 
 async def test_two_channel_text_not_sent_keeps_the_email_and_says_f7_sends_the_text(
-    live_pcscd: PrivatePcscd, worlds: list[DemoWorld], tmp_path: Path
+    policy_world: Callable[..., DemoWorld],
+    notify: NotifyStandIn,
+    tmp_path: Path,
 ) -> None:
     """Notify refuses the text, takes the email: the kiosk says the text is owed and
     F7 sends it; typing the codes before is caught here (nothing reaches the service)."""
-    ids = {kind: str(uuid.uuid4()) for kind in NOTIFY_KINDS}
-    templates = {ids[kind]: NotifyTemplate(kind.rpartition("_")[2], ()) for kind in NOTIFY_KINDS}
-    api_key, service_id, secret = make_api_key()
-    key_file = tmp_path / "notify.key"
-    key_file.write_text(api_key + "\n")
-    key_file.chmod(0o600)
-    with serve_notify(NotifyStandIn(service_id, secret, templates)) as notify:
-        env = {f"notify__{kind}": ids[kind] for kind in NOTIFY_KINDS}
-        world = policy_world(
-            live_pcscd,
-            tmp_path / "world",
-            policy="two-channel",
-            mail_channel="notify",
-            notify__api_key_file=str(key_file),
-            notify__base_url=notify.url,
-            **env,
-        )
-        worlds.append(world)
-        alex = holder(world, "locked")
-        notify.fail_next(400, kind="sms")
-        async for app in run_kiosk(world, tmp_path):
-            async with app.run_test(size=SIZE) as pilot:
-                await until(pilot, app, on(s.WaitingForCard))
-                assert world.cards is not None
-                world.cards.insert("locked")
-                state = await until(pilot, app, on(s.CodeEntry))
-                assert isinstance(state.screen, s.CodeEntry)
-                assert state.screen.not_sent == ("sms",)
-                await fields_ready(pilot, app)
-                shown = str(app.screen.query_one("#notice").render())
-                assert "The text with your second code could not be sent" in shown
-                emailed = notify.code(alex["email"], 1)
-                assert notify.texts_to(alex["mobile"]) == []
-                await intent(pilot, app, e.SubmitCode(emailed, text_code="12345678"))
-                assert isinstance(app.state.screen, s.CodeEntry)
-                assert "Press F7 to send the text again" in str(app.state.screen.error)
+    world = policy_world(policy="two-channel", through=notify)
+    alex = holder(world, "locked")
+    notify.fail_next(400, kind="sms")
+    async with on_kiosk(world, tmp_path) as (app, pilot):
+        await insert_card(pilot, app, world, "locked")
+        state = await until(pilot, app, on(s.CodeEntry))
+        assert isinstance(state.screen, s.CodeEntry)
+        assert state.screen.not_sent == ("sms",)
+        await fields_ready(pilot, app)
+        shown = str(app.screen.query_one("#notice").render())
+        assert "The text with your second code could not be sent" in shown
+        emailed = notify.code(alex["email"], 1)
+        assert notify.texts_to(alex["mobile"]) == []
+        await intent(pilot, app, e.SubmitCode(emailed, text_code="12345678"))
+        assert isinstance(app.state.screen, s.CodeEntry)
+        assert "Press F7 to send the text again" in str(app.state.screen.error)
 
 
 @pytest.mark.parametrize("fault", ["refusing", "down", "slow"])
 async def test_notify_fault_when_the_code_is_sent_through_the_kiosk(
-    live_pcscd: PrivatePcscd, worlds: list[DemoWorld], tmp_path: Path, fault: str
+    policy_world: Callable[..., DemoWorld],
+    notify: NotifyStandIn,
+    tmp_path: Path,
+    fault: str,
 ) -> None:
     """The fault matrix's mail rows with GOV.UK Notify in place of SMTP (docs/reliability.md):
     Notify refusing (400), down (500) or slow (past the service's timeout) when the holder's
     chosen code goes. The kiosk says the code could not be sent and that nothing was
     counted, tries again by itself, and the unlock completes once Notify is back."""
-    ids = {kind: str(uuid.uuid4()) for kind in NOTIFY_KINDS}
-    templates = {ids[kind]: NotifyTemplate(kind.rpartition("_")[2], ()) for kind in NOTIFY_KINDS}
-    api_key, service_id, secret = make_api_key()
-    key_file = tmp_path / "notify.key"
-    key_file.write_text(api_key + "\n")
-    key_file.chmod(0o600)
-    with serve_notify(NotifyStandIn(service_id, secret, templates)) as notify:
-        env = {f"notify__{kind}": ids[kind] for kind in NOTIFY_KINDS}
-        world = policy_world(
-            live_pcscd,
-            tmp_path / "world",
-            policy="national-2023",
-            mail_channel="notify",
-            notify__api_key_file=str(key_file),
-            notify__base_url=notify.url,
-            notify__attempts="1",
-            notify__timeout="1",
-            **env,
-        )
-        worlds.append(world)
-        alex = holder(world, "locked")
-        async for app in run_kiosk(world, tmp_path):
-            async with app.run_test(size=SIZE) as pilot:
-                await until(pilot, app, on(s.WaitingForCard))
-                assert world.cards is not None
-                world.cards.insert("locked")
-                await until(pilot, app, on(s.CardStatus))
-                await intent(pilot, app, e.Continue())
-                await until(pilot, app, on(s.ChooseChannel))
-                if fault == "slow":
-                    notify.delay = 2.0
-                else:
-                    notify.fail_next(400 if fault == "refusing" else 500)
-                await pilot.press("1")  # email
-                await until(pilot, app, lambda st: isinstance(st.screen, s.ServiceUnavailable))
-                await pilot.pause()
-                banner = str(app.screen.query_one("#banner").render())
-                assert "could not send your code" in banner
-                assert "Nothing was counted against you" in banner
-                notify.delay = 0.0
-                # Back once the service answers: nothing was sent, the holder chooses again.
-                state = await until(pilot, app, on(s.ChooseChannel), timeout=45)
-                assert isinstance(state.screen, s.ChooseChannel) and state.screen.notice
-                await pilot.press("1")
-                state = await until(pilot, app, on(s.CodeEntry))
-                assert isinstance(state.screen, s.CodeEntry)
-                count = 2 if fault == "slow" else 1  # the slow one arrived late, unused
-                code = notify.code(alex["email"], count)
-                await intent(pilot, app, e.SubmitCode(code))
-                await new_passcode_and_unlocked(pilot, app, world)
+    world = policy_world(
+        policy="national-2023",
+        notify__attempts="1",
+        notify__timeout="1",
+        through=notify,
+    )
+    alex = holder(world, "locked")
+    async with on_kiosk(world, tmp_path) as (app, pilot):
+        await card_in(pilot, app, world, "locked")
+        await intent(pilot, app, e.Continue())
+        await until(pilot, app, on(s.ChooseChannel))
+        if fault == "slow":
+            notify.delay = 2.0
+        else:
+            notify.fail_next(400 if fault == "refusing" else 500)
+        await pilot.press("1")  # email
+        await until(pilot, app, lambda st: isinstance(st.screen, s.ServiceUnavailable))
+        await pilot.pause()
+        banner = str(app.screen.query_one("#banner").render())
+        assert "could not send your code" in banner
+        assert "Nothing was counted against you" in banner
+        notify.delay = 0.0
+        # Back once the service answers: nothing was sent, the holder chooses again.
+        state = await until(pilot, app, on(s.ChooseChannel), timeout=45)
+        assert isinstance(state.screen, s.ChooseChannel) and state.screen.notice
+        await pilot.press("1")
+        state = await until(pilot, app, on(s.CodeEntry))
+        assert isinstance(state.screen, s.CodeEntry)
+        count = 2 if fault == "slow" else 1  # the slow one arrived late, unused
+        code = notify.code(alex["email"], count)
+        await intent(pilot, app, e.SubmitCode(code))
+        await new_passcode_and_unlocked(pilot, app, world)

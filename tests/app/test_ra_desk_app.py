@@ -14,23 +14,19 @@ import pytest
 from textual.widgets import Input, Sparkline
 
 from demo.world import DemoWorld
-from kiosk.app import KioskApp, make_app
+from kiosk.app import KioskApp
 from kiosk.card_access import PcscCardAccess
 from kiosk.flow import states as s
 from kiosk.flow.ra_states import (
-    RaConfirmHolder,
     RaContacts,
     RaEnded,
     RaHolder,
     RaHome,
-    RaNewPasscode,
     RaPasscode,
     RaReport,
 )
-from kiosk.service_client import ServiceClient
 from kiosk.settings import KioskSettings
-from kiosk.store import LocalStore
-from tests.app.conftest import holder
+from tests.app.conftest import holder, kiosk_on
 from tests.app.journey import SIZE, fields_ready, on, until
 from tests.app.ra_support import (
     TODAY,
@@ -39,6 +35,8 @@ from tests.app.ra_support import (
     expected,
     lock_self_service,
     ra_signs_in,
+    ra_unlocks_the_card,
+    swap_card,
     write_known_days,
 )
 from tests.conftest import READER, reader_has_card
@@ -49,27 +47,9 @@ NEW_PASSCODE = "258147"
 
 @pytest.fixture
 async def ra_kiosk(world: DemoWorld, kiosk_settings: KioskSettings) -> AsyncIterator[KioskApp]:
-    store = LocalStore(kiosk_settings.store)
     settings = kiosk_settings.model_copy(update={"ra_desk": True})
-    app = make_app(
-        settings=settings,
-        card=PcscCardAccess(READER),
-        client=ServiceClient(world.service_url, world.kiosk_token, timeout=3.0, retries=1),
-        store=store,
-        demo=world.cards,
-        outbox_seconds=0.5,
-    )
-    yield app
-    store.close()
-
-
-def swap_card(world: DemoWorld, key: str | None) -> None:
-    """Take the card out (pcscd sees it go), then put `key`'s in."""
-    assert world.cards is not None
-    world.cards.remove()
-    wait_for(lambda: reader_has_card(False, READER), what="the reader empty")
-    if key is not None:
-        world.cards.insert(key)
+    with kiosk_on(world, settings, demo=world.cards, outbox_seconds=0.5) as app:
+        yield app
 
 
 async def test_an_ra_signs_in_clears_a_lock_unlocks_a_card_and_signs_out(
@@ -100,13 +80,7 @@ async def test_an_ra_signs_in_clears_a_lock_unlocks_a_card_and_signs_out(
             app,
             lambda st: on(RaHolder)(st) and not st.screen.view.locked,  # type: ignore[attr-defined]
         )
-        await pilot.press("u")
-        await until(pilot, app, on(RaConfirmHolder))
-        await pilot.press("y")
-        await until(pilot, app, on(RaNewPasscode))
-        await fields_ready(pilot, app)
-        await pilot.press(*NEW_PASSCODE, "enter", *NEW_PASSCODE, "enter")
-        state = await until(pilot, app, lambda st: on(RaHolder)(st) and st.screen.notice)  # type: ignore[attr-defined]
+        state = await ra_unlocks_the_card(pilot, app, NEW_PASSCODE)
         assert "unlocked" in (state.screen.notice or "")  # type: ignore[attr-defined]
         world.cards.personalisation("locked").pin = NEW_PASSCODE  # for the banner and the scan
         # Neither passcode stays in a field once its screen is left.

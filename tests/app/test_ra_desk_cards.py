@@ -7,7 +7,7 @@ each test (the RA's passcode and the new passcodes included)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -25,21 +25,10 @@ from kiosk.service_client import ServiceClient, ServiceRejected
 from kiosk.store import LocalStore
 from tests.app.conftest import holder
 from tests.app.ra_support import lock_self_service
-from tests.conftest import READER, reader_has_card
+from tests.conftest import RA_READER, READER, reader_has_card
 from tests.support import wait_for
 
-RA_READER = "Virtual PCD 00 01"
 NEW_PASSCODE = "258147"
-
-
-@pytest.fixture
-def ra_slot(world: DemoWorld) -> Iterator[list[VirtualCard]]:
-    """The RA's reader: the card put in it is pulled after the test."""
-    cards: list[VirtualCard] = []
-    yield cards
-    for card in cards:
-        card.stop()
-    wait_for(lambda: reader_has_card(False, RA_READER), what="the RA reader empty")
 
 
 class Desk:
@@ -72,7 +61,7 @@ async def desk(world: DemoWorld, tmp_path: Path) -> AsyncIterator[Desk]:
 
 
 async def signed_in_with_the_holder(
-    world: DemoWorld, desk: Desk, ra_slot: list[VirtualCard]
+    world: DemoWorld, desk: Desk, ra_reader: list[VirtualCard]
 ) -> tuple[RaSession, r.RaHolderRead, str, str]:
     """The locked holder's card in the holders' reader, self-service locked; the RA's
     card in its own reader and signed in; the holder's card proved in the session."""
@@ -82,7 +71,7 @@ async def signed_in_with_the_holder(
     await lock_self_service(world)
     ra_card = VirtualCard(make_applet(world.cards.personalisation("ra")), port=world.pcscd.port + 1)
     ra_card.start()
-    ra_slot.append(ra_card)
+    ra_reader.append(ra_card)
     wait_for(lambda: reader_has_card(True, RA_READER), what="the RA's card in")
 
     await effects.ra_read_ra_card(desk.parts, r.RaReadRaCard())
@@ -106,9 +95,9 @@ async def signed_in_with_the_holder(
 
 
 async def test_with_the_ras_card_in_its_reader_the_holders_card_is_unlocked(
-    world: DemoWorld, desk: Desk, ra_slot: list[VirtualCard]
+    world: DemoWorld, desk: Desk, ra_reader: list[VirtualCard]
 ) -> None:
-    session, _view, serial, uuid = await signed_in_with_the_holder(world, desk, ra_slot)
+    session, _view, serial, uuid = await signed_in_with_the_holder(world, desk, ra_reader)
     command = r.RaAssistedUnlock(
         session.session_id, serial, uuid, NEW_PASSCODE, ra_serial=session.ra_serial
     )
@@ -121,10 +110,10 @@ async def test_with_the_ras_card_in_its_reader_the_holders_card_is_unlocked(
 
 
 async def test_the_ras_card_pulled_before_the_write_leaves_nothing_half_done(
-    world: DemoWorld, desk: Desk, ra_slot: list[VirtualCard]
+    world: DemoWorld, desk: Desk, ra_reader: list[VirtualCard]
 ) -> None:
-    session, _view, serial, uuid = await signed_in_with_the_holder(world, desk, ra_slot)
-    ra_slot.pop().stop()
+    session, _view, serial, uuid = await signed_in_with_the_holder(world, desk, ra_reader)
+    ra_reader.pop().stop()
     wait_for(lambda: reader_has_card(False, RA_READER), what="the RA's card out")
 
     command = r.RaAssistedUnlock(

@@ -5,54 +5,38 @@ again. The world's secrecy scan runs after the test."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
 from card.virtual import VirtualCard, make_applet
 from demo.world import DemoWorld
-from kiosk.app import KioskApp, make_app
+from kiosk.app import KioskApp
 from kiosk.card_access import PcscCardAccess
 from kiosk.flow import states as s
 from kiosk.flow.facts import PinState
-from kiosk.flow.ra_states import RaConfirmHolder, RaHolder, RaNewPasscode, RaPasscode
-from kiosk.service_client import ServiceClient
+from kiosk.flow.ra_states import RaHolder, RaPasscode
 from kiosk.settings import KioskSettings
-from kiosk.store import LocalStore
-from tests.app.conftest import holder
+from tests.app.conftest import holder, kiosk_on
 from tests.app.journey import SIZE, fields_ready, on, until
-from tests.app.ra_support import lock_self_service
-from tests.conftest import READER, reader_has_card
+from tests.app.ra_support import lock_self_service, ra_unlocks_the_card
+from tests.conftest import RA_READER, READER, reader_has_card
 from tests.support import wait_for
 
-RA_READER = "Virtual PCD 00 01"
 NEW_PASSCODE = "369258"
 
 
 @pytest.fixture
-def ra_reader(world: DemoWorld) -> Iterator[list[VirtualCard]]:
-    cards: list[VirtualCard] = []
-    yield cards
-    for card in cards:
-        card.stop()
-    wait_for(lambda: reader_has_card(False, RA_READER), what="the RA reader empty")
-
-
-@pytest.fixture
 async def desk(world: DemoWorld, kiosk_settings: KioskSettings) -> AsyncIterator[KioskApp]:
-    store = LocalStore(kiosk_settings.store)
     settings = kiosk_settings.model_copy(update={"ra_desk": True, "ra_reader": RA_READER})
-    app = make_app(
-        settings=settings,
-        card=PcscCardAccess(READER),
+    with kiosk_on(
+        world,
+        settings,
         ra_card=PcscCardAccess(RA_READER),
-        client=ServiceClient(world.service_url, world.kiosk_token, timeout=3.0, retries=1),
-        store=store,
         demo=world.cards,
         outbox_seconds=0.5,
-    )
-    yield app
-    store.close()
+    ) as app:
+        yield app
 
 
 async def test_two_readers_sign_in_unlock_and_sign_out_by_pulling_the_ra_card(
@@ -82,13 +66,7 @@ async def test_two_readers_sign_in_unlock_and_sign_out_by_pulling_the_ra_card(
         assert state.screen.view.locked  # type: ignore[attr-defined]
         await pilot.press("c")
         await until(pilot, app, lambda st: on(RaHolder)(st) and not st.screen.view.locked)  # type: ignore[attr-defined]
-        await pilot.press("u")
-        await until(pilot, app, on(RaConfirmHolder))
-        await pilot.press("y")
-        await until(pilot, app, on(RaNewPasscode))
-        await fields_ready(pilot, app)
-        await pilot.press(*NEW_PASSCODE, "enter", *NEW_PASSCODE, "enter")
-        await until(pilot, app, lambda st: on(RaHolder)(st) and st.screen.notice)  # type: ignore[attr-defined]
+        await ra_unlocks_the_card(pilot, app, NEW_PASSCODE)
         world.cards.personalisation("locked").pin = NEW_PASSCODE  # for the banner and the scan
 
         # Pulling the RA's card signs out; the holder's card is a holder's card again.

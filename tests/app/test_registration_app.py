@@ -13,6 +13,7 @@ import logging
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,27 @@ async def choose(pilot: Any, app: KioskApp, wanted: list[str]) -> None:
     await pilot.press("enter")
 
 
+async def type_registration_answers(
+    pilot: Any,
+    app: KioskApp,
+    answers: dict[str, str],
+    again: Callable[[str], str] = str,
+    submit: bool = True,
+) -> None:
+    """On the answers screen, once its fields are ready: each chosen question's answer
+    from `answers`, Enter, the answer again as `again` makes it, Enter (after the last
+    one only when `submit`)."""
+    state = await until(pilot, app, on(s.RegistrationAnswers))
+    await fields_ready(pilot, app)
+    assert isinstance(state.screen, s.RegistrationAnswers)
+    questions = state.screen.questions
+    for i, question in enumerate(questions):
+        answer = answers[question.id]
+        await pilot.press(*answer, "enter", *again(answer))
+        if submit or i + 1 < len(questions):
+            await pilot.press("enter")
+
+
 async def to_contact_details(pilot: Any, app: KioskApp, sam: dict[str, Any]) -> None:
     """From the card status of the card in the reader to its contact details, fields ready."""
     await until(pilot, app, on(s.CardStatus))
@@ -78,11 +100,7 @@ async def register(
     await to_contact_details(pilot, app, sam)
     await pilot.press(*sam["email"], "enter", *"07700 900 003", "enter")
     await choose(pilot, app, list(answers))
-    state = await until(pilot, app, on(s.RegistrationAnswers))
-    assert isinstance(state.screen, s.RegistrationAnswers)
-    for question in state.screen.questions:
-        answer = answers[question.id]
-        await pilot.press(*answer, "enter", *answer.upper(), "enter")
+    await type_registration_answers(pilot, app, answers, again=str.upper)
     state = await until(pilot, app, on(s.RegistrationCodeEntry))
     assert isinstance(state.screen, s.RegistrationCodeEntry)
     assert state.screen.sent_to.startswith(sam["email"][0] + "***@")
@@ -90,6 +108,32 @@ async def register(
     await pilot.press(*code, "enter")
     await until(pilot, app, on(s.Registered))
     return code
+
+
+async def change_passcode_after_a_run_and_a_wrong_one(
+    pilot: Any, app: KioskApp, old: str, new: str, tries_left: Callable[[], int]
+) -> None:
+    """On the change passcode screen: a run, refused on the kiosk (the card is never
+    asked: `tries_left()` stays at 3); a wrong passcode, which the card counts and the
+    screen says so; then `old` changed to `new`."""
+    await pilot.press(*old, "enter", *"123456", "enter", *"123456", "enter")
+    await until(pilot, app, lambda st: bool(getattr(st.screen, "errors", ())))
+    assert tries_left() == 3
+    await pilot.press(*"999999", "enter", *new, "enter", *new, "enter")
+    state = await until(pilot, app, lambda st: getattr(st.screen, "tries_left", 3) == 2)
+    assert isinstance(state.screen, s.ChangePasscode) and not state.screen.changing
+    await pilot.press(*old, "enter", *new, "enter", *new, "enter")
+    await until(pilot, app, on(s.PasscodeChanged))
+
+
+async def register_the_card(
+    pilot: Any, app: KioskApp, world: DemoWorld, key: str, answers: dict[str, str]
+) -> str:
+    """Put in the unregistered demo card `key` (its status offers to register) and
+    register its holder by keys; returns the code used."""
+    state = await card_in(pilot, app, world, key)
+    assert isinstance(state.screen, s.CardStatus) and state.screen.can_register
+    return await register(pilot, app, world, holder(world, key), answers)
 
 
 def kiosk_log(caplog: pytest.LogCaptureFixture) -> str:
@@ -121,9 +165,7 @@ async def test_register_the_unregistered_holder_then_the_secrets_are_nowhere(
     sam = holder(world, "unregistered")
     assert world.cards is not None
     async with kiosk.run_test(size=SIZE) as pilot:
-        state = await card_in(pilot, kiosk, world, "unregistered")
-        assert isinstance(state.screen, s.CardStatus) and state.screen.can_register
-        code = await register(pilot, kiosk, world, sam, NEW_ANSWERS)
+        code = await register_the_card(pilot, kiosk, world, "unregistered", NEW_ANSWERS)
         # the catalogue is cached for when the service is down
         cached = kiosk.store.cache.get(CATALOGUE_KEY)
         assert cached is not None and len(cached.value["questions"]) == 20
@@ -166,16 +208,9 @@ async def test_change_passcode_on_the_working_card(
         await card_in(pilot, kiosk, world, "working")
         await pilot.press("2")
         await until(pilot, kiosk, on(s.ChangePasscode))
-        # a run: refused on the kiosk, the card is never asked (tries stay at 3)
-        await pilot.press(*bo["pin"], "enter", *"123456", "enter", *"123456", "enter")
-        state = await until(pilot, kiosk, lambda st: bool(getattr(st.screen, "errors", ())))
-        assert world.cards.personalisation("working").tries_left == 3
-        # a wrong passcode now: the card counts it and the screen says so
-        await pilot.press(*"999999", "enter", *new, "enter", *new, "enter")
-        state = await until(pilot, kiosk, lambda st: getattr(st.screen, "tries_left", 3) == 2)
-        assert isinstance(state.screen, s.ChangePasscode) and not state.screen.changing
-        await pilot.press(*bo["pin"], "enter", *new, "enter", *new, "enter")
-        await until(pilot, kiosk, on(s.PasscodeChanged))
+        await change_passcode_after_a_run_and_a_wrong_one(
+            pilot, kiosk, bo["pin"], new, lambda: world.cards.personalisation("working").tries_left
+        )
         await drain_outbox(pilot, kiosk)
     card = world.cards.personalisation("working")
     assert card.pin == new and card.tries_left == 3

@@ -8,12 +8,10 @@ the terminal, and every field gets exactly the text meant for it.
 
 from __future__ import annotations
 
-import io
 import time
 from typing import Any
 
 import pytest
-from rich.console import Console
 from textual import events
 from textual.keys import _character_to_key
 from textual.widgets import Input
@@ -22,7 +20,14 @@ from kiosk.flow import states as s
 from kiosk.flow.events import SubmitAnswers, SubmitContactDetails, SubmitNewPasscode
 from screens import SecretInput
 from tests.badinput.nasty import NASTY_TEXT
-from tests.screens.harness import QUESTIONS, ScreenHarness, journey, kiosk_state, screen_text
+from tests.screens.harness import (
+    QUESTIONS,
+    ScreenHarness,
+    journey,
+    kiosk_state,
+    printed,
+    screen_text,
+)
 from tests.screens.registration_states import DOMAINS, reg_state
 
 SIZE = (100, 32)
@@ -85,19 +90,7 @@ INJECTED = ("\x1b]0;owned", "\x1b[2J", "\x1b[6n", "\x1b[?1049l", "\x07")
 
 def terminal_output(app: ScreenHarness) -> str:
     """What the app would write to the terminal for the whole screen, escape codes and all."""
-    width, height = app.size
-    console = Console(
-        width=width,
-        height=height,
-        file=io.StringIO(),
-        force_terminal=True,
-        color_system="truecolor",
-        legacy_windows=False,
-    )
-    console.print(
-        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    )
-    output = console.file.getvalue()  # type: ignore[attr-defined]
+    output = printed(app).file.getvalue()  # type: ignore[attr-defined]
     assert isinstance(output, str)
     return output
 

@@ -35,9 +35,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from card.keys import MasterKeys
-from contract.contacts import RaContacts
 from service.settings import ServiceSettings, Throttle
-from tests.service.conftest import CHEAP_ARGON2, Mailbox, RunningService, card_mac
+from tests.service.conftest import Mailbox, RunningService, card_mac
 
 CHECKS = [
     not_a_server_error,
@@ -53,18 +52,11 @@ STEPS = 10
 
 
 @pytest.fixture
-def settings(db_url: str, smtp_server: tuple[Mailbox, int]) -> ServiceSettings:
-    """As the service suite's settings, with throttles out of reach of one fast machine:
+def settings(settings: ServiceSettings) -> ServiceSettings:
+    """The service suite's settings, with throttles out of reach of one fast machine:
     hundreds of unlock starts for one demo card in a minute are the point here."""
-    return ServiceSettings(
-        db=db_url,
-        smtp_host="127.0.0.1",
-        smtp_port=smtp_server[1],
-        smtp_timeout=5.0,
-        ra_contacts=RaContacts(organisation="the RA team", phone="0300 555 0100"),
-        argon2=CHEAP_ARGON2,
-        throttle=Throttle(per_kiosk=100_000, per_card=100_000, per_holder=100_000),
-    )
+    throttle = Throttle(per_kiosk=100_000, per_card=100_000, per_holder=100_000)
+    return settings.model_copy(update={"throttle": throttle})
 
 
 @dataclass

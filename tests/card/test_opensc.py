@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from card import apdu, piv
 from card.apdu import PinState
 from card.piv import Puk, Slot
+from card.piv_applet import PivPersonalisation
 from card.piv_ca import load_demo_ca
 from card.profiles import PivProfile, open_profile
 from tests.conftest import READER, TEST_PUK, InsertCard, make_piv_card
@@ -84,6 +85,14 @@ def unblock_pin(
     )
 
 
+@pytest.fixture
+def inserted_piv(insert_card: InsertCard) -> PivPersonalisation:
+    """A working PIV card with the test defaults, in the reader."""
+    personalisation = make_piv_card()
+    insert_card(personalisation)
+    return personalisation
+
+
 def piv_card() -> PivProfile:
     card = open_profile()
     assert isinstance(card, PivProfile)
@@ -100,17 +109,15 @@ def test_opensc_tool_names_it_a_piv_card(insert_card: InsertCard, tool: Tool) ->
 
 
 def test_pkcs15_tool_lists_pin_puk_and_reads_both_certificates(
-    insert_card: InsertCard,
+    inserted_piv: PivPersonalisation,
     tool: Tool,
     tmp_path: Path,
 ) -> None:
-    personalisation = make_piv_card()
-    insert_card(personalisation)
     dump = tool("pkcs15-tool", "--dump").stdout
     assert "PIN [PIN]" in dump and "PIN [PIV PUK]" in dump
     assert "Reference      : 128 (0x80)" in dump and "Reference      : 129 (0x81)" in dump
     assert "Private EC Key [PIV AUTH key]" in dump and "Private EC Key [CARD AUTH key]" in dump
-    assert personalisation.guid.hex() in dump.lower()  # the token serial is the GUID
+    assert inserted_piv.guid.hex() in dump.lower()  # the token serial is the GUID
     listed = tool("pkcs15-tool", "--list-certificates").stdout
     assert "Certificate for PIV Authentication" in listed
     assert "Certificate for Card Authentication" in listed
@@ -118,8 +125,8 @@ def test_pkcs15_tool_lists_pin_puk_and_reads_both_certificates(
         out = tmp_path / f"{cert_id}.pem"
         tool("pkcs15-tool", "--read-certificate", cert_id, "--output", str(out))
         cert = x509.load_pem_x509_certificate(out.read_bytes())
-        assert cert == x509.load_der_x509_certificate(personalisation.credentials.certs[slot])
-        piv.check_certificate(cert, load_demo_ca().cert, guid=personalisation.guid)
+        assert cert == x509.load_der_x509_certificate(inserted_piv.credentials.certs[slot])
+        piv.check_certificate(cert, load_demo_ca().cert, guid=inserted_piv.guid)
 
 
 def test_pkcs15_tool_verifies_the_pin_and_counts_a_wrong_one(
@@ -161,12 +168,10 @@ def test_pkcs15_tool_changes_pin_and_puk_and_the_profile_agrees(
 
 
 def test_pkcs11_signs_with_the_9a_key_after_login(
-    insert_card: InsertCard,
+    inserted_piv: PivPersonalisation,
     tool: Tool,
     tmp_path: Path,
 ) -> None:
-    personalisation = make_piv_card()
-    insert_card(personalisation)
     module = pkcs11_module()
     objects = tool("pkcs11-tool", "--module", module, "--list-objects").stdout
     assert "Certificate for PIV Authentication" in objects
@@ -193,9 +198,7 @@ def test_pkcs11_signs_with_the_9a_key_after_login(
         "--output-file",
         str(signature),
     )
-    cert = x509.load_der_x509_certificate(
-        personalisation.credentials.certs[Slot.PIV_AUTHENTICATION]
-    )
+    cert = x509.load_der_x509_certificate(inserted_piv.credentials.certs[Slot.PIV_AUTHENTICATION])
     key = cert.public_key()
     assert isinstance(key, ec.EllipticCurvePublicKey)
     key.verify(signature.read_bytes(), message.read_bytes(), ec.ECDSA(hashes.SHA256()))

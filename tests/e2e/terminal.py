@@ -15,18 +15,22 @@ import signal
 import subprocess
 import sys
 import tomllib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from card import apdu
 from card.apdu import PinState
+from card.applet import CardPersonalisation
+from card.piv_applet import PivPersonalisation
 from card.reader import CardSession
 from demo.world import DemoWorld
 from tests.app.conftest import holder, latest_code
 from tests.conftest import READER, reader_has_card
+from tests.faults.stall import Held
 from tests.support import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -177,6 +181,47 @@ def answer_each_twice(term: Terminal, answers: Mapping[str, str]) -> None:
         term.enter(answer, answer)
 
 
+@dataclass(frozen=True)
+class RegistrationScreens:
+    """What the registration screens say in one language: how a test knows where it is."""
+
+    contact_details: str
+    none_chosen: str
+    all_chosen: str
+    answers: str
+    code: str
+
+
+IN_ENGLISH = RegistrationScreens(
+    contact_details="Your contact details",
+    none_chosen="Chosen: 0 of 4",
+    all_chosen="Chosen: 4 of 4",
+    answers="Type each answer twice",
+    code="This code finishes your registration",
+)
+
+
+def register_up_to_the_code(
+    term: Terminal,
+    email: str,
+    chosen: Iterable[str],
+    answers: Mapping[str, str],
+    says: RegistrationScreens = IN_ENGLISH,
+) -> None:
+    """From the terms accepted to the registration code's screen: the contact details
+    (checked on the kiosk first; the refusals are in the Pilot tests), four questions
+    chosen by keyboard, each answer twice in the order chosen."""
+    term.wait_text(says.contact_details)
+    term.enter(email, "07700 900003")
+    term.wait_text(says.none_chosen)
+    choose_questions(term, chosen)
+    term.wait_text(says.all_chosen)
+    term.keys("Enter")
+    term.wait_text(says.answers)
+    answer_each_twice(term, answers)
+    term.wait_text(says.code)
+
+
 def lock_the_card_elsewhere(wrong: Iterable[str] = ("000001", "000002", "000003")) -> None:
     """Three wrong passcodes straight through `card/`, as a holder guessing elsewhere."""
     with CardSession.open(READER) as session:
@@ -191,6 +236,20 @@ def take_the_card_out(world: DemoWorld) -> None:
     assert world.cards is not None
     world.cards.remove()
     wait_for(lambda: reader_has_card(False, READER), what="the card to be out")
+
+
+def locked_elsewhere_and_back(
+    world: DemoWorld, term: Terminal, waiting: str, locked: str, key: str = "unregistered"
+) -> None:
+    """Three wrong passcodes elsewhere lock the card; out of the reader (the kiosk says
+    `waiting`) and in again, the kiosk says it is `locked`, and Enter starts the unlock."""
+    lock_the_card_elsewhere()
+    take_the_card_out(world)
+    term.wait_text(waiting, timeout=30)
+    assert world.cards is not None
+    world.cards.insert(key)
+    term.wait_text(locked)
+    term.keys("Enter")
 
 
 def assert_nothing_kept_or_shown(
@@ -239,17 +298,21 @@ def reach_code_step(world: DemoWorld, term: Terminal, key: str = "locked") -> No
 
 
 def kill_during_the_card_write(
-    world: DemoWorld, store: Path, key: str, passcode: str, reached: Callable[[], bool]
-) -> None:
+    world: DemoWorld, store: Path, key: str, passcode: str, stall: Held
+) -> CardPersonalisation | PivPersonalisation:
     """Take the locked card `key` to its new passcode, type it, and kill -9 the kiosk once
-    the write has reached the card (`reached`, told by the test's stall)."""
+    the write has reached the card (the test's `stall` holds it there), then let the
+    held command go: the card as the killed kiosk left it."""
     with kiosk_terminal("first", world, store) as first:
         reach_code_step(world, first, key=key)
         first.enter(latest_code(world, holder(world, key)["email"]))
         first.wait_text("Choose a new passcode")
         first.enter(passcode, passcode)
-        wait_for(reached, timeout=20, what="the write to reach the card")
+        wait_for(stall.reached.is_set, timeout=20, what="the write to reach the card")
         kill_kiosk(first)
+    stall.release.set()
+    assert world.cards is not None
+    return world.cards.personalisation(key)
 
 
 def resume_at_the_new_passcode(world: DemoWorld, store: Path, passcode: str) -> None:

@@ -49,9 +49,7 @@ def test_kill_during_the_piv_card_write(world: DemoWorld, tmp_path: Path, stall:
     jordan = holder(world, "piv-locked")
     assert world.cards is not None
     store = tmp_path / "kiosk.sqlite"
-    kill_during_the_card_write(world, store, "piv-locked", NEW, stall.reached.is_set)
-    stall.release.set()
-    card = world.cards.personalisation("piv-locked")
+    card = kill_during_the_card_write(world, store, "piv-locked", NEW, stall)
     assert isinstance(card, PivPersonalisation)
     assert card.puk_tries_left == 3
     assert escrowed_puk_count(world, card) == (1, True), "a PUK the service knows"

@@ -18,7 +18,7 @@ import pytest
 from card.reader import CardSession
 from demo.world import DemoWorld
 from tests.app.conftest import holder
-from tests.app.ra_support import lock_self_service
+from tests.app.ra_support import lock_self_service, swap_card
 from tests.conftest import READER, reader_has_card
 from tests.e2e.terminal import Terminal, assert_nothing_kept_or_shown, kiosk_command, need_tmux
 from tests.support import wait_for
@@ -26,14 +26,6 @@ from tests.support import wait_for
 pytestmark = pytest.mark.pcsc
 
 NEW_PASSCODE = "491736"
-
-
-def swap_card(world: DemoWorld, key: str | None) -> None:
-    assert world.cards is not None
-    world.cards.remove()
-    wait_for(lambda: reader_has_card(False, READER), what="the reader empty")
-    if key is not None:
-        world.cards.insert(key)
 
 
 def test_an_ra_unlocks_a_card_at_the_desk_in_a_real_terminal(

@@ -22,13 +22,11 @@ from tests.conftest import READER
 from tests.e2e.terminal import (
     CATALOGUE,
     Terminal,
-    answer_each_twice,
     answer_questions,
     assert_nothing_kept_or_shown,
-    choose_questions,
     kiosk_terminal,
-    lock_the_card_elsewhere,
-    take_the_card_out,
+    locked_elsewhere_and_back,
+    register_up_to_the_code,
     up_to_the_terms,
 )
 
@@ -56,31 +54,12 @@ def test_register_then_unlock_with_the_new_answers(
     up_to_the_terms(world, term)
     # Terms: scroll, then accept.
     term.keys("PageDown", "End", "Enter")
-    # Contacts (checked on the kiosk first; the refusals are in the Pilot tests).
-    term.wait_text("Your contact details")
-    term.enter(sam["email"], "07700 900003")
-
-    # Four questions by keyboard: Down to each, Space to choose it.
-    term.wait_text("Chosen: 0 of 4")
-    choose_questions(term, CHOSEN)
-    term.wait_text("Chosen: 4 of 4")
-    term.keys("Enter")
-
-    # Each answer twice, in the order chosen.
-    term.wait_text("Type each answer twice")
-    answer_each_twice(term, ANSWERS)
-    term.wait_text("This code finishes your registration")
+    register_up_to_the_code(term, sam["email"], CHOSEN, ANSWERS)
     registration_code = latest_code(world, sam["email"])
     term.enter(registration_code)
     term.wait_text("You are registered for self-service", timeout=30)
 
-    # Three wrong passcodes elsewhere lock the card.
-    lock_the_card_elsewhere()
-    take_the_card_out(world)
-    term.wait_text("Insert your smartcard", timeout=30)
-    world.cards.insert("unregistered")
-    term.wait_text("Your card is locked")
-    term.keys("Enter")
+    locked_elsewhere_and_back(world, term, "Insert your smartcard", "Your card is locked")
 
     # The unlock asks 3 of the 4 questions just registered.
     screen = term.wait_text("Type the answers you gave when you registered")

@@ -11,10 +11,9 @@ from demo.world import DemoWorld
 from tests.app.conftest import holder, latest_code
 from tests.app.test_registration_app import service_holder
 from tests.e2e.terminal import (
-    answer_each_twice,
-    choose_questions,
     kill_kiosk,
     kiosk_terminal,
+    register_up_to_the_code,
     up_to_the_terms,
 )
 from tests.e2e.test_tmux_register import ANSWERS, CHOSEN
@@ -29,15 +28,7 @@ def test_kill_at_the_registration_code_and_resume(world: DemoWorld, tmp_path: Pa
     with kiosk_terminal("first", world, store) as first:
         up_to_the_terms(world, first)
         first.keys("End", "Enter")
-        first.wait_text("Your contact details")
-        first.enter(sam["email"], "07700 900003")
-        first.wait_text("Chosen: 0 of 4")
-        choose_questions(first, CHOSEN)
-        first.wait_text("Chosen: 4 of 4")
-        first.keys("Enter")
-        first.wait_text("Type each answer twice")
-        answer_each_twice(first, ANSWERS)
-        first.wait_text("This code finishes your registration")
+        register_up_to_the_code(first, sam["email"], CHOSEN, ANSWERS)
         kill_kiosk(first)
     with kiosk_terminal("second", world, store) as second:
         second.wait_text("This code finishes your registration")

@@ -8,6 +8,7 @@ and (through the email-to-SMS gateway) the text.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,8 @@ import pytest
 from demo.world import DemoWorld
 from kiosk.store import LocalStore
 from tests.app.conftest import holder, latest_code
-from tests.app.test_policy_app import policy_world, texted_code
-from tests.app.test_policy_app import worlds as worlds  # the fixture, with its secrecy scan
+from tests.app.test_policy_app import policy_world as policy_world  # the fixture, with its scan
+from tests.app.test_policy_app import texted_code
 from tests.e2e.terminal import kill_kiosk, kiosk_terminal
 
 pytestmark = pytest.mark.pcsc
@@ -25,10 +26,9 @@ TEXTED_FIELD = "Code from the text to"
 
 
 def test_kill_during_two_code_entry_resumes_with_both_fields(
-    live_pcscd: object, worlds: list[DemoWorld], tmp_path: Path
+    policy_world: Callable[..., DemoWorld], tmp_path: Path
 ) -> None:
-    world = policy_world(live_pcscd, tmp_path / "world", policy="two-channel")  # type: ignore[arg-type]
-    worlds.append(world)
+    world = policy_world(policy="two-channel")
     alex = holder(world, "locked")
     store = tmp_path / "kiosk.sqlite"
     with kiosk_terminal("first", world, store) as first:

@@ -18,13 +18,12 @@ from tests.app.conftest import holder, latest_code
 from tests.conftest import READER
 from tests.e2e.terminal import (
     CATALOGUE,
+    RegistrationScreens,
     Terminal,
-    answer_each_twice,
     assert_nothing_kept_or_shown,
-    choose_questions,
     kiosk_terminal,
-    lock_the_card_elsewhere,
-    take_the_card_out,
+    locked_elsewhere_and_back,
+    register_up_to_the_code,
 )
 from tests.e2e.test_tmux_register import CHOSEN
 from tests.support import wait_for
@@ -34,6 +33,13 @@ pytestmark = pytest.mark.pcsc
 WELSH = {q["id"]: translate(q["text"], Language.WELSH) for q in CATALOGUE}
 ANSWERS = {qid: f"Ateb Tmux {n} Barcud" for n, qid in enumerate(CHOSEN, start=1)}
 NEW_PASSCODE = "570248"
+IN_WELSH = RegistrationScreens(
+    contact_details="Eich manylion cyswllt",
+    none_chosen="Wedi dewis: 0 o 4",
+    all_chosen="Wedi dewis: 4 o 4",
+    answers="Teipiwch bob ateb ddwywaith",
+    code="Mae'r cod hwn yn gorffen eich cofrestriad",
+)
 
 
 @pytest.fixture
@@ -70,27 +76,16 @@ def test_a_welsh_holder_registers_and_unlocks_in_a_real_terminal(
     term.wait_text("Telerau ac amodau hunanwasanaeth")
     term.wait_text("Datgloi hunanwasanaeth: telerau ac amodau")
     term.keys("PageDown", "End", "Enter")
-    term.wait_text("Eich manylion cyswllt")
-    term.enter(sam["email"], "07700 900003")
-    term.wait_text("Wedi dewis: 0 o 4")
-    choose_questions(term, CHOSEN)
-    term.wait_text("Wedi dewis: 4 o 4")
-    term.keys("Enter")
-    term.wait_text("Teipiwch bob ateb ddwywaith")
-    answer_each_twice(term, ANSWERS)
-    term.wait_text("Mae'r cod hwn yn gorffen eich cofrestriad")
+    register_up_to_the_code(term, sam["email"], CHOSEN, ANSWERS, IN_WELSH)
     mail = wait_for(lambda: mails_to(world, sam["email"]), timeout=15, what="the code mail")[-1]
     assert mail["Subject"] == "Eich cod cofrestru hunanwasanaeth cerdyn clyfar"  # type: ignore[index]
     registration_code = latest_code(world, sam["email"])
     term.enter(registration_code)
     term.wait_text("Rydych wedi cofrestru ar gyfer hunanwasanaeth", timeout=30)
 
-    lock_the_card_elsewhere()
-    take_the_card_out(world)
-    term.wait_text("Rhowch eich cerdyn clyfar i mewn", timeout=30)
-    world.cards.insert("unregistered")
-    term.wait_text("Mae eich cerdyn wedi'i gloi")
-    term.keys("Enter")
+    locked_elsewhere_and_back(
+        world, term, "Rhowch eich cerdyn clyfar i mewn", "Mae eich cerdyn wedi'i gloi"
+    )
     term.wait_text("Teipiwch yr atebion a roesoch wrth gofrestru")
     # The questions are asked in Welsh; the first few words identify each one. Welsh
     # runs longer, so the third may be below the fold until the cursor reaches it

@@ -13,7 +13,8 @@ from demo.world import DemoWorld
 from tests.app.conftest import holder
 from tests.conftest import READER
 from tests.e2e.terminal import kill_during_the_card_write, resume_at_the_new_passcode
-from tests.faults.test_card_write_faults import Stall, stall
+from tests.faults.stall import Stall
+from tests.faults.test_card_write_faults import stall
 
 __all__ = ["stall"]  # the fixture, shared with the app-level write fault test
 pytestmark = pytest.mark.pcsc
@@ -24,9 +25,7 @@ def test_kill_during_the_card_write(world: DemoWorld, tmp_path: Path, stall: Sta
     alex = holder(world, "locked")
     assert world.cards is not None
     store = tmp_path / "kiosk.sqlite"
-    kill_during_the_card_write(world, store, "locked", NEW, stall.reached.is_set)
-    stall.release.set()
-    card = world.cards.personalisation("locked")
+    card = kill_during_the_card_write(world, store, "locked", NEW, stall)
     assert card.tries_left == 0 and card.pin == alex["pin"], "card half-written"
     resume_at_the_new_passcode(world, store, NEW)
     with CardSession.open(READER) as session:

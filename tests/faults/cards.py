@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
+from typing import Any
 
 import pytest
 
@@ -21,6 +22,7 @@ from card.keys import load_dev_keys
 from card.piv_applet import MAX_PUK_TRIES, PivPersonalisation
 from demo.world import DemoWorld
 from service.domain import puk_escrow
+from tests.app.conftest import holder
 
 PROFILES = ["own", "piv"]
 """The card profiles a fault row runs on (the test id says which)."""
@@ -41,6 +43,12 @@ def on_both_profiles(own: list[tuple[str, ...]], piv: list[tuple[str, ...]]) -> 
 def card_key(profile: str, state: str) -> str:
     """The demo card of `profile` in `state` ("locked", "working", "unregistered")."""
     return state if profile == "own" else f"piv-{state}"
+
+
+def card_and_holder(world: DemoWorld, profile: str, state: str) -> tuple[str, dict[str, Any]]:
+    """The demo card of `profile` in `state`, and its holder's public test data."""
+    key = card_key(profile, state)
+    return key, holder(world, key)
 
 
 def escrowed_puk_count(world: DemoWorld, card: PivPersonalisation) -> tuple[int, bool]:

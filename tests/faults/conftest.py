@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -11,42 +9,9 @@ from aiosmtpd.controller import Controller
 
 from demo.world import LOOPBACK, DemoWorld
 from tests.app.conftest import kiosk, kiosk_settings
+from tests.support import BlackHole
 
 __all__ = ["kiosk", "kiosk_settings"]  # the app fixtures, shared with tests/app
-
-
-class BlackHole:
-    """Accepts connections on a loopback port and never answers (a hung service)."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self._server = socket.socket()
-        self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._server.bind((LOOPBACK, port))
-        self._server.listen(64)
-        self._server.settimeout(0.2)
-        self._held: list[socket.socket] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._server.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self._held.append(conn)
-
-    def close(self) -> None:
-        """Stop accepting and drop every held connection."""
-        self._stop.set()
-        self._thread.join(2)
-        for conn in self._held:
-            conn.close()
-        self._server.close()
 
 
 @contextmanager

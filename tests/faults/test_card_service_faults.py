@@ -16,7 +16,8 @@ from demo.world import DemoWorld
 from kiosk.app import KioskApp
 from kiosk.flow import states as s
 from tests.app.journey import SIZE, Holder, field_values, on, until
-from tests.faults.cards import assert_card_holds, card_key, on_both_profiles
+from tests.faults.cards import assert_card_holds, card_key
+from tests.faults.reader import give_the_reader_back, reader_fault_cells, take_the_reader_away
 
 pytestmark = pytest.mark.pcsc
 
@@ -24,19 +25,7 @@ pytestmark = pytest.mark.pcsc
 STEPS = {"to_questions": s.Questions, "to_code": s.CodeEntry, "to_new_passcode": s.NewPasscode}
 
 
-FAULTS = ["pcscd_killed", "reader_gone"]
-
-
-# On a PIV card, pcscd killed at every step; the reader gone takes the kiosk down
-# the same path (the same card read again when the reader is back), run on the
-# own-applet card only.
-@pytest.mark.parametrize(
-    ("profile", "fault", "step"),
-    on_both_profiles(
-        [(fault, step) for fault in FAULTS for step in STEPS],
-        [("pcscd_killed", step) for step in STEPS],
-    ),
-)
+@pytest.mark.parametrize(("profile", "fault", "step"), reader_fault_cells(STEPS))
 async def test_card_service_fault_mid_journey_resumes_with_the_same_card(
     world: DemoWorld,
     kiosk: KioskApp,
@@ -52,18 +41,10 @@ async def test_card_service_fault_mid_journey_resumes_with_the_same_card(
         await getattr(alex, step)()
         await alex.type("1234")
         code_screen = kiosk.screen
+        await take_the_reader_away(pilot, kiosk, live_pcscd, fault)
         if fault == "pcscd_killed":
-            live_pcscd.kill()
-            await until(pilot, kiosk, lambda st: isinstance(st.screen, s.NoCardService))
             assert not any(f.value for f in code_screen.query("Input")), "inputs not wiped"
-            live_pcscd.start()
-        else:
-            live_pcscd.stop()
-            live_pcscd.write_config = False
-            live_pcscd.start()
-            await until(pilot, kiosk, lambda st: isinstance(st.screen, s.NoReader), timeout=20)
-            live_pcscd.write_config = True
-            live_pcscd.restart()
+        give_the_reader_back(live_pcscd, fault)
         # the virtual card reconnects to vpcd like a card that stayed in the reader
         await until(pilot, kiosk, on(STEPS[step]), timeout=30)
         assert kiosk.store.load_checkpoint() is not None

@@ -7,9 +7,7 @@ inserted again, the holder starts a new unlock and finishes it.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import pytest
 
@@ -19,44 +17,22 @@ from card.reader import CardSession
 from demo.world import DemoWorld
 from kiosk.app import KioskApp
 from kiosk.flow import states as s
-from tests.app.conftest import latest_code
-from tests.app.journey import SIZE, Holder, fields_ready, on, until
+from tests.app.journey import SIZE, Holder, on, until
 from tests.conftest import READER
+from tests.faults.stall import Stall, holding
 
 pytestmark = pytest.mark.pcsc
 NEW = "258147"
 
 
-@dataclass
-class Stall:
-    """RESET RETRY COUNTER is held at the card until `release` (a card being pulled)."""
-
-    reached: threading.Event = field(default_factory=threading.Event)
-    release: threading.Event = field(default_factory=threading.Event)
-
-
 @pytest.fixture
 def stall() -> Iterator[Stall]:
-    held = Stall()
-    original = Applet.process
+    """RESET RETRY COUNTER is held at the card until `release` (a card being pulled)."""
 
-    def process(self: Applet, command: bytes) -> bytes:
-        if (
-            len(command) > 1
-            and command[1] == apdu.Ins.RESET_RETRY_COUNTER
-            and not held.release.is_set()
-        ):
-            held.reached.set()
-            held.release.wait(20)
-            return bytes.fromhex("6F00")  # never reaches the kiosk: the card is gone by then
-        return original(self, command)
+    def reset_retry_counter(command: bytes) -> bool:
+        return len(command) > 1 and command[1] == apdu.Ins.RESET_RETRY_COUNTER
 
-    Applet.process = process  # type: ignore[method-assign]
-    try:
-        yield held
-    finally:
-        held.release.set()
-        Applet.process = original  # type: ignore[method-assign]
+    yield from holding(Applet, Stall(), reset_retry_counter)
 
 
 async def test_card_pulled_during_the_write(
@@ -66,37 +42,16 @@ async def test_card_pulled_during_the_write(
     async with kiosk.run_test(size=SIZE) as pilot:
         alex = Holder(world, kiosk, pilot)
         await alex.to_new_passcode()
-        await alex.type(NEW)
-        await pilot.press("enter")
-        await alex.type(NEW)
-        await pilot.press("enter")
+        await alex.type_new_passcode(NEW)
         await until(pilot, kiosk, lambda _: stall.reached.is_set(), timeout=20)
-        world.cards.remove()
-        # the session ends (the notice may already have given way to the waiting screen)
-        await until(
-            pilot,
-            kiosk,
-            lambda st: (
-                st.card is None and isinstance(st.screen, s.CardRemovedNotice | s.WaitingForCard)
-            ),
-            timeout=20,
-        )
+        await alex.pull_card()
         card = world.cards.personalisation("locked")
         assert card.tries_left == 0 and card.pin == alex.data["pin"], "card half-written"
         stall.release.set()
         # inserted again: a new unlock, start to finish
-        state = await alex.to_questions()
-        await alex.type_answers(state)
-        await until(pilot, kiosk, on(s.CodeEntry))
-        await fields_ready(pilot, kiosk)
-        await alex.type(latest_code(world, alex.data["email"], count=2))
-        await pilot.press("enter")
-        await until(pilot, kiosk, on(s.NewPasscode))
-        await fields_ready(pilot, kiosk)
-        await alex.type(NEW)
-        await pilot.press("enter")
-        await alex.type(NEW)
-        await pilot.press("enter")
+        await alex.to_code()
+        await alex.enter_code(code_count=2)
+        await alex.type_new_passcode(NEW)
         await until(pilot, kiosk, on(s.Unlocked), timeout=30)
     with CardSession.open(READER) as session:
         session.verify(NEW)

@@ -13,9 +13,9 @@ from card.pcscd import PrivatePcscd
 from demo.world import DemoWorld
 from kiosk.app import KioskApp
 from kiosk.flow import states as s
-from tests.app.conftest import holder
-from tests.app.journey import SIZE, fields_ready, on, until
-from tests.faults.cards import PROFILES, assert_card_holds, card_key
+from tests.app.journey import SIZE, card_in_and_choose, on, until
+from tests.faults.cards import PROFILES, assert_card_holds, card_and_holder
+from tests.faults.reader import give_the_reader_back, take_the_reader_away
 
 pytestmark = pytest.mark.pcsc
 
@@ -25,25 +25,18 @@ pytestmark = pytest.mark.pcsc
 async def test_fault_on_the_change_passcode_screen(
     world: DemoWorld, kiosk: KioskApp, live_pcscd: PrivatePcscd, profile: str, fault: str
 ) -> None:
-    key = card_key(profile, "working")
-    bo = holder(world, key)
+    key, bo = card_and_holder(world, profile, "working")
     assert world.cards is not None
     async with kiosk.run_test(size=SIZE) as pilot:
-        await until(pilot, kiosk, on(s.WaitingForCard))
-        world.cards.insert(key)
-        await until(pilot, kiosk, on(s.CardStatus))
-        await pilot.press("2")
-        await until(pilot, kiosk, on(s.ChangePasscode))
-        await fields_ready(pilot, kiosk)
+        await card_in_and_choose(pilot, kiosk, world, key, "2", s.ChangePasscode)
         await pilot.press(*bo["pin"], "enter", *"274816", "enter", *"2748")
         typed_on = kiosk.screen
         if fault == "card_removed":
             world.cards.remove()
             await until(pilot, kiosk, on(s.CardRemovedNotice))
         else:
-            live_pcscd.kill()
-            await until(pilot, kiosk, lambda st: isinstance(st.screen, s.NoCardService))
-            live_pcscd.start()
+            await take_the_reader_away(pilot, kiosk, live_pcscd, fault)
+            give_the_reader_back(live_pcscd, fault)
             await until(pilot, kiosk, on(s.CardStatus), timeout=30)
         assert all(not f.value for f in typed_on.query("Input")), "inputs not wiped"
     assert_card_holds(world, key, bo["pin"], blocked=False)

@@ -22,9 +22,9 @@ from card.piv_applet import PivApplet, PivPersonalisation
 from demo.world import DemoWorld
 from kiosk.app import KioskApp
 from kiosk.flow import states as s
-from tests.app.conftest import latest_code
-from tests.app.journey import SIZE, Holder, fields_ready, on, until
+from tests.app.journey import SIZE, Holder, on, until
 from tests.faults.cards import assert_card_holds, escrowed_puk_count
+from tests.faults.stall import holding
 
 pytestmark = pytest.mark.pcsc
 NEW = "258147"
@@ -46,27 +46,12 @@ class Stall:
 
 
 def stalling(held: Stall) -> Iterator[Stall]:
-    original = PivApplet.process
+    """`held`'s command (its INS and P2) held at a PIV card."""
 
-    def process(self: PivApplet, command: bytes) -> bytes:
-        if (
-            len(command) > 3
-            and (command[1], command[3]) == (held.ins, held.p2)
-            and not held.release.is_set()
-        ):
-            if held.applied:
-                original(self, command)
-            held.reached.set()
-            held.release.wait(20)
-            return bytes.fromhex("6F00")  # never reaches the kiosk: the card is gone
-        return original(self, command)
+    def matches(command: bytes) -> bool:
+        return len(command) > 3 and (command[1], command[3]) == (held.ins, held.p2)
 
-    PivApplet.process = process  # type: ignore[method-assign]
-    try:
-        yield held
-    finally:
-        held.release.set()
-        PivApplet.process = original  # type: ignore[method-assign]
+    yield from holding(PivApplet, held, matches, applied=held.applied)
 
 
 CASES = {
@@ -84,13 +69,6 @@ def stall(request: pytest.FixtureRequest) -> Iterator[Stall]:
     yield from stalling(Stall(ins, p2, applied, tries))
 
 
-async def _new_passcode(kiosk: KioskApp, pilot: object, jordan: Holder, value: str) -> None:
-    await jordan.type(value)
-    await pilot.press("enter")  # type: ignore[attr-defined]
-    await jordan.type(value)
-    await pilot.press("enter")  # type: ignore[attr-defined]
-
-
 async def test_piv_card_pulled_during_the_unblock(
     world: DemoWorld, kiosk: KioskApp, stall: Stall
 ) -> None:
@@ -98,17 +76,9 @@ async def test_piv_card_pulled_during_the_unblock(
     async with kiosk.run_test(size=SIZE) as pilot:
         jordan = Holder(world, kiosk, pilot, key="piv-locked")
         await jordan.to_new_passcode()
-        await _new_passcode(kiosk, pilot, jordan, NEW)
+        await jordan.type_new_passcode(NEW)
         await until(pilot, kiosk, lambda _: stall.reached.is_set(), timeout=20)
-        world.cards.remove()
-        await until(
-            pilot,
-            kiosk,
-            lambda st: (
-                st.card is None and isinstance(st.screen, s.CardRemovedNotice | s.WaitingForCard)
-            ),
-            timeout=20,
-        )
+        await jordan.pull_card()
         stall.release.set()
         card = world.cards.personalisation("piv-locked")
         assert isinstance(card, PivPersonalisation)
@@ -124,14 +94,8 @@ async def test_piv_card_pulled_during_the_unblock(
             assert card.pin_blocked and card.pin.matches(piv.encode_reference(jordan.data["pin"]))
         # Inserted again: a new unlock, start to finish; settling costs at most one PUK
         # try, refilled at once.
-        state = await jordan.to_questions()
-        await jordan.type_answers(state)
-        await until(pilot, kiosk, on(s.CodeEntry))
-        await fields_ready(pilot, kiosk)
-        await jordan.type(latest_code(world, jordan.data["email"], count=2))
-        await pilot.press("enter")
-        await until(pilot, kiosk, on(s.NewPasscode))
-        await fields_ready(pilot, kiosk)
+        await jordan.to_code()
+        await jordan.enter_code(code_count=2)
         tries_before = card.puk_tries_left
         lowest = [card.puk_tries_left]
         process = PivApplet.process
@@ -143,7 +107,7 @@ async def test_piv_card_pulled_during_the_unblock(
 
         PivApplet.process = counted  # type: ignore[method-assign]
         try:
-            await _new_passcode(kiosk, pilot, jordan, AGAIN)
+            await jordan.type_new_passcode(AGAIN)
             await until(pilot, kiosk, on(s.Unlocked), timeout=30)
         finally:
             PivApplet.process = process  # type: ignore[method-assign]

@@ -15,42 +15,25 @@ from card.pcscd import PrivatePcscd
 from demo.world import DemoWorld
 from kiosk.app import KioskApp
 from kiosk.flow import states as s
-from tests.app.conftest import holder, latest_code
-from tests.app.journey import SIZE, field_values, fields_ready, on, until
+from tests.app.conftest import latest_code
+from tests.app.journey import SIZE, field_values, fields_ready, insert_card, on, until
 from tests.app.test_registration_app import (
     NEW_ANSWERS,
     choose,
     service_holder,
     to_contact_details,
+    type_registration_answers,
 )
-from tests.faults.cards import assert_card_holds, card_key, on_both_profiles
+from tests.faults.cards import assert_card_holds, card_and_holder
+from tests.faults.reader import give_the_reader_back, reader_fault_cells, take_the_reader_away
 
 pytestmark = pytest.mark.pcsc
 
 
-async def _answer(pilot: object, app: KioskApp) -> None:
-    state = await until(pilot, app, on(s.RegistrationAnswers))
-    await fields_ready(pilot, app)
-    assert isinstance(state.screen, s.RegistrationAnswers)
-    for question in state.screen.questions:
-        answer = NEW_ANSWERS[question.id]
-        await pilot.press(*answer, "enter", *answer, "enter")  # type: ignore[attr-defined]
-
-
 STEPS = ["answers", "code"]
-FAULTS = ["pcscd_killed", "reader_gone"]
 
 
-# On a PIV card, pcscd killed at both steps; the reader gone takes the kiosk down
-# the same path (the same card read again when the reader is back), run on the
-# own-applet card only.
-@pytest.mark.parametrize(
-    ("profile", "fault", "step"),
-    on_both_profiles(
-        [(fault, step) for fault in FAULTS for step in STEPS],
-        [("pcscd_killed", step) for step in STEPS],
-    ),
-)
+@pytest.mark.parametrize(("profile", "fault", "step"), reader_fault_cells(STEPS))
 async def test_card_service_fault_while_registering(
     world: DemoWorld,
     kiosk: KioskApp,
@@ -59,12 +42,10 @@ async def test_card_service_fault_while_registering(
     fault: str,
     step: str,
 ) -> None:
-    key = card_key(profile, "unregistered")
-    sam = holder(world, key)
+    key, sam = card_and_holder(world, profile, "unregistered")
     assert world.cards is not None
     async with kiosk.run_test(size=SIZE) as pilot:
-        await until(pilot, kiosk, on(s.WaitingForCard))
-        world.cards.insert(key)
+        await insert_card(pilot, kiosk, world, key)
         await to_contact_details(pilot, kiosk, sam)
         await pilot.press(*sam["email"], "enter", *"07700 900 003", "enter")
         await choose(pilot, kiosk, list(NEW_ANSWERS))
@@ -72,30 +53,21 @@ async def test_card_service_fault_while_registering(
         # before the answers were accepted goes back to choosing them.
         expected: type = s.ChooseQuestions
         if step == "code":
-            await _answer(pilot, kiosk)
+            await type_registration_answers(pilot, kiosk, NEW_ANSWERS)
             await until(pilot, kiosk, on(s.RegistrationCodeEntry))
             expected = s.RegistrationCodeEntry
         else:
             await until(pilot, kiosk, on(s.RegistrationAnswers))
         await fields_ready(pilot, kiosk)
         await pilot.press(*"abcd")
-        if fault == "pcscd_killed":
-            live_pcscd.kill()
-            await until(pilot, kiosk, lambda st: isinstance(st.screen, s.NoCardService))
-            live_pcscd.start()
-        else:
-            live_pcscd.stop()
-            live_pcscd.write_config = False
-            live_pcscd.start()
-            await until(pilot, kiosk, lambda st: isinstance(st.screen, s.NoReader), timeout=20)
-            live_pcscd.write_config = True
-            live_pcscd.restart()
+        await take_the_reader_away(pilot, kiosk, live_pcscd, fault)
+        give_the_reader_back(live_pcscd, fault)
         await until(pilot, kiosk, on(expected), timeout=30)
         if step == "code":
             assert not any(field_values(kiosk)), "inputs not wiped"
         if step == "answers":
             await choose(pilot, kiosk, list(NEW_ANSWERS))
-            await _answer(pilot, kiosk)
+            await type_registration_answers(pilot, kiosk, NEW_ANSWERS)
             await until(pilot, kiosk, on(s.RegistrationCodeEntry))
             await fields_ready(pilot, kiosk)
         await pilot.press(*latest_code(world, sam["email"]), "enter")

@@ -22,6 +22,7 @@ from tests.app.test_registration_app import (
     choose,
     service_holder,
     to_contact_details,
+    type_registration_answers,
 )
 from tests.faults.conftest import mail_down
 from tests.faults.test_service_faults import SERVICE_FAULTS, Fault
@@ -76,15 +77,7 @@ async def test_service_fault_while_registering(
         else:
             await pilot.press("enter")
         await choose(pilot, kiosk, list(NEW_ANSWERS))
-        state = await until(pilot, kiosk, on(s.RegistrationAnswers))
-        await fields_ready(pilot, kiosk)
-        assert isinstance(state.screen, s.RegistrationAnswers)
-        questions = state.screen.questions
-        for i, question in enumerate(questions):
-            answer = NEW_ANSWERS[question.id]
-            await pilot.press(*answer, "enter", *answer.upper())
-            if i + 1 < len(questions):
-                await pilot.press("enter")
+        await type_registration_answers(pilot, kiosk, NEW_ANSWERS, again=str.upper, submit=False)
         if step == "answers":
             await through_fault(pilot, kiosk, world, s.RegistrationAnswers, inject)
         else:

@@ -11,10 +11,15 @@ import pytest
 from demo.world import DemoWorld
 from kiosk.app import KioskApp
 from kiosk.flow import states as s
-from tests.app.conftest import holder, latest_code
-from tests.app.journey import SIZE, fields_ready, on, until
-from tests.app.test_registration_app import NEW_ANSWERS, choose, service_holder
-from tests.faults.cards import assert_card_holds, card_key, on_both_profiles
+from tests.app.conftest import latest_code
+from tests.app.journey import SIZE, card_in_and_choose, fields_ready, on, until
+from tests.app.test_registration_app import (
+    NEW_ANSWERS,
+    choose,
+    service_holder,
+    type_registration_answers,
+)
+from tests.faults.cards import assert_card_holds, card_and_holder, on_both_profiles
 
 pytestmark = pytest.mark.pcsc
 
@@ -32,16 +37,10 @@ PIV_STEPS = ["passcode", "contact_details", "code"]
 async def test_card_removed_at_every_registration_step(
     world: DemoWorld, kiosk: KioskApp, profile: str, step: str
 ) -> None:
-    key = card_key(profile, "unregistered")
-    sam = holder(world, key)
+    key, sam = card_and_holder(world, profile, "unregistered")
     assert world.cards is not None
     async with kiosk.run_test(size=SIZE) as pilot:
-        await until(pilot, kiosk, on(s.WaitingForCard))
-        world.cards.insert(key)
-        await until(pilot, kiosk, on(s.CardStatus))
-        await pilot.press("1")
-        await until(pilot, kiosk, on(s.PasscodeEntry))
-        await fields_ready(pilot, kiosk)
+        await card_in_and_choose(pilot, kiosk, world, key, "1", s.PasscodeEntry)
         if step != "passcode":
             await pilot.press(*sam["pin"], "enter")
             await until(pilot, kiosk, on(s.Terms))
@@ -57,15 +56,7 @@ async def test_card_removed_at_every_registration_step(
                 await pilot.press("space")
             else:
                 await choose(pilot, kiosk, list(NEW_ANSWERS))
-                state = await until(pilot, kiosk, on(s.RegistrationAnswers))
-                await fields_ready(pilot, kiosk)
-                assert isinstance(state.screen, s.RegistrationAnswers)
-                questions = state.screen.questions
-                for i, question in enumerate(questions):
-                    answer = NEW_ANSWERS[question.id]
-                    await pilot.press(*answer, "enter", *answer)
-                    if step == "code" or i + 1 < len(questions):
-                        await pilot.press("enter")
+                await type_registration_answers(pilot, kiosk, NEW_ANSWERS, submit=step == "code")
                 if step == "code":
                     await until(pilot, kiosk, on(s.RegistrationCodeEntry))
                     await fields_ready(pilot, kiosk)

@@ -92,9 +92,7 @@ async def test_service_fault_at_each_step(
             await alex.type(latest_code(world, alex.data["email"]))
         else:
             await alex.to_new_passcode()
-            await alex.type(NEW)
-            await pilot.press("enter")
-            await alex.type(NEW)
+            await alex.type_new_passcode(NEW, submit=False)
         typed = field_values(kiosk)
         if step != "start_unlock":
             fault_on.enter_context(SERVICE_FAULTS[fault](world))

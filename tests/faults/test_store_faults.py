@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,14 +20,12 @@ from pydantic import SecretStr
 
 from card.reader import CardSession
 from demo.world import DemoWorld
-from kiosk.app import KioskApp, make_app
-from kiosk.card_access import PcscCardAccess
+from kiosk.app import KioskApp
 from kiosk.flow import states as s
-from kiosk.service_client import ServiceClient
 from kiosk.settings import KioskSettings
-from kiosk.store import LocalStore, open_store
-from tests.app.conftest import holder, latest_code
-from tests.app.journey import SIZE, Holder, fields_ready, on, until
+from kiosk.store import open_store
+from tests.app.conftest import holder, kiosk_on
+from tests.app.journey import SIZE, Holder, audit_export, card_in, fields_ready, on, until
 from tests.conftest import READER
 
 pytestmark = pytest.mark.pcsc
@@ -64,18 +62,13 @@ def fill(disk: Path) -> Path:
 
 
 def kiosk_events(world: DemoWorld) -> list[dict[str, object]]:
-    out = subprocess.run(
-        [sys.executable, "-m", "service.cli", "audit", "export", "--db", world.db_url],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout
-    return [r for r in map(json.loads, out.splitlines()) if r["source"] == "kiosk"]
+    return [r for r in map(json.loads, audit_export(world).splitlines()) if r["source"] == "kiosk"]
 
 
-def kiosk_on(disk: Path, world: DemoWorld) -> tuple[KioskApp, LocalStore]:
-    """The kiosk with its store on `disk`, delivering its outbox every half second."""
+@contextmanager
+def kiosk_on_disk(disk: Path, world: DemoWorld) -> Iterator[KioskApp]:
+    """The kiosk with its store on `disk` (in memory if the disk refuses it), delivering
+    its outbox every half second; the store is closed after."""
     settings = KioskSettings.load(
         None,
         service_url=world.service_url,
@@ -83,53 +76,38 @@ def kiosk_on(disk: Path, world: DemoWorld) -> tuple[KioskApp, LocalStore]:
         store=disk / "kiosk.sqlite",
         reader=READER,
     )
-    store = open_store(settings.store)
-    app = make_app(
-        settings=settings,
-        card=PcscCardAccess(READER),
-        client=ServiceClient(world.service_url, world.kiosk_token, timeout=3.0, retries=1),
-        store=store,
-        demo=world.cards,
-        outbox_seconds=0.5,
-    )
-    return app, store
+    with kiosk_on(world, settings, opener=open_store, demo=world.cards, outbox_seconds=0.5) as app:
+        yield app
 
 
 async def test_store_fault_mid_journey(world: DemoWorld, small_disk: Path) -> None:
     fault = "read_only" if os.statvfs(small_disk).f_flag & os.ST_RDONLY else "full"
-    app, store = kiosk_on(small_disk, world)
-    async with app.run_test(size=SIZE) as pilot:
-        alex = Holder(world, app, pilot)
-        state = await alex.to_questions()
-        # let what is queued so far reach the service, so the rest is the test
-        await until(pilot, app, lambda _: len(store.outbox) == 0)
-        before = len(kiosk_events(world))
-        if fault == "full":
-            filler = fill(small_disk)
-        await alex.type_answers(state)
-        await until(pilot, app, on(s.CodeEntry))
-        await fields_ready(pilot, app)
-        await alex.type(latest_code(world, alex.data["email"]))
-        await pilot.press("enter")
-        await until(pilot, app, on(s.NewPasscode))
-        await fields_ready(pilot, app)
-        await alex.type(NEW)
-        await pilot.press("enter")
-        await alex.type(NEW)
-        await pilot.press("enter")
-        await until(pilot, app, on(s.Unlocked), timeout=30)
-        # the disk is still unusable: the events went from memory
-        await until(pilot, app, lambda _: not app.effects.unsaved, timeout=20)
-        if fault == "full":
-            filler.unlink()
-    with CardSession.open(READER) as session:
-        session.verify(NEW)
-    events = kiosk_events(world)
-    ids = [e["event_id"] for e in events]
-    assert len(ids) == len(set(ids)), "an event reached the service twice"
-    later = {e["type"] for e in events[before:]}
-    assert {"card_written", "unlocked"} & later or len(events) > before, later
-    store.close()
+    with kiosk_on_disk(small_disk, world) as app:
+        async with app.run_test(size=SIZE) as pilot:
+            alex = Holder(world, app, pilot)
+            state = await alex.to_questions()
+            # let what is queued so far reach the service, so the rest is the test
+            await until(pilot, app, lambda _: len(app.store.outbox) == 0)
+            before = len(kiosk_events(world))
+            if fault == "full":
+                filler = fill(small_disk)
+            await alex.type_answers(state)
+            await until(pilot, app, on(s.CodeEntry))
+            await fields_ready(pilot, app)
+            await alex.enter_code()
+            await alex.type_new_passcode(NEW)
+            await until(pilot, app, on(s.Unlocked), timeout=30)
+            # the disk is still unusable: the events went from memory
+            await until(pilot, app, lambda _: not app.effects.unsaved, timeout=20)
+            if fault == "full":
+                filler.unlink()
+        with CardSession.open(READER) as session:
+            session.verify(NEW)
+        events = kiosk_events(world)
+        ids = [e["event_id"] for e in events]
+        assert len(ids) == len(set(ids)), "an event reached the service twice"
+        later = {e["type"] for e in events[before:]}
+        assert {"card_written", "unlocked"} & later or len(events) > before, later
 
 
 async def test_store_fault_while_registering(world: DemoWorld, small_disk: Path) -> None:
@@ -137,22 +115,19 @@ async def test_store_fault_while_registering(world: DemoWorld, small_disk: Path)
     from tests.app.test_registration_app import NEW_ANSWERS, register, service_holder
 
     fault = "read_only" if os.statvfs(small_disk).f_flag & os.ST_RDONLY else "full"
-    app, store = kiosk_on(small_disk, world)
-    sam = holder(world, "unregistered")
-    assert world.cards is not None
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, app, on(s.WaitingForCard))
-        world.cards.insert("unregistered")
-        await until(pilot, app, on(s.CardStatus))
-        if fault == "full":
-            filler = fill(small_disk)
-        await register(pilot, app, world, sam, NEW_ANSWERS)
-        await until(pilot, app, lambda _: not app.effects.unsaved, timeout=20)
-        if fault == "full":
-            filler.unlink()
-    assert service_holder(world, sam["uuid"]).get("registered") is True
-    events = kiosk_events(world)
-    ids = [e["event_id"] for e in events]
-    assert len(ids) == len(set(ids)), "an event reached the service twice"
-    assert {"registration_started", "registration"} <= {e["type"] for e in events}
-    store.close()
+    with kiosk_on_disk(small_disk, world) as app:
+        sam = holder(world, "unregistered")
+        assert world.cards is not None
+        async with app.run_test(size=SIZE) as pilot:
+            await card_in(pilot, app, world, "unregistered")
+            if fault == "full":
+                filler = fill(small_disk)
+            await register(pilot, app, world, sam, NEW_ANSWERS)
+            await until(pilot, app, lambda _: not app.effects.unsaved, timeout=20)
+            if fault == "full":
+                filler.unlink()
+        assert service_holder(world, sam["uuid"]).get("registered") is True
+        events = kiosk_events(world)
+        ids = [e["event_id"] for e in events]
+        assert len(ids) == len(set(ids)), "an event reached the service twice"
+        assert {"registration_started", "registration"} <= {e["type"] for e in events}

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
 
+from tests.screens.conftest import utc_wall_clock
 
-@pytest.fixture(autouse=True)
-def utc_wall_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Screens show local times; pin the local zone to UTC for these tests."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+__all__ = ["utc_wall_clock"]  # the screens' autouse fixture: these tests render screens too
 
 
 @pytest.fixture

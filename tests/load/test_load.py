@@ -29,7 +29,6 @@ import random
 import secrets
 import statistics
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -57,6 +56,7 @@ from service.settings import ServiceSettings
 from service.store import open_engine
 from tests.badinput.recording import Exchange, RecordingTransport
 from tests.service.conftest import CHEAP_ARGON2, Mailbox, card_mac, free_port
+from tests.service.serve_process import serve_argv
 
 pytestmark = pytest.mark.load
 
@@ -125,24 +125,7 @@ def start_instance(db: str, keys: Path, smtp_port: int, log: Path) -> Instance:
         "SSU_SERVICE_ARGON2__MEMORY_COST": str(CHEAP_ARGON2.memory_cost),
         "SSU_SERVICE_ARGON2__PARALLELISM": str(CHEAP_ARGON2.parallelism),
     }
-    command = [
-        sys.executable,
-        "-m",
-        "service",
-        "serve",
-        "--db",
-        db,
-        "--keys",
-        str(keys),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--smtp-host",
-        "127.0.0.1",
-        "--smtp-port",
-        str(smtp_port),
-    ]
+    command = serve_argv(port, smtp_port, "--db", db, "--keys", str(keys))
     with open(log, "wb") as sink:
         process = subprocess.Popen(
             command, cwd=REPO, env=env, stdout=sink, stderr=subprocess.STDOUT

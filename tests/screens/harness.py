@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -139,12 +141,34 @@ class ScreenHarness(App[None], inherit_bindings=False):
         self.intents.append(message.event)
 
 
+SIZE = (100, 32)
+"""The terminal the screens are shown in, unless a test says otherwise."""
+
+
+@asynccontextmanager
+async def shown(
+    state: KioskState, *, overlay: KioskOverlay | None = None, size: tuple[int, int] = SIZE
+) -> AsyncIterator[tuple[ScreenHarness, Any]]:
+    """`state`'s screen (and `overlay`) shown under Pilot in a terminal of `size`, once
+    it has drawn: (app, pilot)."""
+    app = ScreenHarness(state, overlay=overlay)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        yield app, pilot
+
+
 def screen_text(app: App[Any]) -> str:
     """Everything on the terminal right now, as plain text (what a passer-by sees).
 
     Rendered the way `App.export_screenshot` renders, but exported as text so a
     test can search it.
     """
+    return printed(app, record=True, safe_box=False).export_text(styles=False)
+
+
+def printed(app: App[Any], **options: Any) -> Console:
+    """A console of the app's size with the whole screen printed to it, as the app
+    writes it to a true-colour terminal; `options` are the Console's others."""
     width, height = app.size
     console = Console(
         width=width,
@@ -152,11 +176,10 @@ def screen_text(app: App[Any]) -> str:
         file=io.StringIO(),
         force_terminal=True,
         color_system="truecolor",
-        record=True,
         legacy_windows=False,
-        safe_box=False,
+        **options,
     )
     console.print(
         app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
     )
-    return console.export_text(styles=False)
+    return console

@@ -33,7 +33,7 @@ from screens import (
     SecretInput,
     TermsScreen,
 )
-from tests.screens.harness import CARD, QUESTIONS, ScreenHarness, screen_text
+from tests.screens.harness import CARD, QUESTIONS, screen_text, shown
 from tests.screens.registration_states import (
     CATALOGUE,
     DOMAINS,
@@ -44,7 +44,6 @@ from tests.screens.registration_states import (
     registration_states,
 )
 
-SIZE = (100, 32)
 STATES = registration_states()
 
 
@@ -55,9 +54,7 @@ def test_every_new_state_has_its_screen() -> None:
 
 
 async def test_working_card_keys_1_and_2_choose_register_or_change() -> None:
-    app = ScreenHarness(STATES["card_status_working_choices"])
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(STATES["card_status_working_choices"]) as (app, pilot):
         text = screen_text(app)
         assert "Register for self-service" in text and "Change your passcode" in text
         await pilot.press("1", "2", "enter")
@@ -69,9 +66,7 @@ async def test_blocked_card_has_no_register_choice() -> None:
     state = reg_state(
         s.CardStatus(card=CARD, condition=s.CardCondition.BLOCKED, expires_in_days=None)
     )
-    app = ScreenHarness(state)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(state) as (app, pilot):
         assert "Register for self-service" not in screen_text(app)
         await pilot.press("1", "2")
         await pilot.pause()
@@ -79,9 +74,7 @@ async def test_blocked_card_has_no_register_choice() -> None:
 
 
 async def test_passcode_entry_sends_the_passcode_and_warns_before_the_last_try() -> None:
-    app = ScreenHarness(STATES["passcode_entry_last_try"])
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(STATES["passcode_entry_last_try"]) as (app, pilot):
         text = screen_text(app)
         assert "this is your last try" in text and "1 more passcode try" in text
         await pilot.press(*"905137", "enter")
@@ -91,17 +84,13 @@ async def test_passcode_entry_sends_the_passcode_and_warns_before_the_last_try()
 
 
 async def test_passcode_entry_without_warning_when_tries_remain() -> None:
-    app = ScreenHarness(reg_state(s.PasscodeEntry(tries_left=3)))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(reg_state(s.PasscodeEntry(tries_left=3))) as (app, pilot):
         assert "last try" not in screen_text(app)
         assert "3 more passcode tries" in screen_text(app)
 
 
 async def test_terms_scroll_by_keyboard_enter_accepts_escape_declines() -> None:
-    app = ScreenHarness(STATES["terms"])
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(STATES["terms"]) as (app, pilot):
         assert isinstance(app.kiosk_screen, TermsScreen)
         box = app.kiosk_screen.query_one("#terms-box", VerticalScroll)
         assert box.max_scroll_y > 0, "the terms should need scrolling at this size"
@@ -125,9 +114,7 @@ async def test_terms_scroll_by_keyboard_enter_accepts_escape_declines() -> None:
 
 
 async def test_contact_details_names_the_domains_and_sends_what_was_typed() -> None:
-    app = ScreenHarness(STATES["contact_details_refused"])
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(STATES["contact_details_refused"]) as (app, pilot):
         text = screen_text(app)
         assert "nhs.net, gov.uk or mod.uk" in text
         fields = list(app.kiosk_screen.query(Input))
@@ -145,9 +132,7 @@ async def test_contact_details_names_the_domains_and_sends_what_was_typed() -> N
 
 async def test_choose_questions_by_keyboard() -> None:
     state = reg_state(s.ChooseQuestions(catalogue=CATALOGUE, loading=False), journey=registration())
-    app = ScreenHarness(state)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(state) as (app, pilot):
         assert isinstance(app.kiosk_screen, ChooseQuestionsScreen)
         options = app.kiosk_screen.query_one("#question-list", OptionList)
         assert app.focused is options and options.option_count == 20
@@ -173,9 +158,7 @@ async def test_choose_questions_by_keyboard() -> None:
 
 
 async def test_choose_questions_while_loading_shows_a_wait() -> None:
-    app = ScreenHarness(reg_state(s.ChooseQuestions(), journey=registration()))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(reg_state(s.ChooseQuestions(), journey=registration())) as (app, pilot):
         assert "Getting the questions" in screen_text(app)
         await pilot.press("space")
         await pilot.pause()
@@ -183,9 +166,7 @@ async def test_choose_questions_while_loading_shows_a_wait() -> None:
 
 
 async def test_each_answer_typed_twice_masked_and_sent_together() -> None:
-    app = ScreenHarness(STATES["registration_answers"])
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(STATES["registration_answers"]) as (app, pilot):
         assert isinstance(app.kiosk_screen, RegistrationAnswersScreen)
         fields = list(app.kiosk_screen.query(SecretInput))
         assert len(fields) == 2 * len(QUESTIONS)
@@ -199,9 +180,7 @@ async def test_each_answer_typed_twice_masked_and_sent_together() -> None:
 
 
 async def test_registration_code_screen_sends_the_code() -> None:
-    app = ScreenHarness(STATES["registration_code_sent"])
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(STATES["registration_code_sent"]) as (app, pilot):
         assert isinstance(app.kiosk_screen, RegistrationCodeSentScreen)
         assert "finishes your registration" in screen_text(app)
         await pilot.press(*"12345678", "enter")
@@ -211,9 +190,7 @@ async def test_registration_code_screen_sends_the_code() -> None:
 
 
 async def test_change_passcode_three_fields_then_sent() -> None:
-    app = ScreenHarness(STATES["change_passcode"])
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(STATES["change_passcode"]) as (app, pilot):
         assert isinstance(app.kiosk_screen, ChangePasscodeScreen)
         assert "2 more passcode tries" in screen_text(app)
         await pilot.press(*"905137", "enter", *"583920", "enter", *"583920", "enter")
@@ -225,9 +202,7 @@ async def test_change_passcode_three_fields_then_sent() -> None:
 
 @pytest.mark.parametrize("name", ["registered", "passcode_changed", "registration_stopped"])
 async def test_endings(name: str) -> None:
-    app = ScreenHarness(STATES[name])
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(STATES[name]) as (app, pilot):
         text = screen_text(app)
         assert "Alex Example" in text or "not been registered" in text
         await pilot.press("enter")
@@ -238,9 +213,7 @@ async def test_endings(name: str) -> None:
 
 async def test_help_from_the_waiting_screen_reaches_every_topic() -> None:
     state = reg_state(s.HelpPage(topic=HelpTopic.CONTACT_RA, back_to=s.WaitingForCard()), card=None)
-    app = ScreenHarness(state)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(state) as (app, pilot):
         await pilot.press("2", "3", "4", "5")
         await pilot.pause()
     assert app.intents == [
@@ -271,9 +244,7 @@ async def test_help_from_the_waiting_screen_reaches_every_topic() -> None:
 )
 async def test_help_pages_say_what_the_issue_asks(topic: HelpTopic, fragments: list[str]) -> None:
     state = reg_state(s.HelpPage(topic=topic, back_to=s.WaitingForCard()), card=None)
-    app = ScreenHarness(state)
-    async with app.run_test(size=(100, 60)) as pilot:
-        await pilot.pause()
+    async with shown(state, size=(100, 60)) as (app, pilot):
         text = " ".join(screen_text(app).split())
         for fragment in fragments:
             assert fragment in text, (fragment, text)

@@ -44,13 +44,13 @@ from tests.screens.harness import (
     CARD,
     NOW,
     QUESTIONS,
+    SIZE,
     ScreenHarness,
     journey,
     kiosk_state,
     screen_text,
+    shown,
 )
-
-SIZE = (100, 32)
 
 
 def questions_state(**changes: object) -> s.KioskState:
@@ -105,9 +105,7 @@ def test_an_outage_is_shown_by_the_screen_it_resumes_to() -> None:
 
 
 async def test_answers_enter_moves_on_then_sends_every_answer() -> None:
-    app = ScreenHarness(questions_state())
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(questions_state()) as (app, pilot):
         fields = secret_fields(app)
         assert app.focused is fields[0]
         for number in range(1, len(fields) + 1):
@@ -125,18 +123,14 @@ async def test_answers_enter_moves_on_then_sends_every_answer() -> None:
 
 
 async def test_code_enter_sends_the_code_and_f7_asks_for_a_new_one() -> None:
-    app = ScreenHarness(code_state())
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(code_state()) as (app, pilot):
         await pilot.press(*"1234 5678", "enter", "f7")
         await pilot.pause()
     assert app.intents == [SubmitCode(code="1234 5678"), ResendCodeRequested()]
 
 
 async def test_new_passcode_typed_twice_is_sent_as_typed() -> None:
-    app = ScreenHarness(passcode_state())
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(passcode_state()) as (app, pilot):
         await pilot.press(*"402917", "enter")
         await pilot.pause()
         assert app.intents == []
@@ -147,9 +141,7 @@ async def test_new_passcode_typed_twice_is_sent_as_typed() -> None:
 
 @pytest.mark.parametrize("state", [questions_state(), code_state(), passcode_state()])
 async def test_escape_in_a_field_posts_back(state: s.KioskState) -> None:
-    app = ScreenHarness(state)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(state) as (app, pilot):
         assert isinstance(app.focused, SecretInput)
         await pilot.press("x", "escape")
         await pilot.pause()
@@ -197,9 +189,7 @@ async def test_waiting_screen_has_help_but_no_back() -> None:
 
 async def test_cancel_confirmation_s_confirms_and_escape_goes_back() -> None:
     state = dataclasses.replace(questions_state(), overlay=s.CancelConfirmation())
-    app = ScreenHarness(state, overlay=CancelConfirmationScreen())
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(state, overlay=CancelConfirmationScreen()) as (app, pilot):
         assert "Stop unlocking your card?" in screen_text(app)
         await pilot.press("s", "escape")
         await pilot.pause()
@@ -209,9 +199,7 @@ async def test_cancel_confirmation_s_confirms_and_escape_goes_back() -> None:
 async def test_inactivity_warning_counts_down_from_the_state_clock() -> None:
     warning = s.InactivityWarning(ends_at=NOW + dt.timedelta(seconds=25), seconds_left=25)
     state = dataclasses.replace(questions_state(), overlay=warning)
-    app = ScreenHarness(state, overlay=InactivityWarningScreen())
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(state, overlay=InactivityWarningScreen()) as (app, pilot):
         assert "end in 25 seconds" in screen_text(app)
         app.show(dataclasses.replace(state, now=NOW + dt.timedelta(seconds=24)))
         await pilot.pause()
@@ -224,9 +212,7 @@ async def test_inactivity_warning_counts_down_from_the_state_clock() -> None:
 
 async def test_code_countdown_and_resend_availability_follow_the_state_clock() -> None:
     state = code_state()
-    app = ScreenHarness(state)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(state) as (app, pilot):
         text = screen_text(app)
         assert "a***@nhs.net at 14:02" in text
         assert "until 14:17: 14 minutes 20 seconds left" in text
@@ -250,9 +236,7 @@ async def test_code_countdown_and_resend_availability_follow_the_state_clock() -
     ],
 )
 async def test_wipe_empties_every_field(state: s.KioskState, screen_type: type) -> None:
-    app = ScreenHarness(state)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(state) as (app, pilot):
         assert isinstance(app.kiosk_screen, screen_type)
         fields = secret_fields(app)
         for field in fields:
@@ -272,9 +256,7 @@ async def test_wipe_empties_every_field(state: s.KioskState, screen_type: type) 
 @pytest.mark.parametrize("state", [questions_state(), passcode_state()])
 async def test_a_typed_secret_never_reaches_the_terminal(state: s.KioskState) -> None:
     secret = "Zebra77Q"
-    app = ScreenHarness(state)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(state) as (app, pilot):
         await pilot.press(*secret)
         await pilot.pause()
         assert app.focused is not None and getattr(app.focused, "value", None) == secret
@@ -290,9 +272,7 @@ async def test_a_typed_secret_never_reaches_the_terminal(state: s.KioskState) ->
 async def test_copy_cut_and_select_take_nothing_from_a_secret_field(
     state: s.KioskState,
 ) -> None:
-    app = ScreenHarness(state)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(state) as (app, pilot):
         field = app.focused
         assert isinstance(field, SecretInput)
         await pilot.press(*"hunter2")
@@ -310,9 +290,7 @@ async def test_copy_cut_and_select_take_nothing_from_a_secret_field(
 
 
 async def test_secret_input_stays_masked() -> None:
-    app = ScreenHarness(code_state())
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(code_state()) as (app, pilot):
         field = app.kiosk_screen.query_one(SecretInput)
         field.password = False
         assert field.password is True
@@ -323,9 +301,7 @@ async def test_secret_input_stays_masked() -> None:
 
 async def test_outage_banner_shows_over_the_fields_and_keeps_what_was_typed() -> None:
     state = questions_state()
-    app = ScreenHarness(state)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(state) as (app, pilot):
         await pilot.press(*"first", "enter", *"second")
         outage = s.ServiceUnavailable(
             doing="checking your answers",
@@ -356,9 +332,7 @@ async def test_outage_banner_says_what_to_do_and_never_counts_attempts(typed: bo
         retry_at=NOW + dt.timedelta(seconds=19),
         typed=typed,
     )
-    app = ScreenHarness(dataclasses.replace(state, screen=outage))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(dataclasses.replace(state, screen=outage)) as (app, pilot):
         text = " ".join(screen_text(app).replace("█", " ").split())
     assert "(attempt" not in text and "attempt 6" not in text
     assert "try again by itself in 19 seconds" in text
@@ -371,9 +345,7 @@ async def test_outage_banner_says_what_to_do_and_never_counts_attempts(typed: bo
 async def test_busy_banner_is_calm_and_keeps_what_was_typed() -> None:
     # Issue 14 item 3: "busy", not "cannot be reached"; answers stay in their fields.
     state = questions_state()
-    app = ScreenHarness(state)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(state) as (app, pilot):
         await pilot.press(*"first", "enter", *"second")
         sending = dataclasses.replace(state.screen, sending=True)
         busy = s.ServiceUnavailable(
@@ -397,9 +369,7 @@ async def test_busy_banner_is_calm_and_keeps_what_was_typed() -> None:
 
 async def test_new_questions_replace_the_fields_but_the_same_ones_keep_them() -> None:
     state = questions_state()
-    app = ScreenHarness(state)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(state) as (app, pilot):
         await pilot.press(*"kept")
         app.show(dataclasses.replace(state, screen=dataclasses.replace(state.screen, error="x")))
         await pilot.pause()
@@ -412,9 +382,7 @@ async def test_new_questions_replace_the_fields_but_the_same_ones_keep_them() ->
 
 
 async def test_wipe_of_a_background_screen_clears_it_without_taking_focus() -> None:
-    app = ScreenHarness(passcode_state())
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(passcode_state()) as (app, pilot):
         await pilot.press(*"402917", "enter", *"40")
         passcode = app.kiosk_screen
         help_screen = WaitingForCardScreen()
@@ -432,9 +400,7 @@ async def test_wipe_of_a_background_screen_clears_it_without_taking_focus() -> N
 
 
 async def test_paste_from_the_app_clipboard_does_not_reach_a_secret_field() -> None:
-    app = ScreenHarness(code_state())
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(code_state()) as (app, pilot):
         app.copy_to_clipboard("99999999")
         await pilot.press("1", "ctrl+v")
         await pilot.pause()
@@ -443,7 +409,5 @@ async def test_paste_from_the_app_clipboard_does_not_reach_a_secret_field() -> N
 
 async def test_text_from_the_card_and_settings_is_shown_as_is_never_as_markup() -> None:
     card = dataclasses.replace(CARD, name="[red]Sam[/red] O'Brien")
-    app = ScreenHarness(kiosk_state(s.NotRegistered(card=card)))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(kiosk_state(s.NotRegistered(card=card))) as (app, pilot):
         assert "[red]Sam[/red] O'Brien" in screen_text(app)

@@ -19,14 +19,12 @@ from tests.screens.harness import (
     CARD,
     NOW,
     QUESTIONS,
-    ScreenHarness,
     journey,
     kiosk_state,
     screen_text,
+    shown,
 )
 from tests.screens.registration_states import reg_state, registration
-
-SIZE = (100, 32)
 
 
 def questions_state() -> s.KioskState:
@@ -42,9 +40,7 @@ def answers_state() -> s.KioskState:
 
 async def test_enter_never_means_yes_stop() -> None:
     state = dataclasses.replace(questions_state(), overlay=s.CancelConfirmation())
-    app = ScreenHarness(state, overlay=CancelConfirmationScreen())
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(state, overlay=CancelConfirmationScreen()) as (app, pilot):
         text = screen_text(app)
         assert "Stop unlocking your card?" in text
         assert "S: Yes, stop" in text and "Esc: No, go back" in text
@@ -57,9 +53,7 @@ async def test_enter_never_means_yes_stop() -> None:
 @pytest.mark.parametrize("key", ["s", "S"])
 async def test_s_stops(key: str) -> None:
     state = dataclasses.replace(questions_state(), overlay=s.CancelConfirmation())
-    app = ScreenHarness(state, overlay=CancelConfirmationScreen())
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(state, overlay=CancelConfirmationScreen()) as (app, pilot):
         await pilot.press(key, "escape")
         await pilot.pause()
     assert app.intents == [ConfirmCancel(), Back()]
@@ -70,17 +64,13 @@ async def test_the_stop_dialog_names_the_journey_being_stopped() -> None:
         s.ContactDetails(approved_domains=("nhs.net",)),
         overlay=s.CancelConfirmation(),
     )
-    app = ScreenHarness(registering, overlay=CancelConfirmationScreen())
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(registering, overlay=CancelConfirmationScreen()) as (app, pilot):
         text = screen_text(app)
     assert "Stop registering?" in text and "stays locked" not in text
 
 
 async def test_stopping_from_a_menu_does_not_claim_typing_was_cleared() -> None:
-    app = ScreenHarness(kiosk_state(s.SessionEnded(reason=s.EndReason.CANCELLED)))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(kiosk_state(s.SessionEnded(reason=s.EndReason.CANCELLED))) as (app, pilot):
         assert isinstance(app.kiosk_screen, SessionEndedScreen)
         text = screen_text(app)
     assert "You stopped." in text
@@ -92,9 +82,7 @@ async def test_stopping_from_a_menu_does_not_claim_typing_was_cleared() -> None:
 async def test_session_ended_says_typing_was_cleared_only_when_there_was_some(
     reason: s.EndReason, typed: bool
 ) -> None:
-    app = ScreenHarness(kiosk_state(s.SessionEnded(reason=reason, typed=typed)))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(kiosk_state(s.SessionEnded(reason=reason, typed=typed))) as (app, pilot):
         text = " ".join(screen_text(app).split())
     assert ("typed has been cleared" in text) is typed, text
 
@@ -114,9 +102,7 @@ def code_state() -> s.KioskState:
 
 
 async def test_a_code_is_shown_as_typed_in_groups_of_four() -> None:
-    app = ScreenHarness(code_state())
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(code_state()) as (app, pilot):
         field = app.focused
         assert isinstance(field, CodeInput)
         await pilot.press(*"123456789")  # one digit too many
@@ -135,9 +121,7 @@ async def test_a_code_is_shown_as_typed_in_groups_of_four() -> None:
 
 
 async def test_a_shown_code_is_masked_once_the_cursor_leaves_it_and_cannot_be_copied() -> None:
-    app = ScreenHarness(code_state())
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(code_state()) as (app, pilot):
         field = app.focused
         assert isinstance(field, CodeInput)
         await pilot.press(*"24681357", "ctrl+a", "ctrl+c", "ctrl+x")
@@ -159,9 +143,7 @@ async def test_a_shown_code_is_masked_once_the_cursor_leaves_it_and_cannot_be_co
 async def test_f8_shows_what_was_typed_in_the_field_with_the_cursor_only(
     state: s.KioskState,
 ) -> None:
-    app = ScreenHarness(state)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(state) as (app, pilot):
         assert "F8  Show what I typed" in screen_text(app)
         await pilot.press(*"Biscuit")
         await pilot.pause()
@@ -194,9 +176,7 @@ async def test_f8_does_nothing_on_a_passcode_screen() -> None:
     state = kiosk_state(
         s.NewPasscode(rules=("Use 6 to 8 digits.",)), journey=journey(Step.NEW_PASSCODE)
     )
-    app = ScreenHarness(state)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(state) as (app, pilot):
         await pilot.press(*"402917", "f8")
         await pilot.pause()
         assert "402917" not in screen_text(app) and "F8" not in screen_text(app)
@@ -207,9 +187,7 @@ async def test_f8_does_nothing_on_a_passcode_screen() -> None:
 
 async def test_after_an_error_the_cursor_goes_to_the_first_empty_answer() -> None:
     state = questions_state()
-    app = ScreenHarness(state)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(state) as (app, pilot):
         fields = list(app.kiosk_screen.query(AnswerInput))
         fields[1].focus()
         await pilot.press(*"leeds", "enter", *"pizza")
@@ -227,9 +205,7 @@ async def test_after_an_error_the_cursor_goes_to_the_first_empty_answer() -> Non
 
 
 async def test_up_and_down_move_between_fields_and_the_footer_says_so() -> None:
-    app = ScreenHarness(questions_state())
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(questions_state()) as (app, pilot):
         fields = list(app.kiosk_screen.query(AnswerInput))
         assert app.focused is fields[0]
         assert "↑ ↓  Move between fields" in screen_text(app)
@@ -246,9 +222,7 @@ async def test_a_registration_answer_error_is_shown_beside_its_answer_with_the_c
     None
 ):
     state = answers_state()
-    app = ScreenHarness(state)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+    async with shown(state, size=(80, 24)) as (app, pilot):
         for _ in range(8):
             await pilot.press(*"Kestrel", "down")
         await pilot.pause()
@@ -270,9 +244,7 @@ async def test_a_registration_answer_error_is_shown_beside_its_answer_with_the_c
 
 async def test_a_contact_details_error_puts_the_cursor_in_the_field_it_is_about() -> None:
     state = kiosk_state(s.ContactDetails(approved_domains=("nhs.net",)))
-    app = ScreenHarness(state)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(state) as (app, pilot):
         await pilot.press(*"sam.taylor@nhs.net", "enter", *"0123")
         await pilot.pause()
         email, mobile = app.kiosk_screen.query(Input)
@@ -290,9 +262,7 @@ async def test_a_contact_details_error_puts_the_cursor_in_the_field_it_is_about(
 
 
 async def test_a_key_typed_before_the_cursor_is_placed_goes_into_the_first_empty_field() -> None:
-    app = ScreenHarness(kiosk_state(s.ContactDetails(approved_domains=("nhs.net",))))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(kiosk_state(s.ContactDetails(approved_domains=("nhs.net",)))) as (app, pilot):
         app.set_focus(None)  # as on a screen drawn before its cursor is placed
         await pilot.press(*"sam@nhs.net")
         await pilot.pause()
@@ -338,9 +308,7 @@ def help_over(back_to: s.Screen, topic: HelpTopic = HelpTopic.CONTACT_RA) -> s.K
 async def test_f1_help_is_about_the_screen_it_was_opened_on(
     back_to: s.Screen, expected: list[str]
 ) -> None:
-    app = ScreenHarness(help_over(back_to))
-    async with app.run_test(size=(100, 40)) as pilot:
-        await pilot.pause()
+    async with shown(help_over(back_to), size=(100, 40)) as (app, pilot):
         text = screen_text(app)
     for words in expected:
         assert words in text, f"{words!r} not in the help page:\n{text}"
@@ -348,14 +316,13 @@ async def test_f1_help_is_about_the_screen_it_was_opened_on(
 
 
 async def test_the_expiring_help_says_what_a_sponsor_is_and_an_expired_card_opens_it() -> None:
-    app = ScreenHarness(help_over(s.WaitingForCard(), HelpTopic.EXPIRING))
-    async with app.run_test(size=(100, 40)) as pilot:
-        await pilot.pause()
+    async with shown(help_over(s.WaitingForCard(), HelpTopic.EXPIRING), size=(100, 40)) as (
+        app,
+        pilot,
+    ):
         assert "Your Sponsor is the person" in screen_text(app)
     expired = s.CardStatus(card=CARD, condition=s.CardCondition.EXPIRED, expires_in_days=None)
-    app = ScreenHarness(kiosk_state(expired))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(kiosk_state(expired)) as (app, pilot):
         await pilot.press("f1")
         await pilot.pause()
     assert app.intents == [Help(HelpTopic.EXPIRING)]
@@ -369,9 +336,7 @@ async def test_card_just_locked_says_why_once() -> None:
     from kiosk.flow.common import card_status
 
     status = dataclasses.replace(card_status(CARD, NOW, 90), notice=CARD_NOW_LOCKED)
-    app = ScreenHarness(kiosk_state(status))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(kiosk_state(status)) as (app, pilot):
         text = " ".join(screen_text(app).split())
         assert text.count("too many times") == 1, text
 
@@ -387,9 +352,7 @@ async def test_code_tries_are_for_the_unlock_not_for_one_code() -> None:
         expires_at=now + dt.timedelta(minutes=15),
         tries_left=2,
     )
-    app = ScreenHarness(kiosk_state(code, journey=journey(Step.CODE)))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(kiosk_state(code, journey=journey(Step.CODE))) as (app, pilot):
         text = " ".join(screen_text(app).split())
         assert "for this code" not in text
         assert "2 tries left to type a code" in text
@@ -407,9 +370,7 @@ async def test_a_void_code_says_exactly_what_starting_again_means(
     questions_next: bool, said: str, not_said: str | None
 ) -> None:
     stopped = s.UnlockStopped(reason=s.StopReason.CODE_VOID, questions_next=questions_next)
-    app = ScreenHarness(kiosk_state(stopped))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(kiosk_state(stopped)) as (app, pilot):
         text = " ".join(screen_text(app).split())
         assert "typed wrongly 3 times" in text
         assert said in text
@@ -420,9 +381,7 @@ async def test_a_void_code_says_exactly_what_starting_again_means(
 
 
 async def test_self_service_locked_says_why_and_what_to_take_to_the_ra_team() -> None:
-    app = ScreenHarness(kiosk_state(s.SelfServiceLocked()))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with shown(kiosk_state(s.SelfServiceLocked())) as (app, pilot):
         text = " ".join(screen_text(app).split())
     assert "cannot be unlocked at a kiosk" in text
     assert "answered wrongly 3 times" in text, "why"

@@ -82,6 +82,12 @@ def bearer(token: str, key: str | None = None) -> dict[str, str]:
     return headers
 
 
+def proof_body(holder: dict[str, Any], nonce: str, mac: str) -> dict[str, str]:
+    """What a request proving the holder's card sends: the card's serial and uuid, the
+    service's nonce and the card's MAC over it (both hex)."""
+    return {"serial": holder["serial"], "uuid": holder["uuid"], "nonce": nonce, "mac": mac}
+
+
 def post_unlock(
     url: str, token: str, masters: MasterKeys, holder: dict[str, Any]
 ) -> httpx.Response:
@@ -89,8 +95,9 @@ def post_unlock(
     the kiosk with `token`; the service's answer as it came."""
     nonce = httpx.post(f"{url}/v1/nonces", headers=bearer(token)).json()["nonce"]
     mac = card_mac(masters, holder["serial"], bytes.fromhex(nonce)).hex()
-    body = {"serial": holder["serial"], "uuid": holder["uuid"], "nonce": nonce, "mac": mac}
-    return httpx.post(f"{url}/v1/unlocks", json=body, headers=bearer(token))
+    return httpx.post(
+        f"{url}/v1/unlocks", json=proof_body(holder, nonce, mac), headers=bearer(token)
+    )
 
 
 def unlock_over_http(

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from tests.service.conftest import wait_for
@@ -242,3 +243,16 @@ def serve_notify(standin: NotifyStandIn) -> Iterator[NotifyStandIn]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@contextmanager
+def serve_notify_keyed(
+    templates: dict[str, NotifyTemplate], key_file: Path
+) -> Iterator[NotifyStandIn]:
+    """A fresh API key written owner-only to `key_file` (as the service reads it), and
+    the stand-in that knows it and `templates` served until the block ends."""
+    api_key, service_id, secret = make_api_key()
+    key_file.write_text(api_key + "\n")
+    key_file.chmod(0o600)
+    with serve_notify(NotifyStandIn(service_id, secret, templates)) as standin:
+        yield standin

@@ -44,6 +44,17 @@ async def holder_card(
     return await desk.holder_card(session.session_id, card["serial"], card["uuid"], nonce, mac)
 
 
+@asynccontextmanager
+async def ra_desk_with_card(
+    live: RunningService, masters: MasterKeys, card: dict[str, Any]
+) -> AsyncIterator[tuple[RaClient, RaSessionOut]]:
+    """At the RA desk, the demo RA signed in and `card` put in: (desk, session)."""
+    async with ra_desk(live) as desk:
+        session = await sign_in(desk, masters, live.holder("ra"))
+        await holder_card(desk, masters, session, card)
+        yield desk, session
+
+
 async def assisted_unlock(
     desk: RaClient, masters: MasterKeys, session: RaSessionOut, card: dict[str, Any]
 ) -> str:

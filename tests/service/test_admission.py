@@ -30,6 +30,7 @@ from tests.service.conftest import (
     start_service,
     wait_for,
 )
+from tests.service.holder_steps import proof_body
 
 # -- the pool on its own --------------------------------------------------------------------
 
@@ -167,7 +168,7 @@ def start_unlock(http: httpx.Client, masters: MasterKeys, holder: dict[str, Any]
     mac = card_mac(masters, holder["serial"], bytes.fromhex(nonce)).hex()
     started = http.post(
         "/v1/unlocks",
-        json={"serial": holder["serial"], "uuid": holder["uuid"], "nonce": nonce, "mac": mac},
+        json=proof_body(holder, nonce, mac),
     )
     assert started.status_code == 201, started.text
     body: dict[str, Any] = started.json()
@@ -304,10 +305,7 @@ def test_registration_answers_are_admitted_too(
         started = http.post(
             "/v1/registrations",
             json={
-                "serial": holder["serial"],
-                "uuid": holder["uuid"],
-                "nonce": nonce,
-                "mac": mac,
+                **proof_body(holder, nonce, mac),
                 "email": "someone@nhs.net",
                 "mobile": "07700900003",
                 "terms_version": busy_live.service.terms_version,

@@ -30,7 +30,8 @@ from kiosk.service_client import ServiceClient
 from kiosk.settings import KioskSettings
 from service.assembly import mailer_for
 from service.settings import ServiceSettings, load_settings
-from tests.service.conftest import Mailbox, card_mac, free_port, wait_for
+from tests.service.conftest import Mailbox, card_mac, free_port
+from tests.service.serve_process import wait_until_answering
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -261,16 +262,14 @@ def test_the_service_starts_as_its_unit_starts_it(
         process = subprocess.Popen(
             argv, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=stderr
         )
-
-    def ready() -> bool:
-        assert process.poll() is None, log.read_text()
-        try:
-            return httpx.get(f"http://127.0.0.1:{port}/v1/ready", timeout=1).status_code == 200
-        except httpx.TransportError:
-            return False
-
     try:
-        wait_for(ready, timeout=30, what="the service as its unit starts it")
+        wait_until_answering(
+            process,
+            f"http://127.0.0.1:{port}/v1/ready",
+            log.read_text,
+            timeout=30,
+            what="the service as its unit starts it",
+        )
         scraped = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text
         assert 'ssu_requests_total{method="GET",route="/v1/ready",status="200"}' in scraped
         tool = [argv[0], "--config", str(config), "--keys", fill("%d/master-keys.toml")]

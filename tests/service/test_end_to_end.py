@@ -16,7 +16,9 @@ import httpx
 import pytest
 
 from card.keys import aes_cmac, load_dev_keys
-from tests.service.conftest import Mailbox, free_port, wait_for
+from tests.service.conftest import Mailbox, free_port
+from tests.service.holder_steps import proof_body
+from tests.service.serve_process import serve_argv, wait_until_answering
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,37 +55,15 @@ def served(
     seeded = json.loads(cli("seed-demo", env=environment, cwd=tmp_path))
     port = free_port()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "service",
-            "serve",
-            "--demo",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--smtp-host",
-            "127.0.0.1",
-            "--smtp-port",
-            str(smtp_server[1]),
-        ],
+        serve_argv(port, smtp_server[1], "--demo"),
         env=environment,
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        assert process.poll() is None, "ssu-service serve exited"
-        try:
-            return httpx.get(f"{url}/v1/health", timeout=1).status_code == 200
-        except httpx.TransportError:
-            return False
-
     try:
-        wait_for(healthy, timeout=20, what="ssu-service serve")
+        wait_until_answering(process, f"{url}/v1/health", lambda: "ssu-service serve exited")
         yield url, seeded
     finally:
         process.terminate()
@@ -128,10 +108,7 @@ def test_demo_service_end_to_end(
     reg = http.post(
         "/v1/registrations",
         json={
-            "serial": newcomer["serial"],
-            "uuid": newcomer["uuid"],
-            "nonce": n,
-            "mac": mac(newcomer["serial"], n, "holder_auth"),
+            **proof_body(newcomer, n, mac(newcomer["serial"], n, "holder_auth")),
             "email": newcomer["email"],
             "mobile": newcomer["mobile"],
             "terms_version": "2026-11",
@@ -151,13 +128,7 @@ def test_demo_service_end_to_end(
     def start() -> httpx.Response:
         n = nonce()
         return http.post(
-            "/v1/unlocks",
-            json={
-                "serial": newcomer["serial"],
-                "uuid": newcomer["uuid"],
-                "nonce": n,
-                "mac": mac(newcomer["serial"], n, "card_auth"),
-            },
+            "/v1/unlocks", json=proof_body(newcomer, n, mac(newcomer["serial"], n, "card_auth"))
         )
 
     unlock = start().json()

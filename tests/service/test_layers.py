@@ -9,6 +9,7 @@ from card.keys import MasterKeys
 from service.api.errors import STATUS_OF, problem_for
 from service.domain import errors, ra_errors
 from tests.service.conftest import RunningService, card_mac
+from tests.service.holder_steps import proof_body
 from tests.service.test_rules import raw_post
 
 
@@ -50,7 +51,7 @@ async def test_what_leaves_is_the_wire_json_of_before(
     holder = live_service.holder("working")
     nonce = (await raw_post(live_service, "/v1/nonces")).json()["nonce"]
     mac = card_mac(masters, holder["serial"], bytes.fromhex(nonce)).hex()
-    body = {"serial": holder["serial"], "uuid": holder["uuid"], "nonce": nonce, "mac": mac}
+    body = proof_body(holder, nonce, mac)
     first = await raw_post(live_service, "/v1/unlocks", body, key="wire-json")
     again = await raw_post(live_service, "/v1/unlocks", body, key="wire-json")
     assert first.status_code == again.status_code == 201

@@ -26,7 +26,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from card.keys import aes_cmac, load_dev_keys
 from tests.secrecy import scan
-from tests.service.conftest import Mailbox, free_port, wait_for
+from tests.service.conftest import Mailbox, free_port
+from tests.service.serve_process import wait_until_answering
 from tests.service.test_end_to_end import cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,16 +74,8 @@ def served(tmp_path: Path, smtp_server: tuple[Mailbox, int]) -> Iterator[Served]
             stderr=stderr,
         )
     url = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        assert process.poll() is None, log.read_text()
-        try:
-            return httpx.get(f"{url}/v1/health", timeout=1).status_code == 200
-        except httpx.TransportError:
-            return False
-
     try:
-        wait_for(healthy, timeout=20, what="ssu-service serve")
+        wait_until_answering(process, f"{url}/v1/health", log.read_text)
         metrics_url = f"http://127.0.0.1:{env['SSU_SERVICE_METRICS_PORT']}/metrics"
         yield Served(url, metrics_url, seeded, db, log, process)
     finally:

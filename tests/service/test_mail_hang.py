@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -36,6 +34,7 @@ from tests.service.conftest import (
     start_service,
 )
 from tests.service.holder_steps import right_answers, start_unlock
+from tests.support import BlackHole
 
 #: Long enough that a request queued behind the hanging mail cannot finish inside
 #: OTHER_KIOSK_BOUND by waiting for the relay to time out.
@@ -43,50 +42,16 @@ RELAY_TIMEOUT = 60.0
 OTHER_KIOSK_BOUND = 40.0
 
 
-class SilentRelay:
-    """Accepts SMTP connections on loopback and never answers, until released."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port: int = self.sock.getsockname()[1]
-        self.accepted = threading.Event()
-        self.released = threading.Event()
-        self.conns: list[socket.socket] = []
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self) -> None:
-        self.sock.settimeout(0.1)
-        while not self.released.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.conns.append(conn)
-            self.accepted.set()
-
-    def release(self) -> None:
-        """Hang up on everyone: the service's mail fails at once."""
-        self.released.set()
-        for conn in self.conns:
-            conn.close()
-        self.sock.close()
-        self.thread.join(5)
-
-
 @pytest.fixture
-def relay() -> Iterator[SilentRelay]:
-    r = SilentRelay()
+def relay() -> Iterator[BlackHole]:
+    """A mail relay that takes connections and never answers, until closed."""
+    r = BlackHole()
     yield r
-    r.release()
+    r.close()
 
 
 async def test_a_silent_relay_holds_up_only_the_holder_waiting_for_mail(
-    relay: SilentRelay, db_url: str, masters: MasterKeys, clock: MovableClock, tmp_path: Path
+    relay: BlackHole, db_url: str, masters: MasterKeys, clock: MovableClock, tmp_path: Path
 ) -> None:
     settings = ServiceSettings(
         db=db_url,
@@ -117,7 +82,7 @@ async def test_a_silent_relay_holds_up_only_the_holder_waiting_for_mail(
         await asyncio.wait_for(other_kiosk(), OTHER_KIOSK_BOUND)
         assert not mailing.done(), "the relay let go too early: the check proved nothing"
 
-        relay.release()
+        relay.close()  # hang up on everyone: the service's mail fails at once
         with pytest.raises(MailUnavailable):
             await mailing
         # Nothing was counted: the same answers are still expected and accepted.

@@ -23,6 +23,7 @@ from kiosk.service_client import MailUnavailable, ServiceClient, WrongAnswers
 from service.assembly import mailer_for
 from service.domain.errors import MailNotSent
 from service.mail_language import LANGUAGE
+from service.mailer import Mailer
 from service.notify import NotifyMailer
 from service.settings import Notify, NotifyTemplateIds, ServiceSettings
 from tests.service.conftest import (
@@ -36,6 +37,7 @@ from tests.service.conftest import (
 from tests.service.notify_standin import (
     NotifyStandIn,
     NotifyTemplate,
+    Received,
     make_api_key,
     serve_notify,
 )
@@ -299,6 +301,17 @@ TEMPLATES[WELSH_IDS["unlock-notice"]] = NotifyTemplate(
 TEMPLATES[WELSH_IDS["code-sms"]] = NotifyTemplate("sms", CODE_FIELDS)
 
 
+def code_texted_in_welsh(mailer: Mailer, standin: NotifyStandIn, number: str) -> Received:
+    """Text a code to `number` through `mailer` in Welsh; the one text Notify got."""
+    token = LANGUAGE.set(Language.WELSH)
+    try:
+        mailer.send_text(number, "unlock-code", **CODE_VALUES)
+    finally:
+        LANGUAGE.reset(token)
+    [text] = standin.texts_to(number)
+    return text
+
+
 def welsh_settings(world: NotifyWorld, tmp_path: Path, **welsh: str) -> ServiceSettings:
     settings = notify_settings(
         world,
@@ -364,12 +377,7 @@ async def test_a_welsh_journey_goes_through_the_welsh_templates_and_falls_back_l
         mailer_for(settings),  # type: ignore[type-var]
         sleep=lambda _seconds: None,
     )
-    token = LANGUAGE.set(Language.WELSH)
-    try:
-        mailer.send_text("+44 7700 900 001", "unlock-code", **CODE_VALUES)
-    finally:
-        LANGUAGE.reset(token)
-    [text] = notify.standin.texts_to("+44 7700 900 001")
+    text = code_texted_in_welsh(mailer, notify.standin, "+44 7700 900 001")
     assert text.template_id == SMS_CODE_ID
     said = [r.getMessage() for r in caplog.records if r.name == "service.notify"]
     assert any("no Welsh Notify template id, sent in English" in line for line in said), said
@@ -384,10 +392,5 @@ async def test_a_welsh_text_goes_through_its_welsh_template(notify: NotifyWorld)
         update={"cy": NotifyTemplateIds(unlock_code_sms=WELSH_IDS["code-sms"])}
     )
     mailer = mailer_for(settings.model_copy(update={"notify": notify_ids}))
-    token = LANGUAGE.set(Language.WELSH)
-    try:
-        mailer.send_text("+44 7700 900 002", "unlock-code", **CODE_VALUES)
-    finally:
-        LANGUAGE.reset(token)
-    [text] = notify.standin.texts_to("+44 7700 900 002")
+    text = code_texted_in_welsh(mailer, notify.standin, "+44 7700 900 002")
     assert text.template_id == WELSH_IDS["code-sms"]

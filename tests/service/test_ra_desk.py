@@ -12,11 +12,13 @@ from card.keys import MasterKeys, aes_cmac
 from contract.wire import AuditEvent
 from kiosk.service_client import ServiceClient, ServiceRejected
 from tests.service.conftest import Mailbox, MovableClock, RunningService, card_mac
+from tests.service.holder_steps import proof_body
 from tests.service.ra_desk import (
     assisted_unlock,
     holder_card,
     lock_self_service,
     ra_desk,
+    ra_desk_with_card,
     sign_in,
 )
 
@@ -128,10 +130,8 @@ async def test_a_kiosk_that_is_not_an_ra_desk_is_refused(
 async def test_an_idle_session_ends_and_says_so(
     live_service: RunningService, masters: MasterKeys, clock: MovableClock
 ) -> None:
-    ra, alex = live_service.holder("ra"), live_service.holder("locked")
-    async with ra_desk(live_service) as desk:
-        session = await sign_in(desk, masters, ra)
-        await holder_card(desk, masters, session, alex)
+    alex = live_service.holder("locked")
+    async with ra_desk_with_card(live_service, masters, alex) as (desk, session):
         clock.advance(session.idle_seconds - 5)
         await desk.holder_state(session.session_id)  # a call restarts the idle time
         clock.advance(session.idle_seconds - 5)
@@ -175,10 +175,8 @@ async def test_the_ra_card_pulled_mid_unlock_leaves_nothing_half_done(
 async def test_contact_details_bad_input_changes_nothing_good_input_tells_both_addresses(
     live_service: RunningService, masters: MasterKeys, mailbox: Mailbox
 ) -> None:
-    ra, sam = live_service.holder("ra"), live_service.holder("unregistered")
-    async with ra_desk(live_service) as desk:
-        session = await sign_in(desk, masters, ra)
-        await holder_card(desk, masters, session, sam)
+    sam = live_service.holder("unregistered")
+    async with ra_desk_with_card(live_service, masters, sam) as (desk, session):
         with pytest.raises(ServiceRejected) as domain:
             await desk.change_contacts(session.session_id, "sam@example.com", "07700900123")
         assert domain.value.code == "email_not_approved"
@@ -206,12 +204,7 @@ async def test_a_repeated_sign_in_with_the_same_key_is_the_same_session(
     ra = live_service.holder("ra")
     async with ra_desk(live_service) as desk:
         nonce = await desk.new_nonce()
-    body = {
-        "serial": ra["serial"],
-        "uuid": ra["uuid"],
-        "nonce": nonce.hex(),
-        "mac": card_mac(masters, ra["serial"], nonce, "holder_auth").hex(),
-    }
+    body = proof_body(ra, nonce.hex(), card_mac(masters, ra["serial"], nonce, "holder_auth").hex())
     headers = {
         "Authorization": f"Bearer {live_service.tokens['ra-desk']}",
         "Idempotency-Key": "sign-in-1",
