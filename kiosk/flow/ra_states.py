@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from kiosk.flow.facts import CardFacts
-from kiosk.flow.states import Screen
+from kiosk.flow.states import Screen, SendsToService
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,7 @@ class RaNewPasscode(RaScreen):
 
 
 @dataclass(frozen=True)
-class RaContacts(RaScreen):
+class RaContacts(RaScreen, SendsToService):
     """Record or correct the holder's email and mobile (a notice to old and new)."""
 
     session: RaSession
@@ -162,12 +162,6 @@ class RaContacts(RaScreen):
     view: RaHolderView
     approved_domains: tuple[str, ...]
     errors: tuple[str, ...] = ()
-    sending: bool = False
-
-    @property
-    def busy(self) -> bool:
-        """True while the service is asked."""
-        return self.sending
 
 
 @dataclass(frozen=True)

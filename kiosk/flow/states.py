@@ -34,6 +34,20 @@ class Screen:
         return False
 
 
+@dataclass(frozen=True)
+class SendsToService(Screen):
+    """Base of the screens whose Enter sends what the holder gave to the service."""
+
+    sending: bool = field(default=False, kw_only=True)
+    """What the holder gave (answers, a code, a choice, contact details) is with the
+    service, or the card is proving the holder first: a second Enter sends nothing."""
+
+    @property
+    def busy(self) -> bool:
+        """True while `sending`."""
+        return self.sending
+
+
 # ---------------------------------------------------------------- no session
 
 
@@ -132,23 +146,17 @@ class StartingUnlock(Screen):
 
 
 @dataclass(frozen=True)
-class Questions(Screen):
+class Questions(SendsToService):
     """Answer your security questions."""
 
     questions: tuple[Question, ...]
     attempts_left: int
     error: str | None = None
     notice: str | None = None
-    sending: bool = False
-
-    @property
-    def busy(self) -> bool:
-        """True while the answers are with the service."""
-        return self.sending
 
 
 @dataclass(frozen=True)
-class CodeEntry(Screen):
+class CodeEntry(SendsToService):
     """We emailed you a code: type it here (code entry is part of this screen)."""
 
     sent_to: str
@@ -164,12 +172,6 @@ class CodeEntry(Screen):
     resends_exhausted: bool = False
     error: str | None = None
     notice: str | None = None
-    sending: bool = False
-
-    @property
-    def busy(self) -> bool:
-        """True while the code or a resend request is with the service."""
-        return self.sending
 
     @property
     def by_text(self) -> bool:
@@ -181,7 +183,7 @@ class CodeEntry(Screen):
 
 
 @dataclass(frozen=True)
-class ChooseChannel(Screen):
+class ChooseChannel(SendsToService):
     """How should we send your code: email or text?"""
 
     channels: tuple[tuple[str, str], ...]
@@ -189,12 +191,6 @@ class ChooseChannel(Screen):
     error: str | None = None
     notice: str | None = None
     """After a service or mail outage: nothing was sent, choose again."""
-    sending: bool = False
-
-    @property
-    def busy(self) -> bool:
-        """True while the choice is with the service."""
-        return self.sending
 
 
 @dataclass(frozen=True)
@@ -357,21 +353,15 @@ class Terms(Screen):
 
 
 @dataclass(frozen=True)
-class ContactDetails(Screen):
+class ContactDetails(SendsToService):
     """Your email (on an approved domain) and mobile number."""
 
     approved_domains: tuple[str, ...]
     errors: tuple[str, ...] = ()
     notice: str | None = None
-    sending: bool = False
     given: tuple[str, str] | None = None
     """Email and mobile sent with the registration (to ask for the passcode again
     without retyping them, should the card need it)."""
-
-    @property
-    def busy(self) -> bool:
-        """True while the card proves the holder and the service opens the registration."""
-        return self.sending
 
 
 @dataclass(frozen=True)
@@ -393,18 +383,12 @@ class ChooseQuestions(Screen):
 
 
 @dataclass(frozen=True)
-class RegistrationAnswers(Screen):
+class RegistrationAnswers(SendsToService):
     """An answer for each chosen question, typed twice."""
 
     questions: tuple[Question, ...]
     errors: tuple[str, ...] = ()
     notice: str | None = None
-    sending: bool = False
-
-    @property
-    def busy(self) -> bool:
-        """True while the answers are with the service."""
-        return self.sending
 
 
 @dataclass(frozen=True)
