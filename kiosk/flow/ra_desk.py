@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import replace
 
 from contract.language import N_, plural
-from kiosk.contact_rules import email_problem, mobile_problem
+from kiosk.contact_rules import contact_problems
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow import ra_events as r
@@ -343,16 +343,9 @@ def _contacts(state: s.KioskState, event: e.Event) -> Result:
     screen = state.screen
     assert isinstance(screen, RaContacts)
     if isinstance(event, e.SubmitContactDetails) and not screen.sending:
-        problems = [
-            problem
-            for problem in (
-                email_problem(event.email, screen.approved_domains),
-                mobile_problem(event.mobile),
-            )
-            if problem is not None
-        ]
+        problems = contact_problems(event.email, event.mobile, screen.approved_domains)
         if problems:
-            return replace(state, screen=replace(screen, errors=tuple(problems))), []
+            return replace(state, screen=replace(screen, errors=problems)), []
         command = r.RaChangeContacts(screen.session.session_id, event.email.strip(), event.mobile)
         return replace(state, screen=replace(screen, sending=True, errors=())), [command]
     if isinstance(event, r.RaHolderRead):
