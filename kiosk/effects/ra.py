@@ -132,8 +132,11 @@ async def ra_sign_in(parts: EffectParts, cmd: r.RaSignIn) -> None:
     parts.emit(r.RaSignedIn(session))
 
 
-def holder_card_unreadable(exc: apdu.CardError) -> r.RaRefused:
-    """The holder's card did not answer as it should: plain words for the RA's screen."""
+def holder_card_refused(exc: apdu.CardError | ServiceError) -> r.RaRefused:
+    """Proving the holder's card failed: the card did not answer as it should, or the
+    service said no. Plain words for the RA's screen."""
+    if isinstance(exc, ServiceError):
+        return refused(exc)
     return r.RaRefused(
         message=N_("The holder's card could not be read: {problem}", problem=str(exc))
     )
@@ -163,11 +166,8 @@ async def ra_take_holder_card(parts: EffectParts, cmd: r.RaTakeHolderCard) -> No
         )
     except GONE:
         return
-    except apdu.CardError as exc:
-        parts.emit(holder_card_unreadable(exc))
-        return
-    except ServiceError as exc:
-        parts.emit(refused(exc))
+    except (apdu.CardError, ServiceError) as exc:
+        parts.emit(holder_card_refused(exc))
         return
     parts.emit(r.RaHolderRead(holder_view(state)))
 
@@ -231,11 +231,8 @@ async def ra_assisted_unlock(parts: EffectParts, cmd: r.RaAssistedUnlock) -> Non
     except GONE:
         parts.emit(r.RaRefused(message=CARD_TAKEN))
         return
-    except apdu.CardError as exc:
-        parts.emit(holder_card_unreadable(exc))
-        return
-    except ServiceError as exc:
-        parts.emit(refused(exc))
+    except (apdu.CardError, ServiceError) as exc:
+        parts.emit(holder_card_refused(exc))
         return
     if await _ra_card_gone(parts, cmd.ra_serial):
         await parts.card.call(lambda access: access.abort_unblock())

@@ -24,7 +24,7 @@ from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow import ra_events as r
 from kiosk.flow import states as s
-from kiosk.flow.common import Result, audit, current_time, status_of
+from kiosk.flow.common import Result, audit, current_time, read_card_again, status_of
 from kiosk.flow.facts import CardFacts, PinState
 from kiosk.flow.ra_states import (
     RaConfirmHolder,
@@ -460,12 +460,6 @@ def _report(state: s.KioskState, event: e.Event) -> Result:
     return state, []
 
 
-def _ended(state: s.KioskState, event: e.Event) -> Result:
-    if isinstance(event, e.Continue) and state.card is not None:
-        return replace(state, screen=s.ReadingCard(), card=None), [c.ReadCard()]
-    return state, []
-
-
 HANDLERS = {
     RaPasscode: _passcode,
     RaHome: _home,
@@ -474,6 +468,6 @@ HANDLERS = {
     RaNewPasscode: _new_passcode,
     RaContacts: _contacts,
     RaReport: _report,
-    RaEnded: _ended,
+    RaEnded: read_card_again,
 }
 """RA screen-state type -> handler."""
