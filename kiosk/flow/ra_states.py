@@ -154,7 +154,7 @@ class RaNewPasscode(RaScreen):
 
 
 @dataclass(frozen=True)
-class RaContacts(RaScreen, SendsToService):
+class RaContacts(SendsToService, RaScreen):
     """Record or correct the holder's email and mobile (a notice to old and new)."""
 
     session: RaSession

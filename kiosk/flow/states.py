@@ -35,8 +35,9 @@ class Screen:
 
 
 @dataclass(frozen=True)
-class SendsToService(Screen):
-    """Base of the screens whose Enter sends what the holder gave to the service."""
+class SendsToService:
+    """Mixed into the screen states whose Enter sends what the holder gave to the service
+    (not a `Screen` itself: no screen shows it alone)."""
 
     sending: bool = field(default=False, kw_only=True)
     """What the holder gave (answers, a code, a choice, contact details) is with the
@@ -146,7 +147,7 @@ class StartingUnlock(Screen):
 
 
 @dataclass(frozen=True)
-class Questions(SendsToService):
+class Questions(SendsToService, Screen):
     """Answer your security questions."""
 
     questions: tuple[Question, ...]
@@ -156,7 +157,7 @@ class Questions(SendsToService):
 
 
 @dataclass(frozen=True)
-class CodeEntry(SendsToService):
+class CodeEntry(SendsToService, Screen):
     """We emailed you a code: type it here (code entry is part of this screen)."""
 
     sent_to: str
@@ -183,7 +184,7 @@ class CodeEntry(SendsToService):
 
 
 @dataclass(frozen=True)
-class ChooseChannel(SendsToService):
+class ChooseChannel(SendsToService, Screen):
     """How should we send your code: email or text?"""
 
     channels: tuple[tuple[str, str], ...]
@@ -353,7 +354,7 @@ class Terms(Screen):
 
 
 @dataclass(frozen=True)
-class ContactDetails(SendsToService):
+class ContactDetails(SendsToService, Screen):
     """Your email (on an approved domain) and mobile number."""
 
     approved_domains: tuple[str, ...]
@@ -383,7 +384,7 @@ class ChooseQuestions(Screen):
 
 
 @dataclass(frozen=True)
-class RegistrationAnswers(SendsToService):
+class RegistrationAnswers(SendsToService, Screen):
     """An answer for each chosen question, typed twice."""
 
     questions: tuple[Question, ...]
