@@ -76,7 +76,6 @@ class RaScreen(Screen):
     """Base of the RA desk's screen states."""
 
 
-@dataclass(frozen=True)
 class RaPasscode(RaScreen):
     """RA sign-in: type your own passcode; your card checks it."""
 
@@ -96,7 +95,6 @@ class RaPasscode(RaScreen):
         return self.checking
 
 
-@dataclass(frozen=True)
 class RaHome(RaScreen):
     """Signed in: put the holder's card in the reader."""
 
@@ -109,7 +107,6 @@ class RaHome(RaScreen):
     notice: str | None = None
 
 
-@dataclass(frozen=True)
 class RaHolder(RaScreen):
     """The holder's self-service state, and what the RA can do for them."""
 
@@ -127,7 +124,6 @@ class RaHolder(RaScreen):
         return self.view is None or self.working
 
 
-@dataclass(frozen=True)
 class RaConfirmHolder(RaScreen):
     """Before an assisted unlock: the holder is here and matches the card's photo?"""
 
@@ -136,7 +132,6 @@ class RaConfirmHolder(RaScreen):
     view: RaHolderView
 
 
-@dataclass(frozen=True)
 class RaNewPasscode(RaScreen):
     """The holder types a new passcode twice; the RA looks away and never types it."""
 
@@ -153,7 +148,6 @@ class RaNewPasscode(RaScreen):
         return self.writing
 
 
-@dataclass(frozen=True)
 class RaContacts(SendsToService, RaScreen):
     """Record or correct the holder's email and mobile (a notice to old and new)."""
 
@@ -164,7 +158,6 @@ class RaContacts(SendsToService, RaScreen):
     errors: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
 class RaReport(RaScreen):
     """The RA manager's report for a period the RA chose, with a chart of the unlocks."""
 
@@ -186,7 +179,6 @@ class RaReport(RaScreen):
         return self.loading
 
 
-@dataclass(frozen=True)
 class RaEnded(RaScreen):
     """The RA session has ended; take the card."""
 

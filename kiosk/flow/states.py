@@ -20,9 +20,10 @@ from typing import ClassVar
 from kiosk.flow.commands import Command
 from kiosk.flow.events import HelpTopic, UnlockStartedReply, UnreadableReason
 from kiosk.flow.facts import CardFacts, Checkpoint, FlowConfig, Question
+from kiosk.flow.values import FlowValue
 
 
-class Screen:
+class Screen(FlowValue):
     """Base of the screen states."""
 
     interactive: ClassVar[bool] = True
@@ -34,8 +35,7 @@ class Screen:
         return False
 
 
-@dataclass(frozen=True)
-class SendsToService:
+class SendsToService(FlowValue):
     """Mixed into the screen states whose Enter sends what the holder gave to the service
     (not a `Screen` itself: no screen shows it alone)."""
 
@@ -52,28 +52,24 @@ class SendsToService:
 # ---------------------------------------------------------------- no session
 
 
-@dataclass(frozen=True)
 class WaitingForCard(Screen):
     """Insert your card."""
 
     interactive: ClassVar[bool] = False
 
 
-@dataclass(frozen=True)
 class NoReader(Screen):
     """The card reader is not connected."""
 
     interactive: ClassVar[bool] = False
 
 
-@dataclass(frozen=True)
 class NoCardService(Screen):
     """The computer's smartcard service is not running; it is being restarted."""
 
     interactive: ClassVar[bool] = False
 
 
-@dataclass(frozen=True)
 class CardRemovedNotice(Screen):
     """Your card was removed; everything you typed was cleared."""
 
@@ -85,14 +81,12 @@ class CardRemovedNotice(Screen):
 # ---------------------------------------------------------------- the card
 
 
-@dataclass(frozen=True)
 class ReadingCard(Screen):
     """Reading your card."""
 
     interactive: ClassVar[bool] = False
 
 
-@dataclass(frozen=True)
 class CardNotRecognised(Screen):
     """This card cannot be used here."""
 
@@ -107,7 +101,6 @@ class CardCondition(enum.Enum):
     EXPIRED = "expired"
 
 
-@dataclass(frozen=True)
 class CardStatus(Screen):
     """Who the card belongs to, and whether its passcode works."""
 
@@ -136,7 +129,6 @@ class CardStatus(Screen):
 # ---------------------------------------------------------------- the unlock journey
 
 
-@dataclass(frozen=True)
 class StartingUnlock(Screen):
     """Checking your card with the unlock service."""
 
@@ -146,7 +138,6 @@ class StartingUnlock(Screen):
     unlocked here (registered, self-service not locked). Nothing more is asked."""
 
 
-@dataclass(frozen=True)
 class Questions(SendsToService, Screen):
     """Answer your security questions."""
 
@@ -156,7 +147,6 @@ class Questions(SendsToService, Screen):
     notice: str | None = None
 
 
-@dataclass(frozen=True)
 class CodeEntry(SendsToService, Screen):
     """We emailed you a code: type it here (code entry is part of this screen)."""
 
@@ -183,7 +173,6 @@ class CodeEntry(SendsToService, Screen):
         return self.text_sent_to is None and "@" not in self.sent_to
 
 
-@dataclass(frozen=True)
 class ChooseChannel(SendsToService, Screen):
     """How should we send your code: email or text?"""
 
@@ -194,7 +183,6 @@ class ChooseChannel(SendsToService, Screen):
     """After a service or mail outage: nothing was sent, choose again."""
 
 
-@dataclass(frozen=True)
 class NewPasscode(Screen):
     """Choose a new passcode, typed twice."""
 
@@ -212,7 +200,6 @@ class WriteStage(enum.Enum):
     WRITING = "writing"
 
 
-@dataclass(frozen=True)
 class WritingCard(Screen):
     """Updating your card: do not remove it."""
 
@@ -220,7 +207,6 @@ class WritingCard(Screen):
     stage: WriteStage = WriteStage.STARTING
 
 
-@dataclass(frozen=True)
 class Unlocked(Screen):
     """Your card is unlocked; take your card."""
 
@@ -236,7 +222,6 @@ class StopReason(enum.Enum):
     PROBLEM = "problem"
 
 
-@dataclass(frozen=True)
 class UnlockStopped(Screen):
     """The unlock cannot go on; Continue starts a new one with the same card."""
 
@@ -246,7 +231,6 @@ class UnlockStopped(Screen):
     did); False where the service mails the code at once."""
 
 
-@dataclass(frozen=True)
 class ServiceUnavailable(Screen):
     """The unlock service cannot be reached; retrying in the background.
 
@@ -277,7 +261,6 @@ class ServiceUnavailable(Screen):
     with the same Idempotency-Key: no probe goes, and `retry_at` is only shown."""
 
 
-@dataclass(frozen=True)
 class SelfServiceLocked(Screen):
     """Self-service is locked for you: contact the RA team (contacts only)."""
 
@@ -285,7 +268,6 @@ class SelfServiceLocked(Screen):
     """Paused after too many wrong codes, not locked: seconds until it lifts by itself."""
 
 
-@dataclass(frozen=True)
 class NotRegistered(Screen):
     """You have not registered for self-service: the RA team can unlock the card."""
 
@@ -299,7 +281,6 @@ class EndReason(enum.Enum):
     CANCELLED = "cancelled"
 
 
-@dataclass(frozen=True)
 class SessionEnded(Screen):
     """Session ended; take your card (Continue starts again with it)."""
 
@@ -310,7 +291,6 @@ class SessionEnded(Screen):
     into: only then is there typing to say was cleared."""
 
 
-@dataclass(frozen=True)
 class HelpPage(Screen):
     """A help page; Back returns to the screen it was opened from."""
 
@@ -321,7 +301,6 @@ class HelpPage(Screen):
 # ---------------------------------------------------------------- registration
 
 
-@dataclass(frozen=True)
 class PasscodeEntry(Screen):
     """Type your card's passcode, to show the card is yours (registration)."""
 
@@ -345,7 +324,6 @@ class PasscodeEntry(Screen):
         return self.checking
 
 
-@dataclass(frozen=True)
 class Terms(Screen):
     """Read the terms and conditions of self-service: accept or decline."""
 
@@ -353,7 +331,6 @@ class Terms(Screen):
     text: str
 
 
-@dataclass(frozen=True)
 class ContactDetails(SendsToService, Screen):
     """Your email (on an approved domain) and mobile number."""
 
@@ -365,7 +342,6 @@ class ContactDetails(SendsToService, Screen):
     without retyping them, should the card need it)."""
 
 
-@dataclass(frozen=True)
 class ChooseQuestions(Screen):
     """Choose 4 different security questions from the catalogue."""
 
@@ -383,7 +359,6 @@ class ChooseQuestions(Screen):
         return self.loading
 
 
-@dataclass(frozen=True)
 class RegistrationAnswers(SendsToService, Screen):
     """An answer for each chosen question, typed twice."""
 
@@ -392,19 +367,16 @@ class RegistrationAnswers(SendsToService, Screen):
     notice: str | None = None
 
 
-@dataclass(frozen=True)
 class RegistrationCodeEntry(CodeEntry):
     """We emailed you a registration code: type it here."""
 
 
-@dataclass(frozen=True)
 class Registered(Screen):
     """You are registered for self-service; take your card."""
 
     name: str
 
 
-@dataclass(frozen=True)
 class RegistrationStopped(Screen):
     """The registration cannot go on; Continue goes back to the card's status."""
 
@@ -414,7 +386,6 @@ class RegistrationStopped(Screen):
 # ---------------------------------------------------------------- change passcode
 
 
-@dataclass(frozen=True)
 class ChangePasscode(Screen):
     """Type your passcode, then a new one twice."""
 
@@ -435,7 +406,6 @@ class ChangePasscode(Screen):
         return self.changing
 
 
-@dataclass(frozen=True)
 class PasscodeChanged(Screen):
     """Your card has its new passcode; take your card."""
 
