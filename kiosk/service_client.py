@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, ParamSpec, TypeVar
 
@@ -150,15 +150,10 @@ class PukPair:
     Held in memory for the APDUs that need them only; the repr never shows them.
     """
 
-    puk: str
-    next_puk: str
+    puk: str = field(repr=False)
+    next_puk: str = field(repr=False)
     settle: bool
     rotation: int
-
-    def __repr__(self) -> str:
-        return f"PukPair(<redacted>, settle={self.settle}, rotation={self.rotation})"
-
-    __str__ = __repr__
 
 
 def _time(value: str) -> datetime:
