@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from kiosk.flow.facts import CardFacts
-from kiosk.flow.states import Screen, SendsToService
+from kiosk.flow.states import ChecksPasscode, LoadsFromService, Screen, SendsToService
 
 
 @dataclass(frozen=True)
@@ -76,23 +76,17 @@ class RaScreen(Screen):
     """Base of the RA desk's screen states."""
 
 
-class RaPasscode(RaScreen):
+class RaPasscode(ChecksPasscode, RaScreen):
     """RA sign-in: type your own passcode; your card checks it."""
 
     card: CardFacts
     error: str | None = None
-    checking: bool = False
     ra_reader: bool = False
     """The RA's card is in the RA's own reader (two readers)."""
     back_to: Screen | None = None
     """Two readers: the screen to go back to (the holders' reader's, left as it was)."""
     holder_card_in: bool = False
     """Two readers: a card is in the holders' reader (read once the RA is signed in)."""
-
-    @property
-    def busy(self) -> bool:
-        """True while the card and the service check the RA."""
-        return self.checking
 
 
 class RaHome(RaScreen):
@@ -158,7 +152,7 @@ class RaContacts(SendsToService, RaScreen):
     errors: tuple[str, ...] = ()
 
 
-class RaReport(RaScreen):
+class RaReport(LoadsFromService, RaScreen):
     """The RA manager's report for a period the RA chose, with a chart of the unlocks."""
 
     session: RaSession
@@ -169,14 +163,8 @@ class RaReport(RaScreen):
     report: RaReportView | None = None
     """The service's figures for since..until; None while it counts or when it refused."""
     error: str | None = None
-    loading: bool = True
     choosing_dates: bool = False
     """The from/to date fields are on show (D); the figures wait behind them."""
-
-    @property
-    def busy(self) -> bool:
-        """True while the service counts."""
-        return self.loading
 
 
 class RaEnded(RaScreen):

@@ -49,6 +49,32 @@ class SendsToService(FlowValue):
         return self.sending
 
 
+class ChecksPasscode(FlowValue):
+    """Mixed into the screen states where a typed passcode goes to the card (and for an
+    RA, then to the service): busy while it is checked."""
+
+    checking: bool = field(default=False, kw_only=True)
+    """The passcode is with the card (the RA's: then the service): Enter sends nothing."""
+
+    @property
+    def busy(self) -> bool:
+        """True while `checking`."""
+        return self.checking
+
+
+class LoadsFromService(FlowValue):
+    """Mixed into the screen states that open while what they show is fetched from the
+    service (the question catalogue, the RA's report): busy until it is there."""
+
+    loading: bool = field(default=True, kw_only=True)
+    """What the screen shows is still being fetched."""
+
+    @property
+    def busy(self) -> bool:
+        """True while `loading`."""
+        return self.loading
+
+
 # ---------------------------------------------------------------- no session
 
 
@@ -301,14 +327,13 @@ class HelpPage(Screen):
 # ---------------------------------------------------------------- registration
 
 
-class PasscodeEntry(Screen):
+class PasscodeEntry(ChecksPasscode, Screen):
     """Type your card's passcode, to show the card is yours (registration)."""
 
     tries_left: int | None
     """Passcode tries left before the card locks (None: not known)."""
     error: str | None = None
     notice: str | None = None
-    checking: bool = False
     contacts: tuple[str, str] | None = None
     """Email and mobile already given, when the card lost the verified passcode
     before the holder proof: the passcode goes with the registration this time."""
@@ -317,11 +342,6 @@ class PasscodeEntry(Screen):
     def last_try(self) -> bool:
         """One wrong passcode now locks the card: the screen warns plainly."""
         return self.tries_left == 1
-
-    @property
-    def busy(self) -> bool:
-        """True while the card checks the passcode."""
-        return self.checking
 
 
 class Terms(Screen):
@@ -342,7 +362,7 @@ class ContactDetails(SendsToService, Screen):
     without retyping them, should the card need it)."""
 
 
-class ChooseQuestions(Screen):
+class ChooseQuestions(LoadsFromService, Screen):
     """Choose 4 different security questions from the catalogue."""
 
     catalogue: tuple[Question, ...] = ()
@@ -350,13 +370,7 @@ class ChooseQuestions(Screen):
     """Ids of the chosen questions, in the order chosen."""
     error: str | None = None
     notice: str | None = None
-    loading: bool = True
     from_cache: bool = False
-
-    @property
-    def busy(self) -> bool:
-        """True while the catalogue is being fetched."""
-        return self.loading
 
 
 class RegistrationAnswers(SendsToService, Screen):

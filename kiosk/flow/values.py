@@ -14,8 +14,8 @@ from typing import Any, dataclass_transform
 
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
 class FlowValue:
-    """Base of `Event`, `Command` and `Screen` (and `SendsToService`): every subclass is a
-    frozen dataclass."""
+    """Base of `Event`, `Command` and `Screen` (and the mixins beside `Screen`): every
+    subclass is a frozen dataclass."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
