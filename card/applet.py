@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from card import apdu
 from card.apdu import SW, AuthKey, DataObject, Ins
+from card.applet_session import AppletSession
 from card.keys import CardKeys, aes_cmac
 
 MAX_TRIES = 3
@@ -46,7 +47,7 @@ def _sw(sw: int, data: bytes = b"") -> bytes:
     return data + sw.to_bytes(2, "big")
 
 
-class Applet:
+class Applet(AppletSession[CardPersonalisation]):
     """One card's applet state: persistent PIN data plus a volatile session."""
 
     def __init__(
@@ -57,25 +58,17 @@ class Applet:
         random: Callable[[int], bytes] = os.urandom,
         on_change: Callable[[CardPersonalisation], None] | None = None,
     ) -> None:
-        self.card = card
+        super().__init__(card, on_change)
         self._keys = keys
         self._random = random
-        self._on_change = on_change
-        self.selected = False
-        self.pin_verified = False
         self.challenge: bytes | None = None
 
     # -- session ----------------------------------------------------------
 
     def reset(self) -> None:
         """Power off or reset: the session is forgotten, the PIN data is not."""
-        self.selected = False
-        self.pin_verified = False
+        super().reset()
         self.challenge = None
-
-    def _changed(self) -> None:
-        if self._on_change is not None:
-            self._on_change(self.card)
 
     # -- dispatch ---------------------------------------------------------
 

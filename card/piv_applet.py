@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
 from card import piv, tlv
+from card.applet_session import AppletSession
 from card.piv import SW, DataObject, Ins, Slot
 from card.piv_ca import PivCredentials
 
@@ -115,7 +116,19 @@ def _tries_word(left: int) -> int:
     return 0x63C0 | left
 
 
-class PivApplet:
+def _compared(
+    reference: ReferenceData, block: bytes, tries_left: int, most: int
+) -> tuple[int, int]:
+    """Compare a block with the PIN or PUK: the status to answer, and the tries left after
+    (a match fills them again to `most`, a miss counts one, none left refuses at once)."""
+    if tries_left == 0:
+        return SW.BLOCKED, 0
+    if reference.matches(block):
+        return SW.OK, most
+    return _tries_word(tries_left - 1), tries_left - 1
+
+
+class PivApplet(AppletSession[PivPersonalisation]):
     """One PIV card: persistent personalisation plus a volatile session.
 
     Plugs into `card.virtual.VirtualCard` like the unlock applet: `process()` and
@@ -128,10 +141,7 @@ class PivApplet:
         *,
         on_change: Callable[[PivPersonalisation], None] | None = None,
     ) -> None:
-        self.card = card
-        self._on_change = on_change
-        self.selected = False
-        self.pin_verified = False
+        super().__init__(card, on_change)
         self._chain: tuple[int, int, int, bytes] | None = None
         self._pending: bytes = b""
 
@@ -139,14 +149,9 @@ class PivApplet:
 
     def reset(self) -> None:
         """Power off or reset: the session is forgotten (verification, selection)."""
-        self.selected = False
-        self.pin_verified = False
+        super().reset()
         self._chain = None
         self._pending = b""
-
-    def _changed(self) -> None:
-        if self._on_change is not None:
-            self._on_change(self.card)
 
     # -- transport --------------------------------------------------------
 
@@ -271,32 +276,21 @@ class PivApplet:
 
     def _check_pin(self, block: bytes) -> int:
         """Compare a PIN block, counting a failure; the status to answer."""
-        c = self.card
-        if c.pin_blocked:
-            return SW.BLOCKED
-        if c.pin.matches(block):
-            if c.pin_tries_left != MAX_PIN_TRIES:
-                c.pin_tries_left = MAX_PIN_TRIES
-                self._changed()
-            return SW.OK
-        self.pin_verified = False
-        c.pin_tries_left -= 1
-        self._changed()
-        return _tries_word(c.pin_tries_left)
+        before = self.card.pin_tries_left
+        sw, self.card.pin_tries_left = _compared(self.card.pin, block, before, MAX_PIN_TRIES)
+        if self.card.pin_tries_left < before:
+            self.pin_verified = False
+        if self.card.pin_tries_left != before:
+            self._changed()
+        return sw
 
     def _check_puk(self, block: bytes) -> int:
         """Compare a PUK block, counting a failure; the status to answer."""
-        c = self.card
-        if c.puk_blocked:
-            return SW.BLOCKED
-        if c.puk.matches(block):
-            if c.puk_tries_left != MAX_PUK_TRIES:
-                c.puk_tries_left = MAX_PUK_TRIES
-                self._changed()
-            return SW.OK
-        c.puk_tries_left -= 1
-        self._changed()
-        return _tries_word(c.puk_tries_left)
+        before = self.card.puk_tries_left
+        sw, self.card.puk_tries_left = _compared(self.card.puk, block, before, MAX_PUK_TRIES)
+        if self.card.puk_tries_left != before:
+            self._changed()
+        return sw
 
     @staticmethod
     def _new_value(block: bytes) -> str | None:

@@ -292,6 +292,14 @@ def load_demo_holders(path: Path = DEMO_HOLDERS_PATH) -> dict[str, DemoHolder]:
     }
 
 
+def state_expiry(state: str, today: dt.date) -> dt.date:
+    """The expiry a virtual card of `state` is given when none is named: yesterday for an
+    expired card, else the day before two years from today."""
+    if state == "expired":
+        return today - dt.timedelta(days=1)
+    return today.replace(year=today.year + 2) - dt.timedelta(days=1)
+
+
 def build_card(
     *,
     serial: bytes,
@@ -303,13 +311,7 @@ def build_card(
     today: dt.date | None = None,
 ) -> CardPersonalisation:
     """A card personalisation for a state: working, locked (PIN blocked) or expired."""
-    today = today or dt.date.today()
-    if expiry is None:
-        expiry = (
-            today - dt.timedelta(days=1)
-            if state == "expired"
-            else today.replace(year=today.year + 2) - dt.timedelta(days=1)
-        )
+    expiry = expiry or state_expiry(state, today or dt.date.today())
     return CardPersonalisation(
         serial=serial,
         uuid=uuid,
@@ -405,13 +407,7 @@ def build_piv_card(
     """A PIV card for a state: working, locked (PIN blocked), expired, or dead
     (PIN and PUK blocked: it can never be unblocked). Keys and certificates come
     from the demo card CA (`card.piv_ca.demo_credentials`)."""
-    today = today or dt.date.today()
-    if expiry is None:
-        expiry = (
-            today - dt.timedelta(days=1)
-            if state == "expired"
-            else today.replace(year=today.year + 2) - dt.timedelta(days=1)
-        )
+    expiry = expiry or state_expiry(state, today or dt.date.today())
     guid = piv_guid(serial)
     return PivPersonalisation(
         guid=guid,

@@ -12,7 +12,14 @@ from collections.abc import Iterable
 from contract.contacts import domain_approved, normalise_mobile, split_email
 from contract.language import N_
 
-__all__ = ["domain_approved", "domains_text", "email_problem", "mobile_problem", "normalise_mobile"]
+__all__ = [
+    "contact_problems",
+    "domain_approved",
+    "domains_text",
+    "email_problem",
+    "mobile_problem",
+    "normalise_mobile",
+]
 
 
 def domains_text(domains: Iterable[str]) -> str:
@@ -70,3 +77,18 @@ def mobile_problem(mobile: str) -> str | None:
             "(spaces are fine)."
         )
     return None
+
+
+def contact_problems(email: str, mobile: str, approved: Iterable[str]) -> tuple[str, ...]:
+    """Why an email and mobile cannot be recorded together: one reason for each that fails.
+
+    Args:
+        email: The address as typed.
+        mobile: The number as typed.
+        approved: The approved email domains (subdomains admitted).
+
+    Returns:
+        The plain-language reasons, email first; empty when both can be recorded.
+    """
+    problems = (email_problem(email, approved), mobile_problem(mobile))
+    return tuple(problem for problem in problems if problem is not None)

@@ -7,11 +7,9 @@ code). Answers are read into the contract's own models (`contract/ra_wire.py`).
 
 from __future__ import annotations
 
-import ssl
 from datetime import date
 from typing import Literal, TypeVar
 
-import httpx
 from pydantic import ValidationError
 
 from contract.ra_wire import (
@@ -21,49 +19,12 @@ from contract.ra_wire import (
     ReportOut,
 )
 from kiosk.proof_body import CardProofValue, card_proof_json
-from kiosk.service_http import ServiceError, ServiceHttp
+from kiosk.service_http import ServiceError, ServiceHttpClient
 
 
-class RaClient:
-    """Async client for the RA endpoints, as an RA-desk kiosk."""
-
-    def __init__(
-        self,
-        base_url: str,
-        kiosk_token: str,
-        *,
-        timeout: float = 5.0,
-        retries: int = 3,
-        transport: httpx.AsyncBaseTransport | None = None,
-        verify: ssl.SSLContext | bool = True,
-    ) -> None:
-        self._service = ServiceHttp(
-            base_url,
-            kiosk_token,
-            timeout=timeout,
-            retries=retries,
-            transport=transport,
-            backoff_initial=0.2,
-            backoff_max=2.0,
-            verify=verify,
-        )
-
-    @classmethod
-    def over(cls, http: ServiceHttp) -> RaClient:
-        """An RA client on an existing connection (the kiosk's service client's)."""
-        client = cls.__new__(cls)
-        client._service = http
-        return client
-
-    async def aclose(self) -> None:
-        """Close the connection pool (if a call ever opened it)."""
-        await self._service.aclose()
-
-    async def __aenter__(self) -> RaClient:
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        await self.aclose()
+class RaClient(ServiceHttpClient):
+    """Async client for the RA endpoints, as an RA-desk kiosk (`ServiceHttpClient`'s
+    arguments; in the kiosk, `ServiceClient.ra_client` shares its connection)."""
 
     async def new_nonce(self) -> bytes:
         """POST /v1/nonces: a nonce for a card proof."""

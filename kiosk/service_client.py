@@ -8,13 +8,11 @@ classes are named here again, so callers import everything from this module.
 from __future__ import annotations
 
 import functools
-import ssl
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, ParamSpec, TypeVar
 
-import httpx
 from pydantic import BaseModel
 
 from contract import wire
@@ -31,7 +29,7 @@ from kiosk.service_http import (
     SelfServiceLockedError,
     ServiceBusy,
     ServiceError,
-    ServiceHttp,
+    ServiceHttpClient,
     ServiceRejected,
     ServiceUnreachableError,
     TooManyRequests,
@@ -152,15 +150,10 @@ class PukPair:
     Held in memory for the APDUs that need them only; the repr never shows them.
     """
 
-    puk: str
-    next_puk: str
+    puk: str = field(repr=False)
+    next_puk: str = field(repr=False)
     settle: bool
     rotation: int
-
-    def __repr__(self) -> str:
-        return f"PukPair(<redacted>, settle={self.settle}, rotation={self.rotation})"
-
-    __str__ = __repr__
 
 
 def _time(value: str) -> datetime:
@@ -210,42 +203,13 @@ def _answers_checked(
     return wrapper
 
 
-class ServiceClient:
+class ServiceClient(ServiceHttpClient):
     """Async client for the unlock service.
 
     The arguments are `kiosk.service_http.ServiceHttp`'s (base URL, kiosk token,
     timeout, retries, transport, backoff, TLS trust and how long to wait while it is
-    busy), with the kiosk's defaults.
+    busy), with the kiosk's defaults (`ServiceHttpClient`).
     """
-
-    def __init__(
-        self,
-        base_url: str,
-        kiosk_token: str,
-        *,
-        timeout: float = 5.0,
-        retries: int = 3,
-        transport: httpx.AsyncBaseTransport | None = None,
-        backoff_initial: float = 0.2,
-        backoff_max: float = 2.0,
-        verify: ssl.SSLContext | bool = True,
-        busy_wait_max: float = 60.0,
-        busy_jitter: float = 1.0,
-    ) -> None:
-        self._service = ServiceHttp(
-            base_url,
-            kiosk_token,
-            timeout=timeout,
-            retries=retries,
-            transport=transport,
-            backoff_initial=backoff_initial,
-            backoff_max=backoff_max,
-            verify=verify,
-            busy_wait_max=busy_wait_max,
-            busy_jitter=busy_jitter,
-        )
-        self._call = self._service.call
-        self._json = self._service.json
 
     @property
     def language(self) -> str:
@@ -256,32 +220,24 @@ class ServiceClient:
     def language(self, value: str) -> None:
         self._service.language = value
 
-    async def aclose(self) -> None:
-        """Close the connection pool (if a call ever opened it)."""
-        await self._service.aclose()
-
     def ra_client(self) -> RaClient:
         """The RA desk's calls (docs/api.md "The RA desk") on this client's connection."""
         return RaClient.over(self._service)
-
-    async def __aenter__(self) -> ServiceClient:
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        await self.aclose()
 
     # -- endpoints ------------------------------------------------------------------
 
     @_answers_checked
     async def health(self) -> wire.Health:
         """GET /v1/health."""
-        return _read(wire.Health, await self._json("GET", "/v1/health"))
+        return _read(wire.Health, await self._service.json("GET", "/v1/health"))
 
     @_answers_checked
     async def questions(self, etag: str | None = None) -> QuestionCatalogue | None:
         """GET /v1/questions; None when etag still matches (304)."""
         headers = {"If-None-Match": etag} if etag else None
-        response = await self._call("GET", "/v1/questions", headers=headers, expect=(200, 304))
+        response = await self._service.call(
+            "GET", "/v1/questions", headers=headers, expect=(200, 304)
+        )
         if response.status_code == 304:
             return None
         body = _read(wire.Questions, response.json())
@@ -294,12 +250,12 @@ class ServiceClient:
     @_answers_checked
     async def ra_contacts(self) -> RaContacts:
         """GET /v1/ra-contacts: how holders reach the RA team (as the mails say)."""
-        return _read(RaContacts, await self._json("GET", "/v1/ra-contacts"))
+        return _read(RaContacts, await self._service.json("GET", "/v1/ra-contacts"))
 
     @_answers_checked
     async def new_nonce(self) -> Nonce:
         """POST /v1/nonces."""
-        body = _read(wire.NonceOut, await self._json("POST", "/v1/nonces"))
+        body = _read(wire.NonceOut, await self._service.json("POST", "/v1/nonces"))
         return Nonce(nonce=bytes.fromhex(body.nonce), expires_at=_time(body.expires_at))
 
     @_answers_checked
@@ -313,7 +269,7 @@ class ServiceClient:
         idempotency_key: str | None = None,
     ) -> UnlockStarted:
         """POST /v1/unlocks, with the card key's MAC (or PIV 9E signature) over the nonce."""
-        body = await self._json(
+        body = await self._service.json(
             "POST",
             "/v1/unlocks",
             json=card_proof_json(serial, uuid, nonce, mac),
@@ -338,7 +294,7 @@ class ServiceClient:
         self, unlock_id: str, channel: str, *, idempotency_key: str | None = None
     ) -> CodeMailed:
         """POST /v1/unlocks/{id}/channel: the code goes by "email" or "sms"."""
-        body = await self._json(
+        body = await self._service.json(
             "POST",
             f"/v1/unlocks/{unlock_id}/channel",
             json={"channel": channel},
@@ -351,7 +307,7 @@ class ServiceClient:
         self, unlock_id: str, answers: Mapping[str, str], *, idempotency_key: str | None = None
     ) -> CodeMailed:
         """POST /v1/unlocks/{id}/answers; the code is emailed when they are right."""
-        body = await self._json(
+        body = await self._service.json(
             "POST",
             f"/v1/unlocks/{unlock_id}/answers",
             json={"answers": dict(answers)},
@@ -372,7 +328,7 @@ class ServiceClient:
         sent: dict[str, str] = {"code": code}
         if text_code is not None:
             sent["text_code"] = text_code
-        body = await self._json(
+        body = await self._service.json(
             "POST",
             f"/v1/unlocks/{unlock_id}/code",
             json=sent,
@@ -385,7 +341,7 @@ class ServiceClient:
         self, unlock_id: str, challenge: bytes | str, *, idempotency_key: str | None = None
     ) -> bytes:
         """POST /v1/unlocks/{id}/cryptogram: the 16 bytes for RESET RETRY COUNTER."""
-        body = await self._json(
+        body = await self._service.json(
             "POST",
             f"/v1/unlocks/{unlock_id}/cryptogram",
             json={"challenge": hex_text(challenge)},
@@ -396,7 +352,7 @@ class ServiceClient:
     @_answers_checked
     async def get_puk(self, unlock_id: str, *, idempotency_key: str | None = None) -> PukPair:
         """POST /v1/unlocks/{id}/puk: a PIV card's PUK and the PUK to rotate it to."""
-        body = await self._json(
+        body = await self._service.json(
             "POST", f"/v1/unlocks/{unlock_id}/puk", idempotency_key=idempotency_key
         )
         pair = _read(wire.PukOut, body)
@@ -409,7 +365,7 @@ class ServiceClient:
         self, unlock_id: str, rotation: int, *, idempotency_key: str | None = None
     ) -> None:
         """POST /v1/unlocks/{id}/puk-rotated: the card took the PUK of `rotation`."""
-        await self._call(
+        await self._service.call(
             "POST",
             f"/v1/unlocks/{unlock_id}/puk-rotated",
             json={"rotation": rotation},
@@ -421,7 +377,7 @@ class ServiceClient:
         self, unlock_id: str, *, idempotency_key: str | None = None
     ) -> CodeMailed:
         """POST /v1/unlocks/{id}/resend."""
-        body = await self._json(
+        body = await self._service.json(
             "POST", f"/v1/unlocks/{unlock_id}/resend", idempotency_key=idempotency_key
         )
         return _code_mailed(body)
@@ -437,7 +393,7 @@ class ServiceClient:
     ) -> None:
         """POST /v1/unlocks/{id}/result with what the card answered."""
         word = f"{status_word:04X}" if isinstance(status_word, int) else status_word.upper()
-        await self._call(
+        await self._service.call(
             "POST",
             f"/v1/unlocks/{unlock_id}/result",
             json={"outcome": outcome, "status_word": word},
@@ -458,7 +414,7 @@ class ServiceClient:
         idempotency_key: str | None = None,
     ) -> RegistrationStarted:
         """POST /v1/registrations, with the holder key's MAC (or PIV 9A signature)."""
-        body = await self._json(
+        body = await self._service.json(
             "POST",
             "/v1/registrations",
             json={
@@ -483,7 +439,7 @@ class ServiceClient:
         idempotency_key: str | None = None,
     ) -> CodeMailed:
         """PUT /v1/registrations/{id}/answers; the registration code is emailed."""
-        body = await self._json(
+        body = await self._service.json(
             "PUT",
             f"/v1/registrations/{registration_id}/answers",
             json={"answers": dict(answers)},
@@ -496,7 +452,7 @@ class ServiceClient:
         self, registration_id: str, code: str, *, idempotency_key: str | None = None
     ) -> None:
         """POST /v1/registrations/{id}/confirm: registered when this returns."""
-        await self._call(
+        await self._service.call(
             "POST",
             f"/v1/registrations/{registration_id}/confirm",
             json={"code": code},
@@ -508,7 +464,7 @@ class ServiceClient:
         self, registration_id: str, *, idempotency_key: str | None = None
     ) -> CodeMailed:
         """POST /v1/registrations/{id}/resend."""
-        body = await self._json(
+        body = await self._service.json(
             "POST",
             f"/v1/registrations/{registration_id}/resend",
             idempotency_key=idempotency_key,
@@ -520,7 +476,7 @@ class ServiceClient:
         self, events: Sequence[wire.AuditEvent], *, idempotency_key: str | None = None
     ) -> wire.AuditOut:
         """POST /v1/audit; events seen before count as duplicates, not errors."""
-        body = await self._json(
+        body = await self._service.json(
             "POST",
             "/v1/audit",
             json={"events": [e.model_dump(mode="json") for e in events]},

@@ -23,7 +23,7 @@ import uuid as uuid_module
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Self
 
 import httpx
 from tenacity import (
@@ -431,3 +431,55 @@ def _rejection_from(response: httpx.Response) -> ServiceRejected:
     if not isinstance(body, dict):
         body = {"code": f"http_{response.status_code}", "detail": response.reason_phrase}
     return rejection(response.status_code, body)
+
+
+class ServiceHttpClient:
+    """Base of the kiosk's clients of the unlock service (`kiosk.service_client.ServiceClient`,
+    `kiosk.ra_client.RaClient`): one `ServiceHttp` underneath, its own or shared.
+
+    The arguments are `ServiceHttp`'s, with the kiosk's defaults.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        kiosk_token: str,
+        *,
+        timeout: float = 5.0,
+        retries: int = 3,
+        transport: httpx.AsyncBaseTransport | None = None,
+        backoff_initial: float = 0.2,
+        backoff_max: float = 2.0,
+        verify: ssl.SSLContext | bool = True,
+        busy_wait_max: float = 60.0,
+        busy_jitter: float = 1.0,
+    ) -> None:
+        self._service = ServiceHttp(
+            base_url,
+            kiosk_token,
+            timeout=timeout,
+            retries=retries,
+            transport=transport,
+            backoff_initial=backoff_initial,
+            backoff_max=backoff_max,
+            verify=verify,
+            busy_wait_max=busy_wait_max,
+            busy_jitter=busy_jitter,
+        )
+
+    @classmethod
+    def over(cls, http: ServiceHttp) -> Self:
+        """A client on an existing connection (another client's), sharing its pool."""
+        client = cls.__new__(cls)
+        client._service = http
+        return client
+
+    async def aclose(self) -> None:
+        """Close the connection pool (if a call ever opened it)."""
+        await self._service.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.aclose()

@@ -9,11 +9,11 @@ would protect nothing. The kiosk's token can live in a file only root reads.
 from __future__ import annotations
 
 import ssl
-import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from contract.loopback import is_loopback
+from contract.secret_files import read_owner_only
 
 
 def is_loopback_url(url: str) -> bool:
@@ -53,15 +53,7 @@ def read_token_file(path: Path) -> str:
     Raises:
         ValueError: The file is missing, empty, or readable or writable by others.
     """
-    try:
-        mode = path.stat().st_mode
-        token = path.read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise ValueError(f"kiosk_token_file {path}: {exc.strerror or exc}") from None
-    if mode & (stat.S_IRWXO | stat.S_IWGRP | stat.S_IRGRP):
-        raise ValueError(
-            f"kiosk_token_file {path} may be read by others: chmod 600 it (owner root)"
-        )
+    token = read_owner_only(path, "kiosk_token_file", "owner root")
     if not token:
         raise ValueError(f"kiosk_token_file {path} is empty")
     return token

@@ -13,28 +13,18 @@ from typing import Any, TypedDict
 from sqlalchemy.exc import IntegrityError
 
 from contract.ra_wire import RA_ROLES
-from service.domain import code_guesses
+from service.domain import code_guesses, holder_facts
 from service.domain.audit import record
+from service.domain.holder_facts import HolderLock, HolderRegistration
 from service.domain.parts import Parts
 from service.domain.times import rfc3339
 from service.queries import audit, holder_answers, holders
 
 
-class HolderView(TypedDict):
+class HolderView(HolderRegistration, HolderLock):
     """What `ra show` prints about a holder: never answers, hashes or codes."""
 
-    uuid: str
-    serial: str
-    name: str
-    email: str
-    mobile: str
-    registered: bool
-    terms_version: str | None
-    registered_at: str | None
     question_ids: list[str]
-    failed_attempts: int
-    locked: bool
-    locked_at: str | None
     ra_role: str | None
 
 
@@ -125,18 +115,9 @@ def show_holder(parts: Parts, uuid: str) -> HolderView | None:
             return None
         questions = holder_answers.question_ids(conn, uuid)
     return HolderView(
-        uuid=row.uuid,
-        serial=row.serial,
-        name=row.name,
-        email=row.email,
-        mobile=row.mobile,
-        registered=bool(row.registered),
-        terms_version=row.terms_version,
-        registered_at=rfc3339(row.registered_at) if row.registered_at else None,
+        **holder_facts.registration(row),
         question_ids=questions,
-        failed_attempts=row.failed_attempts,
-        locked=row.locked_at is not None,
-        locked_at=rfc3339(row.locked_at) if row.locked_at else None,
+        **holder_facts.lock(row),
         ra_role=row.ra_role,
     )
 

@@ -9,7 +9,9 @@ put into an event. One reader: the kiosk's card thread serves both cards in turn
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
+from typing import TypeVar
 
 from card import apdu
 from card.pcsc import CardRemovedError, NoCardError
@@ -23,11 +25,14 @@ from kiosk.effects.service import wire_proof
 from kiosk.flow import commands as c
 from kiosk.flow import ra_events as r
 from kiosk.flow.ra_states import RaEvent, RaHolderView, RaReportView, RaSession
+from kiosk.proof_body import CardProofValue
 from kiosk.service_http import ServiceError, ServiceRejected
 
 log = logging.getLogger(__name__)
 
 GONE = (NoCardError, CardRemovedError, WrongCard)
+
+T = TypeVar("T")
 
 MESSAGES = {
     ProblemCode.RA_ROLE_REQUIRED: N_(
@@ -127,26 +132,42 @@ async def ra_sign_in(parts: EffectParts, cmd: r.RaSignIn) -> None:
     parts.emit(r.RaSignedIn(session))
 
 
+def holder_card_refused(exc: apdu.CardError | ServiceError) -> r.RaRefused:
+    """Proving the holder's card failed: the card did not answer as it should, or the
+    service said no. Plain words for the RA's screen."""
+    if isinstance(exc, ServiceError):
+        return refused(exc)
+    return r.RaRefused(
+        message=N_("The holder's card could not be read: {problem}", problem=str(exc))
+    )
+
+
+async def _holder_card_proved(
+    parts: EffectParts,
+    session_id: str,
+    serial: str,
+    uuid: str,
+    post: Callable[[str, str, str, bytes, CardProofValue], Awaitable[T]],
+) -> T:
+    """The holder's card MACs a fresh nonce with its card key (a blocked card still does);
+    `post` takes the proof to the RA session on the service, and its answer is returned."""
+    nonce = await parts.client.ra_client().new_nonce()
+    mac = await parts.card.call(lambda access: access.card_mac(serial, nonce))
+    return await post(session_id, serial, uuid, nonce, wire_proof(mac))
+
+
 async def ra_take_holder_card(parts: EffectParts, cmd: r.RaTakeHolderCard) -> None:
     """RaTakeHolderCard: the holder's card MACs a nonce with its card key; the service
     answers with the holder's state."""
     ra = parts.client.ra_client()
-    serial = cmd.serial
     try:
-        nonce = await ra.new_nonce()
-        mac = await parts.card.call(lambda access: access.card_mac(serial, nonce))
-        state = await ra.holder_card(cmd.session_id, serial, cmd.uuid, nonce, wire_proof(mac))
+        state = await _holder_card_proved(
+            parts, cmd.session_id, cmd.serial, cmd.uuid, ra.holder_card
+        )
     except GONE:
         return
-    except apdu.CardError as exc:
-        parts.emit(
-            r.RaRefused(
-                message=N_("The holder's card could not be read: {problem}", problem=str(exc))
-            )
-        )
-        return
-    except ServiceError as exc:
-        parts.emit(refused(exc))
+    except (apdu.CardError, ServiceError) as exc:
+        parts.emit(holder_card_refused(exc))
         return
     parts.emit(r.RaHolderRead(holder_view(state)))
 
@@ -202,25 +223,16 @@ async def ra_assisted_unlock(parts: EffectParts, cmd: r.RaAssistedUnlock) -> Non
         parts.emit(r.RaRefused(message=RA_CARD_TAKEN))
         return
     try:
-        nonce = await ra.new_nonce()
-        mac = await parts.card.call(lambda access: access.card_mac(serial, nonce))
-        started = await ra.start_assisted_unlock(
-            session_id, serial, cmd.uuid, nonce, wire_proof(mac)
+        started = await _holder_card_proved(
+            parts, session_id, serial, cmd.uuid, ra.start_assisted_unlock
         )
         unlock_id = started.assisted_unlock_id
         challenge = await parts.card.call(lambda access: access.begin_unblock(serial))
     except GONE:
         parts.emit(r.RaRefused(message=CARD_TAKEN))
         return
-    except apdu.CardError as exc:
-        parts.emit(
-            r.RaRefused(
-                message=N_("The holder's card could not be read: {problem}", problem=str(exc))
-            )
-        )
-        return
-    except ServiceError as exc:
-        parts.emit(refused(exc))
+    except (apdu.CardError, ServiceError) as exc:
+        parts.emit(holder_card_refused(exc))
         return
     if await _ra_card_gone(parts, cmd.ra_serial):
         await parts.card.call(lambda access: access.abort_unblock())

@@ -38,11 +38,8 @@ async def write_new_passcode(parts: EffectParts, cmd: c.WriteNewPasscode) -> Non
     serial = cmd.serial
     try:
         challenge = await parts.card.call(lambda access: access.begin_unblock(serial))
-    except GONE as exc:
-        parts.emit(e.CardWriteFailed(reason=str(exc), card_removed=True))
-        return
     except apdu.CardError as exc:
-        parts.emit(e.CardWriteFailed(reason=str(exc)))
+        parts.emit(_write_failed(exc))
         return
     parts.emit(e.ChallengeRead())
     try:
@@ -113,11 +110,8 @@ async def _write_piv(parts: EffectParts, cmd: c.WriteNewPasscode) -> None:
     except (piv.WrongPuk, piv.PukBlocked) as exc:
         await _puk_refused(parts, unlock_id, exc)
         return
-    except GONE as exc:
-        parts.emit(e.CardWriteFailed(reason=str(exc), card_removed=True))
-        return
     except apdu.CardError as exc:
-        parts.emit(e.CardWriteFailed(reason=str(exc)))
+        parts.emit(_write_failed(exc))
         return
     puk, next_puk, rotation = Puk(pair.puk), Puk(pair.next_puk), pair.rotation
     del pair
@@ -133,12 +127,9 @@ async def _write_piv(parts: EffectParts, cmd: c.WriteNewPasscode) -> None:
         await report_unlock_result(parts, unlock_id, "card_error", word)
         parts.emit(e.CardWriteFailed(reason=str(exc), status_word=word))
         return
-    except GONE as exc:
-        # How far it got is unknown: the service's next release says "settle".
-        parts.emit(e.CardWriteFailed(reason=str(exc), card_removed=True))
-        return
     except apdu.CardError as exc:
-        parts.emit(e.CardWriteFailed(reason=str(exc)))
+        # Taken out, how far it got is unknown: the service's next release says "settle".
+        parts.emit(_write_failed(exc))
         return
     try:
         await parts.client.report_puk_rotated(unlock_id, rotation)
@@ -147,6 +138,11 @@ async def _write_piv(parts: EffectParts, cmd: c.WriteNewPasscode) -> None:
         log.warning("the PUK rotation could not be reported; the next unblock settles it")
     reported = await report_unlock_result(parts, unlock_id, "unlocked", "9000")
     parts.emit(e.CardWritten(result_reported=reported))
+
+
+def _write_failed(exc: apdu.CardError) -> e.CardWriteFailed:
+    """The card did not take the write: taken out (or another card in), or it failed."""
+    return e.CardWriteFailed(reason=str(exc), card_removed=isinstance(exc, GONE))
 
 
 async def _puk_refused(parts: EffectParts, unlock_id: str, exc: apdu.CardError) -> None:

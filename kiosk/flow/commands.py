@@ -10,26 +10,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import ClassVar
 
 from kiosk.flow.events import Call
 from kiosk.flow.facts import Checkpoint
+from kiosk.flow.values import FlowValue
 
 
-class Command:
+class Command(FlowValue):
     """Base of every command (for typing and `isinstance` only)."""
 
     call: ClassVar[Call | None] = None
     """The service call this command makes, named again in ServiceUnreachable."""
 
 
-@dataclass(frozen=True)
 class ReadCard(Command):
     """Read the card's facts; answer CardRead or CardUnreadable."""
 
 
-@dataclass(frozen=True)
 class StartUnlock(Command):
     """Prove the card and open an unlock.
 
@@ -44,7 +43,6 @@ class StartUnlock(Command):
     uuid: str
 
 
-@dataclass(frozen=True)
 class SendAnswers(Command):
     """Post the answers. Secret."""
 
@@ -53,7 +51,6 @@ class SendAnswers(Command):
     answers: Mapping[str, str] = field(repr=False)
 
 
-@dataclass(frozen=True)
 class SendCode(Command):
     """Post the emailed code. Secret."""
 
@@ -63,7 +60,6 @@ class SendCode(Command):
     text_code: str | None = field(default=None, repr=False)
 
 
-@dataclass(frozen=True)
 class ChooseChannel(Command):
     """Ask the service to send the code by this channel. Answers AnswersAccepted."""
 
@@ -72,7 +68,6 @@ class ChooseChannel(Command):
     channel: str
 
 
-@dataclass(frozen=True)
 class ResendCode(Command):
     """Ask the service to send a new code. Answers ResendDone or ResendRefused."""
 
@@ -80,7 +75,6 @@ class ResendCode(Command):
     unlock_id: str
 
 
-@dataclass(frozen=True)
 class WriteNewPasscode(Command):
     """Unblock the card with the new passcode. Secret.
 
@@ -98,7 +92,6 @@ class WriteNewPasscode(Command):
     new_passcode: str = field(repr=False)
 
 
-@dataclass(frozen=True)
 class SettlePuk(Command):
     """A PIV card found working after a restart whose checkpoint was at the write:
     the unblock reached the card before the kiosk stopped, and the PUK rotation may
@@ -111,7 +104,6 @@ class SettlePuk(Command):
     serial: str
 
 
-@dataclass(frozen=True)
 class VerifyPasscode(Command):
     """VERIFY the holder's passcode on the card with this serial. Secret.
 
@@ -124,7 +116,6 @@ class VerifyPasscode(Command):
     passcode: str = field(repr=False)
 
 
-@dataclass(frozen=True)
 class StartRegistration(Command):
     """Prove the holder and open a registration.
 
@@ -146,7 +137,6 @@ class StartRegistration(Command):
     """Only after HolderNotVerified: VERIFY again in the same session as the MAC."""
 
 
-@dataclass(frozen=True)
 class LoadQuestionCatalogue(Command):
     """Fetch the question catalogue (the cached copy when the service is down).
 
@@ -156,7 +146,6 @@ class LoadQuestionCatalogue(Command):
     call: ClassVar[Call | None] = Call.LOAD_QUESTION_CATALOGUE
 
 
-@dataclass(frozen=True)
 class SendRegistrationAnswers(Command):
     """Put the 4 new answers. Secret."""
 
@@ -165,7 +154,6 @@ class SendRegistrationAnswers(Command):
     answers: Mapping[str, str] = field(repr=False)
 
 
-@dataclass(frozen=True)
 class ConfirmRegistration(Command):
     """Post the emailed registration code. Secret."""
 
@@ -174,7 +162,6 @@ class ConfirmRegistration(Command):
     code: str = field(repr=False)
 
 
-@dataclass(frozen=True)
 class ResendRegistrationCode(Command):
     """Ask for a new registration code. Answers ResendDone or ResendRefused."""
 
@@ -182,7 +169,6 @@ class ResendRegistrationCode(Command):
     registration_id: str
 
 
-@dataclass(frozen=True)
 class ChangeCardPasscode(Command):
     """CHANGE REFERENCE DATA on the card with this serial. Secret.
 
@@ -194,14 +180,12 @@ class ChangeCardPasscode(Command):
     new: str = field(repr=False)
 
 
-@dataclass(frozen=True)
 class CheckService(Command):
     """Probe the service (GET /v1/health); answers ServiceReachable or ServiceUnreachable."""
 
     call: ClassVar[Call | None] = Call.CHECK_SERVICE
 
 
-@dataclass(frozen=True)
 class QueueResultReport(Command):
     """Put an unlock result for the service in the outbox (it could not be sent live).
 
@@ -214,19 +198,16 @@ class QueueResultReport(Command):
     status_word: str
 
 
-@dataclass(frozen=True)
 class SaveCheckpoint(Command):
     """Save the journey's progress to the local store (replacing the previous one)."""
 
     checkpoint: Checkpoint
 
 
-@dataclass(frozen=True)
 class ClearCheckpoint(Command):
     """Forget the saved progress."""
 
 
-@dataclass(frozen=True)
 class QueueAudit(Command):
     """Put an audit event in the outbox. The detail never holds a secret."""
 
@@ -238,7 +219,6 @@ class QueueAudit(Command):
     detail: Mapping[str, str | int | None] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
 class WipeInputs(Command):
     """Clear every input field on every screen (answers, code, passcodes)."""
 

@@ -192,6 +192,14 @@ def stop(
     return replace(state, screen=screen, journey=None), commands
 
 
+def read_card_again(state: s.KioskState, event: e.Event) -> Result:
+    """Handler of a screen that ended a session with the card still in (the holder's or
+    the RA's): Continue starts a new session with it, read again as if just inserted."""
+    if isinstance(event, e.Continue) and state.card is not None:
+        return replace(state, screen=s.ReadingCard(), card=None), [c.ReadCard()]
+    return state, []
+
+
 def card_status(card: CardFacts, now: dt.datetime | None, warning_days: int) -> s.CardStatus:
     """What the card status screen shows for a card.
 

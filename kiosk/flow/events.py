@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from kiosk.flow.facts import CardFacts, Question
+from kiosk.flow.values import FlowValue
 
 
 class Call(enum.Enum):
@@ -54,40 +55,35 @@ class UnreadableReason(enum.Enum):
     """The card refused the unblocking key the service holds for it (PIV PUK)."""
 
 
-class Event:
+class Event(FlowValue):
     """Base of every event (for typing and `isinstance` only)."""
 
 
 # ---------------------------------------------------------------- the clock and the holder
 
 
-@dataclass(frozen=True)
 class Tick(Event):
     """The clock: the app sends one about every second."""
 
     now: dt.datetime
 
 
-@dataclass(frozen=True)
 class UserActivity(Event):
     """A key press or mouse event: the holder is still there."""
 
     now: dt.datetime
 
 
-@dataclass(frozen=True)
 class Continue(Event):
     """Enter on a screen with one way forward ("Start", "Continue", "Try again")."""
 
 
-@dataclass(frozen=True)
 class SubmitAnswers(Event):
     """The holder's answers, question id -> answer. Secret."""
 
     answers: Mapping[str, str] = field(repr=False)
 
 
-@dataclass(frozen=True)
 class SubmitCode(Event):
     """The emailed code as typed. Secret."""
 
@@ -96,14 +92,12 @@ class SubmitCode(Event):
     """The texted code, when two were sent (policy two-channel). Secret."""
 
 
-@dataclass(frozen=True)
 class ChannelChosen(Event):
     """The holder chose how the code is sent: "email" or "sms"."""
 
     channel: str
 
 
-@dataclass(frozen=True)
 class SubmitNewPasscode(Event):
     """The new passcode typed twice. Secret."""
 
@@ -111,34 +105,28 @@ class SubmitNewPasscode(Event):
     repeat: str = field(repr=False)
 
 
-@dataclass(frozen=True)
 class RegisterRequested(Event):
     """On a working card's status screen: register for self-service."""
 
 
-@dataclass(frozen=True)
 class ChangePasscodeRequested(Event):
     """On a working card's status screen: change the passcode."""
 
 
-@dataclass(frozen=True)
 class SubmitPasscode(Event):
     """The card's current passcode as typed, to prove the holder. Secret."""
 
     passcode: str = field(repr=False)
 
 
-@dataclass(frozen=True)
 class AcceptTerms(Event):
     """The holder accepts the terms and conditions shown."""
 
 
-@dataclass(frozen=True)
 class DeclineTerms(Event):
     """The holder declines the terms: no registration."""
 
 
-@dataclass(frozen=True)
 class SubmitContactDetails(Event):
     """Email and mobile as typed (personal data, not secret; never audited)."""
 
@@ -146,19 +134,16 @@ class SubmitContactDetails(Event):
     mobile: str
 
 
-@dataclass(frozen=True)
 class ToggleQuestion(Event):
     """Choose a catalogue question, or unchoose it if chosen."""
 
     question_id: str
 
 
-@dataclass(frozen=True)
 class SubmitChosenQuestions(Event):
     """The holder is done choosing questions (the choice is in the state)."""
 
 
-@dataclass(frozen=True)
 class SubmitRegistrationAnswers(Event):
     """New answers, each typed twice: question id -> answer. Secret."""
 
@@ -166,7 +151,6 @@ class SubmitRegistrationAnswers(Event):
     repeats: Mapping[str, str] = field(repr=False)
 
 
-@dataclass(frozen=True)
 class SubmitPasscodeChange(Event):
     """The old passcode and the new one typed twice. Secret."""
 
@@ -175,27 +159,22 @@ class SubmitPasscodeChange(Event):
     repeat: str = field(repr=False)
 
 
-@dataclass(frozen=True)
 class ResendCodeRequested(Event):
     """The holder asks for a new code."""
 
 
-@dataclass(frozen=True)
 class Back(Event):
     """Escape: go back, or on a first step ask to cancel."""
 
 
-@dataclass(frozen=True)
 class Cancel(Event):
     """The holder asks to stop; confirmed first when a journey is under way."""
 
 
-@dataclass(frozen=True)
 class ConfirmCancel(Event):
     """The holder confirms stopping."""
 
 
-@dataclass(frozen=True)
 class Help(Event):
     """The holder asks for a help page."""
 
@@ -215,31 +194,26 @@ class HelpTopic(enum.Enum):
 # ---------------------------------------------------------------- reader and card
 
 
-@dataclass(frozen=True)
 class CardServiceLost(Event):
     """pcscd cannot be reached."""
 
 
-@dataclass(frozen=True)
 class CardServiceUp(Event):
     """pcscd answers again."""
 
 
-@dataclass(frozen=True)
 class ReaderAdded(Event):
     """The kiosk's reader is plugged in."""
 
     name: str = ""
 
 
-@dataclass(frozen=True)
 class ReaderRemoved(Event):
     """The kiosk's reader is gone."""
 
     name: str = ""
 
 
-@dataclass(frozen=True)
 class CardInserted(Event):
     """A card is in the reader (not read yet)."""
 
@@ -249,19 +223,16 @@ class CardInserted(Event):
     the card was out in between, so the checkpoint is wiped (docs/design.md section 5)."""
 
 
-@dataclass(frozen=True)
 class CardRemoved(Event):
     """The card left the reader."""
 
 
-@dataclass(frozen=True)
 class CardRead(Event):
     """The answer to ReadCard: the card's public facts and passcode state."""
 
     card: CardFacts
 
 
-@dataclass(frozen=True)
 class CardUnreadable(Event):
     """The answer to ReadCard when the card could not be read."""
 
@@ -269,17 +240,14 @@ class CardUnreadable(Event):
     detail: str = ""
 
 
-@dataclass(frozen=True)
 class ChallengeRead(Event):
     """Progress of WriteNewPasscode: the card gave a challenge."""
 
 
-@dataclass(frozen=True)
 class CryptogramReceived(Event):
     """Progress of WriteNewPasscode: the service answered with the cryptogram."""
 
 
-@dataclass(frozen=True)
 class CardWritten(Event):
     """WriteNewPasscode finished: the card took the new passcode (9000)."""
 
@@ -287,7 +255,6 @@ class CardWritten(Event):
     """False when the service could not be told; the flow then queues the report."""
 
 
-@dataclass(frozen=True)
 class CardWriteFailed(Event):
     """WriteNewPasscode failed at the card; the passcode was not changed."""
 
@@ -298,34 +265,28 @@ class CardWriteFailed(Event):
     """The card refused its unblocking key (PIV PUK): never try again here."""
 
 
-@dataclass(frozen=True)
 class PasscodeVerified(Event):
     """The card accepted the passcode (VERIFY 9000)."""
 
 
-@dataclass(frozen=True)
 class PasscodeWrong(Event):
     """The card refused the passcode (63Cx): `tries_left` before it locks."""
 
     tries_left: int
 
 
-@dataclass(frozen=True)
 class PasscodeBlocked(Event):
     """The card is locked now (6983): too many wrong passcodes."""
 
 
-@dataclass(frozen=True)
 class CardPasscodeChanged(Event):
     """CHANGE REFERENCE DATA succeeded: the card has the new passcode."""
 
 
-@dataclass(frozen=True)
 class HolderNotVerified(Event):
     """The card forgot the verified passcode before the holder proof (it was reset)."""
 
 
-@dataclass(frozen=True)
 class CardActionFailed(Event):
     """A passcode command failed at the card for another reason (not a removal)."""
 
@@ -335,7 +296,6 @@ class CardActionFailed(Event):
 # ---------------------------------------------------------------- service replies
 
 
-@dataclass(frozen=True)
 class UnlockStartedReply(Event):
     """201 from POST /v1/unlocks."""
 
@@ -355,7 +315,6 @@ class UnlockStartedReply(Event):
     """(channel, masked address) to choose from, when next is CHANNEL."""
 
 
-@dataclass(frozen=True)
 class AnswersAccepted(Event):
     """200 from answers (or from choosing a channel): the code was sent."""
 
@@ -367,14 +326,12 @@ class AnswersAccepted(Event):
     """Of two codes, the channel whose message failed while the other went (owed)."""
 
 
-@dataclass(frozen=True)
 class AnswersWrong(Event):
     """422 answers_wrong."""
 
     attempts_left: int
 
 
-@dataclass(frozen=True)
 class SelfServiceLockedReply(Event):
     """423 self_service_locked, or self_service_paused (too many wrong codes lately)."""
 
@@ -382,24 +339,20 @@ class SelfServiceLockedReply(Event):
     """Paused, not locked: seconds until self-service lifts by itself."""
 
 
-@dataclass(frozen=True)
 class NotRegisteredReply(Event):
     """409 not_registered."""
 
 
-@dataclass(frozen=True)
 class CardProofRefused(Event):
     """403 card_proof_invalid: the service does not accept this card."""
 
 
-@dataclass(frozen=True)
 class CodeAcceptedReply(Event):
     """200 code_accepted; a fresh window for the card write opens."""
 
     expires_at: dt.datetime
 
 
-@dataclass(frozen=True)
 class CodeWrong(Event):
     """422 code_wrong."""
 
@@ -408,22 +361,18 @@ class CodeWrong(Event):
     """With two codes, which were wrong ("email", "sms"); the other was right."""
 
 
-@dataclass(frozen=True)
 class CodeVoid(Event):
     """410 code_void: too many wrong codes."""
 
 
-@dataclass(frozen=True)
 class CodeExpired(Event):
     """410 code_expired."""
 
 
-@dataclass(frozen=True)
 class UnlockExpired(Event):
     """410 unlock_expired or 404 unknown_unlock: the service's window closed."""
 
 
-@dataclass(frozen=True)
 class ResendDone(Event):
     """200 from resend: a new code was sent."""
 
@@ -433,7 +382,6 @@ class ResendDone(Event):
     """Of two codes, the channel whose new message failed (its earlier code, if any, works)."""
 
 
-@dataclass(frozen=True)
 class ResendRefused(Event):
     """429 too_many_resends."""
 
@@ -441,12 +389,10 @@ class ResendRefused(Event):
     """Seconds until a resend is allowed; None when no more resends are allowed."""
 
 
-@dataclass(frozen=True)
 class ServiceReachable(Event):
     """The answer to CheckService: the service answers again."""
 
 
-@dataclass(frozen=True)
 class ServiceUnreachable(Event):
     """A call got no usable answer (network, timeout, 5xx, mail_unavailable, 429)."""
 
@@ -458,7 +404,6 @@ class ServiceUnreachable(Event):
     """The service answered that it is too busy (service_busy, too_many_requests)."""
 
 
-@dataclass(frozen=True)
 class ServiceBusy(Event):
     """The service is too busy to take this call just now (503 service_busy): nothing
     was counted, and the call itself goes again by itself after `retry_after` seconds,
@@ -468,7 +413,6 @@ class ServiceBusy(Event):
     retry_after: int
 
 
-@dataclass(frozen=True)
 class ServiceRefused(Event):
     """A call got an answer the journey cannot go on from (wrong_step, too_many_attempts ...)."""
 
@@ -476,7 +420,6 @@ class ServiceRefused(Event):
     code: str
 
 
-@dataclass(frozen=True)
 class RegistrationStartedReply(Event):
     """201 from POST /v1/registrations."""
 
@@ -484,26 +427,22 @@ class RegistrationStartedReply(Event):
     expires_at: dt.datetime
 
 
-@dataclass(frozen=True)
 class EmailNotApproved(Event):
     """422 email_not_approved, with the domains the service approves."""
 
     approved_domains: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
 class MobileRefused(Event):
     """422 mobile_invalid."""
 
 
-@dataclass(frozen=True)
 class TermsOutdated(Event):
     """422 terms_outdated: the service has other terms than this kiosk shows."""
 
     terms_version: str | None = None
 
 
-@dataclass(frozen=True)
 class CatalogueLoaded(Event):
     """The answer to LoadQuestionCatalogue (from the service, or the kiosk's cache)."""
 
@@ -511,18 +450,15 @@ class CatalogueLoaded(Event):
     from_cache: bool = False
 
 
-@dataclass(frozen=True)
 class RegistrationAnswersRefused(Event):
     """422 answers_invalid on a registration's answers (never counted as a failure)."""
 
     detail: str = ""
 
 
-@dataclass(frozen=True)
 class RegistrationConfirmed(Event):
     """200 registered: the new registration replaced any old one."""
 
 
-@dataclass(frozen=True)
 class RegistrationExpired(Event):
     """410 registration_expired or 404 unknown_registration."""

@@ -19,12 +19,12 @@ import datetime as dt
 from dataclasses import replace
 
 from contract.language import N_, plural
-from kiosk.contact_rules import email_problem, mobile_problem
+from kiosk.contact_rules import contact_problems
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow import ra_events as r
 from kiosk.flow import states as s
-from kiosk.flow.common import Result, audit, current_time, status_of
+from kiosk.flow.common import Result, audit, current_time, read_card_again, status_of
 from kiosk.flow.facts import CardFacts, PinState
 from kiosk.flow.ra_states import (
     RaConfirmHolder,
@@ -343,16 +343,9 @@ def _contacts(state: s.KioskState, event: e.Event) -> Result:
     screen = state.screen
     assert isinstance(screen, RaContacts)
     if isinstance(event, e.SubmitContactDetails) and not screen.sending:
-        problems = [
-            problem
-            for problem in (
-                email_problem(event.email, screen.approved_domains),
-                mobile_problem(event.mobile),
-            )
-            if problem is not None
-        ]
+        problems = contact_problems(event.email, event.mobile, screen.approved_domains)
         if problems:
-            return replace(state, screen=replace(screen, errors=tuple(problems))), []
+            return replace(state, screen=replace(screen, errors=problems)), []
         command = r.RaChangeContacts(screen.session.session_id, event.email.strip(), event.mobile)
         return replace(state, screen=replace(screen, sending=True, errors=())), [command]
     if isinstance(event, r.RaHolderRead):
@@ -467,12 +460,6 @@ def _report(state: s.KioskState, event: e.Event) -> Result:
     return state, []
 
 
-def _ended(state: s.KioskState, event: e.Event) -> Result:
-    if isinstance(event, e.Continue) and state.card is not None:
-        return replace(state, screen=s.ReadingCard(), card=None), [c.ReadCard()]
-    return state, []
-
-
 HANDLERS = {
     RaPasscode: _passcode,
     RaHome: _home,
@@ -481,6 +468,6 @@ HANDLERS = {
     RaNewPasscode: _new_passcode,
     RaContacts: _contacts,
     RaReport: _report,
-    RaEnded: _ended,
+    RaEnded: read_card_again,
 }
 """RA screen-state type -> handler."""

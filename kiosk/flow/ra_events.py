@@ -7,7 +7,7 @@ in an event, a state or an audit record.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
 
 from kiosk.flow.commands import Command
@@ -20,49 +20,40 @@ SignOutReason = Literal["card_removed", "signed_out", "idle"]
 # -- the RA's intents ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class RaSignInRequested(Event):
     """On a working card's status screen at an RA desk: sign in as an RA."""
 
 
-@dataclass(frozen=True)
 class RaSignOutRequested(Event):
     """The RA signs out (the card is kept)."""
 
 
-@dataclass(frozen=True)
 class RaClearLockRequested(Event):
     """Clear the holder's self-service lock."""
 
 
-@dataclass(frozen=True)
 class RaUnlockRequested(Event):
     """Start an assisted unlock of the holder's blocked card."""
 
 
-@dataclass(frozen=True)
 class RaContactsRequested(Event):
     """Record or correct the holder's email and mobile."""
 
 
-@dataclass(frozen=True)
 class RaReportRequested(Event):
     """An RA manager asks for the report."""
 
 
-@dataclass(frozen=True)
 class RaReportPeriodChosen(Event):
     """On the report: the last `days` UTC days, today included (7, 30 or 90)."""
 
     days: int
 
 
-@dataclass(frozen=True)
 class RaReportDatesRequested(Event):
     """On the report: type the first and the last day of the period."""
 
 
-@dataclass(frozen=True)
 class SubmitReportDates(Event):
     """The first and the last day as typed (checked by the flow, not the screen)."""
 
@@ -73,17 +64,14 @@ class SubmitReportDates(Event):
 # -- the RA's own reader (two readers) ----------------------------------------------------
 
 
-@dataclass(frozen=True)
 class RaCardInserted(Event):
     """A card went into the RA's own reader."""
 
 
-@dataclass(frozen=True)
 class RaCardRemoved(Event):
     """The card left the RA's own reader."""
 
 
-@dataclass(frozen=True)
 class RaCardRead(Event):
     """The card in the RA's own reader."""
 
@@ -93,14 +81,12 @@ class RaCardRead(Event):
 # -- answers ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class RaSignedIn(Event):
     """The service opened the RA's session."""
 
     session: RaSession
 
 
-@dataclass(frozen=True)
 class RaHolderRead(Event):
     """The holder's state, after the card was proved or an action was taken."""
 
@@ -108,21 +94,18 @@ class RaHolderRead(Event):
     notice: str | None = None
 
 
-@dataclass(frozen=True)
 class RaUnlockDone(Event):
     """The holder's card took the new passcode; the service recorded it."""
 
     view: RaHolderView
 
 
-@dataclass(frozen=True)
 class RaReportRead(Event):
     """The service's report."""
 
     report: RaReportView
 
 
-@dataclass(frozen=True)
 class RaRefused(Event):
     """The service or the card said no; `message` is plain words for the screen."""
 
@@ -134,12 +117,10 @@ class RaRefused(Event):
 # -- commands --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class RaReadRaCard(Command):
     """Read the card in the RA's own reader; answers RaCardRead or RaRefused."""
 
 
-@dataclass(frozen=True)
 class RaSignIn(Command):
     """VERIFY the RA's passcode on their card, prove it, open the session. Answers:
     RaSignedIn, PasscodeWrong, PasscodeBlocked, RaRefused."""
@@ -151,7 +132,6 @@ class RaSignIn(Command):
     """The card is in the RA's own reader (two readers), not the holders' one."""
 
 
-@dataclass(frozen=True)
 class RaTakeHolderCard(Command):
     """Prove the holder's card in the session; answers RaHolderRead or RaRefused."""
 
@@ -160,14 +140,12 @@ class RaTakeHolderCard(Command):
     uuid: str
 
 
-@dataclass(frozen=True)
 class RaClearLock(Command):
     """Clear the holder's lock; answers RaHolderRead or RaRefused."""
 
     session_id: str
 
 
-@dataclass(frozen=True)
 class RaChangeContacts(Command):
     """Record the holder's email and mobile; answers RaHolderRead or RaRefused."""
 
@@ -176,7 +154,6 @@ class RaChangeContacts(Command):
     mobile: str
 
 
-@dataclass(frozen=True)
 class RaAssistedUnlock(Command):
     """Unblock the holder's card with the passcode they typed; answers RaUnlockDone or
     RaRefused."""
@@ -190,7 +167,6 @@ class RaAssistedUnlock(Command):
     holder's card is written."""
 
 
-@dataclass(frozen=True)
 class RaLoadReport(Command):
     """Ask the service for the report of the UTC days since..until (ISO dates);
     answers RaReportRead or RaRefused."""
@@ -200,7 +176,6 @@ class RaLoadReport(Command):
     until: str
 
 
-@dataclass(frozen=True)
 class RaSignOut(Command):
     """End the RA's session on the service (answers nothing)."""
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from kiosk.flow.facts import CardFacts
-from kiosk.flow.states import Screen
+from kiosk.flow.states import ChecksPasscode, LoadsFromService, Screen, SendsToService
 
 
 @dataclass(frozen=True)
@@ -76,13 +76,11 @@ class RaScreen(Screen):
     """Base of the RA desk's screen states."""
 
 
-@dataclass(frozen=True)
-class RaPasscode(RaScreen):
+class RaPasscode(ChecksPasscode, RaScreen):
     """RA sign-in: type your own passcode; your card checks it."""
 
     card: CardFacts
     error: str | None = None
-    checking: bool = False
     ra_reader: bool = False
     """The RA's card is in the RA's own reader (two readers)."""
     back_to: Screen | None = None
@@ -90,13 +88,7 @@ class RaPasscode(RaScreen):
     holder_card_in: bool = False
     """Two readers: a card is in the holders' reader (read once the RA is signed in)."""
 
-    @property
-    def busy(self) -> bool:
-        """True while the card and the service check the RA."""
-        return self.checking
 
-
-@dataclass(frozen=True)
 class RaHome(RaScreen):
     """Signed in: put the holder's card in the reader."""
 
@@ -109,7 +101,6 @@ class RaHome(RaScreen):
     notice: str | None = None
 
 
-@dataclass(frozen=True)
 class RaHolder(RaScreen):
     """The holder's self-service state, and what the RA can do for them."""
 
@@ -127,7 +118,6 @@ class RaHolder(RaScreen):
         return self.view is None or self.working
 
 
-@dataclass(frozen=True)
 class RaConfirmHolder(RaScreen):
     """Before an assisted unlock: the holder is here and matches the card's photo?"""
 
@@ -136,7 +126,6 @@ class RaConfirmHolder(RaScreen):
     view: RaHolderView
 
 
-@dataclass(frozen=True)
 class RaNewPasscode(RaScreen):
     """The holder types a new passcode twice; the RA looks away and never types it."""
 
@@ -153,8 +142,7 @@ class RaNewPasscode(RaScreen):
         return self.writing
 
 
-@dataclass(frozen=True)
-class RaContacts(RaScreen):
+class RaContacts(SendsToService, RaScreen):
     """Record or correct the holder's email and mobile (a notice to old and new)."""
 
     session: RaSession
@@ -162,16 +150,9 @@ class RaContacts(RaScreen):
     view: RaHolderView
     approved_domains: tuple[str, ...]
     errors: tuple[str, ...] = ()
-    sending: bool = False
-
-    @property
-    def busy(self) -> bool:
-        """True while the service is asked."""
-        return self.sending
 
 
-@dataclass(frozen=True)
-class RaReport(RaScreen):
+class RaReport(LoadsFromService, RaScreen):
     """The RA manager's report for a period the RA chose, with a chart of the unlocks."""
 
     session: RaSession
@@ -182,17 +163,10 @@ class RaReport(RaScreen):
     report: RaReportView | None = None
     """The service's figures for since..until; None while it counts or when it refused."""
     error: str | None = None
-    loading: bool = True
     choosing_dates: bool = False
     """The from/to date fields are on show (D); the figures wait behind them."""
 
-    @property
-    def busy(self) -> bool:
-        """True while the service counts."""
-        return self.loading
 
-
-@dataclass(frozen=True)
 class RaEnded(RaScreen):
     """The RA session has ended; take the card."""
 

@@ -16,7 +16,12 @@ from dataclasses import replace
 
 from contract.language import N_
 from contract.problems import ProblemCode
-from kiosk.contact_rules import domains_text, email_problem, mobile_problem, normalise_mobile
+from kiosk.contact_rules import (
+    contact_problems,
+    domains_text,
+    mobile_problem,
+    normalise_mobile,
+)
 from kiosk.flow import commands as c
 from kiosk.flow import events as e
 from kiosk.flow import registration_questions
@@ -173,16 +178,9 @@ def _contact_details(
     state: s.KioskState, event: e.Event, screen: s.ContactDetails, card: CardFacts
 ) -> Result:
     if isinstance(event, e.SubmitContactDetails):
-        problems = [
-            problem
-            for problem in (
-                email_problem(event.email, screen.approved_domains),
-                mobile_problem(event.mobile),
-            )
-            if problem is not None
-        ]
+        problems = contact_problems(event.email, event.mobile, screen.approved_domains)
         if problems:
-            return replace(state, screen=replace(screen, errors=tuple(problems), notice=None)), []
+            return replace(state, screen=replace(screen, errors=problems, notice=None)), []
         email, mobile = event.email.strip(), normalise_mobile(event.mobile) or ""
         sending = replace(screen, errors=(), notice=None, sending=True, given=(email, mobile))
         return replace(state, screen=sending), [_start_registration(state, card, email, mobile)]

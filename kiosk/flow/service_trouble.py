@@ -125,10 +125,10 @@ def _screen_back(state: s.KioskState, back: ComesBack) -> s.Screen:
     if back is ComesBack.NEW_PASSCODE:
         rules = tuple(state.config.passcode_rules.describe())
         return s.NewPasscode(rules=rules, notice=SERVICE_BACK_TRY_AGAIN)
-    names = {f.name for f in fields(screen)}  # type: ignore[arg-type]  # screens are dataclasses
+    names = {f.name for f in fields(screen)}
     settled = {name: value for name, value in _SETTLED.items() if name in names}
-    notice = SERVICE_BACK_SEND_AGAIN if back is ComesBack.SEND_AGAIN else None
-    return replace(screen, **settled, notice=notice)  # type: ignore[type-var]
+    settled["notice"] = SERVICE_BACK_SEND_AGAIN if back is ComesBack.SEND_AGAIN else None
+    return replace(screen, **settled)
 
 
 def service_trouble(

@@ -22,6 +22,7 @@ from kiosk.flow.common import (
     audit,
     current_time,
     end_session,
+    read_card_again,
     screen_name,
     seconds_until,
     status_of,
@@ -297,16 +298,9 @@ def _help_page(state: s.KioskState, event: e.Event) -> Result:
     return state, []
 
 
-def _session_ended(state: s.KioskState, event: e.Event) -> Result:
-    if isinstance(event, e.Continue) and state.card is not None:
-        # Same card, new session: read it again, as if just inserted.
-        return replace(state, screen=s.ReadingCard(), card=None), [c.ReadCard()]
-    return state, []
-
-
 HANDLERS: HandlerTable = {
     s.CardStatus: _card_status,
     s.HelpPage: _help_page,
-    s.SessionEnded: _session_ended,
+    s.SessionEnded: read_card_again,
 }
 """Screen-state type -> handler, for the session's own screens."""

@@ -20,9 +20,10 @@ from typing import ClassVar
 from kiosk.flow.commands import Command
 from kiosk.flow.events import HelpTopic, UnlockStartedReply, UnreadableReason
 from kiosk.flow.facts import CardFacts, Checkpoint, FlowConfig, Question
+from kiosk.flow.values import FlowValue
 
 
-class Screen:
+class Screen(FlowValue):
     """Base of the screen states."""
 
     interactive: ClassVar[bool] = True
@@ -34,31 +35,67 @@ class Screen:
         return False
 
 
+class SendsToService(FlowValue):
+    """Mixed into the screen states whose Enter sends what the holder gave to the service
+    (not a `Screen` itself: no screen shows it alone)."""
+
+    sending: bool = field(default=False, kw_only=True)
+    """What the holder gave (answers, a code, a choice, contact details) is with the
+    service, or the card is proving the holder first: a second Enter sends nothing."""
+
+    @property
+    def busy(self) -> bool:
+        """True while `sending`."""
+        return self.sending
+
+
+class ChecksPasscode(FlowValue):
+    """Mixed into the screen states where a typed passcode goes to the card (and for an
+    RA, then to the service): busy while it is checked."""
+
+    checking: bool = field(default=False, kw_only=True)
+    """The passcode is with the card (the RA's: then the service): Enter sends nothing."""
+
+    @property
+    def busy(self) -> bool:
+        """True while `checking`."""
+        return self.checking
+
+
+class LoadsFromService(FlowValue):
+    """Mixed into the screen states that open while what they show is fetched from the
+    service (the question catalogue, the RA's report): busy until it is there."""
+
+    loading: bool = field(default=True, kw_only=True)
+    """What the screen shows is still being fetched."""
+
+    @property
+    def busy(self) -> bool:
+        """True while `loading`."""
+        return self.loading
+
+
 # ---------------------------------------------------------------- no session
 
 
-@dataclass(frozen=True)
 class WaitingForCard(Screen):
     """Insert your card."""
 
     interactive: ClassVar[bool] = False
 
 
-@dataclass(frozen=True)
 class NoReader(Screen):
     """The card reader is not connected."""
 
     interactive: ClassVar[bool] = False
 
 
-@dataclass(frozen=True)
 class NoCardService(Screen):
     """The computer's smartcard service is not running; it is being restarted."""
 
     interactive: ClassVar[bool] = False
 
 
-@dataclass(frozen=True)
 class CardRemovedNotice(Screen):
     """Your card was removed; everything you typed was cleared."""
 
@@ -70,14 +107,12 @@ class CardRemovedNotice(Screen):
 # ---------------------------------------------------------------- the card
 
 
-@dataclass(frozen=True)
 class ReadingCard(Screen):
     """Reading your card."""
 
     interactive: ClassVar[bool] = False
 
 
-@dataclass(frozen=True)
 class CardNotRecognised(Screen):
     """This card cannot be used here."""
 
@@ -92,7 +127,6 @@ class CardCondition(enum.Enum):
     EXPIRED = "expired"
 
 
-@dataclass(frozen=True)
 class CardStatus(Screen):
     """Who the card belongs to, and whether its passcode works."""
 
@@ -121,7 +155,6 @@ class CardStatus(Screen):
 # ---------------------------------------------------------------- the unlock journey
 
 
-@dataclass(frozen=True)
 class StartingUnlock(Screen):
     """Checking your card with the unlock service."""
 
@@ -131,24 +164,16 @@ class StartingUnlock(Screen):
     unlocked here (registered, self-service not locked). Nothing more is asked."""
 
 
-@dataclass(frozen=True)
-class Questions(Screen):
+class Questions(SendsToService, Screen):
     """Answer your security questions."""
 
     questions: tuple[Question, ...]
     attempts_left: int
     error: str | None = None
     notice: str | None = None
-    sending: bool = False
-
-    @property
-    def busy(self) -> bool:
-        """True while the answers are with the service."""
-        return self.sending
 
 
-@dataclass(frozen=True)
-class CodeEntry(Screen):
+class CodeEntry(SendsToService, Screen):
     """We emailed you a code: type it here (code entry is part of this screen)."""
 
     sent_to: str
@@ -164,12 +189,6 @@ class CodeEntry(Screen):
     resends_exhausted: bool = False
     error: str | None = None
     notice: str | None = None
-    sending: bool = False
-
-    @property
-    def busy(self) -> bool:
-        """True while the code or a resend request is with the service."""
-        return self.sending
 
     @property
     def by_text(self) -> bool:
@@ -180,8 +199,7 @@ class CodeEntry(Screen):
         return self.text_sent_to is None and "@" not in self.sent_to
 
 
-@dataclass(frozen=True)
-class ChooseChannel(Screen):
+class ChooseChannel(SendsToService, Screen):
     """How should we send your code: email or text?"""
 
     channels: tuple[tuple[str, str], ...]
@@ -189,15 +207,8 @@ class ChooseChannel(Screen):
     error: str | None = None
     notice: str | None = None
     """After a service or mail outage: nothing was sent, choose again."""
-    sending: bool = False
-
-    @property
-    def busy(self) -> bool:
-        """True while the choice is with the service."""
-        return self.sending
 
 
-@dataclass(frozen=True)
 class NewPasscode(Screen):
     """Choose a new passcode, typed twice."""
 
@@ -215,7 +226,6 @@ class WriteStage(enum.Enum):
     WRITING = "writing"
 
 
-@dataclass(frozen=True)
 class WritingCard(Screen):
     """Updating your card: do not remove it."""
 
@@ -223,7 +233,6 @@ class WritingCard(Screen):
     stage: WriteStage = WriteStage.STARTING
 
 
-@dataclass(frozen=True)
 class Unlocked(Screen):
     """Your card is unlocked; take your card."""
 
@@ -239,7 +248,6 @@ class StopReason(enum.Enum):
     PROBLEM = "problem"
 
 
-@dataclass(frozen=True)
 class UnlockStopped(Screen):
     """The unlock cannot go on; Continue starts a new one with the same card."""
 
@@ -249,7 +257,6 @@ class UnlockStopped(Screen):
     did); False where the service mails the code at once."""
 
 
-@dataclass(frozen=True)
 class ServiceUnavailable(Screen):
     """The unlock service cannot be reached; retrying in the background.
 
@@ -280,7 +287,6 @@ class ServiceUnavailable(Screen):
     with the same Idempotency-Key: no probe goes, and `retry_at` is only shown."""
 
 
-@dataclass(frozen=True)
 class SelfServiceLocked(Screen):
     """Self-service is locked for you: contact the RA team (contacts only)."""
 
@@ -288,7 +294,6 @@ class SelfServiceLocked(Screen):
     """Paused after too many wrong codes, not locked: seconds until it lifts by itself."""
 
 
-@dataclass(frozen=True)
 class NotRegistered(Screen):
     """You have not registered for self-service: the RA team can unlock the card."""
 
@@ -302,7 +307,6 @@ class EndReason(enum.Enum):
     CANCELLED = "cancelled"
 
 
-@dataclass(frozen=True)
 class SessionEnded(Screen):
     """Session ended; take your card (Continue starts again with it)."""
 
@@ -313,7 +317,6 @@ class SessionEnded(Screen):
     into: only then is there typing to say was cleared."""
 
 
-@dataclass(frozen=True)
 class HelpPage(Screen):
     """A help page; Back returns to the screen it was opened from."""
 
@@ -324,15 +327,13 @@ class HelpPage(Screen):
 # ---------------------------------------------------------------- registration
 
 
-@dataclass(frozen=True)
-class PasscodeEntry(Screen):
+class PasscodeEntry(ChecksPasscode, Screen):
     """Type your card's passcode, to show the card is yours (registration)."""
 
     tries_left: int | None
     """Passcode tries left before the card locks (None: not known)."""
     error: str | None = None
     notice: str | None = None
-    checking: bool = False
     contacts: tuple[str, str] | None = None
     """Email and mobile already given, when the card lost the verified passcode
     before the holder proof: the passcode goes with the registration this time."""
@@ -342,13 +343,7 @@ class PasscodeEntry(Screen):
         """One wrong passcode now locks the card: the screen warns plainly."""
         return self.tries_left == 1
 
-    @property
-    def busy(self) -> bool:
-        """True while the card checks the passcode."""
-        return self.checking
 
-
-@dataclass(frozen=True)
 class Terms(Screen):
     """Read the terms and conditions of self-service: accept or decline."""
 
@@ -356,26 +351,18 @@ class Terms(Screen):
     text: str
 
 
-@dataclass(frozen=True)
-class ContactDetails(Screen):
+class ContactDetails(SendsToService, Screen):
     """Your email (on an approved domain) and mobile number."""
 
     approved_domains: tuple[str, ...]
     errors: tuple[str, ...] = ()
     notice: str | None = None
-    sending: bool = False
     given: tuple[str, str] | None = None
     """Email and mobile sent with the registration (to ask for the passcode again
     without retyping them, should the card need it)."""
 
-    @property
-    def busy(self) -> bool:
-        """True while the card proves the holder and the service opens the registration."""
-        return self.sending
 
-
-@dataclass(frozen=True)
-class ChooseQuestions(Screen):
+class ChooseQuestions(LoadsFromService, Screen):
     """Choose 4 different security questions from the catalogue."""
 
     catalogue: tuple[Question, ...] = ()
@@ -383,43 +370,27 @@ class ChooseQuestions(Screen):
     """Ids of the chosen questions, in the order chosen."""
     error: str | None = None
     notice: str | None = None
-    loading: bool = True
     from_cache: bool = False
 
-    @property
-    def busy(self) -> bool:
-        """True while the catalogue is being fetched."""
-        return self.loading
 
-
-@dataclass(frozen=True)
-class RegistrationAnswers(Screen):
+class RegistrationAnswers(SendsToService, Screen):
     """An answer for each chosen question, typed twice."""
 
     questions: tuple[Question, ...]
     errors: tuple[str, ...] = ()
     notice: str | None = None
-    sending: bool = False
-
-    @property
-    def busy(self) -> bool:
-        """True while the answers are with the service."""
-        return self.sending
 
 
-@dataclass(frozen=True)
 class RegistrationCodeEntry(CodeEntry):
     """We emailed you a registration code: type it here."""
 
 
-@dataclass(frozen=True)
 class Registered(Screen):
     """You are registered for self-service; take your card."""
 
     name: str
 
 
-@dataclass(frozen=True)
 class RegistrationStopped(Screen):
     """The registration cannot go on; Continue goes back to the card's status."""
 
@@ -429,7 +400,6 @@ class RegistrationStopped(Screen):
 # ---------------------------------------------------------------- change passcode
 
 
-@dataclass(frozen=True)
 class ChangePasscode(Screen):
     """Type your passcode, then a new one twice."""
 
@@ -450,7 +420,6 @@ class ChangePasscode(Screen):
         return self.changing
 
 
-@dataclass(frozen=True)
 class PasscodeChanged(Screen):
     """Your card has its new passcode; take your card."""
 

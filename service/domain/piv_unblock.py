@@ -17,7 +17,7 @@ from service.domain.audit import record, refuse
 from service.domain.errors import CryptogramLimitReached, StepOutOfOrder
 from service.domain.kept_answers import keep
 from service.domain.parts import Kiosk, Parts
-from service.domain.unlocks import UNLOCK, load, owe_attempt_notice
+from service.domain.unlocks import UNLOCK, accepted, load, owe_attempt_notice
 from service.queries import flows
 from service.tables import unlocks
 
@@ -28,10 +28,9 @@ def release_puk(parts: Parts, kiosk: Kiosk, unlock_id: str) -> PukOut:
     """POST /v1/unlocks/{id}/puk: the PUK pair for the card of this accepted PIV unlock."""
     now = parts.now()
     with parts.transaction() as conn:
-        row = load(parts, conn, kiosk, unlock_id)
-        who = UNLOCK.who(kiosk, row)
-        if row.step != "accepted" or row.profile != "piv":
-            raise StepOutOfOrder("No unblocking key can be released now.")
+        row, who = accepted(
+            parts, conn, kiosk, unlock_id, "piv", "No unblocking key can be released now."
+        )
         if row.puk_releases >= MAX_PUK_RELEASES:
             limit = CryptogramLimitReached("This unlock has had its unblocking keys.")
             refuse(parts, conn, "unlock_puk", limit, **who)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -82,17 +82,14 @@ def fresh_puk() -> Puk:
     return Puk(f"{secrets.randbelow(10**8):08d}")
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True)
 class Release:
     """What a kiosk gets to unblock one PIV card (never logged: repr hides it)."""
 
-    puk: Puk
-    next_puk: Puk
+    puk: Puk = field(repr=False)
+    next_puk: Puk = field(repr=False)
     settle: bool
     rotation: int
-
-    def __repr__(self) -> str:
-        return f"Release(<redacted>, settle={self.settle}, rotation={self.rotation})"
 
 
 def enrol(masters: MasterKeys, conn: Connection, guid: str, puk: Puk, now: float) -> None:

@@ -13,13 +13,14 @@ from sqlalchemy import Connection, Row
 
 from contract.ra_wire import ContactsIn, HolderEvent, HolderStateOut
 from contract.wire import CardProofIn
+from service.domain import holder_facts
 from service.domain.audit import record, refusals_recorded
 from service.domain.card_proofs import proven_holder
 from service.domain.errors import CardNotProven, EmailDomainRefused, MobileMalformed
 from service.domain.parts import Kiosk, Parts
 from service.domain.ra_errors import HolderCardMissing, OwnCard
 from service.domain.ra_sessions import live_session, ra_who
-from service.domain.times import human_time, rfc3339
+from service.domain.times import human_time
 from service.mailing import Mail
 from service.queries import audit, holders, ra_sessions
 from service.secrecy import email_domain_approved, normalise_mobile
@@ -169,17 +170,8 @@ def _state(parts: Parts, conn: Connection, uuid: str) -> HolderStateOut:
     row = holders.get(conn, uuid)
     recent = audit.about_holder(conn, uuid, parts.settings.ra.recent_events)
     return HolderStateOut(
-        uuid=row.uuid,
-        serial=row.serial,
-        name=row.name,
-        email=row.email,
-        mobile=row.mobile,
-        registered=bool(row.registered),
-        terms_version=row.terms_version,
-        registered_at=rfc3339(row.registered_at) if row.registered_at else None,
-        failed_attempts=row.failed_attempts,
-        locked=row.locked_at is not None,
-        locked_at=rfc3339(row.locked_at) if row.locked_at else None,
+        **holder_facts.registration(row),
+        **holder_facts.lock(row),
         recent_events=[
             HolderEvent(at=r.at, type=r.type, outcome=r.outcome, kiosk=r.kiosk) for r in recent
         ],

@@ -69,6 +69,23 @@ def load(parts: Parts, conn: Connection, kiosk: Kiosk, unlock_id: str) -> Row[An
     return row
 
 
+def accepted(
+    parts: Parts, conn: Connection, kiosk: Kiosk, unlock_id: str, profile: str, refusal: str
+) -> tuple[Row[Any], dict[str, Any]]:
+    """The kiosk's unlock past its code (accepted) for a card of `profile`, locked for
+    update, and whom its audit records are about.
+
+    Raises:
+        UnknownUnlock, UnlockLapsed: as `load`.
+        StepOutOfOrder: the unlock is at another step or for another kind of card;
+            `refusal` says what cannot be done now.
+    """
+    row = load(parts, conn, kiosk, unlock_id)
+    if row.step != "accepted" or row.profile != profile:
+        raise StepOutOfOrder(refusal)
+    return row, UNLOCK.who(kiosk, row)
+
+
 def start(parts: Parts, kiosk: Kiosk, request: UnlockIn) -> UnlockOut:
     """POST /v1/unlocks: prove the card; ask questions, offer channels, or send the code(s)."""
     now = parts.now()
@@ -307,21 +324,20 @@ def enter_code(
 def cryptogram(parts: Parts, kiosk: Kiosk, unlock_id: str, challenge: str) -> CryptogramOut:
     """POST /v1/unlocks/{id}/cryptogram: the unblock cryptogram, at most 5 times."""
     with parts.transaction() as conn:
-        row = load(parts, conn, kiosk, unlock_id)
-        who = UNLOCK.who(kiosk, row)
-        if row.step != "accepted" or row.profile != "own":
-            raise StepOutOfOrder("No cryptogram can be issued now.")
+        row, who = accepted(
+            parts, conn, kiosk, unlock_id, "own", "No cryptogram can be issued now."
+        )
         if row.cryptograms >= MAX_CRYPTOGRAMS:
             refuse(parts, conn, "unlock_cryptogram", CryptogramLimitReached(), **who)
         flows.change(conn, unlocks, unlock_id, cryptograms=row.cryptograms + 1)
         if row.cryptograms == 0:
-            _owe_attempt_notice(parts, conn, kiosk, row)
+            owe_attempt_notice(parts, conn, kiosk, row)
         record(parts, conn, "unlock_cryptogram", "ok", **who, count=row.cryptograms + 1)
         keep(conn, None)  # a repeat computes the cryptogram again: it is never stored
     return CryptogramOut(cryptogram=cryptogram_for(parts, row.serial, challenge))
 
 
-def _owe_attempt_notice(parts: Parts, conn: Connection, kiosk: Kiosk, row: Row[Any]) -> None:
+def owe_attempt_notice(parts: Parts, conn: Connection, kiosk: Kiosk, row: Row[Any]) -> None:
     """Owe the holder word of this unlock unless its kiosk reports it unlocked in time.
 
     A kiosk that took the cryptogram may have unblocked the card and set a passcode
@@ -342,11 +358,6 @@ def _owe_attempt_notice(parts: Parts, conn: Connection, kiosk: Kiosk, row: Row[A
         kiosk=kiosk.name,
         time=human_time(now),
     )
-
-
-def owe_attempt_notice(parts: Parts, conn: Connection, kiosk: Kiosk, row: Row[Any]) -> None:
-    """The same notice for a PIV unlock whose PUK was first released (`piv_unblock`)."""
-    _owe_attempt_notice(parts, conn, kiosk, row)
 
 
 def _attempt(unlock_id: str) -> str:
