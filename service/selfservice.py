@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from contract.ra_wire import ReportOut
@@ -17,11 +18,17 @@ from service import demo_seed, ra_tools
 from service.domain import idempotency, kiosks, ra_report, unlocks
 from service.domain.idempotency import StoredAnswer
 from service.domain.parts import Kiosk, Parts
+from service.group_commit import GroupCommit
 from service.ra_tools import AuditRecord, HolderView
 
 
 class SelfService(Parts):
     """Unlocks, registrations, nonces, kiosks and the audit, on one store."""
+
+    @cached_property
+    def group_commit(self) -> GroupCommit:
+        """The cheap requests' relaxed writes, many to a transaction (service/group_commit.py)."""
+        return GroupCommit(self)
 
     def authenticate(self, token: str | None) -> Kiosk:
         """The kiosk holding this bearer token: see `kiosks.authenticate`."""

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from contract.problems import PROBLEM_MEDIA_TYPE
 from service.api.errors import problem_for
 from service.api.request_log import KIOSK_ID
-from service.domain import idempotency, kiosks
+from service.domain import idempotency
 from service.domain.audit import record_mail_not_sent
 from service.domain.errors import MailNotSent, Refusal
 from service.domain.kept_answers import Keeping, keeping
@@ -44,13 +44,18 @@ ServiceDep = Annotated[SelfService, Depends(get_service)]
 _bearer = HTTPBearer(auto_error=False, description="Kiosk token")
 
 
-def get_kiosk(
+async def get_kiosk(
     request: Request,
     service: ServiceDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Kiosk:
-    """The calling kiosk, from its bearer token (counted against its throttle)."""
-    kiosk = kiosks.authenticate(service, credentials.credentials if credentials else None)
+    """The calling kiosk, from its bearer token (counted against its throttle).
+
+    Looked up and counted in the store with the other requests waiting at that
+    moment, in one transaction (service/group_commit.py): no worker thread each.
+    """
+    token = credentials.credentials if credentials else None
+    kiosk = await service.group_commit.authenticate(token)
     # For the access log line: the kiosk's id, never its token.
     setattr(request.state, KIOSK_ID, kiosk.id)
     return kiosk

@@ -365,13 +365,14 @@ def test_health_and_ready_answer_while_requests_are_stuck_on_the_store(
     live_service: RunningService,
 ) -> None:
     """Workers parked on a locked store take no turn from health or readiness (issue 14)."""
-    engine = live_service.service.engine
+    group = live_service.service.group_commit
     callers = 45  # more than the server's 40 worker threads
     with ThreadPoolExecutor(callers) as pool, kiosk(live_service) as http:
         with store_held(live_service):
             stuck = [pool.submit(http.get, "/v1/questions") for _ in range(callers)]
-            # The holder's connection and at least 20 parked requests' connections.
-            wait_for(lambda: engine.pool.checkedout() > 20, what="requests to park on the store")
+            # Every request parked on the store: their token checks and counts wait,
+            # together, for the store's write turn (service/group_commit.py).
+            wait_for(lambda: group.waiting == callers, what="requests to park on the store")
             health = httpx.get(f"{live_service.url}/v1/health", timeout=WAIT)
             ready = httpx.get(f"{live_service.url}/v1/ready", timeout=WAIT)
             assert health.status_code == 200 and health.json()["status"] == "ok"
