@@ -53,7 +53,8 @@ log = logging.getLogger(__name__)
 # Weight of the newest measurement in the moving average of a check's time.
 SMOOTHING = 0.2
 # Until a check was measured, the journey door's bucket is filled as if one request's
-# checks took this (it shuts the door only once a check was measured).
+# checks took this (it paces journeys only while the start-up timing runs, or once a
+# check was measured).
 ASSUMED_CHECK_SECONDS = 1.0
 # Longest turn the journey door books ahead: a kiosk waits out 60 s of service_busy
 # by itself (kiosk.service_http busy_wait_max), so a turn is at most half that; a
@@ -118,6 +119,7 @@ class AnswerChecks:
         self._checking = 0
         self._waiting: deque[object] = deque()
         self._check_seconds: float | None = None
+        self._calibrating = False
         self._refused = 0
         self.journey_burst = journey_burst
         self._journeys_refused = 0
@@ -209,9 +211,11 @@ class AnswerChecks:
             self._tokens = min(burst, self._tokens + (now - self._filled_at) * rate)
             self._filled_at = now
             if self._refusal_locked() is None:
-                if self._check_seconds is None:
-                    # The cost is not known yet (timed at start-up, or by the first
-                    # answer step): refused only while the answer pool is full.
+                if self._check_seconds is None and not self._calibrating:
+                    # The cost is not known and not being timed (no start-up, as in
+                    # tests' servers): refused only while the answer pool is full.
+                    # While it is timed at start-up, the door paces at the assumed
+                    # cost, so kiosks that start in the first second do not all pass.
                     return
                 if self._tokens >= 1:
                     self._tokens -= 1
@@ -259,15 +263,23 @@ class AnswerChecks:
 
         def timed() -> None:
             started = self._monotonic()
-            if self._threads is None:
-                one_check()
-            else:
-                self._threads.submit(one_check).result()
-            elapsed = (self._monotonic() - started) * per_request
-            with self._turns:
-                if self._check_seconds is None:
-                    self._check_seconds = elapsed
+            try:
+                if self._threads is None:
+                    one_check()
+                else:
+                    self._threads.submit(one_check).result()
+                elapsed = (self._monotonic() - started) * per_request
+                with self._turns:
+                    if self._check_seconds is None:
+                        self._check_seconds = elapsed
+            except Exception as failure:  # the first answer step will measure it instead
+                log.warning("timing one answer check failed: %s", type(failure).__name__)
+            finally:
+                with self._turns:
+                    self._calibrating = False
 
+        with self._turns:
+            self._calibrating = self._check_seconds is None
         thread = threading.Thread(target=timed, name="answer-check-calibration", daemon=True)
         thread.start()
         return thread

@@ -11,6 +11,7 @@ assertion here depends on time; how fast journeys go is measured in bench/ (6b).
 from __future__ import annotations
 
 import secrets
+import threading
 from typing import Any
 
 import httpx
@@ -112,6 +113,37 @@ def test_until_a_check_was_measured_journeys_are_refused_only_when_the_pool_is_f
         checks.open_journey()
     with pool_held(checks, checks.capacity):
         refused_after(checks)
+
+
+def test_while_the_start_up_timing_runs_journeys_are_paced_at_the_assumed_cost() -> None:
+    """A served service times one check at start-up (about a second at the configured
+    cost). Before this, every kiosk starting in that second passed the door at once
+    (100 in the bench's 100-kiosk phase) and met the full answer pool instead."""
+    clock = SteppedClock()
+    checks = AnswerChecks(workers=1, max_wait=3.0, max_queue=1, monotonic=clock, journey_burst=4.0)
+    release = threading.Event()
+
+    def one_hash() -> None:
+        release.wait(WAIT)
+        clock.now += 0.25
+
+    timing = checks.calibrate(one_hash, per_request=3)
+    # The assumed cost (1 s a request): the burst of 4 passes, then turns are booked.
+    for _ in range(4):
+        checks.open_journey()
+    assert [refused_after(checks) for _ in range(3)] == [1, 2, 3]
+    release.set()
+    timing.join(WAIT)
+    assert checks.load().check_seconds == 0.75
+    # A timing that failed leaves the door as it was before any timing: not pacing.
+    failing = AnswerChecks(workers=1, max_wait=3.0, max_queue=1, monotonic=clock, journey_burst=0)
+
+    def broken() -> None:
+        raise RuntimeError("no argon2 here")
+
+    failing.calibrate(broken, per_request=3).join(WAIT)
+    for _ in range(100):
+        failing.open_journey()
 
 
 def test_a_policy_that_asks_no_questions_has_no_journey_door() -> None:
