@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import stat
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -16,6 +15,7 @@ from pydantic_settings import (
 )
 
 from contract.contacts import APPROVED_DOMAINS_DEFAULT, RaContacts
+from contract.secret_files import read_owner_only
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 DEFAULT_CONFIG_FILE = CONFIG_DIR / "service.toml"
@@ -124,16 +124,7 @@ def read_api_key(path: Path) -> str:
         ValueError: the file is missing, empty, readable or writable by others, or
             does not hold a key of Notify's form.
     """
-    try:
-        mode = path.stat().st_mode
-        key = path.read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise ValueError(f"notify.api_key_file {path}: {exc.strerror or exc}") from None
-    if mode & (stat.S_IRWXO | stat.S_IWGRP | stat.S_IRGRP):
-        raise ValueError(
-            f"notify.api_key_file {path} may be read by others: chmod 600 it (owner: the "
-            "service's user)"
-        )
+    key = read_owner_only(path, "notify.api_key_file", "owner: the service's user")
     if not _API_KEY.fullmatch(key):
         raise ValueError(
             f"notify.api_key_file {path} does not hold a Notify API key "
