@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import errno
 import functools
 import json
 import os
@@ -60,6 +61,19 @@ SMS_GATEWAY = "sms.demo.invalid"
 
 class PortTaken(RuntimeError):
     """The service could not bind its port: something else took it first."""
+
+
+class DemoNotStarted(RuntimeError):
+    """A part of the demo world did not start; the message says which and why."""
+
+
+def _what_failed(exc: BaseException) -> str:
+    if isinstance(exc, subprocess.CalledProcessError):
+        said = (exc.stderr or b"").decode(errors="replace").strip().splitlines()
+        return f"seeding the demo data failed: {said[-1] if said else exc}"
+    if isinstance(exc, subprocess.TimeoutExpired):
+        return "seeding the demo data took too long"
+    return str(exc) or type(exc).__name__
 
 
 def free_port() -> int:
@@ -111,17 +125,47 @@ class MailCatcher:
     """A real SMTP server on loopback that keeps what it receives."""
 
     def __init__(self, port: int | None = None) -> None:
+        self._chosen = port is not None
         self.port = port or free_port()
         self.mailbox = Mailbox()
-        self._controller = Controller(self.mailbox, hostname=LOOPBACK, port=self.port)
+        self._controller = self._controller_on(self.port)
+        self._started = False
+
+    def _controller_on(self, port: int) -> Controller:
+        # aiosmtpd waits 5 s for its thread by default: too short on a busy machine
+        # (a test run on every core), where the demo could fail to start. (A port
+        # taken is only known once this wait ends: rare, and then chosen again.)
+        return Controller(self.mailbox, hostname=LOOPBACK, port=port, ready_timeout=30)
 
     def start(self) -> None:
-        """Start serving on loopback."""
+        """Start serving on loopback (on a free port chosen again if another process
+        took this one first, unless the port was given)."""
+        if not self._chosen:
+            # Chosen now, not when made: a parallel test worker may have taken it since.
+            self.port = free_port()
+            self._controller = self._controller_on(self.port)
+        for tries_left in range(4, -1, -1):
+            try:
+                self._controller.start()
+                self._started = True
+                return
+            except OSError as exc:
+                if self._chosen or not tries_left or exc.errno != errno.EADDRINUSE:
+                    raise
+            self.port = free_port()
+            self._controller = self._controller_on(self.port)
+
+    def restart(self) -> None:
+        """Serve again after stop(), on the same port with the same mailbox."""
+        self._controller = self._controller_on(self.port)
         self._controller.start()
+        self._started = True
 
     def stop(self) -> None:
-        """Stop serving."""
-        self._controller.stop()
+        """Stop serving (nothing to do if it never started)."""
+        if self._started:
+            self._started = False
+            self._controller.stop()
 
 
 def load_demo_data(path: Path = DEMO_HOLDERS_PATH) -> dict[str, Any]:
@@ -377,10 +421,23 @@ class DemoWorld:
         return [sys.executable, "-m", "service.cli", *args, "--db", self.db_url]
 
     def start(self) -> DemoWorld:
-        """Start everything and wait until the service answers."""
+        """Start everything and wait until the service answers.
+
+        Raises:
+            DemoNotStarted: a part did not start (what started is stopped again).
+        """
+        try:
+            self._start_parts()
+        except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
+            self.stop()
+            raise DemoNotStarted(f"{_what_failed(exc)} (files in {self.workdir})") from exc
+        return self
+
+    def _start_parts(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         if self._own_pcscd:
-            self.pcscd.start()
+            # Generous waits: a demo may start while every core is busy (a test run).
+            self.pcscd.start(timeout=30)
             os.environ.update(self.pcscd.environ())
         self.mail.start()
         seeded = subprocess.run(
@@ -394,7 +451,7 @@ class DemoWorld:
         self._seeded = self._registrations()
         for tries_left in range(4, -1, -1):
             try:
-                self.start_service()
+                self.start_service(timeout=60)
                 break
             except PortTaken:
                 # Another process (a parallel test worker) took the free port between
@@ -409,7 +466,6 @@ class DemoWorld:
             self.holder_status,
             policy=self.policy,
         )
-        return self
 
     def _registrations(self) -> dict[str, float | None]:
         """uuid -> when the holder registered, as the service's database holds it."""

@@ -178,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.demo:
         try:
             # The one place the kiosk reaches the demo harness (import-linter allows it).
-            from demo.world import DemoWorld
+            from demo.world import DemoNotStarted, DemoWorld
         except ImportError as exc:
             print(
                 f"ssu-kiosk: --demo needs the demo extra (pip install -e '.[demo]'): {exc}",
@@ -187,7 +187,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
 
         print("Demo: starting a private pcscd, mail catcher and demo service ...", flush=True)
-        world = DemoWorld(policy=args.policy).start()
+        try:
+            world = DemoWorld(policy=args.policy).start()
+        except DemoNotStarted as exc:
+            print(f"ssu-kiosk: the demo could not start: {exc}", file=sys.stderr)
+            return 1
         overrides.update(
             service_url=world.service_url,
             kiosk_token=SecretStr(world.kiosk_token),

@@ -56,7 +56,9 @@ class Terminal:
             "100",
             "-y",
             "32",
-            f"env {env_args} {command}; sleep 30",
+            # After the kiosk ends, the shell says how and keeps what was printed (a
+            # start-up error, a traceback) on screen until close(), for the failure.
+            f'env {env_args} {command}; echo "[the kiosk ended: status $?]"; sleep 3600',
         )
 
     def _tmux(self, *args: str) -> str:
@@ -78,8 +80,16 @@ class Terminal:
         try:
             return wait_for(seen, timeout=timeout, interval=0.1, what=f"{text!r} on screen")
         except AssertionError:
-            last = self.screens[-1]
-            raise AssertionError(f"{text!r} not on screen; last screen:\n{last}") from None
+            raise AssertionError(f"{text!r} not on screen; {self.last_seen()}") from None
+
+    def last_seen(self) -> str:
+        """The last screen captured, and the last one that was not blank if it was."""
+        last = self.screens[-1] if self.screens else ""
+        told = f"last screen:\n{last}"
+        if not last.strip():
+            shown = next((s for s in reversed(self.screens) if s.strip()), "")
+            told += f"\nlast screen that was not blank:\n{shown}"
+        return told
 
     def keys(self, *keys: str) -> None:
         self._tmux("send-keys", "-t", self.name, *keys)

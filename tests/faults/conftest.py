@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from aiosmtpd.controller import Controller
-
-from demo.world import LOOPBACK, DemoWorld
+from demo.world import DemoWorld
 from tests.app.conftest import kiosk, kiosk_settings
 from tests.support import BlackHole
 
@@ -43,7 +41,4 @@ def mail_down(world: DemoWorld) -> Iterator[None]:
     try:
         yield
     finally:
-        world.mail._controller = Controller(
-            world.mail.mailbox, hostname=LOOPBACK, port=world.mail.port
-        )
-        world.mail.start()
+        world.mail.restart()
