@@ -43,11 +43,24 @@ def measured_apart(r: dict[str, Any]) -> list[str]:
         return []
     return [
         f"This section was measured on {box.get('date')} ({box.get('cpu')}, nproc "
-        f"{box.get('nproc')}, memory {box.get('memory_gib')} GiB; load average at its start "
-        f"{box.get('loadavg_at_start')}: the machine was shared with other work, so read "
-        "ratios within the section only).",
+        f"{box.get('nproc')}, memory {box.get('memory_gib')} GiB; "
+        f"{load_said(box.get('loadavg_at_start'), box.get('nproc'))}).",
         "",
     ]
+
+
+def load_said(load: Any, nproc: Any) -> str:
+    """The load average at a section's start, and what it means for reading it."""
+    quiet = isinstance(load, list) and load and isinstance(nproc, int) and load[0] < nproc
+    said = (
+        "fewer tasks waiting than cores"
+        if quiet
+        else "the machine was busy (other work, or the sections run just before)"
+    )
+    return (
+        f"load average at its start {load if load else '-'}: {said}, "
+        "so read ratios within the section only"
+    )
 
 
 def _error(result: dict[str, Any] | None) -> str | None:
@@ -824,9 +837,8 @@ def journeys_section(
             else f"{r.get('cpus', '-')} usable CPUs; the machine is described above"
         )
         out += [
-            f"This section was measured on {r['date']} ({where}; load average at its start "
-            f"{r.get('loadavg_at_start', '-')}: the machine was shared with other work, so "
-            "read ratios within the section only).",
+            f"This section was measured on {r['date']} ({where}; "
+            f"{load_said(r.get('loadavg_at_start'), box.get('nproc') or r.get('cpus'))}).",
             "",
         ]
     variants = r.get("variants") or []

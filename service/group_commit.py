@@ -114,9 +114,22 @@ class GroupCommit:
             raise UnknownKiosk()
         return await self.run(lambda parts: kiosks.authenticate(parts, token), order=token)
 
-    async def new_nonce(self, kiosk: Kiosk) -> NonceOut:
-        """A fresh single-use nonce bound to kiosk: see `nonces.new_nonce`."""
-        return await self.run(lambda parts: nonces.new_nonce(parts, kiosk))
+    async def kiosk_and_nonce(self, token: str | None) -> tuple[Kiosk, NonceOut]:
+        """The kiosk holding this token, counted as `authenticate` counts it, and a fresh
+        nonce bound to it (`nonces.new_nonce`): one write in one batch, so a journey's
+        first call waits for one commit, not for the token's and then the nonce's.
+
+        Raises:
+            UnknownKiosk, Throttled: see `kiosks.authenticate` (then no nonce is made).
+        """
+        if not token:
+            raise UnknownKiosk()
+
+        def both(parts: Parts) -> tuple[Kiosk, NonceOut]:
+            kiosk = kiosks.authenticate(parts, token)
+            return kiosk, nonces.new_nonce(parts, kiosk)
+
+        return await self.run(both, order=token)
 
     async def run(self, unit: Callable[[Parts], T], *, order: str = "") -> T:
         """unit's answer, once the batch that ran it has committed.

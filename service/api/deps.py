@@ -44,21 +44,29 @@ ServiceDep = Annotated[SelfService, Depends(get_service)]
 _bearer = HTTPBearer(auto_error=False, description="Kiosk token")
 
 
-async def get_kiosk(
-    request: Request,
-    service: ServiceDep,
+async def get_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Kiosk:
+) -> str | None:
+    """The bearer token the request came with, unchecked (None: none)."""
+    return credentials.credentials if credentials else None
+
+
+TokenDep = Annotated[str | None, Depends(get_token)]
+
+
+def seen_kiosk(request: Request, kiosk: Kiosk) -> Kiosk:
+    """Note the calling kiosk for the access log line (its id, never its token)."""
+    setattr(request.state, KIOSK_ID, kiosk.id)
+    return kiosk
+
+
+async def get_kiosk(request: Request, service: ServiceDep, token: TokenDep) -> Kiosk:
     """The calling kiosk, from its bearer token (counted against its throttle).
 
     Looked up and counted in the store with the other requests waiting at that
     moment, in one transaction (service/group_commit.py): no worker thread each.
     """
-    token = credentials.credentials if credentials else None
-    kiosk = await service.group_commit.authenticate(token)
-    # For the access log line: the kiosk's id, never its token.
-    setattr(request.state, KIOSK_ID, kiosk.id)
-    return kiosk
+    return seen_kiosk(request, await service.group_commit.authenticate(token))
 
 
 KioskDep = Annotated[Kiosk, Depends(get_kiosk)]
@@ -172,14 +180,14 @@ def _problem_json(refusal: Refusal) -> tuple[int, str]:
     return problem.status, json.dumps(problem.body())
 
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=64, description="Repeat-safe request key"),
+]
+
+
 async def get_idempotent(
-    request: Request,
-    service: ServiceDep,
-    kiosk: KioskDep,
-    key: Annotated[
-        str | None,
-        Header(alias="Idempotency-Key", max_length=64, description="Repeat-safe request key"),
-    ] = None,
+    request: Request, service: ServiceDep, kiosk: KioskDep, key: IdempotencyKey = None
 ) -> Idempotent:
     """The calling kiosk's idempotency for this request."""
     return Idempotent(request, service, kiosk, key)

@@ -113,4 +113,6 @@ async def test_the_writer_thread_ends_when_idle_and_starts_again(
             break
         await asyncio.sleep(0.01)
     assert not group.writing
-    assert (await group.new_nonce(kiosk)).nonce
+    again, nonce = await group.kiosk_and_nonce(live_service.tokens["ward-7"])
+    assert again == kiosk
+    assert nonce.nonce
