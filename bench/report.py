@@ -574,6 +574,8 @@ def service_section(r: dict[str, Any] | None, journeys_measured: bool = False) -
         f"1 s warm-up then {r['seconds_per_endpoint']} s per endpoint, on the same machine "
         f"(client and server share the cores). The per-kiosk throttle is raised for the run "
         f"(`SSU_SERVICE_THROTTLE__PER_KIOSK`), or requests past 600/min would be 429s. "
+        "The floor is measured before and after the service's endpoints; each ratio is to "
+        "the mean of the two (a single floor moved by a third between runs here). "
         "Targets (issue 14 item 4) for the cheap authenticated endpoints: at least 0.5x the "
         "floor's requests/s, p95 under 50 ms.",
         "",
@@ -583,10 +585,11 @@ def service_section(r: dict[str, Any] | None, journeys_measured: bool = False) -
         "|---|---|---|---|---|---|---|---|",
     ]
     rows = (
-        ("floor: hello `GET /v1/health`", "floor_hello"),
+        ("floor: hello `GET /v1/health`, before", "floor_hello"),
         ("`GET /v1/health`", "health"),
         ("`GET /v1/questions` (kiosk token)", "questions"),
         ("`POST /v1/nonces` (kiosk token)", "nonces"),
+        ("floor: hello `GET /v1/health`, after", "floor_hello_after"),
     )
     for label, key in rows:
         x = r.get(key) or {}
