@@ -59,9 +59,9 @@ def run_one(name: str, full: bool, limit: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks and write the report."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--quick", action="store_true", help="about 15 minutes (default)")
-    mode.add_argument(
+    modes = parser.add_mutually_exclusive_group()
+    modes.add_argument("--quick", action="store_true", help="about 15 minutes (default)")
+    modes.add_argument(
         "--full", action="store_true", help="more samples and 1000 kiosks, about 40 minutes"
     )
     parser.add_argument("--only", nargs="*", help="run only these benchmarks")

@@ -26,6 +26,8 @@ TIMEOUT = 5.0
 def probe(url: str, seconds: float, halt: threading.Event) -> dict[str, Any]:
     """Alternate GET /v1/health and /v1/ready until halted or `seconds` are up."""
     parts = urlsplit(url)
+    if parts.hostname is None:
+        raise ValueError(f"no host in {url!r}")
     latencies: dict[str, list[float]] = {"/v1/health": [], "/v1/ready": []}
     statuses: dict[str, dict[str, int]] = {p: {} for p in latencies}
     unanswered = dict.fromkeys(latencies, 0)
