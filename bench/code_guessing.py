@@ -41,7 +41,7 @@ class _Sink:
 
 def attack(seconds: float) -> dict[str, Any]:
     """Run the chaining attack for `seconds` against a fresh service; what it achieved."""
-    smtp = Controller(_Sink(), hostname=LOOPBACK, port=free_port())
+    smtp = Controller(_Sink(), hostname=LOOPBACK, port=free_port(), ready_timeout=30)
     smtp.start()
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:

@@ -667,7 +667,7 @@ def run(quick: bool = True) -> dict[str, Any]:
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     load_at_start = [round(x, 2) for x in os.getloadavg()]
     mailbox = Mailbox()
-    controller = Controller(mailbox, hostname=LOOPBACK, port=free_port())
+    controller = Controller(mailbox, hostname=LOOPBACK, port=free_port(), ready_timeout=30)
     controller.start()
     cluster = PrivatePostgres().start() if bin_dir() is not None else None
     clusters: list[PrivatePostgres | None] = [None] if cluster is None else [None, cluster]

@@ -35,6 +35,10 @@ from tests.postgres import PrivatePostgres
 from tests.secrecy import recording_cryptograms, recording_puks, scan, world_secrets
 from tests.support import wait_for
 
+# aiosmtpd waits 5 s for a test's SMTP server to come up unless told otherwise: too
+# short with every core busy (the whole suite in parallel); its own variable says longer.
+os.environ.setdefault("AIOSMTPD_CONTROLLER_TIMEOUT", "30")
+
 READER = "Virtual PCD 00 00"
 RA_READER = "Virtual PCD 00 01"
 """The private pcscd's second reader: the RA's own, at a desk with two."""
