@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from demo.world import DemoWorld
+from tests.conftest import CHEAP_ANSWER_HASHING
 from tests.e2e.terminal import Terminal, kiosk_command, need_tmux, up_to_the_terms
 from tests.support import wait_for
 
@@ -72,9 +73,10 @@ def demo_terminal(request: pytest.FixtureRequest) -> Iterator[Callable[[int, int
     def start(width: int, height: int) -> SizedTerminal:
         # pytest sets COLUMNS and LINES; the kiosk must see the size of its tmux window.
         command = f"env -u COLUMNS -u LINES {sys.executable} -m kiosk --demo"
-        term = SizedTerminal(
-            f"demo{len(made)}", command, {"TERM": "xterm-256color"}, (width, height)
-        )
+        # The demo's answer hashes at a test's cost: seeding them at the configured cost
+        # took 24 s of a busy machine, and no test here times or checks the hashing.
+        env = {"TERM": "xterm-256color", **CHEAP_ANSWER_HASHING}
+        term = SizedTerminal(f"demo{len(made)}", command, env, (width, height))
         made.append(term)
         # A whole demo world starts first (pcscd, service, mail): slow on a busy machine.
         term.wait_text("Insert your smartcard", timeout=100)
