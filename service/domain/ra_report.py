@@ -7,7 +7,8 @@ report and `audit export` always agree (docs/api.md "The RA desk", `ssu-service 
 - unlocks_self_service: `unlock_result` unlocked; unlocks_assisted: `ra_unlock_result`
   unlocked;
 - locks: the `unlock_answers` refusal that locked self-service (detail `locked_now`);
-- codes_not_delivered: `mail_not_sent` for a code's mail;
+- codes_not_delivered: `mail_not_sent` for a code's mail, and each step that sent one
+  of its two codes and owes the other (detail `not_sent`);
 - refusals: every other record of the service or an RA desk whose outcome is a
   problem code, by that code (what kiosks report of themselves is not counted).
 """
@@ -43,7 +44,9 @@ MEASURES = (
 )
 
 
-def _measure(kind: str, outcome: str, locked_now: bool, code_mail: bool) -> str | None:
+def _measure(
+    kind: str, outcome: str, locked_now: bool, code_mail: bool, code_owed: bool
+) -> str | None:
     if kind == "registration_confirm" and outcome == "ok":
         return "registrations"
     if kind == "unlock_result" and outcome == "unlocked":
@@ -52,7 +55,7 @@ def _measure(kind: str, outcome: str, locked_now: bool, code_mail: bool) -> str 
         return "unlocks_assisted"
     if kind == "unlock_answers" and locked_now:
         return "locks"
-    if kind == "mail_not_sent" and code_mail:
+    if (kind == "mail_not_sent" and code_mail) or code_owed:
         return "codes_not_delivered"
     return None
 
@@ -76,7 +79,13 @@ def figures(parts: Parts, since: date, until: date) -> ReportOut:
         groups = audit.counted_by_day(conn, start, end, tuple(sorted(CODE_MAILS)))
     for group in groups:
         key = (EPOCH_DAY + timedelta(days=group.day)).isoformat(), group.kiosk or NO_KIOSK
-        measure = _measure(group.type, group.outcome, bool(group.locked_now), bool(group.code_mail))
+        measure = _measure(
+            group.type,
+            group.outcome,
+            bool(group.locked_now),
+            bool(group.code_mail),
+            bool(group.code_owed),
+        )
         if measure is not None:
             counts[key][measure] += group.n
         if group.type != "mail_not_sent" and group.outcome in REFUSALS:

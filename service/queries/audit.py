@@ -77,9 +77,10 @@ def counted_by_day(
 ) -> list[Row[Any]]:
     """The RA manager's report, counted by the database: records of the service and the
     RA desks recorded in [since, until), grouped by UTC day (`day`, days since 1970),
-    `kiosk`, `type`, `outcome`, and two flags the report needs from the detail:
-    `locked_now` (the answer step that locked self-service) and `code_mail` (a mail not
-    sent was a code's); `n` is how many. What kiosks report of themselves is left out.
+    `kiosk`, `type`, `outcome`, and three flags the report needs from the detail:
+    `locked_now` (the answer step that locked self-service), `code_mail` (a mail not
+    sent was a code's) and `code_owed` (a step that sent one of its two codes and owes
+    the other); `n` is how many. What kiosks report of themselves is left out.
     """
     locked_now = case(
         (and_(audit.c.type == "unlock_answers", _detail_says('"locked_now": true')), 1), else_=0
@@ -94,6 +95,7 @@ def counted_by_day(
         ),
         else_=0,
     )
+    code_owed = case((and_(audit.c.outcome == "ok", _detail_says('"not_sent": "')), 1), else_=0)
     query = (
         select(
             _utc_day(conn).label("day"),
@@ -102,6 +104,7 @@ def counted_by_day(
             audit.c.outcome,
             locked_now.label("locked_now"),
             code_mail.label("code_mail"),
+            code_owed.label("code_owed"),
             func.count().label("n"),
         )
         .where(
@@ -111,6 +114,6 @@ def counted_by_day(
         )
         # By position: PostgreSQL takes an expression with parameters in GROUP BY only
         # when it is the select list's very own, which positions say on both databases.
-        .group_by(*(text(str(n)) for n in range(1, 7)))
+        .group_by(*(text(str(n)) for n in range(1, 8)))
     )
     return list(conn.execute(query))

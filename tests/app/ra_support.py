@@ -134,7 +134,7 @@ def expected(first: dt.date, last: dt.date) -> dict[tuple[str, str], Counter[str
             row["unlocks_self_service"] += 1
         elif kind == "ra_unlock_result":
             row["unlocks_assisted"] += 1
-        elif kind == "mail_not_sent":
+        elif kind == "mail_not_sent" or detail.get("not_sent"):
             row["codes_not_delivered"] += 1
         if detail.get("locked_now"):
             row["locks"] += 1

@@ -424,6 +424,11 @@ async def test_two_channel_partial_send_keeps_the_code_that_went_and_resends_onl
         clock.advance(61)
         resent = await c.resend_unlock_code(started.unlock_id)
         assert resent.text_sent_to == "07*** ***001" and resent.not_sent == ()
+        # The RA manager's report counts the start refused with both channels down
+        # (mail_not_sent) and the text owed by the next start, but not the resend that
+        # delivered it.
+        today = clock().date()
+        assert running.service.report(today, today).totals.codes_not_delivered == 2
         texted = text_code(notify, holder["mobile"], 1)
         assert len(notify.emails_to(holder["email"])) == 1  # the email was not sent again
         # The emailed code kept its tries: a wrong text costs the text alone.
