@@ -8,12 +8,39 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from kiosk.flow.events import ChangePasscodeRequested, HelpTopic, RegisterRequested
+from kiosk.flow.events import (
+    ChangePasscodeRequested,
+    HelpTopic,
+    NextStep,
+    RegisterRequested,
+    UnlockStartedReply,
+)
 from kiosk.flow.ra_events import RaSignInRequested
 from kiosk.flow.states import CardCondition, CardStatus, KioskState
 from screens.action_keys import ActionKey, ActionKeysScreen, key_bindings
 from screens.language import _, ngettext
 from screens.wording import choice_list, date_words
+
+
+def _where_codes_go(started: UnlockStartedReply | None) -> str:
+    """What a locked card's screen says about the code(s), from what the service said
+    when the card was read (None: the service was not reached; email, as by default)."""
+    if started is not None and started.next is NextStep.CHANNEL:
+        return _(
+            "You can unlock it here and choose a new passcode. We will send you a code "
+            "by email or by text message, as you choose, so have your email or your "
+            "phone ready.\n\nPress Enter to start."
+        )
+    if started is not None and started.policy == "two-channel":
+        return _(
+            "You can unlock it here and choose a new passcode. We will send one code "
+            "to your email and another to your mobile phone, and you need both, so have "
+            "your email and your phone ready.\n\nPress Enter to start."
+        )
+    return _(
+        "You can unlock it here and choose a new passcode. We will email you "
+        "a code, so have your email ready.\n\nPress Enter to start."
+    )
 
 
 def _date(day: Any) -> str:
@@ -58,10 +85,7 @@ class CardStatusScreen(ActionKeysScreen):
         self.set_text("holder", Text.assemble(_("Card holder: "), (card.name, "bold")))
         if screen.condition is CardCondition.BLOCKED:
             heading: str = _("Your card is locked")
-            lead: str = _(
-                "You can unlock it here and choose a new passcode. We will email you "
-                "a code, so have your email ready.\n\nPress Enter to start."
-            )
+            lead = _where_codes_go(screen.started)
             if screen.notice is None:
                 # A notice (the card just locked here) has already said why.
                 lead = (

@@ -87,6 +87,7 @@ async def start_unlock(parts: EffectParts, cmd: c.StartUnlock) -> e.Event | None
         text_sent_to=started.text_sent_to,
         not_sent=started.not_sent,
         channels=started.channels,
+        policy=started.policy,
     )
 
 

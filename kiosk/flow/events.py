@@ -313,6 +313,9 @@ class UnlockStartedReply(Event):
     """Of two codes, the channel whose message failed while the other went (owed)."""
     channels: tuple[tuple[str, str], ...] = ()
     """(channel, masked address) to choose from, when next is CHANNEL."""
+    policy: str = "questions"
+    """The deployment's unlock policy ("questions", "national-2023", "two-channel"):
+    the locked card's screen says from it where the code(s) will go."""
 
 
 class AnswersAccepted(Event):

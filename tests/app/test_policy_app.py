@@ -113,6 +113,11 @@ async def test_national_2023_holder_chooses_a_text_and_unlocks(
     alex = holder(world, "locked")
     async with on_kiosk(world, tmp_path) as (app, pilot):
         await card_in(pilot, app, world, "locked")
+        # The locked card's screen already says the code may go by text (from what the
+        # service said when the card was read).
+        await until(pilot, app, on(s.CardStatus))
+        await pilot.pause()
+        assert "by email or by text message" in str(app.screen.query_one("#lead").render())
         await intent(pilot, app, e.Continue())
         state = await until(pilot, app, on(s.ChooseChannel))
         assert isinstance(state.screen, s.ChooseChannel)
@@ -158,6 +163,9 @@ async def test_two_channel_holder_types_both_codes_and_unlocks(
             # Without questions the codes go as the card is first checked, and
             # their screen comes at once (nothing else is asked first).
             await until(pilot, app, on(s.CardStatus))
+            await pilot.pause()
+            lead = str(app.screen.query_one("#lead").render())
+            assert "one code to your email and another to your mobile phone" in lead
             await intent(pilot, app, e.Continue())
             state = await until(pilot, app, on(s.Questions))
             assert isinstance(state.screen, s.Questions)
