@@ -126,46 +126,51 @@ class MailCatcher:
 
     def __init__(self, port: int | None = None) -> None:
         self._chosen = port is not None
+        #: Where it serves (chosen again when it starts, unless it was given).
         self.port = port or free_port()
         self.mailbox = Mailbox()
-        self._controller = self._controller_on(self.port)
-        self._started = False
-
-    def _controller_on(self, port: int) -> Controller:
-        # aiosmtpd waits 5 s for its thread by default: too short on a busy machine
-        # (a test run on every core), where the demo could fail to start. (A port
-        # taken is only known once this wait ends: rare, and then chosen again.)
-        return Controller(self.mailbox, hostname=LOOPBACK, port=port, ready_timeout=30)
+        self._controller: Controller | None = None
 
     def start(self) -> None:
         """Start serving on loopback (on a free port chosen again if another process
         took this one first, unless the port was given)."""
-        if not self._chosen:
-            # Chosen now, not when made: a parallel test worker may have taken it since.
-            self.port = free_port()
-            self._controller = self._controller_on(self.port)
         for tries_left in range(4, -1, -1):
+            if not self._chosen:
+                # Chosen now, not when made: a parallel test worker may have taken it
+                # since. (A port taken in between is only known once aiosmtpd's wait
+                # ends: rare, and then another is chosen.)
+                self.port = free_port()
             try:
-                self._controller.start()
-                self._started = True
+                self._serve()
                 return
             except OSError as exc:
                 if self._chosen or not tries_left or exc.errno != errno.EADDRINUSE:
                     raise
-            self.port = free_port()
-            self._controller = self._controller_on(self.port)
 
     def restart(self) -> None:
         """Serve again after stop(), on the same port with the same mailbox."""
-        self._controller = self._controller_on(self.port)
-        self._controller.start()
-        self._started = True
+        self._serve()
+
+    def _serve(self) -> None:
+        # aiosmtpd waits 5 s for its thread by default: too short on a busy machine
+        # (a test run on every core), where the demo could fail to start.
+        controller = Controller(self.mailbox, hostname=LOOPBACK, port=self.port, ready_timeout=30)
+        try:
+            controller.start()
+        except BaseException:
+            # Nothing left behind: a server that came up after the wait is stopped, and
+            # the event loop a failed start leaves open is closed.
+            controller.stop(no_assert=True)
+            if not controller.loop.is_closed():
+                controller.loop.close()
+            raise
+        self._controller = controller
 
     def stop(self) -> None:
-        """Stop serving (nothing to do if it never started)."""
-        if self._started:
-            self._started = False
-            self._controller.stop()
+        """Stop serving (nothing to do if it is not serving)."""
+        controller, self._controller = self._controller, None
+        if controller is not None:
+            controller.stop()
 
 
 def load_demo_data(path: Path = DEMO_HOLDERS_PATH) -> dict[str, Any]:
@@ -447,7 +452,10 @@ class DemoWorld:
             timeout=120,
             env={**os.environ, **self._service_env},
         )
-        self.kiosk_token = json.loads(seeded.stdout)["kiosk_token"]
+        try:
+            self.kiosk_token = json.loads(seeded.stdout)["kiosk_token"]
+        except (ValueError, KeyError) as exc:
+            raise RuntimeError(f"seeding the demo data gave no kiosk token: {exc!r}") from exc
         self._seeded = self._registrations()
         for tries_left in range(4, -1, -1):
             try:

@@ -27,7 +27,7 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
@@ -95,6 +95,7 @@ class GroupCommit:
         self._waiting: queue.SimpleQueue[_Write[Any]] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._running = False
+        self._tasks: set[asyncio.Future[None]] = set()
         self.waiting = 0
         """Writes asked for and not yet answered (queued, or in the batch running)."""
 
@@ -127,9 +128,26 @@ class GroupCommit:
 
         def both(parts: Parts) -> tuple[Kiosk, NonceOut]:
             kiosk = kiosks.authenticate(parts, token)
-            return kiosk, nonces.new_nonce(parts, kiosk)
+            return kiosk, nonces.new_nonce(parts, kiosk, housekeep=False)
 
-        return await self.run(both, order=token)
+        answer = await self.run(both, order=token)
+        if nonces.sweep_now():
+            # The sweep deletes old counter rows too: as a unit of its own it runs first
+            # in its batch (order ""), before any counter is locked, so two instances'
+            # batches lock rows in one order (inside `both` it would run among the
+            # counters). Only after a kiosk proved itself, and nobody waits for it.
+            self._background(self.run(nonces.sweep))
+        return answer
+
+    def _background(self, write: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(write)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Future[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("housekeeping in the group commit failed: %r", task.exception())
 
     async def run(self, unit: Callable[[Parts], T], *, order: str = "") -> T:
         """unit's answer, once the batch that ran it has committed.

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import event
 
 from card.keys import MasterKeys
+from service.domain.errors import UnknownKiosk
 from service.group_commit import DurableWriteRefused
 from service.selfservice import SelfService
 from service.settings import ServiceSettings, Throttle
@@ -116,3 +117,46 @@ async def test_the_writer_thread_ends_when_idle_and_starts_again(
     again, nonce = await group.kiosk_and_nonce(live_service.tokens["ward-7"])
     assert again == kiosk
     assert nonce.nonce
+
+
+async def test_a_nonce_sweeps_in_a_unit_of_its_own_first_in_its_batch(
+    live_service: RunningService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sweep deletes old counter rows: run inside the token-ordered unit it would
+    lock them among the counters, and two PostgreSQL instances' batches could lock in
+    opposite orders. It runs as its own unit, ordered first, and only for a kiosk that
+    proved itself."""
+    from service.domain import nonces
+
+    group = live_service.service.group_commit
+    ran: list[tuple[str, str]] = []
+    real_run = group.run
+
+    async def recording(unit, *, order: str = ""):  # type: ignore[no-untyped-def]
+        ran.append((getattr(unit, "__name__", "?"), order))
+        return await real_run(unit, order=order)
+
+    swept_inside: list[bool] = []
+    real_new_nonce = nonces.new_nonce
+
+    def new_nonce(parts, kiosk, *, housekeep=None):  # type: ignore[no-untyped-def]
+        swept_inside.append(bool(housekeep))
+        return real_new_nonce(parts, kiosk, housekeep=housekeep)
+
+    monkeypatch.setattr(group, "run", recording)
+    monkeypatch.setattr(nonces, "new_nonce", new_nonce)
+    monkeypatch.setattr(nonces, "sweep_now", lambda: True)
+    token = live_service.tokens["ward-7"]
+    await group.kiosk_and_nonce(token)
+    for _ in range(500):  # nobody waits for the sweep: it follows the answer
+        if len(ran) == 2:
+            break
+        await asyncio.sleep(0.01)
+    assert ran == [("both", token), ("sweep", "")]
+    assert swept_inside == [False]
+
+    ran.clear()
+    with pytest.raises(UnknownKiosk):
+        await group.kiosk_and_nonce("not-a-token")
+    await asyncio.sleep(0.2)
+    assert ran == [("both", "not-a-token")], "a stranger's request swept"
