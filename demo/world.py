@@ -126,8 +126,8 @@ class MailCatcher:
 
     def __init__(self, port: int | None = None) -> None:
         self._chosen = port is not None
-        #: Where it serves (chosen again when it starts, unless it was given).
-        self.port = port or free_port()
+        #: Where it serves: the port given, or one chosen when it starts (0 until then).
+        self.port = port or 0
         self.mailbox = Mailbox()
         self._controller: Controller | None = None
 
