@@ -245,6 +245,8 @@ class RegistrationOut(WireModel):
 
 class Registered(WireModel):
     status: Literal["registered"]
+    policy: str | None = None
+    """The deployment's policy, so the kiosk can say how a locked card will be unlocked."""
 
 
 # -- audit ------------------------------------------------------------------------------

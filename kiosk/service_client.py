@@ -450,14 +450,19 @@ class ServiceClient(ServiceHttpClient):
     @_answers_checked
     async def confirm_registration(
         self, registration_id: str, code: str, *, idempotency_key: str | None = None
-    ) -> None:
-        """POST /v1/registrations/{id}/confirm: registered when this returns."""
-        await self._service.call(
+    ) -> str | None:
+        """POST /v1/registrations/{id}/confirm: registered when this returns.
+
+        Returns:
+            The deployment's policy (None from a service that does not say).
+        """
+        body = await self._service.json(
             "POST",
             f"/v1/registrations/{registration_id}/confirm",
             json={"code": code},
             idempotency_key=idempotency_key,
         )
+        return _read(wire.Registered, body).policy
 
     @_answers_checked
     async def resend_registration_code(

@@ -174,8 +174,8 @@ async def send_registration_answers(parts: EffectParts, cmd: c.SendRegistrationA
 
 async def confirm_registration(parts: EffectParts, cmd: c.ConfirmRegistration) -> e.Event:
     """ConfirmRegistration: registered when the service takes the code."""
-    await parts.client.confirm_registration(cmd.registration_id, cmd.code)
-    return e.RegistrationConfirmed()
+    policy = await parts.client.confirm_registration(cmd.registration_id, cmd.code)
+    return e.RegistrationConfirmed(policy)
 
 
 async def resend_registration_code(parts: EffectParts, cmd: c.ResendRegistrationCode) -> e.Event:

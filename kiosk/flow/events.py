@@ -462,6 +462,9 @@ class RegistrationAnswersRefused(Event):
 class RegistrationConfirmed(Event):
     """200 registered: the new registration replaced any old one."""
 
+    policy: str | None = None
+    """The deployment's policy: how a locked card will be unlocked."""
+
 
 class RegistrationExpired(Event):
     """410 registration_expired or 404 unknown_registration."""

@@ -132,7 +132,8 @@ def _registered(state: s.KioskState, journey: Checkpoint, event: e.Event) -> Res
     assert isinstance(screen, s.RegistrationCodeEntry)
     if not screen.sending or state.card is None:
         return state, []
-    done = s.Registered(name=state.card.name)
+    policy = event.policy if isinstance(event, e.RegistrationConfirmed) else None
+    done = s.Registered(name=state.card.name, policy=policy)
     return replace(state, screen=done, journey=None), [
         c.WipeInputs(),
         c.ClearCheckpoint(),

@@ -389,6 +389,8 @@ class Registered(Screen):
     """You are registered for self-service; take your card."""
 
     name: str
+    policy: str | None = None
+    """The deployment's policy (what the screen says a locked card will need)."""
 
 
 class RegistrationStopped(Screen):

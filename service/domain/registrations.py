@@ -196,8 +196,9 @@ def confirm(parts: Parts, kiosk: Kiosk, registration_id: str, code: str) -> Regi
         )
         holder_answers.replace(conn, row.uuid, registration_answers.take(conn, registration_id))
         record(parts, conn, "registration_confirm", "ok", **who)
-        keep(conn, Registered(status="registered"))
-    return Registered(status="registered")
+        done = Registered(status="registered", policy=parts.settings.policy)
+        keep(conn, done)
+    return done
 
 
 def _tell_old_address(

@@ -413,6 +413,13 @@ def test_code_confirms_the_registration() -> None:
     assert ("registration", "confirmed") in audits(out)
 
 
+def test_the_registered_screen_keeps_the_policy_the_service_named() -> None:
+    d = at_code()
+    d.send(e.SubmitCode("7391 5082"))
+    d.send(e.RegistrationConfirmed(policy="two-channel"))
+    assert d.screen == s.Registered(name=WORKING.name, policy="two-channel")
+
+
 def test_code_wrong_void_and_expired() -> None:
     d = at_code()
     d.send(e.SubmitCode(CODE), e.CodeWrong(tries_left=2))

@@ -1,7 +1,9 @@
 """A locked card's first screen says where the code(s) will go, as the service said
 when the card was read: by email; by email or text, as the holder chooses (policy
 national-2023); or one by email and one by text, both needed (policy two-channel).
-A holder who needs their phone learns it before they start, not at the code screen."""
+A holder who needs their phone learns it before they start, not at the code screen.
+The registered screen says the same of a card that locks later, as the service named
+its policy when the registration was confirmed."""
 
 from __future__ import annotations
 
@@ -57,4 +59,29 @@ async def test_the_locked_card_says_where_the_code_will_go(
     assert said in words
     assert "Press Enter to start." in words
     if started is not None and started.policy != "questions":
+        assert "We will email you a code" not in words
+
+
+REGISTERED = {
+    "service did not say": (None, "answer your security questions. We will email you a code"),
+    "questions": ("questions", "answer your security questions. We will email you a code"),
+    "national-2023": ("national-2023", "We will send you a code by email or by text message"),
+    "two-channel": (
+        "two-channel",
+        "one code to your email and another to your mobile phone, and you need both",
+    ),
+}
+
+
+@pytest.mark.parametrize(("policy", "said"), REGISTERED.values(), ids=REGISTERED.keys())
+async def test_the_registered_screen_says_what_unlocking_a_locked_card_will_take(
+    policy: str | None, said: str
+) -> None:
+    app = ScreenHarness(kiosk_state(s.Registered(name=CARD.name, policy=policy)))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        words = " ".join(screen_text(app).split())
+    assert said in words
+    assert CARD.name in words
+    if policy not in (None, "questions"):
         assert "We will email you a code" not in words

@@ -122,7 +122,7 @@ def test_demo_service_end_to_end(
     confirm = http.post(
         f"/v1/registrations/{rid}/confirm", json={"code": code_in(1, newcomer["email"])}
     )
-    assert confirm.json() == {"status": "registered"}
+    assert confirm.json() == {"status": "registered", "policy": "questions"}
 
     # Lockout: three wrong answers.
     def start() -> httpx.Response:

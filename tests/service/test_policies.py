@@ -393,6 +393,37 @@ async def test_a_change_of_contact_details_is_told_by_email_and_by_text(
         running.stop()
 
 
+@pytest.mark.parametrize("policy", ["questions", "national-2023", "two-channel"])
+async def test_a_confirmed_registration_names_the_policy_so_the_kiosk_can_say_what_unlocking_takes(
+    settings: ServiceSettings,
+    mailbox: Mailbox,
+    masters: MasterKeys,
+    clock: MovableClock,
+    policy: str,
+) -> None:
+    running = serve(on_smtp(settings, policy=policy), masters, clock)
+    holder = running.holder("locked")
+    try:
+        async with ServiceClient(running.url, running.tokens["ward-7"], timeout=5.0) as c:
+            nonce = await c.new_nonce()
+            mac = card_mac(masters, holder["serial"], nonce.nonce, key="holder_auth")
+            started = await c.start_registration(
+                holder["serial"], holder["uuid"], nonce.nonce, mac, holder["email"],
+                "07700900123", "2026-11",
+            )  # fmt: skip
+            answers = {"q03": "Jo Bloggs", "q07": "moby dick", "q11": "Rae", "q20": "ward 9"}
+            await c.send_registration_answers(started.registration_id, answers)
+            code = mailbox.code(holder["email"], 1)
+            said = [
+                # The second is a repeat under the same key: the kept answer, policy and all.
+                await c.confirm_registration(started.registration_id, code, idempotency_key="k1")
+                for _ in range(2)
+            ]
+        assert said == [policy, policy]
+    finally:
+        running.stop()
+
+
 async def test_two_channel_partial_send_keeps_the_code_that_went_and_resends_only_the_owed(
     settings: ServiceSettings,
     standin: tuple[NotifyStandIn, Path],
