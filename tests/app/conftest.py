@@ -42,7 +42,7 @@ def latest_code(world: DemoWorld, email: str, count: int = 1) -> str:
         got = [m for m in world.mail.mailbox.snapshot() if email in str(m["To"])]
         return got if len(got) >= count else []
 
-    message = wait_for(mails, timeout=15, what=f"mail {count} to {email}")[count - 1]
+    message = wait_for(mails, timeout=30, what=f"mail {count} to {email}")[count - 1]
     body = message.get_body(("plain",)).get_content()
     match = CODE.search(body)
     assert match, "no code in the mail"
@@ -68,7 +68,8 @@ def kiosk_on(
     opener: Callable[[Path], LocalStore] = LocalStore,
     **parts: Any,
 ) -> Iterator[KioskApp]:
-    """The kiosk app on the world's reader and service (a client quick to give up), with
+    """The kiosk app on the world's reader and service (a client quick to give up on a
+    service that is down, patient with a slow one on a loaded machine), with
     its store opened by `opener`; `parts` are make_app's other arguments (`ra_card`,
     `demo` ...). The store is closed after."""
     store = opener(settings.store)
@@ -76,7 +77,7 @@ def kiosk_on(
         yield make_app(
             settings=settings,
             card=PcscCardAccess(READER),
-            client=ServiceClient(world.service_url, world.kiosk_token, timeout=3.0, retries=1),
+            client=ServiceClient(world.service_url, world.kiosk_token, timeout=10.0, retries=1),
             store=store,
             **parts,
         )

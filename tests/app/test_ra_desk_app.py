@@ -103,7 +103,7 @@ async def test_an_ra_signs_in_clears_a_lock_unlocks_a_card_and_signs_out(
         PcscCardAccess(READER).verify(state.screen.holder.serial, NEW_PASSCODE)  # type: ignore[attr-defined]
         swap_card(world, None)
         await until(pilot, app, on(s.WaitingForCard))
-    wait_for(lambda: "unlocked" in world.mail.mailbox.text(), timeout=15, what="the notice")
+    wait_for(lambda: "unlocked" in world.mail.mailbox.text(), timeout=30, what="the notice")
 
 
 async def test_a_holder_card_cannot_start_an_ra_session(
@@ -144,7 +144,7 @@ async def test_an_ra_corrects_a_holders_contacts_and_both_addresses_are_told(
         assert state.screen.view.email == "sam.t@gov.uk"  # type: ignore[attr-defined]
         await pilot.press("s")
         await until(pilot, app, lambda st: isinstance(st.screen, RaEnded))
-    wait_for(lambda: sam["email"] in world.mail.mailbox.text(), timeout=15, what="the old address")
+    wait_for(lambda: sam["email"] in world.mail.mailbox.text(), timeout=30, what="the old address")
     assert "sam.t@gov.uk" in world.mail.mailbox.text()
 
 

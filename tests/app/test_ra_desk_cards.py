@@ -106,7 +106,7 @@ async def test_with_the_ras_card_in_its_reader_the_holders_card_is_unlocked(
     assert world.cards is not None
     world.cards.personalisation("locked").pin = NEW_PASSCODE  # for the banner and the scan
     PcscCardAccess(READER).verify(serial, NEW_PASSCODE)
-    wait_for(lambda: "unlocked" in world.mail.mailbox.text(), timeout=15, what="the notice")
+    wait_for(lambda: "unlocked" in world.mail.mailbox.text(), timeout=30, what="the notice")
 
 
 async def test_the_ras_card_pulled_before_the_write_leaves_nothing_half_done(

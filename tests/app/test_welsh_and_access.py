@@ -168,7 +168,7 @@ async def test_a_welsh_holder_unlocks_and_gets_welsh_mail(
         await fields_ready(pilot, app)
         mail = wait_for(
             lambda: [m for m in world.mail.mailbox.snapshot() if alex["email"] in str(m["To"])],
-            timeout=15,
+            timeout=30,
             what="the code mail",
         )[-1]
         body = mail.get_body(("plain",)).get_content()
@@ -195,7 +195,7 @@ async def test_a_welsh_holder_unlocks_and_gets_welsh_mail(
                 and "datgloi" in str(m["Subject"])
                 and "Cod" not in str(m["Subject"])
             ],
-            timeout=15,
+            timeout=30,
             what="the unlock notice",
         )[-1]
         assert notice["Subject"] == "Cafodd eich cerdyn clyfar ei ddatgloi"
@@ -219,7 +219,7 @@ async def test_the_inactivity_warning_is_said_and_any_key_gives_more_time(
     app = make_app(
         settings=kiosk_settings.model_copy(update={"language": Language.WELSH}),
         card=PcscCardAccess(READER),
-        client=ServiceClient(world.service_url, world.kiosk_token, timeout=3.0, retries=1),
+        client=ServiceClient(world.service_url, world.kiosk_token, timeout=10.0, retries=1),
         store=store,
         demo=world.cards,
         clock=lambda: clock[0],

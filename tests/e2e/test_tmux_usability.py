@@ -101,7 +101,7 @@ def _answer_all(term: SizedTerminal) -> None:
     """Type Alex's demo answers in the order the questions are asked."""
     screen = wait_for(
         lambda: (lambda s: s if len(_asked(s)) == 3 else "")(term.capture()),
-        timeout=10,
+        timeout=30,
         what="three questions on screen",
     )
     for qid in _asked(screen):
@@ -168,7 +168,7 @@ def test_enter_acts_as_soon_as_the_locked_card_screen_is_drawn(
         term.wait_text("Press Enter to start")
         time.sleep(delay)
         term.keys("Enter")
-        term.wait_text("Answer your security questions", timeout=10)
+        term.wait_text("Answer your security questions", timeout=30)
         world.cards.remove()
         term.wait_text("Insert your smartcard", timeout=20)
 
@@ -225,7 +225,7 @@ def test_typing_straight_on_into_the_first_contact_details_screen_loses_nothing(
     term.wait_text("Your contact details")
     wait_for(
         lambda: (lambda s: s if SAM["email"] in s else "")(term.capture()),
-        timeout=5,
+        timeout=20,
         what="the email typed ahead, in its field",
     )
     term.keys("Enter")

@@ -77,7 +77,7 @@ def test_a_welsh_holder_registers_and_unlocks_in_a_real_terminal(
     term.wait_text("Datgloi hunanwasanaeth: telerau ac amodau")
     term.keys("PageDown", "End", "Enter")
     register_up_to_the_code(term, sam["email"], CHOSEN, ANSWERS, IN_WELSH)
-    mail = wait_for(lambda: mails_to(world, sam["email"]), timeout=15, what="the code mail")[-1]
+    mail = wait_for(lambda: mails_to(world, sam["email"]), timeout=30, what="the code mail")[-1]
     assert mail["Subject"] == "Eich cod cofrestru hunanwasanaeth cerdyn clyfar"  # type: ignore[index]
     registration_code = latest_code(world, sam["email"])
     term.enter(registration_code)
@@ -118,7 +118,7 @@ def test_a_welsh_holder_registers_and_unlocks_in_a_real_terminal(
             for m in mails_to(world, sam["email"])
             if m["Subject"] == "Cafodd eich cerdyn clyfar ei ddatgloi"  # type: ignore[index]
         ],
-        timeout=15,
+        timeout=30,
         what="the unlock notice in Welsh",
     )
     assert notice

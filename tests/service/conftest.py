@@ -28,7 +28,7 @@ from service.selfservice import SelfService
 from service.settings import Argon2Cost, ServiceSettings
 from tests.postgres import PrivatePostgres
 
-WAIT = 10.0
+WAIT = 30.0
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = WAIT, what: str = "condition") -> Any:
