@@ -53,7 +53,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import re
 import resource
 import secrets
 import subprocess
@@ -81,10 +80,10 @@ from service.settings import Argon2Cost, ServiceSettings, load_settings
 from service.store import migrate, open_engine
 from service.tables import holder_answers, holders
 from tests.postgres import PrivatePostgres, bin_dir
+from tests.support import mailed_codes
 
 #: The cheap cost every service test uses (tests/service/conftest.py CHEAP_ARGON2).
 CHEAP_ARGON2 = Argon2Cost(time_cost=1, memory_cost=8, parallelism=1)
-_CODE = re.compile(rb"\b(\d{8})\b")
 #: Service processes per backend: one on SQLite, three sharing one PostgreSQL database.
 INSTANCES = {"sqlite": 1, "postgresql": 3}
 
@@ -129,14 +128,14 @@ class Mailbox:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, _server: SMTP, _session: Session, envelope: Envelope) -> str:  # noqa: N802
-        """aiosmtpd hook: keep the 8-digit code of each mail (if any) under its To."""
+        """aiosmtpd hook: keep the code of each mail (if any) under its To."""
         message = message_from_bytes(envelope.original_content or b"")
         body = message.get_payload(decode=True)
-        found = _CODE.search(body) if isinstance(body, bytes) else None
+        found = mailed_codes(body) if isinstance(body, bytes) else []
         with self.lock:
             self.received += 1
             if found:
-                self.codes.setdefault(str(message["To"]), []).append(found.group(1).decode())
+                self.codes.setdefault(str(message["To"]), []).append(found[0])
         return "250 OK"
 
     async def code(self, address: str, timeout: float) -> str:

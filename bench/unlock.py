@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import sys
 import tempfile
 import time
@@ -35,9 +34,9 @@ import httpx
 
 from bench.common import READER, demo_kiosk, emit, ratio, summary
 from card.pcscd import PrivatePcscd
+from tests.support import mailed_codes
 
 _DEBUG: Callable[[], str] = lambda: ""  # noqa: E731 - replaced while the app runs
-CODE = re.compile(r"\b(\d{8})\b")
 NEW_PINS = ("258147", "369258", "471036", "582947", "693058", "704169", "815270", "926381")
 
 
@@ -59,9 +58,9 @@ class Mail:
             mails = [m for m in self.world.mail.mailbox.snapshot() if self.email in str(m["To"])]
             for message in mails[seen:]:
                 body = message.get_body(("plain",))
-                match = CODE.search(body.get_content() if body is not None else "")
-                if match and "unlocked" not in str(message["Subject"]).lower():
-                    return match.group(1)
+                found = mailed_codes(body.get_content() if body is not None else "")
+                if found and "unlocked" not in str(message["Subject"]).lower():
+                    return found[0]
             time.sleep(0.01)
         raise TimeoutError("no code mailed")
 

@@ -15,6 +15,7 @@ from textual import events
 from textual.widgets import Input, Static
 from textual.widgets._input import Selection
 
+from contract.codes import group_code
 from contract.contacts import RaContacts
 from screens.language import _, tr
 
@@ -135,12 +136,6 @@ class SecretInput(Input):
         self.value = ""
         self.cursor_position = 0
         self.revealed = False
-
-
-def group_code(text: str, size: int = 4) -> str:
-    """`text` without spaces, in groups of `size` ("12345678" -> "1234 5678")."""
-    raw = "".join(text.split())
-    return " ".join(raw[i : i + size] for i in range(0, len(raw), size))
 
 
 class CodeInput(SecretInput):

@@ -11,7 +11,6 @@ database with its WAL, the service's log) for each of them, as text and as hex.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,9 +19,9 @@ from typing import Any
 from card import apdu, piv
 from card.applet import Applet
 from card.piv_applet import PivApplet
+from contract.codes import group_code
 from demo.world import DemoWorld
-
-CODE = re.compile(r"(?<!\d)\d{8}(?!\d)")
+from tests.support import mailed_codes
 
 
 @contextmanager
@@ -93,7 +92,8 @@ def world_secrets(
             found.add(world.cards.personalisation(key).pin)
     for message in world.mail.mailbox.snapshot():
         body = message.get_body(("plain",))
-        found.update(CODE.findall(body.get_content() if body is not None else ""))
+        for code in mailed_codes(body.get_content() if body is not None else ""):
+            found |= {code, group_code(code)}  # as typed, and as mailed
     found.update(c.hex() for c in cryptograms)
     return found
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -11,6 +12,17 @@ from typing import TypeVar
 from demo.world import LOOPBACK
 
 T = TypeVar("T")
+
+MAILED_CODE = re.compile(r"(?<!\d)(\d{4}) ?(\d{4})(?!\d)")
+"""A one-time code as a mail or text shows it: two groups of four digits
+(contract.codes.group_code); the bare eight digits are matched too."""
+
+
+def mailed_codes(text: str | bytes) -> list[str]:
+    """Every one-time code in a mail's text, in order, as digits only (as typed)."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return ["".join(groups) for groups in MAILED_CODE.findall(text)]
 
 
 def wait_for(

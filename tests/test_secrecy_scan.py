@@ -9,6 +9,7 @@ from card.keys import aes_cmac, load_dev_keys
 from card.virtual import make_applet
 from tests.conftest import make_card
 from tests.secrecy import recording_cryptograms, scan
+from tests.support import mailed_codes
 
 
 def test_scan_finds_text_and_binary_forms(tmp_path: Path) -> None:
@@ -47,3 +48,12 @@ def test_a_passcode_stored_beside_other_text_is_a_leak(tmp_path: Path) -> None:
     (tmp_path / "b").write_bytes(b"\x00483920\x00")
     (tmp_path / "c").write_bytes(b"680d9a5b04783289736533ab2cc37091483920")  # hex on one side only
     assert scan([tmp_path], {"483920"}) == ["a: 48…", "b: 48…", "c: 48…"]
+
+
+def test_codes_are_found_as_mailed_and_bare_but_not_in_phone_numbers() -> None:
+    mail = (
+        "Your unlock code is: 3570 5426\nor 81234567.\n"
+        "Call 0300 5610429 or 0300 123 4567, text 07700 900123, until 30 Nov 2026 07:21."
+    )
+    assert mailed_codes(mail) == ["35705426", "81234567"]
+    assert mailed_codes(mail.encode()) == ["35705426", "81234567"]

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from contract.codes import digits_of
 from contract.language import N_, plural
 from contract.problems import ProblemCode
 from kiosk.flow import commands as c
@@ -240,7 +241,7 @@ def _holder_asks(
         return replace(state, screen=replace(screen, error=error, notice=None)), []
     if isinstance(event, e.SubmitCode):
         # Holders copy codes with spaces ("1234 5678"); the service wants digits.
-        code = "".join(event.code.split())
+        code = digits_of(event.code)
         digits = state.config.code_digits
         if len(code) != digits or not all("0" <= ch <= "9" for ch in code):
             error = N_(
@@ -250,7 +251,7 @@ def _holder_asks(
         sending = replace(screen, sending=True, error=None, notice=None)
         if screen.text_sent_to is not None:
             # Two codes (policy two-channel): both go in one request.
-            text_code = "".join((event.text_code or "").split())
+            text_code = digits_of(event.text_code or "")
             if len(text_code) != digits or not all("0" <= ch <= "9" for ch in text_code):
                 error = N_(
                     "The texted code is {digits} digits. Check the text and type it again.",

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Table
 
+from contract.codes import digits_of, group_code
 from contract.wire import CodeSent
 from service.domain.audit import record, refusals_recorded
 from service.domain.code_guesses import count_wrong_code, refuse_if_paused
@@ -134,7 +135,8 @@ def check_code(
     code_hash = column[f"{prefix}code_hash"]
     if code_hash is None or column[f"{prefix}code_expires_at"] <= now:
         raise CodeLapsed()
-    if parts.fingerprint.matches(code_hash, "code", kind.table.name, row.id + prefix, code.strip()):
+    given = digits_of(code)
+    if parts.fingerprint.matches(code_hash, "code", kind.table.name, row.id + prefix, given):
         flows.change(conn, kind.table, row.id, **{f"{prefix}code_hash": None})
         return
     tries_left = column[f"{prefix}code_tries_left"] - 1
@@ -187,7 +189,11 @@ def send_code(
     to = row.email if kind.to_new_address else holder.email
     expires_at = issued.expires_at
     out.send(
-        to, kind.template, name=holder.name, code=issued.code, expires_at=human_time(expires_at)
+        to,
+        kind.template,
+        name=holder.name,
+        code=group_code(issued.code),
+        expires_at=human_time(expires_at),
     )
     return CodeSent(code_sent_to=mask_email(to), code_expires_at=rfc3339(expires_at))
 

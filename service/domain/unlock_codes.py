@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row
 
+from contract.codes import digits_of, group_code
 from contract.wire import Channel, CodeSent
 from service.domain.code_guesses import count_wrong_code
 from service.domain.codes import FlowKind, IssuedCode, check_code, issue_code
@@ -110,7 +111,11 @@ def send(
         kept: for a channel whose code was not issued now, when its code expires.
     """
     for channel, one in issued:
-        values = {"name": holder.name, "code": one.code, "expires_at": human_time(one.expires_at)}
+        values = {
+            "name": holder.name,
+            "code": group_code(one.code),
+            "expires_at": human_time(one.expires_at),
+        }
         if channel == "sms":
             out.text(address(holder, channel), "unlock-code", **values)
         else:
@@ -157,7 +162,7 @@ def check(
         return
     if text_code is None:
         raise ChannelRefused("Both codes are needed: the emailed one and the texted one.")
-    given = {"": code.strip(), "sms_": text_code.strip()}
+    given = {"": digits_of(code), "sms_": digits_of(text_code)}
     values = row._mapping
     for prefix in given:
         if values[f"{prefix}code_void"]:

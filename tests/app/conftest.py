@@ -7,7 +7,6 @@ These are the very parts `make demo` runs (demo.world.DemoWorld).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,9 +23,7 @@ from kiosk.service_client import ServiceClient
 from kiosk.settings import KioskSettings
 from kiosk.store import LocalStore
 from tests.conftest import RA_READER, READER, reader_has_card
-from tests.support import wait_for
-
-CODE = re.compile(r"\b(\d{8})\b")
+from tests.support import mailed_codes, wait_for
 
 
 def holder(world: DemoWorld, key: str) -> dict[str, Any]:
@@ -44,9 +41,9 @@ def latest_code(world: DemoWorld, email: str, count: int = 1) -> str:
 
     message = wait_for(mails, timeout=30, what=f"mail {count} to {email}")[count - 1]
     body = message.get_body(("plain",)).get_content()
-    match = CODE.search(body)
-    assert match, "no code in the mail"
-    return match.group(1)
+    found = mailed_codes(body)
+    assert found, "no code in the mail"
+    return found[0]
 
 
 def world_settings(world: DemoWorld, tmp_path: Path) -> KioskSettings:

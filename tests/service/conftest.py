@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 import socket
 import threading
@@ -27,6 +26,7 @@ from service.app import create_app
 from service.selfservice import SelfService
 from service.settings import Argon2Cost, ServiceSettings
 from tests.postgres import PrivatePostgres
+from tests.support import mailed_codes
 
 WAIT = 30.0
 
@@ -81,9 +81,9 @@ class Mailbox:
         message = self.wait_count(address, count)[count - 1]
         body = message.get_payload(decode=True)
         assert isinstance(body, bytes)
-        found = re.search(rb"\b(\d{8})\b", body)
+        found = mailed_codes(body)
         assert found, "no code in mail"
-        return found.group(1).decode()
+        return found[0]
 
     def all_text(self) -> str:
         with self.lock:

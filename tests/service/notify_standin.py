@@ -27,6 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from contract.codes import digits_of
 from tests.service.conftest import wait_for
 
 
@@ -99,8 +100,8 @@ class NotifyStandIn:
         """The 8-digit code in the count-th email to address (as the SMTP Mailbox offers)."""
         sent = self.wait_count(address, count)[count - 1]
         code = str(sent.personalisation.get("code", ""))
-        assert re.fullmatch(r"\d{8}", code), "no code in the personalisation"
-        return code
+        assert re.fullmatch(r"\d{4} ?\d{4}", code), "no code in the personalisation"
+        return digits_of(code)
 
     # -- the API -----------------------------------------------------------------------
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from card.keys import aes_cmac, load_dev_keys
 from tests.service.conftest import Mailbox, free_port
 from tests.service.holder_steps import proof_body
 from tests.service.serve_process import serve_argv, wait_until_answering
+from tests.support import mailed_codes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -96,9 +96,9 @@ def test_demo_service_end_to_end(
         message = mailbox.wait_count(email, mail_index)[mail_index - 1]
         body = message.get_payload(decode=True)
         assert isinstance(body, bytes)
-        found = re.search(rb"\b\d{8}\b", body)
+        found = mailed_codes(body)
         assert found
-        return found.group().decode()
+        return found[0]
 
     holders = {(h["registered"], h["card_state"]): h for h in seeded["holders"]}
     newcomer = holders[(False, "working")]

@@ -11,7 +11,6 @@ refusals and the mail.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import subprocess
 import sys
@@ -25,10 +24,12 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from card.keys import aes_cmac, load_dev_keys
+from contract.codes import group_code
 from tests.secrecy import scan
 from tests.service.conftest import Mailbox, free_port
 from tests.service.serve_process import wait_until_answering
 from tests.service.test_end_to_end import cli
+from tests.support import mailed_codes
 
 ROOT = Path(__file__).resolve().parents[2]
 CHALLENGE = "00112233445566778899aabbccddeeff"
@@ -109,10 +110,8 @@ def unlock_journey(served: Served, mailbox: Mailbox) -> set[str]:
         assert answered.status_code == 200, answered.text
         message = mailbox.wait_count(email, 1)[0].get_payload(decode=True)
         assert isinstance(message, bytes)
-        found = re.search(rb"\b\d{8}\b", message)
-        assert found
-        code = found.group().decode()
-        secrets.add(code)
+        [code] = mailed_codes(message)
+        secrets |= {code, group_code(code)}  # as typed, and as mailed
         wrong = http.post(f"/v1/unlocks/{uid}/code", json={"code": WRONG_CODE})
         assert wrong.json()["code"] == "code_wrong"
         assert http.post(f"/v1/unlocks/{uid}/code", json={"code": code}).status_code == 200
