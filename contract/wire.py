@@ -232,6 +232,16 @@ class PukRotatedIn(WireModel):
 # -- registrations ----------------------------------------------------------------------
 
 
+class PolicyOut(WireModel):
+    """GET /v1/policy: what unlocking takes in this deployment (docs/api.md "Policies")."""
+
+    policy: str
+    """"questions", "national-2023" or "two-channel" (a string: a later policy must not
+    break an earlier kiosk, which then says what the default one takes)."""
+    registration_needed: bool
+    """Whether a holder must register (and so answer questions) before unlocking."""
+
+
 class RegistrationIn(CardProofIn):
     email: Text320
     mobile: Text32

@@ -19,7 +19,7 @@ from textual.app import App
 from textual.message import Message
 
 from card.watcher import CardWatcher, WatcherEvent
-from kiosk import flow, ra_contacts
+from kiosk import flow, policy, ra_contacts, service_facts
 from kiosk.access import AccessKeys
 from kiosk.card_access import CardAccess, CardThread
 from kiosk.effects import IN_ORDER, ON_SCREEN, Effects
@@ -127,6 +127,9 @@ class KioskApp(App[None], inherit_bindings=False):
         )
         self.ra_contacts = ra_contacts.cached(store)
         """The RA team's contacts the screens show: the service's, as last sent."""
+        self.policy = policy.cached(store)
+        """The unlock policy the screens speak of: the service's, as last sent (None:
+        never sent; the screens then say what the default policy takes)."""
         now = clock()
         self.state = s.KioskState.start(
             settings.flow_config(), now=now, checkpoint=store.load_checkpoint()
@@ -155,8 +158,8 @@ class KioskApp(App[None], inherit_bindings=False):
         self._watcher.start()
         self.set_interval(self._tick_seconds, self._tick)
         self.set_interval(self._outbox_seconds, self._flush_outbox)
-        self._refresh_contacts()
-        self.set_interval(ra_contacts.REFRESH_SECONDS, self._refresh_contacts)
+        self._refresh_service_facts()
+        self.set_interval(service_facts.REFRESH_SECONDS, self._refresh_service_facts)
 
     async def on_unmount(self) -> None:
         """Stop the watcher and the card thread; close the client."""
@@ -353,11 +356,16 @@ class KioskApp(App[None], inherit_bindings=False):
         finally:
             self._flushing = False
 
-    @work(group="ra-contacts", exclusive=True, exit_on_error=False)
-    async def _refresh_contacts(self) -> None:
-        fresh = await ra_contacts.refresh(self.client, self.store, self.clock)
-        if fresh is not None and fresh != self.ra_contacts:
-            self.ra_contacts = fresh
+    @work(group="service-facts", exclusive=True, exit_on_error=False)
+    async def _refresh_service_facts(self) -> None:
+        contacts = await ra_contacts.refresh(self.client, self.store, self.clock)
+        told = await policy.refresh(self.client, self.store, self.clock)
+        changed = False
+        if contacts is not None and contacts != self.ra_contacts:
+            self.ra_contacts, changed = contacts, True
+        if told is not None and told != self.policy:
+            self.policy, changed = told, True
+        if changed:
             self._render(self.state)
 
     # -- rendering ----------------------------------------------------------------

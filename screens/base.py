@@ -29,6 +29,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from contract.contacts import RaContacts
+from contract.wire import PolicyOut
 from kiosk.flow.events import Back, Continue, Event, Help, HelpTopic
 from kiosk.flow.states import KioskState, ServiceUnavailable
 from kiosk.flow.states import Screen as ScreenState
@@ -127,6 +128,13 @@ class KioskView:
         the neutral "your local RA team" when it never has)."""
         contacts = getattr(self.app, "ra_contacts", None)  # type: ignore[attr-defined]
         return contacts if isinstance(contacts, RaContacts) else RaContacts()
+
+    @property
+    def policy(self) -> PolicyOut | None:
+        """The unlock policy as the service last sent it (`KioskApp.policy`; None when it
+        never has: the screens then speak of the default policy)."""
+        told = getattr(self.app, "policy", None)  # type: ignore[attr-defined]
+        return told if isinstance(told, PolicyOut) else None
 
     @property
     def kiosk_name(self) -> str:

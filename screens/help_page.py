@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
+from contract.wire import PolicyOut
 from kiosk.contact_rules import domains_text
 from kiosk.flow import states
 from kiosk.flow.events import Help, HelpTopic
@@ -169,21 +170,68 @@ SPONSOR = _(
 )
 
 
-def help_for(screen: HelpPage) -> tuple[str, str]:
-    """The heading and text of the help page for `screen`.
+_UNLOCKING_UNDER: dict[tuple[str, bool], str] = {
+    ("national-2023", False): _(
+        "Three wrong passcodes lock your card. Self-service unlock lets you unlock a "
+        "locked card yourself at this kiosk: we send a code to the email address or "
+        "mobile phone number your organisation holds for you, and you choose a new "
+        "passcode. You do not need to register first.\n\n"
+        "If neither is one you can read now, or they are out of date, ask the RA team to "
+        "unlock your card and to update your details."
+    ),
+    ("two-channel", False): _(
+        "Three wrong passcodes lock your card. Self-service unlock lets you unlock a "
+        "locked card yourself at this kiosk: we send one code to the email address and "
+        "another to the mobile phone number your organisation holds for you, you type "
+        "both, and you choose a new passcode. You do not need to register first.\n\n"
+        "If you cannot read both now, or they are out of date, ask the RA team to unlock "
+        "your card and to update your details."
+    ),
+    ("two-channel", True): _(
+        "Three wrong passcodes lock your card. Self-service unlock lets you unlock a "
+        "locked card yourself at this kiosk: you answer the security questions you "
+        "chose, we send one code to your email and another to your mobile phone, you "
+        "type both, and you choose a new passcode.\n\n"
+        "Who can use it: anyone who registered for self-service while their card still "
+        "worked. To register, put your working card in this kiosk and choose "
+        '"Register for self-service"; you need your passcode, your work email and your '
+        "mobile phone.\n\n"
+        "If you have not registered and your card is locked, ask the RA team to unlock "
+        "it now, and register next time."
+    ),
+}
+"""What unlocking here takes, under a policy other than the default `questions` (by
+policy and whether a holder registers): the forgotten-passcode page and the locked
+card's help say it instead of the default's words."""
+
+
+def _unlocking(policy: PolicyOut | None) -> str | None:
+    """The words for unlocking under `policy`; None: the default policy's own."""
+    if policy is None:
+        return None
+    return _UNLOCKING_UNDER.get((policy.policy, policy.registration_needed))
+
+
+def help_for(screen: HelpPage, policy: PolicyOut | None = None) -> tuple[str, str]:
+    """The heading and text of the help page for `screen` under the service's `policy`.
 
     F1 on a screen without a topic of its own opens CONTACT_RA; the page then
     explains the screen it was opened from (`back_to`), where there is help for it.
     """
+    unlocking = _unlocking(policy)
     if screen.topic is HelpTopic.CONTACT_RA:
         back, _outage = unwrap(screen.back_to)
         page = _SCREEN_HELP.get(type(back))
         if page is not None:
             heading, text = tr(page[0]), tr(page[1])
+            if isinstance(back, states.CardStatus) and unlocking is not None:
+                text = tr(unlocking)
             if isinstance(back, states.ContactDetails):
                 text = text.format(domains=_domains(back.approved_domains))
             return heading, text
     _label, heading, text = HELP_TEXT.get(screen.topic, HELP_TEXT[HelpTopic.CONTACT_RA])
+    if screen.topic is HelpTopic.FORGOTTEN_PASSCODE and unlocking is not None:
+        text = unlocking
     heading, text = tr(heading), tr(text)
     if screen.topic is HelpTopic.EXPIRING:
         text += "\n\n" + tr(SPONSOR)
@@ -221,7 +269,7 @@ class HelpPageScreen(KioskScreen):
     def render_state(self, screen: Any, state: KioskState) -> None:
         """Show the topic's text and the menu of the others."""
         assert isinstance(screen, HelpPage)
-        heading, text = help_for(screen)
+        heading, text = help_for(screen, self.policy)
         self.set_text("heading", heading)
         self.set_text("lead", text)
         terms = None

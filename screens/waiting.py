@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from kiosk.flow.states import WaitingForCard
+from typing import Any
+
+from kiosk.flow.states import KioskState, WaitingForCard
 from screens.language import _
-from screens.message_screen import Line, MessageScreen
+from screens.message_screen import Line, MessageScreen, Texts, slot
+
+_REGISTER_HERE = _(
+    "With a card that works, you can register for self-service here, so that "
+    "you can unlock it yourself if it ever locks, or change your passcode."
+)
+_NO_REGISTRATION = _(
+    "With a card that works, you can change your passcode here. You do not need to "
+    "register first: unlocking a card here needs only the contact details your "
+    "organisation holds for you."
+)
 
 
 class WaitingForCardScreen(MessageScreen):
@@ -23,13 +35,7 @@ class WaitingForCardScreen(MessageScreen):
                 "your phone."
             ),
         ),
-        Line(
-            "lead",
-            _(
-                "With a card that works, you can register for self-service here, so that "
-                "you can unlock it yourself if it ever locks, or change your passcode."
-            ),
-        ),
+        slot("working"),
         Line(
             "detail",
             _(
@@ -39,3 +45,9 @@ class WaitingForCardScreen(MessageScreen):
             ),
         ),
     )
+
+    def texts(self, screen: Any, state: KioskState) -> Texts:
+        """What a working card can do here, as the service's policy says."""
+        told = self.policy
+        needed = told is None or told.registration_needed
+        return {"working": _REGISTER_HERE if needed else _NO_REGISTRATION}

@@ -24,6 +24,7 @@ from kiosk.flow import states as s
 from tests.app.conftest import holder, kiosk_on, latest_code, world_settings
 from tests.app.journey import SIZE, card_in, fields_ready, insert_card, intent, on, until
 from tests.conftest import CHEAP_ANSWER_HASHING, reader_has_card
+from tests.screens.harness import screen_text
 from tests.secrecy import recording_cryptograms, scan, world_secrets
 from tests.service.notify_standin import NotifyStandIn, NotifyTemplate, serve_notify_keyed
 from tests.support import wait_for
@@ -112,6 +113,12 @@ async def test_national_2023_holder_chooses_a_text_and_unlocks(
     world = policy_world(policy="national-2023")
     alex = holder(world, "locked")
     async with on_kiosk(world, tmp_path) as (app, pilot):
+        # Before any card, the waiting screen says no registration is needed here, as
+        # the service said (GET /v1/policy).
+        await until(pilot, app, lambda _: app.policy is not None)
+        assert app.policy is not None and app.policy.policy == "national-2023"
+        await pilot.pause()
+        assert "You do not need to register first" in " ".join(screen_text(app).split())
         await card_in(pilot, app, world, "locked")
         # The locked card's screen already says the code may go by text (from what the
         # service said when the card was read).

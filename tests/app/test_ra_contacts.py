@@ -2,7 +2,8 @@
 
 The kiosk shows what `GET /v1/ra-contacts` answers (the same `RaContacts` every
 mail quotes), flags the shipped example on every screen, and keeps the last
-answer so that a restart during an outage still shows them.
+answer so that a restart during an outage still shows them. The unlock policy
+(`GET /v1/policy`) is asked and kept the same way.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import tomllib
 from pathlib import Path
 
 from contract.contacts import RaContacts
+from contract.wire import PolicyOut
 from demo.world import DemoWorld
 from kiosk.app import KioskApp, make_app
 from kiosk.card_access import PcscCardAccess
@@ -23,6 +25,8 @@ from tests.conftest import READER
 from tests.screens.harness import screen_text
 
 ROOT = Path(__file__).resolve().parents[2]
+QUESTIONS = PolicyOut(policy="questions", registration_needed=True)
+"""The demo service's policy (the shipped config's)."""
 SHIPPED = RaContacts.model_validate(
     tomllib.loads((ROOT / "config" / "service.toml").read_text())["ra_contacts"]
 )
@@ -37,9 +41,10 @@ async def test_the_screens_show_the_services_contacts_and_keep_them_for_an_outag
     async with kiosk.run_test(size=SIZE) as pilot:
         await until(pilot, kiosk, on(s.WaitingForCard))
         for _ in range(200):
-            if kiosk.ra_contacts == SHIPPED:
+            if kiosk.ra_contacts == SHIPPED and kiosk.policy == QUESTIONS:
                 break
             await pilot.pause(0.05)
+        assert kiosk.policy == QUESTIONS
         await pilot.pause(0.2)
         text = " ".join(screen_text(kiosk).split())  # the footer may wrap
         assert f"{SHIPPED.organisation}: {SHIPPED.phone}" in text and "(example)" in text
@@ -54,6 +59,7 @@ async def test_the_screens_show_the_services_contacts_and_keep_them_for_an_outag
     )
     try:
         assert offline.ra_contacts == SHIPPED
+        assert offline.policy == QUESTIONS
         async with offline.run_test(size=SIZE) as pilot:
             await until(pilot, offline, on(s.WaitingForCard))
             await pilot.pause(0.2)
@@ -65,9 +71,10 @@ async def test_the_screens_show_the_services_contacts_and_keep_them_for_an_outag
 def test_a_kiosk_that_never_reached_its_service_names_no_team(tmp_path: Path) -> None:
     store = LocalStore(tmp_path / "kiosk.sqlite")
     try:
-        from kiosk import ra_contacts
+        from kiosk import policy, ra_contacts
 
         assert ra_contacts.cached(store) == RaContacts()
+        assert policy.cached(store) is None  # the screens speak of the default policy
         assert RaContacts().organisation == "your local RA team"
     finally:
         store.close()

@@ -30,6 +30,7 @@ ENDPOINTS = {
     ("get", "/v1/ready"),
     ("get", "/v1/questions"),
     ("get", "/v1/ra-contacts"),
+    ("get", "/v1/policy"),
     ("post", "/v1/nonces"),
     ("post", "/v1/unlocks"),
     ("post", "/v1/unlocks/{unlock_id}/answers"),

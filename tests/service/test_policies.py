@@ -393,6 +393,34 @@ async def test_a_change_of_contact_details_is_told_by_email_and_by_text(
         running.stop()
 
 
+POLICY_ANSWERS = {
+    "questions": ({"policy": "questions"}, True),
+    "national-2023": ({"policy": "national-2023"}, False),
+    "two-channel": ({"policy": "two-channel"}, False),
+    "two-channel with questions": (
+        {"policy": "two-channel", "two_channel_questions": True},
+        True,
+    ),
+}
+
+
+@pytest.mark.parametrize(("chosen", "needed"), POLICY_ANSWERS.values(), ids=POLICY_ANSWERS.keys())
+async def test_the_policy_endpoint_says_what_unlocking_takes_to_a_kiosk_only(
+    settings: ServiceSettings,
+    masters: MasterKeys,
+    clock: MovableClock,
+    chosen: dict[str, Any],
+    needed: bool,
+) -> None:
+    async with served(on_smtp(settings, **chosen), masters, clock) as (running, c):
+        told = await c.policy()
+        assert (told.policy, told.registration_needed) == (chosen["policy"], needed)
+        async with ServiceClient(running.url, "not-a-kiosk-token", timeout=5.0) as stranger:
+            with pytest.raises(ServiceRejected) as refused:
+                await stranger.policy()
+    assert refused.value.status == 401
+
+
 @pytest.mark.parametrize("policy", ["questions", "national-2023", "two-channel"])
 async def test_a_confirmed_registration_names_the_policy_so_the_kiosk_can_say_what_unlocking_takes(
     settings: ServiceSettings,

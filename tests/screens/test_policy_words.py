@@ -1,0 +1,84 @@
+"""Before any card is read, the screens say what unlocking takes under the deployment's
+policy, as the service last said it (`GET /v1/policy`, `KioskApp.policy`): whether a
+holder registers first, and where the codes go. A kiosk that was never told speaks of
+the default policy (`questions`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from contract.wire import PolicyOut
+from kiosk.flow import states as s
+from kiosk.flow.events import HelpTopic
+from tests.screens.harness import CARD, ScreenHarness, kiosk_state, screen_text
+
+REGISTER = "you can register for self-service here"
+NO_REGISTRATION = "You do not need to register first"
+
+POLICIES = {
+    "never told": None,
+    "questions": PolicyOut(policy="questions", registration_needed=True),
+    "national-2023": PolicyOut(policy="national-2023", registration_needed=False),
+    "two-channel": PolicyOut(policy="two-channel", registration_needed=False),
+    "two-channel with questions": PolicyOut(policy="two-channel", registration_needed=True),
+}
+
+
+async def _words(state: s.KioskState, policy: PolicyOut | None) -> str:
+    app = ScreenHarness(state)
+    app.policy = policy  # type: ignore[attr-defined]
+    async with app.run_test(size=(100, 48)) as pilot:
+        await pilot.pause()
+        return " ".join(screen_text(app).split())
+
+
+@pytest.mark.parametrize("policy", POLICIES.values(), ids=POLICIES.keys())
+async def test_the_waiting_screen_says_whether_to_register(policy: PolicyOut | None) -> None:
+    words = await _words(kiosk_state(s.WaitingForCard(), card=None), policy)
+    if policy is None or policy.registration_needed:
+        assert REGISTER in words and NO_REGISTRATION not in words
+    else:
+        assert NO_REGISTRATION in words and REGISTER not in words
+        assert "contact details your organisation holds for you" in words
+
+
+FORGOTTEN = {
+    "never told": (None, "we email you a code"),
+    "questions": (POLICIES["questions"], "we email you a code"),
+    "national-2023": (
+        POLICIES["national-2023"],
+        "we send a code to the email address or mobile phone number your organisation holds",
+    ),
+    "two-channel": (
+        POLICIES["two-channel"],
+        "one code to the email address and another to the mobile phone number",
+    ),
+    "two-channel with questions": (
+        POLICIES["two-channel with questions"],
+        "you answer the security questions you chose, we send one code to your email and "
+        "another to your mobile phone",
+    ),
+}
+
+
+@pytest.mark.parametrize(("policy", "said"), FORGOTTEN.values(), ids=FORGOTTEN.keys())
+async def test_the_forgotten_passcode_help_says_what_unlocking_takes(
+    policy: PolicyOut | None, said: str
+) -> None:
+    page = s.HelpPage(topic=HelpTopic.FORGOTTEN_PASSCODE, back_to=s.WaitingForCard())
+    words = await _words(kiosk_state(page, card=None), policy)
+    assert said in words
+    needed = policy is None or policy.registration_needed
+    assert ("Who can use it: anyone who registered" in words) is needed
+    assert (NO_REGISTRATION in words) is not needed
+
+
+async def test_the_locked_card_help_speaks_of_the_policy_too() -> None:
+    locked = s.CardStatus(card=CARD, condition=s.CardCondition.BLOCKED, expires_in_days=None)
+    page = s.HelpPage(topic=HelpTopic.CONTACT_RA, back_to=locked)
+    national = await _words(kiosk_state(page), POLICIES["national-2023"])
+    assert "Unlocking your card here" in national
+    assert FORGOTTEN["national-2023"][1] in national
+    assert "security questions" not in national
+    default = await _words(kiosk_state(page), None)
+    assert "you answer the security questions you chose when you registered" in default
