@@ -62,6 +62,7 @@ class CardStatusScreen(ActionKeysScreen):
     _unlockable: bool = False
     _expiring: bool = False
     _working: bool = False
+    _registers: bool = False
     _ra_desk: bool = False
 
     def compose_body(self) -> ComposeResult:
@@ -80,6 +81,9 @@ class CardStatusScreen(ActionKeysScreen):
         self._unlockable = screen.can_unlock
         self._expiring = screen.expires_in_days is not None
         self._working = screen.can_register
+        # Registering is offered only where an unlock needs it (the service's policy).
+        told = self.policy
+        self._registers = self._working and (told is None or told.registration_needed)
         self._ra_desk = state.config.ra_desk and screen.can_register
         self.set_text("notice", screen.notice)
         self.set_text("holder", Text.assemble(_("Card holder: "), (card.name, "bold")))
@@ -115,9 +119,12 @@ class CardStatusScreen(ActionKeysScreen):
                     card.tries_left,
                 )
             lead += _("\n\nIf you have forgotten your passcode, press F1.")
-            hints = (("1", _("Register")), ("2", _("Change passcode")), ("Esc", _("Finish")))
-            if self._ra_desk:
-                hints = (*hints[:2], ("3", _("RA sign-in")), hints[2])
+            hints = (
+                *([("1", _("Register"))] if self._registers else []),
+                ("2", _("Change passcode")),
+                *([("3", _("RA sign-in"))] if self._ra_desk else []),
+                ("Esc", _("Finish")),
+            )
         self.set_text("heading", heading)
         self.set_text("lead", lead)
         choices = None
@@ -125,19 +132,25 @@ class CardStatusScreen(ActionKeysScreen):
             choices = choice_list(
                 _("What would you like to do? Press a number:"),
                 [
-                    (
-                        "1",
-                        _(
-                            "Register for self-service (or update your registration), so "
-                            "you can unlock your own card if it ever locks"
-                        ),
+                    *(
+                        [
+                            (
+                                "1",
+                                _(
+                                    "Register for self-service (or update your registration), "
+                                    "so you can unlock your own card if it ever locks"
+                                ),
+                            )
+                        ]
+                        if self._registers
+                        else []
                     ),
                     ("2", _("Change your passcode")),
                     *([("3", _("Sign in as an RA (RA staff, own card)"))] if self._ra_desk else []),
                 ],
                 _("\nOr take your card if you are done."),
             )
-        self.set_list("choices", choices, key=(self._working, self._ra_desk))
+        self.set_list("choices", choices, key=(self._working, self._registers, self._ra_desk))
         expiring = None
         if screen.expires_in_days is not None and screen.condition is not CardCondition.EXPIRED:
             when = (
@@ -172,5 +185,8 @@ class CardStatusScreen(ActionKeysScreen):
             self.HELP_TOPIC = HelpTopic.FORGOTTEN_PASSCODE
 
     def key_allowed(self, key: str) -> bool:
-        """1 and 2 on a working card; 3 on a working card at an RA desk."""
+        """1 on a working card where registering is needed; 2 on a working card; 3 on a
+        working card at an RA desk."""
+        if key == "1":
+            return self._registers
         return self._ra_desk if key == "3" else self._working

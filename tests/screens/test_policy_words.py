@@ -9,7 +9,7 @@ import pytest
 
 from contract.wire import PolicyOut
 from kiosk.flow import states as s
-from kiosk.flow.events import HelpTopic
+from kiosk.flow.events import HelpTopic, RegisterRequested
 from tests.screens.harness import CARD, ScreenHarness, kiosk_state, screen_text
 
 REGISTER = "you can register for self-service here"
@@ -82,3 +82,21 @@ async def test_the_locked_card_help_speaks_of_the_policy_too() -> None:
     assert "security questions" not in national
     default = await _words(kiosk_state(page), None)
     assert "you answer the security questions you chose when you registered" in default
+
+
+@pytest.mark.parametrize("policy", POLICIES.values(), ids=POLICIES.keys())
+async def test_a_working_card_is_offered_registration_only_where_unlocking_needs_it(
+    policy: PolicyOut | None,
+) -> None:
+    working = s.CardStatus(card=CARD, condition=s.CardCondition.WORKING, expires_in_days=None)
+    app = ScreenHarness(kiosk_state(working))
+    app.policy = policy  # type: ignore[attr-defined]
+    async with app.run_test(size=(100, 48)) as pilot:
+        await pilot.pause()
+        words = " ".join(screen_text(app).split())
+        await pilot.press("1")
+        await pilot.pause()
+    needed = policy is None or policy.registration_needed
+    assert ("Register for self-service" in words) is needed
+    assert [type(i) for i in app.intents] == ([RegisterRequested] if needed else [])
+    assert "Change your passcode" in words
