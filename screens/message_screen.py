@@ -57,7 +57,8 @@ class MessageScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         """The heading, the lines, and (`CONTACT_RA`) the RA team."""
-        yield Static(tr(self.HEADING), classes=self.HEADING_CLASSES)
+        # `texts` may say another heading (a "heading" slot), as for the policy.
+        yield Static(tr(self.HEADING), id="heading", classes=self.HEADING_CLASSES)
         if self.MESSAGE:
             yield Static(tr(self.MESSAGE), classes="lead")
         for line in self.LINES:

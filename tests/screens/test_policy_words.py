@@ -100,3 +100,36 @@ async def test_a_working_card_is_offered_registration_only_where_unlocking_needs
     assert ("Register for self-service" in words) is needed
     assert [type(i) for i in app.intents] == ([RegisterRequested] if needed else [])
     assert "Change your passcode" in words
+
+
+NOT_REGISTERED = {
+    "never told": (None, "You have not registered for self-service", "registered for"),
+    "questions": (POLICIES["questions"], "You have not registered", "registered for"),
+    "national-2023": (
+        POLICIES["national-2023"],
+        "Your contact details are not on record",
+        "neither is on record for you",
+    ),
+    "two-channel": (
+        POLICIES["two-channel"],
+        "Your contact details are not on record",
+        "your record does not have both",
+    ),
+    "two-channel with questions": (
+        POLICIES["two-channel with questions"],
+        "You have not registered",
+        "registered for",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("policy", "heading", "why"), NOT_REGISTERED.values(), ids=NOT_REGISTERED.keys()
+)
+async def test_a_card_that_cannot_be_unlocked_here_is_told_why_under_the_policy(
+    policy: PolicyOut | None, heading: str, why: str
+) -> None:
+    words = await _words(kiosk_state(s.NotRegistered(card=CARD)), policy)
+    assert heading in words and why in words and CARD.name in words
+    needed = policy is None or policy.registration_needed
+    assert ("register next time" in words) is needed
