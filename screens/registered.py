@@ -30,7 +30,10 @@ class RegisteredScreen(TakeCardScreen):
                 _("{name}, you can now unlock your own card here. Take your card now.", name="\0"),
                 screen.name,
             )
-        return {"lead": lead, "detail": _later(screen.policy)}
+        policy = screen.policy
+        if policy is None and self.policy is not None:
+            policy = self.policy.policy  # the reply did not say: what the kiosk last heard
+        return {"lead": lead, "detail": _later(policy)}
 
 
 def _later(policy: str | None) -> str:
