@@ -65,8 +65,8 @@ def kiosk_on(
     opener: Callable[[Path], LocalStore] = LocalStore,
     **parts: Any,
 ) -> Iterator[KioskApp]:
-    """The kiosk app on the world's reader and service (a client quick to give up on a
-    service that is down, patient with a slow one on a loaded machine), with
+    """The kiosk app on the world's reader and service (a client quick to give up: the
+    fault tests' hanging service must be given up on within their waits), with
     its store opened by `opener`; `parts` are make_app's other arguments (`ra_card`,
     `demo` ...). The store is closed after."""
     store = opener(settings.store)
@@ -74,7 +74,7 @@ def kiosk_on(
         yield make_app(
             settings=settings,
             card=PcscCardAccess(READER),
-            client=ServiceClient(world.service_url, world.kiosk_token, timeout=10.0, retries=1),
+            client=ServiceClient(world.service_url, world.kiosk_token, timeout=3.0, retries=1),
             store=store,
             **parts,
         )

@@ -28,7 +28,7 @@ from screens.wording import plain_words
 from tests.app.conftest import holder, kiosk_on
 from tests.app.journey import SIZE, fields_ready, on, until
 from tests.conftest import READER
-from tests.support import wait_for
+from tests.support import mailed_codes, wait_for
 
 pytestmark = pytest.mark.pcsc
 
@@ -174,7 +174,7 @@ async def test_a_welsh_holder_unlocks_and_gets_welsh_mail(
         body = mail.get_body(("plain",)).get_content()
         assert mail["Subject"] == "Cod datgloi eich cerdyn clyfar"
         assert "Eich cod datgloi yw:" in body
-        code = next(word for word in body.split() if word.isdigit() and len(word) == 8)
+        [code] = mailed_codes(body)
         await pilot.press(*code[:4])
         await check_access_keys(pilot, app, speech, [code, code[:4]])
         await pilot.press(*code[4:], "enter")
@@ -219,7 +219,7 @@ async def test_the_inactivity_warning_is_said_and_any_key_gives_more_time(
     app = make_app(
         settings=kiosk_settings.model_copy(update={"language": Language.WELSH}),
         card=PcscCardAccess(READER),
-        client=ServiceClient(world.service_url, world.kiosk_token, timeout=10.0, retries=1),
+        client=ServiceClient(world.service_url, world.kiosk_token, timeout=3.0, retries=1),
         store=store,
         demo=world.cards,
         clock=lambda: clock[0],
