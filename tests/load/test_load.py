@@ -66,8 +66,10 @@ HAPPY_KIOSKS = int(os.environ.get("SSU_LOAD_KIOSKS", "30"))
 """Kiosks doing a whole registration and unlock each (SSU_LOAD_KIOSKS to explore more)."""
 ADVERSARIAL = max(4, HAPPY_KIOSKS // 8)
 """Groups of each adversarial kind (lockout, void code, idempotency, nonce race)."""
-RUN_LIMIT = float(os.environ.get("SSU_LOAD_SECONDS", "45"))
-"""Seconds the whole concurrent run may take before the test fails."""
+RUN_LIMIT = float(os.environ.get("SSU_LOAD_SECONDS", "120"))
+"""Seconds the whole concurrent run may take before it is stopped and the test fails: a
+bound, not a speed target (about 20 s here beside two CPU burners; a journey turned
+away at the door waits up to 30 s for its turn; docs/reliability.md has the figures)."""
 BUSY_TRIES = 20
 """Times a hand-made call is sent while the service answers 503 service_busy."""
 CATALOGUE = [f"q{n:02d}" for n in range(1, 21)]
@@ -591,4 +593,3 @@ async def test_instances_on_one_store_hold_every_rule_under_load(
         "request_in_progress_409": sum(1 for x in run.exchanges if x.code == "request_in_progress"),
     }
     print(f"\nLOAD FIGURES {figures}")
-    assert elapsed < RUN_LIMIT
