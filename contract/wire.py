@@ -240,6 +240,9 @@ class PolicyOut(WireModel):
     break an earlier kiosk, which then says what the default one takes)."""
     registration_needed: bool
     """Whether a holder must register (and so answer questions) before unlocking."""
+    texts: bool = True
+    """Whether codes can go by text here (False: a deployment with no text route, where
+    national-2023 sends its one code by email)."""
 
 
 class RegistrationIn(CardProofIn):

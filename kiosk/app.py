@@ -358,6 +358,8 @@ class KioskApp(App[None], inherit_bindings=False):
 
     @work(group="service-facts", exclusive=True, exit_on_error=False)
     async def _refresh_service_facts(self) -> None:
+        # Each asked on its own: an answer that cannot be used for one never keeps the
+        # other from the screens (service_facts.refresh answers None for it).
         contacts = await ra_contacts.refresh(self.client, self.store, self.clock)
         told = await policy.refresh(self.client, self.store, self.clock)
         changed = False

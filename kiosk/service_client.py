@@ -252,6 +252,7 @@ class ServiceClient(ServiceHttpClient):
         """GET /v1/ra-contacts: how holders reach the RA team (as the mails say)."""
         return _read(RaContacts, await self._service.json("GET", "/v1/ra-contacts"))
 
+    @_answers_checked
     async def policy(self) -> wire.PolicyOut:
         """GET /v1/policy: what unlocking takes in this deployment."""
         return _read(wire.PolicyOut, await self._service.json("GET", "/v1/policy"))

@@ -47,7 +47,7 @@ async def refresh(
     """Ask the service and keep its answer under `key`; None when it cannot be asked now."""
     try:
         fresh = await ask()
-    except ServiceError as exc:
+    except (ServiceError, ValueError) as exc:  # ValueError: pydantic's, a wrong shape
         log.info("%s not refreshed: %s", key, type(exc).__name__)
         return None
     try:

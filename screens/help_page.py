@@ -205,10 +205,22 @@ policy and whether a holder registers): the forgotten-passcode page and the lock
 card's help say it instead of the default's words."""
 
 
+_EMAIL_ONLY = _(
+    "Three wrong passcodes lock your card. Self-service unlock lets you unlock a locked "
+    "card yourself at this kiosk: we email a code to the address your organisation holds "
+    "for you, and you choose a new passcode. You do not need to register first.\n\n"
+    "If you cannot read that email now, or it is out of date, ask the RA team to unlock "
+    "your card and to update your details."
+)
+"""national-2023 where no text can be sent: the code goes by email only."""
+
+
 def _unlocking(policy: PolicyOut | None) -> str | None:
     """The words for unlocking under `policy`; None: the default policy's own."""
     if policy is None:
         return None
+    if policy.policy == "national-2023" and not policy.texts:
+        return _EMAIL_ONLY
     return _UNLOCKING_UNDER.get((policy.policy, policy.registration_needed))
 
 

@@ -34,6 +34,12 @@ _NOT_ON_RECORD = {
 }
 """Where no registration is needed (by policy): why the service found no way to send
 the code (docs/api.md: 409 not_registered)."""
+_NO_EMAIL_ON_RECORD = _(
+    "To unlock a card here we email a code to the address your organisation holds for "
+    "you, and there is none on record for you. Ask the RA team to unlock your card now, "
+    "and to add your email address to your record."
+)
+"""national-2023 where no text can be sent: only an email address will do."""
 
 
 class NotRegisteredScreen(MessageScreen):
@@ -56,5 +62,6 @@ class NotRegisteredScreen(MessageScreen):
             heading, lead = _("You have not registered for self-service"), _NOT_REGISTERED
         else:
             heading = _("Your contact details are not on record")
-            lead = _NOT_ON_RECORD[told.policy]
+            email_only = told.policy == "national-2023" and not told.texts
+            lead = _NO_EMAIL_ON_RECORD if email_only else _NOT_ON_RECORD[told.policy]
         return {"heading": heading, "holder": holder, "lead": lead}

@@ -13,9 +13,10 @@ from demo.world import LOOPBACK
 
 T = TypeVar("T")
 
-MAILED_CODE = re.compile(r"(?<!\d)(\d{4}) ?(\d{4})(?!\d)")
+MAILED_CODE = re.compile(r"(?<!\d)(?<!\d )(\d{4}) ?(\d{4})(?!\d)(?! \d)")
 """A one-time code as a mail or text shows it: two groups of four digits
-(contract.codes.group_code); the bare eight digits are matched too."""
+(contract.codes.group_code); the bare eight digits are matched too. Never part of a
+longer run of digit groups (a phone number such as 020 7946 0958)."""
 
 
 def mailed_codes(text: str | bytes) -> list[str]:

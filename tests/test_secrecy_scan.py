@@ -53,7 +53,8 @@ def test_a_passcode_stored_beside_other_text_is_a_leak(tmp_path: Path) -> None:
 def test_codes_are_found_as_mailed_and_bare_but_not_in_phone_numbers() -> None:
     mail = (
         "Your unlock code is: 3570 5426\nor 81234567.\n"
-        "Call 0300 5610429 or 0300 123 4567, text 07700 900123, until 30 Nov 2026 07:21."
+        "Call 0300 5610429, 0300 123 4567, 020 7946 0958 or 0300 1234 5678, text "
+        "07700 900123, until 30 Nov 2026 07:21."
     )
     assert mailed_codes(mail) == ["35705426", "81234567"]
     assert mailed_codes(mail.encode()) == ["35705426", "81234567"]

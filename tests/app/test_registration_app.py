@@ -21,6 +21,7 @@ import pytest
 
 from card import apdu
 from card.reader import CardSession
+from contract.codes import group_code
 from demo.world import DemoWorld
 from kiosk.app import KioskApp
 from kiosk.effects.store import CATALOGUE_KEY
@@ -180,7 +181,8 @@ async def test_register_the_unregistered_holder_then_the_secrets_are_nowhere(
     assert {"registration_passcode", "terms", "registration_started"} <= kiosk_types
     terms = [r for r in records if r["source"] == "kiosk" and r["type"] == "terms"]
     assert terms and terms[0]["detail"]["terms_version"] == "2026-11"
-    secrets = [sam["pin"], code, *NEW_ANSWERS.values(), *(a.upper() for a in NEW_ANSWERS.values())]
+    secrets = [sam["pin"], code, group_code(code), *NEW_ANSWERS.values()]
+    secrets += [a.upper() for a in NEW_ANSWERS.values()]
     places = {
         "audit export": exported,
         "kiosk log": kiosk_log(caplog),

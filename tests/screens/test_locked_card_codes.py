@@ -11,6 +11,7 @@ import datetime as dt
 
 import pytest
 
+from contract.wire import PolicyOut
 from kiosk.flow import events as e
 from kiosk.flow import states as s
 from tests.screens.harness import CARD, ScreenHarness, kiosk_state, screen_text
@@ -68,7 +69,8 @@ REGISTERED = {
     "national-2023": ("national-2023", "We will send you a code by email or by text message"),
     "two-channel": (
         "two-channel",
-        "one code to your email and another to your mobile phone, and you need both",
+        "answer your security questions. We will send one code to your email and another to "
+        "your mobile phone, and you need both",
     ),
 }
 
@@ -77,11 +79,47 @@ REGISTERED = {
 async def test_the_registered_screen_says_what_unlocking_a_locked_card_will_take(
     policy: str | None, said: str
 ) -> None:
-    app = ScreenHarness(kiosk_state(s.Registered(name=CARD.name, policy=policy)))
-    async with app.run_test(size=(100, 40)) as pilot:
-        await pilot.pause()
-        words = " ".join(screen_text(app).split())
+    words = await _registered_words(policy, told=None)
     assert said in words
     assert CARD.name in words
     if policy not in (None, "questions"):
         assert "We will email you a code" not in words
+
+
+TOLD = {
+    # (the confirm reply's policy, what GET /v1/policy said) -> said, not said
+    "two-channel without questions": (
+        "two-channel",
+        PolicyOut(policy="two-channel", registration_needed=False),
+        "put it into a self-service kiosk. We will send one code to your email",
+        "security questions",
+    ),
+    "national-2023 without texts": (
+        "national-2023",
+        PolicyOut(policy="national-2023", registration_needed=False, texts=False),
+        "put it into a self-service kiosk. We will email you a code to unlock it.",
+        "text message",
+    ),
+    "a reply that names no policy": (
+        None,
+        PolicyOut(policy="national-2023", registration_needed=False),
+        "We will send you a code by email or by text message",
+        "security questions",
+    ),
+}
+
+
+@pytest.mark.parametrize(("policy", "told", "said", "unsaid"), TOLD.values(), ids=TOLD.keys())
+async def test_the_registered_screen_uses_what_the_kiosk_was_told_of_the_policy(
+    policy: str | None, told: PolicyOut, said: str, unsaid: str
+) -> None:
+    words = await _registered_words(policy, told)
+    assert said in words and unsaid not in words
+
+
+async def _registered_words(policy: str | None, told: PolicyOut | None) -> str:
+    app = ScreenHarness(kiosk_state(s.Registered(name=CARD.name, policy=policy)))
+    app.policy = told  # type: ignore[attr-defined]
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        return " ".join(screen_text(app).split())

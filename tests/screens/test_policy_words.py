@@ -19,6 +19,9 @@ POLICIES = {
     "never told": None,
     "questions": PolicyOut(policy="questions", registration_needed=True),
     "national-2023": PolicyOut(policy="national-2023", registration_needed=False),
+    "national-2023 without texts": PolicyOut(
+        policy="national-2023", registration_needed=False, texts=False
+    ),
     "two-channel": PolicyOut(policy="two-channel", registration_needed=False),
     "two-channel with questions": PolicyOut(policy="two-channel", registration_needed=True),
 }
@@ -48,6 +51,10 @@ FORGOTTEN = {
     "national-2023": (
         POLICIES["national-2023"],
         "we send a code to the email address or mobile phone number your organisation holds",
+    ),
+    "national-2023 without texts": (
+        POLICIES["national-2023 without texts"],
+        "we email a code to the address your organisation holds for you",
     ),
     "two-channel": (
         POLICIES["two-channel"],
@@ -110,6 +117,11 @@ NOT_REGISTERED = {
         "Your contact details are not on record",
         "neither is on record for you",
     ),
+    "national-2023 without texts": (
+        POLICIES["national-2023 without texts"],
+        "Your contact details are not on record",
+        "we email a code to the address your organisation holds for you, and there is none",
+    ),
     "two-channel": (
         POLICIES["two-channel"],
         "Your contact details are not on record",
@@ -133,3 +145,16 @@ async def test_a_card_that_cannot_be_unlocked_here_is_told_why_under_the_policy(
     assert heading in words and why in words and CARD.name in words
     needed = policy is None or policy.registration_needed
     assert ("register next time" in words) is needed
+
+
+async def test_without_texts_no_screen_before_a_card_speaks_of_texts() -> None:
+    email_only = POLICIES["national-2023 without texts"]
+    locked = s.CardStatus(card=CARD, condition=s.CardCondition.BLOCKED, expires_in_days=None)
+    for state in (
+        kiosk_state(s.WaitingForCard(), card=None),
+        kiosk_state(s.HelpPage(topic=HelpTopic.FORGOTTEN_PASSCODE, back_to=s.WaitingForCard())),
+        kiosk_state(s.HelpPage(topic=HelpTopic.CONTACT_RA, back_to=locked)),
+        kiosk_state(s.NotRegistered(card=CARD)),
+    ):
+        words = await _words(state, email_only)
+        assert not any(p in words for p in ("text message", "by text", "mobile")), words

@@ -16,4 +16,8 @@ router = APIRouter(prefix="/v1", tags=["service"])
 def policy(service: ServiceDep, _kiosk: KioskDep) -> PolicyOut:
     settings = service.settings
     # A holder registers exactly where an unlock asks the registered questions.
-    return PolicyOut(policy=settings.policy, registration_needed=asks_questions(settings))
+    return PolicyOut(
+        policy=settings.policy,
+        registration_needed=asks_questions(settings),
+        texts=settings.texts_possible,
+    )
