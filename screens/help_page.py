@@ -81,8 +81,7 @@ _ORDER = tuple(HELP_TEXT)
 _NO_EMAIL = (
     _("No email yet?"),
     _(
-        "The code usually arrives within a minute, at the address shown on the screen "
-        "(the one you registered).\n\n"
+        "The code usually arrives within a minute, at the address shown on the screen.\n\n"
         "  • Look in your junk or spam folder, and in any 'Other' or 'Clutter' folder.\n"
         "  • Wait a minute or two: some mail systems hold messages for a short while.\n"
         "  • Still nothing? Press Esc to go back to the code screen and press F7 for a new "
@@ -91,6 +90,21 @@ _NO_EMAIL = (
         "to help: they can unlock your card and update your details."
     ),
 )
+
+_NO_TEXT = (
+    _("No text yet?"),
+    _(
+        "The code usually arrives within a minute, on the mobile phone number shown on the "
+        "screen.\n\n"
+        "  • Check that your phone has signal and is not in flight mode.\n"
+        "  • Wait a minute or two: texts are sometimes held for a short while.\n"
+        "  • Still nothing? Press Esc to go back to the code screen and press F7 for a new "
+        "code. Only the newest code works, so use the code from the newest text.\n\n"
+        "If the number shown is not one you can use now, stop here and ask the RA team "
+        "to help: they can unlock your card and update your details."
+    ),
+)
+"""F1 on the code screen when the one code went by text (national-2023)."""
 
 _SCREEN_HELP: dict[type, tuple[str, str]] = {
     states.CardStatus: (
@@ -234,6 +248,8 @@ def help_for(screen: HelpPage, policy: PolicyOut | None = None) -> tuple[str, st
     if screen.topic is HelpTopic.CONTACT_RA:
         back, _outage = unwrap(screen.back_to)
         page = _SCREEN_HELP.get(type(back))
+        if isinstance(back, states.CodeEntry) and back.by_text:
+            page = _NO_TEXT
         if page is not None:
             heading, text = tr(page[0]), tr(page[1])
             if isinstance(back, states.CardStatus) and unlocking is not None:

@@ -284,6 +284,11 @@ def help_over(back_to: s.Screen, topic: HelpTopic = HelpTopic.CONTACT_RA) -> s.K
         (s.Questions(questions=QUESTIONS, attempts_left=2), ["Forgotten your answers?", "F8"]),
         (code_state().screen, ["No email yet?", "junk", "F7", "newest"]),
         (
+            # The one code went by text (national-2023): the help is about texts.
+            dataclasses.replace(code_state().screen, sent_to="07*** ***001"),
+            ["No text yet?", "signal", "F7", "newest text"],
+        ),
+        (
             s.RegistrationCodeEntry(
                 sent_to="a***@nhs.net", sent_at=NOW, expires_at=NOW, resend_available_at=None
             ),
@@ -303,7 +308,16 @@ def help_over(back_to: s.Screen, topic: HelpTopic = HelpTopic.CONTACT_RA) -> s.K
             ["Forgotten your answers?"],
         ),
     ],
-    ids=["questions", "code", "registration_code", "contacts", "choose", "answers", "outage"],
+    ids=[
+        "questions",
+        "code",
+        "texted_code",
+        "registration_code",
+        "contacts",
+        "choose",
+        "answers",
+        "outage",
+    ],  # fmt: skip
 )
 async def test_f1_help_is_about_the_screen_it_was_opened_on(
     back_to: s.Screen, expected: list[str]
