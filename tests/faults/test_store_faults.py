@@ -51,23 +51,25 @@ def small_disk(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Path]
 
 
 def fill(disk: Path) -> Path | None:
-    """Fill `disk` to the end; the file that did it, or None when the disk was full
+    """Fill `disk` to the last block; the file that did it, or None when the disk was full
     already (on a slow, busy machine the store's WAL alone has filled the 1 MiB before
-    the test got here: CI load)."""
+    the test got here). Unbuffered, so nothing is left to flush when it is closed (a
+    buffered file's close flushed its remainder into the full disk: ENOSPC again)."""
     filler = disk / "filler"
     try:
-        f = open(filler, "wb")  # noqa: SIM115 - closed below; the open itself may fail
+        f = open(filler, "wb", buffering=0)  # noqa: SIM115 - closed below; the open may fail
     except OSError as exc:
         if exc.errno != errno.ENOSPC:
             raise
         return None
     with f:
-        try:
-            while True:
-                f.write(b"\0" * 65536)
-                f.flush()
-        except OSError:
-            pass
+        for size in (65536, 4096, 512):  # smaller and smaller, to the very end
+            try:
+                while f.write(b"\0" * size):
+                    pass
+            except OSError as exc:
+                if exc.errno != errno.ENOSPC:
+                    raise
     return filler
 
 
